@@ -1,0 +1,230 @@
+/*
+ * conf/conf_schema.c - every imgate option, one row each.
+ *
+ * This is the single list of what imgate.conf may contain.  conf/conf.c
+ * reads it twice: conf_defaults() turns the `def' column into a struct
+ * gw_conf, and conf_load() uses the rest of the row to accept, check and
+ * store each setting found in the file.  Adding an option means adding a
+ * field to struct gw_conf, a row here and an entry to docs/imgate.conf.5
+ * (tests/check_docsync.sh fails until all three agree).
+ *
+ * Rows keep `.path' as the first thing on their first line: the docs
+ * test extracts paths with sed and relies on it.
+ */
+#include <string.h>
+
+#include "conf/conf.h"
+#include "conf/conf_schema.h"
+
+/* Where a scalar field lives and how big it is. */
+#define CONF_FIELD(m)	.off = offsetof(struct gw_conf, m), \
+			.size = sizeof(((struct gw_conf *)0)->m)
+
+/* Where a list lives: entries of one size, plus a separate count. */
+#define CONF_LIST(m, n)	.off = offsetof(struct gw_conf, m), \
+			.size = sizeof(((struct gw_conf *)0)->m[0]), \
+			.count_off = offsetof(struct gw_conf, n)
+
+/* The loader stores CONF_TYPE_ENUM values through an int. */
+_Static_assert(sizeof(enum conf_dnssec) == sizeof(int),
+    "enum conf_dnssec must be int-sized");
+_Static_assert(sizeof(enum conf_implicit) == sizeof(int),
+    "enum conf_implicit must be int-sized");
+
+static const char *const conf_log_levels[] = {
+	"error", "warning", "info", "debug", NULL
+};
+
+/* Index order must follow enum conf_dnssec. */
+static const char *const conf_dnssec_modes[] = {
+	"off", "prefer", "require", NULL
+};
+
+/* Index order must follow enum conf_implicit. */
+static const char *const conf_implicit_modes[] = {
+	"off", "sip", "xmpp", NULL
+};
+
+static const char *const conf_enumservices[] = {
+	"im", "sip", "xmpp", "pres", NULL
+};
+
+static const char *const conf_protocols[] = {
+	"sip", "xmpp", NULL
+};
+
+const struct conf_schema_row conf_schema[] = {
+	/* gateway */
+	{ .path = "gateway.domain", .type = CONF_TYPE_STRING,
+	  .def = "imgate.invalid", .min = 1, .max = 253,
+	  .check = CONF_CHECK_HOST, .reload = false, CONF_FIELD(domain),
+	  .doc = "host part of the addresses imgate speaks for" },
+
+	/* log */
+	{ .path = "log.level", .type = CONF_TYPE_STRING,
+	  .def = "info", .min = 1, .max = 15, .allowed = conf_log_levels,
+	  .reload = true, CONF_FIELD(log_level),
+	  .doc = "least severe message that is logged" },
+
+	/* sip */
+	{ .path = "sip.listen", .type = CONF_TYPE_STRING,
+	  .def = "sip:127.0.0.1:5060", .min = 1, .max = CONF_STR_MAX - 1,
+	  .check = CONF_CHECK_SIP_URI, .reload = false,
+	  CONF_FIELD(sip_listen),
+	  .doc = "SIP URI the UDP and TCP listeners bind to" },
+	{ .path = "sip.timeout_ms", .type = CONF_TYPE_INT,
+	  .def = "32000", .min = 1000, .max = 64000,
+	  .reload = true, CONF_FIELD(sip_timeout_ms),
+	  .doc = "wait for a final answer to an outbound MESSAGE" },
+	{ .path = "sip.max_body", .type = CONF_TYPE_INT,
+	  .def = "8192", .min = 1, .max = 65536,
+	  .reload = true, CONF_FIELD(sip_max_body),
+	  .doc = "largest message body accepted, in bytes" },
+
+	/* dns */
+	{ .path = "dns.servers", .type = CONF_TYPE_LIST,
+	  .def = "", .min = 0, .max = CONF_MAX_LIST,
+	  .check = CONF_CHECK_SERVER, .reload = false,
+	  CONF_LIST(dns_servers, ndns_servers),
+	  .doc = "recursive resolvers; empty means /etc/resolv.conf" },
+	{ .path = "dns.timeout_ms", .type = CONF_TYPE_INT,
+	  .def = "2000", .min = 50, .max = 30000,
+	  .reload = false, CONF_FIELD(dns_timeout_ms),
+	  .doc = "wait for one DNS answer before the next try" },
+	{ .path = "dns.tries", .type = CONF_TYPE_INT,
+	  .def = "2", .min = 1, .max = 10,
+	  .reload = false, CONF_FIELD(dns_tries),
+	  .doc = "tries per query across all servers" },
+	{ .path = "dns.dnssec", .type = CONF_TYPE_ENUM,
+	  .def = "off", .allowed = conf_dnssec_modes,
+	  .reload = true, CONF_FIELD(dnssec),
+	  .doc = "whether answers must carry the AD bit" },
+	{ .path = "dns.cache_entries", .type = CONF_TYPE_INT,
+	  .def = "100000", .min = 0, .max = 10000000,
+	  .reload = false, CONF_FIELD(dns_cache_entries),
+	  .doc = "answers kept in the DNS cache; 0 disables it" },
+	{ .path = "dns.cache_max_ttl", .type = CONF_TYPE_INT,
+	  .def = "86400", .min = 0, .max = 604800,
+	  .reload = true, CONF_FIELD(dns_cache_max_ttl),
+	  .doc = "cap on the TTL of cached answers, in seconds" },
+	{ .path = "dns.negative_max_ttl", .type = CONF_TYPE_INT,
+	  .def = "3600", .min = 0, .max = 86400,
+	  .reload = true, CONF_FIELD(dns_negative_max_ttl),
+	  .doc = "cap on NXDOMAIN/NODATA caching, in seconds" },
+	{ .path = "dns.servfail_ttl", .type = CONF_TYPE_INT,
+	  .def = "5", .min = 0, .max = 300,
+	  .reload = true, CONF_FIELD(dns_servfail_ttl),
+	  .doc = "seconds a server failure or timeout is cached" },
+	{ .path = "dns.serve_stale", .type = CONF_TYPE_BOOL,
+	  .def = "false",
+	  .reload = true, CONF_FIELD(dns_serve_stale),
+	  .doc = "answer from expired cache entries when servers fail" },
+
+	/* enum */
+	{ .path = "enum.suffixes", .type = CONF_TYPE_LIST,
+	  .def = "e164.arpa", .min = 1, .max = CONF_MAX_LIST,
+	  .check = CONF_CHECK_SUFFIX, .reload = true,
+	  CONF_LIST(enum_suffixes, nenum_suffixes),
+	  .doc = "ENUM trees to query, in order" },
+	{ .path = "enum.enumservices", .type = CONF_TYPE_LIST,
+	  .def = "im", .min = 1, .max = 4, .allowed = conf_enumservices,
+	  .reload = true, CONF_LIST(enum_services, nenum_services),
+	  .doc = "enumservice types whose NAPTRs are used" },
+	{ .path = "enum.protocols", .type = CONF_TYPE_LIST,
+	  .def = "sip,xmpp", .min = 1, .max = 2, .allowed = conf_protocols,
+	  .reload = true, CONF_LIST(im_protocols, nim_protocols),
+	  .doc = "IM protocols for im: URIs, in RFC 3861 order" },
+	{ .path = "enum.max_chain", .type = CONF_TYPE_INT,
+	  .def = "5", .min = 0, .max = 16,
+	  .reload = true, CONF_FIELD(enum_max_chain),
+	  .doc = "non-terminal NAPTR rewrites followed per lookup" },
+	{ .path = "enum.max_queries", .type = CONF_TYPE_INT,
+	  .def = "32", .min = 1, .max = 256,
+	  .reload = true, CONF_FIELD(enum_max_queries),
+	  .doc = "DNS queries one message may cause" },
+	{ .path = "enum.max_digits", .type = CONF_TYPE_INT,
+	  .def = "15", .min = 1, .max = 15,
+	  .reload = true, CONF_FIELD(max_digits),
+	  .doc = "digits allowed in an E.164 number" },
+	{ .path = "enum.legacy_syntax", .type = CONF_TYPE_BOOL,
+	  .def = "true",
+	  .reload = true, CONF_FIELD(enum_legacy_syntax),
+	  .doc = "accept RFC 2916 \"sip+E2U\" service fields" },
+	{ .path = "enum.allow_private", .type = CONF_TYPE_BOOL,
+	  .def = "false",
+	  .reload = true, CONF_FIELD(enum_allow_private),
+	  .doc = "accept X- private enumservices" },
+	{ .path = "enum.scheme_check", .type = CONF_TYPE_BOOL,
+	  .def = "true",
+	  .reload = true, CONF_FIELD(enum_scheme_check),
+	  .doc = "drop URIs whose scheme does not fit the enumservice" },
+	{ .path = "enum.strict_delimiters", .type = CONF_TYPE_BOOL,
+	  .def = "true",
+	  .reload = true, CONF_FIELD(enum_strict_delimiters),
+	  .doc = "drop regexps without exactly three delimiters" },
+	{ .path = "enum.sip_plus_without_user_phone", .type = CONF_TYPE_BOOL,
+	  .def = "true",
+	  .reload = true, CONF_FIELD(sip_plus_without_user_phone),
+	  .doc = "treat sip:+digits@host as a number without user=phone" },
+	{ .path = "enum.implicit_srv", .type = CONF_TYPE_ENUM,
+	  .def = "off", .allowed = conf_implicit_modes,
+	  .reload = true, CONF_FIELD(implicit_srv),
+	  .doc = "protocol for the RFC 3861 A-record fallback" },
+	{ .path = "enum.srv_max_targets", .type = CONF_TYPE_INT,
+	  .def = "4", .min = 2, .max = 16,
+	  .reload = true, CONF_FIELD(srv_max_targets),
+	  .doc = "SRV targets tried before giving up" },
+
+	/* limits */
+	{ .path = "limits.max_transactions", .type = CONF_TYPE_INT,
+	  .def = "10000", .min = 1, .max = 1000000,
+	  .reload = true, CONF_FIELD(max_transactions),
+	  .doc = "messages in flight; more are refused with 503" },
+	{ .path = "limits.txn_deadline_ms", .type = CONF_TYPE_INT,
+	  .def = "30000", .min = 1000, .max = 31000,
+	  .reload = true, CONF_FIELD(txn_deadline_ms),
+	  .doc = "time one message may take end to end" },
+};
+
+const size_t conf_schema_len = sizeof(conf_schema) / sizeof(conf_schema[0]);
+
+const struct conf_schema_row *
+conf_schema_find(const char *path)
+{
+	size_t	i;
+
+	for (i = 0; i < conf_schema_len; i++)
+		if (strcmp(conf_schema[i].path, path) == 0)
+			return &conf_schema[i];
+	return NULL;
+}
+
+bool
+conf_schema_is_group(const char *path)
+{
+	size_t	i, len = strlen(path);
+
+	for (i = 0; i < conf_schema_len; i++)
+		if (strncmp(conf_schema[i].path, path, len) == 0 &&
+		    conf_schema[i].path[len] == '.')
+			return true;
+	return false;
+}
+
+const char *
+conf_schema_typename(enum conf_type type)
+{
+	switch (type) {
+	case CONF_TYPE_STRING:
+		return "string";
+	case CONF_TYPE_INT:
+		return "integer";
+	case CONF_TYPE_BOOL:
+		return "boolean";
+	case CONF_TYPE_LIST:
+		return "list of strings";
+	case CONF_TYPE_ENUM:
+		return "string";
+	}
+	return "value";
+}

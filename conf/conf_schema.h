@@ -1,0 +1,80 @@
+/*
+ * conf/conf_schema.h - the declarative table behind struct gw_conf.
+ *
+ * Startup step zero, before any message flows: conf/conf.c walks the
+ * libconfig tree once and uses this table to decide, for every setting,
+ * whether it exists, what type it has, which bounds apply and where it
+ * lands in struct gw_conf.  The table holds data only; the checks it
+ * names (enum conf_check) are carried out by conf.c.  docs/imgate.conf.5
+ * has one entry per row and tests/check_docsync.sh keeps both in step.
+ * Only conf/ includes this header.
+ */
+#ifndef CONF_CONF_SCHEMA_H
+#define CONF_CONF_SCHEMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* What a setting must look like in the file and how it is stored. */
+enum conf_type {
+	CONF_TYPE_STRING,	/* char[size]; min/max bound the length */
+	CONF_TYPE_INT,		/* int64_t; min/max bound the value */
+	CONF_TYPE_BOOL,		/* bool */
+	CONF_TYPE_LIST,		/* char[n][size] + size_t count at count_off;
+				 * min/max bound the number of entries */
+	CONF_TYPE_ENUM		/* a string from `allowed', stored as the
+				 * index into an int-sized C enum */
+};
+
+/* Syntax check and canonical form applied to a string or list entry. */
+enum conf_check {
+	CONF_CHECK_NONE,
+	CONF_CHECK_HOST,	/* DNS host name, stored lower-case */
+	CONF_CHECK_SIP_URI,	/* sip:HOST[:PORT][;params] */
+	CONF_CHECK_SERVER,	/* IP or IP:PORT, stored "IP:PORT" */
+	CONF_CHECK_SUFFIX	/* DNS name, stored lower-case, absolute */
+};
+
+struct conf_schema_row {
+	const char	*path;		/* libconfig path, "dns.tries" */
+	enum conf_type	 type;
+	const char	*def;		/* default as text; for lists the
+					 * entries joined by ',' */
+	int64_t		 min;		/* see enum conf_type */
+	int64_t		 max;
+	const char *const *allowed;	/* NULL-terminated words an enum,
+					 * string or list entry must be one
+					 * of; NULL = free text */
+	enum conf_check	 check;
+	bool		 reload;	/* a SIGHUP applies it */
+	size_t		 off;		/* offsetof(struct gw_conf, field) */
+	size_t		 size;		/* sizeof the field (one list entry) */
+	size_t		 count_off;	/* lists: offsetof the entry count */
+	const char	*doc;		/* one line for humans */
+};
+
+/* The rows, in the order the man page lists them. */
+extern const struct conf_schema_row conf_schema[];
+extern const size_t conf_schema_len;
+
+/**
+ * Find the row for a full dotted path.
+ * @param path	"dns.tries"; borrowed
+ * @return the row (static storage) or NULL when no such option exists
+ */
+const struct conf_schema_row *conf_schema_find(const char *path);
+
+/**
+ * Tell whether @path names a group that holds options ("dns").
+ * @return true when some row's path starts with "@path."
+ */
+bool conf_schema_is_group(const char *path);
+
+/**
+ * The word error messages and docs use for a type: "integer", ...
+ * @return a static string, never NULL
+ */
+const char *conf_schema_typename(enum conf_type type);
+
+#endif /* CONF_CONF_SCHEMA_H */

@@ -1,0 +1,504 @@
+/*
+ * enum/e2u.c - the RFC 3402 substitution expression applied to an AUS.
+ *
+ * Part of the ENUM step of the inbound -> route -> pick -> outbound flow:
+ * enum/naptr calls e2u_apply() for a terminal NAPTR it is considering and
+ * gets either the URI or the reason the record must be discarded.  The
+ * REGEXP field comes straight from DNS, so every part of it is hostile
+ * input: it is split without trusting it, its ERE is checked for runaway
+ * repetition before regcomp() sees it, and the result is bounded.
+ *
+ * Pure apart from regcomp()'s own allocation, which is released with
+ * regfree() before returning.  The field itself is never modified: the
+ * ERE is rebuilt in a stack buffer.
+ */
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "enum/e2u.h"
+
+/*
+ * Limits on the ERE handed to regcomp().  glibc expands "x{m,n}" into n
+ * copies of x, so "((a{255}){255}){255}" (21 bytes) asks for 16 million
+ * nodes and takes seconds and gigabytes.  e2u_ere_cost() estimates the
+ * expanded size; real ENUM EREs cost a few dozen.  Nesting is capped too,
+ * because regcomp() parses groups recursively.
+ */
+#define E2U_MAX_COST	8192
+#define E2U_MAX_DEPTH	32
+
+/* Backrefs \1-\9 plus the whole match. */
+#define E2U_NMATCH	10
+
+/* The three parts of a split REGEXP field, pointing into the field. */
+struct e2u_parts {
+	const char	*ere;
+	size_t		 erelen;
+	const char	*repl;
+	size_t		 repllen;
+	int		 delim;
+	bool		 icase;
+};
+
+/* Output under construction: never more than cap bytes plus a NUL. */
+struct e2u_out {
+	char	*buf;
+	size_t	 cap;
+	size_t	 len;
+};
+
+static bool	e2u_is_meta(int);
+static enum e2u_status e2u_split(const char *, size_t, struct e2u_parts *);
+static enum e2u_status e2u_build_ere(const struct e2u_parts *, char *,
+		    size_t);
+static size_t	e2u_bracket_end(const char *, size_t, size_t);
+static bool	e2u_interval(const char *, size_t, size_t, size_t *,
+		    uint32_t *);
+static uint32_t	e2u_sat_mul(uint32_t, uint32_t);
+static uint32_t	e2u_sat_add(uint32_t, uint32_t);
+static bool	e2u_ere_ok(const char *, size_t);
+static enum e2u_status e2u_check_backrefs(const struct e2u_parts *,
+		    size_t);
+static bool	e2u_put(struct e2u_out *, const char *, size_t);
+static enum e2u_status e2u_expand(const struct e2u_parts *, const char *,
+		    const regmatch_t *, struct e2u_out *);
+
+/* Characters that mean something in a POSIX ERE outside brackets. */
+static bool
+e2u_is_meta(int c)
+{
+	return c != '\0' && strchr(".[]()*+?{}|^$", c) != NULL;
+}
+
+/*
+ * delim ERE delim Repl delim flags.  The delimiter is the first octet; it
+ * may not be a digit (it would read as a backref), the flag letter, a
+ * backslash (it would escape itself) or NUL.  A backslash escapes the
+ * octet after it everywhere, so "\<delim>" never counts as a delimiter.
+ * Exactly three unescaped delimiters must be present (RFC 6116 section
+ * 5.2 says a malformed field should be discarded).  The flag "i" is
+ * matched case-insensitively, as ABNF literals are.
+ */
+static enum e2u_status
+e2u_split(const char *re, size_t rlen, struct e2u_parts *pt)
+{
+	size_t	 pos[3], n, i;
+	int	 delim;
+
+	delim = (unsigned char)re[0];
+	if (delim == '\0' || (delim >= '0' && delim <= '9') ||
+	    delim == 'i' || delim == 'I' || delim == '\\')
+		return E2U_BAD_DELIM;
+
+	pos[0] = 0;
+	n = 1;
+	for (i = 1; i < rlen; i++) {
+		if (re[i] == '\\' && i + 1 < rlen) {
+			i++;
+			continue;
+		}
+		if ((unsigned char)re[i] == delim) {
+			if (n < 3)
+				pos[n] = i;
+			n++;
+		}
+	}
+	if (n != 3)
+		return E2U_DELIM_COUNT;
+
+	pt->delim = delim;
+	pt->ere = re + 1;
+	pt->erelen = pos[1] - 1;
+	pt->repl = re + pos[1] + 1;
+	pt->repllen = pos[2] - pos[1] - 1;
+	switch (rlen - pos[2] - 1) {
+	case 0:
+		pt->icase = false;
+		break;
+	case 1:
+		if (re[pos[2] + 1] != 'i' && re[pos[2] + 1] != 'I')
+			return E2U_BAD_FLAGS;
+		pt->icase = true;
+		break;
+	default:
+		return E2U_BAD_FLAGS;
+	}
+	return E2U_OK;
+}
+
+/*
+ * Rebuild the ERE for regcomp(): "\<delim>" becomes the bare delimiter,
+ * or stays escaped when the delimiter is an ERE metacharacter ("|", "+",
+ * ...) so that it still means the literal character.  A NUL octet cannot
+ * be handed to regcomp(), so it is a compile error.
+ */
+static enum e2u_status
+e2u_build_ere(const struct e2u_parts *pt, char *buf, size_t bufsz)
+{
+	size_t	 i, n;
+
+	if (pt->erelen >= bufsz)
+		return E2U_TOO_LONG;
+	n = 0;
+	for (i = 0; i < pt->erelen; i++) {
+		if (pt->ere[i] == '\0')
+			return E2U_COMPILE;
+		if (pt->ere[i] == '\\' && i + 1 < pt->erelen &&
+		    (unsigned char)pt->ere[i + 1] == pt->delim) {
+			if (e2u_is_meta(pt->delim))
+				buf[n++] = '\\';
+			buf[n++] = (char)pt->delim;
+			i++;
+			continue;
+		}
+		buf[n++] = pt->ere[i];
+	}
+	buf[n] = '\0';
+	return E2U_OK;
+}
+
+/*
+ * Index just past the "]" closing the bracket expression that opens at
+ * s[i] == '[', following POSIX: a "]" right after "[" or "[^" is literal,
+ * and "[:", "[.", "[=" run to their own closers.  Returns len when the
+ * bracket is not closed (regcomp() will then refuse it).
+ */
+static size_t
+e2u_bracket_end(const char *s, size_t len, size_t i)
+{
+	char	 close;
+
+	i++;
+	if (i < len && s[i] == '^')
+		i++;
+	if (i < len && s[i] == ']')
+		i++;
+	while (i < len && s[i] != ']') {
+		if (s[i] == '[' && i + 1 < len &&
+		    (s[i + 1] == ':' || s[i + 1] == '.' || s[i + 1] == '=')) {
+			close = s[i + 1];
+			i += 2;
+			while (i + 1 < len && !(s[i] == close && s[i + 1] == ']'))
+				i++;
+			i += 2;
+			continue;
+		}
+		i++;
+	}
+	return i < len ? i + 1 : len;
+}
+
+/*
+ * "{m}", "{m,}" or "{m,n}" at s[i].  On success *end is the index after
+ * "}" and *mult the number of copies glibc makes (n, or m + 1 for an
+ * open interval).  Numbers saturate well above RE_DUP_MAX.
+ */
+static bool
+e2u_interval(const char *s, size_t len, size_t i, size_t *end,
+    uint32_t *mult)
+{
+	uint32_t	 m, n;
+	bool		 comma, digits;
+
+	m = n = 0;
+	comma = digits = false;
+	for (i++; i < len && s[i] != '}'; i++) {
+		if (s[i] >= '0' && s[i] <= '9') {
+			uint32_t *v = comma ? &n : &m;
+
+			if (*v < 100000)
+				*v = *v * 10 + (uint32_t)(s[i] - '0');
+			digits = true;
+		} else if (s[i] == ',' && !comma)
+			comma = true;
+		else
+			return false;
+	}
+	if (i >= len || !digits)
+		return false;
+	*end = i + 1;
+	if (!comma)
+		*mult = m;
+	else if (n == 0 && s[i - 1] == ',')
+		*mult = m + 1;
+	else
+		*mult = n > m ? n : m;
+	if (*mult == 0)
+		*mult = 1;
+	return true;
+}
+
+static uint32_t
+e2u_sat_mul(uint32_t a, uint32_t b)
+{
+	if (a != 0 && b > (E2U_MAX_COST + 1) / a)
+		return E2U_MAX_COST + 1;
+	return a * b;
+}
+
+static uint32_t
+e2u_sat_add(uint32_t a, uint32_t b)
+{
+	return a + b > E2U_MAX_COST ? E2U_MAX_COST + 1 : a + b;
+}
+
+/*
+ * Estimate how many nodes regcomp() builds: every atom weighs 1, a group
+ * weighs the sum of its contents, "{m,n}" multiplies the weight of the
+ * atom or group before it and "+" doubles it (glibc copies it once).  An
+ * ERE over E2U_MAX_COST, or nested deeper than E2U_MAX_DEPTH, is treated
+ * as one regcomp() refused.  Anything unusual (unbalanced parentheses,
+ * stray braces) is left for regcomp() to judge.
+ */
+static bool
+e2u_ere_ok(const char *s, size_t len)
+{
+	uint32_t	 sum[E2U_MAX_DEPTH + 1], last[E2U_MAX_DEPTH + 1];
+	uint32_t	 mult, w;
+	size_t		 i, end;
+	unsigned	 d;
+
+	d = 0;
+	sum[0] = last[0] = 0;
+	i = 0;
+	while (i < len) {
+		switch (s[i]) {
+		case '(':
+			if (d == E2U_MAX_DEPTH)
+				return false;
+			d++;
+			sum[d] = last[d] = 0;
+			i++;
+			continue;
+		case ')':
+			if (d == 0)
+				break;
+			w = sum[d] > 0 ? sum[d] : 1;
+			d--;
+			sum[d] = e2u_sat_add(sum[d], w);
+			last[d] = w;
+			i++;
+			continue;
+		case '{':
+			if (!e2u_interval(s, len, i, &end, &mult))
+				break;
+			w = e2u_sat_mul(last[d], mult);
+			sum[d] = e2u_sat_add(sum[d], w - last[d]);
+			last[d] = w;
+			i = end;
+			continue;
+		case '+':
+			w = e2u_sat_mul(last[d], 2);
+			sum[d] = e2u_sat_add(sum[d], w - last[d]);
+			last[d] = w;
+			i++;
+			continue;
+		case '*':
+		case '?':
+		case '|':
+		case '^':
+		case '$':
+			last[d] = 0;
+			i++;
+			continue;
+		case '[':
+			sum[d] = e2u_sat_add(sum[d], 1);
+			last[d] = 1;
+			i = e2u_bracket_end(s, len, i);
+			continue;
+		case '\\':
+			i++;
+			break;
+		default:
+			break;
+		}
+		sum[d] = e2u_sat_add(sum[d], 1);
+		last[d] = 1;
+		i++;
+		if (sum[d] > E2U_MAX_COST)
+			return false;
+	}
+	for (;;) {
+		if (sum[d] > E2U_MAX_COST)
+			return false;
+		if (d == 0)
+			return true;
+		w = sum[d];
+		d--;
+		sum[d] = e2u_sat_add(sum[d], w);
+	}
+}
+
+/*
+ * A backref to a group the ERE does not have is an error in the record
+ * (RFC 3402 section 3.2), whether or not the match would reach it, so it
+ * is checked before matching.  A NUL in Repl would cut the URI short
+ * without anyone noticing; refuse it like one in the ERE.
+ */
+static enum e2u_status
+e2u_check_backrefs(const struct e2u_parts *pt, size_t nsub)
+{
+	size_t	 i;
+	char	 c;
+
+	for (i = 0; i < pt->repllen; i++) {
+		if (pt->repl[i] == '\0')
+			return E2U_COMPILE;
+		if (pt->repl[i] != '\\' || i + 1 >= pt->repllen)
+			continue;
+		c = pt->repl[++i];
+		if (c >= '1' && c <= '9' && (size_t)(c - '0') > nsub)
+			return E2U_BAD_BACKREF;
+		if (c == '\0')
+			return E2U_COMPILE;
+	}
+	return E2U_OK;
+}
+
+static bool
+e2u_put(struct e2u_out *o, const char *s, size_t n)
+{
+	if (n > o->cap - o->len)
+		return false;
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+	return true;
+}
+
+/*
+ * Expand Repl: "\N" is group N ("" when the group did not take part),
+ * "\<delim>" the delimiter, "\\" one backslash; any other backslash is
+ * kept as it is, "\0" included, since it is not a backref.  Static text is
+ * copied byte for byte: only it keeps its case (RFC 6116 section 3.6).
+ */
+static enum e2u_status
+e2u_expand(const struct e2u_parts *pt, const char *aus,
+    const regmatch_t *pm, struct e2u_out *o)
+{
+	const regmatch_t	*g;
+	size_t			 i;
+	char			 c, d;
+
+	d = (char)pt->delim;
+	for (i = 0; i < pt->repllen; i++) {
+		c = pt->repl[i];
+		if (c == '\\' && i + 1 < pt->repllen) {
+			c = pt->repl[i + 1];
+			if (c >= '1' && c <= '9') {
+				i++;
+				g = &pm[c - '0'];
+				if (g->rm_so < 0 || g->rm_eo < g->rm_so)
+					continue;
+				if (!e2u_put(o, aus + g->rm_so,
+				    (size_t)(g->rm_eo - g->rm_so)))
+					return E2U_TOO_LONG;
+				continue;
+			}
+			if (c == d || c == '\\') {
+				i++;
+				if (!e2u_put(o, &c, 1))
+					return E2U_TOO_LONG;
+				continue;
+			}
+			c = '\\';
+		}
+		if (!e2u_put(o, &c, 1))
+			return E2U_TOO_LONG;
+	}
+	return E2U_OK;
+}
+
+/*
+ * Split, rebuild and vet the ERE, compile, check backrefs, match once,
+ * then write prefix + expanded Repl + suffix: sed's "s/ere/repl/" on the
+ * first match.  The ERE is compiled at most once per call and always
+ * freed on the way out.
+ */
+enum e2u_status
+e2u_apply(const char *regexp, size_t rlen, const char *aus, char *out,
+    size_t outsz)
+{
+	struct e2u_parts	 pt;
+	struct e2u_out		 o;
+	regmatch_t		 pm[E2U_NMATCH];
+	regex_t			 re;
+	char			 ere[E2U_MAX_LEN + 1];
+	enum e2u_status		 st;
+	size_t			 alen;
+
+	if (out != NULL && outsz > 0)
+		out[0] = '\0';
+	if (regexp == NULL || rlen == 0)
+		return E2U_EMPTY;
+	if (rlen > E2U_MAX_LEN || out == NULL || outsz == 0)
+		return E2U_TOO_LONG;
+	if (aus == NULL)
+		aus = "";
+
+	if ((st = e2u_split(regexp, rlen, &pt)) != E2U_OK)
+		return st;
+	if ((st = e2u_build_ere(&pt, ere, sizeof(ere))) != E2U_OK)
+		return st;
+	if (!e2u_ere_ok(ere, strlen(ere)))
+		return E2U_COMPILE;
+	if (regcomp(&re, ere, REG_EXTENDED | (pt.icase ? REG_ICASE : 0)) != 0)
+		return E2U_COMPILE;
+
+	if ((st = e2u_check_backrefs(&pt, re.re_nsub)) != E2U_OK)
+		goto done;
+	if (regexec(&re, aus, E2U_NMATCH, pm, 0) != 0) {
+		st = E2U_NO_MATCH;
+		goto done;
+	}
+
+	o.buf = out;
+	o.cap = outsz - 1 < E2U_MAX_LEN ? outsz - 1 : E2U_MAX_LEN;
+	o.len = 0;
+	alen = strlen(aus);
+	if (!e2u_put(&o, aus, (size_t)pm[0].rm_so)) {
+		st = E2U_TOO_LONG;
+		goto done;
+	}
+	if ((st = e2u_expand(&pt, aus, pm, &o)) != E2U_OK)
+		goto done;
+	if (!e2u_put(&o, aus + pm[0].rm_eo, alen - (size_t)pm[0].rm_eo)) {
+		st = E2U_TOO_LONG;
+		goto done;
+	}
+	out[o.len] = '\0';
+	st = E2U_OK;
+done:
+	regfree(&re);
+	if (st != E2U_OK)
+		out[0] = '\0';
+	return st;
+}
+
+const char *
+e2u_strstatus(enum e2u_status st)
+{
+	switch (st) {
+	case E2U_OK:
+		return "ok";
+	case E2U_EMPTY:
+		return "empty-regexp";
+	case E2U_BAD_DELIM:
+		return "regexp-bad-delimiter";
+	case E2U_DELIM_COUNT:
+		return "regexp-delimiter-count";
+	case E2U_BAD_FLAGS:
+		return "regexp-bad-flags";
+	case E2U_COMPILE:
+		return "regexp-compile";
+	case E2U_BAD_BACKREF:
+		return "bad-backref";
+	case E2U_NO_MATCH:
+		return "no-match";
+	case E2U_TOO_LONG:
+		return "uri-too-long";
+	}
+	return "regexp-unknown";
+}

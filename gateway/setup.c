@@ -1,0 +1,98 @@
+/*
+ * gateway/setup.c - translate struct gw_conf into lookup and DNS settings.
+ *
+ * Shared by imgated and imgate-lookup so that "what would the daemon do"
+ * has one answer.
+ */
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gateway/setup.h"
+#include "routing/e164.h"
+
+void
+setup_lookup_params(const struct gw_conf *c, struct lookup_params *p)
+{
+	size_t	 i;
+
+	lookup_params_default(p);
+	p->policy.naccept = 0;
+	for (i = 0; i < c->nenum_services && i < NAPTR_MAX_ACCEPT; i++)
+		p->policy.accept[p->policy.naccept++] = c->enum_services[i];
+	p->policy.accept_legacy = c->enum_legacy_syntax;
+	p->policy.allow_private = c->enum_allow_private;
+	p->policy.require_scheme_match = c->enum_scheme_check;
+	p->policy.strict_delimiters = c->enum_strict_delimiters;
+	p->policy.max_chain = (unsigned)c->enum_max_chain;
+
+	p->enum_params.nsuffixes = 0;
+	for (i = 0; i < c->nenum_suffixes && i < ENUMQ_MAX_SUFFIXES; i++)
+		p->enum_params.suffixes[p->enum_params.nsuffixes++] =
+		    c->enum_suffixes[i];
+	p->enum_params.max_queries = (unsigned)c->enum_max_queries;
+	p->max_queries = (unsigned)c->enum_max_queries;
+	p->max_digits = (unsigned)c->max_digits;
+	p->input_forms = E164_FORM_PLAIN | E164_FORM_TEL |
+	    E164_FORM_SIP_USER_PHONE;
+	if (c->sip_plus_without_user_phone)
+		p->input_forms |= E164_FORM_SIP_PLUS;
+
+	p->nprotocols = 0;
+	for (i = 0; i < c->nim_protocols && p->nprotocols < 2; i++) {
+		if (strcmp(c->im_protocols[i], "sip") == 0)
+			p->protocols[p->nprotocols++] = LOOKUP_PROTO_SIP;
+		else if (strcmp(c->im_protocols[i], "xmpp") == 0)
+			p->protocols[p->nprotocols++] = LOOKUP_PROTO_XMPP;
+	}
+	p->implicit = c->implicit_srv == CONF_IMPLICIT_SIP ? LOOKUP_PROTO_SIP :
+	    c->implicit_srv == CONF_IMPLICIT_XMPP ? LOOKUP_PROTO_XMPP :
+	    LOOKUP_PROTO_NONE;
+	p->max_targets = LOOKUP_MAX_TARGETS;
+	p->dnssec = c->dnssec == CONF_DNSSEC_REQUIRE ? LOOKUP_DNSSEC_REQUIRE :
+	    c->dnssec == CONF_DNSSEC_PREFER ? LOOKUP_DNSSEC_PREFER :
+	    LOOKUP_DNSSEC_OFF;
+	p->rng = setup_rng;
+}
+
+void
+setup_dns_config(const struct gw_conf *c, struct dns_config *dc)
+{
+	memset(dc, 0, sizeof(*dc));
+	for (size_t i = 0; i < c->ndns_servers && i < 16; i++)
+		dc->servers[dc->nservers++] = c->dns_servers[i];
+	dc->timeout_ms = (int)c->dns_timeout_ms;
+	dc->tries = (int)c->dns_tries;
+	dc->want_ad = c->dnssec != CONF_DNSSEC_OFF;
+	dc->cache_entries = (size_t)c->dns_cache_entries;
+	dc->cache_bytes = 64u << 20;
+	dc->max_ttl = (uint32_t)c->dns_cache_max_ttl;
+	dc->negative_max_ttl = (uint32_t)c->dns_negative_max_ttl;
+	dc->failure_ttl = (uint32_t)c->dns_servfail_ttl;
+	dc->serve_stale = c->dns_serve_stale;
+}
+
+uint32_t
+setup_rng(void *arg)
+{
+	uint64_t	*s = arg;
+	uint64_t	 x = *s;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return (uint32_t)((x * 0x2545F4914F6CDD1DULL) >> 32);
+}
+
+uint64_t
+setup_seed(void)
+{
+	struct timespec	 ts;
+	uint64_t	 s;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	s = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^
+	    ((uint64_t)getpid() << 40);
+	return s != 0 ? s : 0x9e3779b97f4a7c15ULL;
+}
