@@ -94,7 +94,7 @@ const struct conf_schema_row conf_schema[] = {
 	{ .path = "dns.tries", .type = CONF_TYPE_INT,
 	  .def = "2", .min = 1, .max = 10,
 	  .reload = false, CONF_FIELD(dns_tries),
-	  .doc = "tries per query across all servers" },
+	  .doc = "tries per server before a query fails" },
 	{ .path = "dns.dnssec", .type = CONF_TYPE_ENUM,
 	  .def = "off", .allowed = conf_dnssec_modes,
 	  .reload = true, CONF_FIELD(dnssec),
@@ -120,9 +120,9 @@ const struct conf_schema_row conf_schema[] = {
 	  .reload = true, CONF_FIELD(dns_serve_stale),
 	  .doc = "answer from expired cache entries when servers fail" },
 
-	/* enum */
+	/* enum; at most 8 suffixes, the walk's ENUMQ_MAX_SUFFIXES */
 	{ .path = "enum.suffixes", .type = CONF_TYPE_LIST,
-	  .def = "e164.arpa", .min = 1, .max = CONF_MAX_LIST,
+	  .def = "e164.arpa", .min = 1, .max = 8,
 	  .check = CONF_CHECK_SUFFIX, .reload = true,
 	  CONF_LIST(enum_suffixes, nenum_suffixes),
 	  .doc = "ENUM trees to query, in order" },

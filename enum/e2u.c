@@ -298,6 +298,12 @@ e2u_ere_ok(const char *s, size_t len)
 			continue;
 		case '*':
 		case '?':
+			/* "x*" is one node more; a quantifier after it
+			 * applies to the whole "x*" (glibc nests them) */
+			sum[d] = e2u_sat_add(sum[d], 1);
+			last[d] = e2u_sat_add(last[d], 1);
+			i++;
+			continue;
 		case '|':
 		case '^':
 		case '$':

@@ -1,0 +1,162 @@
+/*
+ * gateway/main.c - imgated: load the configuration, build the one loop,
+ * serve until SIGTERM/SIGINT.
+ *
+ * -f FILE configuration (default /etc/imgate/imgate.conf), -n check it
+ * and exit, -d stay in the foreground and log to stderr, -v more verbose.
+ * Everything runs on the sofia-sip su_root: nua (gateway/sipgw), the
+ * c-ares channel (gateway/dns) and the transaction timers (gateway/txn).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sofia-sip/su.h>
+#include <sofia-sip/su_wait.h>
+
+#include "conf/conf.h"
+#include "gateway/dns.h"
+#include "gateway/log.h"
+#include "gateway/relay.h"
+#include "gateway/setup.h"
+#include "gateway/sipgw.h"
+#include "gateway/txn.h"
+
+#define DEFAULT_CONFIG	"/etc/imgate/imgate.conf"
+
+static volatile sig_atomic_t	 quit_signal;
+static su_root_t		*root;
+
+static void
+on_signal(int sig)
+{
+	quit_signal = sig;
+}
+
+/* Signals are only noted by the handler; this tick acts on them. */
+static void
+on_tick(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
+{
+	(void)m;
+	(void)t;
+	(void)arg;
+	if (quit_signal != 0)
+		su_root_break(root);
+}
+
+static void
+shutdown_txn(struct gw_txn *t)
+{
+	struct gw_outcome o = { GW_TEMPFAIL, GW_R_SHUTDOWN, 0 };
+
+	relay_finish(t, o);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: imgated [-dnv] [-f config]\n");
+	exit(1);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct gw_conf	 conf;
+	struct lookup_params	 params;
+	struct dns_config	 dcfg;
+	struct dns		*dns;
+	su_timer_t		*tick;
+	const char		*config = DEFAULT_CONFIG;
+	char			 err[512];
+	bool			 check_only = false, foreground = false;
+	int			 ch, verbose = 0, level;
+	uint64_t		 seed;
+	struct sigaction	 sa;
+
+	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
+		switch (ch) {
+		case 'd':
+			foreground = true;
+			break;
+		case 'f':
+			config = optarg;
+			break;
+		case 'n':
+			check_only = true;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (argc != optind)
+		usage();
+
+	conf_defaults(&conf);
+	if (conf_load(config, &conf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "imgated: %s\n", err);
+		return 1;
+	}
+	if (check_only) {
+		fprintf(stderr, "imgated: configuration OK\n");
+		return 0;
+	}
+	level = log_level_parse(conf.log_level);
+	if (level < 0)
+		level = LOG_L_INFO;
+	if (verbose > 0)
+		level = LOG_L_DEBUG;
+	log_init(foreground, (enum log_level)level, "imgated");
+	if (!foreground && daemon(0, 0) != 0)
+		fatal("daemon");
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+
+	su_init();
+	if ((root = su_root_create(NULL)) == NULL)
+		fatalx("su_root_create failed");
+	setup_dns_config(&conf, &dcfg);
+	if ((dns = dns_create(root, &dcfg)) == NULL)
+		fatalx("cannot set up the resolver");
+	setup_lookup_params(&conf, &params);
+	/* XMPP is not wired yet: look up only what the daemon speaks. */
+	params.nprotocols = 0;
+	for (size_t i = 0; i < conf.nim_protocols; i++)
+		if (strcmp(conf.im_protocols[i], "sip") == 0)
+			params.protocols[params.nprotocols++] =
+			    LOOKUP_PROTO_SIP;
+	seed = setup_seed();
+	params.rngarg = &seed;
+	txn_init(root, (size_t)conf.max_transactions);
+	relay_init(&conf, &params, dns, sipgw_reply, sipgw_send,
+	    sipgw_abort);
+	if (sipgw_start(root, &conf) != 0)
+		fatalx("cannot start SIP on %s", conf.sip_listen);
+
+	tick = su_timer_create(su_root_task(root), 200);
+	su_timer_set_for_ever(tick, on_tick, NULL);
+	log_info("imgated ready (config %s)", config);
+	su_root_run(root);
+
+	log_info("imgated: signal %d, shutting down", (int)quit_signal);
+	txn_foreach(shutdown_txn);
+	for (int i = 0; i < 50 && !sipgw_shutdown(); i++)
+		su_root_step(root, 100);
+	su_timer_destroy(tick);
+	sipgw_destroy();
+	dns_destroy(dns);
+	txn_fini();
+	su_root_destroy(root);
+	su_deinit();
+	return 0;
+}

@@ -1,0 +1,53 @@
+/*
+ * gateway/relay.h - the middle of the flow: route a transaction, forward
+ * it, report the outcome to the sender.
+ *
+ * An inbound side (gateway/sipgw) builds a struct gw_txn and calls
+ * relay_submit().  relay runs routing/lookup on the shared resolver,
+ * resolves the chosen server's address, hands the message to an outbound
+ * side, and, when the far end answers or something fails, calls
+ * relay_finish(), which maps the outcome once (gateway/status) and asks
+ * the inbound side to answer the sender.
+ */
+#ifndef GATEWAY_RELAY_H
+#define GATEWAY_RELAY_H
+
+#include "conf/conf.h"
+#include "gateway/dns.h"
+#include "gateway/status.h"
+#include "gateway/txn.h"
+#include "routing/lookup.h"
+
+/* An inbound side answers its sender; called exactly once per txn. */
+typedef void relay_reply_fn(struct gw_txn *t, const struct gw_outcome *o,
+    const struct gw_reply *r);
+
+/* An outbound side forwards; returns 0 when the attempt started (its
+ * result comes back through relay_attempt_done()). */
+typedef int relay_send_fn(struct gw_txn *t, const char *request_uri,
+    const char *next_hop);
+
+/* An outbound side drops the attempt in flight on @t (t->out). */
+typedef void relay_abort_fn(struct gw_txn *t);
+
+/**
+ * Wire the relay.  @conf, @params and @dns are borrowed for the life of
+ * the daemon.
+ */
+void relay_init(const struct gw_conf *conf, const struct lookup_params *params,
+    struct dns *dns, relay_reply_fn *sip_reply, relay_send_fn *sip_send,
+    relay_abort_fn *sip_abort);
+
+/** Start routing @t (state TXN_NEW); the relay owns it from here on. */
+void relay_submit(struct gw_txn *t);
+
+/**
+ * The far end answered attempt on @t with @code (a SIP final status;
+ * 408/503 generated locally mean "no answer" / "transport failed").
+ */
+void relay_attempt_done(struct gw_txn *t, int code);
+
+/** Answer the sender with @o and free @t. */
+void relay_finish(struct gw_txn *t, struct gw_outcome o);
+
+#endif /* GATEWAY_RELAY_H */

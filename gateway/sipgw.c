@@ -1,0 +1,271 @@
+/*
+ * gateway/sipgw.c - sofia-sip nua endpoint: MESSAGE in, MESSAGE out.
+ *
+ * First and last stage of the SIP path.  NUTAG_APPL_METHOD("MESSAGE")
+ * keeps nua from answering MESSAGE by itself; the request is saved with
+ * nua_save_event() and answered when the relay has the outcome (RFC 3428:
+ * 200 when the far end took it, its error code otherwise, 503 with
+ * Retry-After for temporary trouble).  Outgoing handles carry the
+ * transaction id as their magic, never a pointer: an answer for a
+ * transaction that already ended finds nothing and the handle is dropped.
+ * Everything copied out of sofia structures is copied before the event
+ * callback returns.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sofia-sip/nua.h>
+#include <sofia-sip/nua_tag.h>
+#include <sofia-sip/nta_tag.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_tag.h>
+#include <sofia-sip/su_tag_io.h>
+#include <sofia-sip/url.h>
+
+#include "gateway/log.h"
+#include "gateway/sipgw.h"
+#include "gateway/txn.h"
+
+/* Inbound side state, owned by the transaction (t->in). */
+struct sipgw_in {
+	nua_handle_t		*nh;
+	nua_saved_event_t	 saved[1];
+};
+
+static nua_t			*sipgw_nua;
+static const struct gw_conf	*sipgw_conf;
+static bool			 sipgw_down;
+
+/* Answer inside the event callback, before any transaction exists. */
+static void
+respond_now(nua_handle_t *nh, int code)
+{
+	nua_respond(nh, code, sip_status_phrase(code),
+	    NUTAG_WITH_THIS(sipgw_nua),
+	    TAG_IF(code == 503, SIPTAG_RETRY_AFTER_STR("5")),
+	    TAG_END());
+	nua_handle_destroy(nh);
+}
+
+static char *
+header_dup(su_home_t *home, const sip_header_t *h)
+{
+	char	*s, *copy;
+
+	if (h == NULL)
+		return NULL;
+	if ((s = sip_header_as_string(home, h)) == NULL)
+		return NULL;
+	copy = txn_strndup(s, strlen(s));
+	return copy;
+}
+
+static void
+in_message(nua_handle_t *nh, const sip_t *sip)
+{
+	su_home_t		 home[1] = { SU_HOME_INIT(home) };
+	struct gw_txn		*t;
+	struct sipgw_in		*in;
+	const sip_payload_t	*pl = sip->sip_payload;
+	char			*s;
+
+	if (pl != NULL && (int64_t)pl->pl_len > sipgw_conf->sip_max_body) {
+		log_warnx("sip: MESSAGE from %s: body of %zu bytes over the "
+		    "%lld-byte limit -> 413", sip->sip_from != NULL ?
+		    sip->sip_from->a_url->url_host : "?",
+		    (size_t)pl->pl_len, (long long)sipgw_conf->sip_max_body);
+		respond_now(nh, 413);
+		return;
+	}
+	if ((t = txn_new(TXN_FROM_SIP)) == NULL ||
+	    (in = calloc(1, sizeof(*in))) == NULL) {
+		log_warnx("sip: transaction table full -> 503");
+		if (t != NULL)
+			txn_free(t);
+		respond_now(nh, 503);
+		return;
+	}
+	t->in = in;
+	in->nh = nh;
+	nua_save_event(sipgw_nua, in->saved);
+
+	s = url_as_string(home, sip->sip_request->rq_url);
+	t->dest = txn_strndup(s, s != NULL ? strlen(s) : 0);
+	if (sip->sip_from != NULL) {
+		s = url_as_string(home, sip->sip_from->a_url);
+		t->from = txn_strndup(s, s != NULL ? strlen(s) : 0);
+	}
+	if (sip->sip_call_id != NULL)
+		t->call_id = txn_strndup(sip->sip_call_id->i_id,
+		    strlen(sip->sip_call_id->i_id));
+	t->content_type = sip->sip_content_type != NULL ?
+	    header_dup(home, (const sip_header_t *)sip->sip_content_type) :
+	    txn_strndup("text/plain", 10);
+	if (pl != NULL) {
+		t->body = txn_strndup(pl->pl_data, pl->pl_len);
+		t->body_len = pl->pl_len;
+	} else
+		t->body = txn_strndup("", 0);
+	su_home_deinit(home);
+	if (t->dest == NULL || t->content_type == NULL || t->body == NULL) {
+		struct gw_outcome o = { GW_TEMPFAIL, GW_R_OVERLOAD, 0 };
+
+		relay_finish(t, o);
+		return;
+	}
+	log_info("txn %llu: MESSAGE %s from %s (%zu bytes %s)",
+	    (unsigned long long)t->id, t->dest, t->from ? t->from : "?",
+	    t->body_len, t->content_type);
+	relay_submit(t);
+}
+
+void
+sipgw_reply(struct gw_txn *t, const struct gw_outcome *o,
+    const struct gw_reply *r)
+{
+	struct sipgw_in	*in = t->in;
+
+	(void)o;
+	if (in == NULL)
+		return;
+	nua_respond(in->nh, r->sip_code, r->sip_phrase,
+	    NUTAG_WITH_SAVED(in->saved),
+	    TAG_IF(r->retry_after, SIPTAG_RETRY_AFTER_STR("5")),
+	    TAG_IF(r->sip_code == 415,
+	    SIPTAG_ACCEPT_STR("text/plain, message/cpim")),
+	    TAG_END());
+	nua_destroy_event(in->saved);
+	nua_handle_destroy(in->nh);
+	free(in);
+	t->in = NULL;
+}
+
+int
+sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
+{
+	nua_handle_t	*nh;
+	char		 route[128];
+	sip_payload_t	*pl;
+
+	/*
+	 * The SRV target is the next hop: a loose Route to its address
+	 * (RFC 3261 16.12), so the Request-URI stays sip:user@domain.
+	 */
+	snprintf(route, sizeof(route), "<sip:%s;lr>", next_hop);
+	nh = nua_handle(sipgw_nua, (nua_hmagic_t *)(uintptr_t)t->id,
+	    SIPTAG_TO_STR(request_uri), TAG_END());
+	if (nh == NULL)
+		return -1;
+	pl = sip_payload_create(nua_handle_home(nh), t->body,
+	    (isize_t)t->body_len);
+	t->out = nh;
+	log_debug("txn %llu: MESSAGE %s via %s", (unsigned long long)t->id,
+	    request_uri, next_hop);
+	nua_message(nh, NUTAG_URL(request_uri),
+	    TAG_IF(t->from != NULL, SIPTAG_FROM_STR(t->from)),
+	    SIPTAG_CONTENT_TYPE_STR(t->content_type),
+	    SIPTAG_PAYLOAD(pl),
+	    SIPTAG_ROUTE_STR(route),
+	    TAG_END());
+	return 0;
+}
+
+void
+sipgw_abort(struct gw_txn *t)
+{
+	if (t->out != NULL) {
+		nua_handle_destroy(t->out);
+		t->out = NULL;
+	}
+}
+
+static void
+out_response(nua_handle_t *nh, void *hmagic, int status)
+{
+	struct gw_txn	*t = txn_get((uint64_t)(uintptr_t)hmagic);
+
+	if (status < 200)
+		return;
+	if (t == NULL || t->out != nh) {
+		/* The transaction ended first: drop the late answer. */
+		nua_handle_destroy(nh);
+		return;
+	}
+	nua_handle_destroy(nh);
+	relay_attempt_done(t, status);
+}
+
+static void
+on_event(nua_event_t event, int status, char const *phrase, nua_t *nua,
+    nua_magic_t *magic, nua_handle_t *nh, nua_hmagic_t *hmagic,
+    sip_t const *sip, tagi_t tags[])
+{
+	(void)phrase;
+	(void)nua;
+	(void)magic;
+	(void)tags;
+	switch (event) {
+	case nua_i_message:
+		in_message(nh, sip);
+		break;
+	case nua_r_message:
+		out_response(nh, hmagic, status);
+		break;
+	case nua_i_invite:
+	case nua_i_subscribe:
+	case nua_i_register:
+	case nua_i_publish:
+	case nua_i_refer:
+	case nua_i_info:
+	case nua_i_notify:
+		/* imgate relays pager-mode messages only. */
+		nua_respond(nh, 405, sip_status_phrase(405),
+		    NUTAG_WITH_THIS(sipgw_nua),
+		    SIPTAG_ALLOW_STR("MESSAGE, OPTIONS"), TAG_END());
+		nua_handle_destroy(nh);
+		break;
+	case nua_r_shutdown:
+		if (status >= 200)
+			sipgw_down = true;
+		break;
+	default:
+		break;
+	}
+}
+
+int
+sipgw_start(su_root_t *root, const struct gw_conf *conf)
+{
+	sipgw_conf = conf;
+	sipgw_nua = nua_create(root, on_event, NULL,
+	    NUTAG_URL(conf->sip_listen),
+	    NUTAG_APPL_METHOD("MESSAGE"),
+	    NUTAG_ALLOW("MESSAGE, OPTIONS"),
+	    NUTAG_ENABLEMESSAGE(1),
+	    NTATAG_UDP_MTU(1300),
+	    TAG_END());
+	if (sipgw_nua == NULL) {
+		log_warnx("sip: cannot listen on %s", conf->sip_listen);
+		return -1;
+	}
+	log_info("sip: listening on %s (UDP and TCP)", conf->sip_listen);
+	return 0;
+}
+
+bool
+sipgw_shutdown(void)
+{
+	if (sipgw_nua != NULL && !sipgw_down)
+		nua_shutdown(sipgw_nua);
+	return sipgw_down;
+}
+
+void
+sipgw_destroy(void)
+{
+	if (sipgw_nua != NULL)
+		nua_destroy(sipgw_nua);
+	sipgw_nua = NULL;
+}

@@ -1,0 +1,32 @@
+/*
+ * gateway/sipgw.h - the SIP edge: sofia-sip nua bound on the configured
+ * address, MESSAGE in (RFC 3428) and MESSAGE out.
+ *
+ * Inbound: a MESSAGE becomes a struct gw_txn handed to gateway/relay; the
+ * request is kept (nua_save_event) until the relay asks for the final
+ * answer.  Outbound: relay asks to send a transaction's message to a
+ * Request-URI through a next hop; the final response goes back to relay.
+ */
+#ifndef GATEWAY_SIPGW_H
+#define GATEWAY_SIPGW_H
+
+#include <stdbool.h>
+
+#include <sofia-sip/su_wait.h>
+
+#include "conf/conf.h"
+#include "gateway/relay.h"
+
+/** Bind and start; @return 0, or -1 (logged) when the address is unusable. */
+int sipgw_start(su_root_t *root, const struct gw_conf *conf);
+
+/** Ask nua to shut down; @return true once it has (poll from the loop). */
+bool sipgw_shutdown(void);
+void sipgw_destroy(void);
+
+/* For relay_init(). */
+relay_reply_fn	sipgw_reply;
+relay_send_fn	sipgw_send;
+relay_abort_fn	sipgw_abort;
+
+#endif /* GATEWAY_SIPGW_H */

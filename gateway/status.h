@@ -1,0 +1,71 @@
+/*
+ * gateway/status.h - one status model for every message outcome.
+ *
+ * The last stage of the flow: whatever happened to a message (bad number,
+ * no route, DNS trouble, the far end's answer) is a struct gw_outcome;
+ * this module alone turns it into the SIP final response or the XMPP error
+ * condition the sender gets (RFC 7247 tables in standards.md 6.3).
+ */
+#ifndef GATEWAY_STATUS_H
+#define GATEWAY_STATUS_H
+
+#include <stdbool.h>
+
+#include "routing/lookup.h"
+
+enum gw_status { GW_OK, GW_TEMPFAIL, GW_PERMFAIL };
+
+enum gw_reason {
+	GW_R_NONE = 0,
+	GW_R_DELIVERED,		/* far end accepted (code in outcome) */
+	GW_R_BAD_NUMBER,	/* E_INVALID_NUMBER */
+	GW_R_NOT_E164,		/* E_NOT_E164 */
+	GW_R_NUMBER_TOO_LONG,	/* E_NUMBER_TOO_LONG */
+	GW_R_NO_ROUTE,		/* E_ENUM_NO_DATA */
+	GW_R_NO_USABLE_RULE,	/* E_ENUM_NO_USABLE_RULE */
+	GW_R_INVALID_IM_URI,	/* E_INVALID_IM_URI */
+	GW_R_NO_COMMON_PROTOCOL, /* E_IM_NO_COMMON_PROTOCOL */
+	GW_R_DNS_TEMPFAIL,	/* E_DNS_TEMPFAIL */
+	GW_R_TARGET_UNREACHABLE, /* no SRV target address worked */
+	GW_R_PEER_TIMEOUT,	/* downstream did not answer in time */
+	GW_R_PEER_ERROR,	/* downstream answered with an error */
+	GW_R_TOO_LARGE,		/* body over the configured cap */
+	GW_R_UNSUPPORTED_MEDIA,	/* content type refused */
+	GW_R_OVERLOAD,		/* transaction table full */
+	GW_R_CANCELLED,
+	GW_R_SHUTDOWN
+};
+
+#define GW_REASON_COUNT	(GW_R_SHUTDOWN + 1)
+
+struct gw_outcome {
+	enum gw_status	 status;
+	enum gw_reason	 reason;
+	int		 peer_code;	/* SIP code from downstream, or 0 */
+};
+
+/* What the sender is told. */
+struct gw_reply {
+	int		 sip_code;
+	const char	*sip_phrase;
+	bool		 retry_after;	/* add Retry-After */
+	const char	*xmpp_condition;
+	const char	*xmpp_type;	/* cancel|modify|auth|wait */
+};
+
+/** Map @o to the reply (the one table). Never fails. */
+void status_reply(const struct gw_outcome *o, struct gw_reply *r);
+
+/** Outcome of a failed lookup (@e != LOOKUP_OK). */
+struct gw_outcome status_from_lookup(enum lookup_error e);
+
+/** RFC 7247 7.2: SIP response code -> XMPP condition. */
+const char *status_sip_to_xmpp(int code);
+/** RFC 7247 7.1: XMPP condition -> SIP response code (400 if unknown). */
+int status_xmpp_to_sip(const char *condition);
+/** RFC 6120 8.3.3 default error type of a condition ("cancel"...). */
+const char *status_xmpp_type(const char *condition);
+
+const char *status_strreason(enum gw_reason r);
+
+#endif /* GATEWAY_STATUS_H */

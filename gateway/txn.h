@@ -1,0 +1,101 @@
+/*
+ * gateway/txn.h - one inbound message, from arrival to the sender's reply.
+ *
+ * Every message that enters (gateway/sipgw, later gateway/xmppgw) becomes
+ * a struct gw_txn with a 64-bit id, a state and a deadline.  Callbacks
+ * from the resolver and from sofia-sip carry the id, never the pointer,
+ * and find the transaction with txn_get(): a late answer for a finished
+ * transaction finds nothing and is dropped quietly.
+ */
+#ifndef GATEWAY_TXN_H
+#define GATEWAY_TXN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sofia-sip/su_wait.h>
+
+#include "gateway/status.h"
+#include "routing/lookup.h"
+
+enum txn_state {
+	TXN_NEW,	/* accepted, not yet routed */
+	TXN_ROUTING,	/* ENUM / RFC 3861 lookup in flight */
+	TXN_RESOLVING,	/* target address lookup in flight */
+	TXN_SENDING,	/* forwarded, waiting for the far end */
+	TXN_REPLIED,	/* the sender has its answer */
+	TXN_DONE
+};
+
+enum txn_origin { TXN_FROM_SIP, TXN_FROM_XMPP };
+
+struct gw_txn;
+
+/* Called when the deadline passes (state unchanged, caller decides). */
+typedef void txn_timeout_cb(struct gw_txn *t);
+
+struct gw_txn {
+	uint64_t		 id;
+	enum txn_state		 state;
+	enum txn_origin		 origin;
+	uint64_t		 started_ms;
+	/* What the sender asked (copied out of library structures). */
+	char			*dest;		/* Request-URI / to */
+	char			*from;		/* sender URI */
+	char			*from_display;	/* full From header value */
+	char			*call_id;
+	char			*content_type;
+	char			*body;
+	size_t			 body_len;
+	/* Routing. */
+	struct lookup		*lookup;	/* in flight, or NULL */
+	struct lookup_result	*route;		/* owned, after routing */
+	size_t			 target;	/* next SRV target to try */
+	char			 next_hop[80];	/* "IP:PORT" being tried */
+	/* Origin/destination specific state, owned by the gateway side. */
+	void			*in;		/* e.g. sipgw inbound record */
+	void			*out;		/* e.g. outgoing nua handle */
+	/* Deadline. */
+	su_timer_t		*timer;
+	txn_timeout_cb		*on_timeout;
+	/* Registry link. */
+	struct gw_txn		*hnext;
+};
+
+/** Create the registry on @root (for timers).  @return 0 or -1. */
+int txn_init(su_root_t *root, size_t max);
+void txn_fini(void);
+
+/**
+ * New transaction in TXN_NEW; NULL when the table is full (the caller
+ * answers "overloaded") or memory is short.  The strings of the struct are
+ * filled by the caller with txn_strdup().
+ */
+struct gw_txn *txn_new(enum txn_origin origin);
+
+/** Find by id; NULL when it is gone (stale callback: drop quietly). */
+struct gw_txn *txn_get(uint64_t id);
+
+/** Arm (or re-arm) the deadline @ms from now. */
+void txn_set_deadline(struct gw_txn *t, uint64_t ms, txn_timeout_cb *cb);
+
+/** Move to @st, logging "txn N: old -> new" at debug level. */
+void txn_enter_state(struct gw_txn *t, enum txn_state st);
+const char *txn_strstate(enum txn_state st);
+
+/** Copy @len bytes into a NUL-terminated heap string (NULL on ENOMEM). */
+char *txn_strndup(const char *s, size_t len);
+
+/**
+ * Unregister and free @t and everything it owns (cancels the lookup and
+ * the timer; the caller releases t->in / t->out first).
+ */
+void txn_free(struct gw_txn *t);
+
+/** Transactions in flight. */
+size_t txn_count(void);
+
+/** Visit every transaction (shutdown); @fn may free the one it gets. */
+void txn_foreach(void (*fn)(struct gw_txn *));
+
+#endif /* GATEWAY_TXN_H */

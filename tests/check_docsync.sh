@@ -1,0 +1,145 @@
+#!/bin/sh
+# tests/check_docsync.sh - conf/conf_schema.c and docs/imgate.conf.5 agree.
+#
+# Every schema row needs an entry in the man page and every entry needs a
+# row; for each pair the "Default:" line and the "Reloadable:" word must
+# match the row.  Prints TAP.
+#
+# Conventions relied on (both are stated at the top of each file):
+#   conf/conf_schema.c  a row's first line starts with  { .path = "X",
+#                       and the row holds .def = "..." and .reload = ...;
+#   docs/imgate.conf.5  under .Sh OPTIONS an entry starts with
+#                       ".It Cm X" and holds one "Default: V" line (V in
+#                       libconfig syntax) and one "Reloadable: yes|no." .
+#
+# Usage: check_docsync.sh [TOP_SRCDIR]   (default: $srcdir, else ..)
+
+top=${1:-${srcdir:-$(dirname "$0")/..}}
+schema=$top/conf/conf_schema.c
+man=$top/docs/imgate.conf.5
+n=0
+failed=0
+
+ok() {
+	n=$((n + 1))
+	echo "ok $n - $1"
+}
+
+not_ok() {
+	n=$((n + 1))
+	failed=1
+	echo "not ok $n - $1"
+}
+
+check() {
+	if [ "$1" = "$2" ]; then
+		ok "$3"
+	else
+		not_ok "$3"
+		echo "#   schema: '$1'"
+		echo "#   man:    '$2'"
+	fi
+}
+
+for f in "$schema" "$man"; do
+	if [ ! -r "$f" ]; then
+		echo "1..0 # SKIP cannot read $f"
+		exit 0
+	fi
+done
+
+# "path|default|yes-or-no" per schema row ("|" is in no path or
+# default, and unlike a tab it keeps empty fields apart for read).
+schema_rows=$(awk '
+	/\{ *\.path = "/ {
+		if (p != "")
+			printf "%s|%s|%s\n", p, d, r
+		s = $0; sub(/.*\.path = "/, "", s); sub(/".*/, "", s)
+		p = s; d = ""; r = "?"
+	}
+	p != "" && /\.def = "/ {
+		s = $0; sub(/.*\.def = "/, "", s); sub(/".*/, "", s)
+		d = s
+	}
+	p != "" && /\.reload = true/ { r = "yes" }
+	p != "" && /\.reload = false/ { r = "no" }
+	END {
+		if (p != "")
+			printf "%s|%s|%s\n", p, d, r
+	}' "$schema")
+
+# The same from the man page's OPTIONS section.  A Default: value is
+# reduced to the schema form: quotes and brackets dropped, entries joined
+# with ",".  An entry without (or with two) Default: lines shows "?".
+man_rows=$(awk '
+	/^\.Sh / { in_opts = ($2 == "OPTIONS") }
+	!in_opts { next }
+	/^\.It Cm / {
+		if (p != "")
+			printf "%s|%s|%s\n", p, (nd == 1 ? d : "?"), r
+		p = $3; d = ""; nd = 0; r = "?"
+	}
+	p != "" && /^Default:/ {
+		s = $0; sub(/^Default: */, "", s)
+		gsub(/[][" ]/, "", s)
+		d = s; nd++
+	}
+	p != "" && /^Reloadable: yes/ { r = "yes" }
+	p != "" && /^Reloadable: no/ { r = "no" }
+	END {
+		if (p != "")
+			printf "%s|%s|%s\n", p, (nd == 1 ? d : "?"), r
+	}' "$man")
+
+sep='|'
+schema_paths=$(printf '%s\n' "$schema_rows" | cut -d "$sep" -f1)
+man_paths=$(printf '%s\n' "$man_rows" | cut -d "$sep" -f1)
+
+if [ -n "$schema_paths" ]; then
+	ok "schema rows found: $(printf '%s\n' "$schema_paths" | wc -l)"
+else
+	not_ok "schema rows found in $schema"
+fi
+if [ -n "$man_paths" ]; then
+	ok "man page entries found: $(printf '%s\n' "$man_paths" | wc -l)"
+else
+	not_ok "man page entries found in $man"
+fi
+
+dups=$(printf '%s\n' "$man_paths" | sort | uniq -d)
+if [ -z "$dups" ]; then
+	ok "no option documented twice"
+else
+	not_ok "options documented twice: $(echo $dups)"
+fi
+
+# Schema -> man: documented, same default, same reload flag.  A here
+# document, not a pipe, keeps the loop (and its counters) in this shell.
+while IFS=$sep read -r path def reload; do
+	[ -n "$path" ] || continue
+	line=$(printf '%s\n' "$man_rows" |
+	    awk -F "$sep" -v p="$path" '$1 == p { print; exit }')
+	if [ -z "$line" ]; then
+		not_ok "$path is documented in imgate.conf.5"
+		continue
+	fi
+	ok "$path is documented in imgate.conf.5"
+	mdef=$(printf '%s\n' "$line" | cut -d "$sep" -f2)
+	mrel=$(printf '%s\n' "$line" | cut -d "$sep" -f3)
+	check "$def" "$mdef" "$path: Default: matches the schema"
+	check "$reload" "$mrel" "$path: Reloadable: matches the schema"
+done <<EOF
+$schema_rows
+EOF
+
+# Man -> schema: nothing documented that does not exist.
+for path in $man_paths; do
+	if printf '%s\n' "$schema_paths" | grep -qxF -e "$path"; then
+		ok "$path (documented) is in conf_schema.c"
+	else
+		not_ok "$path (documented) is in conf_schema.c"
+	fi
+done
+
+echo "1..$n"
+exit $failed
