@@ -8,8 +8,9 @@
  *
  *   1. libconfig parses the file, @include directives resolved against
  *      the configuration file's own folder;
- *   2. a small scanner re-reads the text to find integer literals that
- *      libconfig 1.5 silently wraps (see conf_prescan below);
+ *   2. a small scanner re-reads the text for what libconfig 1.5 lets
+ *      through silently: integer literals it wraps, a stray quote or
+ *      comment that hides the rest of the file (see conf_prescan below);
  *   3. the whole tree is walked once: every setting must match a schema
  *      row or a group that holds rows, have the row's type and satisfy
  *      its bounds, and is then stored in its canonical form.
@@ -75,8 +76,11 @@ conf_quote(const char *in, char *out, size_t outsz)
 {
 	size_t	i, o = 0;
 
-	if (outsz < 8)
+	if (outsz < 8) {
+		if (outsz > 0)
+			out[0] = '\0';
 		return;
+	}
 	out[o++] = '"';
 	for (i = 0; in[i] != '\0'; i++) {
 		if (o + 5 >= outsz || i >= 64) {
@@ -541,8 +545,16 @@ conf_defaults(struct gw_conf *c)
  * scanner only needs to tell comments, strings, names, numbers and
  * @include apart; everything else is punctuation.
  *
- * The scanner also enforces CONF_LINE_MAX: libconfig stores line numbers
- * in an unsigned short, so a longer file would get wrong locations.
+ * The same pass catches two more silent failures of libconfig 1.5:
+ *
+ *   - a string or a comment left open at the top level, between
+ *     settings, makes the scanner swallow the rest of the file and the
+ *     parse succeed with whatever came before ("a = 1;\n\"\nb = 2;"
+ *     loads as a = 1 alone); the scanner refuses an open string, block
+ *     comment or @include name at end of file;
+ *   - line numbers are kept in an unsigned short, so locations in a file
+ *     of more than CONF_LINE_MAX lines would be wrong; such a file is
+ *     refused.
  */
 static int
 conf_literal_wraps(const char *tok, size_t len, int floating)
@@ -639,9 +651,10 @@ conf_prescan_number(struct conf_ctx *ctx, FILE *fp, int ch,
 	ctx->wrap_line = line;
 }
 
-/* The text after '@'; recurse into "@include". */
+/* The text after '@' on @line of @file; recurse into "@include". */
 static int
-conf_prescan_directive(struct conf_ctx *ctx, FILE *fp, int depth)
+conf_prescan_directive(struct conf_ctx *ctx, FILE *fp, const char *file,
+    unsigned int line, int depth)
 {
 	char	word[16], inc[CONF_PATH_MAX];
 	size_t	n = 0;
@@ -663,8 +676,10 @@ conf_prescan_directive(struct conf_ctx *ctx, FILE *fp, int depth)
 		if (n < sizeof(inc) - 1)
 			inc[n++] = (char)ch;
 	inc[n] = '\0';
-	if (ch == '\n')
-		ungetc(ch, fp);
+	if (ch != '"') {
+		conf_errorf(ctx, file, line, "unterminated @include");
+		return -1;
+	}
 	return conf_prescan(ctx, inc, depth + 1);
 }
 
@@ -677,7 +692,7 @@ conf_prescan(struct conf_ctx *ctx, const char *file, int depth)
 {
 	char		 open_path[CONF_PATH_MAX], name[CONF_TOKEN_MAX] = "";
 	FILE		*fp;
-	unsigned int	 line = 1;
+	unsigned int	 line = 1, start;
 	size_t		 n;
 	int		 ch, next = 0, rc = 0;
 
@@ -716,24 +731,37 @@ conf_prescan(struct conf_ctx *ctx, const char *file, int depth)
 			if (ch == '\n')
 				ungetc(ch, fp);
 		} else if (ch == '/' && next == '*') {
+			start = line;
 			for (next = 0; (ch = getc(fp)) != EOF; next = ch) {
 				if (ch == '\n')
 					line++;
 				if (next == '*' && ch == '/')
 					break;
 			}
+			if (ch == EOF) {
+				conf_errorf(ctx, file, start, "unterminated "
+				    "comment hides the rest of the file");
+				rc = -1;
+			}
 		} else if (ch == '/') {
 			if (next != EOF)
 				ungetc(next, fp);
 		} else if (ch == '"') {
+			start = line;
 			while ((ch = getc(fp)) != EOF && ch != '"') {
-				if (ch == '\\')
-					ch = getc(fp);
+				if (ch == '\\' && (ch = getc(fp)) == EOF)
+					break;
 				if (ch == '\n')
 					line++;
 			}
+			if (ch == EOF) {
+				conf_errorf(ctx, file, start, "unterminated "
+				    "string hides the rest of the file");
+				rc = -1;
+			}
 		} else if (ch == '@') {
-			rc = conf_prescan_directive(ctx, fp, depth);
+			rc = conf_prescan_directive(ctx, fp, file, line,
+			    depth);
 		} else if (conf_is_name_start(ch)) {
 			n = 0;
 			do {

@@ -36,7 +36,7 @@ Script:  fakedns.py [--host 127.0.0.1] [--port 0] [--log FILE] FILE.json
   Prints "fakedns ready 127.0.0.1 PORT" on stdout once both sockets listen.
   Stops on SIGTERM/SIGINT.
 Module:  srv = fakedns.start(answers, port=0, host="127.0.0.1", log=None)
-         srv.port, srv.queries (list of (transport, name, type)), srv.stop()
+         srv.port, srv.queries() -> [(transport, name, type)], srv.stop()
 Log:     one line per query "udp|tcp NAME TYPE" (name as received).
 """
 
@@ -499,7 +499,7 @@ class FakeDNS:
     def __init__(self, answers, port=0, host="127.0.0.1", log=None):
         self.responder = Responder(answers)
         self.host = host
-        self.queries = []
+        self.query_list = []
         self._log_path = log
         self._log = open(log, "a", buffering=1, encoding="utf-8") if log else None
         self._sel = selectors.DefaultSelector()
@@ -530,6 +530,10 @@ class FakeDNS:
                     raise
         raise OSError("no free UDP+TCP port pair")
 
+    def queries(self):
+        """[(transport, name, type)] received so far."""
+        return list(self.query_list)
+
     def set_answers(self, answers):
         self.responder = Responder(answers)
 
@@ -539,7 +543,7 @@ class FakeDNS:
             name, t, _ = q["question"][0]
         except (ParseError, IndexError):
             name, t = "?", "?"
-        self.queries.append((transport, name, t))
+        self.query_list.append((transport, name, t))
         if self._log:
             self._log.write("%s %s %s\n" % (transport, name, t))
 
