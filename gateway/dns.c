@@ -222,8 +222,11 @@ classify(struct dns *d, struct dns_entry *e, int status,
 
 	if (status != ARES_SUCCESS) {
 		e->status = DNSQ_TEMPFAIL;
-		/* c-ares 1.18 reports a SERVFAIL it retried as ECONNREFUSED */
-		if (status == ARES_ESERVFAIL || status == ARES_ECONNREFUSED)
+		/*
+		 * With ARES_FLAG_NOCHECKRESP a SERVFAIL reaches classify()
+		 * as an answer; ECONNREFUSED here is a real refusal.
+		 */
+		if (status == ARES_ESERVFAIL)
 			e->rcode = DNSMSG_RCODE_SERVFAIL;
 		e->expires_ms = now + (uint64_t)d->cfg.failure_ttl * 1000;
 		d->st.failures++;

@@ -40,6 +40,7 @@ struct lookup {
 	bool				 any_tempfail;
 	bool				 insecure;
 	bool				 bogus;
+	bool				 unknown;	/* an answer never came */
 	bool				*completed;	/* lookup_start's */
 	size_t				 proto_idx;	/* into protocols */
 	char				 qname[DNSMSG_NAME_MAX];
@@ -363,9 +364,15 @@ on_answer(void *arg, const struct dnsq_result *res0)
 
 	/* DNSSEC bookkeeping and the "require" policy. */
 	if (res.status == DNSQ_TEMPFAIL) {
+		/*
+		 * A validating resolver turns bogus data into SERVFAIL; a
+		 * timeout says nothing either way.
+		 */
 		if (lk->params->dnssec != LOOKUP_DNSSEC_OFF &&
 		    res.rcode == DNSMSG_RCODE_SERVFAIL)
 			lk->bogus = true;
+		else
+			lk->unknown = true;
 	} else if (!res.secure) {
 		lk->insecure = true;
 		if (lk->params->dnssec == LOOKUP_DNSSEC_REQUIRE) {
@@ -446,7 +453,7 @@ run(struct lookup *lk)
 		r->dnssec = LOOKUP_SEC_BOGUS;
 	else if (lk->insecure)
 		r->dnssec = LOOKUP_SEC_INSECURE;
-	else if (r->nqueries > 0)
+	else if (r->nqueries > 0 && !lk->unknown)
 		r->dnssec = LOOKUP_SEC_SECURE;
 	if (lk->eq.first_key[0] != '\0')
 		snprintf(r->first_key, sizeof(r->first_key), "%s",

@@ -226,6 +226,8 @@ class Procs:
               stdin=subprocess.DEVNULL, env=None, cwd=None, pass_fds=()):
         """Popen in a new process group.  log=PATH sends stdout+stderr there
         (appending).  The Popen gets .name and .log attributes."""
+        if self.closed:
+            raise RuntimeError("Procs %s is closed (test stopping)" % self.name)
         fh = None
         if log is not None:
             fh = open(log, "ab")
@@ -278,6 +280,23 @@ class Procs:
                 except ProcessLookupError:
                     pass
 
+    def run(self, args, timeout=30.0, input=None, env=None, cwd=None):
+        """Run a command to completion like subprocess.run(capture_output),
+        but registered here so that it is killed if the test is stopped.
+        Returns subprocess.CompletedProcess; raises subprocess.TimeoutExpired
+        (after killing the command) on timeout."""
+        p = self.start(args, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd)
+        try:
+            out, err = p.communicate(input, timeout=timeout)
+        except subprocess.TimeoutExpired as e:
+            self.stop(p, timeout=1)
+            raise subprocess.TimeoutExpired(args, timeout, output=e.output, stderr=e.stderr)
+        finally:
+            if p.poll() is not None and p in self.procs:
+                self.procs.remove(p)
+        return subprocess.CompletedProcess(args, p.returncode, out, err)
+
     def add_cleanup(self, fn, *args):
         """Run fn(*args) at close (before the processes are stopped)."""
         self.cleanups.append((fn, args))
@@ -319,11 +338,17 @@ def _procs(procs):
 
 
 _HANDED_OUT = set()
+_PORT_LOCK = threading.Lock()
 
 
 def free_port(udp_and_tcp=True, host="127.0.0.1"):
     """A loopback port that is free for TCP and (by default) UDP right now.
     Never hands out the same port twice in one process."""
+    with _PORT_LOCK:
+        return _free_port(udp_and_tcp, host)
+
+
+def _free_port(udp_and_tcp, host):
     for _ in range(200):
         t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         u = None
@@ -650,13 +675,14 @@ def _conf_text(d, port, lines, log_queries, verbosity):
     return "\n".join(out) + "\n"
 
 
-def start_unbound(data, procs=None, port=None, log_queries=True,
+def start_unbound(data=None, procs=None, port=None, log_queries=True,
                   fakedns_port=None, verbosity=0, probe=None, timeout=5.0,
-                  name="unbound"):
+                  name="unbound", dns=None):
     """Start unbound as a local-data fixture; returns (port, proc).
 
     data: server-clause lines (list of str; "forward-zone:" etc. start a new
-    clause), or a vector `dns` list (list of dict), converted with
+    clause), or a vector `dns` list (list of dict; pass an empty vector
+    list as dns=[] since [] alone means "no lines"), converted with
     vector_dns_to_unbound() (SERVFAIL answers start an in-process fakedns
     with the same list unless fakedns_port is given).
     log_queries: unbound logs every query it receives to proc.query_log
@@ -666,7 +692,10 @@ def start_unbound(data, procs=None, port=None, log_queries=True,
     procs = _procs(procs)
     d = procs.tmpdir("unbound")
     fake = None
-    if data and isinstance(data[0], dict):
+    if dns is None and data and isinstance(data[0], dict):
+        dns, data = data, None
+    if dns is not None:
+        data = dns
         mode, reasons = unbound_plan(data)
         if mode == "forward" and not fakedns_port:
             fake = start_fakedns(data, procs=procs,
@@ -849,8 +878,8 @@ def start_vector_dns(dns_list, procs=None, backend="auto", timeout=5.0):
     if backend == "fakedns" or mode == "fakedns":
         fake = start_fakedns(dns_list, procs=procs)
         return DNSFixture(procs, fake.port, "fakedns", reasons, fake=fake)
-    port, proc = start_unbound(dns_list, procs=procs, log_queries=True,
-                               timeout=timeout)
+    port, proc = start_unbound(procs=procs, log_queries=True,
+                               timeout=timeout, dns=dns_list)
     return DNSFixture(procs, port, mode, [], unbound=proc, fake=proc.fakedns)
 
 # ================================================================== misc
