@@ -109,6 +109,38 @@ on_target_address(void *arg, const struct dnsq_result *res)
 		try_next_target(t);
 }
 
+/*
+ * A target that is an IP literal (a sip: URI from E2U+sip naming an
+ * address) needs no lookup.  @return true when the attempt was handled.
+ */
+static bool
+send_to_literal(struct gw_txn *t, const struct lookup_target *tg)
+{
+	char		 host[DNSMSG_NAME_MAX];
+	unsigned char	 buf[16];
+	size_t		 n;
+	bool		 v6;
+
+	snprintf(host, sizeof(host), "%s", tg->host);
+	n = strlen(host);
+	if (n > 0 && host[n - 1] == '.')
+		host[--n] = '\0';
+	if (n > 2 && host[0] == '[' && host[n - 1] == ']') {
+		memmove(host, host + 1, n - 2);
+		host[n - 2] = '\0';
+	}
+	v6 = inet_pton(AF_INET6, host, buf) == 1;
+	if (!v6 && inet_pton(AF_INET, host, buf) != 1)
+		return false;
+	snprintf(t->next_hop, sizeof(t->next_hop), v6 ? "[%s]:%u" : "%s:%u",
+	    host, tg->port);
+	txn_enter_state(t, TXN_SENDING);
+	txn_set_deadline(t, (uint64_t)relay_conf->sip_timeout_ms, on_deadline);
+	if (relay_sip_send(t, t->route->request_uri, t->next_hop) != 0)
+		try_next_target(t);
+	return true;
+}
+
 static void
 try_next_target(struct gw_txn *t)
 {
@@ -125,6 +157,8 @@ try_next_target(struct gw_txn *t)
 	}
 	t->target++;
 	txn_enter_state(t, TXN_RESOLVING);
+	if (send_to_literal(t, &r->targets[t->target - 1]))
+		return;
 	if (ops->query(ops->ctx, r->targets[t->target - 1].host, DNSMSG_T_A,
 	    on_target_address, (void *)(uintptr_t)t->id) != 0)
 		try_next_target(t);
@@ -145,7 +179,10 @@ targets_from_sip_uri(struct lookup_result *r)
 
 	host = strchr(u, '@');
 	host = host != NULL ? host + 1 : u + strcspn(u, ":") + 1;
-	end = host + strcspn(host, ":;?>");
+	if (*host == '[')
+		end = host + strcspn(host, "]") + (strchr(host, ']') ? 1 : 0);
+	else
+		end = host + strcspn(host, ":;?>");
 	hl = (size_t)(end - host);
 	if (hl == 0 || hl >= sizeof(hostbuf) - 1)
 		return -1;
@@ -156,7 +193,7 @@ targets_from_sip_uri(struct lookup_result *r)
 	if (port == 0 || port > 65535)
 		return -1;
 	snprintf(r->targets[0].host, sizeof(r->targets[0].host), "%s%s",
-	    hostbuf, hostbuf[hl - 1] == '.' ? "" : ".");
+	    hostbuf, hostbuf[hl - 1] == '.' || hostbuf[0] == '[' ? "" : ".");
 	r->targets[0].port = (uint16_t)port;
 	r->ntargets = 1;
 	return 0;

@@ -1,0 +1,200 @@
+#!/usr/bin/python3
+"""gwtest.py - start imgated and sipp peers for the daemon's integration tests.
+
+    start_imgated(procs, dns_port, conf_extra="", ...) -> Daemon
+        .port (SIP, UDP and TCP on 127.0.0.1), .proc, .log, .addr
+        .log_text(), .wait_log(regexp, timeout)
+    start_uas(procs, scenario, port=None, extra_args=()) -> UAS
+        .port, .proc, .messages() (raw text of what sipp received)
+    run_uac(procs, scenario, target_port, keys={}, calls=1, ...) -> (rc, trace)
+    received_requests(text) -> [dict(method, ruri, headers, body)]
+    response_codes(text) -> [int] of the responses found in a sipp trace
+Everything on loopback, on free ports; all processes registered in procs.
+"""
+
+import os
+import re
+import subprocess
+import time
+
+import imgtest
+
+BUILDDIR = os.environ.get("IMGATE_BUILDDIR", os.getcwd())
+SRCDIR = os.environ.get("IMGATE_SRCDIR",
+                        os.path.dirname(os.path.dirname(os.path.dirname(
+                            os.path.abspath(__file__)))))
+IMGATED = os.path.join(BUILDDIR, "imgated")
+SIPDIR = os.path.join(SRCDIR, "tests", "sip")
+SIPP = os.environ.get("IMGATE_SIPP", "sipp")
+
+
+class Daemon:
+    def __init__(self, proc, port, log, conf):
+        self.proc, self.port, self.log, self.conf = proc, port, log, conf
+        self.addr = ("127.0.0.1", port)
+
+    def log_text(self):
+        try:
+            with open(self.log, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def wait_log(self, pattern, timeout=5.0):
+        end = time.monotonic() + timeout
+        rx = re.compile(pattern)
+        while time.monotonic() < end:
+            m = rx.search(self.log_text())
+            if m:
+                return m
+            if self.proc.poll() is not None:
+                return None
+            time.sleep(0.02)
+        return None
+
+    def alive(self):
+        return self.proc.poll() is None
+
+
+def start_imgated(procs, dns_port, conf_extra="", enumservices=("im", "sip"),
+                  sip_timeout_ms=4000, dns_timeout_ms=1000, verbose=True,
+                  env=None):
+    d = procs.tmpdir("imgated")
+    for attempt in range(5):
+        port = imgtest.free_port()
+        conf = os.path.join(d, "imgate.conf")
+        with open(conf, "w") as f:
+            f.write("""gateway = { domain = "gw.test"; };
+log = { level = "debug"; };
+sip = { listen = "sip:127.0.0.1:%d"; timeout_ms = %d; };
+dns = { servers = [ "127.0.0.1:%d" ]; timeout_ms = %d; tries = 1; };
+enum = { enumservices = [ %s ]; };
+%s
+""" % (port, sip_timeout_ms, dns_port, dns_timeout_ms,
+       ", ".join('"%s"' % s for s in enumservices), conf_extra))
+        log = os.path.join(d, "imgated.log")
+        args = [IMGATED, "-d", "-f", conf] + (["-v"] if verbose else [])
+        proc = procs.start(args, name="imgated", log=log, env=env)
+        dmn = Daemon(proc, port, log, conf)
+        if dmn.wait_log(r"imgated ready", 10.0):
+            return dmn
+        procs.stop(proc)
+    raise RuntimeError("imgated did not start:\n" + dmn.log_text()[-2000:])
+
+
+class UAS:
+    def __init__(self, proc, port, msgfile, errfile):
+        self.proc, self.port = proc, port
+        self.msgfile, self.errfile = msgfile, errfile
+
+    def messages(self):
+        try:
+            with open(self.msgfile, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def requests(self):
+        return received_requests(self.messages())
+
+
+def start_uas(procs, scenario, port=None, extra_args=()):
+    d = procs.tmpdir("uas")
+    for attempt in range(5):
+        p = port or imgtest.free_port()
+        msgfile = os.path.join(d, "uas_messages.log")
+        errfile = os.path.join(d, "uas_errors.log")
+        args = [SIPP, "-sf", os.path.join(SIPDIR, scenario), "-i",
+                "127.0.0.1", "-p", str(p), "-trace_msg", "-message_file",
+                msgfile, "-trace_err", "-error_file", errfile,
+                "-nostdin"] + list(extra_args)
+        proc = procs.start(args, name="sipp-uas",
+                           log=os.path.join(d, "uas.out"),
+                           stdin=subprocess.DEVNULL)
+        # sipp has bound its socket once it answers an OPTIONS? It does
+        # not answer anything else; wait until the port is taken instead.
+        end = time.monotonic() + 5
+        while time.monotonic() < end and proc.poll() is None:
+            if _udp_port_busy(p):
+                return UAS(proc, p, msgfile, errfile)
+            time.sleep(0.02)
+        procs.stop(proc)
+    raise RuntimeError("sipp UAS did not start")
+
+
+def _udp_port_busy(port):
+    import socket
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.bind(("127.0.0.1", port))
+        return False
+    except OSError:
+        return True
+    finally:
+        s.close()
+
+
+def run_uac(procs, scenario, target_port, keys=None, calls=1, rate=None,
+            timeout=15, transport="u1", extra_args=()):
+    """Run a sipp UAC to completion; returns (exit code, trace text)."""
+    d = procs.tmpdir("uac")
+    msgfile = os.path.join(d, "uac_messages.log")
+    args = [SIPP, "-sf", os.path.join(SIPDIR, scenario), "-i", "127.0.0.1",
+            "-p", str(imgtest.free_port()), "-m", str(calls), "-t",
+            transport, "-trace_msg", "-message_file", msgfile,
+            "-timeout", "%ds" % timeout, "-timeout_error", "-nostdin",
+            "127.0.0.1:%d" % target_port]
+    if rate:
+        args += ["-r", str(rate)]
+    for k, v in (keys or {}).items():
+        args += ["-key", k, v]
+    args += list(extra_args)
+    p = procs.start(args, name="sipp-uac", log=os.path.join(d, "uac.out"))
+    try:
+        rc = p.wait(timeout + 10)
+    except subprocess.TimeoutExpired:
+        procs.stop(p)
+        rc = -1
+    try:
+        with open(msgfile, errors="replace") as f:
+            text = f.read()
+    except OSError:
+        text = ""
+    return rc, text
+
+
+_MSG_SPLIT = re.compile(r"^-{10,}.*$", re.M)
+
+
+def _blocks(text):
+    """sipp -trace_msg files: a dashed line, then one message."""
+    out = []
+    for blk in _MSG_SPLIT.split(text):
+        blk = blk.strip("\r\n")
+        m = re.search(r"^(?:[A-Z]+ \S+ SIP/2\.0|SIP/2\.0 \d{3}.*)$", blk, re.M)
+        if m:
+            out.append(blk[m.start():])
+    return out
+
+
+def received_requests(text):
+    reqs = []
+    for blk in _blocks(text):
+        first, _, rest = blk.partition("\n")
+        m = re.match(r"([A-Z]+) (\S+) SIP/2\.0", first.strip())
+        if not m:
+            continue
+        head, _, body = rest.replace("\r\n", "\n").partition("\n\n")
+        hdrs = {}
+        for ln in head.split("\n"):
+            if ":" in ln:
+                k, v = ln.split(":", 1)
+                hdrs.setdefault(k.strip().lower(), v.strip())
+        reqs.append({"method": m.group(1), "ruri": m.group(2),
+                     "headers": hdrs, "body": body.strip("\n")})
+    return reqs
+
+
+def response_codes(text):
+    return [int(m.group(1)) for m in
+            re.finditer(r"^SIP/2\.0 (\d{3})", text, re.M)]

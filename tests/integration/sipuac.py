@@ -1,0 +1,108 @@
+#!/usr/bin/python3
+"""sipuac.py - a minimal SIP MESSAGE client over UDP for the test suite.
+
+Used in addition to sipp where a test needs many distinct destinations at
+once or exact timing (coalescing, non-blocking proofs).  It sends RFC 3428
+MESSAGE requests, retransmits per RFC 3261 Timer E (T1 = 500 ms) until a
+final response, and returns the status code and headers.  Loopback only.
+"""
+
+import random
+import socket
+import time
+
+
+class UAC:
+    def __init__(self, host="127.0.0.1"):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((host, 0))
+        self.host, self.port = self.sock.getsockname()
+        self.pending = {}       # call-id -> dict
+        self.n = 0
+
+    def close(self):
+        self.sock.close()
+
+    def send(self, server, ruri, body="hello", ctype="text/plain",
+             extra=None):
+        """Send one MESSAGE; returns its Call-ID (answer via wait())."""
+        self.n += 1
+        cid = "%08x-%d@test" % (random.getrandbits(32), self.n)
+        branch = "z9hG4bK%08x%d" % (random.getrandbits(32), self.n)
+        body_b = body.encode() if isinstance(body, str) else body
+        hdrs = [
+            "MESSAGE %s SIP/2.0" % ruri,
+            "Via: SIP/2.0/UDP %s:%d;branch=%s;rport" % (self.host, self.port,
+                                                     branch),
+            "Max-Forwards: 70",
+            "From: <sip:tester@%s:%d>;tag=t%d" % (self.host, self.port,
+                                                  self.n),
+            "To: <%s>" % ruri,
+            "Call-ID: %s" % cid,
+            "CSeq: 1 MESSAGE",
+            "Content-Type: %s" % ctype,
+        ]
+        hdrs += list(extra or [])
+        hdrs.append("Content-Length: %d" % len(body_b))
+        raw = ("\r\n".join(hdrs) + "\r\n\r\n").encode() + body_b
+        self.pending[cid] = {"raw": raw, "server": server, "sent": time.monotonic(),
+                             "next": time.monotonic() + 0.5, "interval": 0.5,
+                             "final": None, "provisional": [],
+                             "answered_at": None}
+        self.sock.sendto(raw, server)
+        return cid
+
+    @staticmethod
+    def parse(data):
+        head = data.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace")
+        lines = head.split("\r\n")
+        parts = lines[0].split(" ", 2)
+        code = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else 0
+        h = {}
+        for ln in lines[1:]:
+            if ":" in ln:
+                k, v = ln.split(":", 1)
+                h.setdefault(k.strip().lower(), v.strip())
+        return code, h
+
+    def poll(self, timeout):
+        """Receive for up to `timeout` s, retransmitting; returns when all
+        pending calls have final answers or time is up."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if all(p["final"] is not None for p in self.pending.values()):
+                return True
+            now = time.monotonic()
+            for p in self.pending.values():
+                if p["final"] is None and now >= p["next"]:
+                    self.sock.sendto(p["raw"], p["server"])
+                    p["interval"] = min(p["interval"] * 2, 4.0)
+                    p["next"] = now + p["interval"]
+            self.sock.settimeout(max(0.01, min(0.1, end - now)))
+            try:
+                data, _ = self.sock.recvfrom(65535)
+            except socket.timeout:
+                continue
+            code, h = self.parse(data)
+            cid = h.get("call-id")
+            p = self.pending.get(cid)
+            if p is None or code == 0:
+                continue
+            if code < 200:
+                p["provisional"].append(code)
+            elif p["final"] is None:
+                p["final"] = (code, h)
+                p["answered_at"] = time.monotonic()
+        return all(p["final"] is not None for p in self.pending.values())
+
+    def result(self, cid):
+        """(code, headers, seconds to answer) or (None, {}, None)."""
+        p = self.pending[cid]
+        if p["final"] is None:
+            return None, {}, None
+        return p["final"][0], p["final"][1], p["answered_at"] - p["sent"]
+
+    def message(self, server, ruri, timeout=10.0, **kw):
+        cid = self.send(server, ruri, **kw)
+        self.poll(timeout)
+        return self.result(cid)

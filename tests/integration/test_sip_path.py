@@ -1,0 +1,188 @@
+#!/usr/bin/python3
+"""test_sip_path.py - the SIP path end to end against real servers.
+
+unbound serves an ENUM zone (and, through the suite's own fakedns, a
+SERVFAIL), sipp UAS instances play the downstream servers, sipp UAC (and
+for a few cases the suite's small UAC) plays the sender, imgated sits in
+the middle.  Asserted: what the UAS received (Request-URI, Route to the
+SRV target, body, Content-Type) and what the sender got, for the success
+path and every error class of the Foundation issue: 484 (malformed and
+non-E.164 numbers), 404 (no NAPTR, no usable rule), 503 + Retry-After
+(SERVFAIL, dead resolver, silent resolver), 408 (downstream timeout),
+downstream error codes relayed; and that the daemon keeps serving.
+"""
+
+import sys
+import time
+
+import imgtest
+from imgtest import Procs, tap
+import gwtest
+import sipuac
+
+
+def zone(uas, slow, busy):
+    k = lambda n: ".".join(reversed(n.lstrip("+"))) + ".e164.arpa."
+    naptr = lambda owner, svc, rx: {
+        "order": 10, "preference": 100, "flags": "u", "services": svc,
+        "regexp": rx, "replacement": "."}
+    srv = lambda port, tgt: {"priority": 10, "weight": 0, "port": port,
+                             "target": tgt}
+    return [
+        {"owner": k("+12025550100"), "type": "NAPTR", "rcode": "NOERROR",
+         "ttl": 120, "rrs": [naptr(k, "E2U+im",
+                                   "!^\\+1(.*)$!im:carol\\1@sip.test!")
+                             for k in [None]]},
+        {"owner": k("+12025550102"), "type": "NAPTR", "rcode": "NOERROR",
+         "ttl": 120, "rrs": [naptr(None, "E2U+h323",
+                                   "!^.*$!h323:op@sip.test!")]},
+        {"owner": k("+12025550103"), "type": "NAPTR", "rcode": "NOERROR",
+         "ttl": 120, "rrs": [naptr(None, "E2U+im",
+                                   "!^.*$!im:slow@slow.test!")]},
+        {"owner": k("+12025550104"), "type": "NAPTR", "rcode": "NOERROR",
+         "ttl": 120, "rrs": [naptr(None, "E2U+im",
+                                   "!^.*$!im:busy@busy.test!")]},
+        {"owner": k("+12025550105"), "type": "NAPTR", "rcode": "NOERROR",
+         "ttl": 120, "rrs": [naptr(None, "E2U+sip",
+                                   "!^\\+(.*)$!sip:\\1@127.0.0.1:%d!"
+                                   % uas)]},
+        {"owner": k("+12025550106"), "type": "NAPTR", "rcode": "SERVFAIL"},
+        {"owner": "_im._sip.sip.test.", "type": "SRV", "rcode": "NOERROR",
+         "ttl": 60, "rrs": [srv(uas, "uas.sip.test.")]},
+        {"owner": "uas.sip.test.", "type": "A", "rcode": "NOERROR",
+         "ttl": 60, "rrs": [{"address": "127.0.0.1"}]},
+        {"owner": "_im._sip.slow.test.", "type": "SRV", "rcode": "NOERROR",
+         "ttl": 60, "rrs": [srv(slow, "uas.slow.test.")]},
+        {"owner": "uas.slow.test.", "type": "A", "rcode": "NOERROR",
+         "ttl": 60, "rrs": [{"address": "127.0.0.1"}]},
+        {"owner": "_im._sip.busy.test.", "type": "SRV", "rcode": "NOERROR",
+         "ttl": 60, "rrs": [srv(busy, "uas.busy.test.")]},
+        {"owner": "uas.busy.test.", "type": "A", "rcode": "NOERROR",
+         "ttl": 60, "rrs": [{"address": "127.0.0.1"}]},
+    ]
+
+
+def main():
+    with Procs("sip-path") as procs:
+        uas = gwtest.start_uas(procs, "uas_message.xml")
+        slow = gwtest.start_uas(procs, "uas_slow.xml")
+        busy = gwtest.start_uas(procs, "uas_486.xml")
+        dns_port, unbound = imgtest.start_unbound(
+            zone(uas.port, slow.port, busy.port), procs=procs)
+        gw = gwtest.start_imgated(procs, dns_port, sip_timeout_ms=2000)
+        tap.diag("unbound :%d, imgated :%d, UAS :%d/:%d/:%d"
+                 % (dns_port, gw.port, uas.port, slow.port, busy.port))
+
+        # -- success path
+        rc, trace = gwtest.run_uac(procs, "uac_message.xml", gw.port,
+                                   extra_args=["-s", "+12025550100"])
+        codes = gwtest.response_codes(trace)
+        tap.ok(rc == 0 and 200 in codes, "success: sender gets 200",
+               diag="rc=%s codes=%s\n%s" % (rc, codes, gw.log_text()[-1500:]))
+        time.sleep(0.2)
+        reqs = [r for r in uas.requests() if r["method"] == "MESSAGE"]
+        tap.ok(len(reqs) == 1, "success: the UAS received one MESSAGE",
+               diag=uas.messages()[-2000:])
+        r = reqs[0] if reqs else {"ruri": None, "headers": {}, "body": ""}
+        tap.is_(r["ruri"], "sip:carol2025550100@sip.test",
+                "success: Request-URI is sip:user@domain from the im: URI")
+        tap.ok("127.0.0.1:%d" % uas.port in r["headers"].get("route", ""),
+               "success: loose Route to the _im._sip SRV target",
+               diag=r["headers"].get("route"))
+        tap.is_(r["headers"].get("content-type"), "text/plain",
+                "success: Content-Type preserved")
+        tap.ok(r["body"].startswith("hello from sipp call 1 imgate-marker"),
+               "success: body preserved", diag=repr(r["body"]))
+        tap.ok("sip:sipp@127.0.0.1" in r["headers"].get("from", ""),
+               "success: From names the original sender",
+               diag=r["headers"].get("from"))
+
+        # -- error classes through sipp's expecting scenarios
+        for num, scen, what in [
+                ("+1-800-FLOWERS", "uac_expect_484.xml",
+                 "letters in the number -> 484"),
+                ("02025550100", "uac_expect_484.xml",
+                 "dialled string without + (not E.164) -> 484"),
+                ("+1234567890123456", "uac_expect_484.xml",
+                 "16 digits -> 484"),
+                ("+12025550199", "uac_expect_404.xml",
+                 "no NAPTR (NXDOMAIN) -> 404"),
+                ("+12025550102", "uac_expect_404.xml",
+                 "only unusable NAPTRs -> 404"),
+                ("+12025550106", "uac_expect_503.xml",
+                 "SERVFAIL -> 503 with Retry-After"),
+                ("+12025550103", "uac_expect_408.xml",
+                 "downstream never answers -> 408")]:
+            rc, trace = gwtest.run_uac(procs, scen, gw.port,
+                                       extra_args=["-s", num])
+            tap.ok(rc == 0, what, diag="codes=%s\n%s" % (
+                gwtest.response_codes(trace), gw.log_text()[-800:]))
+            tap.ok(gw.alive(), "daemon alive after: " + what)
+
+        uac = sipuac.UAC()
+        try:
+            code, h, _ = uac.message(gw.addr, "sip:+12025550104@gw.test",
+                                     timeout=6)
+            tap.is_(code, 486, "downstream 486 is relayed as 486")
+            code, h, _ = uac.message(
+                gw.addr, "sip:+1-202-555-0100@gw.test;user=phone")
+            tap.is_(code, 200, "sip: URI with user=phone and separators")
+            code, h, _ = uac.message(gw.addr, "tel:+12025550100")
+            tap.is_(code, 200, "tel: Request-URI")
+            code, h, _ = uac.message(gw.addr, "sip:+12025550105@gw.test")
+            tap.is_(code, 200, "E2U+sip URI naming an address: delivered")
+            code, h, _ = uac.message(gw.addr, "sip:alice@gw.test")
+            tap.is_(code, 484, "a user part that is no number -> 484")
+            code, h, _ = uac.message(
+                gw.addr, "sip:+1-800-FLOWERS@gw.test;user=phone")
+            tap.is_(code, 484, "user=phone with letters -> 484")
+            code, h, _ = uac.message(
+                gw.addr, "tel:5550100;phone-context=+1202")
+            tap.is_(code, 484, "tel: local number -> 484")
+            code, h, _ = uac.message(gw.addr, "sip:+12025550100@gw.test",
+                                     body="x" * 9000)
+            tap.is_(code, 413, "body over sip.max_body -> 413")
+        finally:
+            uac.close()
+        time.sleep(0.2)
+        got = [r for r in uas.requests() if r["method"] == "MESSAGE"]
+        tap.ok(any(r["ruri"] == "sip:12025550105@127.0.0.1:%d" % uas.port
+                   for r in got), "E2U+sip: Request-URI is the NAPTR's URI",
+               diag=[r["ruri"] for r in got])
+
+        # -- still serving after all of that
+        rc, trace = gwtest.run_uac(procs, "uac_message.xml", gw.port,
+                                   extra_args=["-s", "+12025550100"])
+        tap.ok(rc == 0, "daemon keeps serving: a good message after the "
+               "errors gets 200")
+        log = gw.log_text()
+        for why in ("invalid number", "not an E.164 number", "no ENUM data",
+                    "no usable NAPTR", "DNS temporary failure",
+                    "downstream timeout"):
+            tap.ok(why in log, "log line says why: " + why)
+
+        # -- resolver dead (port closed) and resolver silent
+        dead = imgtest.free_port()
+        gw2 = gwtest.start_imgated(procs, dead)
+        rc, trace = gwtest.run_uac(procs, "uac_expect_503.xml", gw2.port,
+                                   extra_args=["-s", "+12025550100"])
+        tap.ok(rc == 0, "resolver port closed -> 503 with Retry-After",
+               diag=gw2.log_text()[-800:])
+        import socket
+        silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        silent.bind(("127.0.0.1", 0))
+        gw3 = gwtest.start_imgated(procs, silent.getsockname()[1],
+                                   dns_timeout_ms=500)
+        rc, trace = gwtest.run_uac(procs, "uac_expect_503.xml", gw3.port,
+                                   extra_args=["-s", "+12025550100"])
+        tap.ok(rc == 0, "resolver silent (timeout) -> 503 with Retry-After",
+               diag=gw3.log_text()[-800:])
+        silent.close()
+        for d in (gw, gw2, gw3):
+            procs.stop(d.proc)
+            tap.is_(d.proc.returncode, 0, "imgated exits 0 on SIGTERM")
+    return tap.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
