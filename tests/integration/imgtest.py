@@ -906,3 +906,173 @@ def load_vectors(path=None):
         raise FileNotFoundError("vectors-public.json not found (set IMGATE_VECTORS)")
     with open(path, encoding="utf-8") as f:
         return json.load(f), path
+
+# ================================================================== sipp
+
+SIPP = os.environ.get("IMGATE_SIPP", "sipp")
+SIP_DIR = os.path.join(os.path.dirname(HERE), "sip")
+
+
+def sip_scenario(name):
+    """Path of a scenario in tests/sip ("uas_message" or "uas_message.xml")."""
+    if os.path.sep in name:
+        return name
+    return os.path.join(SIP_DIR, name if name.endswith(".xml") else name + ".xml")
+
+
+def _port_taken(port, transport):
+    kind = socket.SOCK_STREAM if transport.startswith("t") else socket.SOCK_DGRAM
+    s = socket.socket(socket.AF_INET, kind)
+    try:
+        s.bind(("127.0.0.1", port))
+        return False
+    except OSError:
+        return True
+    finally:
+        s.close()
+
+
+def start_sipp_uas(scenario, procs=None, port=None, transport="u1", calls=None,
+                   extra=(), timeout=5.0):
+    """Start a sipp UAS on 127.0.0.1; returns (port, proc).
+
+    Everything it receives and sends goes to proc.message_file (-trace_msg;
+    parse with sipp_messages() / sipp_requests()); the scenarios' <log>
+    lines go to proc.log_file (parse with sipp_uas_log()); unexpected
+    messages to proc.error_file.  calls=N makes sipp exit after N calls."""
+    procs = _procs(procs)
+    d = procs.tmpdir("sipp-uas")
+    for _ in range(5):
+        p_ = port or free_port()
+        args = [SIPP, "-sf", sip_scenario(scenario), "-i", "127.0.0.1",
+                "-p", str(p_), "-t", transport, "-nostdin",
+                "-trace_msg", "-message_file", os.path.join(d, "messages.log"),
+                "-trace_logs", "-log_file", os.path.join(d, "actions.log"),
+                "-trace_err", "-error_file", os.path.join(d, "errors.log")]
+        if calls:
+            args += ["-m", str(calls)]
+        args += list(extra)
+        proc = procs.start(args, name="sipp-uas", cwd=d, log=os.path.join(d, "stdout.log"))
+        proc.port, proc.dir = p_, d
+        proc.message_file = os.path.join(d, "messages.log")
+        proc.log_file = os.path.join(d, "actions.log")
+        proc.error_file = os.path.join(d, "errors.log")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if proc.poll() is not None or _port_taken(p_, transport):
+                break
+            time.sleep(0.01)
+        if proc.poll() is None and _port_taken(p_, transport):
+            return p_, proc
+        procs.stop(proc)
+        if port:
+            break
+    raise RuntimeError("sipp UAS did not start: %s" % _tail(os.path.join(d, "stdout.log")))
+
+
+def run_sipp_uac(scenario, target_port, service, procs=None, target_host="127.0.0.1",
+                 transport="u1", calls=1, timeout=15, extra=()):
+    """Run a sipp UAC to completion (-m calls, -timeout with -timeout_error).
+
+    Returns subprocess.CompletedProcess with .dir, .message_file, .log_file,
+    .error_file added.  returncode: 0 every call succeeded, 1 some call
+    failed (unexpected answer, regexp check), 255 (-1) global timeout or
+    fatal error."""
+    procs = _procs(procs)
+    d = procs.tmpdir("sipp-uac")
+    args = [SIPP, "-sf", sip_scenario(scenario), "-i", "127.0.0.1",
+            "-p", str(free_port()), "-t", transport, "-s", str(service),
+            "-m", str(calls), "-nostdin", "-timeout", "%ds" % timeout, "-timeout_error",
+            "-trace_msg", "-message_file", os.path.join(d, "messages.log"),
+            "-trace_logs", "-log_file", os.path.join(d, "actions.log"),
+            "-trace_err", "-error_file", os.path.join(d, "errors.log")]
+    args += list(extra) + ["%s:%d" % (target_host, target_port)]
+    r = procs.run(args, timeout=timeout + 10, cwd=d)
+    r.dir = d
+    r.message_file = os.path.join(d, "messages.log")
+    r.log_file = os.path.join(d, "actions.log")
+    r.error_file = os.path.join(d, "errors.log")
+    return r
+
+
+_SIPP_MSG = re.compile(rb"(UDP|TCP|TLS|SCTP) message (received|sent) "
+                       rb"(?:\[(\d+)\] bytes ?:|\((\d+) bytes\):)\n\n")
+
+
+def sipp_messages(path):
+    """Messages of a sipp -trace_msg file, in order:
+    [{"direction": "received"|"sent", "transport", "first_line",
+      "headers": [(name, value)], "body": str, "raw": bytes}].
+    Each message is cut by the byte count sipp logs, so bodies with blank
+    lines survive."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return []
+    out = []
+    for m in _SIPP_MSG.finditer(data):
+        raw = data[m.end():m.end() + int(m.group(3) or m.group(4))]
+        head, _, body = raw.partition(b"\r\n\r\n")
+        if not _:
+            head, _, body = raw.partition(b"\n\n")
+        lines = head.decode("utf-8", "replace").replace("\r\n", "\n").split("\n")
+        headers = []
+        for ln in lines[1:]:
+            if ln[:1] in (" ", "\t") and headers:      # folded line
+                headers[-1] = (headers[-1][0], headers[-1][1] + " " + ln.strip())
+            elif ":" in ln:
+                k, v = ln.split(":", 1)
+                headers.append((k.strip(), v.strip()))
+        out.append({"direction": m.group(2).decode(), "transport": m.group(1).decode(),
+                    "first_line": lines[0], "headers": headers,
+                    "body": body.decode("utf-8", "replace"), "raw": raw})
+    return out
+
+
+def sip_header(msg, name):
+    """First value of a header (case-insensitive; compact forms of the
+    common headers understood), or None."""
+    compact = {"content-type": "c", "call-id": "i", "from": "f", "to": "t",
+               "via": "v", "content-length": "l", "contact": "m", "subject": "s"}
+    names = {name.lower(), compact.get(name.lower(), name.lower())}
+    for k, v in msg["headers"]:
+        if k.lower() in names:
+            return v
+    return None
+
+
+def sipp_requests(path, method=None):
+    """Requests a sipp received (from its -trace_msg file), each with an
+    added "method" and "request_uri"; retransmissions included (compare
+    Call-ID/CSeq to spot them)."""
+    out = []
+    for m in sipp_messages(path):
+        if m["direction"] != "received" or m["first_line"].startswith("SIP/2.0"):
+            continue
+        parts = m["first_line"].split(" ")
+        m["method"], m["request_uri"] = parts[0], parts[1] if len(parts) > 1 else ""
+        if method is None or m["method"] == method:
+            out.append(m)
+    return out
+
+
+_UAS_LOG = re.compile(r"^imgate-uas (\d+) request=(.*) ruri=(.*) ctype=(.*) cid=(.*) body=(.*)$")
+
+
+def sipp_uas_log(path):
+    """The one-line records the tests/sip UAS scenarios <log> per request:
+    [{"call", "request_line", "request_uri", "content_type", "call_id",
+      "body_first_line"}]."""
+    out = []
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                m = _UAS_LOG.match(line.rstrip("\n"))
+                if m:
+                    out.append({"call": int(m.group(1)), "request_line": m.group(2),
+                                "request_uri": m.group(3), "content_type": m.group(4),
+                                "call_id": m.group(5), "body_first_line": m.group(6)})
+    except OSError:
+        pass
+    return out
