@@ -7,26 +7,42 @@ Processes and temporary folders
     with Procs() as procs:              # stops everything on exit, on an
         d = procs.tmpdir()              # exception and on SIGTERM/SIGINT/SIGHUP
         p = procs.start([...], log=os.path.join(d, "x.log"))
+        r = procs.run([...], timeout=30)  # like subprocess.run(capture), killable
         procs.stop(p)                   # SIGTERM to its process group, SIGKILL
                                         # after `timeout`, then wait()
     IMGATE_KEEP_TMP=1 keeps the temporary folders (their paths go to stderr).
+    Functions taking procs=None use the innermost open Procs.
 
-TAP
-    plan(n) / ok(cond, desc, diag=None) / skip(desc, reason) / todo(...) /
-    diag(msg) / bail_out(msg) / done() -> exit status (prints "1..N" at the
-    end when no plan was given).  One TAP object per process: module `tap`.
+TAP (one TAP object per process: module `tap`)
+    plan(n) / ok(cond, desc, diag=None) / is_(got, want, desc) /
+    skip(desc, reason) / todo(cond, desc, reason) / diag(msg) / bail_out(msg)
+    done() -> exit status (prints "1..N" at the end when no plan was given,
+    then "# N passed, N failed, N skipped").
 
 DNS fixtures
-    free_port(udp_and_tcp=True)                  -> int
-    dns_query(server, port, name, qtype, ...)    -> dict (fakedns.parse_message)
-    vector_dns_to_unbound(dns, fakedns_port=None)-> [config lines]
-    unbound_plan(dns)                            -> ("unbound"|"forward"|"fakedns", [reasons])
-    start_unbound(data, procs=None, ...)         -> (port, proc)
-        data: unbound server: lines, or a vector `dns` list
-    start_fakedns(answers, procs=None, ...)      -> server (.port, .stop(), .log)
-    start_vector_dns(dns, procs=None, ...)       -> DNSFixture (.port, .backend,
-                                                    .queries(), .stop())
-    unbound_query_log(path)                      -> [(name, type)] (probe removed)
+    free_port(udp_and_tcp=True)                   -> int
+    dns_query(server, port, name, qtype, tcp=False, timeout=2.0, rd=True,
+              ad=False, cd=False, do=False, edns=None) -> dict (fakedns.parse_message)
+    unbound_plan(dns)                             -> ("unbound"|"forward"|"fakedns", [reasons])
+    vector_dns_to_unbound(dns, fakedns_port=None) -> [config lines]
+    start_unbound(lines_or_dns, procs=None, port=None, log_queries=True,
+                  fakedns_port=None, probe=None, timeout=5.0, dns=None)
+                                                  -> (port, proc)
+    unbound_query_log(path)                       -> [(name, type)] (probe removed)
+    start_fakedns(answers, procs=None, port=0, log=None, inproc=True)
+                                                  -> server (.port .stop() .queries())
+    start_vector_dns(dns, procs=None, backend="auto") -> DNSFixture
+                                     (.port .backend .reasons .queries() .stop())
+    load_vectors(path=None) -> (data, path)   ($IMGATE_VECTORS, else found upwards)
+
+sipp (scenarios in tests/sip, see tests/sip/README.md)
+    start_sipp_uas(scenario, procs=None, port=None, transport="u1", calls=None,
+                   extra=())                      -> (port, proc)
+          proc.message_file (-trace_msg), proc.log_file (<log>), proc.error_file
+    run_sipp_uac(scenario, target_port, service, procs=None, transport="u1",
+                 calls=1, timeout=15, extra=())   -> CompletedProcess (+ files)
+    sipp_messages(path) / sipp_requests(path, method=None) / sip_header(msg, name)
+    sipp_uas_log(path)
 """
 
 import atexit

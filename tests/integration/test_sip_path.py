@@ -97,6 +97,10 @@ def main():
                "success: From names the original sender",
                diag=r["headers"].get("from"))
 
+        import os
+        tasks = os.listdir("/proc/%d/task" % gw.proc.pid)
+        tap.is_(len(tasks), 1, "imgated runs a single thread")
+
         # -- error classes through sipp's expecting scenarios
         for num, scen, what in [
                 ("+1-800-FLOWERS", "uac_expect_484.xml",

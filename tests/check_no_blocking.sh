@@ -1,0 +1,25 @@
+#!/bin/sh
+# tests/check_no_blocking.sh - nothing on the message path may block or
+# start a thread (design.md "One thread, one loop").  The daemon's sources
+# must not call the blocking resolver, sleep, or create threads; c-ares
+# must not be given its own event thread.  Prints TAP.
+s=${IMGATE_SRCDIR:-${srcdir:-.}}
+n=0
+fail=0
+for pat in 'getaddrinfo *(' 'gethostbyname[_r2]* *(' 'res_n\?query *(' \
+    'res_n\?search *(' '[^_a-z]sleep *(' 'usleep *(' 'nanosleep *(' \
+    'pthread_create *(' 'ARES_OPT_EVENT_THREAD' 'su_clone_start *(' \
+    'xmpp_run *('; do
+	n=$((n + 1))
+	hits=$(grep -n "$pat" "$s"/gateway/*.c "$s"/routing/*.c "$s"/enum/*.c \
+	    "$s"/conf/*.c 2>/dev/null | grep -v '^\s*/\?\*')
+	if [ -z "$hits" ]; then
+		echo "ok $n - no $pat in the daemon's sources"
+	else
+		echo "not ok $n - $pat found"
+		echo "$hits" | sed 's/^/# /'
+		fail=1
+	fi
+done
+echo "1..$n"
+exit $fail
