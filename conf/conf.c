@@ -295,6 +295,21 @@ bad:
 	return -1;
 }
 
+/* An address literal: libstrophe is given IPs only (its lookup blocks). */
+static int
+conf_check_ip(const char *in, char *why, size_t whysz)
+{
+	unsigned char	 bin[sizeof(struct in6_addr)];
+	char		 q[96];
+
+	if (inet_pton(AF_INET, in, bin) == 1 ||
+	    inet_pton(AF_INET6, in, bin) == 1)
+		return 0;
+	conf_quote(in, q, sizeof(q));
+	conf_why(why, whysz, "%s is not an IPv4 or IPv6 address", q);
+	return -1;
+}
+
 /*
  * The listen URI handed to sofia-sip: "sip:" HOST [":" PORT] [";" params]
  * where HOST is "*", an IPv4 address, "[IPv6]" or a host name.  No user
@@ -395,7 +410,9 @@ conf_store_text(const struct conf_schema_row *row, struct gw_conf *c,
 	if (row->type == CONF_TYPE_STRING && row->max > 0 &&
 	    (size_t)row->max < maxlen)
 		maxlen = (size_t)row->max;
-	if (len == 0) {
+	/* A string row with min 0 (a secret) may be empty. */
+	if (len == 0 && !(row->type == CONF_TYPE_STRING && row->min == 0 &&
+	    row->check == CONF_CHECK_NONE)) {
 		conf_why(why, whysz, "empty string not allowed");
 		return -1;
 	}
@@ -412,6 +429,10 @@ conf_store_text(const struct conf_schema_row *row, struct gw_conf *c,
 		return conf_check_server(text, dst, row->size, why, whysz);
 	case CONF_CHECK_SIP_URI:
 		return conf_check_sip_uri(text, dst, row->size, why, whysz);
+	case CONF_CHECK_IP:
+		if (conf_check_ip(text, why, whysz) != 0)
+			return -1;
+		break;
 	case CONF_CHECK_NONE:
 		break;
 	}

@@ -18,6 +18,7 @@
 
 enum conf_dnssec { CONF_DNSSEC_OFF, CONF_DNSSEC_PREFER, CONF_DNSSEC_REQUIRE };
 enum conf_implicit { CONF_IMPLICIT_OFF, CONF_IMPLICIT_SIP, CONF_IMPLICIT_XMPP };
+enum conf_large { CONF_LARGE_TCP, CONF_LARGE_REFUSE };
 
 struct gw_conf {
 	/* gateway */
@@ -59,6 +60,18 @@ struct gw_conf {
 	bool		sip_plus_without_user_phone;
 	enum conf_implicit implicit_srv;
 	int64_t		srv_max_targets;	/* delivery attempts (>= 2) */
+
+	/* xmpp (XEP-0114 component) */
+	bool		xmpp_enable;
+	char		xmpp_server[CONF_STR_MAX];	/* IP literal */
+	int64_t		xmpp_port;
+	char		xmpp_domain[CONF_STR_MAX];	/* component name */
+	char		xmpp_secret[CONF_STR_MAX];
+	int64_t		xmpp_receipt_wait_ms;	/* SIP->XMPP: 202 after */
+	int64_t		xmpp_queue_max;		/* held while disconnected */
+	int64_t		xmpp_queue_wait_ms;
+	int64_t		xmpp_reconnect_max_ms;	/* backoff cap */
+	enum conf_large	xmpp_large_to_sip;	/* > 1300 bytes to SIP */
 
 	/* limits */
 	int64_t		max_transactions;	/* in flight; beyond -> 503 */

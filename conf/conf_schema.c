@@ -30,6 +30,8 @@ _Static_assert(sizeof(enum conf_dnssec) == sizeof(int),
     "enum conf_dnssec must be int-sized");
 _Static_assert(sizeof(enum conf_implicit) == sizeof(int),
     "enum conf_implicit must be int-sized");
+_Static_assert(sizeof(enum conf_large) == sizeof(int),
+    "enum conf_large must be int-sized");
 
 static const char *const conf_log_levels[] = {
 	"error", "warning", "info", "debug", NULL
@@ -43,6 +45,11 @@ static const char *const conf_dnssec_modes[] = {
 /* Index order must follow enum conf_implicit. */
 static const char *const conf_implicit_modes[] = {
 	"off", "sip", "xmpp", NULL
+};
+
+/* Index order must follow enum conf_large. */
+static const char *const conf_large_modes[] = {
+	"tcp", "refuse", NULL
 };
 
 static const char *const conf_enumservices[] = {
@@ -174,6 +181,47 @@ const struct conf_schema_row conf_schema[] = {
 	  .def = "4", .min = 2, .max = 16,
 	  .reload = true, CONF_FIELD(srv_max_targets),
 	  .doc = "SRV targets tried before giving up" },
+
+	/* xmpp */
+	{ .path = "xmpp.enable", .type = CONF_TYPE_BOOL,
+	  .def = "false", .reload = false, CONF_FIELD(xmpp_enable),
+	  .doc = "connect to an XMPP server as an XEP-0114 component" },
+	{ .path = "xmpp.server", .type = CONF_TYPE_STRING,
+	  .def = "127.0.0.1", .min = 1, .max = 63, .check = CONF_CHECK_IP,
+	  .reload = false, CONF_FIELD(xmpp_server),
+	  .doc = "address of the XMPP server's component port" },
+	{ .path = "xmpp.port", .type = CONF_TYPE_INT,
+	  .def = "5347", .min = 1, .max = 65535,
+	  .reload = false, CONF_FIELD(xmpp_port),
+	  .doc = "the XMPP server's component port" },
+	{ .path = "xmpp.domain", .type = CONF_TYPE_STRING,
+	  .def = "gw.localhost", .min = 1, .max = 253,
+	  .check = CONF_CHECK_HOST, .reload = false, CONF_FIELD(xmpp_domain),
+	  .doc = "component name: JIDs imgate answers for" },
+	{ .path = "xmpp.secret", .type = CONF_TYPE_STRING,
+	  .def = "", .min = 0, .max = CONF_STR_MAX - 1,
+	  .reload = false, CONF_FIELD(xmpp_secret),
+	  .doc = "component secret shared with the XMPP server" },
+	{ .path = "xmpp.receipt_wait_ms", .type = CONF_TYPE_INT,
+	  .def = "5000", .min = 0, .max = 30000,
+	  .reload = true, CONF_FIELD(xmpp_receipt_wait_ms),
+	  .doc = "SIP to XMPP: wait for a receipt before answering 202" },
+	{ .path = "xmpp.queue_max", .type = CONF_TYPE_INT,
+	  .def = "1000", .min = 0, .max = 100000,
+	  .reload = true, CONF_FIELD(xmpp_queue_max),
+	  .doc = "messages held while the component is disconnected" },
+	{ .path = "xmpp.queue_wait_ms", .type = CONF_TYPE_INT,
+	  .def = "10000", .min = 0, .max = 30000,
+	  .reload = true, CONF_FIELD(xmpp_queue_wait_ms),
+	  .doc = "how long a held message waits for the reconnection" },
+	{ .path = "xmpp.reconnect_max_ms", .type = CONF_TYPE_INT,
+	  .def = "30000", .min = 500, .max = 600000,
+	  .reload = true, CONF_FIELD(xmpp_reconnect_max_ms),
+	  .doc = "cap of the reconnection backoff" },
+	{ .path = "xmpp.large_to_sip", .type = CONF_TYPE_ENUM,
+	  .def = "tcp", .allowed = conf_large_modes,
+	  .reload = true, CONF_FIELD(xmpp_large_to_sip),
+	  .doc = "XMPP to SIP over 1300 bytes: send over TCP or refuse" },
 
 	/* limits */
 	{ .path = "limits.max_transactions", .type = CONF_TYPE_INT,

@@ -33,7 +33,8 @@ enum conf_check {
 	CONF_CHECK_HOST,	/* DNS host name, stored lower-case */
 	CONF_CHECK_SIP_URI,	/* sip:HOST[:PORT][;params] */
 	CONF_CHECK_SERVER,	/* IP or IP:PORT, stored "IP:PORT" */
-	CONF_CHECK_SUFFIX	/* DNS name, stored lower-case, absolute */
+	CONF_CHECK_SUFFIX,	/* DNS name, stored lower-case, absolute */
+	CONF_CHECK_IP		/* IPv4 or IPv6 literal, stored as written */
 };
 
 struct conf_schema_row {

@@ -125,6 +125,11 @@ main(int argc, char *argv[])
 	su_init();
 	if ((root = su_root_create(NULL)) == NULL)
 		fatalx("su_root_create failed");
+	/*
+	 * nua runs its stack in a clone task; without this it gets its own
+	 * thread.  One loop, one thread (design.md).
+	 */
+	su_root_threading(root, 0);
 	setup_dns_config(&conf, &dcfg);
 	if ((dns = dns_create(root, &dcfg)) == NULL)
 		fatalx("cannot set up the resolver");

@@ -18,7 +18,8 @@ Answer format (the `dns` list of vectors-public.json plus extras):
    "malformed": true,   # garbage rdata in every RR (also per rr: {"malformed": true})
    "ad": true,          # set the AD bit
    "aa": false}         # clear the AA bit (default set)
-  rcode: NOERROR NXDOMAIN SERVFAIL REFUSED FORMERR NOTIMP (or a number).
+  rcode: NOERROR NXDOMAIN SERVFAIL REFUSED FORMERR NOTIMP (or a number);
+  TIMEOUT means the same as "drop": true.
   rr fields: NAPTR {order, preference, flags, services, regexp, replacement}
   (strings are the wire values), SRV {priority, weight, port, target},
   A {address}, AAAA {address}, CNAME {target}, NS/PTR {target},
@@ -369,7 +370,13 @@ class Responder:
         self.answers = load_answers(answers)
         self.by_key = {}
         self.cname_of = {}
-        for a in self.answers:
+        for i, a in enumerate(self.answers):
+            if str(a.get("rcode", "")).upper() == "TIMEOUT":
+                a = self.answers[i] = dict(a, drop=True, rcode="NOERROR")
+            # fail at load time, not inside the server thread
+            rcode_code(a.get("rcode", "NOERROR"))
+            for rr in a.get("rrs") or []:
+                encode_rdata(rr.get("type", a["type"]), rr)
             key = (norm(a["owner"]), type_code(a["type"]))
             # the first entry for a key wins (a list should not repeat keys)
             self.by_key.setdefault(key, a)
@@ -560,13 +567,20 @@ class FakeDNS:
             except OSError:
                 return
             self._record("udp", data)
-            r = self.responder.respond(data, "udp")
+            r = self._respond(data, "udp")
             if r.drop or r.data is None:
                 continue
             if r.delay > 0:
                 self._later(r.delay, self._udp_send, r.data, peer)
             else:
                 self._udp_send(r.data, peer)
+
+    def _respond(self, query, transport):
+        try:
+            return self.responder.respond(query, transport)
+        except Exception as e:  # never let one query stop the server
+            sys.stderr.write("fakedns: cannot answer: %s: %s\n" % (type(e).__name__, e))
+            return Reply(drop=True)
 
     def _udp_send(self, data, peer):
         try:
@@ -600,7 +614,7 @@ class FakeDNS:
             query = bytes(buf[2:2 + ln])
             del buf[:2 + ln]
             self._record("tcp", query)
-            r = self.responder.respond(query, "tcp")
+            r = self._respond(query, "tcp")
             if r.drop or r.data is None:
                 continue
             out = struct.pack("!H", len(r.data)) + r.data

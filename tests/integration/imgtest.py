@@ -46,7 +46,6 @@ sipp (scenarios in tests/sip, see tests/sip/README.md)
 """
 
 import atexit
-import errno
 import json
 import os
 import re
