@@ -21,13 +21,19 @@
 #include "enum/e2u.h"
 
 /*
- * Limits on the ERE handed to regcomp().  glibc expands "x{m,n}" into n
- * copies of x, so "((a{255}){255}){255}" (21 bytes) asks for 16 million
- * nodes and takes seconds and gigabytes.  e2u_ere_cost() estimates the
- * expanded size; real ENUM EREs cost a few dozen.  Nesting is capped too,
- * because regcomp() parses groups recursively.
+ * Limits on the ERE handed to regcomp().  glibc expands "x{m,n}" and
+ * "x+" by copying x, and its epsilon-closure pass is roughly cubic in the
+ * resulting node count when the copies can match the empty string:
+ * "((((()))))+++++++++++" (22 bytes) takes 18 s, "((a*){1,64})" 0.2 s.
+ * e2u_ere_ok() estimates the node count; E2U_MAX_COST bounds it (a
+ * 255-octet DNS field without repetition always fits) and E2U_MAX_DUP
+ * bounds the nodes added by copying, which keeps the worst case found
+ * near a millisecond.  Real ENUM EREs ("^\\+1(.*)$", "[0-9]{3}") weigh a
+ * few dozen nodes and copy a handful.  Nesting is capped too, because
+ * regcomp() parses groups recursively.
  */
-#define E2U_MAX_COST	8192
+#define E2U_MAX_COST	256
+#define E2U_MAX_DUP	64
 #define E2U_MAX_DEPTH	32
 
 /* Backrefs \1-\9 plus the whole match. */
@@ -246,25 +252,57 @@ e2u_sat_add(uint32_t a, uint32_t b)
 }
 
 /*
- * Estimate how many nodes regcomp() builds: every atom weighs 1, a group
- * weighs the sum of its contents, "{m,n}" multiplies the weight of the
- * atom or group before it and "+" doubles it (glibc copies it once).  An
- * ERE over E2U_MAX_COST, or nested deeper than E2U_MAX_DEPTH, is treated
- * as one regcomp() refused.  Anything unusual (unbalanced parentheses,
- * stray braces) is left for regcomp() to judge.
+ * Estimate how many nodes regcomp() builds: every atom, anchor, "|" and
+ * "*" or "?" weighs 1, a group weighs the sum of its contents, "{m,n}"
+ * multiplies the weight of the atom or group before it by n (m + 1 for
+ * "{m,}") and "+" doubles it.  Refused, as if regcomp() had failed:
+ *  - more than E2U_MAX_COST nodes, or more than E2U_MAX_DUP of them added
+ *    by repetition, or nesting deeper than E2U_MAX_DEPTH;
+ *  - two adjacent duplication symbols ("a**", "a+{2}"), which POSIX
+ *    leaves undefined (XBD 9.4.6) and which glibc nests;
+ *  - "\1".."\9" in the ERE: POSIX EREs have no back-references, and
+ *    glibc's extension makes regexec() exponential ("(.*)*...\1").
+ * Anything else unusual (unbalanced parentheses, stray braces) is left
+ * for regcomp() to judge.
  */
 static bool
 e2u_ere_ok(const char *s, size_t len)
 {
 	uint32_t	 sum[E2U_MAX_DEPTH + 1], last[E2U_MAX_DEPTH + 1];
-	uint32_t	 mult, w;
+	uint32_t	 base, mult, w;
 	size_t		 i, end;
 	unsigned	 d;
+	bool		 quant;
 
 	d = 0;
-	sum[0] = last[0] = 0;
+	sum[0] = last[0] = base = 0;
+	quant = false;
 	i = 0;
 	while (i < len) {
+		if (s[i] == '*' || s[i] == '?' || s[i] == '+' ||
+		    (s[i] == '{' && e2u_interval(s, len, i, &end, &mult))) {
+			if (quant)
+				return false;
+			quant = true;
+			if (s[i] == '*' || s[i] == '?') {
+				/* one node; what follows applies to "x*" */
+				base++;
+				sum[d] = e2u_sat_add(sum[d], 1);
+				last[d] = e2u_sat_add(last[d], 1);
+				i++;
+				continue;
+			}
+			if (s[i] == '+') {
+				mult = 2;
+				end = i + 1;
+			}
+			w = e2u_sat_mul(last[d], mult);
+			sum[d] = e2u_sat_add(sum[d], w - last[d]);
+			last[d] = w;
+			i = end;
+			continue;
+		}
+		quant = false;
 		switch (s[i]) {
 		case '(':
 			if (d == E2U_MAX_DEPTH)
@@ -277,65 +315,46 @@ e2u_ere_ok(const char *s, size_t len)
 			if (d == 0)
 				break;
 			w = sum[d] > 0 ? sum[d] : 1;
+			if (sum[d] == 0)
+				base++;
 			d--;
 			sum[d] = e2u_sat_add(sum[d], w);
 			last[d] = w;
 			i++;
 			continue;
-		case '{':
-			if (!e2u_interval(s, len, i, &end, &mult))
-				break;
-			w = e2u_sat_mul(last[d], mult);
-			sum[d] = e2u_sat_add(sum[d], w - last[d]);
-			last[d] = w;
-			i = end;
-			continue;
-		case '+':
-			w = e2u_sat_mul(last[d], 2);
-			sum[d] = e2u_sat_add(sum[d], w - last[d]);
-			last[d] = w;
-			i++;
-			continue;
-		case '*':
-		case '?':
-			/* "x*" is one node more; a quantifier after it
-			 * applies to the whole "x*" (glibc nests them) */
-			sum[d] = e2u_sat_add(sum[d], 1);
-			last[d] = e2u_sat_add(last[d], 1);
-			i++;
-			continue;
 		case '|':
 		case '^':
 		case '$':
+			base++;
+			sum[d] = e2u_sat_add(sum[d], 1);
 			last[d] = 0;
 			i++;
 			continue;
 		case '[':
+			base++;
 			sum[d] = e2u_sat_add(sum[d], 1);
 			last[d] = 1;
 			i = e2u_bracket_end(s, len, i);
 			continue;
 		case '\\':
+			if (i + 1 < len && s[i + 1] >= '1' && s[i + 1] <= '9')
+				return false;
 			i++;
 			break;
 		default:
 			break;
 		}
+		base++;
 		sum[d] = e2u_sat_add(sum[d], 1);
 		last[d] = 1;
 		i++;
-		if (sum[d] > E2U_MAX_COST)
-			return false;
 	}
-	for (;;) {
-		if (sum[d] > E2U_MAX_COST)
-			return false;
-		if (d == 0)
-			return true;
+	while (d > 0) {
 		w = sum[d];
 		d--;
 		sum[d] = e2u_sat_add(sum[d], w);
 	}
+	return sum[0] <= E2U_MAX_COST && sum[0] - base <= E2U_MAX_DUP;
 }
 
 /*

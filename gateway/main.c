@@ -143,8 +143,7 @@ main(int argc, char *argv[])
 	seed = setup_seed();
 	params.rngarg = &seed;
 	txn_init(root, (size_t)conf.max_transactions);
-	relay_init(&conf, &params, dns, sipgw_reply, sipgw_send,
-	    sipgw_abort);
+	relay_init(&conf, &params, dns, &sipgw_side, NULL);
 	if (sipgw_start(root, &conf) != 0)
 		fatalx("cannot start SIP on %s", conf.sip_listen);
 

@@ -23,23 +23,47 @@
 static const struct gw_conf		*relay_conf;
 static const struct lookup_params	*relay_params;
 static struct dns			*relay_dns;
-static relay_reply_fn			*relay_sip_reply;
-static relay_send_fn			*relay_sip_send;
-static relay_abort_fn			*relay_sip_abort;
+static const struct relay_side		*relay_sip;
+static const struct relay_side		*relay_xmpp;
 
 static void	try_next_target(struct gw_txn *);
+static void	on_deadline(struct gw_txn *);
+
+/* Send to t->next_hop; a refusal that is about the message ends it. */
+static void
+start_sip_attempt(struct gw_txn *t)
+{
+	enum gw_reason	 why;
+
+	txn_enter_state(t, TXN_SENDING);
+	txn_set_deadline(t, (uint64_t)relay_conf->sip_timeout_ms, on_deadline);
+	t->out_proto = LOOKUP_PROTO_SIP;
+	why = relay_sip->send(t, t->route->request_uri, t->next_hop);
+	if (why == GW_R_NONE)
+		return;
+	if (why == GW_R_TARGET_UNREACHABLE) {
+		try_next_target(t);
+		return;
+	}
+	relay_finish(t, (struct gw_outcome){ GW_PERMFAIL, why, 0, NULL });
+}
 
 void
 relay_init(const struct gw_conf *conf, const struct lookup_params *params,
-    struct dns *dns, relay_reply_fn *sip_reply, relay_send_fn *sip_send,
-    relay_abort_fn *sip_abort)
+    struct dns *dns, const struct relay_side *sip,
+    const struct relay_side *xmpp)
 {
-	relay_sip_abort = sip_abort;
 	relay_conf = conf;
 	relay_params = params;
 	relay_dns = dns;
-	relay_sip_reply = sip_reply;
-	relay_sip_send = sip_send;
+	relay_sip = sip;
+	relay_xmpp = xmpp;
+}
+
+static const struct relay_side *
+side_of(enum lookup_proto p)
+{
+	return p == LOOKUP_PROTO_XMPP ? relay_xmpp : relay_sip;
 }
 
 void
@@ -59,11 +83,16 @@ relay_finish(struct gw_txn *t, struct gw_outcome o)
 		    status_strreason(o.reason),
 		    o.status == GW_TEMPFAIL ? "temporary" : "permanent",
 		    r.sip_code, r.sip_phrase);
-	if (t->out != NULL && relay_sip_abort != NULL)
-		relay_sip_abort(t);
+	if (t->out != NULL && side_of(t->out_proto) != NULL)
+		side_of(t->out_proto)->abort(t);
 	txn_enter_state(t, TXN_REPLIED);
-	if (t->origin == TXN_FROM_SIP && relay_sip_reply != NULL)
-		relay_sip_reply(t, &o, &r);
+	{
+		const struct relay_side *in = t->origin == TXN_FROM_XMPP ?
+		    relay_xmpp : relay_sip;
+
+		if (in != NULL)
+			in->reply(t, &o, &r);
+	}
 	txn_enter_state(t, TXN_DONE);
 	txn_free(t);
 }
@@ -103,10 +132,7 @@ on_target_address(void *arg, const struct dnsq_result *res)
 	snprintf(t->next_hop, sizeof(t->next_hop),
 	    res->ans->addr[0].family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip,
 	    tg->port);
-	txn_enter_state(t, TXN_SENDING);
-	txn_set_deadline(t, (uint64_t)relay_conf->sip_timeout_ms, on_deadline);
-	if (relay_sip_send(t, t->route->request_uri, t->next_hop) != 0)
-		try_next_target(t);
+	start_sip_attempt(t);
 }
 
 /*
@@ -134,10 +160,7 @@ send_to_literal(struct gw_txn *t, const struct lookup_target *tg)
 		return false;
 	snprintf(t->next_hop, sizeof(t->next_hop), v6 ? "[%s]:%u" : "%s:%u",
 	    host, tg->port);
-	txn_enter_state(t, TXN_SENDING);
-	txn_set_deadline(t, (uint64_t)relay_conf->sip_timeout_ms, on_deadline);
-	if (relay_sip_send(t, t->route->request_uri, t->next_hop) != 0)
-		try_next_target(t);
+	start_sip_attempt(t);
 	return true;
 }
 
@@ -223,12 +246,23 @@ on_route(void *arg, const struct lookup_result *res)
 	    res->uri[0] ? res->uri : "-", lookup_strproto(res->protocol),
 	    res->protocol == LOOKUP_PROTO_SIP ? res->request_uri :
 	    res->xmpp_to);
-	if (res->protocol != LOOKUP_PROTO_SIP) {
-		/* Only protocols the daemon speaks are looked up. */
-		struct gw_outcome o = { GW_PERMFAIL, GW_R_NO_COMMON_PROTOCOL,
-		    0 };
+	if (res->protocol == LOOKUP_PROTO_XMPP) {
+		enum gw_reason	 why;
 
-		relay_finish(t, o);
+		/* Only protocols the daemon speaks are looked up, but an
+		 * E2U+xmpp URI names its protocol itself. */
+		if (relay_xmpp == NULL) {
+			relay_finish(t, (struct gw_outcome){ GW_PERMFAIL,
+			    GW_R_NO_COMMON_PROTOCOL, 0, NULL });
+			return;
+		}
+		txn_enter_state(t, TXN_SENDING);
+		t->out_proto = LOOKUP_PROTO_XMPP;
+		why = relay_xmpp->send(t, res->xmpp_to, NULL);
+		if (why != GW_R_NONE)
+			relay_finish(t, (struct gw_outcome){ why ==
+			    GW_R_XMPP_DOWN ? GW_TEMPFAIL : GW_PERMFAIL, why, 0,
+			    NULL });
 		return;
 	}
 	if (t->route->ntargets == 0 && targets_from_sip_uri(t->route) != 0) {
@@ -261,12 +295,23 @@ relay_submit(struct gw_txn *t)
 }
 
 void
-relay_attempt_done(struct gw_txn *t, int code)
+relay_attempt_failed_xmpp(struct gw_txn *t, const char *condition)
 {
-	struct gw_outcome o = { GW_OK, GW_R_DELIVERED, code };
+	int		 code = status_xmpp_to_sip(condition);
+	struct gw_outcome o = { code >= 500 && code < 600 ? GW_TEMPFAIL :
+	    GW_PERMFAIL, GW_R_PEER_ERROR, code, condition };
 
 	t->out = NULL;
-	if (code == 408 || code == 503) {
+	relay_finish(t, o);
+}
+
+void
+relay_attempt_done(struct gw_txn *t, int code)
+{
+	struct gw_outcome o = { GW_OK, GW_R_DELIVERED, code, NULL };
+
+	t->out = NULL;
+	if (t->out_proto == LOOKUP_PROTO_SIP && (code == 408 || code == 503)) {
 		/* No answer or transport failure: the next server may do. */
 		if (t->target < t->route->ntargets &&
 		    t->target < (size_t)relay_conf->srv_max_targets) {

@@ -22,21 +22,32 @@
 typedef void relay_reply_fn(struct gw_txn *t, const struct gw_outcome *o,
     const struct gw_reply *r);
 
-/* An outbound side forwards; returns 0 when the attempt started (its
- * result comes back through relay_attempt_done()). */
-typedef int relay_send_fn(struct gw_txn *t, const char *request_uri,
+/*
+ * An outbound side forwards @t to @dest (SIP Request-URI or XMPP "to"),
+ * through @next_hop ("IP:PORT", SIP only).  Returns GW_R_NONE when the
+ * attempt started (its result comes back through relay_attempt_done()),
+ * otherwise why it could not start (the relay then answers the sender).
+ */
+typedef enum gw_reason relay_send_fn(struct gw_txn *t, const char *dest,
     const char *next_hop);
 
 /* An outbound side drops the attempt in flight on @t (t->out). */
 typedef void relay_abort_fn(struct gw_txn *t);
 
+/* One protocol's edge as the relay sees it. */
+struct relay_side {
+	relay_reply_fn	*reply;
+	relay_send_fn	*send;
+	relay_abort_fn	*abort;
+};
+
 /**
- * Wire the relay.  @conf, @params and @dns are borrowed for the life of
- * the daemon.
+ * Wire the relay.  @conf, @params, @dns and the sides are borrowed for
+ * the life of the daemon; @xmpp is NULL when XMPP is not enabled.
  */
 void relay_init(const struct gw_conf *conf, const struct lookup_params *params,
-    struct dns *dns, relay_reply_fn *sip_reply, relay_send_fn *sip_send,
-    relay_abort_fn *sip_abort);
+    struct dns *dns, const struct relay_side *sip,
+    const struct relay_side *xmpp);
 
 /** Start routing @t (state TXN_NEW); the relay owns it from here on. */
 void relay_submit(struct gw_txn *t);
@@ -46,6 +57,9 @@ void relay_submit(struct gw_txn *t);
  * 408/503 generated locally mean "no answer" / "transport failed").
  */
 void relay_attempt_done(struct gw_txn *t, int code);
+
+/** The far XMPP end refused with @condition (a static string). */
+void relay_attempt_failed_xmpp(struct gw_txn *t, const char *condition);
 
 /** Answer the sender with @o and free @t. */
 void relay_finish(struct gw_txn *t, struct gw_outcome o);

@@ -34,6 +34,13 @@ struct sipgw_in {
 	nua_saved_event_t	 saved[1];
 };
 
+static relay_reply_fn		sipgw_reply;
+static relay_send_fn		sipgw_send;
+static relay_abort_fn		sipgw_abort;
+
+const struct relay_side sipgw_side = { sipgw_reply, sipgw_send,
+    sipgw_abort };
+
 static nua_t			*sipgw_nua;
 static const struct gw_conf	*sipgw_conf;
 static bool			 sipgw_down;
@@ -108,6 +115,12 @@ in_message(nua_handle_t *nh, const sip_t *sip)
 		t->body_len = pl->pl_len;
 	} else
 		t->body = txn_strndup("", 0);
+	if (sip->sip_subject != NULL && sip->sip_subject->g_value != NULL)
+		t->subject = txn_strndup(sip->sip_subject->g_value,
+		    strlen(sip->sip_subject->g_value));
+	if (sip->sip_content_language != NULL)
+		t->lang = header_dup(home,
+		    (const sip_header_t *)sip->sip_content_language);
 	su_home_deinit(home);
 	if (t->dest == NULL || t->content_type == NULL || t->body == NULL) {
 		struct gw_outcome o = { GW_TEMPFAIL, GW_R_OVERLOAD, 0 };
@@ -121,7 +134,7 @@ in_message(nua_handle_t *nh, const sip_t *sip)
 	relay_submit(t);
 }
 
-void
+static void
 sipgw_reply(struct gw_txn *t, const struct gw_outcome *o,
     const struct gw_reply *r)
 {
@@ -142,22 +155,45 @@ sipgw_reply(struct gw_txn *t, const struct gw_outcome *o,
 	t->in = NULL;
 }
 
-int
+/*
+ * RFC 3428 section 8 / RFC 3261 18.1.1: a MESSAGE over 1300 bytes must
+ * not go over UDP.  The headers imgate writes stay well under 500 bytes.
+ */
+#define SIPGW_UDP_LIMIT		1300
+#define SIPGW_HEADER_ESTIMATE	500
+
+static enum gw_reason
 sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 {
 	nua_handle_t	*nh;
-	char		 route[128];
+	char		 route[160];
 	sip_payload_t	*pl;
+	bool		 big = t->body_len + SIPGW_HEADER_ESTIMATE >
+	    SIPGW_UDP_LIMIT;
 
+	/*
+	 * XMPP stanzas may be far bigger than a SIP MESSAGE should be (RFC
+	 * 7572 section 6): send those over TCP, or refuse them, as the
+	 * operator chose.  SIP->SIP keeps whatever the sender used; sofia
+	 * switches to TCP by itself above its UDP MTU.
+	 */
+	if (big && t->origin == TXN_FROM_XMPP &&
+	    sipgw_conf->xmpp_large_to_sip == CONF_LARGE_REFUSE)
+		return GW_R_TOO_BIG_FOR_SIP;
 	/*
 	 * The SRV target is the next hop: a loose Route to its address
 	 * (RFC 3261 16.12), so the Request-URI stays sip:user@domain.
 	 */
-	snprintf(route, sizeof(route), "<sip:%s;lr>", next_hop);
+	snprintf(route, sizeof(route), "<sip:%s;lr%s>", next_hop,
+	    big ? ";transport=tcp" : "");
 	nh = nua_handle(sipgw_nua, (nua_hmagic_t *)(uintptr_t)t->id,
-	    SIPTAG_TO_STR(request_uri), TAG_END());
+	    SIPTAG_TO_STR(request_uri),
+	    /* RFC 7572 table 1: <thread/> becomes the Call-ID. */
+	    TAG_IF(t->origin == TXN_FROM_XMPP && t->call_id != NULL,
+	    SIPTAG_CALL_ID_STR(t->call_id)),
+	    TAG_END());
 	if (nh == NULL)
-		return -1;
+		return GW_R_TARGET_UNREACHABLE;
 	pl = sip_payload_create(nua_handle_home(nh), t->body,
 	    (isize_t)t->body_len);
 	t->out = nh;
@@ -166,13 +202,15 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 	nua_message(nh, NUTAG_URL(request_uri),
 	    TAG_IF(t->from != NULL, SIPTAG_FROM_STR(t->from)),
 	    SIPTAG_CONTENT_TYPE_STR(t->content_type),
+	    TAG_IF(t->subject != NULL, SIPTAG_SUBJECT_STR(t->subject)),
+	    TAG_IF(t->lang != NULL, SIPTAG_CONTENT_LANGUAGE_STR(t->lang)),
 	    SIPTAG_PAYLOAD(pl),
 	    SIPTAG_ROUTE_STR(route),
 	    TAG_END());
-	return 0;
+	return GW_R_NONE;
 }
 
-void
+static void
 sipgw_abort(struct gw_txn *t)
 {
 	if (t->out != NULL) {

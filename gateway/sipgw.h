@@ -24,9 +24,7 @@ int sipgw_start(su_root_t *root, const struct gw_conf *conf);
 bool sipgw_shutdown(void);
 void sipgw_destroy(void);
 
-/* For relay_init(). */
-relay_reply_fn	sipgw_reply;
-relay_send_fn	sipgw_send;
-relay_abort_fn	sipgw_abort;
+/* The SIP side for relay_init(). */
+extern const struct relay_side sipgw_side;
 
 #endif /* GATEWAY_SIPGW_H */

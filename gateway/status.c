@@ -53,6 +53,12 @@ static const struct {
 	{ GW_R_CANCELLED, "cancelled", 487, false, "service-unavailable" },
 	{ GW_R_SHUTDOWN, "shutting down", 503, true,
 	    "service-unavailable" },
+	{ GW_R_BAD_REQUEST, "malformed message", 400, false, "bad-request" },
+	{ GW_R_XMPP_DOWN, "XMPP server unreachable", 503, true,
+	    "remote-server-timeout" },
+	{ GW_R_TOO_BIG_FOR_SIP, "too large for SIP MESSAGE", 513, false,
+	    "policy-violation" },
+	{ GW_R_NOT_ALLOWED, "not relayed", 405, false, "not-acceptable" },
 };
 
 /* RFC 7247 7.2 (standards.md 6.3), most specific first. */
@@ -175,6 +181,7 @@ status_reply(const struct gw_outcome *o, struct gw_reply *r)
 	    o->peer_code >= 200 && o->peer_code <= 699) {
 		r->sip_code = o->peer_code;
 		r->xmpp_condition = o->peer_code < 300 ? NULL :
+		    o->peer_condition != NULL ? o->peer_condition :
 		    status_sip_to_xmpp(o->peer_code);
 	}
 	r->sip_phrase = sip_status_phrase(r->sip_code);
@@ -183,14 +190,15 @@ status_reply(const struct gw_outcome *o, struct gw_reply *r)
 	r->xmpp_type = r->xmpp_condition != NULL ?
 	    status_xmpp_type(r->xmpp_condition) : NULL;
 	/* standards.md 10: a DNS temporary failure is a "wait" error. */
-	if (reason == GW_R_DNS_TEMPFAIL || reason == GW_R_OVERLOAD)
+	if (reason == GW_R_DNS_TEMPFAIL || reason == GW_R_OVERLOAD ||
+	    reason == GW_R_XMPP_DOWN)
 		r->xmpp_type = "wait";
 }
 
 struct gw_outcome
 status_from_lookup(enum lookup_error e)
 {
-	struct gw_outcome o = { GW_PERMFAIL, GW_R_NONE, 0 };
+	struct gw_outcome o = { GW_PERMFAIL, GW_R_NONE, 0, NULL };
 
 	switch (e) {
 	case LOOKUP_OK:

@@ -33,15 +33,22 @@ enum gw_reason {
 	GW_R_UNSUPPORTED_MEDIA,	/* content type refused */
 	GW_R_OVERLOAD,		/* transaction table full */
 	GW_R_CANCELLED,
-	GW_R_SHUTDOWN
+	GW_R_SHUTDOWN,
+	GW_R_BAD_REQUEST,	/* malformed message (empty body, ...) */
+	GW_R_XMPP_DOWN,		/* component not connected in time */
+	GW_R_TOO_BIG_FOR_SIP,	/* XMPP->SIP over 1300 bytes, refused */
+	GW_R_NOT_ALLOWED	/* stanza kind imgate does not relay */
 };
 
-#define GW_REASON_COUNT	(GW_R_SHUTDOWN + 1)
+#define GW_REASON_COUNT	(GW_R_NOT_ALLOWED + 1)
 
 struct gw_outcome {
 	enum gw_status	 status;
 	enum gw_reason	 reason;
 	int		 peer_code;	/* SIP code from downstream, or 0 */
+	/* XMPP condition from downstream (static string), or NULL: kept so
+	 * that XMPP->XMPP errors pass through unchanged. */
+	const char	*peer_condition;
 };
 
 /* What the sender is told. */

@@ -145,6 +145,10 @@ txn_free(struct gw_txn *t)
 	free(t->call_id);
 	free(t->content_type);
 	free(t->body);
+	free(t->subject);
+	free(t->lang);
+	free(t->xmpp_from);
+	free(t->xmpp_id);
 	free(t->route);
 	free(t);
 }

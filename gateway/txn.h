@@ -10,6 +10,7 @@
 #ifndef GATEWAY_TXN_H
 #define GATEWAY_TXN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +48,13 @@ struct gw_txn {
 	char			*content_type;
 	char			*body;
 	size_t			 body_len;
+	char			*subject;	/* Subject / <subject/> */
+	char			*lang;		/* Content-Language / xml:lang */
+	/* XMPP origin: the sender's full JID, the stanza id and whether it
+	 * asked for an XEP-0184 receipt. */
+	char			*xmpp_from;
+	char			*xmpp_id;
+	bool			 want_receipt;
 	/* Routing. */
 	struct lookup		*lookup;	/* in flight, or NULL */
 	struct lookup_result	*route;		/* owned, after routing */
@@ -54,7 +62,8 @@ struct gw_txn {
 	char			 next_hop[80];	/* "IP:PORT" being tried */
 	/* Origin/destination specific state, owned by the gateway side. */
 	void			*in;		/* e.g. sipgw inbound record */
-	void			*out;		/* e.g. outgoing nua handle */
+	void			*out;		/* attempt in flight, or NULL */
+	enum lookup_proto	 out_proto;	/* side that owns t->out */
 	/* Deadline. */
 	su_timer_t		*timer;
 	txn_timeout_cb		*on_timeout;
