@@ -23,6 +23,7 @@
 #include "gateway/setup.h"
 #include "gateway/sipgw.h"
 #include "gateway/txn.h"
+#include "gateway/xmppgw.h"
 
 #define DEFAULT_CONFIG	"/etc/imgate/imgate.conf"
 
@@ -134,18 +135,23 @@ main(int argc, char *argv[])
 	if ((dns = dns_create(root, &dcfg)) == NULL)
 		fatalx("cannot set up the resolver");
 	setup_lookup_params(&conf, &params);
-	/* XMPP is not wired yet: look up only what the daemon speaks. */
-	params.nprotocols = 0;
-	for (size_t i = 0; i < conf.nim_protocols; i++)
-		if (strcmp(conf.im_protocols[i], "sip") == 0)
-			params.protocols[params.nprotocols++] =
-			    LOOKUP_PROTO_SIP;
+	/* RFC 3861: ask only for the protocols this daemon speaks. */
+	if (!conf.xmpp_enable) {
+		params.nprotocols = 0;
+		for (size_t i = 0; i < conf.nim_protocols; i++)
+			if (strcmp(conf.im_protocols[i], "sip") == 0)
+				params.protocols[params.nprotocols++] =
+				    LOOKUP_PROTO_SIP;
+	}
 	seed = setup_seed();
 	params.rngarg = &seed;
 	txn_init(root, (size_t)conf.max_transactions);
-	relay_init(&conf, &params, dns, &sipgw_side, NULL);
+	relay_init(&conf, &params, dns, &sipgw_side,
+	    conf.xmpp_enable ? &xmppgw_side : NULL);
 	if (sipgw_start(root, &conf) != 0)
 		fatalx("cannot start SIP on %s", conf.sip_listen);
+	if (conf.xmpp_enable && xmppgw_start(root, &conf) != 0)
+		fatalx("cannot set up the XMPP component");
 
 	tick = su_timer_create(su_root_task(root), 200);
 	su_timer_set_for_ever(tick, on_tick, NULL);
@@ -157,6 +163,8 @@ main(int argc, char *argv[])
 	for (int i = 0; i < 50 && !sipgw_shutdown(); i++)
 		su_root_step(root, 100);
 	su_timer_destroy(tick);
+	if (conf.xmpp_enable)
+		xmppgw_stop();
 	sipgw_destroy();
 	dns_destroy(dns);
 	txn_fini();

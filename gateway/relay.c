@@ -295,6 +295,27 @@ relay_submit(struct gw_txn *t)
 }
 
 void
+relay_submit_direct(struct gw_txn *t, enum lookup_proto proto,
+    const char *dest)
+{
+	struct lookup_result	 r;
+
+	memset(&r, 0, sizeof(r));
+	r.error = LOOKUP_OK;
+	r.protocol = proto;
+	r.negative_ttl = r.failure_ttl = r.min_ttl = -1;
+	snprintf(r.input, sizeof(r.input), "%s", dest);
+	if (proto == LOOKUP_PROTO_SIP)
+		snprintf(r.request_uri, sizeof(r.request_uri), "%s", dest);
+	else
+		snprintf(r.xmpp_to, sizeof(r.xmpp_to), "%s", dest);
+	txn_enter_state(t, TXN_ROUTING);
+	txn_set_deadline(t, (uint64_t)relay_conf->txn_deadline_ms,
+	    on_deadline);
+	on_route((void *)(uintptr_t)t->id, &r);
+}
+
+void
 relay_attempt_failed_xmpp(struct gw_txn *t, const char *condition)
 {
 	int		 code = status_xmpp_to_sip(condition);

@@ -53,6 +53,14 @@ void relay_init(const struct gw_conf *conf, const struct lookup_params *params,
 void relay_submit(struct gw_txn *t);
 
 /**
+ * Route @t to @dest without ENUM: a reply to an address imgate itself
+ * presented (a SIP user as alice\40a.example@gw, an XMPP user as
+ * sip:juliet%40b.example@gw).  @dest is a SIP URI or a bare JID.
+ */
+void relay_submit_direct(struct gw_txn *t, enum lookup_proto proto,
+    const char *dest);
+
+/**
  * The far end answered attempt on @t with @code (a SIP final status;
  * 408/503 generated locally mean "no answer" / "transport failed").
  */

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sofia-sip/nua.h>
 #include <sofia-sip/nua_tag.h>
@@ -27,6 +28,7 @@
 #include "gateway/log.h"
 #include "gateway/sipgw.h"
 #include "gateway/txn.h"
+#include "gateway/xlate.h"
 
 /* Inbound side state, owned by the transaction (t->in). */
 struct sipgw_in {
@@ -69,9 +71,43 @@ header_dup(su_home_t *home, const sip_header_t *h)
 	return copy;
 }
 
+/* Case-insensitive search for @needle in the first @n bytes of @h. */
+static const char *
+strcasestr_n(const char *h, size_t n, const char *needle)
+{
+	size_t	 nl = strlen(needle);
+
+	for (size_t i = 0; i + nl <= n; i++)
+		if (strncasecmp(h + i, needle, nl) == 0)
+			return h + i;
+	return NULL;
+}
+
+/* "sip:USER@HOST" with "%40" in USER -> the JID it stands for. */
+static int
+direct_xmpp(const char *ruri, char *jid, size_t jidsz)
+{
+	char		 uri[1200];
+	const char	*user, *at;
+
+	if (strncasecmp(ruri, "sip:", 4) != 0)
+		return -1;
+	user = ruri + 4;
+	if ((at = strchr(user, '@')) == NULL ||
+	    strcasestr_n(user, (size_t)(at - user), "%40") == NULL)
+		return -1;
+	/* The host was imgate's own address, whatever name reached it. */
+	if (snprintf(uri, sizeof(uri), "sip:%.*s@%s", (int)(at - user), user,
+	    sipgw_conf->domain) >= (int)sizeof(uri))
+		return -1;
+	return xlate_gw_sip_to_xmpp(uri, sipgw_conf->domain, jid, jidsz) ==
+	    XLATE_OK ? 0 : -1;
+}
+
 static void
 in_message(nua_handle_t *nh, const sip_t *sip)
 {
+	char			 jid[XLATE_JID_SIZE];
 	su_home_t		 home[1] = { SU_HOME_INIT(home) };
 	struct gw_txn		*t;
 	struct sipgw_in		*in;
@@ -131,6 +167,15 @@ in_message(nua_handle_t *nh, const sip_t *sip)
 	log_info("txn %llu: MESSAGE %s from %s (%zu bytes %s)",
 	    (unsigned long long)t->id, t->dest, t->from ? t->from : "?",
 	    t->body_len, t->content_type);
+	/*
+	 * sip:juliet%40b.example@gw is how an XMPP user appears in SIP:
+	 * a message to it is a reply that goes straight to that JID.
+	 */
+	if (sipgw_conf->xmpp_enable && direct_xmpp(t->dest, jid,
+	    sizeof(jid)) == 0) {
+		relay_submit_direct(t, LOOKUP_PROTO_XMPP, jid);
+		return;
+	}
 	relay_submit(t);
 }
 

@@ -157,6 +157,17 @@ status_xmpp_to_sip(const char *condition)
 }
 
 const char *
+status_xmpp_condition(const char *condition)
+{
+	for (size_t i = 0; i < sizeof(xmpp_to_sip) / sizeof(xmpp_to_sip[0]);
+	    i++)
+		if (condition != NULL &&
+		    strcmp(condition, xmpp_to_sip[i].condition) == 0)
+			return xmpp_to_sip[i].condition;
+	return "undefined-condition";
+}
+
+const char *
 status_xmpp_type(const char *condition)
 {
 	for (size_t i = 0; i < sizeof(xmpp_to_sip) / sizeof(xmpp_to_sip[0]);

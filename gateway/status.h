@@ -70,6 +70,9 @@ struct gw_outcome status_from_lookup(enum lookup_error e);
 const char *status_sip_to_xmpp(int code);
 /** RFC 7247 7.1: XMPP condition -> SIP response code (400 if unknown). */
 int status_xmpp_to_sip(const char *condition);
+/** The table's own copy of @condition, or "undefined-condition" for a
+ * condition imgate does not know (so callers may keep the pointer). */
+const char *status_xmpp_condition(const char *condition);
 /** RFC 6120 8.3.3 default error type of a condition ("cancel"...). */
 const char *status_xmpp_type(const char *condition);
 

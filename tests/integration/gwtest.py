@@ -198,3 +198,102 @@ def received_requests(text):
 def response_codes(text):
     return [int(m.group(1)) for m in
             re.finditer(r"^SIP/2\.0 (\d{3})", text, re.M)]
+
+
+PROSODY = os.environ.get("IMGATE_PROSODY", "prosody")
+PROSODYCTL = os.environ.get("IMGATE_PROSODYCTL", "prosodyctl")
+
+
+class Prosody:
+    """A throwaway Prosody 0.12 (fixtures.md): c2s and one component."""
+
+    def __init__(self, procs, users, component, secret):
+        self.procs = procs
+        self.dir = procs.tmpdir("prosody")
+        self.c2s = imgtest.free_port()
+        self.comp = imgtest.free_port()
+        self.component, self.secret = component, secret
+        self.proc = None
+        os.makedirs(os.path.join(self.dir, "data"))
+        os.makedirs(os.path.join(self.dir, "certs"))
+        self.conf = os.path.join(self.dir, "prosody.cfg.lua")
+        with open(self.conf, "w") as f:
+            f.write("""run_as_root = true
+pidfile = "%(d)s/prosody.pid"
+data_path = "%(d)s/data"
+plugin_paths = {}
+certificates = "%(d)s/certs"
+log = { info = "%(d)s/prosody.log"; error = "%(d)s/prosody.err"; }
+interfaces = { "127.0.0.1" }
+c2s_ports = { %(c2s)d }
+c2s_direct_tls_ports = {}
+component_ports = { %(comp)d }
+component_interface = "127.0.0.1"
+s2s_ports = {}
+http_ports = {}
+https_ports = {}
+modules_enabled = { "roster"; "saslauth"; "disco"; "ping"; "presence"; "message"; }
+modules_disabled = { "s2s"; "offline"; "c2s_limits"; "tls"; }
+c2s_require_encryption = false
+allow_unencrypted_plain_auth = true
+authentication = "internal_hashed"
+storage = "internal"
+limits = { c2s = { rate = "100mb/s" }; }
+VirtualHost "localhost"
+Component "%(component)s"
+    component_secret = "%(secret)s"
+""" % {"d": self.dir, "c2s": self.c2s, "comp": self.comp,
+       "component": component, "secret": secret})
+        for user, pw in users:
+            subprocess.run([PROSODYCTL, "--config", self.conf, "register",
+                            user, "localhost", pw], check=True,
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=30)
+
+    def start(self, timeout=15.0):
+        self.proc = self.procs.start([PROSODY, "--config", self.conf, "-F"],
+                                     name="prosody",
+                                     log=os.path.join(self.dir, "out.log"))
+        end = time.monotonic() + timeout
+        import socket
+        while time.monotonic() < end:
+            if self.proc.poll() is not None:
+                break
+            up = 0
+            for port in (self.c2s, self.comp):
+                s = socket.socket()
+                s.settimeout(0.2)
+                try:
+                    s.connect(("127.0.0.1", port))
+                    up += 1
+                except OSError:
+                    pass
+                finally:
+                    s.close()
+            if up == 2:
+                return self
+            time.sleep(0.05)
+        raise RuntimeError("prosody did not start: " + self.log_text()[-1500:])
+
+    def stop(self):
+        if self.proc is not None:
+            self.procs.stop(self.proc)
+            self.proc = None
+
+    def log_text(self):
+        out = ""
+        for n in ("out.log", "prosody.log", "prosody.err"):
+            try:
+                with open(os.path.join(self.dir, n), errors="replace") as f:
+                    out += f.read()
+            except OSError:
+                pass
+        return out
+
+
+def xmpp_conf(prosody, receipt_wait_ms=3000, extra=""):
+    """The xmpp group of an imgated configuration for this Prosody."""
+    return """xmpp = { enable = true; server = "127.0.0.1"; port = %d;
+    domain = "%s"; secret = "%s"; receipt_wait_ms = %d; %s };
+""" % (prosody.comp, prosody.component, prosody.secret, receipt_wait_ms,
+       extra)

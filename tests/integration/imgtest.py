@@ -609,7 +609,9 @@ def vector_dns_to_unbound(dns_list, fakedns_port=None, fakedns_host="127.0.0.1")
         raise UnboundCannotServe("; ".join(reasons))
     if mode == "forward" and not fakedns_port:
         raise UnboundCannotServe("SERVFAIL answers need fakedns_port")
-    lines = ['local-zone: "." static']
+    # unbound's built-in "localhost." redirect zone would refuse data
+    # below it (XMPP tests use the domain localhost): switch it off.
+    lines = ['local-zone: "." static', 'local-zone: "localhost." nodefault']
     fwd = []
     zones = {}
     for a in dns_list:

@@ -24,7 +24,7 @@ class UAC:
         self.sock.close()
 
     def send(self, server, ruri, body="hello", ctype="text/plain",
-             extra=None):
+             extra=None, from_uri=None):
         """Send one MESSAGE; returns its Call-ID (answer via wait())."""
         self.n += 1
         cid = "%08x-%d@test" % (random.getrandbits(32), self.n)
@@ -35,8 +35,8 @@ class UAC:
             "Via: SIP/2.0/UDP %s:%d;branch=%s;rport" % (self.host, self.port,
                                                      branch),
             "Max-Forwards: 70",
-            "From: <sip:tester@%s:%d>;tag=t%d" % (self.host, self.port,
-                                                  self.n),
+            "From: <%s>;tag=t%d" % (from_uri or "sip:tester@%s:%d" % (
+                self.host, self.port), self.n),
             "To: <%s>" % ruri,
             "Call-ID: %s" % cid,
             "CSeq: 1 MESSAGE",

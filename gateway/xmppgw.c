@@ -1,0 +1,911 @@
+/*
+ * gateway/xmppgw.c - libstrophe as an XEP-0114 component on the su_root.
+ *
+ * First and last stage of the XMPP path.  libstrophe has its own select()
+ * loop; it joins ours like this: the sockopt callback hands us each new
+ * socket, which is watched by su_root; readiness, a 250 ms tick and a
+ * one-shot "kick" after every send call xmpp_run_once(ctx, 0), never from
+ * inside itself.  libstrophe's select() cannot watch descriptors >= 1024,
+ * so a socket above that is moved down with F_DUPFD before it is used.
+ *
+ * libstrophe 0.12 keeps no stream-management state for component
+ * connections and dereferences it on the first stanza received.
+ * sm_state_borrow() is the one wrapper around the workaround: a client
+ * connection that fails to connect at once owns a fresh state, which is
+ * moved to the component connection before it connects.
+ *
+ * Outbound stanzas carry id "imgate-<txn id>", so a receipt or an error
+ * stanza finds its transaction without a table; a late one finds nothing.
+ * Replies to XMPP senders (receipts, errors) produced while disconnected
+ * wait, as text, in a bounded outbox.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <strophe.h>
+
+#include "gateway/log.h"
+#include "gateway/status.h"
+#include "gateway/txn.h"
+#include "gateway/xlate.h"
+#include "gateway/xmppgw.h"
+
+#define NS_RECEIPTS	"urn:xmpp:receipts"
+#define NS_STANZAS	"urn:ietf:params:xml:ns:xmpp-stanzas"
+#define NS_CHATSTATES	"http://jabber.org/protocol/chatstates"
+#define ID_PREFIX	"imgate-"
+#define TICK_MS		250
+#define BACKOFF_MIN_MS	500
+#define JID_MAX		XLATE_JID_SIZE
+
+static relay_reply_fn	xmppgw_reply;
+static relay_send_fn	xmppgw_send;
+static relay_abort_fn	xmppgw_abort;
+
+const struct relay_side xmppgw_side = { xmppgw_reply, xmppgw_send,
+    xmppgw_abort };
+
+struct xmppgw {
+	su_root_t		*root;
+	const struct gw_conf	*conf;
+	xmpp_ctx_t		*ctx;
+	xmpp_conn_t		*conn;
+	bool			 connected;
+	bool			 in_run;	/* inside xmpp_run_once() */
+	bool			 stopping;
+	int			 fd;		/* watched socket or -1 */
+	int			 wait_index;	/* su_root registration */
+	int			 wait_events;
+	su_timer_t		*tick;
+	su_timer_t		*kick;
+	bool			 kick_armed;
+	su_timer_t		*reconnect;
+	uint64_t		 backoff_ms;
+	/* Transactions waiting for the connection, by id, oldest first. */
+	uint64_t		*queue;
+	size_t			 qlen;
+	/* Stanzas (serialized) waiting for the connection. */
+	char			**outbox;
+	size_t			 nout;
+};
+
+static struct xmppgw	 xg = { .fd = -1 };
+static int		 queued_marker;	/* t->out while queued */
+static int		 sent_marker;	/* t->out while waiting a receipt */
+
+static void	kick(void);
+static void	connect_now(void);
+
+bool
+xmppgw_connected(void)
+{
+	return xg.connected;
+}
+
+/* ---------------------------------------------------------- the loop */
+
+static void
+watch(int events)
+{
+	if (xg.fd < 0 || events == xg.wait_events)
+		return;
+	if (xg.wait_index > 0)
+		su_root_eventmask(xg.root, xg.wait_index, xg.fd, events);
+	xg.wait_events = events;
+}
+
+static void
+unwatch(void)
+{
+	if (xg.wait_index > 0)
+		su_root_deregister(xg.root, xg.wait_index);
+	xg.wait_index = 0;
+	xg.wait_events = 0;
+	xg.fd = -1;
+}
+
+/* Let libstrophe do what is pending; never re-entered. */
+static void
+run(void)
+{
+	if (xg.in_run || xg.ctx == NULL)
+		return;
+	xg.in_run = true;
+	xmpp_run_once(xg.ctx, 0);
+	xg.in_run = false;
+	if (xg.conn != NULL && xg.fd >= 0)
+		watch(SU_WAIT_IN | (xmpp_conn_send_queue_len(xg.conn) > 0 ||
+		    xmpp_conn_is_connecting(xg.conn) ? SU_WAIT_OUT : 0));
+}
+
+static int
+on_fd(su_root_magic_t *m, su_wait_t *w, su_wakeup_arg_t *arg)
+{
+	(void)m;
+	(void)w;
+	(void)arg;
+	run();
+	return 0;
+}
+
+static void
+on_kick(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
+{
+	(void)m;
+	(void)t;
+	(void)arg;
+	xg.kick_armed = false;
+	run();
+}
+
+static void
+kick(void)
+{
+	if (xg.kick_armed || xg.kick == NULL)
+		return;
+	xg.kick_armed = true;
+	su_timer_set_interval(xg.kick, on_kick, NULL, 1);
+}
+
+static void
+on_tick(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
+{
+	(void)m;
+	(void)t;
+	(void)arg;
+	run();
+}
+
+/*
+ * libstrophe created a socket: keep it below FD_SETSIZE (its select()
+ * needs that) and watch it on the su_root.
+ */
+static int
+on_sockopt(xmpp_conn_t *conn, void *sockp)
+{
+	int	*fdp = sockp;
+	su_wait_t wait[1];
+
+	(void)conn;
+	if (*fdp >= 1024) {
+		int low = fcntl(*fdp, F_DUPFD_CLOEXEC, 3);
+
+		if (low < 0 || low >= 1024) {
+			log_warnx("xmpp: no descriptor below 1024 for the "
+			    "component socket");
+			if (low >= 0)
+				close(low);
+			return -1;
+		}
+		close(*fdp);
+		*fdp = low;
+	}
+	if (xg.wait_index > 0)
+		unwatch();
+	if (su_wait_create(wait, *fdp, SU_WAIT_IN | SU_WAIT_OUT) != 0)
+		return -1;
+	xg.wait_index = su_root_register(xg.root, wait, on_fd, NULL, 0);
+	if (xg.wait_index <= 0) {
+		su_wait_destroy(wait);
+		return -1;
+	}
+	xg.fd = *fdp;
+	xg.wait_events = SU_WAIT_IN | SU_WAIT_OUT;
+	return 0;
+}
+
+/* ------------------------------------------------ stream management */
+
+static void
+on_borrow_event(xmpp_conn_t *c, xmpp_conn_event_t e, int err,
+    xmpp_stream_error_t *se, void *ud)
+{
+	(void)c;
+	(void)e;
+	(void)err;
+	(void)se;
+	(void)ud;
+}
+
+/*
+ * The workaround for libstrophe 0.12's component crash (see the top of
+ * this file).  The client connection targets a closed loopback port, so
+ * it fails within the first rounds and never leaves this machine.
+ */
+static int
+sm_state_borrow(xmpp_conn_t *component)
+{
+	xmpp_conn_t	*donor;
+	xmpp_sm_state_t	*sm = NULL;
+
+	if ((donor = xmpp_conn_new(xg.ctx)) == NULL)
+		return -1;
+	xmpp_conn_set_jid(donor, "donor@localhost");
+	if (xmpp_connect_client(donor, "127.0.0.1", 1, on_borrow_event,
+	    NULL) == XMPP_EOK)
+		for (int i = 0; i < 100 && !xmpp_conn_is_disconnected(donor);
+		    i++)
+			xmpp_run_once(xg.ctx, 1);
+	if (xmpp_conn_is_disconnected(donor))
+		sm = xmpp_conn_get_sm_state(donor);
+	xmpp_conn_release(donor);
+	if (sm == NULL)
+		return -1;
+	if (xmpp_conn_set_sm_state(component, sm) != XMPP_EOK) {
+		xmpp_free_sm_state(sm);
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ helpers */
+
+/* Parse "imgate-<id>"; 0 when it is not one of ours. */
+static uint64_t
+id_to_txn(const char *id)
+{
+	char		*end;
+	uint64_t	 v;
+
+	if (id == NULL || strncmp(id, ID_PREFIX, strlen(ID_PREFIX)) != 0)
+		return 0;
+	v = strtoull(id + strlen(ID_PREFIX), &end, 10);
+	return *end == '\0' ? v : 0;
+}
+
+static xmpp_stanza_t *
+text_child(const char *name, const char *text)
+{
+	xmpp_stanza_t	*el, *tx;
+
+	el = xmpp_stanza_new(xg.ctx);
+	xmpp_stanza_set_name(el, name);
+	tx = xmpp_stanza_new(xg.ctx);
+	xmpp_stanza_set_text(tx, text);
+	xmpp_stanza_add_child(el, tx);
+	xmpp_stanza_release(tx);
+	return el;
+}
+
+/* Send now, or keep it for the reconnection (bounded; logged if lost). */
+static void
+send_or_hold(xmpp_stanza_t *st)
+{
+	char	*buf = NULL;
+	size_t	 len;
+
+	if (xg.connected) {
+		xmpp_send(xg.conn, st);
+		kick();
+		return;
+	}
+	if (xg.nout >= (size_t)xg.conf->xmpp_queue_max ||
+	    xmpp_stanza_to_text(st, &buf, &len) != XMPP_EOK) {
+		log_warnx("xmpp: disconnected and outbox full: a %s stanza "
+		    "to %s is lost", xmpp_stanza_get_name(st),
+		    xmpp_stanza_get_to(st) ? xmpp_stanza_get_to(st) : "?");
+		return;
+	}
+	xg.outbox[xg.nout] = strdup(buf);
+	if (xg.outbox[xg.nout] != NULL)
+		xg.nout++;
+	xmpp_free(xg.ctx, buf);
+}
+
+/* -------------------------------------------------------- outbound */
+
+/*
+ * The text to put in <body/>: text/plain as it is (UTF-8), message/cpim
+ * unwrapped (RFC 3862) when it holds text/plain.  Anything else is
+ * refused (415 with Accept; RFC 7572 section 7 makes only text/plain
+ * mandatory).
+ */
+static enum gw_reason
+body_for_xmpp(struct gw_txn *t, const char **body, size_t *len,
+    struct xlate_cpim *cpim)
+{
+	switch (xlate_content_type_ok(t->content_type)) {
+	case XLATE_CT_TEXT:
+		*body = t->body;
+		*len = t->body_len;
+		break;
+	case XLATE_CT_CPIM:
+		if (xlate_cpim_parse(t->body, t->body_len, cpim) != XLATE_OK ||
+		    xlate_content_type_okn(cpim->content_type.p,
+		    cpim->content_type.len) != XLATE_CT_TEXT)
+			return GW_R_UNSUPPORTED_MEDIA;
+		*body = cpim->body.p;
+		*len = cpim->body.len;
+		break;
+	default:
+		return GW_R_UNSUPPORTED_MEDIA;
+	}
+	if (xlate_utf8_check(*body, *len, NULL) != XLATE_OK)
+		return GW_R_BAD_REQUEST;
+	return GW_R_NONE;
+}
+
+/*
+ * An XMPP sender seen through imgate: its bare JID, XEP-0106 escaped, as
+ * the localpart at the component domain ("juliet\40b.example@gw").
+ */
+static int
+xmpp_sender_to_gw_jid(const char *jid, const char *domain, char *out,
+    size_t outsz)
+{
+	char	 bare[XLATE_JID_SIZE], esc[XLATE_JID_SIZE];
+	size_t	 n = strcspn(jid, "/");
+	int	 w;
+
+	if (n == 0 || n >= sizeof(bare))
+		return -1;
+	memcpy(bare, jid, n);
+	bare[n] = '\0';
+	if (xlate_jid_escape(bare, n, esc, sizeof(esc)) != XLATE_OK)
+		return -1;
+	w = snprintf(out, outsz, "%s@%s", esc, domain);
+	return w < 0 || (size_t)w >= outsz ? -1 : 0;
+}
+
+static void
+on_receipt_wait(struct gw_txn *t)
+{
+	/* RFC 3428 section 7: accepted by a relay, delivery unknown. */
+	relay_attempt_done(t, 202);
+}
+
+static void
+on_queue_wait(struct gw_txn *t)
+{
+	relay_finish(t, (struct gw_outcome){ GW_TEMPFAIL, GW_R_XMPP_DOWN, 0,
+	    NULL });
+}
+
+static enum gw_reason
+send_message(struct gw_txn *t, const char *to)
+{
+	struct xlate_cpim	 cpim;
+	xmpp_stanza_t		*msg, *el;
+	const char		*body;
+	size_t			 blen;
+	char			 from[JID_MAX], id[32], *text;
+	char			 cpim_subject[XLATE_SUBJECT_SIZE];
+	enum gw_reason		 why;
+	const char		*subject = t->subject;
+
+	memset(&cpim, 0, sizeof(cpim));
+	if ((why = body_for_xmpp(t, &body, &blen, &cpim)) != GW_R_NONE)
+		return why;
+	/* A Subject inside the CPIM wrapper stands in for a SIP one. */
+	if (subject == NULL && cpim.subject.p != NULL &&
+	    xlate_cpim_unescape(cpim.subject.p, cpim.subject.len,
+	    cpim_subject, sizeof(cpim_subject)) == XLATE_OK)
+		subject = cpim_subject;
+	/* XEP-0114: every stanza is from the component's domain. */
+	if (t->origin == TXN_FROM_XMPP) {
+		if (xmpp_sender_to_gw_jid(t->xmpp_from,
+		    xg.conf->xmpp_domain, from, sizeof(from)) != 0)
+			return GW_R_BAD_REQUEST;
+	} else if (t->from == NULL || xlate_sip_sender_to_gw_jid(t->from,
+	    xg.conf->xmpp_domain, from, sizeof(from)) != 0)
+		return GW_R_BAD_REQUEST;
+	if ((text = txn_strndup(body, blen)) == NULL)
+		return GW_R_OVERLOAD;
+	snprintf(id, sizeof(id), ID_PREFIX "%" PRIu64, t->id);
+	/* RFC 7572 section 5: no type, or type='normal'. */
+	msg = xmpp_message_new(xg.ctx, NULL, to, id);
+	xmpp_stanza_set_from(msg, from);
+	if (t->lang != NULL)
+		xmpp_stanza_set_attribute(msg, "xml:lang", t->lang);
+	xmpp_message_set_body(msg, text);
+	free(text);
+	if (subject != NULL) {
+		el = text_child("subject", subject);
+		xmpp_stanza_add_child(msg, el);
+		xmpp_stanza_release(el);
+	}
+	if (t->call_id != NULL) {
+		el = text_child("thread", t->call_id);
+		xmpp_stanza_add_child(msg, el);
+		xmpp_stanza_release(el);
+	}
+	el = xmpp_stanza_new(xg.ctx);
+	xmpp_stanza_set_name(el, "request");
+	xmpp_stanza_set_ns(el, NS_RECEIPTS);
+	xmpp_stanza_add_child(msg, el);
+	xmpp_stanza_release(el);
+	xmpp_send(xg.conn, msg);
+	xmpp_stanza_release(msg);
+	kick();
+	log_debug("txn %llu: <message to='%s' from='%s' id='%s'>",
+	    (unsigned long long)t->id, to, from, id);
+	t->out = &sent_marker;
+	if (xg.conf->xmpp_receipt_wait_ms == 0)
+		on_receipt_wait(t);
+	else
+		txn_set_deadline(t, (uint64_t)xg.conf->xmpp_receipt_wait_ms,
+		    on_receipt_wait);
+	return GW_R_NONE;
+}
+
+static enum gw_reason
+xmppgw_send(struct gw_txn *t, const char *to, const char *next_hop)
+{
+	uint64_t	*q;
+
+	(void)next_hop;
+	if (xg.connected)
+		return send_message(t, to);
+	/* Held until the component is back, or until the deadline. */
+	if (xg.qlen >= (size_t)xg.conf->xmpp_queue_max) {
+		size_t	 i, k = 0;
+
+		/* Drop the ids of transactions that ended meanwhile. */
+		for (i = 0; i < xg.qlen; i++) {
+			struct gw_txn *o = txn_get(xg.queue[i]);
+
+			if (o != NULL && o->out == &queued_marker)
+				xg.queue[k++] = xg.queue[i];
+		}
+		xg.qlen = k;
+	}
+	if (xg.qlen >= (size_t)xg.conf->xmpp_queue_max ||
+	    xg.conf->xmpp_queue_wait_ms == 0)
+		return GW_R_XMPP_DOWN;
+	q = xg.queue;
+	q[xg.qlen++] = t->id;
+	t->out = &queued_marker;
+	txn_set_deadline(t, (uint64_t)xg.conf->xmpp_queue_wait_ms,
+	    on_queue_wait);
+	log_info("txn %llu: XMPP server not connected, message held",
+	    (unsigned long long)t->id);
+	return GW_R_NONE;
+}
+
+static void
+xmppgw_abort(struct gw_txn *t)
+{
+	/* A queued id is skipped when the queue is flushed. */
+	t->out = NULL;
+}
+
+/* The connection is up: send what waited. */
+static void
+flush(void)
+{
+	size_t	 i, n = xg.qlen;
+
+	for (i = 0; i < xg.nout; i++) {
+		xmpp_send_raw_string(xg.conn, "%s", xg.outbox[i]);
+		free(xg.outbox[i]);
+	}
+	xg.nout = 0;
+	xg.qlen = 0;
+	for (i = 0; i < n; i++) {
+		struct gw_txn	*t = txn_get(xg.queue[i]);
+		enum gw_reason	 why;
+
+		if (t == NULL || t->out != &queued_marker || t->route == NULL)
+			continue;
+		why = send_message(t, t->route->xmpp_to);
+		if (why != GW_R_NONE)
+			relay_finish(t, (struct gw_outcome){ GW_PERMFAIL, why,
+			    0, NULL });
+	}
+	kick();
+}
+
+/* --------------------------------------------------------- inbound */
+
+static void
+xmppgw_reply(struct gw_txn *t, const struct gw_outcome *o,
+    const struct gw_reply *r)
+{
+	const char	*me = t->in;	/* the JID the sender wrote to */
+	xmpp_stanza_t	*msg, *el, *err, *cond, *text;
+
+	if (me == NULL || t->xmpp_from == NULL)
+		return;
+	if (o->status == GW_OK) {
+		/*
+		 * XEP-0184 receipt only for 200 (the far end has it); a 202
+		 * says a relay has it, which is no delivery (RFC 3428 7).
+		 */
+		if (!t->want_receipt || r->sip_code != 200 ||
+		    t->xmpp_id == NULL)
+			return;
+		msg = xmpp_message_new(xg.ctx, NULL, t->xmpp_from, NULL);
+		xmpp_stanza_set_from(msg, me);
+		el = xmpp_stanza_new(xg.ctx);
+		xmpp_stanza_set_name(el, "received");
+		xmpp_stanza_set_ns(el, NS_RECEIPTS);
+		xmpp_stanza_set_attribute(el, "id", t->xmpp_id);
+		xmpp_stanza_add_child(msg, el);
+		xmpp_stanza_release(el);
+		send_or_hold(msg);
+		xmpp_stanza_release(msg);
+		return;
+	}
+	/* RFC 6120 8.3.2 error stanza, condition from the one table. */
+	msg = xmpp_message_new(xg.ctx, "error", t->xmpp_from, t->xmpp_id);
+	xmpp_stanza_set_from(msg, me);
+	err = xmpp_stanza_new(xg.ctx);
+	xmpp_stanza_set_name(err, "error");
+	xmpp_stanza_set_type(err, r->xmpp_type != NULL ? r->xmpp_type :
+	    "cancel");
+	cond = xmpp_stanza_new(xg.ctx);
+	xmpp_stanza_set_name(cond, r->xmpp_condition != NULL ?
+	    r->xmpp_condition : "undefined-condition");
+	xmpp_stanza_set_ns(cond, NS_STANZAS);
+	xmpp_stanza_add_child(err, cond);
+	xmpp_stanza_release(cond);
+	text = text_child("text", status_strreason(o->reason));
+	xmpp_stanza_set_ns(text, NS_STANZAS);
+	xmpp_stanza_set_attribute(text, "xml:lang", "en");
+	xmpp_stanza_add_child(err, text);
+	xmpp_stanza_release(text);
+	xmpp_stanza_add_child(msg, err);
+	xmpp_stanza_release(err);
+	send_or_hold(msg);
+	xmpp_stanza_release(msg);
+}
+
+/* Answer a stanza that never became a transaction. */
+static void
+refuse(xmpp_stanza_t *st, enum gw_reason reason, const char *condition)
+{
+	struct gw_outcome o = { GW_PERMFAIL, reason, 0, NULL };
+	struct gw_reply	 r;
+	xmpp_stanza_t	*e;
+
+	status_reply(&o, &r);
+	if (condition == NULL)
+		condition = r.xmpp_condition;
+	log_warnx("xmpp: message from %s to %s refused: %s (%s)",
+	    xmpp_stanza_get_from(st) ? xmpp_stanza_get_from(st) : "?",
+	    xmpp_stanza_get_to(st) ? xmpp_stanza_get_to(st) : "?",
+	    status_strreason(reason), condition);
+	if (xmpp_stanza_get_from(st) == NULL)
+		return;
+	e = xmpp_stanza_reply_error(st, status_xmpp_type(condition),
+	    condition, status_strreason(reason));
+	if (e != NULL) {
+		send_or_hold(e);
+		xmpp_stanza_release(e);
+	}
+}
+
+static const char *
+child_text(xmpp_stanza_t *st, const char *name, char **owned)
+{
+	xmpp_stanza_t	*c = xmpp_stanza_get_child_by_name(st, name);
+
+	*owned = c != NULL ? xmpp_stanza_get_text(c) : NULL;
+	return *owned;
+}
+
+/* An error stanza or a receipt for one of our outbound messages. */
+static bool
+result_for_us(xmpp_stanza_t *st, const char *type)
+{
+	xmpp_stanza_t	*rcv, *err, *c;
+	struct gw_txn	*t;
+	const char	*cond = "undefined-condition";
+
+	if (type != NULL && strcmp(type, "error") == 0) {
+		t = txn_get(id_to_txn(xmpp_stanza_get_id(st)));
+		/* Never answer an error with an error (RFC 6120 8.3.1). */
+		if (t == NULL || t->out != &sent_marker) {
+			log_info("xmpp: error stanza from %s for no pending "
+			    "message, dropped", xmpp_stanza_get_from(st) ?
+			    xmpp_stanza_get_from(st) : "?");
+			return true;
+		}
+		if ((err = xmpp_stanza_get_child_by_name(st, "error")) !=
+		    NULL)
+			for (c = xmpp_stanza_get_children(err); c != NULL;
+			    c = xmpp_stanza_get_next(c))
+				if (xmpp_stanza_is_tag(c) &&
+				    xmpp_stanza_get_ns(c) != NULL &&
+				    strcmp(xmpp_stanza_get_ns(c),
+				    NS_STANZAS) == 0 &&
+				    strcmp(xmpp_stanza_get_name(c), "text") !=
+				    0) {
+					cond = xmpp_stanza_get_name(c);
+					break;
+				}
+		log_info("txn %llu: XMPP error <%s/> from %s",
+		    (unsigned long long)t->id, cond,
+		    xmpp_stanza_get_from(st) ? xmpp_stanza_get_from(st) : "?");
+		relay_attempt_failed_xmpp(t, status_xmpp_condition(cond));
+		return true;
+	}
+	rcv = xmpp_stanza_get_child_by_name_and_ns(st, "received",
+	    NS_RECEIPTS);
+	if (rcv != NULL) {
+		t = txn_get(id_to_txn(xmpp_stanza_get_attribute(rcv, "id")));
+		if (t != NULL && t->out == &sent_marker) {
+			log_info("txn %llu: XEP-0184 receipt from %s",
+			    (unsigned long long)t->id,
+			    xmpp_stanza_get_from(st));
+			relay_attempt_done(t, 200);
+		}
+		/* A receipt carries no message: nothing else to do. */
+		if (xmpp_stanza_get_child_by_name(st, "body") == NULL)
+			return true;
+	}
+	return false;
+}
+
+static int
+on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
+{
+	const char	*type = xmpp_stanza_get_type(st);
+	const char	*to = xmpp_stanza_get_to(st);
+	const char	*from = xmpp_stanza_get_from(st);
+	char		*node = NULL, *domain = NULL, *body = NULL;
+	char		*thread = NULL, *subject = NULL, sipfrom[JID_MAX];
+	char		 dest[JID_MAX];
+	struct gw_txn	*t;
+	const char	*lang;
+	bool		 direct_sip = false;
+
+	(void)conn;
+	(void)ud;
+	if (result_for_us(st, type))
+		return 1;
+	if (from == NULL || to == NULL) {
+		refuse(st, GW_R_BAD_REQUEST, "bad-request");
+		return 1;
+	}
+	if (type != NULL && strcmp(type, "groupchat") == 0) {
+		refuse(st, GW_R_NOT_ALLOWED, "not-acceptable");
+		return 1;
+	}
+	child_text(st, "body", &body);
+	if (body == NULL) {
+		/* Chat states and the like are no messages (XEP-0085). */
+		if (xmpp_stanza_get_child_by_ns(st, NS_CHATSTATES) != NULL) {
+			log_debug("xmpp: chat state from %s ignored", from);
+			return 1;
+		}
+		refuse(st, GW_R_BAD_REQUEST, "bad-request");
+		return 1;
+	}
+	if (body[0] == '\0') {
+		refuse(st, GW_R_BAD_REQUEST, "bad-request");
+		goto done;
+	}
+	node = xmpp_jid_node(xg.ctx, to);
+	domain = xmpp_jid_domain(xg.ctx, to);
+	if (node == NULL || domain == NULL ||
+	    strcasecmp(domain, xg.conf->xmpp_domain) != 0) {
+		refuse(st, GW_R_BAD_NUMBER, "jid-malformed");
+		goto done;
+	}
+	/*
+	 * A localpart holding an escaped address ("alice\40a.example") is
+	 * a reply to a SIP user seen through imgate: it goes straight to
+	 * that SIP URI.  Anything else should be a number.
+	 */
+	if (strstr(node, "\\40") != NULL) {
+		if (xlate_gw_jid_to_sip(to, xg.conf->xmpp_domain, dest,
+		    sizeof(dest)) != XLATE_OK) {
+			refuse(st, GW_R_BAD_NUMBER, "jid-malformed");
+			goto done;
+		}
+		direct_sip = true;
+	} else
+		snprintf(dest, sizeof(dest), "%s", node);
+	if ((int64_t)strlen(body) > xg.conf->sip_max_body) {
+		refuse(st, GW_R_TOO_LARGE, "policy-violation");
+		goto done;
+	}
+	if (xlate_xmpp_sender_to_gw_sip(from, xg.conf->domain, sipfrom,
+	    sizeof(sipfrom)) != 0) {
+		refuse(st, GW_R_BAD_REQUEST, "jid-malformed");
+		goto done;
+	}
+	if ((t = txn_new(TXN_FROM_XMPP)) == NULL) {
+		refuse(st, GW_R_OVERLOAD, "resource-constraint");
+		goto done;
+	}
+	child_text(st, "thread", &thread);
+	child_text(st, "subject", &subject);
+	t->in = txn_strndup(to, strlen(to));
+	t->dest = txn_strndup(dest, strlen(dest));
+	t->from = txn_strndup(sipfrom, strlen(sipfrom));
+	t->xmpp_from = txn_strndup(from, strlen(from));
+	if (xmpp_stanza_get_id(st) != NULL)
+		t->xmpp_id = txn_strndup(xmpp_stanza_get_id(st),
+		    strlen(xmpp_stanza_get_id(st)));
+	t->want_receipt = xmpp_stanza_get_child_by_name_and_ns(st, "request",
+	    NS_RECEIPTS) != NULL && t->xmpp_id != NULL;
+	t->content_type = txn_strndup("text/plain; charset=UTF-8", 25);
+	t->body = txn_strndup(body, strlen(body));
+	t->body_len = strlen(body);
+	if (thread != NULL)
+		t->call_id = txn_strndup(thread, strlen(thread));
+	if (subject != NULL)
+		t->subject = txn_strndup(subject, strlen(subject));
+	/* libstrophe's parser drops attribute namespaces: "xml:lang"
+	 * arrives as "lang". */
+	lang = xmpp_stanza_get_attribute(st, "lang");
+	if (lang == NULL)
+		lang = xmpp_stanza_get_attribute(st, "xml:lang");
+	if (lang != NULL)
+		t->lang = txn_strndup(lang, strlen(lang));
+	if (t->in == NULL || t->dest == NULL || t->from == NULL ||
+	    t->xmpp_from == NULL || t->body == NULL ||
+	    t->content_type == NULL) {
+		relay_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
+		    GW_R_OVERLOAD, 0, NULL });
+		goto done;
+	}
+	log_info("txn %llu: <message> to %s from %s (%zu bytes)",
+	    (unsigned long long)t->id, to, from, t->body_len);
+	if (direct_sip)
+		relay_submit_direct(t, LOOKUP_PROTO_SIP, dest);
+	else
+		relay_submit(t);
+done:
+	if (node != NULL)
+		xmpp_free(xg.ctx, node);
+	if (domain != NULL)
+		xmpp_free(xg.ctx, domain);
+	if (body != NULL)
+		xmpp_free(xg.ctx, body);
+	if (thread != NULL)
+		xmpp_free(xg.ctx, thread);
+	if (subject != NULL)
+		xmpp_free(xg.ctx, subject);
+	return 1;
+}
+
+/* ------------------------------------------------------ connection */
+
+static void
+on_reconnect(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
+{
+	(void)m;
+	(void)t;
+	(void)arg;
+	connect_now();
+}
+
+static void
+schedule_reconnect(void)
+{
+	if (xg.stopping)
+		return;
+	if (xg.backoff_ms == 0)
+		xg.backoff_ms = BACKOFF_MIN_MS;
+	log_info("xmpp: reconnecting in %llu ms",
+	    (unsigned long long)xg.backoff_ms);
+	su_timer_set_interval(xg.reconnect, on_reconnect, NULL,
+	    (su_duration_t)xg.backoff_ms);
+	xg.backoff_ms *= 2;
+	if (xg.backoff_ms > (uint64_t)xg.conf->xmpp_reconnect_max_ms)
+		xg.backoff_ms = (uint64_t)xg.conf->xmpp_reconnect_max_ms;
+}
+
+static void
+on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
+    xmpp_stream_error_t *se, void *ud)
+{
+	(void)conn;
+	(void)ud;
+	if (ev == XMPP_CONN_CONNECT) {
+		log_info("xmpp: component %s connected to %s:%lld",
+		    xg.conf->xmpp_domain, xg.conf->xmpp_server,
+		    (long long)xg.conf->xmpp_port);
+		xg.connected = true;
+		xg.backoff_ms = BACKOFF_MIN_MS;
+		flush();
+		return;
+	}
+	xg.connected = false;
+	log_warnx("xmpp: component %s disconnected (%s%s%s)",
+	    xg.conf->xmpp_domain, error != 0 ? strerror(error) : "closed",
+	    se != NULL && se->text != NULL ? ": " : "",
+	    se != NULL && se->text != NULL ? se->text : "");
+	unwatch();
+	schedule_reconnect();
+}
+
+static void
+connect_now(void)
+{
+	int	 rc;
+
+	if (xg.stopping || xg.conn == NULL)
+		return;
+	rc = xmpp_connect_component(xg.conn, xg.conf->xmpp_server,
+	    (unsigned short)xg.conf->xmpp_port, on_conn, NULL);
+	if (rc != XMPP_EOK) {
+		log_warnx("xmpp: cannot start connecting to %s:%lld (%d)",
+		    xg.conf->xmpp_server, (long long)xg.conf->xmpp_port, rc);
+		schedule_reconnect();
+		return;
+	}
+	kick();
+}
+
+static void
+strophe_log(void *ud, xmpp_log_level_t level, const char *area,
+    const char *msg)
+{
+	(void)ud;
+	if (level >= XMPP_LEVEL_WARN)
+		log_warnx("xmpp: %s: %s", area, msg);
+	else if (log_enabled(LOG_L_DEBUG) && level >= XMPP_LEVEL_INFO)
+		log_debug("xmpp: %s: %.200s", area, msg);
+}
+
+static xmpp_log_t strophe_logger = { strophe_log, NULL };
+
+int
+xmppgw_start(su_root_t *root, const struct gw_conf *conf)
+{
+	xg.root = root;
+	xg.conf = conf;
+	xg.fd = -1;
+	xmpp_initialize();
+	if ((xg.ctx = xmpp_ctx_new(NULL, &strophe_logger)) == NULL ||
+	    (xg.conn = xmpp_conn_new(xg.ctx)) == NULL)
+		return -1;
+	xg.queue = calloc((size_t)conf->xmpp_queue_max + 1,
+	    sizeof(*xg.queue));
+	xg.outbox = calloc((size_t)conf->xmpp_queue_max + 1,
+	    sizeof(*xg.outbox));
+	if (xg.queue == NULL || xg.outbox == NULL)
+		return -1;
+	if (sm_state_borrow(xg.conn) != 0)
+		log_warnx("xmpp: no stream-management state for the "
+		    "component; libstrophe may crash on a stanza");
+	xmpp_conn_set_jid(xg.conn, conf->xmpp_domain);
+	xmpp_conn_set_pass(xg.conn, conf->xmpp_secret);
+	xmpp_conn_set_sockopt_callback(xg.conn, on_sockopt);
+	xmpp_handler_add(xg.conn, on_message, NULL, "message", NULL, NULL);
+	xg.tick = su_timer_create(su_root_task(root), TICK_MS);
+	xg.kick = su_timer_create(su_root_task(root), 1);
+	xg.reconnect = su_timer_create(su_root_task(root), BACKOFF_MIN_MS);
+	su_timer_set_for_ever(xg.tick, on_tick, NULL);
+	xg.backoff_ms = BACKOFF_MIN_MS;
+	connect_now();
+	return 0;
+}
+
+void
+xmppgw_stop(void)
+{
+	if (xg.ctx == NULL)
+		return;
+	xg.stopping = true;
+	if (xg.conn != NULL && xg.connected) {
+		xmpp_disconnect(xg.conn);
+		for (int i = 0; i < 20 && !xmpp_conn_is_disconnected(xg.conn);
+		    i++)
+			xmpp_run_once(xg.ctx, 10);
+	}
+	unwatch();
+	su_timer_destroy(xg.tick);
+	su_timer_destroy(xg.kick);
+	su_timer_destroy(xg.reconnect);
+	if (xg.conn != NULL)
+		xmpp_conn_release(xg.conn);
+	xmpp_ctx_free(xg.ctx);
+	xmpp_shutdown();
+	for (size_t i = 0; i < xg.nout; i++)
+		free(xg.outbox[i]);
+	free(xg.outbox);
+	free(xg.queue);
+	memset(&xg, 0, sizeof(xg));
+	xg.fd = -1;
+}
