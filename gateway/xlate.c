@@ -557,7 +557,7 @@ xlate_jid_unescape(const char *in, size_t inlen, char *out, size_t outsz)
 /*
  * A JID domainpart as received.  No IDNA processing: U-labels are fine
  * here (the XMPP side speaks UTF-8), only characters that can never be in
- * a domain are refused.
+ * a domain, and empty labels, are refused.
  */
 static enum xlate_status
 xlate_domain_check(const char *s, size_t n)
@@ -570,9 +570,15 @@ xlate_domain_check(const char *s, size_t n)
 		return XLATE_E_LONG;
 	if ((st = xlate_text_check(s, n)) != XLATE_OK)
 		return st;
-	for (size_t i = 0; i < n; i++)
+	/* No empty label (the one final dot was dropped by the caller). */
+	if (s[0] == '.' || s[n - 1] == '.')
+		return XLATE_E_JID;
+	for (size_t i = 0; i < n; i++) {
 		if (xlate_in((unsigned char)s[i], " \"&'/<>@\\"))
 			return XLATE_E_JID;
+		if (s[i] == '.' && i + 1 < n && s[i + 1] == '.')
+			return XLATE_E_JID;
+	}
 	return XLATE_OK;
 }
 
@@ -647,7 +653,8 @@ xlate_host_len(const char *s, size_t n)
 	if (n > 0 && s[0] == '[') {
 		for (i = 1; i < n && s[i] != ']'; i++)
 			if (!xlate_in((unsigned char)s[i],
-			    "0123456789abcdefABCDEF:."))
+			    "0123456789abcdefABCDEF:.") ||
+			    (s[i] == '.' && s[i - 1] == '.'))
 				return 0;
 		return (i < n && i > 1) ? i + 1 : 0;
 	}

@@ -507,19 +507,25 @@ static void
 xmppgw_reply(struct gw_txn *t, const struct gw_outcome *o,
     const struct gw_reply *r)
 {
-	const char	*me = t->in;	/* the JID the sender wrote to */
+	char		*me = t->in;	/* the JID the sender wrote to */
 	xmpp_stanza_t	*msg, *el, *err, *cond, *text;
 
-	if (me == NULL || t->xmpp_from == NULL)
+	/* t->in is this side's (see on_message); it ends here. */
+	t->in = NULL;
+	if (me == NULL || t->xmpp_from == NULL) {
+		free(me);
 		return;
+	}
 	if (o->status == GW_OK) {
 		/*
 		 * XEP-0184 receipt only for 200 (the far end has it); a 202
 		 * says a relay has it, which is no delivery (RFC 3428 7).
 		 */
 		if (!t->want_receipt || r->sip_code != 200 ||
-		    t->xmpp_id == NULL)
+		    t->xmpp_id == NULL) {
+			free(me);
 			return;
+		}
 		msg = xmpp_message_new(xg.ctx, NULL, t->xmpp_from, NULL);
 		xmpp_stanza_set_from(msg, me);
 		el = xmpp_stanza_new(xg.ctx);
@@ -530,6 +536,7 @@ xmppgw_reply(struct gw_txn *t, const struct gw_outcome *o,
 		xmpp_stanza_release(el);
 		send_or_hold(msg);
 		xmpp_stanza_release(msg);
+		free(me);
 		return;
 	}
 	/* RFC 6120 8.3.2 error stanza, condition from the one table. */
@@ -554,6 +561,7 @@ xmppgw_reply(struct gw_txn *t, const struct gw_outcome *o,
 	xmpp_stanza_release(err);
 	send_or_hold(msg);
 	xmpp_stanza_release(msg);
+	free(me);
 }
 
 /* Answer a stanza that never became a transaction. */
