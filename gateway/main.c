@@ -20,6 +20,7 @@
 #include "gateway/dns.h"
 #include "gateway/log.h"
 #include "gateway/relay.h"
+#include "gateway/runtime.h"
 #include "gateway/setup.h"
 #include "gateway/sipgw.h"
 #include "gateway/txn.h"
@@ -66,7 +67,7 @@ int
 main(int argc, char *argv[])
 {
 	static struct gw_conf	 conf;
-	struct lookup_params	 params;
+	struct gw_runtime	*rt;
 	struct dns_config	 dcfg;
 	struct dns		*dns;
 	su_timer_t		*tick;
@@ -74,7 +75,6 @@ main(int argc, char *argv[])
 	char			 err[512];
 	bool			 check_only = false, foreground = false;
 	int			 ch, verbose = 0, level;
-	uint64_t		 seed;
 	struct sigaction	 sa;
 
 	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
@@ -134,20 +134,11 @@ main(int argc, char *argv[])
 	setup_dns_config(&conf, &dcfg);
 	if ((dns = dns_create(root, &dcfg)) == NULL)
 		fatalx("cannot set up the resolver");
-	setup_lookup_params(&conf, &params);
-	/* RFC 3861: ask only for the protocols this daemon speaks. */
-	if (!conf.xmpp_enable) {
-		params.nprotocols = 0;
-		for (size_t i = 0; i < conf.nim_protocols; i++)
-			if (strcmp(conf.im_protocols[i], "sip") == 0)
-				params.protocols[params.nprotocols++] =
-				    LOOKUP_PROTO_SIP;
-	}
-	seed = setup_seed();
-	params.rngarg = &seed;
+	if ((rt = runtime_build(&conf, conf.xmpp_enable)) == NULL)
+		fatalx("out of memory");
+	runtime_install(rt);
 	txn_init(root, (size_t)conf.max_transactions);
-	relay_init(&conf, &params, dns, &sipgw_side,
-	    conf.xmpp_enable ? &xmppgw_side : NULL);
+	relay_init(dns, &sipgw_side, conf.xmpp_enable ? &xmppgw_side : NULL);
 	if (sipgw_start(root, &conf) != 0)
 		fatalx("cannot start SIP on %s", conf.sip_listen);
 	if (conf.xmpp_enable && xmppgw_start(root, &conf) != 0)
@@ -168,6 +159,7 @@ main(int argc, char *argv[])
 	sipgw_destroy();
 	dns_destroy(dns);
 	txn_fini();
+	runtime_install(NULL);
 	su_root_destroy(root);
 	su_deinit();
 	return 0;

@@ -20,8 +20,6 @@
 #include "gateway/log.h"
 #include "gateway/relay.h"
 
-static const struct gw_conf		*relay_conf;
-static const struct lookup_params	*relay_params;
 static struct dns			*relay_dns;
 static const struct relay_side		*relay_sip;
 static const struct relay_side		*relay_xmpp;
@@ -36,7 +34,7 @@ start_sip_attempt(struct gw_txn *t)
 	enum gw_reason	 why;
 
 	txn_enter_state(t, TXN_SENDING);
-	txn_set_deadline(t, (uint64_t)relay_conf->sip_timeout_ms, on_deadline);
+	txn_set_deadline(t, (uint64_t)t->rt->conf.sip_timeout_ms, on_deadline);
 	t->out_proto = LOOKUP_PROTO_SIP;
 	why = relay_sip->send(t, t->route->request_uri, t->next_hop);
 	if (why == GW_R_NONE)
@@ -49,12 +47,9 @@ start_sip_attempt(struct gw_txn *t)
 }
 
 void
-relay_init(const struct gw_conf *conf, const struct lookup_params *params,
-    struct dns *dns, const struct relay_side *sip,
+relay_init(struct dns *dns, const struct relay_side *sip,
     const struct relay_side *xmpp)
 {
-	relay_conf = conf;
-	relay_params = params;
 	relay_dns = dns;
 	relay_sip = sip;
 	relay_xmpp = xmpp;
@@ -168,7 +163,7 @@ static void
 try_next_target(struct gw_txn *t)
 {
 	const struct lookup_result	*r = t->route;
-	size_t				 max = (size_t)relay_conf->srv_max_targets;
+	size_t				 max = (size_t)t->rt->conf.srv_max_targets;
 	const struct dnsq_ops		*ops = dns_ops(relay_dns);
 
 	if (t->target >= r->ntargets || t->target >= max) {
@@ -282,9 +277,9 @@ relay_submit(struct gw_txn *t)
 	struct lookup	*lk;
 
 	txn_enter_state(t, TXN_ROUTING);
-	txn_set_deadline(t, (uint64_t)relay_conf->txn_deadline_ms,
+	txn_set_deadline(t, (uint64_t)t->rt->conf.txn_deadline_ms,
 	    on_deadline);
-	lk = lookup_start(relay_params, dns_ops(relay_dns), t->dest, NULL,
+	lk = lookup_start(&t->rt->base, dns_ops(relay_dns), t->dest, NULL,
 	    on_route, (void *)(uintptr_t)id);
 	/*
 	 * NULL means the lookup already completed and on_route() may have
@@ -310,7 +305,7 @@ relay_submit_direct(struct gw_txn *t, enum lookup_proto proto,
 	else
 		snprintf(r.xmpp_to, sizeof(r.xmpp_to), "%s", dest);
 	txn_enter_state(t, TXN_ROUTING);
-	txn_set_deadline(t, (uint64_t)relay_conf->txn_deadline_ms,
+	txn_set_deadline(t, (uint64_t)t->rt->conf.txn_deadline_ms,
 	    on_deadline);
 	on_route((void *)(uintptr_t)t->id, &r);
 }
@@ -335,7 +330,7 @@ relay_attempt_done(struct gw_txn *t, int code)
 	if (t->out_proto == LOOKUP_PROTO_SIP && (code == 408 || code == 503)) {
 		/* No answer or transport failure: the next server may do. */
 		if (t->target < t->route->ntargets &&
-		    t->target < (size_t)relay_conf->srv_max_targets) {
+		    t->target < (size_t)t->rt->conf.srv_max_targets) {
 			log_info("txn %llu: %s gave %d, trying next target",
 			    (unsigned long long)t->id, t->next_hop, code);
 			try_next_target(t);

@@ -42,11 +42,11 @@ struct relay_side {
 };
 
 /**
- * Wire the relay.  @conf, @params, @dns and the sides are borrowed for
- * the life of the daemon; @xmpp is NULL when XMPP is not enabled.
+ * Wire the relay.  @dns and the sides are borrowed for the life of the
+ * daemon; @xmpp is NULL when XMPP is not enabled.  The configuration
+ * comes from each transaction's runtime (gateway/runtime).
  */
-void relay_init(const struct gw_conf *conf, const struct lookup_params *params,
-    struct dns *dns, const struct relay_side *sip,
+void relay_init(struct dns *dns, const struct relay_side *sip,
     const struct relay_side *xmpp);
 
 /** Start routing @t (state TXN_NEW); the relay owns it from here on. */

@@ -26,6 +26,7 @@
 #include <sofia-sip/url.h>
 
 #include "gateway/log.h"
+#include "gateway/runtime.h"
 #include "gateway/sipgw.h"
 #include "gateway/txn.h"
 #include "gateway/xlate.h"
@@ -36,6 +37,9 @@ struct sipgw_in {
 	nua_saved_event_t	 saved[1];
 };
 
+/* Settings come from the runtime in force (they may be reloaded). */
+#define CONF	(&runtime_current()->conf)
+
 static relay_reply_fn		sipgw_reply;
 static relay_send_fn		sipgw_send;
 static relay_abort_fn		sipgw_abort;
@@ -44,7 +48,6 @@ const struct relay_side sipgw_side = { sipgw_reply, sipgw_send,
     sipgw_abort };
 
 static nua_t			*sipgw_nua;
-static const struct gw_conf	*sipgw_conf;
 static bool			 sipgw_down;
 
 /* Answer inside the event callback, before any transaction exists. */
@@ -98,9 +101,9 @@ direct_xmpp(const char *ruri, char *jid, size_t jidsz)
 		return -1;
 	/* The host was imgate's own address, whatever name reached it. */
 	if (snprintf(uri, sizeof(uri), "sip:%.*s@%s", (int)(at - user), user,
-	    sipgw_conf->domain) >= (int)sizeof(uri))
+	    CONF->domain) >= (int)sizeof(uri))
 		return -1;
-	return xlate_gw_sip_to_xmpp(uri, sipgw_conf->domain, jid, jidsz) ==
+	return xlate_gw_sip_to_xmpp(uri, CONF->domain, jid, jidsz) ==
 	    XLATE_OK ? 0 : -1;
 }
 
@@ -114,11 +117,11 @@ in_message(nua_handle_t *nh, const sip_t *sip)
 	const sip_payload_t	*pl = sip->sip_payload;
 	char			*s;
 
-	if (pl != NULL && (int64_t)pl->pl_len > sipgw_conf->sip_max_body) {
+	if (pl != NULL && (int64_t)pl->pl_len > CONF->sip_max_body) {
 		log_warnx("sip: MESSAGE from %s: body of %zu bytes over the "
 		    "%lld-byte limit -> 413", sip->sip_from != NULL ?
 		    sip->sip_from->a_url->url_host : "?",
-		    (size_t)pl->pl_len, (long long)sipgw_conf->sip_max_body);
+		    (size_t)pl->pl_len, (long long)CONF->sip_max_body);
 		respond_now(nh, 413);
 		return;
 	}
@@ -171,7 +174,7 @@ in_message(nua_handle_t *nh, const sip_t *sip)
 	 * sip:juliet%40b.example@gw is how an XMPP user appears in SIP:
 	 * a message to it is a reply that goes straight to that JID.
 	 */
-	if (sipgw_conf->xmpp_enable && direct_xmpp(t->dest, jid,
+	if (CONF->xmpp_enable && direct_xmpp(t->dest, jid,
 	    sizeof(jid)) == 0) {
 		relay_submit_direct(t, LOOKUP_PROTO_XMPP, jid);
 		return;
@@ -223,7 +226,7 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 	 * switches to TCP by itself above its UDP MTU.
 	 */
 	if (big && t->origin == TXN_FROM_XMPP &&
-	    sipgw_conf->xmpp_large_to_sip == CONF_LARGE_REFUSE)
+	    CONF->xmpp_large_to_sip == CONF_LARGE_REFUSE)
 		return GW_R_TOO_BIG_FOR_SIP;
 	/*
 	 * The SRV target is the next hop: a loose Route to its address
@@ -321,7 +324,6 @@ on_event(nua_event_t event, int status, char const *phrase, nua_t *nua,
 int
 sipgw_start(su_root_t *root, const struct gw_conf *conf)
 {
-	sipgw_conf = conf;
 	sipgw_nua = nua_create(root, on_event, NULL,
 	    NUTAG_URL(conf->sip_listen),
 	    NUTAG_APPL_METHOD("MESSAGE"),

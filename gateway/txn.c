@@ -66,6 +66,7 @@ txn_new(enum txn_origin origin)
 	t->origin = origin;
 	t->state = TXN_NEW;
 	t->started_ms = dns_now_ms();
+	t->rt = runtime_ref(runtime_current());
 	b = t->id % TXN_BUCKETS;
 	t->hnext = txn_buckets[b];
 	txn_buckets[b] = t;
@@ -150,6 +151,7 @@ txn_free(struct gw_txn *t)
 	free(t->xmpp_from);
 	free(t->xmpp_id);
 	free(t->route);
+	runtime_unref(t->rt);
 	free(t);
 }
 

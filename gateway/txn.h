@@ -16,6 +16,7 @@
 
 #include <sofia-sip/su_wait.h>
 
+#include "gateway/runtime.h"
 #include "gateway/status.h"
 #include "routing/lookup.h"
 
@@ -64,6 +65,8 @@ struct gw_txn {
 	void			*in;		/* e.g. sipgw inbound record */
 	void			*out;		/* attempt in flight, or NULL */
 	enum lookup_proto	 out_proto;	/* side that owns t->out */
+	/* The configuration this message is handled with (counted). */
+	struct gw_runtime	*rt;
 	/* Deadline. */
 	su_timer_t		*timer;
 	txn_timeout_cb		*on_timeout;
@@ -76,9 +79,10 @@ int txn_init(su_root_t *root, size_t max);
 void txn_fini(void);
 
 /**
- * New transaction in TXN_NEW; NULL when the table is full (the caller
- * answers "overloaded") or memory is short.  The strings of the struct are
- * filled by the caller with txn_strdup().
+ * New transaction in TXN_NEW, holding a reference to the current runtime;
+ * NULL when the table is full (the caller answers "overloaded") or memory
+ * is short.  The strings of the struct are filled by the caller with
+ * txn_strndup().
  */
 struct gw_txn *txn_new(enum txn_origin origin);
 

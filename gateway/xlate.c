@@ -36,6 +36,8 @@ struct xlate_sip_uri {
 	struct xlate_span port;	/* p NULL if none */
 	struct xlate_span gr;	/* raw ;gr= value, p NULL if none */
 	bool		  user_phone;
+	bool		  user_param;	/* some ;user= was seen */
+	bool		  gr_param;	/* some ;gr was seen */
 };
 
 /* One RFC 3862 header line, split. */
@@ -769,12 +771,14 @@ xlate_sip_param(const char *uri, size_t *pos, struct xlate_sip_uri *u)
 	*pos = i;
 	pct = memchr(name.p, '%', name.len) != NULL;
 	if (!pct && xlate_ieq(name.p, name.len, "user")) {
-		if (u->user_phone)
+		if (u->user_param)
 			return XLATE_E_URI;
+		u->user_param = true;
 		u->user_phone = xlate_span_ieq(value, "phone");
 	} else if (!pct && xlate_ieq(name.p, name.len, "gr")) {
-		if (u->gr.p != NULL)
+		if (u->gr_param)
 			return XLATE_E_URI;
+		u->gr_param = true;
 		/* A bare ";gr" names no instance: no resource then. */
 		if (value.p != NULL && value.len > 0)
 			u->gr = value;

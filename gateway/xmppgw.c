@@ -31,6 +31,7 @@
 #include <strophe.h>
 
 #include "gateway/log.h"
+#include "gateway/runtime.h"
 #include "gateway/status.h"
 #include "gateway/txn.h"
 #include "gateway/xlate.h"
@@ -44,6 +45,9 @@
 #define BACKOFF_MIN_MS	500
 #define JID_MAX		XLATE_JID_SIZE
 
+/* Settings come from the runtime in force (they may be reloaded). */
+#define CONF	(&runtime_current()->conf)
+
 static relay_reply_fn	xmppgw_reply;
 static relay_send_fn	xmppgw_send;
 static relay_abort_fn	xmppgw_abort;
@@ -53,7 +57,6 @@ const struct relay_side xmppgw_side = { xmppgw_reply, xmppgw_send,
 
 struct xmppgw {
 	su_root_t		*root;
-	const struct gw_conf	*conf;
 	xmpp_ctx_t		*ctx;
 	xmpp_conn_t		*conn;
 	bool			 connected;
@@ -285,7 +288,7 @@ send_or_hold(xmpp_stanza_t *st)
 		kick();
 		return;
 	}
-	if (xg.nout >= (size_t)xg.conf->xmpp_queue_max ||
+	if (xg.nout >= (size_t)CONF->xmpp_queue_max ||
 	    xmpp_stanza_to_text(st, &buf, &len) != XMPP_EOK) {
 		log_warnx("xmpp: disconnected and outbox full: a %s stanza "
 		    "to %s is lost", xmpp_stanza_get_name(st),
@@ -390,10 +393,10 @@ send_message(struct gw_txn *t, const char *to)
 	/* XEP-0114: every stanza is from the component's domain. */
 	if (t->origin == TXN_FROM_XMPP) {
 		if (xmpp_sender_to_gw_jid(t->xmpp_from,
-		    xg.conf->xmpp_domain, from, sizeof(from)) != 0)
+		    CONF->xmpp_domain, from, sizeof(from)) != 0)
 			return GW_R_BAD_REQUEST;
 	} else if (t->from == NULL || xlate_sip_sender_to_gw_jid(t->from,
-	    xg.conf->xmpp_domain, from, sizeof(from)) != 0)
+	    CONF->xmpp_domain, from, sizeof(from)) != 0)
 		return GW_R_BAD_REQUEST;
 	if ((text = txn_strndup(body, blen)) == NULL)
 		return GW_R_OVERLOAD;
@@ -426,10 +429,10 @@ send_message(struct gw_txn *t, const char *to)
 	log_debug("txn %llu: <message to='%s' from='%s' id='%s'>",
 	    (unsigned long long)t->id, to, from, id);
 	t->out = &sent_marker;
-	if (xg.conf->xmpp_receipt_wait_ms == 0)
+	if (CONF->xmpp_receipt_wait_ms == 0)
 		on_receipt_wait(t);
 	else
-		txn_set_deadline(t, (uint64_t)xg.conf->xmpp_receipt_wait_ms,
+		txn_set_deadline(t, (uint64_t)CONF->xmpp_receipt_wait_ms,
 		    on_receipt_wait);
 	return GW_R_NONE;
 }
@@ -443,7 +446,7 @@ xmppgw_send(struct gw_txn *t, const char *to, const char *next_hop)
 	if (xg.connected)
 		return send_message(t, to);
 	/* Held until the component is back, or until the deadline. */
-	if (xg.qlen >= (size_t)xg.conf->xmpp_queue_max) {
+	if (xg.qlen >= (size_t)CONF->xmpp_queue_max) {
 		size_t	 i, k = 0;
 
 		/* Drop the ids of transactions that ended meanwhile. */
@@ -455,13 +458,13 @@ xmppgw_send(struct gw_txn *t, const char *to, const char *next_hop)
 		}
 		xg.qlen = k;
 	}
-	if (xg.qlen >= (size_t)xg.conf->xmpp_queue_max ||
-	    xg.conf->xmpp_queue_wait_ms == 0)
+	if (xg.qlen >= (size_t)CONF->xmpp_queue_max ||
+	    CONF->xmpp_queue_wait_ms == 0)
 		return GW_R_XMPP_DOWN;
 	q = xg.queue;
 	q[xg.qlen++] = t->id;
 	t->out = &queued_marker;
-	txn_set_deadline(t, (uint64_t)xg.conf->xmpp_queue_wait_ms,
+	txn_set_deadline(t, (uint64_t)CONF->xmpp_queue_wait_ms,
 	    on_queue_wait);
 	log_info("txn %llu: XMPP server not connected, message held",
 	    (unsigned long long)t->id);
@@ -693,7 +696,7 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 	node = xmpp_jid_node(xg.ctx, to);
 	domain = xmpp_jid_domain(xg.ctx, to);
 	if (node == NULL || domain == NULL ||
-	    strcasecmp(domain, xg.conf->xmpp_domain) != 0) {
+	    strcasecmp(domain, CONF->xmpp_domain) != 0) {
 		refuse(st, GW_R_BAD_NUMBER, "jid-malformed");
 		goto done;
 	}
@@ -703,7 +706,7 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 	 * that SIP URI.  Anything else should be a number.
 	 */
 	if (strstr(node, "\\40") != NULL) {
-		if (xlate_gw_jid_to_sip(to, xg.conf->xmpp_domain, dest,
+		if (xlate_gw_jid_to_sip(to, CONF->xmpp_domain, dest,
 		    sizeof(dest)) != XLATE_OK) {
 			refuse(st, GW_R_BAD_NUMBER, "jid-malformed");
 			goto done;
@@ -711,11 +714,11 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		direct_sip = true;
 	} else
 		snprintf(dest, sizeof(dest), "%s", node);
-	if ((int64_t)strlen(body) > xg.conf->sip_max_body) {
+	if ((int64_t)strlen(body) > CONF->sip_max_body) {
 		refuse(st, GW_R_TOO_LARGE, "policy-violation");
 		goto done;
 	}
-	if (xlate_xmpp_sender_to_gw_sip(from, xg.conf->domain, sipfrom,
+	if (xlate_xmpp_sender_to_gw_sip(from, CONF->domain, sipfrom,
 	    sizeof(sipfrom)) != 0) {
 		refuse(st, GW_R_BAD_REQUEST, "jid-malformed");
 		goto done;
@@ -799,8 +802,8 @@ schedule_reconnect(void)
 	su_timer_set_interval(xg.reconnect, on_reconnect, NULL,
 	    (su_duration_t)xg.backoff_ms);
 	xg.backoff_ms *= 2;
-	if (xg.backoff_ms > (uint64_t)xg.conf->xmpp_reconnect_max_ms)
-		xg.backoff_ms = (uint64_t)xg.conf->xmpp_reconnect_max_ms;
+	if (xg.backoff_ms > (uint64_t)CONF->xmpp_reconnect_max_ms)
+		xg.backoff_ms = (uint64_t)CONF->xmpp_reconnect_max_ms;
 }
 
 static void
@@ -811,8 +814,8 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 	(void)ud;
 	if (ev == XMPP_CONN_CONNECT) {
 		log_info("xmpp: component %s connected to %s:%lld",
-		    xg.conf->xmpp_domain, xg.conf->xmpp_server,
-		    (long long)xg.conf->xmpp_port);
+		    CONF->xmpp_domain, CONF->xmpp_server,
+		    (long long)CONF->xmpp_port);
 		xg.connected = true;
 		xg.backoff_ms = BACKOFF_MIN_MS;
 		flush();
@@ -820,7 +823,7 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 	}
 	xg.connected = false;
 	log_warnx("xmpp: component %s disconnected (%s%s%s)",
-	    xg.conf->xmpp_domain, error != 0 ? strerror(error) : "closed",
+	    CONF->xmpp_domain, error != 0 ? strerror(error) : "closed",
 	    se != NULL && se->text != NULL ? ": " : "",
 	    se != NULL && se->text != NULL ? se->text : "");
 	unwatch();
@@ -834,11 +837,11 @@ connect_now(void)
 
 	if (xg.stopping || xg.conn == NULL)
 		return;
-	rc = xmpp_connect_component(xg.conn, xg.conf->xmpp_server,
-	    (unsigned short)xg.conf->xmpp_port, on_conn, NULL);
+	rc = xmpp_connect_component(xg.conn, CONF->xmpp_server,
+	    (unsigned short)CONF->xmpp_port, on_conn, NULL);
 	if (rc != XMPP_EOK) {
 		log_warnx("xmpp: cannot start connecting to %s:%lld (%d)",
-		    xg.conf->xmpp_server, (long long)xg.conf->xmpp_port, rc);
+		    CONF->xmpp_server, (long long)CONF->xmpp_port, rc);
 		schedule_reconnect();
 		return;
 	}
@@ -862,7 +865,6 @@ int
 xmppgw_start(su_root_t *root, const struct gw_conf *conf)
 {
 	xg.root = root;
-	xg.conf = conf;
 	xg.fd = -1;
 	xmpp_initialize();
 	if ((xg.ctx = xmpp_ctx_new(NULL, &strophe_logger)) == NULL ||
