@@ -20,6 +20,77 @@ enum conf_dnssec { CONF_DNSSEC_OFF, CONF_DNSSEC_PREFER, CONF_DNSSEC_REQUIRE };
 enum conf_implicit { CONF_IMPLICIT_OFF, CONF_IMPLICIT_SIP, CONF_IMPLICIT_XMPP };
 enum conf_large { CONF_LARGE_TCP, CONF_LARGE_REFUSE };
 
+/*
+ * Routing policy (imgate.conf(5) "ROUTING").  Routes are tried in order,
+ * the first whose match holds decides (first match wins).
+ */
+#define CONF_MAX_ROUTES		64
+#define CONF_MAX_DIALPLANS	16
+#define CONF_MAX_NETS		16	/* networks in one match/ACL list */
+#define CONF_MAX_DOMAINS	16	/* domains in one match/ACL list */
+#define CONF_MAX_FALLBACK	4	/* targets in one fallback chain */
+#define CONF_NAME_MAX		64
+
+enum conf_route_action { CONF_ROUTE_ENUM, CONF_ROUTE_STATIC,
+    CONF_ROUTE_DENY };
+enum conf_src_proto { CONF_SRC_ANY, CONF_SRC_SIP, CONF_SRC_XMPP };
+
+/* An address prefix, "10.0.0.0/8" or "2001:db8::/32". */
+struct conf_net {
+	int		 family;	/* AF_INET or AF_INET6 */
+	uint8_t		 addr[16];	/* network bytes, host bits zero */
+	unsigned	 prefixlen;
+};
+
+struct conf_route {
+	char		 name[CONF_NAME_MAX];	/* for logs and lookup */
+	int		 line;			/* where it was defined */
+	/* match: all given conditions must hold; empty = any */
+	char		 prefix[32];		/* E.164 prefix, "+1202" */
+	enum conf_src_proto from;		/* source protocol */
+	struct conf_net	 nets[CONF_MAX_NETS];	/* SIP source networks */
+	size_t		 nnets;
+	char		 domains[CONF_MAX_DOMAINS][CONF_STR_MAX];
+	size_t		 ndomains;		/* XMPP sender domains */
+	/* action */
+	enum conf_route_action action;
+	/* enum: per-route overrides, empty = the enum group's */
+	char		 suffixes[8][CONF_STR_MAX];
+	size_t		 nsuffixes;
+	char		 enumservices[8][32];
+	size_t		 nenumservices;
+	char		 protocols[2][8];
+	size_t		 nprotocols;
+	/* static: "sip:HOST[:PORT]" (the number becomes the user part),
+	 * "sip:USER@HOST[:PORT]", "xmpp:DOMAIN" (number@DOMAIN) or an
+	 * "im:USER@DOMAIN" URI resolved with RFC 3861 */
+	char		 target[CONF_STR_MAX];
+	/* deny: the SIP status returned (400..699) */
+	int		 deny_status;
+	/* fallback chain: static targets tried, in order, when ENUM gives
+	 * no route (fallback_noroute) or fails temporarily
+	 * (fallback_tempfail) */
+	char		 fallback[CONF_MAX_FALLBACK][CONF_STR_MAX];
+	size_t		 nfallback;
+	bool		 fallback_noroute;
+	bool		 fallback_tempfail;
+};
+
+/* National -> E.164 for senders matching nets/domains. */
+struct conf_dialplan {
+	char		 name[CONF_NAME_MAX];
+	int		 line;
+	struct conf_net	 nets[CONF_MAX_NETS];	/* SIP sources; empty = any */
+	size_t		 nnets;
+	char		 domains[CONF_MAX_DOMAINS][CONF_STR_MAX];
+	size_t		 ndomains;		/* XMPP sender domains */
+	char		 country_code[4];	/* "1", "44" */
+	char		 national_prefix[8];	/* "1" (NANP), "0" (UK), "" */
+	char		 international_prefix[8]; /* "011", "00" */
+	int		 min_length;		/* national significant */
+	int		 max_length;		/* number digits */
+};
+
 struct gw_conf {
 	/* gateway */
 	char		domain[CONF_STR_MAX];	/* host part imgate uses in
@@ -76,6 +147,22 @@ struct gw_conf {
 	/* limits */
 	int64_t		max_transactions;	/* in flight; beyond -> 503 */
 	int64_t		txn_deadline_ms;	/* whole transaction */
+
+	/* routing policy */
+	struct conf_route routes[CONF_MAX_ROUTES];
+	size_t		nroutes;		/* 0: everything via ENUM */
+	struct conf_dialplan dialplans[CONF_MAX_DIALPLANS];
+	size_t		ndialplans;
+
+	/* access control: empty lists allow everyone */
+	struct conf_net	acl_sip_nets[CONF_MAX_NETS];
+	size_t		nacl_sip_nets;
+	char		acl_xmpp_domains[CONF_MAX_DOMAINS][CONF_STR_MAX];
+	size_t		nacl_xmpp_domains;
+
+	/* per-source token bucket (source = SIP IP / XMPP bare JID) */
+	int64_t		ratelimit_rate;		/* messages/s, 0 = off */
+	int64_t		ratelimit_burst;
 };
 
 /**

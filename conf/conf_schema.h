@@ -55,6 +55,50 @@ struct conf_schema_row {
 	const char	*doc;		/* one line for humans */
 };
 
+/*
+ * Keys of the groups that do not map onto one struct field each: the
+ * groups inside the lists "routes" and "dialplans", and the "acl" group
+ * (its lists hold struct conf_net, which CONF_TYPE_LIST cannot store).
+ * conf.c parses these by hand, but this table decides which keys exist,
+ * their type, bounds and allowed words, and which route actions accept
+ * them; docs/imgate.conf.5 has one entry per row, checked by
+ * tests/check_docsync.sh as for conf_schema[].
+ */
+#define CONF_ACT_ENUM	(1u << 0)	/* bit (1 << enum conf_route_action) */
+#define CONF_ACT_STATIC	(1u << 1)
+#define CONF_ACT_DENY	(1u << 2)
+#define CONF_ACT_ALL	(CONF_ACT_ENUM | CONF_ACT_STATIC | CONF_ACT_DENY)
+
+struct conf_key_row {
+	const char	*path;		/* "routes.prefix": list.key */
+	enum conf_type	 type;		/* STRING, INT or LIST (of strings) */
+	const char	*def;		/* default as text (lists: joined by
+					 * ','); NULL = the key is required */
+	int64_t		 min;		/* STRING: length; INT: value; */
+	int64_t		 max;		/* LIST: number of entries */
+	const char *const *allowed;	/* NULL-terminated words a string or
+					 * list entry must be one of */
+	unsigned	 actions;	/* routes.*: CONF_ACT_* bits of the
+					 * actions that accept the key */
+	bool		 reload;	/* a SIGHUP applies it */
+	const char	*doc;		/* one line for humans */
+};
+
+extern const struct conf_key_row conf_keys[];
+extern const size_t conf_keys_len;
+
+/* Words of routes.from, routes.action and routes.fallback_on; index
+ * order follows enum conf_src_proto and enum conf_route_action. */
+extern const char *const conf_route_froms[];
+extern const char *const conf_route_actions[];
+extern const char *const conf_fallback_ons[];
+
+/**
+ * Find the key row for "list.key" ("routes.prefix", "acl.sip_networks").
+ * @return the row (static storage) or NULL
+ */
+const struct conf_key_row *conf_keys_find(const char *path);
+
 /* The rows, in the order the man page lists them. */
 extern const struct conf_schema_row conf_schema[];
 extern const size_t conf_schema_len;
