@@ -29,7 +29,63 @@
 #define DEFAULT_CONFIG	"/etc/imgate/imgate.conf"
 
 static volatile sig_atomic_t	 quit_signal;
+static volatile sig_atomic_t	 reload_signal;
 static su_root_t		*root;
+static const char		*config_path = DEFAULT_CONFIG;
+static bool			 verbose_flag;
+
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	reload_signal = 1;
+}
+
+/*
+ * SIGHUP: build the new configuration aside; only when it loads, checks
+ * and changes nothing that needs a restart does it replace the running
+ * one.  Transactions in flight keep the runtime they started with.
+ */
+static void
+reload(void)
+{
+	struct gw_conf		*next;
+	struct gw_runtime	*rt, *cur = runtime_current();
+	char			 err[512];
+	int			 level;
+
+	if ((next = calloc(1, sizeof(*next))) == NULL) {
+		log_warnx("reload: out of memory; keeping the running "
+		    "configuration");
+		return;
+	}
+	conf_defaults(next);
+	if (conf_load(config_path, next, err, sizeof(err)) != 0) {
+		log_warnx("reload: %s; keeping the running configuration",
+		    err);
+		goto done;
+	}
+	if (!conf_reloadable_change(&cur->conf, next, err, sizeof(err))) {
+		log_warnx("reload: %s; keeping the running configuration",
+		    err);
+		goto done;
+	}
+	if ((rt = runtime_build(next, cur->conf.xmpp_enable)) == NULL) {
+		log_warnx("reload: out of memory; keeping the running "
+		    "configuration");
+		goto done;
+	}
+	runtime_install(rt);
+	relay_reconfigure(&rt->conf);
+	level = log_level_parse(rt->conf.log_level);
+	if (!verbose_flag && level >= 0)
+		log_set_level((enum log_level)level);
+	log_info("reload: %s is in force (generation %llu, %zu routes)",
+	    config_path, (unsigned long long)rt->generation,
+	    rt->conf.nroutes);
+done:
+	free(next);
+}
 
 static void
 on_signal(int sig)
@@ -46,6 +102,10 @@ on_tick(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
 	(void)arg;
 	if (quit_signal != 0)
 		su_root_break(root);
+	if (reload_signal != 0) {
+		reload_signal = 0;
+		reload();
+	}
 }
 
 static void
@@ -97,6 +157,14 @@ main(int argc, char *argv[])
 	}
 	if (argc != optind)
 		usage();
+	/* daemon() moves to "/": remember the file for SIGHUP by its
+	 * absolute path. */
+	{
+		char *abs = realpath(config, NULL);
+
+		config_path = abs != NULL ? abs : config;
+	}
+	verbose_flag = verbose > 0;
 
 	conf_defaults(&conf);
 	if (conf_load(config, &conf, err, sizeof(err)) != 0) {
@@ -120,6 +188,8 @@ main(int argc, char *argv[])
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 

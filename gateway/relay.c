@@ -19,6 +19,9 @@
 
 #include "gateway/log.h"
 #include "gateway/relay.h"
+#include "gateway/xlate.h"
+#include "routing/ratelimit.h"
+#include "routing/route.h"
 
 static struct dns			*relay_dns;
 static const struct relay_side		*relay_sip;
@@ -26,6 +29,9 @@ static const struct relay_side		*relay_xmpp;
 
 static void	try_next_target(struct gw_txn *);
 static void	on_deadline(struct gw_txn *);
+static void	on_route(void *, const struct lookup_result *);
+static bool	start_fallback(struct gw_txn *, enum lookup_error);
+static struct ratelimit	*relay_rl;
 
 /* Send to t->next_hop; a refusal that is about the message ends it. */
 static void
@@ -51,6 +57,8 @@ relay_init(struct dns *dns, const struct relay_side *sip,
     const struct relay_side *xmpp)
 {
 	relay_dns = dns;
+	if (runtime_current() != NULL)
+		relay_reconfigure(&runtime_current()->conf);
 	relay_sip = sip;
 	relay_xmpp = xmpp;
 }
@@ -170,6 +178,10 @@ try_next_target(struct gw_txn *t)
 		struct gw_outcome o = { GW_TEMPFAIL, GW_R_TARGET_UNREACHABLE,
 		    0 };
 
+		/* A fallback chain in progress goes on to its next link. */
+		if (t->fallback_next >= 0 &&
+		    start_fallback(t, LOOKUP_E_DNS_TEMPFAIL))
+			return;
 		relay_finish(t, o);
 		return;
 	}
@@ -226,9 +238,12 @@ on_route(void *arg, const struct lookup_result *res)
 		return;
 	t->lookup = NULL;
 	if (res->error != LOOKUP_OK) {
+		if (start_fallback(t, res->error))
+			return;
 		relay_finish(t, status_from_lookup(res->error));
 		return;
 	}
+	free(t->route);
 	if ((t->route = malloc(sizeof(*t->route))) == NULL) {
 		struct gw_outcome o = { GW_TEMPFAIL, GW_R_OVERLOAD, 0 };
 
@@ -270,23 +285,186 @@ on_route(void *arg, const struct lookup_result *res)
 	try_next_target(t);
 }
 
-void
-relay_submit(struct gw_txn *t)
+/* Resolve an im: URI, or run ENUM for an AUS, with @params. */
+static void
+start_lookup(struct gw_txn *t, const struct lookup_params *params,
+    const char *input)
 {
 	uint64_t	 id = t->id;
 	struct lookup	*lk;
 
-	txn_enter_state(t, TXN_ROUTING);
-	txn_set_deadline(t, (uint64_t)t->rt->conf.txn_deadline_ms,
-	    on_deadline);
-	lk = lookup_start(&t->rt->base, dns_ops(relay_dns), t->dest, NULL,
-	    on_route, (void *)(uintptr_t)id);
+	lk = lookup_start(params, dns_ops(relay_dns), input, NULL, on_route,
+	    (void *)(uintptr_t)id);
 	/*
 	 * NULL means the lookup already completed and on_route() may have
 	 * freed t: touch t only while the lookup is still in flight.
 	 */
 	if (lk != NULL)
 		t->lookup = lk;
+}
+
+/*
+ * A static target (a static route, or one link of a fallback chain):
+ * "sip:HOST" carries the number as user part, "xmpp:DOMAIN" makes
+ * number@DOMAIN, an im: URI goes through RFC 3861.
+ */
+static void
+route_static(struct gw_txn *t, const char *target, const char *aus)
+{
+	struct policy_target	 tg;
+	struct lookup_result	 r;
+
+	if (policy_parse_target(target, aus, &tg) != 0) {
+		log_warnx("txn %llu: static target \"%s\" unusable",
+		    (unsigned long long)t->id, target);
+		relay_finish(t, (struct gw_outcome){ GW_PERMFAIL,
+		    GW_R_NO_ROUTE, 0, NULL });
+		return;
+	}
+	if (tg.kind == POLICY_T_IM) {
+		start_lookup(t, &t->rt->base, tg.uri);
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	r.negative_ttl = r.failure_ttl = r.min_ttl = -1;
+	snprintf(r.input, sizeof(r.input), "%s", target);
+	snprintf(r.aus, sizeof(r.aus), "%s", aus);
+	if (tg.kind == POLICY_T_XMPP) {
+		r.protocol = LOOKUP_PROTO_XMPP;
+		snprintf(r.xmpp_to, sizeof(r.xmpp_to), "%s", tg.uri);
+	} else {
+		r.protocol = LOOKUP_PROTO_SIP;
+		snprintf(r.request_uri, sizeof(r.request_uri), "%s", tg.uri);
+		snprintf(r.targets[0].host, sizeof(r.targets[0].host), "%s",
+		    tg.host);
+		r.targets[0].port = tg.port;
+		r.ntargets = 1;
+	}
+	on_route((void *)(uintptr_t)t->id, &r);
+}
+
+/*
+ * ENUM gave no route (or failed for now) on a route with a fallback
+ * chain for that case: take the next link.  @return true when a
+ * fallback was started (t may be gone by then).
+ */
+static bool
+start_fallback(struct gw_txn *t, enum lookup_error e)
+{
+	const struct conf_route	*r;
+	bool			 noroute, tempfail;
+	int			 i;
+
+	if (t->route_idx < 0)
+		return false;
+	r = &t->rt->conf.routes[t->route_idx];
+	noroute = e == LOOKUP_E_ENUM_NO_DATA ||
+	    e == LOOKUP_E_ENUM_NO_USABLE_RULE ||
+	    e == LOOKUP_E_IM_NO_COMMON_PROTOCOL ||
+	    e == LOOKUP_E_INVALID_IM_URI;
+	tempfail = e == LOOKUP_E_DNS_TEMPFAIL;
+	if (t->fallback_next < 0) {
+		if (!((noroute && r->fallback_noroute) ||
+		    (tempfail && r->fallback_tempfail)))
+			return false;
+		t->fallback_next = 0;
+	}
+	if ((size_t)t->fallback_next >= r->nfallback)
+		return false;
+	i = t->fallback_next++;
+	log_info("txn %llu: %s; route '%s' falls back to %s",
+	    (unsigned long long)t->id, lookup_strerror(e) ? lookup_strerror(e) :
+	    "delivery failed", r->name, r->fallback[i]);
+	route_static(t, r->fallback[i], t->route != NULL &&
+	    t->route->aus[0] ? t->route->aus : t->dest);
+	return true;
+}
+
+static const char *
+source_key(const struct gw_txn *t, const struct policy_source *src,
+    char *buf, size_t bufsz)
+{
+	if (src->proto == CONF_SRC_SIP && src->has_addr) {
+		inet_ntop(src->family, src->addr, buf, (socklen_t)bufsz);
+		return buf;
+	}
+	/* XMPP: the sender's bare JID */
+	snprintf(buf, bufsz, "%.*s", (int)strcspn(t->xmpp_from != NULL ?
+	    t->xmpp_from : "?", "/"), t->xmpp_from != NULL ? t->xmpp_from :
+	    "?");
+	return buf;
+}
+
+void
+relay_submit(struct gw_txn *t, const struct policy_source *src)
+{
+	const struct gw_runtime	*rt = t->rt;
+	const struct gw_conf	*c = &rt->conf;
+	struct route_decision	 d;
+	const char		*why = NULL;
+	char			 key[XLATE_JID_SIZE];
+	uint32_t		 retry = 0;
+
+	txn_enter_state(t, TXN_ROUTING);
+	txn_set_deadline(t, (uint64_t)c->txn_deadline_ms, on_deadline);
+	if (!policy_acl_allows(c, src, &why)) {
+		log_warnx("txn %llu: refused by the ACL: %s",
+		    (unsigned long long)t->id, why != NULL ? why : "");
+		relay_finish(t, (struct gw_outcome){ GW_PERMFAIL,
+		    GW_R_FORBIDDEN, 0, NULL });
+		return;
+	}
+	if (relay_rl != NULL && c->ratelimit_rate > 0 &&
+	    !ratelimit_take(relay_rl, source_key(t, src, key, sizeof(key)),
+	    dns_now_ms(), &retry)) {
+		t->retry_after_s = retry;
+		relay_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
+		    GW_R_RATE_LIMITED, 0, NULL });
+		return;
+	}
+	route_decide(c, rt->base.input_forms, rt->base.max_digits, t->dest,
+	    src, &d);
+	t->route_idx = d.route;
+	if (log_enabled(LOG_L_DEBUG))
+		log_debug("txn %llu: %s%s%s: %s", (unsigned long long)t->id,
+		    t->dest, d.dialplan >= 0 ? " -> " : "",
+		    d.dialplan >= 0 ? d.aus : "", d.why);
+	switch (d.verdict) {
+	case ROUTE_BAD_NUMBER:
+		relay_finish(t, status_from_lookup(d.number_status ==
+		    E164_NOT_E164 ? LOOKUP_E_NOT_E164 : d.number_status ==
+		    E164_TOO_LONG ? LOOKUP_E_NUMBER_TOO_LONG :
+		    LOOKUP_E_INVALID_NUMBER));
+		return;
+	case ROUTE_NO_MATCH:
+		log_warnx("txn %llu: %s", (unsigned long long)t->id, d.why);
+		relay_finish(t, (struct gw_outcome){ GW_PERMFAIL,
+		    GW_R_NO_ROUTE, 0, NULL });
+		return;
+	case ROUTE_DENY:
+		log_warnx("txn %llu: %s", (unsigned long long)t->id, d.why);
+		relay_finish(t, (struct gw_outcome){ GW_PERMFAIL, GW_R_DENIED,
+		    d.deny_status, NULL });
+		return;
+	case ROUTE_STATIC:
+		route_static(t, c->routes[d.route].target, d.aus);
+		return;
+	case ROUTE_ENUM:
+		start_lookup(t, d.route >= 0 ? &rt->route[d.route] :
+		    &rt->base, d.aus);
+		return;
+	}
+}
+
+void
+relay_reconfigure(const struct gw_conf *c)
+{
+	if (relay_rl == NULL)
+		relay_rl = ratelimit_new((double)c->ratelimit_rate,
+		    (double)c->ratelimit_burst, 100000);
+	else
+		ratelimit_set(relay_rl, (double)c->ratelimit_rate,
+		    (double)c->ratelimit_burst);
 }
 
 void
@@ -336,6 +514,10 @@ relay_attempt_done(struct gw_txn *t, int code)
 			try_next_target(t);
 			return;
 		}
+		/* ...and a fallback chain in progress its next link. */
+		if (t->fallback_next >= 0 &&
+		    start_fallback(t, LOOKUP_E_DNS_TEMPFAIL))
+			return;
 	}
 	if (code >= 300) {
 		o.status = code >= 500 && code < 600 ? GW_TEMPFAIL :

@@ -17,6 +17,7 @@
 #include "gateway/status.h"
 #include "gateway/txn.h"
 #include "routing/lookup.h"
+#include "routing/policy.h"
 
 /* An inbound side answers its sender; called exactly once per txn. */
 typedef void relay_reply_fn(struct gw_txn *t, const struct gw_outcome *o,
@@ -49,8 +50,15 @@ struct relay_side {
 void relay_init(struct dns *dns, const struct relay_side *sip,
     const struct relay_side *xmpp);
 
-/** Start routing @t (state TXN_NEW); the relay owns it from here on. */
-void relay_submit(struct gw_txn *t);
+/**
+ * Start routing @t (state TXN_NEW) sent by @src (borrowed for the call):
+ * ACL, rate limit, dial plan, routes (routing/route), then ENUM, a static
+ * target or a refusal.  The relay owns @t from here on.
+ */
+void relay_submit(struct gw_txn *t, const struct policy_source *src);
+
+/** Apply a (re)loaded configuration's rate limits, keeping buckets. */
+void relay_reconfigure(const struct gw_conf *c);
 
 /**
  * Route @t to @dest without ENUM: a reply to an address imgate itself

@@ -24,6 +24,9 @@
 #include <sofia-sip/sip_tag.h>
 #include <sofia-sip/su_tag_io.h>
 #include <sofia-sip/url.h>
+#include <sofia-sip/msg_addr.h>
+
+#include <netinet/in.h>
 
 #include "gateway/log.h"
 #include "gateway/runtime.h"
@@ -107,10 +110,35 @@ direct_xmpp(const char *ruri, char *jid, size_t jidsz)
 	    XLATE_OK ? 0 : -1;
 }
 
+/* Who sent the request being handled: its transport source address. */
+static void
+source_of(struct policy_source *src)
+{
+	msg_t		*m = nua_current_request(sipgw_nua);
+	su_addrinfo_t	*ai = m != NULL ? msg_addrinfo(m) : NULL;
+
+	memset(src, 0, sizeof(*src));
+	src->proto = CONF_SRC_SIP;
+	if (ai == NULL || ai->ai_addr == NULL)
+		return;
+	if (ai->ai_family == AF_INET) {
+		src->family = AF_INET;
+		memcpy(src->addr, &((struct sockaddr_in *)(void *)
+		    ai->ai_addr)->sin_addr, 4);
+		src->has_addr = true;
+	} else if (ai->ai_family == AF_INET6) {
+		src->family = AF_INET6;
+		memcpy(src->addr, &((struct sockaddr_in6 *)(void *)
+		    ai->ai_addr)->sin6_addr, 16);
+		src->has_addr = true;
+	}
+}
+
 static void
 in_message(nua_handle_t *nh, const sip_t *sip)
 {
 	char			 jid[XLATE_JID_SIZE];
+	struct policy_source	 src;
 	su_home_t		 home[1] = { SU_HOME_INIT(home) };
 	struct gw_txn		*t;
 	struct sipgw_in		*in;
@@ -135,6 +163,7 @@ in_message(nua_handle_t *nh, const sip_t *sip)
 	}
 	t->in = in;
 	in->nh = nh;
+	source_of(&src);
 	nua_save_event(sipgw_nua, in->saved);
 
 	s = url_as_string(home, sip->sip_request->rq_url);
@@ -179,7 +208,7 @@ in_message(nua_handle_t *nh, const sip_t *sip)
 		relay_submit_direct(t, LOOKUP_PROTO_XMPP, jid);
 		return;
 	}
-	relay_submit(t);
+	relay_submit(t, &src);
 }
 
 static void
@@ -187,13 +216,16 @@ sipgw_reply(struct gw_txn *t, const struct gw_outcome *o,
     const struct gw_reply *r)
 {
 	struct sipgw_in	*in = t->in;
+	char		 retry[16] = "5";
 
 	(void)o;
 	if (in == NULL)
 		return;
+	if (t->retry_after_s > 0)
+		snprintf(retry, sizeof(retry), "%u", t->retry_after_s);
 	nua_respond(in->nh, r->sip_code, r->sip_phrase,
 	    NUTAG_WITH_SAVED(in->saved),
-	    TAG_IF(r->retry_after, SIPTAG_RETRY_AFTER_STR("5")),
+	    TAG_IF(r->retry_after, SIPTAG_RETRY_AFTER_STR(retry)),
 	    TAG_IF(r->sip_code == 415,
 	    SIPTAG_ACCEPT_STR("text/plain, message/cpim")),
 	    TAG_END());

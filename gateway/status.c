@@ -59,6 +59,10 @@ static const struct {
 	{ GW_R_TOO_BIG_FOR_SIP, "too large for SIP MESSAGE", 513, false,
 	    "policy-violation" },
 	{ GW_R_NOT_ALLOWED, "not relayed", 405, false, "not-acceptable" },
+	{ GW_R_FORBIDDEN, "source not allowed", 403, false, "forbidden" },
+	{ GW_R_RATE_LIMITED, "rate limit exceeded", 503, true,
+	    "resource-constraint" },
+	{ GW_R_DENIED, "denied by route", 403, false, "forbidden" },
 };
 
 /* RFC 7247 7.2 (standards.md 6.3), most specific first. */
@@ -187,8 +191,10 @@ status_reply(const struct gw_outcome *o, struct gw_reply *r)
 	r->sip_code = reason_table[reason].sip_code;
 	r->retry_after = reason_table[reason].retry_after;
 	r->xmpp_condition = reason_table[reason].condition;
-	/* A downstream answer is relayed with its own code. */
-	if ((reason == GW_R_DELIVERED || reason == GW_R_PEER_ERROR) &&
+	/* A downstream answer (or a deny route's status) is relayed with
+	 * its own code. */
+	if ((reason == GW_R_DELIVERED || reason == GW_R_PEER_ERROR ||
+	    reason == GW_R_DENIED) &&
 	    o->peer_code >= 200 && o->peer_code <= 699) {
 		r->sip_code = o->peer_code;
 		r->xmpp_condition = o->peer_code < 300 ? NULL :
@@ -202,7 +208,7 @@ status_reply(const struct gw_outcome *o, struct gw_reply *r)
 	    status_xmpp_type(r->xmpp_condition) : NULL;
 	/* standards.md 10: a DNS temporary failure is a "wait" error. */
 	if (reason == GW_R_DNS_TEMPFAIL || reason == GW_R_OVERLOAD ||
-	    reason == GW_R_XMPP_DOWN)
+	    reason == GW_R_XMPP_DOWN || reason == GW_R_RATE_LIMITED)
 		r->xmpp_type = "wait";
 }
 

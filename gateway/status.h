@@ -37,10 +37,13 @@ enum gw_reason {
 	GW_R_BAD_REQUEST,	/* malformed message (empty body, ...) */
 	GW_R_XMPP_DOWN,		/* component not connected in time */
 	GW_R_TOO_BIG_FOR_SIP,	/* XMPP->SIP over 1300 bytes, refused */
-	GW_R_NOT_ALLOWED	/* stanza kind imgate does not relay */
+	GW_R_NOT_ALLOWED,	/* stanza kind imgate does not relay */
+	GW_R_FORBIDDEN,		/* source refused by the ACL */
+	GW_R_RATE_LIMITED,	/* source over its token bucket */
+	GW_R_DENIED		/* a deny route (code in peer_code) */
 };
 
-#define GW_REASON_COUNT	(GW_R_NOT_ALLOWED + 1)
+#define GW_REASON_COUNT	(GW_R_DENIED + 1)
 
 struct gw_outcome {
 	enum gw_status	 status;

@@ -67,6 +67,8 @@ txn_new(enum txn_origin origin)
 	t->state = TXN_NEW;
 	t->started_ms = dns_now_ms();
 	t->rt = runtime_ref(runtime_current());
+	t->route_idx = -1;
+	t->fallback_next = -1;
 	b = t->id % TXN_BUCKETS;
 	t->hnext = txn_buckets[b];
 	txn_buckets[b] = t;

@@ -60,6 +60,9 @@ struct gw_txn {
 	struct lookup		*lookup;	/* in flight, or NULL */
 	struct lookup_result	*route;		/* owned, after routing */
 	size_t			 target;	/* next SRV target to try */
+	int			 route_idx;	/* conf route used, or -1 */
+	int			 fallback_next;	/* next fallback, -1: none */
+	uint32_t		 retry_after_s;	/* Retry-After, 0: default */
 	char			 next_hop[80];	/* "IP:PORT" being tried */
 	/* Origin/destination specific state, owned by the gateway side. */
 	void			*in;		/* e.g. sipgw inbound record */

@@ -1846,7 +1846,7 @@ xlate_cpim_unescape(const char *v, size_t len, char *out, size_t outsz)
 			return xlate_fail(out, outsz, XLATE_E_CPIM_ESCAPE);
 		}
 		c = 0;
-		for (int k = 0; k < 4; k++) {
+		for (size_t k = 0; k < 4; k++) {
 			if (++i >= len ||
 			    (h = xlate_hexval((unsigned char)v[i])) < 0)
 				return xlate_fail(out, outsz,
@@ -1859,7 +1859,7 @@ xlate_cpim_unescape(const char *v, size_t len, char *out, size_t outsz)
 				return xlate_fail(out, outsz,
 				    XLATE_E_CPIM_ESCAPE);
 			lo = 0;
-			for (int k = 0; k < 4; k++) {
+			for (size_t k = 0; k < 4; k++) {
 				h = xlate_hexval((unsigned char)v[i + 3 + k]);
 				if (h < 0)
 					return xlate_fail(out, outsz,

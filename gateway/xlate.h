@@ -134,9 +134,10 @@ struct xlate_jid {
 /**
  * Split and check @jid (RFC 7622 3.1: the resource starts at the first
  * '/', the localpart ends at the first '@' before it).  The localpart must
- * hold none of the nine characters XEP-0106 escapes; parts are well-formed
- * UTF-8 without control characters and at most 1023 octets.  No
- * stringprep/PRECIS mapping is done: JIDs are taken as they arrive.
+ * hold none of the nine characters XEP-0106 escapes; the domain has no
+ * empty label; parts are well-formed UTF-8 without control characters
+ * and at most 1023 octets.  No stringprep/PRECIS mapping is done: JIDs
+ * are taken as they arrive.
  *
  * @param jid  NUL-terminated, borrowed; @j points into it afterwards
  * @return XLATE_OK, XLATE_E_JID, XLATE_E_LONG, XLATE_E_UTF8, XLATE_E_CHAR
@@ -414,8 +415,9 @@ struct xlate_xmpp_msg {
  * @param in  borrowed; @out->body points into @in->body afterwards
  * @return XLATE_OK; address errors; XLATE_E_MEDIA (content type, or a
  *         CPIM part that is not text/plain; reply 415); XLATE_E_CPIM_*;
- *         XLATE_E_UTF8 / XLATE_E_CHAR (body or subject not XML text);
- *         XLATE_E_NO_SPACE (Call-ID longer than XLATE_THREAD_SIZE - 1)
+ *         XLATE_E_UTF8 / XLATE_E_CHAR (body, subject or Call-ID not
+ *         XML text); XLATE_E_NO_SPACE (Call-ID or Subject longer than
+ *         its buffer in struct xlate_xmpp_msg)
  */
 enum xlate_status xlate_sip_to_xmpp_msg(const struct xlate_sip_msg *in,
     const char *gw_domain, struct xlate_xmpp_msg *out);

@@ -763,8 +763,17 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 	    (unsigned long long)t->id, to, from, t->body_len);
 	if (direct_sip)
 		relay_submit_direct(t, LOOKUP_PROTO_SIP, dest);
-	else
-		relay_submit(t);
+	else {
+		struct policy_source	 src;
+		char			*fromdom = xmpp_jid_domain(xg.ctx, from);
+
+		memset(&src, 0, sizeof(src));
+		src.proto = CONF_SRC_XMPP;
+		src.xmpp_domain = fromdom;
+		relay_submit(t, &src);
+		if (fromdom != NULL)
+			xmpp_free(xg.ctx, fromdom);
+	}
 done:
 	if (node != NULL)
 		xmpp_free(xg.ctx, node);

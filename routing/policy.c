@@ -1,0 +1,692 @@
+/*
+ * routing/policy.c - access list, route and dial plan selection.
+ *
+ * Between the inbound edges and the lookup in the inbound -> route ->
+ * pick -> outbound flow: the edges describe the sender, this file says
+ * whether it may send (ACL), which dial plan turns its dialled digits into
+ * an AUS, which configured route the AUS takes, and what a static target
+ * becomes on the wire.  Every decision walks a configuration list in file
+ * order and stops at the first hit, so the explanation built for
+ * imgate-lookup is exactly the path the daemon takes.
+ *
+ * Pure: no I/O, no allocation, no globals.  The configuration is read
+ * only; explanations go to caller buffers and are cut, never overrun.
+ */
+#include <sys/socket.h>
+#include <arpa/inet.h>
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "routing/policy.h"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define POLICY_PRINTF(f, a)	__attribute__((format(printf, f, a)))
+#else
+#define POLICY_PRINTF(f, a)
+#endif
+
+/* An explanation being written into a caller buffer (which may be NULL). */
+struct policy_buf {
+	char	*s;
+	size_t	 sz;
+	size_t	 len;
+	bool	 cut;
+};
+
+/* Text form of an address or a network: INET6_ADDRSTRLEN + "/128". */
+#define POLICY_ADDRSTR	64
+
+static const uint8_t policy_mapped[12] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+};
+
+static bool	policy_bits_equal(const uint8_t *, const uint8_t *, unsigned);
+static bool	policy_domain_eq(const char *, const char *);
+static bool	policy_domain_listed(const char (*)[CONF_STR_MAX], size_t,
+		    const char *);
+static int	policy_find_net(const struct conf_net *, size_t,
+		    const struct policy_source *);
+static bool	policy_has_domain(const struct policy_source *);
+static void	policy_fmt_addr(int, const uint8_t *, char *, size_t);
+static void	policy_fmt_net(const struct conf_net *, char *, size_t);
+static void	policy_buf_init(struct policy_buf *, char *, size_t);
+static void	policy_buf_add(struct policy_buf *, const char *, ...)
+		    POLICY_PRINTF(2, 3);
+static void	policy_buf_end(struct policy_buf *);
+static const char *policy_strproto(enum conf_src_proto);
+static void	policy_route_label(struct policy_buf *,
+		    const struct conf_route *, size_t);
+static bool	policy_route_holds(const struct conf_route *, const char *,
+		    const struct policy_source *, struct policy_buf *);
+static bool	policy_str_prefix(const char *, const char *);
+static bool	policy_printable(const char *);
+static bool	policy_hostname(const char *, size_t);
+static bool	policy_v6_literal(const char *, size_t);
+static bool	policy_valid_aus(const char *);
+static int	policy_port(const char *, size_t, uint16_t *);
+static bool	policy_has_user_param(const char *);
+static int	policy_target_sip(const char *, bool, const char *,
+		    struct policy_target *);
+static int	policy_target_xmpp(const char *, const char *,
+		    struct policy_target *);
+static int	policy_target_im(const char *, const char *,
+		    struct policy_target *);
+
+/* First @bits bits of @a and @b equal. */
+static bool
+policy_bits_equal(const uint8_t *a, const uint8_t *b, unsigned bits)
+{
+	unsigned	 full = bits / 8, rest = bits % 8;
+	uint8_t		 mask;
+
+	if (memcmp(a, b, full) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	mask = (uint8_t)(0xff << (8 - rest));
+	return (a[full] & mask) == (b[full] & mask);
+}
+
+/*
+ * A mapped IPv6 sender is first turned back into the IPv4 address it
+ * stands for: a dual-stack socket reports IPv4 peers that way, and an
+ * operator who wrote "10.0.0.0/8" means them too.  The reverse direction
+ * is taken only for networks inside ::ffff:0:0/96, so that "::/0" (all of
+ * IPv6) does not quietly admit every IPv4 sender as well.
+ */
+bool
+policy_net_contains(const struct conf_net *n, int family,
+    const uint8_t *addr)
+{
+	const uint8_t	*sa;
+	int		 sfam;
+
+	if (n == NULL || addr == NULL)
+		return false;
+	if (n->family == AF_INET ? n->prefixlen > 32 :
+	    n->family == AF_INET6 ? n->prefixlen > 128 : true)
+		return false;
+
+	if (family == AF_INET) {
+		sfam = AF_INET;
+		sa = addr;
+	} else if (family == AF_INET6) {
+		if (memcmp(addr, policy_mapped, sizeof(policy_mapped)) == 0) {
+			sfam = AF_INET;
+			sa = addr + 12;
+		} else {
+			sfam = AF_INET6;
+			sa = addr;
+		}
+	} else
+		return false;
+
+	if (n->family == sfam)
+		return policy_bits_equal(n->addr, sa, n->prefixlen);
+	if (n->family == AF_INET6 && sfam == AF_INET && n->prefixlen >= 96 &&
+	    memcmp(n->addr, policy_mapped, sizeof(policy_mapped)) == 0)
+		return policy_bits_equal(n->addr + 12, sa, n->prefixlen - 96);
+	return false;
+}
+
+/*
+ * Domain names compare case-insensitively, and "example.org." is the same
+ * domain as "example.org".  Exact match only: see policy_acl_allows() in
+ * the header for why subdomains are not taken in.
+ */
+static bool
+policy_domain_eq(const char *a, const char *b)
+{
+	size_t	 la = strlen(a), lb = strlen(b);
+
+	if (la > 0 && a[la - 1] == '.')
+		la--;
+	if (lb > 0 && b[lb - 1] == '.')
+		lb--;
+	return la == lb && la > 0 && strncasecmp(a, b, la) == 0;
+}
+
+static bool
+policy_domain_listed(const char (*list)[CONF_STR_MAX], size_t n,
+    const char *dom)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (policy_domain_eq(list[i], dom))
+			return true;
+	return false;
+}
+
+/* Index of the first of @nets holding the sender's address, or -1. */
+static int
+policy_find_net(const struct conf_net *nets, size_t n,
+    const struct policy_source *src)
+{
+	size_t	 i;
+
+	if (!src->has_addr)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (policy_net_contains(&nets[i], src->family, src->addr))
+			return (int)i;
+	return -1;
+}
+
+static bool
+policy_has_domain(const struct policy_source *src)
+{
+	return src->xmpp_domain != NULL && src->xmpp_domain[0] != '\0';
+}
+
+static void
+policy_fmt_addr(int family, const uint8_t *addr, char *out, size_t outsz)
+{
+	if ((family != AF_INET && family != AF_INET6) ||
+	    inet_ntop(family, addr, out, (socklen_t)outsz) == NULL)
+		snprintf(out, outsz, "?");
+}
+
+static void
+policy_fmt_net(const struct conf_net *n, char *out, size_t outsz)
+{
+	char	 a[POLICY_ADDRSTR];
+
+	policy_fmt_addr(n->family, n->addr, a, sizeof(a));
+	snprintf(out, outsz, "%s/%u", a, n->prefixlen);
+}
+
+static void
+policy_buf_init(struct policy_buf *b, char *s, size_t sz)
+{
+	b->s = sz > 0 ? s : NULL;
+	b->sz = b->s != NULL ? sz : 0;
+	b->len = 0;
+	b->cut = false;
+	if (b->s != NULL)
+		b->s[0] = '\0';
+}
+
+/* Append, never past the buffer; remember when something was lost. */
+static void
+policy_buf_add(struct policy_buf *b, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 r;
+
+	if (b->s == NULL || b->cut)
+		return;
+	va_start(ap, fmt);
+	r = vsnprintf(b->s + b->len, b->sz - b->len, fmt, ap);
+	va_end(ap);
+	if (r < 0 || (size_t)r >= b->sz - b->len) {
+		b->cut = true;
+		b->len = strlen(b->s);
+	} else
+		b->len += (size_t)r;
+}
+
+/* A cut explanation ends in "..." so that nobody takes it as complete. */
+static void
+policy_buf_end(struct policy_buf *b)
+{
+	if (b->s == NULL || !b->cut || b->sz < 4)
+		return;
+	memcpy(b->s + b->sz - 4, "...", 4);
+}
+
+static const char *
+policy_strproto(enum conf_src_proto p)
+{
+	switch (p) {
+	case CONF_SRC_SIP:
+		return "sip";
+	case CONF_SRC_XMPP:
+		return "xmpp";
+	case CONF_SRC_ANY:
+		break;
+	}
+	return "any";
+}
+
+bool
+policy_acl_allows(const struct gw_conf *c, const struct policy_source *src,
+    const char **why)
+{
+	const char	*dummy;
+
+	if (why == NULL)
+		why = &dummy;
+	switch (src->proto) {
+	case CONF_SRC_SIP:
+		if (c->nacl_sip_nets == 0) {
+			*why = "no SIP access list";
+			return true;
+		}
+		if (!src->has_addr) {
+			*why = "SIP sender without an address";
+			return false;
+		}
+		if (policy_find_net(c->acl_sip_nets, c->nacl_sip_nets,
+		    src) < 0) {
+			*why = "source address not in the SIP access list";
+			return false;
+		}
+		*why = "source address in the SIP access list";
+		return true;
+	case CONF_SRC_XMPP:
+		if (c->nacl_xmpp_domains == 0) {
+			*why = "no XMPP access list";
+			return true;
+		}
+		if (!policy_has_domain(src)) {
+			*why = "XMPP sender without a domain";
+			return false;
+		}
+		if (!policy_domain_listed(c->acl_xmpp_domains,
+		    c->nacl_xmpp_domains, src->xmpp_domain)) {
+			*why = "sender domain not in the XMPP access list";
+			return false;
+		}
+		*why = "sender domain in the XMPP access list";
+		return true;
+	case CONF_SRC_ANY:
+		break;
+	}
+	/* Unknown protocol: fail closed as soon as any list restricts. */
+	if (c->nacl_sip_nets == 0 && c->nacl_xmpp_domains == 0) {
+		*why = "no access lists";
+		return true;
+	}
+	*why = "unknown source protocol";
+	return false;
+}
+
+static bool
+policy_str_prefix(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* "route 'name' (line N)"; unnamed routes go by their position. */
+static void
+policy_route_label(struct policy_buf *b, const struct conf_route *r,
+    size_t idx)
+{
+	if (r->name[0] != '\0')
+		policy_buf_add(b, "'%s'", r->name);
+	else
+		policy_buf_add(b, "#%zu", idx + 1);
+	if (r->line > 0)
+		policy_buf_add(b, " (line %d)", r->line);
+}
+
+/*
+ * Check one route's conditions in a fixed order (prefix, from, networks,
+ * domains).  On a match @b gets the list of reasons; on a miss, only the
+ * first failing condition, which is the one an operator has to change.
+ * The caller has already written the label.
+ */
+static bool
+policy_route_holds(const struct conf_route *r, const char *aus,
+    const struct policy_source *src, struct policy_buf *b)
+{
+	char	 sa[POLICY_ADDRSTR], na[POLICY_ADDRSTR];
+	int	 ni;
+
+	if (src->has_addr)
+		policy_fmt_addr(src->family, src->addr, sa, sizeof(sa));
+	else
+		snprintf(sa, sizeof(sa), "(none)");
+
+	if (r->prefix[0] != '\0' &&
+	    (aus == NULL || !policy_str_prefix(aus, r->prefix))) {
+		policy_buf_add(b, ": prefix %s does not match", r->prefix);
+		return false;
+	}
+	if (r->from != CONF_SRC_ANY && r->from != src->proto) {
+		policy_buf_add(b, ": only from %s", policy_strproto(r->from));
+		return false;
+	}
+	ni = -1;
+	if (r->nnets > 0) {
+		ni = policy_find_net(r->nets, r->nnets, src);
+		if (!src->has_addr) {
+			policy_buf_add(b, ": no source address");
+			return false;
+		}
+		if (ni < 0) {
+			policy_buf_add(b, ": source %s not in its networks",
+			    sa);
+			return false;
+		}
+	}
+	if (r->ndomains > 0) {
+		if (!policy_has_domain(src)) {
+			policy_buf_add(b, ": no sender domain");
+			return false;
+		}
+		if (!policy_domain_listed(r->domains, r->ndomains,
+		    src->xmpp_domain)) {
+			policy_buf_add(b, ": domain %s not listed",
+			    src->xmpp_domain);
+			return false;
+		}
+	}
+
+	if (r->prefix[0] != '\0')
+		policy_buf_add(b, ": prefix %s matches", r->prefix);
+	else
+		policy_buf_add(b, ": any number");
+	policy_buf_add(b, ", from %s", r->from != CONF_SRC_ANY ?
+	    policy_strproto(r->from) : "any");
+	if (ni >= 0) {
+		policy_fmt_net(&r->nets[ni], na, sizeof(na));
+		policy_buf_add(b, ", source %s in %s", sa, na);
+	}
+	if (r->ndomains > 0)
+		policy_buf_add(b, ", domain %s listed", src->xmpp_domain);
+	return true;
+}
+
+/*
+ * Two passes keep the explanation honest and short: the first finds the
+ * winner without writing anything, the second writes either the winner's
+ * reasons alone or, when nothing matched, one reason per route in order.
+ * At most CONF_MAX_ROUTES routes are looked at, twice.
+ */
+int
+policy_match_route(const struct gw_conf *c, const char *aus,
+    const struct policy_source *src, char *why, size_t whysz)
+{
+	struct policy_buf	 b, none;
+	size_t			 i, n;
+
+	n = c->nroutes < CONF_MAX_ROUTES ? c->nroutes : CONF_MAX_ROUTES;
+	policy_buf_init(&b, why, whysz);
+	policy_buf_init(&none, NULL, 0);
+	for (i = 0; i < n; i++) {
+		if (!policy_route_holds(&c->routes[i], aus, src, &none))
+			continue;
+		policy_buf_add(&b, "route ");
+		policy_route_label(&b, &c->routes[i], i);
+		policy_route_holds(&c->routes[i], aus, src, &b);
+		policy_buf_end(&b);
+		return (int)i;
+	}
+
+	policy_buf_add(&b, "no route matches");
+	if (n == 0)
+		policy_buf_add(&b, ": no routes configured");
+	for (i = 0; i < n; i++) {
+		policy_buf_add(&b, "%s", i == 0 ? ": " : "; ");
+		policy_route_label(&b, &c->routes[i], i);
+		policy_route_holds(&c->routes[i], aus, src, &b);
+	}
+	policy_buf_end(&b);
+	return -1;
+}
+
+int
+policy_match_dialplan(const struct gw_conf *c,
+    const struct policy_source *src)
+{
+	const struct conf_dialplan	*dp;
+	size_t				 i, n;
+
+	n = c->ndialplans < CONF_MAX_DIALPLANS ? c->ndialplans :
+	    CONF_MAX_DIALPLANS;
+	for (i = 0; i < n; i++) {
+		dp = &c->dialplans[i];
+		if (dp->nnets == 0 && dp->ndomains == 0)
+			return (int)i;
+		if (dp->nnets > 0 &&
+		    policy_find_net(dp->nets, dp->nnets, src) >= 0)
+			return (int)i;
+		if (dp->ndomains > 0 && policy_has_domain(src) &&
+		    policy_domain_listed(dp->domains, dp->ndomains,
+		    src->xmpp_domain))
+			return (int)i;
+	}
+	return -1;
+}
+
+/* Visible ASCII only: no spaces, controls or 8-bit bytes in a target. */
+static bool
+policy_printable(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
+			return false;
+	return true;
+}
+
+/* LDH labels, none empty (a single trailing dot is allowed). */
+static bool
+policy_hostname(const char *h, size_t len)
+{
+	size_t	 i, label;
+	char	 ch;
+
+	if (len == 0 || len > 253)
+		return false;
+	label = 0;
+	for (i = 0; i < len; i++) {
+		ch = h[i];
+		if (ch == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+		} else if ((ch >= 'a' && ch <= 'z') ||
+		    (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+		    ch == '-') {
+			if (++label > 63)
+				return false;
+		} else
+			return false;
+	}
+	return true;
+}
+
+/* Inside the brackets of "[2001:db8::1]": checked for real with
+ * inet_pton, which is pure (it only parses). */
+static bool
+policy_v6_literal(const char *h, size_t len)
+{
+	char	 tmp[POLICY_ADDRSTR];
+	uint8_t	 bin[16];
+
+	if (len == 0 || len >= sizeof(tmp))
+		return false;
+	memcpy(tmp, h, len);
+	tmp[len] = '\0';
+	return inet_pton(AF_INET6, tmp, bin) == 1;
+}
+
+static bool
+policy_valid_aus(const char *aus)
+{
+	size_t	 i;
+
+	if (aus == NULL || aus[0] != '+' || aus[1] == '\0')
+		return false;
+	for (i = 1; aus[i] != '\0'; i++)
+		if (aus[i] < '0' || aus[i] > '9' || i > 31)
+			return false;
+	return true;
+}
+
+/* 1..65535, decimal, no sign. */
+static int
+policy_port(const char *s, size_t len, uint16_t *port)
+{
+	unsigned long	 v = 0;
+	size_t		 i;
+
+	if (len == 0 || len > 5)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (v == 0 || v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/* Does ";a;user=ip;b" carry a "user" parameter (any value)? */
+static bool
+policy_has_user_param(const char *params)
+{
+	const char	*p;
+
+	for (p = strchr(params, ';'); p != NULL; p = strchr(p + 1, ';'))
+		if (strncasecmp(p + 1, "user", 4) == 0 &&
+		    (p[5] == '=' || p[5] == ';' || p[5] == '\0'))
+			return true;
+	return false;
+}
+
+/*
+ * SIP: [user "@"] host [":" port] *(";" param).  The user part may itself
+ * hold ';' (tel parameters) so the host starts after the first '@'.  A
+ * target without a user part gets the number as its user, with
+ * user=phone so that the next hop reads it as a telephone number
+ * (RFC 3261 section 19.1.1).
+ */
+static int
+policy_target_sip(const char *target, bool secure, const char *aus,
+    struct policy_target *out)
+{
+	const char	*rest, *at, *hp, *params, *h, *pe;
+	size_t		 slen, hlen;
+	int		 r;
+
+	slen = secure ? 5 : 4;
+	rest = target + slen;
+	at = strchr(rest, '@');
+	if (at == rest)
+		return -1;
+	hp = at != NULL ? at + 1 : rest;
+	params = hp + strcspn(hp, ";");
+
+	if (*hp == '[') {
+		h = hp + 1;
+		pe = memchr(h, ']', (size_t)(params - h));
+		if (pe == NULL || !policy_v6_literal(h, (size_t)(pe - h)))
+			return -1;
+		hlen = (size_t)(pe - h);
+		pe++;
+	} else {
+		h = hp;
+		pe = memchr(h, ':', (size_t)(params - h));
+		if (pe == NULL)
+			pe = params;
+		hlen = (size_t)(pe - h);
+		if (!policy_hostname(h, hlen))
+			return -1;
+	}
+	out->port = secure ? 5061 : 5060;
+	if (pe != params) {
+		if (*pe != ':' || policy_port(pe + 1,
+		    (size_t)(params - pe - 1), &out->port) < 0)
+			return -1;
+	}
+	if (hlen >= sizeof(out->host))
+		return -1;
+	memcpy(out->host, h, hlen);
+	out->host[hlen] = '\0';
+	out->kind = POLICY_T_SIP;
+
+	if (at != NULL)
+		r = snprintf(out->uri, sizeof(out->uri), "%s", target);
+	else {
+		if (!policy_valid_aus(aus))
+			return -1;
+		r = snprintf(out->uri, sizeof(out->uri), "%.*s%s@%s%s",
+		    (int)slen, target, aus, rest,
+		    policy_has_user_param(params) ? "" : ";user=phone");
+	}
+	return r < 0 || (size_t)r >= sizeof(out->uri) ? -1 : 0;
+}
+
+/*
+ * XMPP: "xmpp:" [node "@"] domain, the RFC 5122 path form without
+ * resource or query.  A domain alone gets the number as its node.
+ */
+static int
+policy_target_xmpp(const char *rest, const char *aus,
+    struct policy_target *out)
+{
+	const char	*at, *dom;
+	size_t		 dlen;
+	int		 r;
+
+	if (strchr(rest, '/') != NULL)		/* authority or resource */
+		return -1;
+	at = strchr(rest, '@');
+	if (at == rest || (at != NULL && strchr(at + 1, '@') != NULL))
+		return -1;
+	dom = at != NULL ? at + 1 : rest;
+	dlen = strlen(dom);
+	if (!policy_hostname(dom, dlen) || dlen >= sizeof(out->host))
+		return -1;
+	memcpy(out->host, dom, dlen + 1);
+	out->port = 0;
+	out->kind = POLICY_T_XMPP;
+	if (at != NULL)
+		r = snprintf(out->uri, sizeof(out->uri), "%s", rest);
+	else {
+		if (!policy_valid_aus(aus))
+			return -1;
+		r = snprintf(out->uri, sizeof(out->uri), "%s@%s", aus, rest);
+	}
+	return r < 0 || (size_t)r >= sizeof(out->uri) ? -1 : 0;
+}
+
+/* im:user@domain, handed on untouched for RFC 3861 resolution. */
+static int
+policy_target_im(const char *target, const char *rest,
+    struct policy_target *out)
+{
+	const char	*at, *dom;
+	size_t		 dlen;
+	int		 r;
+
+	at = strchr(rest, '@');
+	if (at == NULL || at == rest || strchr(at + 1, '@') != NULL)
+		return -1;
+	dom = at + 1;
+	dlen = strlen(dom);
+	if (!policy_hostname(dom, dlen) || dlen >= sizeof(out->host))
+		return -1;
+	memcpy(out->host, dom, dlen + 1);
+	out->port = 0;
+	out->kind = POLICY_T_IM;
+	r = snprintf(out->uri, sizeof(out->uri), "%s", target);
+	return r < 0 || (size_t)r >= sizeof(out->uri) ? -1 : 0;
+}
+
+int
+policy_parse_target(const char *target, const char *aus,
+    struct policy_target *out)
+{
+	if (target == NULL || out == NULL || !policy_printable(target) ||
+	    strchr(target, '?') != NULL)
+		return -1;
+	if (strncasecmp(target, "sip:", 4) == 0)
+		return policy_target_sip(target, false, aus, out);
+	if (strncasecmp(target, "sips:", 5) == 0)
+		return policy_target_sip(target, true, aus, out);
+	if (strncasecmp(target, "xmpp:", 5) == 0)
+		return policy_target_xmpp(target + 5, aus, out);
+	if (strncasecmp(target, "im:", 3) == 0)
+		return policy_target_im(target, target + 3, out);
+	return -1;
+}
