@@ -8,11 +8,13 @@
  * documented in imgate-lookup(1).  Exit: 0 routed, 2 no route, 3
  * temporary failure, 1 usage or configuration error.
  */
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sofia-sip/su.h>
 #include <sofia-sip/su_wait.h>
@@ -23,6 +25,9 @@
 #include "gateway/setup.h"
 #include "routing/e164.h"
 #include "routing/lookup.h"
+#include "routing/policy.h"
+#include "routing/route.h"
+#include "gateway/runtime.h"
 
 #define MAX_SAMPLES	100000
 
@@ -36,6 +41,9 @@ struct run {
 	bool			 samples_done;
 	char			(*samples)[LOOKUP_MAX_TARGETS][DNSMSG_NAME_MAX];
 	size_t			*sample_len;
+	/* the routing policy's decision */
+	const struct route_decision *decision;
+	const struct gw_conf	*conf;
 };
 
 static void
@@ -240,8 +248,39 @@ print_json(const struct lookup_result *r, const struct lookup_trace *t,
 	json_str(lookup_strdnssec(r->dnssec));
 	json_key("dns_queries", &first);
 	printf("%u", r->nqueries);
+	json_key("dialplan", &first);
+	json_str(run->decision != NULL && run->decision->dialplan >= 0 ?
+	    run->conf->dialplans[run->decision->dialplan].name : NULL);
+	json_key("route", &first);
+	if (run->decision != NULL && run->decision->route >= 0) {
+		const struct conf_route *rr =
+		    &run->conf->routes[run->decision->route];
+
+		fputs("{\"name\": ", stdout);
+		json_str(rr->name);
+		printf(", \"line\": %d, \"action\": ", rr->line);
+		json_str(route_strverdict(run->decision->verdict));
+		fputs(", \"why\": ", stdout);
+		json_str(run->decision->why);
+		if (run->decision->verdict == ROUTE_DENY)
+			printf(", \"status\": %d", run->decision->deny_status);
+		putchar('}');
+	} else if (run->decision != NULL && run->decision->verdict ==
+	    ROUTE_NO_MATCH) {
+		fputs("{\"name\": null, \"action\": \"no-match\", "
+		    "\"why\": ", stdout);
+		json_str(run->decision->why);
+		putchar('}');
+	} else
+		fputs("null", stdout);
 	json_key("error", &first);
-	json_str(lookup_strerror(r->error));
+	if (run->decision != NULL && run->decision->verdict == ROUTE_DENY)
+		json_str("E_DENIED");
+	else if (run->decision != NULL && run->decision->verdict ==
+	    ROUTE_NO_MATCH)
+		json_str("E_NO_ROUTE_MATCH");
+	else
+		json_str(lookup_strerror(r->error));
 	if (run->nsamples > 0) {
 		json_key("srv_order_samples", &first);
 		putchar('[');
@@ -260,11 +299,27 @@ print_json(const struct lookup_result *r, const struct lookup_trace *t,
 }
 
 static void
-print_human(const struct lookup_result *r, const struct lookup_trace *t)
+print_human(const struct lookup_result *r, const struct lookup_trace *t,
+    const struct run *run)
 {
 	size_t	 i, k;
+	const struct route_decision *dec = run->decision;
 
 	printf("input:      %s\n", r->input);
+	if (dec != NULL && dec->dialplan >= 0)
+		printf("dial plan:  '%s' -> %s\n",
+		    run->conf->dialplans[dec->dialplan].name, dec->aus);
+	if (dec != NULL && (dec->route >= 0 ||
+	    dec->verdict == ROUTE_NO_MATCH || run->conf->nroutes > 0))
+		printf("route:      %s\n", dec->why);
+	if (dec != NULL && dec->verdict == ROUTE_DENY) {
+		printf("result:     denied (SIP %d)\n", dec->deny_status);
+		return;
+	}
+	if (dec != NULL && dec->verdict == ROUTE_NO_MATCH) {
+		printf("result:     no route matches\n");
+		return;
+	}
 	if (r->aus[0] != '\0')
 		printf("AUS:        %s (RFC 6116 3.1)\n", r->aus);
 	if (r->first_key[0] != '\0')
@@ -325,7 +380,7 @@ enum {
 	OPT_SERVER = 256, OPT_SUFFIX, OPT_SERVICES, OPT_PROTOCOLS,
 	OPT_MAXCHAIN, OPT_IMPLICIT, OPT_DNSSEC, OPT_JSON, OPT_SEED,
 	OPT_SAMPLES, OPT_PRIVATE, OPT_NOLEGACY, OPT_LAX, OPT_NOSCHEME,
-	OPT_MAXDIGITS, OPT_FORMS
+	OPT_MAXDIGITS, OPT_FORMS, OPT_FROM_SIP, OPT_FROM_XMPP
 };
 
 int
@@ -349,6 +404,8 @@ main(int argc, char *argv[])
 		{ "no-scheme-check", no_argument, NULL, OPT_NOSCHEME },
 		{ "max-digits", required_argument, NULL, OPT_MAXDIGITS },
 		{ "input-forms", required_argument, NULL, OPT_FORMS },
+		{ "from-sip", required_argument, NULL, OPT_FROM_SIP },
+		{ "from-xmpp", required_argument, NULL, OPT_FROM_XMPP },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -374,6 +431,11 @@ main(int argc, char *argv[])
 	int			 o_implicit = -1, o_dnssec = -1;
 	bool			 o_private = false, o_nolegacy = false;
 	bool			 o_lax = false, o_noscheme = false;
+	struct policy_source	 src = { .proto = CONF_SRC_ANY };
+	struct route_decision	 dec;
+	struct gw_runtime	*rt;
+	const struct lookup_params *lp;
+	const char		*lookup_input;
 
 	while ((ch = getopt_long(argc, argv, "f:vh", longopts, NULL)) != -1) {
 		char	*end;
@@ -447,6 +509,20 @@ main(int argc, char *argv[])
 			break;
 		case OPT_PRIVATE:
 			o_private = true;
+			break;
+		case OPT_FROM_SIP:
+			src.proto = CONF_SRC_SIP;
+			if (inet_pton(AF_INET, optarg, src.addr) == 1)
+				src.family = AF_INET;
+			else if (inet_pton(AF_INET6, optarg, src.addr) == 1)
+				src.family = AF_INET6;
+			else
+				usage();
+			src.has_addr = true;
+			break;
+		case OPT_FROM_XMPP:
+			src.proto = CONF_SRC_XMPP;
+			src.xmpp_domain = optarg;
 			break;
 		case OPT_NOLEGACY:
 			o_nolegacy = true;
@@ -558,10 +634,75 @@ main(int argc, char *argv[])
 		fprintf(stderr, "imgate-lookup: cannot set up DNS\n");
 		return 1;
 	}
-	(void)lookup_start(&params, dns_ops(dns), argv[optind], &trace,
-	    on_done, &run);
+	/*
+	 * The routing policy first, as imgated applies it (routing/route):
+	 * dial plan, first matching route.  An im: URI is resolved as it is.
+	 */
+	lookup_input = argv[optind];
+	lp = &params;
+	memset(&dec, 0, sizeof(dec));
+	dec.route = dec.dialplan = -1;
+	dec.verdict = ROUTE_ENUM;
+	if ((rt = runtime_build(&conf, true)) == NULL) {
+		fprintf(stderr, "imgate-lookup: out of memory\n");
+		return 1;
+	}
+	if (strncasecmp(lookup_input, "im:", 3) != 0 &&
+	    strncasecmp(lookup_input, "pres:", 5) != 0) {
+		route_decide(&conf, params.input_forms, params.max_digits,
+		    lookup_input, &src, &dec);
+		if (dec.verdict != ROUTE_BAD_NUMBER)
+			lookup_input = dec.aus;
+		if (dec.verdict == ROUTE_ENUM && dec.route >= 0) {
+			rt->route[dec.route].input_forms = params.input_forms;
+			rt->route[dec.route].rngarg = &seed;
+			lp = &rt->route[dec.route];
+		}
+		if (dec.verdict == ROUTE_STATIC)
+			lookup_input = conf.routes[dec.route].target;
+	}
+	run.decision = &dec;
+	run.conf = &conf;
+	if (dec.verdict == ROUTE_DENY || dec.verdict == ROUTE_NO_MATCH ||
+	    (dec.verdict == ROUTE_STATIC &&
+	    strncasecmp(lookup_input, "im:", 3) != 0)) {
+		/* No DNS needed: the policy decided. */
+		memset(&run.res, 0, sizeof(run.res));
+		run.res.error = LOOKUP_E_ENUM_NO_DATA;
+		run.res.negative_ttl = run.res.failure_ttl = -1;
+		run.res.min_ttl = -1;
+		snprintf(run.res.input, sizeof(run.res.input), "%s",
+		    argv[optind]);
+		snprintf(run.res.aus, sizeof(run.res.aus), "%s", dec.aus);
+		if (dec.verdict == ROUTE_STATIC) {
+			struct policy_target tg;
+
+			run.res.error = policy_parse_target(lookup_input,
+			    dec.aus, &tg) == 0 ? LOOKUP_OK :
+			    LOOKUP_E_INVALID_IM_URI;
+			if (run.res.error == LOOKUP_OK && tg.kind ==
+			    POLICY_T_XMPP) {
+				run.res.protocol = LOOKUP_PROTO_XMPP;
+				snprintf(run.res.xmpp_to,
+				    sizeof(run.res.xmpp_to), "%s", tg.uri);
+			} else if (run.res.error == LOOKUP_OK) {
+				run.res.protocol = LOOKUP_PROTO_SIP;
+				snprintf(run.res.request_uri,
+				    sizeof(run.res.request_uri), "%s", tg.uri);
+				snprintf(run.res.targets[0].host,
+				    sizeof(run.res.targets[0].host), "%s",
+				    tg.host);
+				run.res.targets[0].port = tg.port;
+				run.res.ntargets = 1;
+			}
+		}
+		run.done = true;
+	} else
+		(void)lookup_start(lp, dns_ops(dns), lookup_input, &trace,
+		    on_done, &run);
 	while (!run.done)
 		su_root_run(run.root);
+	snprintf(run.res.input, sizeof(run.res.input), "%s", argv[optind]);
 
 	if (nsamples > 0 && run.res.srv_owner[0] != '\0') {
 		run.nsamples = nsamples;
@@ -580,14 +721,17 @@ main(int argc, char *argv[])
 	if (json)
 		print_json(&run.res, &trace, &run);
 	else
-		print_human(&run.res, &trace);
+		print_human(&run.res, &trace, &run);
 
 	dns_destroy(dns);
+	runtime_unref(rt);
 	su_root_destroy(run.root);
 	su_deinit();
 	free(run.samples);
 	free(run.sample_len);
 
+	if (dec.verdict == ROUTE_DENY || dec.verdict == ROUTE_NO_MATCH)
+		return 2;
 	switch (run.res.error) {
 	case LOOKUP_OK:
 		return 0;
