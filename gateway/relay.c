@@ -375,8 +375,7 @@ start_fallback(struct gw_txn *t, enum lookup_error e)
 	log_info("txn %llu: %s; route '%s' falls back to %s",
 	    (unsigned long long)t->id, lookup_strerror(e) ? lookup_strerror(e) :
 	    "delivery failed", r->name, r->fallback[i]);
-	route_static(t, r->fallback[i], t->route != NULL &&
-	    t->route->aus[0] ? t->route->aus : t->dest);
+	route_static(t, r->fallback[i], t->aus);
 	return true;
 }
 
@@ -425,6 +424,7 @@ relay_submit(struct gw_txn *t, const struct policy_source *src)
 	route_decide(c, rt->base.input_forms, rt->base.max_digits, t->dest,
 	    src, &d);
 	t->route_idx = d.route;
+	snprintf(t->aus, sizeof(t->aus), "%s", d.aus);
 	if (log_enabled(LOG_L_DEBUG))
 		log_debug("txn %llu: %s%s%s: %s", (unsigned long long)t->id,
 		    t->dest, d.dialplan >= 0 ? " -> " : "",

@@ -61,6 +61,7 @@ struct gw_txn {
 	struct lookup_result	*route;		/* owned, after routing */
 	size_t			 target;	/* next SRV target to try */
 	int			 route_idx;	/* conf route used, or -1 */
+	char			 aus[32];	/* normalised number, or "" */
 	int			 fallback_next;	/* next fallback, -1: none */
 	uint32_t		 retry_after_s;	/* Retry-After, 0: default */
 	char			 next_hop[80];	/* "IP:PORT" being tried */
