@@ -228,8 +228,11 @@ main(int argc, char *argv[])
 		xmppgw_stop();
 	sipgw_destroy();
 	dns_destroy(dns);
+	relay_fini();
 	txn_fini();
 	runtime_install(NULL);
+	if (config_path != config)
+		free((char *)config_path);
 	su_root_destroy(root);
 	su_deinit();
 	return 0;

@@ -457,12 +457,23 @@ relay_submit(struct gw_txn *t, const struct policy_source *src)
 }
 
 void
+relay_fini(void)
+{
+	ratelimit_free(relay_rl);
+	relay_rl = NULL;
+}
+
+/* Sources remembered by the limiter (memory is taken at creation). */
+#define RELAY_RATELIMIT_KEYS	10000
+
+void
 relay_reconfigure(const struct gw_conf *c)
 {
-	if (relay_rl == NULL)
+	/* Created on first use: no memory for a limiter that is off. */
+	if (relay_rl == NULL && c->ratelimit_rate > 0)
 		relay_rl = ratelimit_new((double)c->ratelimit_rate,
-		    (double)c->ratelimit_burst, 100000);
-	else
+		    (double)c->ratelimit_burst, RELAY_RATELIMIT_KEYS);
+	else if (relay_rl != NULL)
 		ratelimit_set(relay_rl, (double)c->ratelimit_rate,
 		    (double)c->ratelimit_burst);
 }

@@ -57,6 +57,9 @@ void relay_init(struct dns *dns, const struct relay_side *sip,
  */
 void relay_submit(struct gw_txn *t, const struct policy_source *src);
 
+/** Free what relay_init()/relay_reconfigure() took (at shutdown). */
+void relay_fini(void);
+
 /** Apply a (re)loaded configuration's rate limits, keeping buckets. */
 void relay_reconfigure(const struct gw_conf *c);
 

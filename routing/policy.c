@@ -194,7 +194,7 @@ policy_fmt_addr(int family, const uint8_t *addr, char *out, size_t outsz)
 static void
 policy_fmt_net(const struct conf_net *n, char *out, size_t outsz)
 {
-	char	 a[POLICY_ADDRSTR];
+	char	 a[INET6_ADDRSTRLEN];
 
 	policy_fmt_addr(n->family, n->addr, a, sizeof(a));
 	snprintf(out, outsz, "%s/%u", a, n->prefixlen);

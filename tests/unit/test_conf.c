@@ -5,9 +5,13 @@
  * Checks the step before any message flows: the schema table, the
  * defaults, every good file (must load), every bad file (must fail with
  * the text of its "# expect:" line at the line of its "# line:" line),
- * a few parsed values, and conf/imgate.conf.example.  The corpus folder
+ * a few parsed values (routing policy included), the reload check,
+ * conf/imgate.conf.example and conf/examples/NAME.conf.  The corpus folder
  * is argv[1], else $srcdir/tests/conf, else tests/conf.  Output is TAP.
+ * struct gw_conf is large (route tables): never on the stack here.
  */
+#include <sys/socket.h>
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,7 +103,32 @@ test_schema(void)
 		if (r->type == CONF_TYPE_ENUM && r->allowed == NULL)
 			lists = 0;
 	}
+	for (i = 0; i < conf_keys_len; i++) {
+		const struct conf_key_row *k = &conf_keys[i];
+		int is_route = strncmp(k->path, "routes.", 7) == 0;
+
+		for (j = 0; j < i; j++)
+			if (strcmp(k->path, conf_keys[j].path) == 0)
+				dup = 1;
+		if (conf_schema_find(k->path) != NULL)
+			dup = 1;
+		if (k->doc == NULL || k->doc[0] == '\0')
+			docs = 0;
+		if ((k->type == CONF_TYPE_LIST && (k->max > 16 ||
+		    k->min < 0)) || k->type == CONF_TYPE_BOOL ||
+		    k->type == CONF_TYPE_ENUM || k->min > k->max)
+			lists = 0;
+		if (is_route ? (k->actions == 0 ||
+		    (k->actions & ~(unsigned)CONF_ACT_ALL) != 0) :
+		    k->actions != 0)
+			lists = 0;
+	}
 	ok(conf_schema_len >= 29, "schema has %zu rows", conf_schema_len);
+	ok(conf_keys_len >= 20, "key table has %zu rows", conf_keys_len);
+	ok(conf_keys_find("routes.prefix") != NULL, "find routes.prefix");
+	ok(conf_keys_find("routes.prefx") == NULL, "no routes.prefx");
+	ok(conf_keys_find("routes.name")->def == NULL, "routes.name "
+	    "is required");
 	ok(!dup, "schema paths are unique");
 	ok(docs, "every row has a default and a doc string");
 	ok(fits, "every row lies inside struct gw_conf");
@@ -114,7 +143,7 @@ test_schema(void)
 static void
 test_defaults(void)
 {
-	struct gw_conf	c;
+	static struct gw_conf	c;
 
 	conf_defaults(&c);
 	is_str(c.domain, "imgate.invalid", "default gateway.domain");
@@ -152,6 +181,12 @@ test_defaults(void)
 	is_int(c.srv_max_targets, 4, "default enum.srv_max_targets");
 	is_int(c.max_transactions, 10000, "default max_transactions");
 	is_int(c.txn_deadline_ms, 30000, "default txn_deadline_ms");
+	is_int((int64_t)c.nroutes, 0, "default: no routes");
+	is_int((int64_t)c.ndialplans, 0, "default: no dial plans");
+	is_int((int64_t)(c.nacl_sip_nets + c.nacl_xmpp_domains), 0,
+	    "default: empty acl");
+	is_int(c.ratelimit_rate, 0, "default ratelimit.rate (off)");
+	is_int(c.ratelimit_burst, 20, "default ratelimit.burst");
 }
 
 static int
@@ -169,7 +204,7 @@ test_load(const char *dir, const char *name, struct gw_conf *c, char *err,
 static void
 test_corpus(const char *dir)
 {
-	struct gw_conf	 c;
+	static struct gw_conf	 c;
 	char		*names[TEST_MAX_FILES], err[1024], expect[512];
 	char		 path[TEST_PATH_MAX], where[32];
 	size_t		 n, i;
@@ -208,7 +243,7 @@ test_corpus(const char *dir)
 static void
 test_values(const char *dir)
 {
-	struct gw_conf	c, d;
+	static struct gw_conf	c, d;
 	char		err[1024];
 
 	if (!ok(test_load(dir, "good-full.conf", &c, err, sizeof(err)) == 0,
@@ -269,10 +304,171 @@ test_values(const char *dir)
 	is_int(c.dnssec, CONF_DNSSEC_REQUIRE, "dns.dnssec require");
 }
 
+/* Network @n is @family, @bytes (its first @len bytes) and /@plen. */
+static int
+test_net(const struct conf_net *n, int family, const char *bytes,
+    size_t len, unsigned plen)
+{
+	return n->family == family && n->prefixlen == plen &&
+	    memcmp(n->addr, bytes, len) == 0;
+}
+
+static void
+test_routing(const char *dir)
+{
+	static struct gw_conf		 c;
+	const struct conf_route		*r;
+	const struct conf_dialplan	*d;
+	char				 err[1024];
+
+	if (!ok(test_load(dir, "good-routing.conf", &c, err,
+	    sizeof(err)) == 0, "good-routing.conf for values"))
+		diag("  %s", err);
+	is_int((int64_t)c.nroutes, 7, "seven routes");
+	r = &c.routes[0];
+	is_str(r->name, "dc-local", "route 1 name");
+	is_int(r->line, 8, "route 1 line is its '{'");
+	is_str(r->prefix, "+1202", "route 1 prefix");
+	is_int(r->from, CONF_SRC_SIP, "route 1 from sip");
+	is_int((int64_t)r->nnets, 3, "route 1: three networks");
+	ok(test_net(&r->nets[0], AF_INET, "\x0a\0\0\0", 4, 8),
+	    "10.0.0.0/8");
+	ok(test_net(&r->nets[1], AF_INET6, "\x20\x01\x0d\xb8\0\0", 6,
+	    32), "2001:db8::/32");
+	ok(test_net(&r->nets[2], AF_INET, "\xc0\x00\x02\x07", 4, 32),
+	    "bare 192.0.2.7 is /32");
+	is_int(r->action, CONF_ROUTE_ENUM, "route 1 enum");
+	is_int((int64_t)r->nsuffixes, 2, "route 1: two suffixes");
+	is_str(r->suffixes[1], "e164.example.", "suffix canonical");
+	is_int((int64_t)r->nenumservices, 2, "route 1: two enumservices");
+	is_str(r->enumservices[1], "sip", "route 1 enumservice 2");
+	is_int((int64_t)r->nprotocols, 2, "route 1: two protocols");
+	is_int((int64_t)r->nfallback, 2, "route 1: two fallbacks");
+	is_str(r->fallback[0], "sip:smsc.example.net:5060", "fallback 1");
+	is_str(r->fallback[1], "sip:+12025550100@[2001:db8::5]:5070",
+	    "fallback 2: scheme lower-cased");
+	ok(!r->fallback_noroute && r->fallback_tempfail,
+	    "fallback_on tempfail only");
+	r = &c.routes[1];
+	is_str(r->name, "uk", "route 2 name");
+	is_int(r->action, CONF_ROUTE_STATIC, "route 2 static");
+	is_str(r->target, "sip:trunk.example.net", "target host lower-case");
+	is_int(r->from, CONF_SRC_ANY, "from defaults to any");
+	is_int((int64_t)(r->nnets + r->ndomains + r->nsuffixes), 0,
+	    "route 2: empty lists");
+	r = &c.routes[2];
+	is_int(r->from, CONF_SRC_XMPP, "route 3 from xmpp");
+	is_int((int64_t)r->ndomains, 1, "route 3: one domain");
+	is_str(r->domains[0], "corp.example", "domain lower-cased");
+	is_str(r->target, "xmpp:im.corp.example", "xmpp: target");
+	is_str(c.routes[3].target, "im:helpdesk@corp.example", "im: target");
+	r = &c.routes[4];
+	is_int(r->action, CONF_ROUTE_DENY, "route 5 deny");
+	is_int(r->deny_status, 604, "route 5 status");
+	is_int(c.routes[5].deny_status, 403, "deny status default 403");
+	r = &c.routes[6];
+	is_str(r->name, "smsc", "route 7 name");
+	is_str(r->prefix, "", "prefix \"+\" stored as any");
+	is_int((int64_t)r->nfallback, 1, "route 7: one fallback");
+	ok(r->fallback_noroute && r->fallback_tempfail,
+	    "fallback_on defaults to both");
+
+	is_int((int64_t)c.ndialplans, 2, "two dial plans");
+	d = &c.dialplans[0];
+	is_str(d->name, "us-peers", "dial plan 1 name");
+	is_int(d->line, 33, "dial plan 1 line");
+	ok(d->nnets == 1 && test_net(&d->nets[0], AF_INET, "\xc0\0\x02",
+	    3, 24), "dial plan 1 network");
+	is_int((int64_t)d->ndomains, 1, "dial plan 1 domain");
+	is_str(d->country_code, "1", "country_code");
+	is_str(d->national_prefix, "1", "national_prefix");
+	is_str(d->international_prefix, "011", "international_prefix");
+	ok(d->min_length == 10 && d->max_length == 10, "lengths 10..10");
+	d = &c.dialplans[1];
+	is_str(d->country_code, "44", "dial plan 2 country_code");
+	is_str(d->national_prefix, "0", "dial plan 2 national_prefix");
+	is_str(d->international_prefix, "00", "international_prefix "
+	    "default 00");
+	ok(d->min_length == 4 && d->max_length == 12, "length defaults");
+	ok(d->nnets == 0 && d->ndomains == 0, "dial plan 2: any sender");
+
+	is_int((int64_t)c.nacl_sip_nets, 2, "acl: two networks");
+	ok(test_net(&c.acl_sip_nets[0], AF_INET, "\x7f", 1, 8),
+	    "acl 127.0.0.0/8");
+	ok(test_net(&c.acl_sip_nets[1], AF_INET6,
+	    "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x01", 16, 128),
+	    "acl ::1/128");
+	is_int((int64_t)c.nacl_xmpp_domains, 2, "acl: two domains");
+	is_str(c.acl_xmpp_domains[1], "corp.example", "acl domain 2");
+	is_int(c.ratelimit_rate, 50, "ratelimit.rate");
+	is_int(c.ratelimit_burst, 100, "ratelimit.burst");
+
+	if (!ok(test_load(dir, "good-routing-minimal.conf", &c, err,
+	    sizeof(err)) == 0, "good-routing-minimal.conf"))
+		diag("  %s", err);
+	is_int((int64_t)c.nroutes, 1, "one route");
+	ok(c.routes[0].prefix[0] == '\0' && c.routes[0].nsuffixes == 0,
+	    "catch-all route inherits the suffixes");
+	ok(c.ndialplans == 0 && c.nacl_sip_nets == 0 &&
+	    c.nacl_xmpp_domains == 0, "empty lists stay empty");
+}
+
+/* Write @text to a temporary file and load it into @c. */
+static int
+test_load_text(const char *text, struct gw_conf *c, char *err,
+    size_t errsz)
+{
+	char	 path[] = "/tmp/test_conf.XXXXXX";
+	FILE	*fp;
+	int	 fd, rc;
+
+	if ((fd = mkstemp(path)) == -1 || (fp = fdopen(fd, "w")) == NULL)
+		return -2;
+	fputs(text, fp);
+	fclose(fp);
+	rc = conf_load(path, c, err, errsz);
+	unlink(path);
+	return rc;
+}
+
+static void
+test_reload(const char *dir)
+{
+	static struct gw_conf	old, new;
+	char			why[128], err[1024];
+
+	conf_defaults(&old);
+	ok(test_load(dir, "good-routing-minimal.conf", &new, err,
+	    sizeof(err)) == 0 && conf_reloadable_change(&old, &new, why,
+	    sizeof(why)) && why[0] == '\0', "routes, acl, ratelimit reload");
+	ok(test_load_text("log = { level = \"debug\"; };\n"
+	    "sip = { timeout_ms = 10000; };\n", &new, err,
+	    sizeof(err)) == 0 && conf_reloadable_change(&old, &new, why,
+	    sizeof(why)), "reloadable options reload");
+	ok(test_load_text("sip = { listen = \"sip:127.0.0.1:5070\"; };\n",
+	    &new, err, sizeof(err)) == 0 && !conf_reloadable_change(&old,
+	    &new, why, sizeof(why)), "sip.listen change refused");
+	is_str(why, "sip.listen cannot change on reload", "why sip.listen");
+	ok(test_load_text("dns = { servers = [ \"::1\" ]; };\n", &new, err,
+	    sizeof(err)) == 0 && !conf_reloadable_change(&old, &new, why,
+	    sizeof(why)), "dns.servers change refused");
+	is_str(why, "dns.servers cannot change on reload", "why dns.servers");
+	ok(test_load(dir, "good-routing.conf", &old, err, sizeof(err)) == 0 &&
+	    test_load(dir, "good-routing.conf", &new, err, sizeof(err)) == 0 &&
+	    conf_reloadable_change(&old, &new, NULL, 0),
+	    "same file twice: reloadable, NULL why accepted");
+	ok(memcmp(&old, &new, sizeof(old)) == 0,
+	    "two loads of one file are byte-identical");
+	conf_defaults(&new);
+	ok(!conf_reloadable_change(&old, &new, why, sizeof(why)),
+	    "xmpp settings of good-routing.conf do not reload");
+	is_str(why, "xmpp.enable cannot change on reload", "why xmpp.enable");
+}
+
 static void
 test_example(const char *dir)
 {
-	struct gw_conf	c;
+	static struct gw_conf	c;
 	char		path[TEST_PATH_MAX], err[1024];
 	int		rc;
 
@@ -290,10 +486,37 @@ test_example(const char *dir)
 	is_str(c.enum_services[1], "sip", "example enumservices");
 }
 
+/* conf/examples/NAME.conf: annotated configurations that must load. */
+static void
+test_examples(const char *dir)
+{
+	static struct gw_conf	 c;
+	char			*names[TEST_MAX_FILES], edir[TEST_PATH_MAX];
+	char			 err[1024];
+	size_t			 n, i;
+	int			 rc;
+
+	if (snprintf(edir, sizeof(edir), "%s/../../conf/examples", dir) >=
+	    (int)sizeof(edir))
+		n = 0;
+	else
+		n = test_list(edir, "", names, TEST_MAX_FILES);
+	ok(n >= 3, "%zu example configurations in %s", n, edir);
+	for (i = 0; i < n; i++) {
+		rc = test_load(edir, names[i], &c, err, sizeof(err));
+		if (!ok(rc == 0, "conf/examples/%s loads", names[i]))
+			diag("  %s", err);
+		else
+			ok(c.nroutes > 0, "conf/examples/%s has routes",
+			    names[i]);
+		free(names[i]);
+	}
+}
+
 static void
 test_edges(void)
 {
-	struct gw_conf	 c;
+	static struct gw_conf	 c;
 	char		 err[1024], tiny[8], path[] = "/tmp/test_conf.XXXXXX";
 	FILE		*fp;
 	int		 fd, i;
@@ -340,7 +563,10 @@ main(int argc, char **argv)
 	test_defaults();
 	test_corpus(dir);
 	test_values(dir);
+	test_routing(dir);
+	test_reload(dir);
 	test_example(dir);
+	test_examples(dir);
 	test_edges();
 	return done_testing();
 }
