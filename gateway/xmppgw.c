@@ -741,7 +741,12 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 	t->content_type = txn_strndup("text/plain; charset=UTF-8", 25);
 	t->body = txn_strndup(body, strlen(body));
 	t->body_len = strlen(body);
-	if (thread != NULL)
+	/* A <thread/> becomes the Call-ID only if it can be one (RFC 3261
+	 * word characters, no spaces); otherwise sofia makes a new one. */
+	if (thread != NULL && thread[0] != '\0' && strlen(thread) < 256 &&
+	    thread[strspn(thread, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~()<>:\\\"/[]?{}@")]
+	    == '\0')
 		t->call_id = txn_strndup(thread, strlen(thread));
 	if (subject != NULL)
 		t->subject = txn_strndup(subject, strlen(subject));
