@@ -74,9 +74,15 @@ enum = { enumservices = [ %s ]; };
        ", ".join('"%s"' % s for s in enumservices), conf_extra))
         log = os.path.join(d, "imgated.log")
         args = [IMGATED, "-d", "-f", conf] + (["-v"] if verbose else [])
+        # IMGATE_VALGRIND=1: run the daemon under memcheck; any error or
+        # leak makes it exit 99, which the tests' exit checks catch.
+        if os.environ.get("IMGATE_VALGRIND") == "1":
+            args = ["valgrind", "-q", "--error-exitcode=99",
+                    "--leak-check=full", "--errors-for-leak-kinds=definite",
+                    "--log-file=%s" % os.path.join(d, "valgrind.log")] + args
         proc = procs.start(args, name="imgated", log=log, env=env)
         dmn = Daemon(proc, port, log, conf)
-        if dmn.wait_log(r"imgated ready", 10.0):
+        if dmn.wait_log(r"imgated ready", 30.0):
             return dmn
         procs.stop(proc)
     raise RuntimeError("imgated did not start:\n" + dmn.log_text()[-2000:])

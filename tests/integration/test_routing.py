@@ -200,6 +200,10 @@ ratelimit = { rate = 1; burst = 5; };
                "rate limit: the rest get 503 with Retry-After",
                diag=[r[0] for r in res])
         uac.close()
+        for d in (gw, gw2, gw3):
+            procs.stop(d.proc, timeout=20)
+            tap.is_(d.proc.returncode, 0, "imgated exits 0 (clean "
+                    "under sanitizers / valgrind)")
     return tap.done()
 
 
