@@ -13,7 +13,14 @@
  *      comment that hides the rest of the file (see conf_prescan below);
  *   3. the whole tree is walked once: every setting must match a schema
  *      row or a group that holds rows, have the row's type and satisfy
- *      its bounds, and is then stored in its canonical form.
+ *      its bounds, and is then stored in its canonical form.  The
+ *      routing policy ("routes", "dialplans": lists of groups; "acl")
+ *      does not fit one row per field and is read against conf_keys[]
+ *      instead, with checks across routes (duplicate names, a route an
+ *      earlier one hides) at the end of each group.
+ *
+ * conf_reloadable_change() compares two loaded configurations row by row
+ * for what a SIGHUP cannot apply.
  *
  * The first problem stops the load and is reported as "FILE:LINE: what".
  * There is no global state: every call works on its own config_t and on
@@ -420,6 +427,9 @@ conf_store_text(const struct conf_schema_row *row, struct gw_conf *c,
 		conf_why(why, whysz, "%s is longer than %zu bytes", q, maxlen);
 		return -1;
 	}
+	/* Canonical bytes after the NUL too: conf_reloadable_change()
+	 * compares fields whole. */
+	memset(dst, 0, row->size);
 	switch (row->check) {
 	case CONF_CHECK_HOST:
 		return conf_check_host(text, 0, dst, row->size, why, whysz);
@@ -819,10 +829,13 @@ conf_setting_wrapped(const struct conf_ctx *ctx, const config_setting_t *s)
 	    strcmp(file != NULL ? file : ctx->path, ctx->wrap_file) == 0;
 }
 
-/* The integer libconfig would have wrapped, reported against @row. */
+/*
+ * The integer libconfig would have wrapped, reported against option
+ * @path (bounds @min..@max); @who prefixes the message ("route 'x': ").
+ */
 static void
-conf_report_wrap(struct conf_ctx *ctx, const struct conf_schema_row *row,
-    const config_setting_t *s)
+conf_report_wrap(struct conf_ctx *ctx, const char *who, const char *path,
+    int64_t min, int64_t max, const config_setting_t *s)
 {
 	const char	*file = config_setting_source_file(s);
 	unsigned int	 line = config_setting_source_line(s);
@@ -833,14 +846,13 @@ conf_report_wrap(struct conf_ctx *ctx, const struct conf_schema_row *row,
 	errno = 0;
 	v = strtoll(ctx->wrap_text, &end, 0);
 	if (errno == 0 && (*end == '\0' || *end == 'L' || *end == 'l') &&
-	    v >= row->min && v <= row->max)
-		conf_errorf(ctx, file, line, "%s: %s needs an L suffix "
+	    v >= min && v <= max)
+		conf_errorf(ctx, file, line, "%s%s: %s needs an L suffix "
 		    "(libconfig 1.5 wraps integers beyond 32 bits)",
-		    row->path, ctx->wrap_text);
+		    who, path, ctx->wrap_text);
 	else
-		conf_errorf(ctx, file, line, "%s: %s is out of range %"
-		    PRId64 "..%" PRId64, row->path, ctx->wrap_text, row->min,
-		    row->max);
+		conf_errorf(ctx, file, line, "%s%s: %s is out of range %"
+		    PRId64 "..%" PRId64, who, path, ctx->wrap_text, min, max);
 }
 
 /* Load setting @s, which the schema knows as @row. */
@@ -862,7 +874,8 @@ conf_load_setting(struct conf_ctx *ctx, const struct conf_schema_row *row,
 		if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64)
 			break;
 		if (conf_setting_wrapped(ctx, s)) {
-			conf_report_wrap(ctx, row, s);
+			conf_report_wrap(ctx, "", row->path, row->min,
+			    row->max, s);
 			return -1;
 		}
 		if (conf_store_int(row, c, config_setting_get_int64(s), why,
@@ -931,6 +944,1067 @@ bad:
 }
 
 /*
+ * Routing policy: "routes" and "dialplans" are lists of groups and "acl"
+ * is a group of address lists.  Telephone numbers cannot be libconfig
+ * setting names, so a route table cannot be a group keyed by prefix;
+ * each group in the list is one route (or dial plan) instead:
+ *
+ *	routes = ( { name = "uk"; prefix = "+44"; action = "static";
+ *		     target = "sip:trunk.example.net"; }, ... );
+ *
+ * conf_keys[] says which keys a group may hold, their type, bounds,
+ * default and (for routes) which actions accept them.  A group is read
+ * in three steps: its name and action first (every later message names
+ * the route), then each key in file order through conf_val_read(), which
+ * applies the table, and a store function, which applies the key's own
+ * syntax; last, the defaults of the keys left out and the checks that
+ * involve several keys or several groups.
+ */
+
+#define CONF_VAL_MAX	16	/* entries of any conf_keys[] list */
+#define CONF_WHO_MAX	(CONF_NAME_MAX + 32)
+
+/* One key's value, read from the file or made from its default. */
+struct conf_val {
+	const struct conf_key_row *key;
+	const char	*file;			/* where, for messages */
+	unsigned int	 line;
+	int64_t		 num;			/* CONF_TYPE_INT */
+	const char	*str;			/* CONF_TYPE_STRING */
+	int		 word;			/* index into key->allowed */
+	const char	*items[CONF_VAL_MAX];	/* CONF_TYPE_LIST */
+	int		 words[CONF_VAL_MAX];
+	size_t		 n;
+	char		 defbuf[CONF_STR_MAX];	/* a default list, split */
+};
+
+/* Store one value into the object a group describes. */
+typedef int (*conf_store_fn)(struct conf_ctx *, const char *, void *,
+    const struct conf_val *);
+
+/* Turn a string into its canonical form, or say why it is wrong. */
+typedef int (*conf_canon_fn)(const char *, char *, size_t, char *, size_t);
+
+/*
+ * One string (a STRING key or a LIST entry) against the key's table
+ * row: one of the allowed words, not empty, not too long.
+ */
+static int
+conf_val_text(const struct conf_key_row *key, const char *text, int *word,
+    char *why, size_t whysz)
+{
+	char	q[96], words[128];
+	size_t	len = strlen(text), minlen = 1, maxlen = CONF_STR_MAX - 1;
+
+	conf_quote(text, q, sizeof(q));
+	*word = -1;
+	if (key->allowed != NULL &&
+	    (*word = conf_in_list(key->allowed, text)) == -1) {
+		conf_join(key->allowed, words, sizeof(words));
+		conf_why(why, whysz, "%s is not one of %s", q, words);
+		return -1;
+	}
+	if (key->type == CONF_TYPE_STRING) {
+		minlen = (size_t)key->min;
+		maxlen = (size_t)key->max;
+	}
+	if (len < minlen) {
+		if (len == 0)
+			conf_why(why, whysz, "empty string not allowed");
+		else
+			conf_why(why, whysz, "%s is shorter than %zu bytes",
+			    q, minlen);
+		return -1;
+	}
+	if (len > maxlen) {
+		conf_why(why, whysz, "%s is longer than %zu bytes", q, maxlen);
+		return -1;
+	}
+	return 0;
+}
+
+/* Read setting @s as the value of @key: type, bounds, allowed words. */
+static int
+conf_val_read(struct conf_ctx *ctx, const char *who,
+    const struct conf_key_row *key, const config_setting_t *s,
+    struct conf_val *v)
+{
+	const config_setting_t	*e;
+	char			 why[CONF_WHY_MAX], q[96];
+	int			 type = config_setting_type(s);
+	size_t			 i, j, n;
+
+	memset(v, 0, sizeof(*v));
+	v->key = key;
+	v->file = config_setting_source_file(s);
+	v->line = config_setting_source_line(s);
+	v->word = -1;
+	switch (key->type) {
+	case CONF_TYPE_INT:
+		if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64)
+			goto badtype;
+		if (conf_setting_wrapped(ctx, s)) {
+			conf_report_wrap(ctx, who, key->path, key->min,
+			    key->max, s);
+			return -1;
+		}
+		v->num = config_setting_get_int64(s);
+		if (v->num < key->min || v->num > key->max) {
+			conf_why(why, sizeof(why), "%" PRId64 " is out of "
+			    "range %" PRId64 "..%" PRId64, v->num, key->min,
+			    key->max);
+			goto bad;
+		}
+		return 0;
+	case CONF_TYPE_STRING:
+		if (type != CONFIG_TYPE_STRING)
+			goto badtype;
+		v->str = config_setting_get_string(s);
+		if (conf_val_text(key, v->str, &v->word, why,
+		    sizeof(why)) == -1)
+			goto bad;
+		return 0;
+	case CONF_TYPE_LIST:
+		if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
+			goto badtype;
+		n = (size_t)config_setting_length(s);
+		for (i = 0; i < n; i++) {
+			e = config_setting_get_elem(s, (unsigned int)i);
+			if (config_setting_type(e) != CONFIG_TYPE_STRING)
+				goto badtype;
+		}
+		if (n < (size_t)key->min) {
+			conf_why(why, sizeof(why), "needs at least %" PRId64
+			    " entr%s", key->min, key->min == 1 ? "y" : "ies");
+			goto bad;
+		}
+		if (n > (size_t)key->max || n > CONF_VAL_MAX) {
+			conf_why(why, sizeof(why), "%zu entries, at most %"
+			    PRId64 " allowed", n, key->max);
+			goto bad;
+		}
+		for (i = 0; i < n; i++) {
+			e = config_setting_get_elem(s, (unsigned int)i);
+			v->items[i] = config_setting_get_string(e);
+			if (conf_val_text(key, v->items[i], &v->words[i], why,
+			    sizeof(why)) == -1) {
+				conf_errorf(ctx, v->file, v->line, "%s%s: "
+				    "entry %zu: %s", who, key->path, i + 1,
+				    why);
+				return -1;
+			}
+			for (j = 0; j < i; j++)
+				if (strcmp(v->items[j], v->items[i]) == 0) {
+					conf_quote(v->items[i], q, sizeof(q));
+					conf_errorf(ctx, v->file, v->line,
+					    "%s%s: entry %zu: duplicate entry "
+					    "%s", who, key->path, i + 1, q);
+					return -1;
+				}
+		}
+		v->n = n;
+		return 0;
+	case CONF_TYPE_BOOL:
+	case CONF_TYPE_ENUM:
+		break;
+	}
+badtype:
+	conf_errorf(ctx, v->file, v->line, "%s%s: expected %s", who,
+	    key->path, conf_schema_typename(key->type));
+	return -1;
+bad:
+	conf_errorf(ctx, v->file, v->line, "%s%s: %s", who, key->path, why);
+	return -1;
+}
+
+/* The value of @key when the group leaves it out: its default. */
+static void
+conf_val_default(const struct conf_key_row *key, const char *file,
+    unsigned int line, struct conf_val *v)
+{
+	char	*p, *comma;
+
+	memset(v, 0, sizeof(*v));
+	v->key = key;
+	v->file = file;
+	v->line = line;
+	v->word = -1;
+	switch (key->type) {
+	case CONF_TYPE_INT:
+		v->num = strtoll(key->def, NULL, 10);
+		break;
+	case CONF_TYPE_STRING:
+		v->str = key->def;
+		if (key->allowed != NULL)
+			v->word = conf_in_list(key->allowed, key->def);
+		break;
+	case CONF_TYPE_LIST:
+		snprintf(v->defbuf, sizeof(v->defbuf), "%s", key->def);
+		for (p = v->defbuf; *p != '\0' && v->n < CONF_VAL_MAX;
+		    v->n++) {
+			v->items[v->n] = p;
+			v->words[v->n] = -1;
+			if ((comma = strchr(p, ',')) != NULL)
+				*comma++ = '\0';
+			else
+				comma = p + strlen(p);
+			if (key->allowed != NULL)
+				v->words[v->n] = conf_in_list(key->allowed, p);
+			p = comma;
+		}
+		break;
+	case CONF_TYPE_BOOL:
+	case CONF_TYPE_ENUM:
+		break;
+	}
+}
+
+/* The part of "routes.prefix" after the dot. */
+static const char *
+conf_key_name(const struct conf_key_row *key)
+{
+	const char	*dot = strchr(key->path, '.');
+
+	return dot != NULL ? dot + 1 : key->path;
+}
+
+/*
+ * Store the entries of list @v through @canon into @base (entries of
+ * @entsz bytes, room for @cap) and refuse duplicates after
+ * canonicalisation ("E164.arpa" and "e164.arpa." collide).
+ */
+static int
+conf_store_list(struct conf_ctx *ctx, const char *who,
+    const struct conf_val *v, conf_canon_fn canon, char *base, size_t entsz,
+    size_t cap, size_t *count)
+{
+	char	why[CONF_WHY_MAX], q[96];
+	size_t	i, j;
+
+	memset(base, 0, cap * entsz);
+	*count = 0;
+	if (v->n > cap) {
+		conf_errorf(ctx, v->file, v->line, "%s%s: %zu entries, at "
+		    "most %zu allowed", who, v->key->path, v->n, cap);
+		return -1;
+	}
+	for (i = 0; i < v->n; i++) {
+		if (canon(v->items[i], base + i * entsz, entsz, why,
+		    sizeof(why)) == -1)
+			goto bad;
+		for (j = 0; j < i; j++)
+			if (strcmp(base + j * entsz, base + i * entsz) == 0) {
+				conf_quote(base + i * entsz, q, sizeof(q));
+				conf_why(why, sizeof(why), "duplicate entry %s",
+				    q);
+				goto bad;
+			}
+	}
+	*count = v->n;
+	return 0;
+bad:
+	conf_errorf(ctx, v->file, v->line, "%s%s: entry %zu: %s", who,
+	    v->key->path, i + 1, why);
+	return -1;
+}
+
+/* A word already checked against the key's allowed list. */
+static int
+conf_canon_copy(const char *in, char *out, size_t outsz, char *why,
+    size_t whysz)
+{
+	if (snprintf(out, outsz, "%s", in) >= (int)outsz) {
+		conf_why(why, whysz, "too long");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+conf_canon_domain(const char *in, char *out, size_t outsz, char *why,
+    size_t whysz)
+{
+	return conf_check_host(in, 0, out, outsz, why, whysz);
+}
+
+static int
+conf_canon_suffix(const char *in, char *out, size_t outsz, char *why,
+    size_t whysz)
+{
+	return conf_check_host(in, 1, out, outsz, why, whysz);
+}
+
+/*
+ * "10.0.0.0/8", "2001:db8::/32" or a bare address (/32, /128).  Bits
+ * beyond the length must be zero: "10.0.0.1/8" is refused, since it
+ * usually means a mistyped length rather than the network 10.0.0.0/8.
+ */
+static int
+conf_parse_net(const char *in, struct conf_net *net, char *why,
+    size_t whysz)
+{
+	char		 addr[INET6_ADDRSTRLEN + 1], txt[INET6_ADDRSTRLEN];
+	char		 q[96];
+	const char	*slash = strchr(in, '/'), *len;
+	uint8_t		 masked[16];
+	size_t		 alen = slash != NULL ? (size_t)(slash - in) :
+			    strlen(in);
+	unsigned int	 max, bits, i;
+
+	conf_quote(in, q, sizeof(q));
+	memset(net, 0, sizeof(*net));
+	if (alen == 0 || alen >= sizeof(addr))
+		goto bad;
+	memcpy(addr, in, alen);
+	addr[alen] = '\0';
+	net->family = strchr(addr, ':') != NULL ? AF_INET6 : AF_INET;
+	max = net->family == AF_INET6 ? 128 : 32;
+	if (inet_pton(net->family, addr, net->addr) != 1)
+		goto bad;
+	bits = max;
+	if (slash != NULL) {
+		len = slash + 1;
+		if (len[0] == '\0' || strlen(len) > 3 ||
+		    strspn(len, "0123456789") != strlen(len))
+			goto bad;
+		bits = (unsigned int)strtoul(len, NULL, 10);
+		if (bits > max) {
+			conf_why(why, whysz, "%s: length %u is more than %u",
+			    q, bits, max);
+			return -1;
+		}
+	}
+	net->prefixlen = bits;
+	memcpy(masked, net->addr, sizeof(masked));
+	for (i = 0; i < max / 8; i++) {
+		if (bits >= (i + 1) * 8)
+			continue;
+		masked[i] &= bits > i * 8 ?
+		    (uint8_t)(0xffu << (8 - (bits - i * 8))) : 0;
+	}
+	if (memcmp(masked, net->addr, max / 8) != 0) {
+		/* Safe to print unquoted: inet_pton() accepted it. */
+		if (inet_ntop(net->family, masked, txt, sizeof(txt)) == NULL)
+			txt[0] = '\0';
+		conf_why(why, whysz, "%s has host bits set (the network is "
+		    "%s/%u)", in, txt, bits);
+		return -1;
+	}
+	return 0;
+bad:
+	conf_why(why, whysz, "%s is not ADDRESS/LENGTH or an IPv4 or IPv6 "
+	    "address", q);
+	return -1;
+}
+
+static int
+conf_store_nets(struct conf_ctx *ctx, const char *who,
+    const struct conf_val *v, struct conf_net *nets, size_t cap,
+    size_t *count)
+{
+	char	why[CONF_WHY_MAX], q[96];
+	size_t	i, j;
+
+	memset(nets, 0, cap * sizeof(*nets));
+	*count = 0;
+	if (v->n > cap) {
+		conf_errorf(ctx, v->file, v->line, "%s%s: %zu entries, at "
+		    "most %zu allowed", who, v->key->path, v->n, cap);
+		return -1;
+	}
+	for (i = 0; i < v->n; i++) {
+		if (conf_parse_net(v->items[i], &nets[i], why,
+		    sizeof(why)) == -1)
+			goto bad;
+		for (j = 0; j < i; j++)
+			if (nets[j].family == nets[i].family &&
+			    nets[j].prefixlen == nets[i].prefixlen &&
+			    memcmp(nets[j].addr, nets[i].addr,
+			    sizeof(nets[i].addr)) == 0) {
+				conf_quote(v->items[i], q, sizeof(q));
+				conf_why(why, sizeof(why), "duplicate entry "
+				    "%s", q);
+				goto bad;
+			}
+	}
+	*count = v->n;
+	return 0;
+bad:
+	conf_errorf(ctx, v->file, v->line, "%s%s: entry %zu: %s", who,
+	    v->key->path, i + 1, why);
+	return -1;
+}
+
+/* A SIP or IM user part: unreserved characters and %XX escapes. */
+static int
+conf_user_ok(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len == 0)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (isalnum((unsigned char)s[i]) ||
+		    strchr("-_.!~*'()&=+$,", s[i]) != NULL)
+			continue;
+		if (s[i] == '%' && i + 2 < len &&
+		    isxdigit((unsigned char)s[i + 1]) &&
+		    isxdigit((unsigned char)s[i + 2])) {
+			i += 2;
+			continue;
+		}
+		return 0;
+	}
+	return 1;
+}
+
+/* HOST[:PORT]: an IPv4 address, "[IPv6]" or a host name (lower-cased). */
+static int
+conf_hostport(const char *in, int port_ok, char *out, size_t outsz)
+{
+	char		 host[CONF_STR_MAX], canon[CONF_STR_MAX], why[8];
+	unsigned char	 bin[sizeof(struct in6_addr)];
+	const char	*end, *rest;
+	unsigned int	 port;
+	size_t		 hlen;
+
+	if (in[0] == '[') {
+		if ((end = strchr(in, ']')) == NULL)
+			return -1;
+		hlen = (size_t)(end - in - 1);
+		if (hlen == 0 || hlen >= sizeof(host))
+			return -1;
+		memcpy(host, in + 1, hlen);
+		host[hlen] = '\0';
+		if (inet_pton(AF_INET6, host, bin) != 1)
+			return -1;
+		snprintf(canon, sizeof(canon), "[%s]", host);
+		rest = end + 1;
+	} else {
+		rest = in + strcspn(in, ":");
+		hlen = (size_t)(rest - in);
+		if (hlen == 0 || hlen >= sizeof(host))
+			return -1;
+		memcpy(host, in, hlen);
+		host[hlen] = '\0';
+		if (strspn(host, "0123456789.") == hlen) {
+			if (inet_pton(AF_INET, host, bin) != 1)
+				return -1;
+			snprintf(canon, sizeof(canon), "%s", host);
+		} else if (host[hlen - 1] == '.' ||
+		    conf_check_host(host, 0, canon, sizeof(canon), why,
+		    sizeof(why)) == -1)
+			return -1;
+	}
+	if (*rest == ':') {
+		if (!port_ok || conf_parse_port(rest + 1, &port) == -1)
+			return -1;
+	} else if (*rest != '\0')
+		return -1;
+	if (snprintf(out, outsz, "%s%s", canon, rest) >= (int)outsz)
+		return -1;
+	return 0;
+}
+
+/*
+ * A static target: "sip:HOST[:PORT]", "sip:USER@HOST[:PORT]",
+ * "xmpp:DOMAIN" or "im:USER@DOMAIN".  Stored with the scheme and host in
+ * lower case, so that duplicates compare equal.
+ */
+static int
+conf_canon_target(const char *in, char *out, size_t outsz, char *why,
+    size_t whysz)
+{
+	const char	*p, *at, *form;
+	char		 q[96];
+	size_t		 o;
+
+	conf_quote(in, q, sizeof(q));
+	if (strncasecmp(in, "sip:", 4) == 0) {
+		form = "sip:HOST[:PORT] or sip:USER@HOST[:PORT]";
+		p = in + 4;
+		o = (size_t)snprintf(out, outsz, "sip:");
+		if ((at = strchr(p, '@')) != NULL) {
+			if (!conf_user_ok(p, (size_t)(at - p)) ||
+			    o + (size_t)(at - p) + 1 >= outsz)
+				goto bad;
+			memcpy(out + o, p, (size_t)(at - p) + 1);
+			o += (size_t)(at - p) + 1;
+			p = at + 1;
+		}
+		if (conf_hostport(p, 1, out + o, outsz - o) == -1)
+			goto bad;
+		return 0;
+	}
+	if (strncasecmp(in, "xmpp:", 5) == 0) {
+		form = "xmpp:DOMAIN";
+		p = in + 5;
+		o = (size_t)snprintf(out, outsz, "xmpp:");
+		if (strchr(p, '@') != NULL ||
+		    conf_hostport(p, 0, out + o, outsz - o) == -1)
+			goto bad;
+		return 0;
+	}
+	if (strncasecmp(in, "im:", 3) == 0) {
+		form = "im:USER@DOMAIN";
+		p = in + 3;
+		o = (size_t)snprintf(out, outsz, "im:");
+		if ((at = strchr(p, '@')) == NULL ||
+		    !conf_user_ok(p, (size_t)(at - p)) ||
+		    o + (size_t)(at - p) + 1 >= outsz)
+			goto bad;
+		memcpy(out + o, p, (size_t)(at - p) + 1);
+		o += (size_t)(at - p) + 1;
+		if (conf_hostport(at + 1, 0, out + o, outsz - o) == -1)
+			goto bad;
+		return 0;
+	}
+	conf_why(why, whysz, "%s is not a sip:, xmpp: or im: URI", q);
+	return -1;
+bad:
+	conf_why(why, whysz, "%s is not %s", q, form);
+	return -1;
+}
+
+/* A route or dial plan name: it appears in logs and messages. */
+static int
+conf_check_name(const char *s, char *why, size_t whysz)
+{
+	char	q[96];
+	size_t	i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!isalnum((unsigned char)s[i]) &&
+		    strchr("_.-", s[i]) == NULL) {
+			conf_quote(s, q, sizeof(q));
+			conf_why(why, whysz, "%s: only letters, digits, "
+			    "'_', '.' and '-' are allowed", q);
+			return -1;
+		}
+	return 0;
+}
+
+/* "+" and up to 15 digits, or "" (any number); "+" alone is stored "". */
+static int
+conf_check_prefix(const char *s, char *out, size_t outsz, char *why,
+    size_t whysz)
+{
+	char	q[96];
+	size_t	len = strlen(s);
+
+	if (len == 0 || strcmp(s, "+") == 0) {
+		out[0] = '\0';
+		return 0;
+	}
+	if (s[0] != '+' || len - 1 > 15 ||
+	    strspn(s + 1, "0123456789") != len - 1 || len >= outsz) {
+		conf_quote(s, q, sizeof(q));
+		conf_why(why, whysz, "%s is not \"+\" followed by up to 15 "
+		    "digits", q);
+		return -1;
+	}
+	memcpy(out, s, len + 1);
+	return 0;
+}
+
+/* Digits only, as the key's length bounds allow (checked already). */
+static int
+conf_check_digits(const char *s, char *out, size_t outsz, char *why,
+    size_t whysz)
+{
+	char	q[96];
+
+	if (strspn(s, "0123456789") != strlen(s) || strlen(s) >= outsz) {
+		conf_quote(s, q, sizeof(q));
+		conf_why(why, whysz, "%s is not a string of digits", q);
+		return -1;
+	}
+	memcpy(out, s, strlen(s) + 1);
+	return 0;
+}
+
+/* Report @why against value @v of the group @who. */
+static int
+conf_val_fail(struct conf_ctx *ctx, const char *who,
+    const struct conf_val *v, const char *why)
+{
+	conf_errorf(ctx, v->file, v->line, "%s%s: %s", who, v->key->path,
+	    why);
+	return -1;
+}
+
+static int
+conf_route_store(struct conf_ctx *ctx, const char *who, void *obj,
+    const struct conf_val *v)
+{
+	struct conf_route	*r = obj;
+	const char		*k = conf_key_name(v->key);
+	char			 why[CONF_WHY_MAX];
+	size_t			 i;
+
+	if (strcmp(k, "name") == 0)
+		snprintf(r->name, sizeof(r->name), "%s", v->str);
+	else if (strcmp(k, "prefix") == 0) {
+		if (conf_check_prefix(v->str, r->prefix, sizeof(r->prefix),
+		    why, sizeof(why)) == -1)
+			return conf_val_fail(ctx, who, v, why);
+	} else if (strcmp(k, "from") == 0)
+		r->from = (enum conf_src_proto)v->word;
+	else if (strcmp(k, "networks") == 0)
+		return conf_store_nets(ctx, who, v, r->nets, CONF_MAX_NETS,
+		    &r->nnets);
+	else if (strcmp(k, "domains") == 0)
+		return conf_store_list(ctx, who, v, conf_canon_domain,
+		    r->domains[0], sizeof(r->domains[0]), CONF_MAX_DOMAINS,
+		    &r->ndomains);
+	else if (strcmp(k, "action") == 0)
+		r->action = (enum conf_route_action)v->word;
+	else if (strcmp(k, "suffixes") == 0)
+		return conf_store_list(ctx, who, v, conf_canon_suffix,
+		    r->suffixes[0], sizeof(r->suffixes[0]),
+		    sizeof(r->suffixes) / sizeof(r->suffixes[0]),
+		    &r->nsuffixes);
+	else if (strcmp(k, "enumservices") == 0)
+		return conf_store_list(ctx, who, v, conf_canon_copy,
+		    r->enumservices[0], sizeof(r->enumservices[0]),
+		    sizeof(r->enumservices) / sizeof(r->enumservices[0]),
+		    &r->nenumservices);
+	else if (strcmp(k, "protocols") == 0)
+		return conf_store_list(ctx, who, v, conf_canon_copy,
+		    r->protocols[0], sizeof(r->protocols[0]),
+		    sizeof(r->protocols) / sizeof(r->protocols[0]),
+		    &r->nprotocols);
+	else if (strcmp(k, "target") == 0) {
+		if (conf_canon_target(v->str, r->target, sizeof(r->target),
+		    why, sizeof(why)) == -1)
+			return conf_val_fail(ctx, who, v, why);
+	} else if (strcmp(k, "status") == 0)
+		r->deny_status = (int)v->num;
+	else if (strcmp(k, "fallback") == 0)
+		return conf_store_list(ctx, who, v, conf_canon_target,
+		    r->fallback[0], sizeof(r->fallback[0]), CONF_MAX_FALLBACK,
+		    &r->nfallback);
+	else if (strcmp(k, "fallback_on") == 0) {
+		r->fallback_noroute = r->fallback_tempfail = false;
+		for (i = 0; i < v->n; i++) {
+			if (v->words[i] == 0)
+				r->fallback_noroute = true;
+			else if (v->words[i] == 1)
+				r->fallback_tempfail = true;
+		}
+	} else
+		return conf_val_fail(ctx, who, v, "no storage (schema bug)");
+	return 0;
+}
+
+static int
+conf_dialplan_store(struct conf_ctx *ctx, const char *who, void *obj,
+    const struct conf_val *v)
+{
+	struct conf_dialplan	*d = obj;
+	const char		*k = conf_key_name(v->key);
+	char			 why[CONF_WHY_MAX], q[96];
+	int			 rc = 0;
+
+	if (strcmp(k, "name") == 0)
+		snprintf(d->name, sizeof(d->name), "%s", v->str);
+	else if (strcmp(k, "networks") == 0)
+		return conf_store_nets(ctx, who, v, d->nets, CONF_MAX_NETS,
+		    &d->nnets);
+	else if (strcmp(k, "domains") == 0)
+		return conf_store_list(ctx, who, v, conf_canon_domain,
+		    d->domains[0], sizeof(d->domains[0]), CONF_MAX_DOMAINS,
+		    &d->ndomains);
+	else if (strcmp(k, "country_code") == 0) {
+		rc = conf_check_digits(v->str, d->country_code,
+		    sizeof(d->country_code), why, sizeof(why));
+		if (rc == 0 && d->country_code[0] == '0') {
+			conf_quote(v->str, q, sizeof(q));
+			conf_why(why, sizeof(why), "%s: country codes do not "
+			    "start with 0", q);
+			rc = -1;
+		}
+	} else if (strcmp(k, "national_prefix") == 0)
+		rc = conf_check_digits(v->str, d->national_prefix,
+		    sizeof(d->national_prefix), why, sizeof(why));
+	else if (strcmp(k, "international_prefix") == 0)
+		rc = conf_check_digits(v->str, d->international_prefix,
+		    sizeof(d->international_prefix), why, sizeof(why));
+	else if (strcmp(k, "min_length") == 0)
+		d->min_length = (int)v->num;
+	else if (strcmp(k, "max_length") == 0)
+		d->max_length = (int)v->num;
+	else
+		return conf_val_fail(ctx, who, v, "no storage (schema bug)");
+	return rc == 0 ? 0 : conf_val_fail(ctx, who, v, why);
+}
+
+static int
+conf_acl_store(struct conf_ctx *ctx, const char *who, void *obj,
+    const struct conf_val *v)
+{
+	struct gw_conf	*c = obj;
+	const char	*k = conf_key_name(v->key);
+
+	if (strcmp(k, "sip_networks") == 0)
+		return conf_store_nets(ctx, who, v, c->acl_sip_nets,
+		    CONF_MAX_NETS, &c->nacl_sip_nets);
+	if (strcmp(k, "xmpp_domains") == 0)
+		return conf_store_list(ctx, who, v, conf_canon_domain,
+		    c->acl_xmpp_domains[0], sizeof(c->acl_xmpp_domains[0]),
+		    CONF_MAX_DOMAINS, &c->nacl_xmpp_domains);
+	return conf_val_fail(ctx, who, v, "no storage (schema bug)");
+}
+
+/* Whether @key belongs to list @list ("routes.x" to "routes"). */
+static int
+conf_key_in(const struct conf_key_row *key, const char *list)
+{
+	size_t	len = strlen(list);
+
+	return strncmp(key->path, list, len) == 0 && key->path[len] == '.';
+}
+
+/* The words of the actions in @mask, for messages: "deny". */
+static void
+conf_action_words(unsigned int mask, char *out, size_t outsz)
+{
+	size_t	i, o = 0;
+	int	n;
+
+	out[0] = '\0';
+	for (i = 0; conf_route_actions[i] != NULL && o < outsz; i++) {
+		if ((mask & (1u << i)) == 0)
+			continue;
+		n = snprintf(out + o, outsz - o, "%s\"%s\"", o ? " or " : "",
+		    conf_route_actions[i]);
+		if (n < 0)
+			break;
+		o += (size_t)n;
+	}
+}
+
+/*
+ * Load group @g of list @list into @obj through @store: every key in
+ * file order, then the defaults of the keys left out.  @action is the
+ * route's enum conf_route_action (keys only other actions accept are
+ * refused), -1 for groups without actions.
+ */
+static int
+conf_load_group(struct conf_ctx *ctx, const char *list,
+    const config_setting_t *g, const char *who, int action,
+    conf_store_fn store, void *obj)
+{
+	const struct conf_key_row	*key;
+	const config_setting_t		*m;
+	struct conf_val			 v;
+	const char			*name;
+	char				 path[128], words[64];
+	size_t				 i, n;
+
+	n = (size_t)config_setting_length(g);
+	for (i = 0; i < n; i++) {
+		m = config_setting_get_elem(g, (unsigned int)i);
+		name = config_setting_name(m);
+		key = NULL;
+		if (snprintf(path, sizeof(path), "%s.%s", list,
+		    name != NULL ? name : "") < (int)sizeof(path))
+			key = conf_keys_find(path);
+		if (key == NULL) {
+			conf_errorf(ctx, config_setting_source_file(m),
+			    config_setting_source_line(m), "%sunknown %s "
+			    "'%s'", who, config_setting_is_group(m) ?
+			    "group" : "setting", path);
+			return -1;
+		}
+		if (action >= 0 && (key->actions & (1u << action)) == 0) {
+			conf_action_words(key->actions, words, sizeof(words));
+			conf_errorf(ctx, config_setting_source_file(m),
+			    config_setting_source_line(m), "%s%s is not "
+			    "allowed with action \"%s\" (only with %s)", who,
+			    path, conf_route_actions[action], words);
+			return -1;
+		}
+		if (conf_val_read(ctx, who, key, m, &v) == -1 ||
+		    store(ctx, who, obj, &v) == -1)
+			return -1;
+	}
+	for (i = 0; i < conf_keys_len; i++) {
+		key = &conf_keys[i];
+		if (!conf_key_in(key, list) ||
+		    (action >= 0 && (key->actions & (1u << action)) == 0) ||
+		    config_setting_get_member(g, conf_key_name(key)) != NULL)
+			continue;
+		if (key->def == NULL) {
+			conf_errorf(ctx, config_setting_source_file(g),
+			    config_setting_source_line(g), "%s%s is required",
+			    who, key->path);
+			return -1;
+		}
+		conf_val_default(key, config_setting_source_file(g),
+		    config_setting_source_line(g), &v);
+		if (store(ctx, who, obj, &v) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The name of route or dial plan number @idx (from 1), which every
+ * later message shows: "route 'uk': ".  Until it is known, "route 3: ".
+ */
+static int
+conf_group_name(struct conf_ctx *ctx, const char *list, const char *label,
+    const config_setting_t *g, size_t idx, char *who, size_t whosz,
+    char *name, size_t namesz)
+{
+	const struct conf_key_row	*key;
+	const config_setting_t		*m;
+	struct conf_val			 v;
+	char				 path[64], why[CONF_WHY_MAX];
+
+	snprintf(who, whosz, "%s %zu: ", label, idx);
+	snprintf(path, sizeof(path), "%s.name", list);
+	key = conf_keys_find(path);
+	if (key == NULL || (m = config_setting_get_member(g, "name")) ==
+	    NULL) {
+		conf_errorf(ctx, config_setting_source_file(g),
+		    config_setting_source_line(g), "%s%s is required", who,
+		    path);
+		return -1;
+	}
+	if (conf_val_read(ctx, who, key, m, &v) == -1)
+		return -1;
+	if (conf_check_name(v.str, why, sizeof(why)) == -1)
+		return conf_val_fail(ctx, who, &v, why);
+	snprintf(name, namesz, "%s", v.str);
+	snprintf(who, whosz, "%s '%s': ", label, v.str);
+	return 0;
+}
+
+/* @g must be a list of groups of at most @max entries. */
+static int
+conf_check_group_list(struct conf_ctx *ctx, const config_setting_t *s,
+    const char *list, size_t max)
+{
+	const config_setting_t	*e;
+	size_t			 i, n;
+
+	if (!config_setting_is_list(s)) {
+		conf_errorf(ctx, config_setting_source_file(s),
+		    config_setting_source_line(s), "%s: expected a list of "
+		    "groups: %s = ( { ... }, { ... } );", list, list);
+		return -1;
+	}
+	n = (size_t)config_setting_length(s);
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(s, (unsigned int)i);
+		if (!config_setting_is_group(e)) {
+			conf_errorf(ctx, config_setting_source_file(e),
+			    config_setting_source_line(e), "%s: entry %zu: "
+			    "expected a group { ... }", list, i + 1);
+			return -1;
+		}
+	}
+	if (n > max) {
+		conf_errorf(ctx, config_setting_source_file(s),
+		    config_setting_source_line(s), "%s: %zu entries, at most "
+		    "%zu allowed", list, n, max);
+		return -1;
+	}
+	return 0;
+}
+
+/* The line of key @name in group @g, else the group's own line. */
+static unsigned int
+conf_member_line(const config_setting_t *g, const char *name)
+{
+	const config_setting_t	*m = config_setting_get_member(g, name);
+
+	return config_setting_source_line(m != NULL ? m : g);
+}
+
+/* Whether route @a matches every message route @b would match. */
+static int
+conf_route_covers(const struct conf_route *a, const struct conf_route *b)
+{
+	return a->nnets == 0 && a->ndomains == 0 &&
+	    (a->from == CONF_SRC_ANY || a->from == b->from) &&
+	    strncmp(a->prefix, b->prefix, strlen(a->prefix)) == 0;
+}
+
+static int
+conf_load_routes(struct conf_ctx *ctx, const config_setting_t *s,
+    struct gw_conf *c)
+{
+	const struct conf_key_row	*akey;
+	const config_setting_t		*g, *m;
+	struct conf_route		*r;
+	struct conf_val			 v;
+	const char			*file;
+	char				 who[CONF_WHO_MAX];
+	char				 name[CONF_NAME_MAX];
+	size_t				 i, j, n;
+
+	if (conf_check_group_list(ctx, s, "routes", CONF_MAX_ROUTES) == -1)
+		return -1;
+	memset(c->routes, 0, sizeof(c->routes));
+	c->nroutes = 0;
+	akey = conf_keys_find("routes.action");
+	n = (size_t)config_setting_length(s);
+	for (i = 0; i < n; i++) {
+		g = config_setting_get_elem(s, (unsigned int)i);
+		file = config_setting_source_file(g);
+		r = &c->routes[i];
+		r->line = (int)config_setting_source_line(g);
+		if (conf_group_name(ctx, "routes", "route", g, i + 1, who,
+		    sizeof(who), name, sizeof(name)) == -1)
+			return -1;
+		for (j = 0; j < i; j++)
+			if (strcmp(c->routes[j].name, name) == 0) {
+				conf_errorf(ctx, file, conf_member_line(g,
+				    "name"), "duplicate route name '%s' "
+				    "(route at line %d)", name,
+				    c->routes[j].line);
+				return -1;
+			}
+		if ((m = config_setting_get_member(g, "action")) == NULL) {
+			conf_errorf(ctx, file, (unsigned int)r->line,
+			    "%sroutes.action is required", who);
+			return -1;
+		}
+		if (akey == NULL || conf_val_read(ctx, who, akey, m,
+		    &v) == -1)
+			return -1;
+		if (conf_load_group(ctx, "routes", g, who, v.word,
+		    conf_route_store, r) == -1)
+			return -1;
+
+		/* Checks that involve several keys. */
+		if (r->from == CONF_SRC_XMPP && r->nnets > 0) {
+			conf_errorf(ctx, file, conf_member_line(g,
+			    "networks"), "%sroutes.networks: only SIP senders "
+			    "have networks, and from is \"xmpp\"", who);
+			return -1;
+		}
+		if (r->from == CONF_SRC_SIP && r->ndomains > 0) {
+			conf_errorf(ctx, file, conf_member_line(g, "domains"),
+			    "%sroutes.domains: only XMPP senders have domains, "
+			    "and from is \"sip\"", who);
+			return -1;
+		}
+		/* All conditions must hold, and a sender is either SIP
+		 * (an address) or XMPP (a domain). */
+		if (r->nnets > 0 && r->ndomains > 0) {
+			conf_errorf(ctx, file, conf_member_line(g, "domains"),
+			    "route '%s' can never match: a sender is SIP "
+			    "(routes.networks) or XMPP (routes.domains), not "
+			    "both; make it two routes", r->name);
+			return -1;
+		}
+		if (r->nfallback == 0 &&
+		    config_setting_get_member(g, "fallback_on") != NULL) {
+			conf_errorf(ctx, file, conf_member_line(g,
+			    "fallback_on"), "%sroutes.fallback_on: no "
+			    "routes.fallback to fall back to", who);
+			return -1;
+		}
+		for (j = 0; j < i; j++)
+			if (conf_route_covers(&c->routes[j], r)) {
+				conf_errorf(ctx, file, (unsigned int)r->line,
+				    "route '%s' can never match: route '%s' "
+				    "(line %d) catches everything it would",
+				    r->name, c->routes[j].name,
+				    c->routes[j].line);
+				return -1;
+			}
+		c->nroutes = i + 1;
+	}
+	return 0;
+}
+
+static int
+conf_load_dialplans(struct conf_ctx *ctx, const config_setting_t *s,
+    struct gw_conf *c)
+{
+	const config_setting_t	*g;
+	struct conf_dialplan	*d;
+	const char		*file;
+	char			 who[CONF_WHO_MAX];
+	char			 name[CONF_NAME_MAX];
+	size_t			 i, j, n;
+
+	if (conf_check_group_list(ctx, s, "dialplans",
+	    CONF_MAX_DIALPLANS) == -1)
+		return -1;
+	memset(c->dialplans, 0, sizeof(c->dialplans));
+	c->ndialplans = 0;
+	n = (size_t)config_setting_length(s);
+	for (i = 0; i < n; i++) {
+		g = config_setting_get_elem(s, (unsigned int)i);
+		file = config_setting_source_file(g);
+		d = &c->dialplans[i];
+		d->line = (int)config_setting_source_line(g);
+		if (conf_group_name(ctx, "dialplans", "dial plan", g, i + 1,
+		    who, sizeof(who), name, sizeof(name)) == -1)
+			return -1;
+		for (j = 0; j < i; j++)
+			if (strcmp(c->dialplans[j].name, name) == 0) {
+				conf_errorf(ctx, file, conf_member_line(g,
+				    "name"), "duplicate dial plan name '%s' "
+				    "(dial plan at line %d)", name,
+				    c->dialplans[j].line);
+				return -1;
+			}
+		if (conf_load_group(ctx, "dialplans", g, who, -1,
+		    conf_dialplan_store, d) == -1)
+			return -1;
+
+		/* Checks that involve several keys. */
+		if (d->min_length > d->max_length) {
+			conf_errorf(ctx, file, conf_member_line(g,
+			    config_setting_get_member(g, "max_length") ?
+			    "max_length" : "min_length"), "%sdialplans."
+			    "min_length %d is more than dialplans.max_length "
+			    "%d", who, d->min_length, d->max_length);
+			return -1;
+		}
+		if (strlen(d->country_code) + (size_t)d->max_length > 15) {
+			conf_errorf(ctx, file, conf_member_line(g,
+			    config_setting_get_member(g, "max_length") ?
+			    "max_length" : "country_code"), "%scountry code "
+			    "%s and dialplans.max_length %d make %zu digits, "
+			    "E.164 allows 15", who, d->country_code,
+			    d->max_length, strlen(d->country_code) +
+			    (size_t)d->max_length);
+			return -1;
+		}
+		if (strcmp(d->national_prefix, d->international_prefix) ==
+		    0) {
+			conf_errorf(ctx, file, conf_member_line(g,
+			    "international_prefix"), "%sdialplans."
+			    "international_prefix \"%s\" is also the "
+			    "national_prefix", who, d->international_prefix);
+			return -1;
+		}
+		c->ndialplans = i + 1;
+	}
+	return 0;
+}
+
+static int
+conf_load_acl(struct conf_ctx *ctx, const config_setting_t *s,
+    struct gw_conf *c)
+{
+	if (!config_setting_is_group(s)) {
+		conf_errorf(ctx, config_setting_source_file(s),
+		    config_setting_source_line(s), "acl: expected group");
+		return -1;
+	}
+	return conf_load_group(ctx, "acl", s, "", -1, conf_acl_store, c);
+}
+
+/*
  * Every setting under @group must be an option or a group of options.
  * Settings come in file order (included files where they were
  * included), so the first problem reported is the first in the text.
@@ -951,6 +2025,21 @@ conf_walk(struct conf_ctx *ctx, const config_setting_t *group,
 		name = config_setting_name(s);
 		len = snprintf(path, sizeof(path), "%s%s%s", prefix,
 		    prefix[0] != '\0' ? "." : "", name != NULL ? name : "");
+		if (prefix[0] == '\0' && strcmp(path, "routes") == 0) {
+			if (conf_load_routes(ctx, s, c) == -1)
+				return -1;
+			continue;
+		}
+		if (prefix[0] == '\0' && strcmp(path, "dialplans") == 0) {
+			if (conf_load_dialplans(ctx, s, c) == -1)
+				return -1;
+			continue;
+		}
+		if (prefix[0] == '\0' && strcmp(path, "acl") == 0) {
+			if (conf_load_acl(ctx, s, c) == -1)
+				return -1;
+			continue;
+		}
 		row = NULL;
 		if (len > 0 && (size_t)len < sizeof(path))
 			row = conf_schema_find(path);
@@ -1051,4 +2140,91 @@ conf_load(const char *path, struct gw_conf *c, char *err, size_t errsz)
 done:
 	config_destroy(&cf);
 	return rc;
+}
+
+/* Whether option @row holds the same value in @a and @b. */
+static bool
+conf_row_equal(const struct conf_schema_row *row, const struct gw_conf *a,
+    const struct gw_conf *b)
+{
+	const char	*pa = (const char *)a + row->off;
+	const char	*pb = (const char *)b + row->off;
+	size_t		 na, nb, i;
+
+	switch (row->type) {
+	case CONF_TYPE_STRING:
+		return strncmp(pa, pb, row->size) == 0;
+	case CONF_TYPE_LIST:
+		memcpy(&na, (const char *)a + row->count_off, sizeof(na));
+		memcpy(&nb, (const char *)b + row->count_off, sizeof(nb));
+		if (na != nb)
+			return false;
+		for (i = 0; i < na; i++)
+			if (strncmp(pa + i * row->size, pb + i * row->size,
+			    row->size) != 0)
+				return false;
+		return true;
+	case CONF_TYPE_INT:
+	case CONF_TYPE_BOOL:
+	case CONF_TYPE_ENUM:
+		break;
+	}
+	return memcmp(pa, pb, row->size) == 0;
+}
+
+/*
+ * Where the values of conf_keys[] rows live, for the reload check: a
+ * whole list (or the acl group) changes or not as one.
+ */
+static const struct {
+	const char	*list;
+	size_t		 off, size;
+} conf_key_regions[] = {
+	{ "routes", offsetof(struct gw_conf, routes),
+	  offsetof(struct gw_conf, nroutes) + sizeof(size_t) -
+	  offsetof(struct gw_conf, routes) },
+	{ "dialplans", offsetof(struct gw_conf, dialplans),
+	  offsetof(struct gw_conf, ndialplans) + sizeof(size_t) -
+	  offsetof(struct gw_conf, dialplans) },
+	{ "acl", offsetof(struct gw_conf, acl_sip_nets),
+	  offsetof(struct gw_conf, nacl_xmpp_domains) + sizeof(size_t) -
+	  offsetof(struct gw_conf, acl_sip_nets) },
+};
+
+bool
+conf_reloadable_change(const struct gw_conf *old, const struct gw_conf *new,
+    char *why, size_t whysz)
+{
+	const struct conf_key_row	*key;
+	size_t				 i, j;
+
+	for (i = 0; i < conf_schema_len; i++) {
+		if (conf_schema[i].reload ||
+		    conf_row_equal(&conf_schema[i], old, new))
+			continue;
+		if (why != NULL && whysz > 0)
+			snprintf(why, whysz, "%s cannot change on reload",
+			    conf_schema[i].path);
+		return false;
+	}
+	for (i = 0; i < conf_keys_len; i++) {
+		key = &conf_keys[i];
+		if (key->reload)
+			continue;
+		for (j = 0; j < sizeof(conf_key_regions) /
+		    sizeof(conf_key_regions[0]); j++) {
+			if (!conf_key_in(key, conf_key_regions[j].list) ||
+			    memcmp((const char *)old + conf_key_regions[j].off,
+			    (const char *)new + conf_key_regions[j].off,
+			    conf_key_regions[j].size) == 0)
+				continue;
+			if (why != NULL && whysz > 0)
+				snprintf(why, whysz, "%s cannot change on "
+				    "reload", conf_key_regions[j].list);
+			return false;
+		}
+	}
+	if (why != NULL && whysz > 0)
+		why[0] = '\0';
+	return true;
 }

@@ -178,4 +178,15 @@ void conf_defaults(struct gw_conf *c);
  */
 int conf_load(const char *path, struct gw_conf *c, char *err, size_t errsz);
 
+/**
+ * Tell whether a SIGHUP may swap @old for @new: every option that is not
+ * reloadable (imgate.conf(5) "Reloadable: no", the schema's reload flag)
+ * must be unchanged.  Routes, dial plans, acl and ratelimit reload.
+ * @param why    caller buffer receiving "sip.listen cannot change on
+ *               reload" for the first such option; "" when true
+ * @return true when @new may replace @old
+ */
+bool conf_reloadable_change(const struct gw_conf *old,
+    const struct gw_conf *new, char *why, size_t whysz);
+
 #endif /* CONF_CONF_H */

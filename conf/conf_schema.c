@@ -9,7 +9,10 @@
  * (tests/check_docsync.sh fails until all three agree).
  *
  * Rows keep `.path' as the first thing on their first line: the docs
- * test extracts paths with sed and relies on it.
+ * test extracts paths with awk and relies on it.  The second table,
+ * conf_keys[], lists the keys of the list-of-groups options ("routes",
+ * "dialplans") and of "acl", which conf.c parses by hand; it follows the
+ * same conventions and is checked against the man page the same way.
  */
 #include <string.h>
 
@@ -232,9 +235,148 @@ const struct conf_schema_row conf_schema[] = {
 	  .def = "30000", .min = 1000, .max = 31000,
 	  .reload = true, CONF_FIELD(txn_deadline_ms),
 	  .doc = "time one message may take end to end" },
+
+	/* ratelimit: one token bucket per source */
+	{ .path = "ratelimit.rate", .type = CONF_TYPE_INT,
+	  .def = "0", .min = 0, .max = 100000,
+	  .reload = true, CONF_FIELD(ratelimit_rate),
+	  .doc = "messages per second one source may send; 0 = no limit" },
+	{ .path = "ratelimit.burst", .type = CONF_TYPE_INT,
+	  .def = "20", .min = 1, .max = 1000000,
+	  .reload = true, CONF_FIELD(ratelimit_burst),
+	  .doc = "messages one source may send at once above the rate" },
 };
 
 const size_t conf_schema_len = sizeof(conf_schema) / sizeof(conf_schema[0]);
+
+/* Index order must follow enum conf_src_proto. */
+const char *const conf_route_froms[] = {
+	"any", "sip", "xmpp", NULL
+};
+
+/* Index order must follow enum conf_route_action. */
+const char *const conf_route_actions[] = {
+	"enum", "static", "deny", NULL
+};
+
+const char *const conf_fallback_ons[] = {
+	"no-route", "tempfail", NULL
+};
+
+_Static_assert(CONF_ACT_ENUM == 1u << CONF_ROUTE_ENUM &&
+    CONF_ACT_STATIC == 1u << CONF_ROUTE_STATIC &&
+    CONF_ACT_DENY == 1u << CONF_ROUTE_DENY,
+    "CONF_ACT_* bits must follow enum conf_route_action");
+
+/*
+ * Keys of the route and dial plan groups and of the acl group.  Rows
+ * keep `.path' first on their first line, like conf_schema[] (the docs
+ * test reads both tables the same way); `.def = NULL' marks a required
+ * key and the man page says "Required." instead of "Default:".
+ */
+const struct conf_key_row conf_keys[] = {
+	/* routes = ( { ... }, ... ); */
+	{ .path = "routes.name", .type = CONF_TYPE_STRING,
+	  .def = NULL, .min = 1, .max = CONF_NAME_MAX - 1,
+	  .actions = CONF_ACT_ALL, .reload = true,
+	  .doc = "unique name of the route, for logs" },
+	{ .path = "routes.prefix", .type = CONF_TYPE_STRING,
+	  .def = "", .min = 0, .max = 16,
+	  .actions = CONF_ACT_ALL, .reload = true,
+	  .doc = "E.164 prefix the number must start with; empty = any" },
+	{ .path = "routes.from", .type = CONF_TYPE_STRING,
+	  .def = "any", .min = 1, .max = 4, .allowed = conf_route_froms,
+	  .actions = CONF_ACT_ALL, .reload = true,
+	  .doc = "protocol the message must arrive with" },
+	{ .path = "routes.networks", .type = CONF_TYPE_LIST,
+	  .def = "", .min = 0, .max = CONF_MAX_NETS,
+	  .actions = CONF_ACT_ALL, .reload = true,
+	  .doc = "SIP source networks the sender must be in" },
+	{ .path = "routes.domains", .type = CONF_TYPE_LIST,
+	  .def = "", .min = 0, .max = CONF_MAX_DOMAINS,
+	  .actions = CONF_ACT_ALL, .reload = true,
+	  .doc = "XMPP sender domains the sender must be in" },
+	{ .path = "routes.action", .type = CONF_TYPE_STRING,
+	  .def = NULL, .min = 1, .max = 6, .allowed = conf_route_actions,
+	  .actions = CONF_ACT_ALL, .reload = true,
+	  .doc = "what a matching message gets: enum, static or deny" },
+	{ .path = "routes.suffixes", .type = CONF_TYPE_LIST,
+	  .def = "", .min = 0, .max = 8,
+	  .actions = CONF_ACT_ENUM, .reload = true,
+	  .doc = "ENUM trees for this route; empty = enum.suffixes" },
+	{ .path = "routes.enumservices", .type = CONF_TYPE_LIST,
+	  .def = "", .min = 0, .max = 4, .allowed = conf_enumservices,
+	  .actions = CONF_ACT_ENUM, .reload = true,
+	  .doc = "enumservices for this route; empty = enum.enumservices" },
+	{ .path = "routes.protocols", .type = CONF_TYPE_LIST,
+	  .def = "", .min = 0, .max = 2, .allowed = conf_protocols,
+	  .actions = CONF_ACT_ENUM, .reload = true,
+	  .doc = "IM protocols for this route; empty = enum.protocols" },
+	{ .path = "routes.target", .type = CONF_TYPE_STRING,
+	  .def = NULL, .min = 1, .max = CONF_STR_MAX - 1,
+	  .actions = CONF_ACT_STATIC, .reload = true,
+	  .doc = "where a static route delivers" },
+	{ .path = "routes.status", .type = CONF_TYPE_INT,
+	  .def = "403", .min = 400, .max = 699,
+	  .actions = CONF_ACT_DENY, .reload = true,
+	  .doc = "SIP status a deny route answers with" },
+	{ .path = "routes.fallback", .type = CONF_TYPE_LIST,
+	  .def = "", .min = 0, .max = CONF_MAX_FALLBACK,
+	  .actions = CONF_ACT_ENUM, .reload = true,
+	  .doc = "static targets tried in order when ENUM does not deliver" },
+	{ .path = "routes.fallback_on", .type = CONF_TYPE_LIST,
+	  .def = "no-route,tempfail", .min = 1, .max = 2,
+	  .allowed = conf_fallback_ons,
+	  .actions = CONF_ACT_ENUM, .reload = true,
+	  .doc = "ENUM outcomes that start the fallback chain" },
+
+	/* dialplans = ( { ... }, ... ); */
+	{ .path = "dialplans.name", .type = CONF_TYPE_STRING,
+	  .def = NULL, .min = 1, .max = CONF_NAME_MAX - 1, .reload = true,
+	  .doc = "unique name of the dial plan, for logs" },
+	{ .path = "dialplans.networks", .type = CONF_TYPE_LIST,
+	  .def = "", .min = 0, .max = CONF_MAX_NETS, .reload = true,
+	  .doc = "SIP source networks the plan applies to" },
+	{ .path = "dialplans.domains", .type = CONF_TYPE_LIST,
+	  .def = "", .min = 0, .max = CONF_MAX_DOMAINS, .reload = true,
+	  .doc = "XMPP sender domains the plan applies to" },
+	{ .path = "dialplans.country_code", .type = CONF_TYPE_STRING,
+	  .def = NULL, .min = 1, .max = 3, .reload = true,
+	  .doc = "country code put before national numbers" },
+	{ .path = "dialplans.national_prefix", .type = CONF_TYPE_STRING,
+	  .def = "", .min = 0, .max = 3, .reload = true,
+	  .doc = "trunk prefix dropped from national numbers" },
+	{ .path = "dialplans.international_prefix", .type = CONF_TYPE_STRING,
+	  .def = "00", .min = 1, .max = 4, .reload = true,
+	  .doc = "prefix that marks an international number" },
+	{ .path = "dialplans.min_length", .type = CONF_TYPE_INT,
+	  .def = "4", .min = 1, .max = 14, .reload = true,
+	  .doc = "fewest digits of a national significant number" },
+	{ .path = "dialplans.max_length", .type = CONF_TYPE_INT,
+	  .def = "12", .min = 1, .max = 14, .reload = true,
+	  .doc = "most digits of a national significant number" },
+
+	/* acl = { ... }; */
+	{ .path = "acl.sip_networks", .type = CONF_TYPE_LIST,
+	  .def = "", .min = 0, .max = CONF_MAX_NETS, .reload = true,
+	  .doc = "networks SIP messages are accepted from; empty = all" },
+	{ .path = "acl.xmpp_domains", .type = CONF_TYPE_LIST,
+	  .def = "", .min = 0, .max = CONF_MAX_DOMAINS, .reload = true,
+	  .doc = "XMPP sender domains accepted; empty = all" },
+};
+
+const size_t conf_keys_len = sizeof(conf_keys) / sizeof(conf_keys[0]);
+
+const struct conf_key_row *
+conf_keys_find(const char *path)
+{
+	size_t	i;
+
+	for (i = 0; i < conf_keys_len; i++)
+		if (strcmp(conf_keys[i].path, path) == 0)
+			return &conf_keys[i];
+	return NULL;
+}
 
 const struct conf_schema_row *
 conf_schema_find(const char *path)

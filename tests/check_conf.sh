@@ -1,7 +1,8 @@
 #!/bin/sh
 # tests/check_conf.sh - "imgated -n" on the configuration corpus.
 #
-# The example configuration and every tests/conf/good-*.conf must pass
+# The example configurations (conf/imgate.conf.example and
+# conf/examples/*.conf) and every tests/conf/good-*.conf must pass
 # (exit 0); every tests/conf/bad-*.conf must fail (exit 1) with an error
 # naming FILE:LINE (the "# line:" of the file) and containing its
 # "# expect:" text.  Prints TAP.
@@ -20,7 +21,10 @@ check() {	# ok-condition description
 	fi
 }
 
-for f in "$s/conf/imgate.conf.example" "$s"/tests/conf/good-*.conf; do
+for f in "$s/conf/imgate.conf.example" "$s"/conf/examples/*.conf \
+    "$s"/tests/conf/good-*.conf; do
+	# An unmatched glob stays as written (no examples in this tree).
+	[ -e "$f" ] || continue
 	(cd "$(dirname "$f")" && "$b/imgated" -n -f "$(basename "$f")") \
 	    >/dev/null 2>&1
 	check $? "imgated -n accepts $(basename "$f")"

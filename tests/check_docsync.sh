@@ -1,16 +1,22 @@
 #!/bin/sh
 # tests/check_docsync.sh - conf/conf_schema.c and docs/imgate.conf.5 agree.
 #
-# Every schema row needs an entry in the man page and every entry needs a
-# row; for each pair the "Default:" line and the "Reloadable:" word must
-# match the row.  Prints TAP.
+# Every row of conf_schema[] (one per option) and of conf_keys[] (the keys
+# of the groups in "routes" and "dialplans", and of "acl") needs an entry
+# in the man page and every entry needs a row; for each pair the
+# "Default:" line and the "Reloadable:" word must match the row, and the
+# entry must sit under the ".Ss" of its group ("routes.prefix" under
+# ".Ss routes").  Prints TAP.
 #
 # Conventions relied on (both are stated at the top of each file):
 #   conf/conf_schema.c  a row's first line starts with  { .path = "X",
-#                       and the row holds .def = "..." and .reload = ...;
+#                       and the row holds .def = "..." (or .def = NULL
+#                       for a required key) and .reload = ...; rows
+#                       after "conf_keys[] = {" belong to conf_keys[];
 #   docs/imgate.conf.5  under .Sh OPTIONS an entry starts with
 #                       ".It Cm X" and holds one "Default: V" line (V in
-#                       libconfig syntax) and one "Reloadable: yes|no." .
+#                       libconfig syntax) or, for a required key, one
+#                       "Required." line, and one "Reloadable: yes|no." .
 #
 # Usage: check_docsync.sh [TOP_SRCDIR]   (default: $srcdir, else ..)
 
@@ -48,35 +54,50 @@ for f in "$schema" "$man"; do
 	fi
 done
 
-# "path|default|yes-or-no" per schema row ("|" is in no path or
-# default, and unlike a tab it keeps empty fields apart for read).
+# "path|default|yes-or-no|table" per row ("|" is in no path or
+# default, and unlike a tab it keeps empty fields apart for read).  A
+# required key's default reads "(required)".
 schema_rows=$(awk '
+	/^};/ {
+		if (p != "")
+			printf "%s|%s|%s|%s\n", p, d, r, t
+		p = ""
+	}
+	/conf_schema\[\] = \{/ { table = "conf_schema" }
+	/conf_keys\[\] = \{/ { table = "conf_keys" }
 	/\{ *\.path = "/ {
 		if (p != "")
-			printf "%s|%s|%s\n", p, d, r
+			printf "%s|%s|%s|%s\n", p, d, r, t
 		s = $0; sub(/.*\.path = "/, "", s); sub(/".*/, "", s)
-		p = s; d = ""; r = "?"
+		p = s; d = ""; r = "?"; t = table
 	}
 	p != "" && /\.def = "/ {
 		s = $0; sub(/.*\.def = "/, "", s); sub(/".*/, "", s)
 		d = s
 	}
+	p != "" && /\.def = NULL/ { d = "(required)" }
 	p != "" && /\.reload = true/ { r = "yes" }
 	p != "" && /\.reload = false/ { r = "no" }
 	END {
 		if (p != "")
-			printf "%s|%s|%s\n", p, d, r
+			printf "%s|%s|%s|%s\n", p, d, r, t
 	}' "$schema")
 
-# The same from the man page's OPTIONS section.  A Default: value is
-# reduced to the schema form: quotes and brackets dropped, entries joined
-# with ",".  An entry without (or with two) Default: lines shows "?".
+# The same from the man page's OPTIONS section, with the .Ss the entry
+# is under as the last field.  A Default: value is reduced to the schema
+# form: quotes and brackets dropped, entries joined with ",".  An entry
+# without (or with two) Default:/Required. lines shows "?".
 man_rows=$(awk '
 	/^\.Sh / { in_opts = ($2 == "OPTIONS") }
 	!in_opts { next }
+	/^\.Ss / {
+		if (p != "")
+			printf "%s|%s|%s|%s\n", p, (nd == 1 ? d : "?"), r, ss
+		p = ""; ss = $2
+	}
 	/^\.It Cm / {
 		if (p != "")
-			printf "%s|%s|%s\n", p, (nd == 1 ? d : "?"), r
+			printf "%s|%s|%s|%s\n", p, (nd == 1 ? d : "?"), r, ss
 		p = $3; d = ""; nd = 0; r = "?"
 	}
 	p != "" && /^Default:/ {
@@ -84,22 +105,27 @@ man_rows=$(awk '
 		gsub(/[][" ]/, "", s)
 		d = s; nd++
 	}
+	p != "" && /^Required\.$/ { d = "(required)"; nd++ }
 	p != "" && /^Reloadable: yes/ { r = "yes" }
 	p != "" && /^Reloadable: no/ { r = "no" }
 	END {
 		if (p != "")
-			printf "%s|%s|%s\n", p, (nd == 1 ? d : "?"), r
+			printf "%s|%s|%s|%s\n", p, (nd == 1 ? d : "?"), r, ss
 	}' "$man")
 
 sep='|'
 schema_paths=$(printf '%s\n' "$schema_rows" | cut -d "$sep" -f1)
 man_paths=$(printf '%s\n' "$man_rows" | cut -d "$sep" -f1)
 
-if [ -n "$schema_paths" ]; then
-	ok "schema rows found: $(printf '%s\n' "$schema_paths" | wc -l)"
-else
-	not_ok "schema rows found in $schema"
-fi
+for table in conf_schema conf_keys; do
+	count=$(printf '%s\n' "$schema_rows" |
+	    awk -F "$sep" -v t="$table" '$4 == t' | wc -l)
+	if [ "$count" -gt 0 ]; then
+		ok "$table rows found: $count"
+	else
+		not_ok "$table rows found in $schema"
+	fi
+done
 if [ -n "$man_paths" ]; then
 	ok "man page entries found: $(printf '%s\n' "$man_paths" | wc -l)"
 else
@@ -115,19 +141,21 @@ fi
 
 # Schema -> man: documented, same default, same reload flag.  A here
 # document, not a pipe, keeps the loop (and its counters) in this shell.
-while IFS=$sep read -r path def reload; do
+while IFS=$sep read -r path def reload table; do
 	[ -n "$path" ] || continue
 	line=$(printf '%s\n' "$man_rows" |
 	    awk -F "$sep" -v p="$path" '$1 == p { print; exit }')
 	if [ -z "$line" ]; then
-		not_ok "$path is documented in imgate.conf.5"
+		not_ok "$path ($table) is documented in imgate.conf.5"
 		continue
 	fi
-	ok "$path is documented in imgate.conf.5"
+	ok "$path ($table) is documented in imgate.conf.5"
 	mdef=$(printf '%s\n' "$line" | cut -d "$sep" -f2)
 	mrel=$(printf '%s\n' "$line" | cut -d "$sep" -f3)
+	mss=$(printf '%s\n' "$line" | cut -d "$sep" -f4)
 	check "$def" "$mdef" "$path: Default: matches the schema"
 	check "$reload" "$mrel" "$path: Reloadable: matches the schema"
+	check "${path%%.*}" "$mss" "$path: documented under .Ss ${path%%.*}"
 done <<EOF
 $schema_rows
 EOF
