@@ -29,7 +29,7 @@ run_build() {	# name, configure flags...
 	# -k: run every test even when one fails; the summary counts them.
 	( cd "$dir" && make -k -j"$jobs" check \
 	    >check.out 2>&1 )
-	grep -E "^(PASS|FAIL|ERROR|XPASS|SKIP)" "$dir/check.out" |
+	grep -aE "^(PASS|FAIL|ERROR|XPASS|SKIP)" "$dir/check.out" |
 	    grep -v "^PASS" | head -60
 	return 0
 }
