@@ -91,6 +91,19 @@ struct conf_dialplan {
 	int		 max_length;		/* number digits */
 };
 
+/*
+ * Identity table: present a sender as its E.164 number instead of an
+ * escaped address (carriers want numbers).  One of sip/xmpp is set.
+ */
+#define CONF_MAX_IDENTITIES	64
+
+struct conf_identity {
+	int		 line;
+	char		 sip[CONF_STR_MAX];	/* "sip:alice@a.example" */
+	char		 xmpp[CONF_STR_MAX];	/* bare JID "juliet@b.example" */
+	char		 number[32];		/* "+12025550123" */
+};
+
 struct gw_conf {
 	/* gateway */
 	char		domain[CONF_STR_MAX];	/* host part imgate uses in
@@ -159,6 +172,10 @@ struct gw_conf {
 	size_t		nacl_sip_nets;
 	char		acl_xmpp_domains[CONF_MAX_DOMAINS][CONF_STR_MAX];
 	size_t		nacl_xmpp_domains;
+
+	/* identities */
+	struct conf_identity identities[CONF_MAX_IDENTITIES];
+	size_t		nidentities;
 
 	/* per-source token bucket (source = SIP IP / XMPP bare JID) */
 	int64_t		ratelimit_rate;		/* messages/s, 0 = off */
