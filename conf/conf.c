@@ -14,10 +14,11 @@
  *   3. the whole tree is walked once: every setting must match a schema
  *      row or a group that holds rows, have the row's type and satisfy
  *      its bounds, and is then stored in its canonical form.  The
- *      routing policy ("routes", "dialplans": lists of groups; "acl")
- *      does not fit one row per field and is read against conf_keys[]
- *      instead, with checks across routes (duplicate names, a route an
- *      earlier one hides) at the end of each group.
+ *      routing policy ("routes", "dialplans", "identities": lists of
+ *      groups; "acl") does not fit one row per field and is read
+ *      against conf_keys[] instead, with checks across groups
+ *      (duplicate names or addresses, a route an earlier one hides) at
+ *      the end of each group.
  *
  * conf_reloadable_change() compares two loaded configurations row by row
  * for what a SIGHUP cannot apply.
@@ -944,8 +945,8 @@ bad:
 }
 
 /*
- * Routing policy: "routes" and "dialplans" are lists of groups and "acl"
- * is a group of address lists.  Telephone numbers cannot be libconfig
+ * Routing policy: "routes", "dialplans" and "identities" are lists of
+ * groups and "acl" is a group of address lists.  Telephone numbers cannot be libconfig
  * setting names, so a route table cannot be a group keyed by prefix;
  * each group in the list is one route (or dial plan) instead:
  *
@@ -1523,6 +1524,101 @@ conf_check_digits(const char *s, char *out, size_t outsz, char *why,
 	return 0;
 }
 
+/* An E.164 number: "+" and 1..15 digits. */
+static int
+conf_check_e164(const char *s, char *out, size_t outsz, char *why,
+    size_t whysz)
+{
+	char	q[96];
+	size_t	len = strlen(s);
+
+	if (len < 2 || s[0] != '+' || len - 1 > 15 ||
+	    strspn(s + 1, "0123456789") != len - 1 || len >= outsz) {
+		conf_quote(s, q, sizeof(q));
+		conf_why(why, whysz, "%s is not \"+\" followed by 1 to 15 "
+		    "digits", q);
+		return -1;
+	}
+	memcpy(out, s, len + 1);
+	return 0;
+}
+
+/*
+ * An identity's SIP address: "sip:USER@HOST[:PORT]", no parameters or
+ * headers.  Scheme and host are stored lower-case, the user as written
+ * (SIP user parts are case-sensitive).
+ */
+static int
+conf_canon_id_sip(const char *in, char *out, size_t outsz, char *why,
+    size_t whysz)
+{
+	const char	*p, *at;
+	char		 q[96];
+	size_t		 ulen, o;
+
+	if (strncasecmp(in, "sip:", 4) != 0)
+		goto bad;
+	p = in + 4;
+	if ((at = strchr(p, '@')) == NULL)
+		goto bad;
+	ulen = (size_t)(at - p);
+	if (!conf_user_ok(p, ulen) || 4 + ulen + 1 >= outsz)
+		goto bad;
+	memcpy(out, "sip:", 4);
+	memcpy(out + 4, p, ulen + 1);
+	o = 4 + ulen + 1;
+	if (conf_hostport(at + 1, 1, out + o, outsz - o) == -1)
+		goto bad;
+	for (; out[o] != '\0'; o++)		/* "[2001:DB8::1]" too */
+		out[o] = (char)tolower((unsigned char)out[o]);
+	return 0;
+bad:
+	conf_quote(in, q, sizeof(q));
+	conf_why(why, whysz, "%s is not sip:USER@HOST[:PORT]", q);
+	return -1;
+}
+
+/*
+ * An identity's XMPP address: a bare JID "local@domain" (RFC 7622), no
+ * resource.  The domain is a host name, stored lower-case; the local
+ * part is kept as written.
+ */
+static int
+conf_canon_jid(const char *in, char *out, size_t outsz, char *why,
+    size_t whysz)
+{
+	const char	*at, *slash;
+	char		 q[96];
+	size_t		 llen, i;
+
+	conf_quote(in, q, sizeof(q));
+	if ((slash = strchr(in, '/')) != NULL) {
+		conf_why(why, whysz, "%s is a full JID: give the bare JID "
+		    "local@domain, without \"/resource\"", q);
+		return -1;
+	}
+	if ((at = strchr(in, '@')) == NULL)
+		goto bad;
+	llen = (size_t)(at - in);
+	if (llen == 0 || llen > 1023 || llen + 1 >= outsz)
+		goto bad;
+	for (i = 0; i < llen; i++) {
+		unsigned char ch = (unsigned char)in[i];
+
+		if (ch <= 0x20 || ch == 0x7f || strchr("\"&'/:<>@",
+		    ch) != NULL)
+			goto bad;
+	}
+	memcpy(out, in, llen + 1);
+	if (conf_check_host(at + 1, 0, out + llen + 1, outsz - llen - 1,
+	    why, whysz) == -1)
+		goto bad;
+	return 0;
+bad:
+	conf_why(why, whysz, "%s is not a bare JID local@domain", q);
+	return -1;
+}
+
 /* Report @why against value @v of the group @who. */
 static int
 conf_val_fail(struct conf_ctx *ctx, const char *who,
@@ -1654,6 +1750,32 @@ conf_acl_store(struct conf_ctx *ctx, const char *who, void *obj,
 		    c->acl_xmpp_domains[0], sizeof(c->acl_xmpp_domains[0]),
 		    CONF_MAX_DOMAINS, &c->nacl_xmpp_domains);
 	return conf_val_fail(ctx, who, v, "no storage (schema bug)");
+}
+
+static int
+conf_identity_store(struct conf_ctx *ctx, const char *who, void *obj,
+    const struct conf_val *v)
+{
+	struct conf_identity	*id = obj;
+	const char		*k = conf_key_name(v->key);
+	char			 why[CONF_WHY_MAX];
+	int			 rc = 0;
+
+	/* sip and xmpp default to "": left out, nothing to store */
+	if (strcmp(k, "sip") == 0) {
+		if (v->str[0] != '\0')
+			rc = conf_canon_id_sip(v->str, id->sip,
+			    sizeof(id->sip), why, sizeof(why));
+	} else if (strcmp(k, "xmpp") == 0) {
+		if (v->str[0] != '\0')
+			rc = conf_canon_jid(v->str, id->xmpp,
+			    sizeof(id->xmpp), why, sizeof(why));
+	} else if (strcmp(k, "number") == 0)
+		rc = conf_check_e164(v->str, id->number, sizeof(id->number),
+		    why, sizeof(why));
+	else
+		return conf_val_fail(ctx, who, v, "no storage (schema bug)");
+	return rc == 0 ? 0 : conf_val_fail(ctx, who, v, why);
 }
 
 /* Whether @key belongs to list @list ("routes.x" to "routes"). */
@@ -1992,6 +2114,78 @@ conf_load_dialplans(struct conf_ctx *ctx, const config_setting_t *s,
 	return 0;
 }
 
+/*
+ * identities = ( { sip = "sip:alice@a.example"; number = "+1202..."; },
+ *		  { xmpp = "juliet@b.example"; number = "+1202..."; } );
+ * Each group names one sender, SIP or XMPP, and no sender twice: the
+ * canonical forms differ (hosts and domains lower-case, users and local
+ * parts as written, as routing/policy.c compares them).
+ */
+static int
+conf_load_identities(struct conf_ctx *ctx, const config_setting_t *s,
+    struct gw_conf *c)
+{
+	const config_setting_t	*g, *msip, *mxmpp;
+	struct conf_identity	*id;
+	const char		*file;
+	char			 who[CONF_WHO_MAX], q[96];
+	size_t			 i, j, n;
+
+	if (conf_check_group_list(ctx, s, "identities",
+	    CONF_MAX_IDENTITIES) == -1)
+		return -1;
+	memset(c->identities, 0, sizeof(c->identities));
+	c->nidentities = 0;
+	n = (size_t)config_setting_length(s);
+	for (i = 0; i < n; i++) {
+		g = config_setting_get_elem(s, (unsigned int)i);
+		file = config_setting_source_file(g);
+		id = &c->identities[i];
+		id->line = (int)config_setting_source_line(g);
+		snprintf(who, sizeof(who), "identity %zu: ", i + 1);
+		if (conf_load_group(ctx, "identities", g, who, -1,
+		    conf_identity_store, id) == -1)
+			return -1;
+
+		/* Checks that involve several keys. */
+		msip = config_setting_get_member(g, "sip");
+		mxmpp = config_setting_get_member(g, "xmpp");
+		if (msip != NULL && mxmpp != NULL) {
+			conf_errorf(ctx, file, config_setting_source_line(
+			    config_setting_source_line(msip) >
+			    config_setting_source_line(mxmpp) ? msip : mxmpp),
+			    "%sidentities.sip and identities.xmpp are both "
+			    "set; an identity is one SIP or one XMPP sender "
+			    "(make it two identities)", who);
+			return -1;
+		}
+		if (msip == NULL && mxmpp == NULL) {
+			conf_errorf(ctx, file, (unsigned int)id->line,
+			    "%sidentities.sip or identities.xmpp is required",
+			    who);
+			return -1;
+		}
+		for (j = 0; j < i; j++) {
+			if (id->sip[0] != '\0' &&
+			    strcmp(c->identities[j].sip, id->sip) == 0)
+				conf_quote(id->sip, q, sizeof(q));
+			else if (id->xmpp[0] != '\0' &&
+			    strcmp(c->identities[j].xmpp, id->xmpp) == 0)
+				conf_quote(id->xmpp, q, sizeof(q));
+			else
+				continue;
+			conf_errorf(ctx, file, conf_member_line(g,
+			    id->sip[0] != '\0' ? "sip" : "xmpp"),
+			    "%sduplicate identities.%s %s (identity at line "
+			    "%d)", who, id->sip[0] != '\0' ? "sip" : "xmpp",
+			    q, c->identities[j].line);
+			return -1;
+		}
+		c->nidentities = i + 1;
+	}
+	return 0;
+}
+
 static int
 conf_load_acl(struct conf_ctx *ctx, const config_setting_t *s,
     struct gw_conf *c)
@@ -2032,6 +2226,11 @@ conf_walk(struct conf_ctx *ctx, const config_setting_t *group,
 		}
 		if (prefix[0] == '\0' && strcmp(path, "dialplans") == 0) {
 			if (conf_load_dialplans(ctx, s, c) == -1)
+				return -1;
+			continue;
+		}
+		if (prefix[0] == '\0' && strcmp(path, "identities") == 0) {
+			if (conf_load_identities(ctx, s, c) == -1)
 				return -1;
 			continue;
 		}
@@ -2189,6 +2388,9 @@ static const struct {
 	{ "acl", offsetof(struct gw_conf, acl_sip_nets),
 	  offsetof(struct gw_conf, nacl_xmpp_domains) + sizeof(size_t) -
 	  offsetof(struct gw_conf, acl_sip_nets) },
+	{ "identities", offsetof(struct gw_conf, identities),
+	  offsetof(struct gw_conf, nidentities) + sizeof(size_t) -
+	  offsetof(struct gw_conf, identities) },
 };
 
 bool

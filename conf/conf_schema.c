@@ -11,8 +11,9 @@
  * Rows keep `.path' as the first thing on their first line: the docs
  * test extracts paths with awk and relies on it.  The second table,
  * conf_keys[], lists the keys of the list-of-groups options ("routes",
- * "dialplans") and of "acl", which conf.c parses by hand; it follows the
- * same conventions and is checked against the man page the same way.
+ * "dialplans", "identities") and of "acl", which conf.c parses by hand;
+ * it follows the same conventions and is checked against the man page
+ * the same way.
  */
 #include <string.h>
 
@@ -83,7 +84,7 @@ const struct conf_schema_row conf_schema[] = {
 	  CONF_FIELD(sip_listen),
 	  .doc = "SIP URI the UDP and TCP listeners bind to" },
 	{ .path = "sip.timeout_ms", .type = CONF_TYPE_INT,
-	  .def = "32000", .min = 1000, .max = 64000,
+	  .def = "8000", .min = 1000, .max = 64000,
 	  .reload = true, CONF_FIELD(sip_timeout_ms),
 	  .doc = "wait for a final answer to an outbound MESSAGE" },
 	{ .path = "sip.max_body", .type = CONF_TYPE_INT,
@@ -269,7 +270,7 @@ _Static_assert(CONF_ACT_ENUM == 1u << CONF_ROUTE_ENUM &&
     "CONF_ACT_* bits must follow enum conf_route_action");
 
 /*
- * Keys of the route and dial plan groups and of the acl group.  Rows
+ * Keys of the route, dial plan and identity groups and of the acl group.  Rows
  * keep `.path' first on their first line, like conf_schema[] (the docs
  * test reads both tables the same way); `.def = NULL' marks a required
  * key and the man page says "Required." instead of "Default:".
@@ -355,6 +356,17 @@ const struct conf_key_row conf_keys[] = {
 	{ .path = "dialplans.max_length", .type = CONF_TYPE_INT,
 	  .def = "12", .min = 1, .max = 14, .reload = true,
 	  .doc = "most digits of a national significant number" },
+
+	/* identities = ( { ... }, ... ); one of sip/xmpp per group */
+	{ .path = "identities.sip", .type = CONF_TYPE_STRING,
+	  .def = "", .min = 1, .max = CONF_STR_MAX - 1, .reload = true,
+	  .doc = "SIP sender, sip:USER@HOST[:PORT], shown as its number" },
+	{ .path = "identities.xmpp", .type = CONF_TYPE_STRING,
+	  .def = "", .min = 1, .max = CONF_STR_MAX - 1, .reload = true,
+	  .doc = "XMPP sender, bare JID local@domain, shown as its number" },
+	{ .path = "identities.number", .type = CONF_TYPE_STRING,
+	  .def = NULL, .min = 2, .max = 16, .reload = true,
+	  .doc = "E.164 number the sender appears as, \"+\" and digits" },
 
 	/* acl = { ... }; */
 	{ .path = "acl.sip_networks", .type = CONF_TYPE_LIST,

@@ -57,8 +57,9 @@ struct conf_schema_row {
 
 /*
  * Keys of the groups that do not map onto one struct field each: the
- * groups inside the lists "routes" and "dialplans", and the "acl" group
- * (its lists hold struct conf_net, which CONF_TYPE_LIST cannot store).
+ * groups inside the lists "routes", "dialplans" and "identities", and
+ * the "acl" group (its lists hold struct conf_net, which CONF_TYPE_LIST
+ * cannot store).
  * conf.c parses these by hand, but this table decides which keys exist,
  * their type, bounds and allowed words, and which route actions accept
  * them; docs/imgate.conf.5 has one entry per row, checked by

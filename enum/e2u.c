@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "enum/e2u.h"
@@ -442,17 +443,136 @@ e2u_expand(const struct e2u_parts *pt, const char *aus,
  * first match.  The ERE is compiled at most once per call and always
  * freed on the way out.
  */
+/*
+ * Everything after the compile: check backrefs, match once, then write
+ * prefix + expanded Repl + suffix: sed's "s/ere/repl/" on the first match.
+ */
+static enum e2u_status
+e2u_run(const struct e2u_parts *pt, const regex_t *re, const char *aus,
+    char *out, size_t outsz)
+{
+	struct e2u_out		 o;
+	regmatch_t		 pm[E2U_NMATCH];
+	enum e2u_status		 st;
+	size_t			 alen;
+
+	if ((st = e2u_check_backrefs(pt, re->re_nsub)) != E2U_OK)
+		return st;
+	if (regexec(re, aus, E2U_NMATCH, pm, 0) != 0)
+		return E2U_NO_MATCH;
+	o.buf = out;
+	o.cap = outsz - 1 < E2U_MAX_LEN ? outsz - 1 : E2U_MAX_LEN;
+	o.len = 0;
+	alen = strlen(aus);
+	if (!e2u_put(&o, aus, (size_t)pm[0].rm_so))
+		return E2U_TOO_LONG;
+	if ((st = e2u_expand(pt, aus, pm, &o)) != E2U_OK)
+		return st;
+	if (!e2u_put(&o, aus + pm[0].rm_eo, alen - (size_t)pm[0].rm_eo))
+		return E2U_TOO_LONG;
+	out[o.len] = '\0';
+	return E2U_OK;
+}
+
+/* Split, rebuild and vet the ERE; compile it into @re. */
+static enum e2u_status
+e2u_compile(const char *regexp, size_t rlen, struct e2u_parts *pt,
+    regex_t *re)
+{
+	char			 ere[E2U_MAX_LEN + 1];
+	enum e2u_status		 st;
+
+	if ((st = e2u_split(regexp, rlen, pt)) != E2U_OK)
+		return st;
+	if ((st = e2u_build_ere(pt, ere, sizeof(ere))) != E2U_OK)
+		return st;
+	if (!e2u_ere_ok(ere, strlen(ere)))
+		return E2U_COMPILE;
+	if (regcomp(re, ere, REG_EXTENDED | (pt->icase ? REG_ICASE : 0)) != 0)
+		return E2U_COMPILE;
+	return E2U_OK;
+}
+
+/*
+ * The ERE is compiled at most once per call and always freed on the way
+ * out.
+ */
 enum e2u_status
 e2u_apply(const char *regexp, size_t rlen, const char *aus, char *out,
     size_t outsz)
 {
+	return e2u_apply_cached(NULL, regexp, rlen, aus, out, outsz);
+}
+
+/*
+ * The compiled-rule cache: direct-mapped on a hash of the field, one
+ * entry per slot (a collision replaces).  Failed compiles are cached too,
+ * so a hostile record costs one regcomp() per slot lifetime.
+ */
+struct e2u_cache_entry {
+	char		*field;		/* owned copy, NULL when empty */
+	size_t		 len;
+	enum e2u_status	 status;	/* of e2u_compile() */
+	regex_t		 re;		/* valid when status == E2U_OK */
+};
+
+struct e2u_cache {
+	size_t			 nslots;
+	uint64_t		 hits, misses;
+	struct e2u_cache_entry	 slot[];
+};
+
+struct e2u_cache *
+e2u_cache_new(size_t nslots)
+{
+	struct e2u_cache	*c;
+
+	if (nslots == 0)
+		nslots = 1;
+	c = calloc(1, sizeof(*c) + nslots * sizeof(c->slot[0]));
+	if (c != NULL)
+		c->nslots = nslots;
+	return c;
+}
+
+static void
+e2u_cache_clear(struct e2u_cache_entry *e)
+{
+	if (e->field == NULL)
+		return;
+	if (e->status == E2U_OK)
+		regfree(&e->re);
+	free(e->field);
+	e->field = NULL;
+}
+
+void
+e2u_cache_free(struct e2u_cache *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->nslots; i++)
+		e2u_cache_clear(&c->slot[i]);
+	free(c);
+}
+
+void
+e2u_cache_stats(const struct e2u_cache *c, uint64_t *hits,
+    uint64_t *misses)
+{
+	*hits = c != NULL ? c->hits : 0;
+	*misses = c != NULL ? c->misses : 0;
+}
+
+enum e2u_status
+e2u_apply_cached(struct e2u_cache *c, const char *regexp, size_t rlen,
+    const char *aus, char *out, size_t outsz)
+{
 	struct e2u_parts	 pt;
-	struct e2u_out		 o;
-	regmatch_t		 pm[E2U_NMATCH];
 	regex_t			 re;
-	char			 ere[E2U_MAX_LEN + 1];
 	enum e2u_status		 st;
-	size_t			 alen;
+	struct e2u_cache_entry	*e;
+	uint64_t		 h = 1469598103934665603ULL;
 
 	if (out != NULL && outsz > 0)
 		out[0] = '\0';
@@ -463,40 +583,37 @@ e2u_apply(const char *regexp, size_t rlen, const char *aus, char *out,
 	if (aus == NULL)
 		aus = "";
 
-	if ((st = e2u_split(regexp, rlen, &pt)) != E2U_OK)
+	if (c == NULL) {
+		if ((st = e2u_compile(regexp, rlen, &pt, &re)) != E2U_OK)
+			return st;
+		st = e2u_run(&pt, &re, aus, out, outsz);
+		regfree(&re);
+		if (st != E2U_OK)
+			out[0] = '\0';
 		return st;
-	if ((st = e2u_build_ere(&pt, ere, sizeof(ere))) != E2U_OK)
-		return st;
-	if (!e2u_ere_ok(ere, strlen(ere)))
-		return E2U_COMPILE;
-	if (regcomp(&re, ere, REG_EXTENDED | (pt.icase ? REG_ICASE : 0)) != 0)
-		return E2U_COMPILE;
-
-	if ((st = e2u_check_backrefs(&pt, re.re_nsub)) != E2U_OK)
-		goto done;
-	if (regexec(&re, aus, E2U_NMATCH, pm, 0) != 0) {
-		st = E2U_NO_MATCH;
-		goto done;
 	}
-
-	o.buf = out;
-	o.cap = outsz - 1 < E2U_MAX_LEN ? outsz - 1 : E2U_MAX_LEN;
-	o.len = 0;
-	alen = strlen(aus);
-	if (!e2u_put(&o, aus, (size_t)pm[0].rm_so)) {
-		st = E2U_TOO_LONG;
-		goto done;
+	for (size_t i = 0; i < rlen; i++)
+		h = (h ^ (uint8_t)regexp[i]) * 1099511628211ULL;
+	e = &c->slot[h % c->nslots];
+	if (e->field != NULL && e->len == rlen &&
+	    memcmp(e->field, regexp, rlen) == 0) {
+		c->hits++;
+		if (e->status != E2U_OK)
+			return e->status;
+		/* The parts point into the field: split it again (cheap). */
+		(void)e2u_split(regexp, rlen, &pt);
+	} else {
+		c->misses++;
+		e2u_cache_clear(e);
+		if ((e->field = malloc(rlen)) == NULL)
+			return E2U_COMPILE;
+		memcpy(e->field, regexp, rlen);
+		e->len = rlen;
+		e->status = e2u_compile(regexp, rlen, &pt, &e->re);
+		if (e->status != E2U_OK)
+			return e->status;
 	}
-	if ((st = e2u_expand(&pt, aus, pm, &o)) != E2U_OK)
-		goto done;
-	if (!e2u_put(&o, aus + pm[0].rm_eo, alen - (size_t)pm[0].rm_eo)) {
-		st = E2U_TOO_LONG;
-		goto done;
-	}
-	out[o.len] = '\0';
-	st = E2U_OK;
-done:
-	regfree(&re);
+	st = e2u_run(&pt, &e->re, aus, out, outsz);
 	if (st != E2U_OK)
 		out[0] = '\0';
 	return st;

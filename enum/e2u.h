@@ -11,6 +11,7 @@
 #define ENUM_E2U_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum e2u_status {
 	E2U_OK = 0,
@@ -42,6 +43,23 @@ enum e2u_status {
  */
 enum e2u_status e2u_apply(const char *regexp, size_t rlen, const char *aus,
     char *out, size_t outsz);
+
+/*
+ * A bounded cache of compiled rules for the daemon, so a cached NAPTR is
+ * not compiled again for every message.  Owned by the caller; not
+ * thread-safe (imgated has one thread).
+ */
+struct e2u_cache;
+
+/** @return a cache of @nslots entries, or NULL; free with e2u_cache_free. */
+struct e2u_cache *e2u_cache_new(size_t nslots);
+void e2u_cache_free(struct e2u_cache *c);
+void e2u_cache_stats(const struct e2u_cache *c, uint64_t *hits,
+    uint64_t *misses);
+
+/** As e2u_apply(), compiling through @c (NULL: no cache). */
+enum e2u_status e2u_apply_cached(struct e2u_cache *c, const char *regexp,
+    size_t rlen, const char *aus, char *out, size_t outsz);
 
 /** Discard reason as reported by imgate-lookup, e.g.
  * "regexp-delimiter-count", "regexp-bad-flags", "bad-backref", "no-match",

@@ -359,13 +359,13 @@ naptr_apply(const char *regexp, const char *aus,
 	size_t		 rlen;
 
 	rlen = strlen(regexp);
-	st = e2u_apply(regexp, rlen, aus, uri, urisz);
+	st = e2u_apply_cached(p->cache, regexp, rlen, aus, uri, urisz);
 	if (st != E2U_DELIM_COUNT || p->strict_delimiters ||
 	    rlen + 1 > E2U_MAX_LEN)
 		return st;
 	memcpy(fixed, regexp, rlen);
 	fixed[rlen] = regexp[0];
-	st2 = e2u_apply(fixed, rlen + 1, aus, uri, urisz);
+	st2 = e2u_apply_cached(p->cache, fixed, rlen + 1, aus, uri, urisz);
 	return st2 == E2U_DELIM_COUNT ? st : st2;
 }
 

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct e2u_cache;
+
 /* One NAPTR record as received.  The strings are borrowed from whoever
  * owns the parsed answer (NUL-terminated wire values; a character-string
  * holding a NUL byte is rejected by the parser). */
@@ -44,6 +46,7 @@ struct naptr_policy {
 	bool		 require_scheme_match;	/* im -> im:, sip -> sip:/sips: */
 	bool		 strict_delimiters;	/* three delimiters or discard */
 	unsigned	 max_chain;		/* non-terminal depth (5) */
+	struct e2u_cache *cache;		/* compiled rules, or NULL */
 };
 
 /* Fill @p with the defaults of standards.md section 10. */

@@ -725,6 +725,7 @@ main(int argc, char *argv[])
 
 	dns_destroy(dns);
 	runtime_unref(rt);
+	runtime_fini();
 	su_root_destroy(run.root);
 	su_deinit();
 	free(run.samples);

@@ -231,6 +231,7 @@ main(int argc, char *argv[])
 	relay_fini();
 	txn_fini();
 	runtime_install(NULL);
+	runtime_fini();
 	if (config_path != config)
 		free((char *)config_path);
 	su_root_destroy(root);

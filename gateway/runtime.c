@@ -10,9 +10,14 @@
 #include "gateway/log.h"
 #include "gateway/runtime.h"
 #include "gateway/setup.h"
+#include "enum/e2u.h"
 
 static struct gw_runtime	*current;
 static uint64_t			 generations;
+/* Compiled NAPTR rules, shared by every runtime (rules do not depend on
+ * the configuration). */
+static struct e2u_cache		*regex_cache;
+#define RUNTIME_REGEX_SLOTS	4096
 
 /* An enum route's own suffixes, enumservices and protocols, if any. */
 static void
@@ -74,6 +79,9 @@ runtime_build(const struct gw_conf *c, bool xmpp)
 	}
 	rt->rng = setup_seed();
 	rt->base.rngarg = &rt->rng;
+	if (regex_cache == NULL)
+		regex_cache = e2u_cache_new(RUNTIME_REGEX_SLOTS);
+	rt->base.policy.cache = regex_cache;
 	for (size_t i = 0; i < rt->conf.nroutes; i++)
 		route_params(rt, i);
 	return rt;
@@ -110,4 +118,11 @@ runtime_install(struct gw_runtime *rt)
 
 	current = rt;
 	runtime_unref(old);
+}
+
+void
+runtime_fini(void)
+{
+	e2u_cache_free(regex_cache);
+	regex_cache = NULL;
 }

@@ -41,4 +41,7 @@ struct gw_runtime *runtime_current(void);
  * the previous one is released (freed once its last txn ends). */
 void runtime_install(struct gw_runtime *rt);
 
+/** At exit, after the last runtime is released: free shared caches. */
+void runtime_fini(void);
+
 #endif /* GATEWAY_RUNTIME_H */

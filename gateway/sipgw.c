@@ -361,6 +361,14 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf)
 	    NUTAG_APPL_METHOD("MESSAGE"),
 	    NUTAG_ALLOW("MESSAGE, OPTIONS"),
 	    NUTAG_ENABLEMESSAGE(1),
+	    /* Pager mode only: no SDP engine cloned per handle. */
+	    NUTAG_MEDIA_ENABLE(0),
+	    /*
+	     * 64*T1 bounds how long finished UDP transactions are kept
+	     * (Timer J) and outbound ones wait (Timer F): the configured
+	     * downstream timeout, not a fixed 32 s (imgate.conf(5)).
+	     */
+	    NTATAG_SIP_T1X64((unsigned)conf->sip_timeout_ms),
 	    NTATAG_UDP_MTU(1300),
 	    TAG_END());
 	if (sipgw_nua == NULL) {

@@ -36,6 +36,7 @@
 #include "gateway/txn.h"
 #include "gateway/xlate.h"
 #include "gateway/xmppgw.h"
+#include "routing/policy.h"
 
 #define NS_RECEIPTS	"urn:xmpp:receipts"
 #define NS_STANZAS	"urn:ietf:params:xml:ns:xmpp-stanzas"
@@ -380,7 +381,7 @@ send_message(struct gw_txn *t, const char *to)
 	char			 from[JID_MAX], id[32], *text;
 	char			 cpim_subject[XLATE_SUBJECT_SIZE];
 	enum gw_reason		 why;
-	const char		*subject = t->subject;
+	const char		*subject = t->subject, *number;
 
 	memset(&cpim, 0, sizeof(cpim));
 	if ((why = body_for_xmpp(t, &body, &blen, &cpim)) != GW_R_NONE)
@@ -390,8 +391,14 @@ send_message(struct gw_txn *t, const char *to)
 	    xlate_cpim_unescape(cpim.subject.p, cpim.subject.len,
 	    cpim_subject, sizeof(cpim_subject)) == XLATE_OK)
 		subject = cpim_subject;
-	/* XEP-0114: every stanza is from the component's domain. */
-	if (t->origin == TXN_FROM_XMPP) {
+	/* XEP-0114: every stanza is from the component's domain.  A sender
+	 * in the identity table shows up as its number. */
+	if ((number = policy_identity_number(&t->rt->conf,
+	    t->origin == TXN_FROM_SIP ? t->from : NULL,
+	    t->origin == TXN_FROM_XMPP ? t->xmpp_from : NULL)) != NULL)
+		snprintf(from, sizeof(from), "%s@%s", number,
+		    CONF->xmpp_domain);
+	else if (t->origin == TXN_FROM_XMPP) {
 		if (xmpp_sender_to_gw_jid(t->xmpp_from,
 		    CONF->xmpp_domain, from, sizeof(from)) != 0)
 			return GW_R_BAD_REQUEST;
@@ -664,7 +671,7 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 	char		*thread = NULL, *subject = NULL, sipfrom[JID_MAX];
 	char		 dest[JID_MAX];
 	struct gw_txn	*t;
-	const char	*lang;
+	const char	*lang, *number;
 	bool		 direct_sip = false;
 
 	(void)conn;
@@ -718,7 +725,10 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		refuse(st, GW_R_TOO_LARGE, "policy-violation");
 		goto done;
 	}
-	if (xlate_xmpp_sender_to_gw_sip(from, CONF->domain, sipfrom,
+	if ((number = policy_identity_number(CONF, NULL, from)) != NULL)
+		snprintf(sipfrom, sizeof(sipfrom), "<sip:%s@%s;user=phone>",
+		    number, CONF->domain);
+	else if (xlate_xmpp_sender_to_gw_sip(from, CONF->domain, sipfrom,
 	    sizeof(sipfrom)) != 0) {
 		refuse(st, GW_R_BAD_REQUEST, "jid-malformed");
 		goto done;

@@ -129,6 +129,11 @@ test_schema(void)
 	ok(conf_keys_find("routes.prefx") == NULL, "no routes.prefx");
 	ok(conf_keys_find("routes.name")->def == NULL, "routes.name "
 	    "is required");
+	ok(conf_keys_find("identities.number") != NULL &&
+	    conf_keys_find("identities.number")->def == NULL &&
+	    conf_keys_find("identities.sip")->reload &&
+	    conf_keys_find("identities.xmpp")->reload,
+	    "identities keys: number required, all reload");
 	ok(!dup, "schema paths are unique");
 	ok(docs, "every row has a default and a doc string");
 	ok(fits, "every row lies inside struct gw_conf");
@@ -149,7 +154,7 @@ test_defaults(void)
 	is_str(c.domain, "imgate.invalid", "default gateway.domain");
 	is_str(c.log_level, "info", "default log.level");
 	is_str(c.sip_listen, "sip:127.0.0.1:5060", "default sip.listen");
-	is_int(c.sip_timeout_ms, 32000, "default sip.timeout_ms");
+	is_int(c.sip_timeout_ms, 8000, "default sip.timeout_ms");
 	is_int(c.sip_max_body, 8192, "default sip.max_body");
 	is_int((int64_t)c.ndns_servers, 0, "default dns.servers empty");
 	is_int(c.dns_timeout_ms, 2000, "default dns.timeout_ms");
@@ -183,6 +188,7 @@ test_defaults(void)
 	is_int(c.txn_deadline_ms, 30000, "default txn_deadline_ms");
 	is_int((int64_t)c.nroutes, 0, "default: no routes");
 	is_int((int64_t)c.ndialplans, 0, "default: no dial plans");
+	is_int((int64_t)c.nidentities, 0, "default: no identities");
 	is_int((int64_t)(c.nacl_sip_nets + c.nacl_xmpp_domains), 0,
 	    "default: empty acl");
 	is_int(c.ratelimit_rate, 0, "default ratelimit.rate (off)");
@@ -319,6 +325,7 @@ test_routing(const char *dir)
 	static struct gw_conf		 c;
 	const struct conf_route		*r;
 	const struct conf_dialplan	*d;
+	const struct conf_identity	*id;
 	char				 err[1024];
 
 	if (!ok(test_load(dir, "good-routing.conf", &c, err,
@@ -403,6 +410,28 @@ test_routing(const char *dir)
 	is_int(c.ratelimit_rate, 50, "ratelimit.rate");
 	is_int(c.ratelimit_burst, 100, "ratelimit.burst");
 
+	is_int((int64_t)c.nidentities, 4, "four identities");
+	id = &c.identities[0];
+	is_int(id->line, 54, "identity 1 line");
+	is_str(id->sip, "sip:Alice@a.example:5070", "identity 1 sip: "
+	    "scheme and host lower-case, user and port kept");
+	is_str(id->xmpp, "", "identity 1 has no xmpp");
+	is_str(id->number, "+12025550123", "identity 1 number");
+	id = &c.identities[1];
+	is_int(id->line, 55, "identity 2 line is its '{'");
+	is_str(id->sip, "", "identity 2 has no sip");
+	is_str(id->xmpp, "Juliet@b.example", "identity 2 xmpp: domain "
+	    "lower-case, trailing dot dropped, local part kept");
+	is_str(id->number, "+12025550124", "identity 2 number");
+	id = &c.identities[2];
+	is_str(id->sip, "sip:+12025550100@[2001:db8::7]",
+	    "identity 3 sip: IPv6 host lower-case");
+	is_str(id->number, "+1", "identity 3 number: one digit");
+	id = &c.identities[3];
+	is_str(id->xmpp, "alice@a.example", "identity 4: a JID may share "
+	    "its text and number with a SIP identity");
+	is_str(id->number, "+12025550123", "identity 4 number");
+
 	if (!ok(test_load(dir, "good-routing-minimal.conf", &c, err,
 	    sizeof(err)) == 0, "good-routing-minimal.conf"))
 		diag("  %s", err);
@@ -410,7 +439,8 @@ test_routing(const char *dir)
 	ok(c.routes[0].prefix[0] == '\0' && c.routes[0].nsuffixes == 0,
 	    "catch-all route inherits the suffixes");
 	ok(c.ndialplans == 0 && c.nacl_sip_nets == 0 &&
-	    c.nacl_xmpp_domains == 0, "empty lists stay empty");
+	    c.nacl_xmpp_domains == 0 && c.nidentities == 0,
+	    "empty lists stay empty");
 }
 
 /* Write @text to a temporary file and load it into @c. */
@@ -453,6 +483,13 @@ test_reload(const char *dir)
 	    sizeof(err)) == 0 && !conf_reloadable_change(&old, &new, why,
 	    sizeof(why)), "dns.servers change refused");
 	is_str(why, "dns.servers cannot change on reload", "why dns.servers");
+	conf_defaults(&old);
+	ok(test_load_text("identities = ( { sip = \"sip:a@b.example\"; "
+	    "number = \"+12025550123\"; } );\n", &new, err,
+	    sizeof(err)) == 0 && new.nidentities == 1 &&
+	    conf_reloadable_change(&old, &new, why, sizeof(why)) &&
+	    conf_reloadable_change(&new, &old, why, sizeof(why)) &&
+	    why[0] == '\0', "identities added or removed on reload");
 	ok(test_load(dir, "good-routing.conf", &old, err, sizeof(err)) == 0 &&
 	    test_load(dir, "good-routing.conf", &new, err, sizeof(err)) == 0 &&
 	    conf_reloadable_change(&old, &new, NULL, 0),
