@@ -14,6 +14,7 @@
  * order; the next one only when the previous gave no data or no usable
  * rule, never after a temporary failure.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,11 +123,28 @@ enumq_free(struct enumq *q)
 		free(q->frames[--q->depth]);
 }
 
+/* FNV-1a of the lower-cased name, trailing dot ignored. */
+static uint64_t
+name_hash(const char *name)
+{
+	uint64_t h = 1469598103934665603ULL;
+	size_t	 n = strlen(name);
+
+	if (n > 1 && name[n - 1] == '.')
+		n--;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)tolower((unsigned char)name[i])) *
+		    1099511628211ULL;
+	return h;
+}
+
 static bool
 visited(const struct enumq *q, const char *name)
 {
+	uint64_t h = name_hash(name);
+
 	for (size_t i = 0; i < q->nvisited; i++)
-		if (strcasecmp(q->visited[i], name) == 0)
+		if (q->visited[i] == h)
 			return true;
 	return false;
 }
@@ -135,8 +153,7 @@ static void
 mark_visited(struct enumq *q, const char *name)
 {
 	if (q->nvisited < sizeof(q->visited) / sizeof(q->visited[0]))
-		snprintf(q->visited[q->nvisited++], DNSMSG_NAME_MAX, "%s",
-		    name);
+		q->visited[q->nvisited++] = name_hash(name);
 }
 
 static void

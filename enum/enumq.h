@@ -79,7 +79,9 @@ struct enumq {
 	struct enumq_frame *frames[ENUMQ_MAX_DEPTH];
 	size_t		 depth;			/* frames in use */
 	char		 pending[DNSMSG_NAME_MAX]; /* query to issue */
-	char		 visited[ENUMQ_MAX_DEPTH * 2][DNSMSG_NAME_MAX];
+	/* Names already queried, as 64-bit hashes of their lower-case form
+	 * (a loop check needs no more, and 34 names stay in 272 bytes). */
+	uint64_t	 visited[ENUMQ_MAX_DEPTH * 2];
 	size_t		 nvisited;
 	unsigned	 nqueries;
 	bool		 done;

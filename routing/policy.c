@@ -690,3 +690,48 @@ policy_parse_target(const char *target, const char *aus,
 		return policy_target_im(target, target + 3, out);
 	return -1;
 }
+
+/* Compare "user@host" parts: user exactly, host case-insensitively. */
+static bool
+policy_addr_eq(const char *a, size_t alen, const char *b, size_t blen)
+{
+	const char	*at_a = memchr(a, '@', alen), *at_b = memchr(b, '@', blen);
+	size_t		 ua, ub;
+
+	if (at_a == NULL || at_b == NULL)
+		return false;
+	ua = (size_t)(at_a - a);
+	ub = (size_t)(at_b - b);
+	if (ua != ub || memcmp(a, b, ua) != 0 || alen - ua != blen - ub)
+		return false;
+	return strncasecmp(at_a, at_b, alen - ua) == 0;
+}
+
+const char *
+policy_identity_number(const struct gw_conf *c, const char *sip_uri,
+    const char *jid)
+{
+	const char	*p;
+	size_t		 n;
+
+	for (size_t i = 0; i < c->nidentities; i++) {
+		const struct conf_identity *id = &c->identities[i];
+
+		if (sip_uri != NULL && id->sip[0] != '\0') {
+			p = sip_uri + (sip_uri[0] == '<');
+			if (strncasecmp(p, "sip:", 4) != 0)
+				continue;
+			p += 4;
+			n = strcspn(p, ";>?");
+			if (policy_addr_eq(p, n, id->sip + 4,
+			    strlen(id->sip + 4)))
+				return id->number;
+		}
+		if (jid != NULL && id->xmpp[0] != '\0') {
+			n = strcspn(jid, "/");
+			if (policy_addr_eq(jid, n, id->xmpp, strlen(id->xmpp)))
+				return id->number;
+		}
+	}
+	return NULL;
+}

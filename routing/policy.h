@@ -158,4 +158,14 @@ int policy_match_dialplan(const struct gw_conf *c,
 int policy_parse_target(const char *target, const char *aus,
     struct policy_target *out);
 
+/**
+ * The identity table: the E.164 number a sender is presented as, or NULL.
+ * @sip_uri: a SIP address ("sip:alice@a.example[:port][;params]", angle
+ * brackets allowed) or NULL; @jid: an XMPP address (a resource is
+ * ignored) or NULL.  Scheme and domain compare case-insensitively, user
+ * parts exactly.  The result is borrowed from @c.
+ */
+const char *policy_identity_number(const struct gw_conf *c,
+    const char *sip_uri, const char *jid);
+
 #endif /* ROUTING_POLICY_H */

@@ -77,11 +77,16 @@ def main():
         dns += sip_domain("nf.test", nf.port)
         dns += sip_domain("unav.test", unav.port)
         dns_port, _ = imgtest.start_unbound(dns, procs=procs)
-        pros = gwtest.Prosody(procs, [("alice", "pw"), ("bob", "pw")], COMP,
+        pros = gwtest.Prosody(procs, [("alice", "pw"), ("bob", "pw"),
+                                      ("carl", "pw")], COMP,
                               "s3cret").start()
+        identities = """
+identities = ( { sip = "sip:dave@id.example"; number = "+12025550177"; },
+               { xmpp = "carl@localhost"; number = "+12025550178"; } );
+"""
         gw = gwtest.start_imgated(procs, dns_port, conf_extra=gwtest.xmpp_conf(
-            pros, receipt_wait_ms=3000, extra="queue_wait_ms = 20000;"),
-            sip_timeout_ms=3000)
+            pros, receipt_wait_ms=3000, extra="queue_wait_ms = 20000;") +
+            identities, sip_timeout_ms=3000)
         tap.ok(gw.wait_log(r"component %s connected" % COMP, 10) is not None,
                "imgated connects to Prosody as component " + COMP,
                diag=gw.log_text()[-1500:])
@@ -217,6 +222,25 @@ def main():
                            5)
             tap.is_(e and e["error"], cond, "refused: %s -> <%s/>"
                     % (what, cond))
+
+        # -- identity table: senders shown as their numbers
+        code, _, _ = uac.message(gw.addr, "sip:+12025550101@gw.test",
+                                 body="from-dave",
+                                 from_uri="sip:dave@id.example")
+        m = bob.wait(lambda m: m["body"] == "from-dave", 5) or {}
+        tap.is_(m.get("from"), "+12025550177@" + COMP,
+                "identity table: a listed SIP sender appears as its number")
+        carl = xmppclient.Client("carl@localhost", "pw", addr).start()
+        carl.send("+12025550100@" + COMP, "from-carl", receipt=True,
+                  id="c1")
+        carl.wait(lambda m: m["received"] == "c1", 5)
+        got = [r for r in uas.requests() if r["method"] == "MESSAGE" and
+               r["body"] == "from-carl"]
+        tap.ok(got and got[0]["headers"].get("from", "").startswith(
+            "<sip:+12025550178@gw.test;user=phone>"),
+            "identity table: a listed XMPP sender appears in SIP as its "
+            "number", diag=got and got[0]["headers"].get("from"))
+        carl.stop()
 
         # -- XMPP -> XMPP
         alice.send("+12025550101@" + COMP, "x2x", receipt=True, id="xx1")

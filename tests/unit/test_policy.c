@@ -665,6 +665,40 @@ test_targets(void)
 	is_int(strlen(t.host), 253, "253-byte host kept whole");
 }
 
+static struct gw_conf iconf;
+
+/* The identity table: which senders are shown as numbers. */
+static void
+test_identities(void)
+{
+	static const struct {
+		const char	*sip, *jid, *want;
+	} rows[] = {
+		{ "sip:alice@a.example", NULL, "+12025550123" },
+		{ "<sip:alice@A.Example;tag=x>", NULL, "+12025550123" },
+		{ "sip:alice@a.example;user=phone", NULL, "+12025550123" },
+		{ "sip:Alice@a.example", NULL, NULL },
+		{ "sip:alice@a.example:5070", NULL, NULL },
+		{ "sip:bob@a.example", NULL, NULL },
+		{ NULL, "juliet@b.example/phone", "+12025550124" },
+		{ NULL, "juliet@B.EXAMPLE", "+12025550124" },
+		{ NULL, "romeo@b.example", NULL },
+		{ NULL, NULL, NULL },
+	};
+
+	memset(&iconf, 0, sizeof(iconf));
+	snprintf(iconf.identities[0].sip, CONF_STR_MAX, "sip:alice@a.example");
+	snprintf(iconf.identities[0].number, 32, "+12025550123");
+	snprintf(iconf.identities[1].xmpp, CONF_STR_MAX, "juliet@b.example");
+	snprintf(iconf.identities[1].number, 32, "+12025550124");
+	iconf.nidentities = 2;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		is_str(policy_identity_number(&iconf, rows[i].sip,
+		    rows[i].jid), rows[i].want, "identity of %s%s",
+		    rows[i].sip ? rows[i].sip : "",
+		    rows[i].jid ? rows[i].jid : "");
+}
+
 int
 main(void)
 {
@@ -673,5 +707,6 @@ main(void)
 	test_routes();
 	test_dialplans();
 	test_targets();
+	test_identities();
 	return done_testing();
 }
