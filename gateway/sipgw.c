@@ -11,7 +11,9 @@
  * Everything copied out of sofia structures is copied before the event
  * callback returns.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -353,6 +355,36 @@ on_event(nua_event_t event, int status, char const *phrase, nua_t *nua,
 	}
 }
 
+/*
+ * sofia-sip leaves its UDP socket at the kernel's default receive buffer
+ * (208 KiB here); a burst of MESSAGEs then overflows it and the senders
+ * must retransmit.  Find the socket(s) nua bound and ask for more (the
+ * kernel caps the request at net.core.rmem_max).
+ */
+#define SIPGW_UDP_RCVBUF	(4 << 20)
+
+static void
+grow_udp_buffers(void)
+{
+	for (int fd = 3; fd < 1024; fd++) {
+		int		 type, size = SIPGW_UDP_RCVBUF;
+		socklen_t	 len = sizeof(type);
+		struct sockaddr_storage ss;
+		socklen_t	 sl = sizeof(ss);
+
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
+		    type != SOCK_DGRAM)
+			continue;
+		if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0 ||
+		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+			continue;
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size,
+		    sizeof(size)) != 0)
+			log_debug("sip: SO_RCVBUF on fd %d: %s", fd,
+			    strerror(errno));
+	}
+}
+
 int
 sipgw_start(su_root_t *root, const struct gw_conf *conf)
 {
@@ -375,6 +407,8 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf)
 		log_warnx("sip: cannot listen on %s", conf->sip_listen);
 		return -1;
 	}
+	/* Only nua's sockets exist yet: c-ares opens its own on demand. */
+	grow_udp_buffers();
 	log_info("sip: listening on %s (UDP and TCP)", conf->sip_listen);
 	return 0;
 }
