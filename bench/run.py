@@ -12,7 +12,7 @@ prints ONE line per scenario on stdout (progress goes to stderr):
   d  SIP->SIP cold, 20 ms DNS round trip (delaying forwarder before NSD)
   e  latency at half the max warm rate (and the direct path at that rate)
   f  RSS per in-flight transaction (slow UAS holds every answer 10 s)
-  g-i XMPP scenarios: skipped (XMPP not implemented)
+  g-i XMPP scenarios: skipped (no XMPP scenario in the bench yet)
 
 Burst max rate: sipp -r R -m R*T steps (T = 5 s, --quick 2 s) against a
 fresh imgated each, growing R by x1.5 (x2 quick) until a step fails
@@ -940,7 +940,7 @@ class Bench:
         if want("f"):
             out.append(self.memory(warm_s or warm))
         for s in ("g SIP->XMPP", "h XMPP->SIP", "i XMPP->XMPP"):
-            out.append("%-32s skipped (XMPP not implemented)" % s)
+            out.append("%-32s skipped (no XMPP scenario in the bench yet)" % s)
         if self.a.profile:
             self.profile(warm_s or warm)
         if self.a.callgrind:
