@@ -394,24 +394,25 @@ source_key(const struct gw_txn *t, const struct policy_source *src,
 	return buf;
 }
 
-void
-relay_submit(struct gw_txn *t, const struct policy_source *src)
+/*
+ * ACL and rate limit: every message from outside passes here, whether it
+ * is routed by number or is a reply to an escaped address.  @return false
+ * when @t was answered (and freed).
+ */
+static bool
+admit(struct gw_txn *t, const struct policy_source *src)
 {
-	const struct gw_runtime	*rt = t->rt;
-	const struct gw_conf	*c = &rt->conf;
-	struct route_decision	 d;
+	const struct gw_conf	*c = &t->rt->conf;
 	const char		*why = NULL;
 	char			 key[XLATE_JID_SIZE];
 	uint32_t		 retry = 0;
 
-	txn_enter_state(t, TXN_ROUTING);
-	txn_set_deadline(t, (uint64_t)c->txn_deadline_ms, on_deadline);
 	if (!policy_acl_allows(c, src, &why)) {
 		log_warnx("txn %llu: refused by the ACL: %s",
 		    (unsigned long long)t->id, why != NULL ? why : "");
 		relay_finish(t, (struct gw_outcome){ GW_PERMFAIL,
 		    GW_R_FORBIDDEN, 0, NULL });
-		return;
+		return false;
 	}
 	if (relay_rl != NULL && c->ratelimit_rate > 0 &&
 	    !ratelimit_take(relay_rl, source_key(t, src, key, sizeof(key)),
@@ -419,8 +420,22 @@ relay_submit(struct gw_txn *t, const struct policy_source *src)
 		t->retry_after_s = retry;
 		relay_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
 		    GW_R_RATE_LIMITED, 0, NULL });
-		return;
+		return false;
 	}
+	return true;
+}
+
+void
+relay_submit(struct gw_txn *t, const struct policy_source *src)
+{
+	const struct gw_runtime	*rt = t->rt;
+	const struct gw_conf	*c = &rt->conf;
+	struct route_decision	 d;
+
+	txn_enter_state(t, TXN_ROUTING);
+	txn_set_deadline(t, (uint64_t)c->txn_deadline_ms, on_deadline);
+	if (!admit(t, src))
+		return;
 	route_decide(c, rt->base.input_forms, rt->base.max_digits, t->dest,
 	    src, &d);
 	t->route_idx = d.route;
@@ -479,8 +494,8 @@ relay_reconfigure(const struct gw_conf *c)
 }
 
 void
-relay_submit_direct(struct gw_txn *t, enum lookup_proto proto,
-    const char *dest)
+relay_submit_direct(struct gw_txn *t, const struct policy_source *src,
+    enum lookup_proto proto, const char *dest)
 {
 	struct lookup_result	 r;
 
@@ -496,6 +511,8 @@ relay_submit_direct(struct gw_txn *t, enum lookup_proto proto,
 	txn_enter_state(t, TXN_ROUTING);
 	txn_set_deadline(t, (uint64_t)t->rt->conf.txn_deadline_ms,
 	    on_deadline);
+	if (!admit(t, src))
+		return;
 	on_route((void *)(uintptr_t)t->id, &r);
 }
 

@@ -66,10 +66,11 @@ void relay_reconfigure(const struct gw_conf *c);
 /**
  * Route @t to @dest without ENUM: a reply to an address imgate itself
  * presented (a SIP user as alice\40a.example@gw, an XMPP user as
- * sip:juliet%40b.example@gw).  @dest is a SIP URI or a bare JID.
+ * sip:juliet%40b.example@gw).  @dest is a SIP URI or a bare JID.  The
+ * ACL and rate limit apply as for relay_submit().
  */
-void relay_submit_direct(struct gw_txn *t, enum lookup_proto proto,
-    const char *dest);
+void relay_submit_direct(struct gw_txn *t, const struct policy_source *src,
+    enum lookup_proto proto, const char *dest);
 
 /**
  * The far end answered attempt on @t with @code (a SIP final status;

@@ -207,7 +207,7 @@ in_message(nua_handle_t *nh, const sip_t *sip)
 	 */
 	if (CONF->xmpp_enable && direct_xmpp(t->dest, jid,
 	    sizeof(jid)) == 0) {
-		relay_submit_direct(t, LOOKUP_PROTO_XMPP, jid);
+		relay_submit_direct(t, &src, LOOKUP_PROTO_XMPP, jid);
 		return;
 	}
 	relay_submit(t, &src);

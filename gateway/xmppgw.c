@@ -776,16 +776,17 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 	}
 	log_info("txn %llu: <message> to %s from %s (%zu bytes)",
 	    (unsigned long long)t->id, to, from, t->body_len);
-	if (direct_sip)
-		relay_submit_direct(t, LOOKUP_PROTO_SIP, dest);
-	else {
+	{
 		struct policy_source	 src;
 		char			*fromdom = xmpp_jid_domain(xg.ctx, from);
 
 		memset(&src, 0, sizeof(src));
 		src.proto = CONF_SRC_XMPP;
 		src.xmpp_domain = fromdom;
-		relay_submit(t, &src);
+		if (direct_sip)
+			relay_submit_direct(t, &src, LOOKUP_PROTO_SIP, dest);
+		else
+			relay_submit(t, &src);
 		if (fromdom != NULL)
 			xmpp_free(xg.ctx, fromdom);
 	}

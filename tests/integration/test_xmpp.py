@@ -256,6 +256,32 @@ identities = ( { sip = "sip:dave@id.example"; number = "+12025550177"; },
                                  body="s2s")
         tap.is_(code, 200, "SIP->SIP still works with XMPP enabled")
 
+        # -- the ACL holds for replies to escaped addresses too
+        import signal
+        with open(gw.conf) as f:
+            conf_text = f.read()
+        with open(gw.conf, "w") as f:
+            f.write(conf_text + 'acl = { xmpp_domains = [ "elsewhere.example" ]; };\n')
+        os.kill(gw.proc.pid, signal.SIGHUP)
+        gw.wait_log(r"reload: .* is in force", 5)
+        bob.send("carol\\40127.0.0.1\\3a%d@%s" % (uas.port, COMP), "sneak",
+                 id="acl1", receipt=False)
+        e = bob.wait(lambda m: m["id"] == "acl1" and m["type"] == "error", 5)
+        tap.is_(e and e["error"], "forbidden", "ACL: a reply to an escaped "
+                "SIP address from a domain not allowed -> <forbidden/>")
+        alice.send("+12025550100@" + COMP, "sneak2", id="acl2",
+                   receipt=False)
+        e = alice.wait(lambda m: m["id"] == "acl2" and m["type"] == "error",
+                       5)
+        tap.is_(e and e["error"], "forbidden", "ACL: a number from a "
+                "domain not allowed -> <forbidden/>")
+        tap.ok(not [r for r in uas.requests() if r["body"] in
+                    ("sneak", "sneak2")], "ACL: nothing reached SIP")
+        with open(gw.conf, "w") as f:
+            f.write(conf_text)
+        os.kill(gw.proc.pid, signal.SIGHUP)
+        time.sleep(0.5)
+
         # -- Prosody restart in the middle of traffic
         alice.stop()
         bob.stop()
