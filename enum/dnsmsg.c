@@ -407,7 +407,6 @@ dnsmsg_build_query(const char *name, uint16_t qtype, uint16_t id, bool ad,
     bool edns, uint8_t *out, size_t outsz)
 {
 	size_t	 o = HDR_LEN, nlen = strlen(name);
-	size_t	 start = 0;
 
 	if (outsz < HDR_LEN + nlen + 2 + 4 + (edns ? 11 : 0) ||
 	    nlen == 0 || nlen >= DNSMSG_NAME_MAX)
@@ -459,7 +458,6 @@ dnsmsg_build_query(const char *name, uint16_t qtype, uint16_t id, bool ad,
 				i++;		/* the dot */
 		}
 	}
-	(void)start;
 	if (o - HDR_LEN + 1 > 255)
 		return 0;
 	out[o++] = 0;

@@ -312,8 +312,9 @@ enumq_next(struct enumq *q)
 			ask(q, key);
 			return q->pending;
 		}
-		if (step(q) && (q->done || q->pending[0] != '\0'))
-			continue;
+		/* One record considered; the loop top reports what came
+		 * of it (a query to issue, the end, or the next record). */
+		(void)step(q);
 	}
 }
 
