@@ -436,6 +436,8 @@ main(int argc, char *argv[])
 	struct gw_runtime	*rt;
 	const struct lookup_params *lp;
 	const char		*lookup_input;
+	int			 static_kind;
+	char			 im_target[LOOKUP_URI_MAX];
 
 	while ((ch = getopt_long(argc, argv, "f:vh", longopts, NULL)) != -1) {
 		char	*end;
@@ -658,46 +660,30 @@ main(int argc, char *argv[])
 			rt->route[dec.route].rngarg = &seed;
 			lp = &rt->route[dec.route];
 		}
-		if (dec.verdict == ROUTE_STATIC)
-			lookup_input = conf.routes[dec.route].target;
 	}
 	run.decision = &dec;
 	run.conf = &conf;
-	if (dec.verdict == ROUTE_DENY || dec.verdict == ROUTE_NO_MATCH ||
-	    (dec.verdict == ROUTE_STATIC &&
-	    strncasecmp(lookup_input, "im:", 3) != 0)) {
-		/* No DNS needed: the policy decided. */
+	/*
+	 * The policy decided without DNS: a refusal, or a static target
+	 * (only an im: target still needs RFC 3861).
+	 */
+	static_kind = dec.verdict == ROUTE_STATIC ?
+	    route_static_result(conf.routes[dec.route].target, dec.aus,
+	    &run.res) : 0;
+	if (static_kind == 1) {
+		snprintf(im_target, sizeof(im_target), "%s", run.res.uri);
+		lookup_input = im_target;
+	}
+	if (dec.verdict == ROUTE_DENY || dec.verdict == ROUTE_NO_MATCH) {
 		memset(&run.res, 0, sizeof(run.res));
 		run.res.error = LOOKUP_E_ENUM_NO_DATA;
 		run.res.negative_ttl = run.res.failure_ttl = -1;
 		run.res.min_ttl = -1;
-		snprintf(run.res.input, sizeof(run.res.input), "%s",
-		    argv[optind]);
 		snprintf(run.res.aus, sizeof(run.res.aus), "%s", dec.aus);
-		if (dec.verdict == ROUTE_STATIC) {
-			struct policy_target tg;
-
-			run.res.error = policy_parse_target(lookup_input,
-			    dec.aus, &tg) == 0 ? LOOKUP_OK :
-			    LOOKUP_E_INVALID_IM_URI;
-			if (run.res.error == LOOKUP_OK && tg.kind ==
-			    POLICY_T_XMPP) {
-				run.res.protocol = LOOKUP_PROTO_XMPP;
-				snprintf(run.res.xmpp_to,
-				    sizeof(run.res.xmpp_to), "%s", tg.uri);
-			} else if (run.res.error == LOOKUP_OK) {
-				run.res.protocol = LOOKUP_PROTO_SIP;
-				snprintf(run.res.request_uri,
-				    sizeof(run.res.request_uri), "%s", tg.uri);
-				snprintf(run.res.targets[0].host,
-				    sizeof(run.res.targets[0].host), "%s",
-				    tg.host);
-				run.res.targets[0].port = tg.port;
-				run.res.ntargets = 1;
-			}
-		}
 		run.done = true;
-	} else
+	} else if (dec.verdict == ROUTE_STATIC && static_kind != 1)
+		run.done = true;
+	else
 		(void)lookup_start(lp, dns_ops(dns), lookup_input, &trace,
 		    on_done, &run);
 	while (!run.done)

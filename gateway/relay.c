@@ -311,36 +311,21 @@ start_lookup(struct gw_txn *t, const struct lookup_params *params,
 static void
 route_static(struct gw_txn *t, const char *target, const char *aus)
 {
-	struct policy_target	 tg;
 	struct lookup_result	 r;
 
-	if (policy_parse_target(target, aus, &tg) != 0) {
+	switch (route_static_result(target, aus, &r)) {
+	case -1:
 		log_warnx("txn %llu: static target \"%s\" unusable",
 		    (unsigned long long)t->id, target);
 		relay_finish(t, (struct gw_outcome){ GW_PERMFAIL,
 		    GW_R_NO_ROUTE, 0, NULL });
 		return;
-	}
-	if (tg.kind == POLICY_T_IM) {
-		start_lookup(t, &t->rt->base, tg.uri);
+	case 1:
+		start_lookup(t, &t->rt->base, r.uri);
 		return;
+	default:
+		on_route((void *)(uintptr_t)t->id, &r);
 	}
-	memset(&r, 0, sizeof(r));
-	r.negative_ttl = r.failure_ttl = r.min_ttl = -1;
-	snprintf(r.input, sizeof(r.input), "%s", target);
-	snprintf(r.aus, sizeof(r.aus), "%s", aus);
-	if (tg.kind == POLICY_T_XMPP) {
-		r.protocol = LOOKUP_PROTO_XMPP;
-		snprintf(r.xmpp_to, sizeof(r.xmpp_to), "%s", tg.uri);
-	} else {
-		r.protocol = LOOKUP_PROTO_SIP;
-		snprintf(r.request_uri, sizeof(r.request_uri), "%s", tg.uri);
-		snprintf(r.targets[0].host, sizeof(r.targets[0].host), "%s",
-		    tg.host);
-		r.targets[0].port = tg.port;
-		r.ntargets = 1;
-	}
-	on_route((void *)(uintptr_t)t->id, &r);
 }
 
 /*
@@ -499,15 +484,7 @@ relay_submit_direct(struct gw_txn *t, const struct policy_source *src,
 {
 	struct lookup_result	 r;
 
-	memset(&r, 0, sizeof(r));
-	r.error = LOOKUP_OK;
-	r.protocol = proto;
-	r.negative_ttl = r.failure_ttl = r.min_ttl = -1;
-	snprintf(r.input, sizeof(r.input), "%s", dest);
-	if (proto == LOOKUP_PROTO_SIP)
-		snprintf(r.request_uri, sizeof(r.request_uri), "%s", dest);
-	else
-		snprintf(r.xmpp_to, sizeof(r.xmpp_to), "%s", dest);
+	route_direct_result(&r, proto, dest, NULL, 0, NULL);
 	txn_enter_state(t, TXN_ROUTING);
 	txn_set_deadline(t, (uint64_t)t->rt->conf.txn_deadline_ms,
 	    on_deadline);

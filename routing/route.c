@@ -112,3 +112,57 @@ route_decide(const struct gw_conf *c, unsigned forms, unsigned max_digits,
 		break;
 	}
 }
+
+/* An empty result: no error, nothing chosen, no TTLs. */
+static void
+result_init(struct lookup_result *r, enum lookup_error e)
+{
+	memset(r, 0, sizeof(*r));
+	r->error = e;
+	r->negative_ttl = r->failure_ttl = r->min_ttl = -1;
+}
+
+void
+route_direct_result(struct lookup_result *r, enum lookup_proto proto,
+    const char *dest, const char *host, uint16_t port, const char *aus)
+{
+	result_init(r, LOOKUP_OK);
+	r->protocol = proto;
+	snprintf(r->input, sizeof(r->input), "%s", dest);
+	if (aus != NULL)
+		snprintf(r->aus, sizeof(r->aus), "%s", aus);
+	if (proto == LOOKUP_PROTO_XMPP) {
+		snprintf(r->xmpp_to, sizeof(r->xmpp_to), "%s", dest);
+		return;
+	}
+	snprintf(r->request_uri, sizeof(r->request_uri), "%s", dest);
+	if (host != NULL) {
+		snprintf(r->targets[0].host, sizeof(r->targets[0].host), "%s",
+		    host);
+		r->targets[0].port = port;
+		r->ntargets = 1;
+	}
+}
+
+int
+route_static_result(const char *target, const char *aus,
+    struct lookup_result *r)
+{
+	struct policy_target	 tg;
+
+	if (policy_parse_target(target, aus, &tg) != 0) {
+		result_init(r, LOOKUP_E_INVALID_IM_URI);
+		return -1;
+	}
+	if (tg.kind == POLICY_T_IM) {
+		result_init(r, LOOKUP_OK);
+		snprintf(r->uri, sizeof(r->uri), "%s", tg.uri);
+		return 1;
+	}
+	route_direct_result(r, tg.kind == POLICY_T_XMPP ? LOOKUP_PROTO_XMPP :
+	    LOOKUP_PROTO_SIP, tg.uri, tg.kind == POLICY_T_SIP ? tg.host : NULL,
+	    tg.port, aus);
+	/* What was configured, for logs and imgate-lookup. */
+	snprintf(r->input, sizeof(r->input), "%s", target);
+	return 0;
+}

@@ -13,6 +13,7 @@
 
 #include "conf/conf.h"
 #include "routing/e164.h"
+#include "routing/lookup.h"
 #include "routing/policy.h"
 
 enum route_verdict {
@@ -41,6 +42,23 @@ struct route_decision {
 void route_decide(const struct gw_conf *c, unsigned forms,
     unsigned max_digits, const char *dest, const struct policy_source *src,
     struct route_decision *d);
+
+/**
+ * A route result that needs no resolution: @dest is the SIP Request-URI
+ * (next hop @host:@port when @host is not NULL) or the bare JID.  @aus may
+ * be NULL.  @r is filled completely.
+ */
+void route_direct_result(struct lookup_result *r, enum lookup_proto proto,
+    const char *dest, const char *host, uint16_t port, const char *aus);
+
+/**
+ * A static target (a static route or a fallback link) for @aus.
+ * @return 0 with @r filled (SIP or XMPP), 1 when the target is an im:
+ *         URI to resolve with RFC 3861 (the URI is in @r->uri), -1 when
+ *         the target is unusable (@r is then a failed result).
+ */
+int route_static_result(const char *target, const char *aus,
+    struct lookup_result *r);
 
 /** "enum", "static", "deny", "bad-number", "no-match". */
 const char *route_strverdict(enum route_verdict v);

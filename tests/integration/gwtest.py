@@ -121,23 +121,11 @@ def start_uas(procs, scenario, port=None, extra_args=()):
         # not answer anything else; wait until the port is taken instead.
         end = time.monotonic() + 5
         while time.monotonic() < end and proc.poll() is None:
-            if _udp_port_busy(p):
+            if imgtest._port_taken(p, "u1"):
                 return UAS(proc, p, msgfile, errfile)
             time.sleep(0.02)
         procs.stop(proc)
     raise RuntimeError("sipp UAS did not start")
-
-
-def _udp_port_busy(port):
-    import socket
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        s.bind(("127.0.0.1", port))
-        return False
-    except OSError:
-        return True
-    finally:
-        s.close()
 
 
 def run_uac(procs, scenario, target_port, keys=None, calls=1, rate=None,
