@@ -79,18 +79,6 @@ header_dup(su_home_t *home, const sip_header_t *h)
 	return copy;
 }
 
-/* Case-insensitive search for @needle in the first @n bytes of @h. */
-static const char *
-strcasestr_n(const char *h, size_t n, const char *needle)
-{
-	size_t	 nl = strlen(needle);
-
-	for (size_t i = 0; i + nl <= n; i++)
-		if (strncasecmp(h + i, needle, nl) == 0)
-			return h + i;
-	return NULL;
-}
-
 /* "sip:USER@HOST" with "%40" in USER -> the JID it stands for. */
 static int
 direct_xmpp(const char *ruri, char *jid, size_t jidsz)
@@ -102,7 +90,7 @@ direct_xmpp(const char *ruri, char *jid, size_t jidsz)
 		return -1;
 	user = ruri + 4;
 	if ((at = strchr(user, '@')) == NULL ||
-	    strcasestr_n(user, (size_t)(at - user), "%40") == NULL)
+	    memmem(user, (size_t)(at - user), "%40", 3) == NULL)
 		return -1;
 	/* The host was imgate's own address, whatever name reached it. */
 	if (snprintf(uri, sizeof(uri), "sip:%.*s@%s", (int)(at - user), user,

@@ -192,6 +192,14 @@ identities = ( { sip = "sip:dave@id.example"; number = "+12025550177"; },
         tap.is_(r["headers"].get("content-language"), "cs",
                 "XMPP->SIP: xml:lang -> Content-Language")
 
+        # the XMPP sender's SIP address routes back to XMPP
+        code, _, _ = uac.message(gw.addr, "sip:alice%40localhost@gw.test",
+                                 body="back-to-alice")
+        m = alice.wait(lambda m: m["body"] == "back-to-alice", 5)
+        tap.ok(code == 200 and m is not None,
+               "reply to sip:alice%40localhost@gw reaches alice over XMPP",
+               diag="code %s" % code)
+
         for num, cond, what in (("+12025550186", "recipient-unavailable",
                                  "486"),
                                 ("+12025550144", "item-not-found", "404"),
