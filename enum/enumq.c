@@ -214,10 +214,10 @@ select_record(struct enumq *q, const struct enumq_frame *f,
 }
 
 /*
- * Consider the next record of the top frame.  Returns true when the walk
- * has something to say (a query to issue or the end), false to go on.
+ * Consider the next record of the top frame: it may ask a query (pending),
+ * end the walk (done) or be discarded; enumq_next() looks at which.
  */
-static bool
+static void
 step(struct enumq *q)
 {
 	const struct enumq_params	*p = q->params;
@@ -232,38 +232,38 @@ step(struct enumq *q)
 		free(f);
 		q->frames[--q->depth] = NULL;
 		branch_failed(q, ENUMQ_NO_USABLE_RULE);
-		return q->done;
+		return;
 	}
 	r = f->sorted[f->pos++];
 	switch (naptr_flag_kind(r->flags)) {
 	case NAPTR_UNKNOWN_FLAG:
 		discard(q, f->owner, r->index, "unknown-flag");
-		return false;
+		return;
 	case NAPTR_NONTERMINAL:
 		/* Services and Regexp of a non-terminal are ignored. */
 		if (strcmp(r->replacement, ".") == 0) {
 			discard(q, f->owner, r->index, "empty-replacement");
-			return false;
+			return;
 		}
 		if (!naptr_valid_replacement(r->replacement)) {
 			discard(q, f->owner, r->index, "invalid-replacement");
-			return false;
+			return;
 		}
 		if (visited(q, r->replacement)) {
 			discard(q, f->owner, r->index, "loop");
-			return false;
+			return;
 		}
 		if (q->depth > p->policy->max_chain ||
 		    q->depth >= ENUMQ_MAX_DEPTH) {
 			discard(q, f->owner, r->index, "chain-limit");
-			return false;
+			return;
 		}
 		if (q->nqueries >= p->max_queries) {
 			discard(q, f->owner, r->index, "query-limit");
-			return false;
+			return;
 		}
 		ask(q, r->replacement);
-		return true;
+		return;
 	case NAPTR_TERMINAL_U:
 		break;
 	}
@@ -271,13 +271,13 @@ step(struct enumq *q)
 	if (v != NAPTR_OK) {
 		discard(q, f->owner, r->index,
 		    naptr_strverdict(v, res.e2u_status));
-		return false;
+		return;
 	}
 	snprintf(q->uri, sizeof(q->uri), "%s", uri);
 	snprintf(q->enumservice, sizeof(q->enumservice), "%s",
 	    res.enumservice);
 	select_record(q, f, r);
-	return true;
+	return;
 }
 
 const char *
@@ -312,9 +312,7 @@ enumq_next(struct enumq *q)
 			ask(q, key);
 			return q->pending;
 		}
-		/* One record considered; the loop top reports what came
-		 * of it (a query to issue, the end, or the next record). */
-		(void)step(q);
+		step(q);
 	}
 }
 
