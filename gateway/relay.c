@@ -42,7 +42,7 @@ start_sip_attempt(struct gw_txn *t)
 	txn_enter_state(t, TXN_SENDING);
 	txn_set_deadline(t, (uint64_t)t->rt->conf.sip_timeout_ms, on_deadline);
 	t->out_proto = LOOKUP_PROTO_SIP;
-	why = relay_sip->send(t, t->route->request_uri, t->next_hop);
+	why = relay_sip->send(t, t->route->dest, t->next_hop);
 	if (why == GW_R_NONE)
 		return;
 	if (why == GW_R_TARGET_UNREACHABLE) {
@@ -78,8 +78,8 @@ relay_finish(struct gw_txn *t, struct gw_outcome o)
 	if (o.status == GW_OK)
 		log_info("txn %llu: %s -> %s: %d %s",
 		    (unsigned long long)t->id, t->dest,
-		    t->route != NULL && t->route->request_uri[0] != '\0' ?
-		    t->route->request_uri : "-", r.sip_code, r.sip_phrase);
+		    t->route != NULL ? t->route->dest : "-", r.sip_code,
+		    r.sip_phrase);
 	else
 		log_warnx("txn %llu: %s: %s (%s) -> %d %s",
 		    (unsigned long long)t->id, t->dest,
@@ -116,7 +116,7 @@ static void
 on_target_address(void *arg, const struct dnsq_result *res)
 {
 	struct gw_txn		*t = txn_get((uint64_t)(uintptr_t)arg);
-	const struct lookup_target *tg;
+	const struct txn_target	*tg;
 	char			 ip[INET6_ADDRSTRLEN];
 
 	if (t == NULL || t->state != TXN_RESOLVING)
@@ -143,7 +143,7 @@ on_target_address(void *arg, const struct dnsq_result *res)
  * address) needs no lookup.  @return true when the attempt was handled.
  */
 static bool
-send_to_literal(struct gw_txn *t, const struct lookup_target *tg)
+send_to_literal(struct gw_txn *t, const struct txn_target *tg)
 {
 	char		 host[DNSMSG_NAME_MAX];
 	unsigned char	 buf[16];
@@ -170,7 +170,7 @@ send_to_literal(struct gw_txn *t, const struct lookup_target *tg)
 static void
 try_next_target(struct gw_txn *t)
 {
-	const struct lookup_result	*r = t->route;
+	const struct txn_route		*r = t->route;
 	size_t				 max = (size_t)t->rt->conf.srv_max_targets;
 	const struct dnsq_ops		*ops = dns_ops(relay_dns);
 
@@ -200,9 +200,9 @@ try_next_target(struct gw_txn *t)
  * or 5060).
  */
 static int
-targets_from_sip_uri(struct lookup_result *r)
+target_from_sip_uri(const char *u, struct lookup_target *tg)
 {
-	const char	*u = r->request_uri, *host, *end;
+	const char	*host, *end;
 	char		 hostbuf[DNSMSG_NAME_MAX];
 	unsigned	 port = 5060;
 	size_t		 hl;
@@ -222,11 +222,24 @@ targets_from_sip_uri(struct lookup_result *r)
 		port = (unsigned)strtoul(end + 1, NULL, 10);
 	if (port == 0 || port > 65535)
 		return -1;
-	snprintf(r->targets[0].host, sizeof(r->targets[0].host), "%s%s",
-	    hostbuf, hostbuf[hl - 1] == '.' || hostbuf[0] == '[' ? "" : ".");
-	r->targets[0].port = (uint16_t)port;
-	r->ntargets = 1;
+	snprintf(tg->host, sizeof(tg->host), "%s%s", hostbuf,
+	    hostbuf[hl - 1] == '.' || hostbuf[0] == '[' ? "" : ".");
+	tg->port = (uint16_t)port;
 	return 0;
+}
+
+/* Replace t->route; false (and the sender answered) without memory. */
+static bool
+keep_route(struct gw_txn *t, enum lookup_proto proto, const char *dest,
+    const struct lookup_target *tg, size_t n)
+{
+	free(t->route);
+	if ((t->route = txn_route_new(proto, dest, tg, n)) == NULL) {
+		relay_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
+		    GW_R_OVERLOAD, 0, NULL });
+		return false;
+	}
+	return true;
 }
 
 static void
@@ -243,14 +256,6 @@ on_route(void *arg, const struct lookup_result *res)
 		relay_finish(t, status_from_lookup(res->error));
 		return;
 	}
-	free(t->route);
-	if ((t->route = malloc(sizeof(*t->route))) == NULL) {
-		struct gw_outcome o = { GW_TEMPFAIL, GW_R_OVERLOAD, 0 };
-
-		relay_finish(t, o);
-		return;
-	}
-	*t->route = *res;
 	log_info("txn %llu: %s -> %s%s%s -> %s %s", (unsigned long long)t->id,
 	    t->dest, res->aus[0] ? res->aus : "", res->aus[0] ? " -> " : "",
 	    res->uri[0] ? res->uri : "-", lookup_strproto(res->protocol),
@@ -266,21 +271,33 @@ on_route(void *arg, const struct lookup_result *res)
 			    GW_R_NO_COMMON_PROTOCOL, 0, NULL });
 			return;
 		}
+		if (!keep_route(t, res->protocol, res->xmpp_to, NULL, 0))
+			return;
 		txn_enter_state(t, TXN_SENDING);
 		t->out_proto = LOOKUP_PROTO_XMPP;
-		why = relay_xmpp->send(t, res->xmpp_to, NULL);
+		why = relay_xmpp->send(t, t->route->dest, NULL);
 		if (why != GW_R_NONE)
 			relay_finish(t, (struct gw_outcome){ why ==
 			    GW_R_XMPP_DOWN ? GW_TEMPFAIL : GW_PERMFAIL, why, 0,
 			    NULL });
 		return;
 	}
-	if (t->route->ntargets == 0 && targets_from_sip_uri(t->route) != 0) {
-		struct gw_outcome o = { GW_PERMFAIL, GW_R_INVALID_IM_URI, 0 };
+	/* A sip: URI from E2U+sip without SRV targets names its host. */
+	if (res->ntargets == 0) {
+		struct lookup_target	 one;
 
-		relay_finish(t, o);
+		if (target_from_sip_uri(res->request_uri, &one) != 0) {
+			free(t->route);	/* an earlier link's, if any */
+			t->route = NULL;
+			relay_finish(t, (struct gw_outcome){ GW_PERMFAIL,
+			    GW_R_INVALID_IM_URI, 0, NULL });
+			return;
+		}
+		if (!keep_route(t, res->protocol, res->request_uri, &one, 1))
+			return;
+	} else if (!keep_route(t, res->protocol, res->request_uri,
+	    res->targets, res->ntargets))
 		return;
-	}
 	t->target = 0;
 	try_next_target(t);
 }

@@ -1,16 +1,24 @@
 /*
- * gateway/sipgw.c - sofia-sip nua endpoint: MESSAGE in, MESSAGE out.
+ * gateway/sipgw.c - sofia-sip nta endpoint: MESSAGE in, MESSAGE out.
  *
- * First and last stage of the SIP path.  NUTAG_APPL_METHOD("MESSAGE")
- * keeps nua from answering MESSAGE by itself; the request is saved with
- * nua_save_event() and answered when the relay has the outcome (RFC 3428:
- * 200 when the far end took it, its error code otherwise, 503 with
- * Retry-After for temporary trouble).  Outgoing handles carry the
- * transaction id as their magic, never a pointer: an answer for a
- * transaction that already ended finds nothing and the handle is dropped.
- * Everything copied out of sofia structures is copied before the event
- * callback returns.
+ * First and last stage of the SIP path.  imgate talks to nta, sofia's
+ * transaction layer, directly: one default leg takes every request
+ * outside a dialog, a MESSAGE server transaction (nta_incoming_t) is kept
+ * by the gw_txn until the relay has the outcome (RFC 3428: 200 when the
+ * far end took it, its error code otherwise, 503 with Retry-After for
+ * temporary trouble), and each forwarded MESSAGE is one client
+ * transaction (nta_outgoing_t) on the same leg.  nua, sofia's UA layer,
+ * would add a handle, a tag list copy and an event per message, which was
+ * two thirds of imgated's CPU and most of its memory per message
+ * (bench/README.md); a pager-mode gateway needs none of it.
+ *
+ * Client transactions carry the transaction id as their magic, never a
+ * pointer: an answer for a transaction that already ended finds nothing
+ * and is dropped.  Everything copied out of sofia structures is copied
+ * before the callback returns.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -18,15 +26,13 @@
 #include <string.h>
 #include <strings.h>
 
-#include <sofia-sip/nua.h>
-#include <sofia-sip/nua_tag.h>
+#include <sofia-sip/msg_addr.h>
+#include <sofia-sip/nta.h>
 #include <sofia-sip/nta_tag.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
-#include <sofia-sip/su_tag_io.h>
 #include <sofia-sip/url.h>
-#include <sofia-sip/msg_addr.h>
 
 #include <netinet/in.h>
 
@@ -36,14 +42,12 @@
 #include "gateway/txn.h"
 #include "gateway/xlate.h"
 
-/* Inbound side state, owned by the transaction (t->in). */
-struct sipgw_in {
-	nua_handle_t		*nh;
-	nua_saved_event_t	 saved[1];
-};
-
 /* Settings come from the runtime in force (they may be reloaded). */
 #define CONF	(&runtime_current()->conf)
+
+#define SIPGW_ALLOW	"MESSAGE, OPTIONS"
+#define SIPGW_ACCEPT	"text/plain, message/cpim"
+#define SIPGW_AGENT	"imgate/" PACKAGE_VERSION
 
 static relay_reply_fn		sipgw_reply;
 static relay_send_fn		sipgw_send;
@@ -52,31 +56,36 @@ static relay_abort_fn		sipgw_abort;
 const struct relay_side sipgw_side = { sipgw_reply, sipgw_send,
     sipgw_abort };
 
-static nua_t			*sipgw_nua;
-static bool			 sipgw_down;
+static su_home_t		 sipgw_home[1] = { SU_HOME_INIT(sipgw_home) };
+static nta_agent_t		*sipgw_agent;
+static nta_leg_t		*sipgw_leg;	/* default leg: in and out */
+static sip_allow_t		*sipgw_allow;
 
-/* Answer inside the event callback, before any transaction exists. */
-static void
-respond_now(nua_handle_t *nh, int code)
+/*
+ * Answer @irq inside the leg callback, before any transaction exists;
+ * the callback returns the code and nta destroys the transaction.
+ */
+static int
+respond_now(nta_incoming_t *irq, int code)
 {
-	nua_respond(nh, code, sip_status_phrase(code),
-	    NUTAG_WITH_THIS(sipgw_nua),
+	nta_incoming_treply(irq, code, sip_status_phrase(code),
 	    TAG_IF(code == 503, SIPTAG_RETRY_AFTER_STR("5")),
+	    TAG_IF(code == 415, SIPTAG_ACCEPT_STR(SIPGW_ACCEPT)),
+	    SIPTAG_SERVER_STR(SIPGW_AGENT),
 	    TAG_END());
-	nua_handle_destroy(nh);
+	return code;
 }
 
 static char *
 header_dup(su_home_t *home, const sip_header_t *h)
 {
-	char	*s, *copy;
+	char	*s;
 
 	if (h == NULL)
 		return NULL;
 	if ((s = sip_header_as_string(home, h)) == NULL)
 		return NULL;
-	copy = txn_strndup(s, strlen(s));
-	return copy;
+	return txn_strndup(s, strlen(s));
 }
 
 /* "sip:USER@HOST" with "%40" in USER -> the JID it stands for. */
@@ -100,38 +109,42 @@ direct_xmpp(const char *ruri, char *jid, size_t jidsz)
 	    XLATE_OK ? 0 : -1;
 }
 
-/* Who sent the request being handled: its transport source address. */
+/* Who sent the request: its transport source address. */
 static void
-source_of(struct policy_source *src)
+source_of(nta_incoming_t *irq, struct policy_source *src)
 {
-	msg_t		*m = nua_current_request(sipgw_nua);
+	msg_t		*m = nta_incoming_getrequest(irq);	/* a reference */
 	su_addrinfo_t	*ai = m != NULL ? msg_addrinfo(m) : NULL;
 
 	memset(src, 0, sizeof(*src));
 	src->proto = CONF_SRC_SIP;
-	if (ai == NULL || ai->ai_addr == NULL)
-		return;
-	if (ai->ai_family == AF_INET) {
+	if (ai != NULL && ai->ai_addr != NULL && ai->ai_family == AF_INET) {
 		src->family = AF_INET;
 		memcpy(src->addr, &((struct sockaddr_in *)(void *)
 		    ai->ai_addr)->sin_addr, 4);
 		src->has_addr = true;
-	} else if (ai->ai_family == AF_INET6) {
+	} else if (ai != NULL && ai->ai_addr != NULL &&
+	    ai->ai_family == AF_INET6) {
 		src->family = AF_INET6;
 		memcpy(src->addr, &((struct sockaddr_in6 *)(void *)
 		    ai->ai_addr)->sin6_addr, 16);
 		src->has_addr = true;
 	}
+	msg_destroy(m);
 }
 
-static void
-in_message(nua_handle_t *nh, const sip_t *sip)
+/*
+ * A MESSAGE: copy what the relay needs into a new gw_txn, which keeps
+ * @irq (t->in) until sipgw_reply().  @return 0 (the transaction is ours)
+ * or the status already sent.
+ */
+static int
+in_message(nta_incoming_t *irq, const sip_t *sip)
 {
 	char			 jid[XLATE_JID_SIZE];
 	struct policy_source	 src;
 	su_home_t		 home[1] = { SU_HOME_INIT(home) };
 	struct gw_txn		*t;
-	struct sipgw_in		*in;
 	const sip_payload_t	*pl = sip->sip_payload;
 	char			*s;
 
@@ -140,21 +153,14 @@ in_message(nua_handle_t *nh, const sip_t *sip)
 		    "%lld-byte limit -> 413", sip->sip_from != NULL ?
 		    sip->sip_from->a_url->url_host : "?",
 		    (size_t)pl->pl_len, (long long)CONF->sip_max_body);
-		respond_now(nh, 413);
-		return;
+		return respond_now(irq, 413);
 	}
-	if ((t = txn_new(TXN_FROM_SIP)) == NULL ||
-	    (in = calloc(1, sizeof(*in))) == NULL) {
+	if ((t = txn_new(TXN_FROM_SIP)) == NULL) {
 		log_warnx("sip: transaction table full -> 503");
-		if (t != NULL)
-			txn_free(t);
-		respond_now(nh, 503);
-		return;
+		return respond_now(irq, 503);
 	}
-	t->in = in;
-	in->nh = nh;
-	source_of(&src);
-	nua_save_event(sipgw_nua, in->saved);
+	t->in = irq;
+	source_of(irq, &src);
 
 	s = url_as_string(home, sip->sip_request->rq_url);
 	t->dest = txn_strndup(s, s != NULL ? strlen(s) : 0);
@@ -184,7 +190,7 @@ in_message(nua_handle_t *nh, const sip_t *sip)
 		struct gw_outcome o = { GW_TEMPFAIL, GW_R_OVERLOAD, 0 };
 
 		relay_finish(t, o);
-		return;
+		return 0;
 	}
 	log_info("txn %llu: MESSAGE %s from %s (%zu bytes %s)",
 	    (unsigned long long)t->id, t->dest, t->from ? t->from : "?",
@@ -196,32 +202,82 @@ in_message(nua_handle_t *nh, const sip_t *sip)
 	if (CONF->xmpp_enable && direct_xmpp(t->dest, jid,
 	    sizeof(jid)) == 0) {
 		relay_submit_direct(t, &src, LOOKUP_PROTO_XMPP, jid);
-		return;
+		return 0;
 	}
 	relay_submit(t, &src);
+	return 0;
+}
+
+/*
+ * Every request outside a dialog.  @return 0 when the transaction is
+ * kept (a MESSAGE now owned by a gw_txn), otherwise the final status
+ * already sent; nta then destroys @irq.  The checks are the ones nua
+ * made for imgate before (RFC 3261 8.2.1-8.2.2).
+ */
+static int
+on_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
+    const sip_t *sip)
+{
+	(void)magic;
+	(void)leg;
+	switch (sip->sip_request->rq_method) {
+	case sip_method_ack:
+		/* A stray ACK has nothing to answer. */
+		nta_incoming_destroy(irq);
+		return 0;
+	case sip_method_cancel:
+		/* CANCEL of a transaction nta knows never gets here. */
+		return respond_now(irq, 481);
+	default:
+		break;
+	}
+	/* imgate relays pager-mode messages only: 405 with Allow. */
+	if (nta_check_method(irq, sip, sipgw_allow,
+	    SIPTAG_SERVER_STR(SIPGW_AGENT), TAG_END()))
+		return 405;
+	switch (sip->sip_request->rq_url->url_type) {
+	case url_sip:
+	case url_sips:
+	case url_tel:
+	case url_im:
+		break;
+	default:
+		return respond_now(irq, 416);
+	}
+	/* No extension is supported: a Require gets 420. */
+	if (nta_check_required(irq, sip, NULL,
+	    SIPTAG_SERVER_STR(SIPGW_AGENT), TAG_END()))
+		return 420;
+	if (sip->sip_request->rq_method == sip_method_options) {
+		nta_incoming_treply(irq, SIP_200_OK,
+		    SIPTAG_ALLOW(sipgw_allow),
+		    SIPTAG_ACCEPT_STR(SIPGW_ACCEPT),
+		    SIPTAG_SERVER_STR(SIPGW_AGENT),
+		    TAG_END());
+		return 200;
+	}
+	return in_message(irq, sip);
 }
 
 static void
 sipgw_reply(struct gw_txn *t, const struct gw_outcome *o,
     const struct gw_reply *r)
 {
-	struct sipgw_in	*in = t->in;
+	nta_incoming_t	*irq = t->in;
 	char		 retry[16] = "5";
 
 	(void)o;
-	if (in == NULL)
+	if (irq == NULL)
 		return;
 	if (t->retry_after_s > 0)
 		snprintf(retry, sizeof(retry), "%u", t->retry_after_s);
-	nua_respond(in->nh, r->sip_code, r->sip_phrase,
-	    NUTAG_WITH_SAVED(in->saved),
+	nta_incoming_treply(irq, r->sip_code, r->sip_phrase,
 	    TAG_IF(r->retry_after, SIPTAG_RETRY_AFTER_STR(retry)),
-	    TAG_IF(r->sip_code == 415,
-	    SIPTAG_ACCEPT_STR("text/plain, message/cpim")),
+	    TAG_IF(r->sip_code == 415, SIPTAG_ACCEPT_STR(SIPGW_ACCEPT)),
+	    SIPTAG_SERVER_STR(SIPGW_AGENT),
 	    TAG_END());
-	nua_destroy_event(in->saved);
-	nua_handle_destroy(in->nh);
-	free(in);
+	/* nta keeps it for retransmissions (Timer J), then frees it. */
+	nta_incoming_destroy(irq);
 	t->in = NULL;
 }
 
@@ -232,19 +288,22 @@ sipgw_reply(struct gw_txn *t, const struct gw_outcome *o,
 #define SIPGW_UDP_LIMIT		1300
 #define SIPGW_HEADER_ESTIMATE	500
 
+static int	out_response(nta_outgoing_magic_t *, nta_outgoing_t *,
+		    const sip_t *);
+
 static enum gw_reason
 sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 {
-	nua_handle_t	*nh;
-	char		 route[160];
-	sip_payload_t	*pl;
+	nta_outgoing_t	*orq;
+	char		 route[160], from[300];
+	sip_payload_t	 pl[1];
 	bool		 big = t->body_len + SIPGW_HEADER_ESTIMATE >
 	    SIPGW_UDP_LIMIT;
 
 	/*
 	 * XMPP stanzas may be far bigger than a SIP MESSAGE should be (RFC
 	 * 7572 section 6): send those over TCP, or refuse them, as the
-	 * operator chose.  SIP->SIP keeps whatever the sender used; sofia
+	 * operator chose.  SIP->SIP keeps whatever the sender used; nta
 	 * switches to TCP by itself above its UDP MTU.
 	 */
 	if (big && t->origin == TXN_FROM_XMPP &&
@@ -256,27 +315,37 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 	 */
 	snprintf(route, sizeof(route), "<sip:%s;lr%s>", next_hop,
 	    big ? ";transport=tcp" : "");
-	nh = nua_handle(sipgw_nua, (nua_hmagic_t *)(uintptr_t)t->id,
+	/* nta wants a From; a message without a sender is the gateway's. */
+	if (t->from == NULL)
+		snprintf(from, sizeof(from), "<sip:imgate@%s>", CONF->domain);
+	sip_payload_init(pl);
+	pl->pl_data = t->body;
+	pl->pl_len = (isize_t)t->body_len;
+	log_debug("txn %llu: MESSAGE %s via %s", (unsigned long long)t->id,
+	    request_uri, next_hop);
+	/* The leg adds Call-ID (unless given), CSeq, From tag, Max-Forwards;
+	 * the tags are copied into the request. */
+	orq = nta_outgoing_tcreate(sipgw_leg, out_response,
+	    (nta_outgoing_magic_t *)(uintptr_t)t->id, NULL,
+	    SIP_METHOD_MESSAGE, URL_STRING_MAKE(request_uri),
 	    SIPTAG_TO_STR(request_uri),
+	    SIPTAG_FROM_STR(t->from != NULL ? t->from : from),
 	    /* RFC 7572 table 1: <thread/> becomes the Call-ID. */
 	    TAG_IF(t->origin == TXN_FROM_XMPP && t->call_id != NULL,
 	    SIPTAG_CALL_ID_STR(t->call_id)),
-	    TAG_END());
-	if (nh == NULL)
-		return GW_R_TARGET_UNREACHABLE;
-	pl = sip_payload_create(nua_handle_home(nh), t->body,
-	    (isize_t)t->body_len);
-	t->out = nh;
-	log_debug("txn %llu: MESSAGE %s via %s", (unsigned long long)t->id,
-	    request_uri, next_hop);
-	nua_message(nh, NUTAG_URL(request_uri),
-	    TAG_IF(t->from != NULL, SIPTAG_FROM_STR(t->from)),
+	    SIPTAG_ROUTE_STR(route),
 	    SIPTAG_CONTENT_TYPE_STR(t->content_type),
 	    TAG_IF(t->subject != NULL, SIPTAG_SUBJECT_STR(t->subject)),
 	    TAG_IF(t->lang != NULL, SIPTAG_CONTENT_LANGUAGE_STR(t->lang)),
+	    SIPTAG_USER_AGENT_STR(SIPGW_AGENT),
 	    SIPTAG_PAYLOAD(pl),
-	    SIPTAG_ROUTE_STR(route),
 	    TAG_END());
+	if (orq == NULL) {
+		log_info("txn %llu: cannot send MESSAGE to %s via %s",
+		    (unsigned long long)t->id, request_uri, next_hop);
+		return GW_R_TARGET_UNREACHABLE;
+	}
+	t->out = orq;
 	return GW_R_NONE;
 }
 
@@ -284,69 +353,38 @@ static void
 sipgw_abort(struct gw_txn *t)
 {
 	if (t->out != NULL) {
-		nua_handle_destroy(t->out);
+		/* nta finishes the transaction on its own, without us. */
+		nta_outgoing_destroy(t->out);
 		t->out = NULL;
 	}
 }
 
-static void
-out_response(nua_handle_t *nh, void *hmagic, int status)
+/* A response to a forwarded MESSAGE (408/503 when nta made it up). */
+static int
+out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
+    const sip_t *sip)
 {
-	struct gw_txn	*t = txn_get((uint64_t)(uintptr_t)hmagic);
+	struct gw_txn	*t;
+	int		 status = nta_outgoing_status(orq);
+	bool		 ours;
 
+	(void)sip;
 	if (status < 200)
-		return;
-	if (t == NULL || t->out != nh) {
-		/* The transaction ended first: drop the late answer. */
-		nua_handle_destroy(nh);
-		return;
-	}
-	nua_handle_destroy(nh);
+		return 0;
+	t = txn_get((uint64_t)(uintptr_t)magic);
+	ours = t != NULL && t->out == orq;
+	nta_outgoing_destroy(orq);
+	if (!ours)
+		return 0;	/* the transaction ended first */
+	t->out = NULL;
 	relay_attempt_done(t, status);
-}
-
-static void
-on_event(nua_event_t event, int status, char const *phrase, nua_t *nua,
-    nua_magic_t *magic, nua_handle_t *nh, nua_hmagic_t *hmagic,
-    sip_t const *sip, tagi_t tags[])
-{
-	(void)phrase;
-	(void)nua;
-	(void)magic;
-	(void)tags;
-	switch (event) {
-	case nua_i_message:
-		in_message(nh, sip);
-		break;
-	case nua_r_message:
-		out_response(nh, hmagic, status);
-		break;
-	case nua_i_invite:
-	case nua_i_subscribe:
-	case nua_i_register:
-	case nua_i_publish:
-	case nua_i_refer:
-	case nua_i_info:
-	case nua_i_notify:
-		/* imgate relays pager-mode messages only. */
-		nua_respond(nh, 405, sip_status_phrase(405),
-		    NUTAG_WITH_THIS(sipgw_nua),
-		    SIPTAG_ALLOW_STR("MESSAGE, OPTIONS"), TAG_END());
-		nua_handle_destroy(nh);
-		break;
-	case nua_r_shutdown:
-		if (status >= 200)
-			sipgw_down = true;
-		break;
-	default:
-		break;
-	}
+	return 0;
 }
 
 /*
  * sofia-sip leaves its UDP socket at the kernel's default receive buffer
  * (208 KiB here); a burst of MESSAGEs then overflows it and the senders
- * must retransmit.  Find the socket(s) nua bound and ask for more (the
+ * must retransmit.  Find the socket(s) nta bound and ask for more (the
  * kernel caps the request at net.core.rmem_max).
  */
 #define SIPGW_UDP_RCVBUF	(4 << 20)
@@ -376,13 +414,12 @@ grow_udp_buffers(void)
 int
 sipgw_start(su_root_t *root, const struct gw_conf *conf)
 {
-	sipgw_nua = nua_create(root, on_event, NULL,
-	    NUTAG_URL(conf->sip_listen),
-	    NUTAG_APPL_METHOD("MESSAGE"),
-	    NUTAG_ALLOW("MESSAGE, OPTIONS"),
-	    NUTAG_ENABLEMESSAGE(1),
-	    /* Pager mode only: no SDP engine cloned per handle. */
-	    NUTAG_MEDIA_ENABLE(0),
+	sipgw_agent = nta_agent_create(root, URL_STRING_MAKE(conf->sip_listen),
+	    NULL, NULL,
+	    /* A user agent: To tags on responses, rport in Via. */
+	    NTATAG_UA(1),
+	    NTATAG_CLIENT_RPORT(1),
+	    NTATAG_MERGE_482(1),
 	    /*
 	     * 64*T1 bounds how long finished UDP transactions are kept
 	     * (Timer J) and outbound ones wait (Timer F): the configured
@@ -391,11 +428,19 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf)
 	    NTATAG_SIP_T1X64((unsigned)conf->sip_timeout_ms),
 	    NTATAG_UDP_MTU(1300),
 	    TAG_END());
-	if (sipgw_nua == NULL) {
+	if (sipgw_agent == NULL) {
 		log_warnx("sip: cannot listen on %s", conf->sip_listen);
 		return -1;
 	}
-	/* Only nua's sockets exist yet: c-ares opens its own on demand. */
+	sipgw_allow = sip_allow_make(sipgw_home, SIPGW_ALLOW);
+	sipgw_leg = nta_leg_tcreate(sipgw_agent, on_request, NULL,
+	    NTATAG_NO_DIALOG(1), TAG_END());
+	if (sipgw_allow == NULL || sipgw_leg == NULL) {
+		log_warnx("sip: cannot set up the SIP stack");
+		sipgw_destroy();
+		return -1;
+	}
+	/* Only nta's sockets exist yet: c-ares opens its own on demand. */
 	grow_udp_buffers();
 	log_info("sip: listening on %s (UDP and TCP)", conf->sip_listen);
 	return 0;
@@ -404,15 +449,19 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf)
 bool
 sipgw_shutdown(void)
 {
-	if (sipgw_nua != NULL && !sipgw_down)
-		nua_shutdown(sipgw_nua);
-	return sipgw_down;
+	/* nta has nothing to wind down: answers already went out. */
+	return true;
 }
 
 void
 sipgw_destroy(void)
 {
-	if (sipgw_nua != NULL)
-		nua_destroy(sipgw_nua);
-	sipgw_nua = NULL;
+	if (sipgw_leg != NULL)
+		nta_leg_destroy(sipgw_leg);
+	sipgw_leg = NULL;
+	if (sipgw_agent != NULL)
+		nta_agent_destroy(sipgw_agent);
+	sipgw_agent = NULL;
+	sipgw_allow = NULL;
+	su_home_deinit(sipgw_home);
 }

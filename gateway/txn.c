@@ -157,6 +157,36 @@ txn_free(struct gw_txn *t)
 	free(t);
 }
 
+struct txn_route *
+txn_route_new(enum lookup_proto proto, const char *dest,
+    const struct lookup_target *targets, size_t n)
+{
+	struct txn_route	*r;
+	size_t			 len, hlen[LOOKUP_MAX_TARGETS], dlen, head;
+	char			*p;
+
+	if (n > LOOKUP_MAX_TARGETS)
+		n = LOOKUP_MAX_TARGETS;
+	head = sizeof(*r) + n * sizeof(r->targets[0]);
+	dlen = strlen(dest) + 1;
+	len = head + dlen;
+	for (size_t i = 0; i < n; i++)
+		len += hlen[i] = strlen(targets[i].host) + 1;
+	if ((r = malloc(len)) == NULL)
+		return NULL;
+	r->proto = proto;
+	r->ntargets = n;
+	p = (char *)r + head;
+	r->dest = memcpy(p, dest, dlen);
+	p += dlen;
+	for (size_t i = 0; i < n; i++) {
+		r->targets[i].host = memcpy(p, targets[i].host, hlen[i]);
+		r->targets[i].port = targets[i].port;
+		p += hlen[i];
+	}
+	return r;
+}
+
 size_t
 txn_count(void)
 {

@@ -33,6 +33,24 @@ enum txn_origin { TXN_FROM_SIP, TXN_FROM_XMPP };
 
 struct gw_txn;
 
+/*
+ * What a transaction keeps of its routing result: the protocol, the
+ * destination and the SIP targets in RFC 2782 order.  A struct
+ * lookup_result is about 11 KB, and in-flight transactions are what a
+ * gateway holds most of; this is one allocation sized to its strings
+ * (typically under 200 bytes).  Owned by the transaction, freed by
+ * txn_free().
+ */
+struct txn_route {
+	enum lookup_proto	 proto;
+	size_t			 ntargets;
+	const char		*dest;		/* Request-URI / XMPP to */
+	struct txn_target {
+		const char	*host;		/* absolute name or IP literal */
+		uint16_t	 port;
+	}			 targets[];	/* the strings follow */
+};
+
 /* Called when the deadline passes (state unchanged, caller decides). */
 typedef void txn_timeout_cb(struct gw_txn *t);
 
@@ -58,7 +76,7 @@ struct gw_txn {
 	bool			 want_receipt;
 	/* Routing. */
 	struct lookup		*lookup;	/* in flight, or NULL */
-	struct lookup_result	*route;		/* owned, after routing */
+	struct txn_route	*route;		/* owned, after routing */
 	size_t			 target;	/* next SRV target to try */
 	int			 route_idx;	/* conf route used, or -1 */
 	char			 aus[32];	/* normalised number, or "" */
@@ -108,6 +126,13 @@ char *txn_strndup(const char *s, size_t len);
  * the timer; the caller releases t->in / t->out first).
  */
 void txn_free(struct gw_txn *t);
+
+/**
+ * A route for @proto to @dest through @n targets (copied; @n at most
+ * LOOKUP_MAX_TARGETS).  @return NULL when memory is short.
+ */
+struct txn_route *txn_route_new(enum lookup_proto proto, const char *dest,
+    const struct lookup_target *targets, size_t n);
 
 /** Transactions in flight. */
 size_t txn_count(void);

@@ -503,7 +503,7 @@ flush(void)
 
 		if (t == NULL || t->out != &queued_marker || t->route == NULL)
 			continue;
-		why = send_message(t, t->route->xmpp_to);
+		why = send_message(t, t->route->dest);
 		if (why != GW_R_NONE)
 			relay_finish(t, (struct gw_outcome){ GW_PERMFAIL, why,
 			    0, NULL });

@@ -24,14 +24,15 @@ class UAC:
         self.sock.close()
 
     def send(self, server, ruri, body="hello", ctype="text/plain",
-             extra=None, from_uri=None):
-        """Send one MESSAGE; returns its Call-ID (answer via wait())."""
+             extra=None, from_uri=None, method="MESSAGE"):
+        """Send one request (MESSAGE unless @method says otherwise);
+        returns its Call-ID (answer via poll())."""
         self.n += 1
         cid = "%08x-%d@test" % (random.getrandbits(32), self.n)
         branch = "z9hG4bK%08x%d" % (random.getrandbits(32), self.n)
         body_b = body.encode() if isinstance(body, str) else body
         hdrs = [
-            "MESSAGE %s SIP/2.0" % ruri,
+            "%s %s SIP/2.0" % (method, ruri),
             "Via: SIP/2.0/UDP %s:%d;branch=%s;rport" % (self.host, self.port,
                                                      branch),
             "Max-Forwards: 70",
@@ -39,7 +40,7 @@ class UAC:
                 self.host, self.port), self.n),
             "To: <%s>" % ruri,
             "Call-ID: %s" % cid,
-            "CSeq: 1 MESSAGE",
+            "CSeq: 1 %s" % method,
             "Content-Type: %s" % ctype,
         ]
         hdrs += list(extra or [])

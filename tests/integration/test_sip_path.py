@@ -146,6 +146,44 @@ def main():
             code, h, _ = uac.message(gw.addr, "sip:+12025550100@gw.test",
                                      body="x" * 9000)
             tap.is_(code, 413, "body over sip.max_body -> 413")
+            # -- requests imgate does not relay (RFC 3261 8.2.1-8.2.2)
+            code, h, _ = uac.message(gw.addr, "sip:+12025550100@gw.test",
+                                     method="OPTIONS", body="")
+            tap.is_(code, 200, "OPTIONS -> 200")
+            tap.ok("MESSAGE" in h.get("allow", ""),
+                   "OPTIONS answer lists MESSAGE in Allow", diag=h)
+            code, h, _ = uac.message(gw.addr, "sip:+12025550100@gw.test",
+                                     method="SUBSCRIBE", body="")
+            tap.is_(code, 405, "SUBSCRIBE -> 405")
+            tap.ok("MESSAGE" in h.get("allow", ""),
+                   "405 carries Allow", diag=h)
+            code, h, _ = uac.message(gw.addr, "sip:+12025550100@gw.test",
+                                     extra=["Require: 100rel-bogus"])
+            tap.is_(code, 420, "unknown Require -> 420")
+            tap.is_(h.get("unsupported"), "100rel-bogus",
+                    "420 names the extension in Unsupported")
+            code, h, _ = uac.message(gw.addr, "mailto:a@gw.test")
+            tap.is_(code, 416, "mailto: Request-URI -> 416")
+            code, h, _ = uac.message(gw.addr, "sip:+12025550100@gw.test")
+            tap.ok(code == 200 and ";tag=" in h.get("to", ""),
+                   "final response carries a To tag", diag=h)
+            # A retransmission after the answer is absorbed by the server
+            # transaction: the same answer again, no second relay.
+            before = len(uas.requests())
+            cid = uac.send(gw.addr, "sip:+12025550100@gw.test",
+                           body="once only")
+            uac.poll(5)
+            first = uac.result(cid)[0]
+            uac.sock.sendto(uac.pending[cid]["raw"], gw.addr)
+            uac.sock.settimeout(2)
+            again = uac.parse(uac.sock.recvfrom(65535)[0])[0]
+            time.sleep(0.3)
+            tap.ok(first == 200 and again == 200,
+                   "a retransmitted MESSAGE gets its 200 again",
+                   diag=(first, again))
+            tap.is_(len([r for r in uas.requests()[before:]
+                         if r["method"] == "MESSAGE"]), 1,
+                    "a retransmitted MESSAGE is relayed once")
         finally:
             uac.close()
         time.sleep(0.2)
