@@ -64,6 +64,9 @@ struct enumq_selected {
 	char		 replacement[DNSMSG_NAME_MAX];
 };
 
+/** Empty @s (strings "", numbers 0) without zeroing its 2 KB. */
+void	enumq_selected_clear(struct enumq_selected *s);
+
 struct enumq_frame;
 
 /*
@@ -71,6 +74,7 @@ struct enumq_frame;
  * that callers can embed it.  The caller owns it; enumq_free() releases
  * the frames.
  */
+/* enumq_init() sets every field one by one: a new field goes there too. */
 struct enumq {
 	const struct enumq_params *params;
 	char		 aus[32];

@@ -65,6 +65,7 @@ struct lookup_trace {
 	size_t			 nsrv_queries;
 };
 
+/* lookup.c's result_init() sets every field: a new field goes there too. */
 struct lookup_result {
 	enum lookup_error	 error;
 	char			 input[LOOKUP_URI_MAX];
