@@ -19,6 +19,7 @@
 
 #include "gateway/log.h"
 #include "gateway/relay.h"
+#include "gateway/spool.h"
 #include "gateway/xlate.h"
 #include "routing/ratelimit.h"
 #include "routing/route.h"
@@ -33,6 +34,34 @@ static void	on_route(void *, const struct lookup_result *);
 static bool	start_fallback(struct gw_txn *, enum lookup_error);
 static struct ratelimit	*relay_rl;
 
+/*
+ * A spooled message keeps one Call-ID on all its attempts so that the far
+ * end can drop duplicates (at-least-once delivery).  The SIP side uses
+ * t->call_id as the Call-ID of a message that came from XMPP (RFC 7572:
+ * the thread); a spool attempt is presented to it that way for the
+ * duration of the call.  Should that make the SIP side refuse a large
+ * SIP-origin message (xmpp.large_to_sip = "refuse" is about XMPP
+ * senders), it is sent as it is, with a Call-ID of sofia's choosing.
+ */
+static enum gw_reason
+send_sip(struct gw_txn *t)
+{
+	enum txn_origin	 origin = t->origin;
+	char		*call_id = t->call_id;
+	enum gw_reason	 why;
+
+	if (t->stable_call_id == NULL)
+		return relay_sip->send(t, t->route->request_uri, t->next_hop);
+	t->origin = TXN_FROM_XMPP;
+	t->call_id = t->stable_call_id;
+	why = relay_sip->send(t, t->route->request_uri, t->next_hop);
+	t->origin = origin;
+	t->call_id = call_id;
+	if (why == GW_R_TOO_BIG_FOR_SIP && origin == TXN_FROM_SIP)
+		why = relay_sip->send(t, t->route->request_uri, t->next_hop);
+	return why;
+}
+
 /* Send to t->next_hop; a refusal that is about the message ends it. */
 static void
 start_sip_attempt(struct gw_txn *t)
@@ -42,7 +71,7 @@ start_sip_attempt(struct gw_txn *t)
 	txn_enter_state(t, TXN_SENDING);
 	txn_set_deadline(t, (uint64_t)t->rt->conf.sip_timeout_ms, on_deadline);
 	t->out_proto = LOOKUP_PROTO_SIP;
-	why = relay_sip->send(t, t->route->request_uri, t->next_hop);
+	why = send_sip(t);
 	if (why == GW_R_NONE)
 		return;
 	if (why == GW_R_TARGET_UNREACHABLE) {
@@ -89,7 +118,10 @@ relay_finish(struct gw_txn *t, struct gw_outcome o)
 	if (t->out != NULL && side_of(t->out_proto) != NULL)
 		side_of(t->out_proto)->abort(t);
 	txn_enter_state(t, TXN_REPLIED);
-	{
+	if (t->spool_row != 0)
+		/* A spool delivery: the spool decides what the sender gets. */
+		spool_delivery_done(t, &o, &r);
+	else {
 		const struct relay_side *in = t->origin == TXN_FROM_XMPP ?
 		    relay_xmpp : relay_sip;
 
@@ -410,17 +442,19 @@ admit(struct gw_txn *t, const struct policy_source *src)
 	return true;
 }
 
-void
-relay_submit(struct gw_txn *t, const struct policy_source *src)
+/*
+ * Dial plan, routes, then ENUM, a static target or a refusal.  A message
+ * from outside (@spooled false) whose route is store-and-forward goes to
+ * the spool instead; a spool delivery (@spooled) is forwarded.
+ */
+static void
+route_message(struct gw_txn *t, const struct policy_source *src,
+    bool spooled)
 {
 	const struct gw_runtime	*rt = t->rt;
 	const struct gw_conf	*c = &rt->conf;
 	struct route_decision	 d;
 
-	txn_enter_state(t, TXN_ROUTING);
-	txn_set_deadline(t, (uint64_t)c->txn_deadline_ms, on_deadline);
-	if (!admit(t, src))
-		return;
 	route_decide(c, rt->base.input_forms, rt->base.max_digits, t->dest,
 	    src, &d);
 	t->route_idx = d.route;
@@ -447,13 +481,58 @@ relay_submit(struct gw_txn *t, const struct policy_source *src)
 		    d.deny_status, NULL });
 		return;
 	case ROUTE_STATIC:
+	case ROUTE_ENUM:
+		break;
+	}
+	if (!spooled && d.route >= 0 && c->routes[d.route].mode ==
+	    CONF_MODE_SAF) {
+		spool_accept(t, src);
+		return;
+	}
+	switch (d.verdict) {
+	case ROUTE_STATIC:
 		route_static(t, c->routes[d.route].target, d.aus);
 		return;
 	case ROUTE_ENUM:
 		start_lookup(t, d.route >= 0 ? &rt->route[d.route] :
 		    &rt->base, d.aus);
 		return;
+	default:
+		return;
 	}
+}
+
+void
+relay_submit(struct gw_txn *t, const struct policy_source *src)
+{
+	txn_enter_state(t, TXN_ROUTING);
+	txn_set_deadline(t, (uint64_t)t->rt->conf.txn_deadline_ms,
+	    on_deadline);
+	if (!admit(t, src))
+		return;
+	route_message(t, src, false);
+}
+
+void
+relay_resubmit(struct gw_txn *t, const struct policy_source *src)
+{
+	txn_enter_state(t, TXN_ROUTING);
+	txn_set_deadline(t, (uint64_t)t->rt->conf.txn_deadline_ms,
+	    on_deadline);
+	route_message(t, src, true);
+}
+
+void
+relay_resubmit_direct(struct gw_txn *t, enum lookup_proto proto,
+    const char *dest)
+{
+	struct lookup_result	 r;
+
+	route_direct_result(&r, proto, dest, NULL, 0, NULL);
+	txn_enter_state(t, TXN_ROUTING);
+	txn_set_deadline(t, (uint64_t)t->rt->conf.txn_deadline_ms,
+	    on_deadline);
+	on_route((void *)(uintptr_t)t->id, &r);
 }
 
 void
