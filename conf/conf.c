@@ -1655,6 +1655,8 @@ conf_route_store(struct conf_ctx *ctx, const char *who, void *obj,
 		    &r->ndomains);
 	else if (strcmp(k, "action") == 0)
 		r->action = (enum conf_route_action)v->word;
+	else if (strcmp(k, "mode") == 0)
+		r->mode = (enum conf_route_mode)v->word;
 	else if (strcmp(k, "suffixes") == 0)
 		return conf_store_list(ctx, who, v, conf_canon_suffix,
 		    r->suffixes[0], sizeof(r->suffixes[0]),
@@ -2267,6 +2269,29 @@ conf_walk(struct conf_ctx *ctx, const config_setting_t *group,
 	return 0;
 }
 
+/*
+ * Checks of the spool group that involve several keys: the backoff cap
+ * may not be below the first interval (the schedule would shrink).
+ */
+static int
+conf_check_spool(struct conf_ctx *ctx, const config_t *cf,
+    const struct gw_conf *c)
+{
+	const config_setting_t	*s;
+
+	if (c->spool_retry_max_ms >= c->spool_retry_initial_ms)
+		return 0;
+	s = config_lookup(cf, "spool.retry_max_ms");
+	if (s == NULL)
+		s = config_lookup(cf, "spool.retry_initial_ms");
+	conf_errorf(ctx, s != NULL ? config_setting_source_file(s) :
+	    ctx->path, s != NULL ? config_setting_source_line(s) : 0,
+	    "spool.retry_max_ms %lld is less than spool.retry_initial_ms "
+	    "%lld", (long long)c->spool_retry_max_ms,
+	    (long long)c->spool_retry_initial_ms);
+	return -1;
+}
+
 /* The folder @path lives in, which libconfig uses for @include. */
 static int
 conf_set_dir(struct conf_ctx *ctx)
@@ -2328,6 +2353,8 @@ conf_load(const char *path, struct gw_conf *c, char *err, size_t errsz)
 	if (conf_prescan(&ctx, path, 0) == -1)
 		goto done;
 	if (conf_walk(&ctx, config_root_setting(&cf), "", c) == -1)
+		goto done;
+	if (conf_check_spool(&ctx, &cf, c) == -1)
 		goto done;
 	if (ctx.wrap_found && !ctx.wrap_reported) {
 		conf_errorf(&ctx, ctx.wrap_file, ctx.wrap_line,

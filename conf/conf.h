@@ -34,6 +34,9 @@ enum conf_large { CONF_LARGE_TCP, CONF_LARGE_REFUSE };
 enum conf_route_action { CONF_ROUTE_ENUM, CONF_ROUTE_STATIC,
     CONF_ROUTE_DENY };
 enum conf_src_proto { CONF_SRC_ANY, CONF_SRC_SIP, CONF_SRC_XMPP };
+/* How a route delivers: answer with the downstream result (relay), or
+ * spool durably, answer 202 and retry (store-and-forward). */
+enum conf_route_mode { CONF_MODE_RELAY, CONF_MODE_SAF };
 
 /* An address prefix, "10.0.0.0/8" or "2001:db8::/32". */
 struct conf_net {
@@ -54,6 +57,7 @@ struct conf_route {
 	size_t		 ndomains;		/* XMPP sender domains */
 	/* action */
 	enum conf_route_action action;
+	enum conf_route_mode mode;		/* enum/static routes */
 	/* enum: per-route overrides, empty = the enum group's */
 	char		 suffixes[8][CONF_STR_MAX];
 	size_t		 nsuffixes;
@@ -176,6 +180,15 @@ struct gw_conf {
 	/* identities */
 	struct conf_identity identities[CONF_MAX_IDENTITIES];
 	size_t		nidentities;
+
+	/* store-and-forward spool (gateway/spool) */
+	char		spool_path[CONF_STR_MAX]; /* SQLite file */
+	int64_t		spool_retry_initial_ms;	/* first retry after */
+	int64_t		spool_retry_max_ms;	/* backoff cap */
+	int64_t		spool_max_age_s;	/* then final failure */
+	int64_t		spool_max_messages;	/* beyond -> 503 */
+	int64_t		spool_commit_ms;	/* group commit window */
+	int64_t		spool_max_inflight;	/* deliveries at once */
 
 	/* per-source token bucket (source = SIP IP / XMPP bare JID) */
 	int64_t		ratelimit_rate;		/* messages/s, 0 = off */

@@ -237,6 +237,36 @@ const struct conf_schema_row conf_schema[] = {
 	  .reload = true, CONF_FIELD(txn_deadline_ms),
 	  .doc = "time one message may take end to end" },
 
+	/* spool: store-and-forward routes (gateway/spool) */
+	{ .path = "spool.path", .type = CONF_TYPE_STRING,
+	  .def = "/var/lib/imgate/spool.sqlite", .min = 1,
+	  .max = CONF_STR_MAX - 1, .reload = false, CONF_FIELD(spool_path),
+	  .doc = "SQLite file holding messages of store-and-forward routes" },
+	{ .path = "spool.retry_initial_ms", .type = CONF_TYPE_INT,
+	  .def = "30000", .min = 100, .max = 3600000,
+	  .reload = true, CONF_FIELD(spool_retry_initial_ms),
+	  .doc = "wait before the first retry of a spooled message" },
+	{ .path = "spool.retry_max_ms", .type = CONF_TYPE_INT,
+	  .def = "3600000", .min = 100, .max = 86400000,
+	  .reload = true, CONF_FIELD(spool_retry_max_ms),
+	  .doc = "cap of the doubling retry interval" },
+	{ .path = "spool.max_age_s", .type = CONF_TYPE_INT,
+	  .def = "172800", .min = 1, .max = 2592000,
+	  .reload = true, CONF_FIELD(spool_max_age_s),
+	  .doc = "age at which a spooled message fails for good" },
+	{ .path = "spool.max_messages", .type = CONF_TYPE_INT,
+	  .def = "100000", .min = 1, .max = 10000000,
+	  .reload = true, CONF_FIELD(spool_max_messages),
+	  .doc = "messages the spool holds; more are refused with 503" },
+	{ .path = "spool.commit_ms", .type = CONF_TYPE_INT,
+	  .def = "5", .min = 0, .max = 1000,
+	  .reload = true, CONF_FIELD(spool_commit_ms),
+	  .doc = "group commit window: accepted messages share a commit" },
+	{ .path = "spool.max_inflight", .type = CONF_TYPE_INT,
+	  .def = "100", .min = 1, .max = 10000,
+	  .reload = true, CONF_FIELD(spool_max_inflight),
+	  .doc = "spooled messages being delivered at once" },
+
 	/* ratelimit: one token bucket per source */
 	{ .path = "ratelimit.rate", .type = CONF_TYPE_INT,
 	  .def = "0", .min = 0, .max = 100000,
@@ -258,6 +288,11 @@ const char *const conf_route_froms[] = {
 /* Index order must follow enum conf_route_action. */
 const char *const conf_route_actions[] = {
 	"enum", "static", "deny", NULL
+};
+
+/* Index order must follow enum conf_route_mode. */
+const char *const conf_route_modes[] = {
+	"relay", "store-and-forward", NULL
 };
 
 const char *const conf_fallback_ons[] = {
@@ -301,6 +336,10 @@ const struct conf_key_row conf_keys[] = {
 	  .def = NULL, .min = 1, .max = 6, .allowed = conf_route_actions,
 	  .actions = CONF_ACT_ALL, .reload = true,
 	  .doc = "what a matching message gets: enum, static or deny" },
+	{ .path = "routes.mode", .type = CONF_TYPE_STRING,
+	  .def = "relay", .min = 1, .max = 17, .allowed = conf_route_modes,
+	  .actions = CONF_ACT_ENUM | CONF_ACT_STATIC, .reload = true,
+	  .doc = "relay (answer with the result) or store-and-forward" },
 	{ .path = "routes.suffixes", .type = CONF_TYPE_LIST,
 	  .def = "", .min = 0, .max = 8,
 	  .actions = CONF_ACT_ENUM, .reload = true,

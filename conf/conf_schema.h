@@ -93,6 +93,7 @@ extern const size_t conf_keys_len;
 extern const char *const conf_route_froms[];
 extern const char *const conf_route_actions[];
 extern const char *const conf_fallback_ons[];
+extern const char *const conf_route_modes[];
 
 /**
  * Find the key row for "list.key" ("routes.prefix", "acl.sip_networks").

@@ -23,6 +23,7 @@
 #include "gateway/runtime.h"
 #include "gateway/setup.h"
 #include "gateway/sipgw.h"
+#include "gateway/spool.h"
 #include "gateway/txn.h"
 #include "gateway/xmppgw.h"
 
@@ -213,6 +214,9 @@ main(int argc, char *argv[])
 		fatalx("cannot start SIP on %s", conf.sip_listen);
 	if (conf.xmpp_enable && xmppgw_start(root, &conf) != 0)
 		fatalx("cannot set up the XMPP component");
+	if (spool_init(root, &conf, &sipgw_side, conf.xmpp_enable ?
+	    &xmppgw_side : NULL) != 0)
+		fatalx("cannot open the spool %s", conf.spool_path);
 
 	tick = su_timer_create(su_root_task(root), 200);
 	su_timer_set_for_ever(tick, on_tick, NULL);
@@ -220,7 +224,10 @@ main(int argc, char *argv[])
 	su_root_run(root);
 
 	log_info("imgated: signal %d, shutting down", (int)quit_signal);
+	/* Messages accepted in this commit window get their 202 first. */
+	spool_flush();
 	txn_foreach(shutdown_txn);
+	spool_close();
 	for (int i = 0; i < 50 && !sipgw_shutdown(); i++)
 		su_root_step(root, 100);
 	su_timer_destroy(tick);

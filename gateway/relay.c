@@ -19,6 +19,7 @@
 
 #include "gateway/log.h"
 #include "gateway/relay.h"
+#include "gateway/spool.h"
 #include "gateway/xlate.h"
 #include "routing/ratelimit.h"
 #include "routing/route.h"
@@ -89,7 +90,10 @@ relay_finish(struct gw_txn *t, struct gw_outcome o)
 	if (t->out != NULL && side_of(t->out_proto) != NULL)
 		side_of(t->out_proto)->abort(t);
 	txn_enter_state(t, TXN_REPLIED);
-	{
+	if (t->spool_row != 0)
+		/* A spool delivery: the spool decides what the sender gets. */
+		spool_delivery_done(t, &o, &r);
+	else {
 		const struct relay_side *in = t->origin == TXN_FROM_XMPP ?
 		    relay_xmpp : relay_sip;
 
@@ -427,17 +431,19 @@ admit(struct gw_txn *t, const struct policy_source *src)
 	return true;
 }
 
-void
-relay_submit(struct gw_txn *t, const struct policy_source *src)
+/*
+ * Dial plan, routes, then ENUM, a static target or a refusal.  A message
+ * from outside (@spooled false) whose route is store-and-forward goes to
+ * the spool instead; a spool delivery (@spooled) is forwarded.
+ */
+static void
+route_message(struct gw_txn *t, const struct policy_source *src,
+    bool spooled)
 {
 	const struct gw_runtime	*rt = t->rt;
 	const struct gw_conf	*c = &rt->conf;
 	struct route_decision	 d;
 
-	txn_enter_state(t, TXN_ROUTING);
-	txn_set_deadline(t, (uint64_t)c->txn_deadline_ms, on_deadline);
-	if (!admit(t, src))
-		return;
 	route_decide(c, rt->base.input_forms, rt->base.max_digits, t->dest,
 	    src, &d);
 	t->route_idx = d.route;
@@ -464,13 +470,58 @@ relay_submit(struct gw_txn *t, const struct policy_source *src)
 		    d.deny_status, NULL });
 		return;
 	case ROUTE_STATIC:
+	case ROUTE_ENUM:
+		break;
+	}
+	if (!spooled && d.route >= 0 && c->routes[d.route].mode ==
+	    CONF_MODE_SAF) {
+		spool_accept(t, src);
+		return;
+	}
+	switch (d.verdict) {
+	case ROUTE_STATIC:
 		route_static(t, c->routes[d.route].target, d.aus);
 		return;
 	case ROUTE_ENUM:
 		start_lookup(t, d.route >= 0 ? &rt->route[d.route] :
 		    &rt->base, d.aus);
 		return;
+	default:
+		return;
 	}
+}
+
+void
+relay_submit(struct gw_txn *t, const struct policy_source *src)
+{
+	txn_enter_state(t, TXN_ROUTING);
+	txn_set_deadline(t, (uint64_t)t->rt->conf.txn_deadline_ms,
+	    on_deadline);
+	if (!admit(t, src))
+		return;
+	route_message(t, src, false);
+}
+
+void
+relay_resubmit(struct gw_txn *t, const struct policy_source *src)
+{
+	txn_enter_state(t, TXN_ROUTING);
+	txn_set_deadline(t, (uint64_t)t->rt->conf.txn_deadline_ms,
+	    on_deadline);
+	route_message(t, src, true);
+}
+
+void
+relay_resubmit_direct(struct gw_txn *t, enum lookup_proto proto,
+    const char *dest)
+{
+	struct lookup_result	 r;
+
+	route_direct_result(&r, proto, dest, NULL, 0, NULL);
+	txn_enter_state(t, TXN_ROUTING);
+	txn_set_deadline(t, (uint64_t)t->rt->conf.txn_deadline_ms,
+	    on_deadline);
+	on_route((void *)(uintptr_t)t->id, &r);
 }
 
 void

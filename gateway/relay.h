@@ -73,6 +73,19 @@ void relay_submit_direct(struct gw_txn *t, const struct policy_source *src,
     enum lookup_proto proto, const char *dest);
 
 /**
+ * Deliver @t, a message taken out of the spool (gateway/spool; t->spool_row
+ * set): routed and sent as relay_submit() does, without the ACL and the
+ * rate limit (it passed them when it was accepted) and without spooling
+ * it again.  The outcome goes to spool_delivery_done(), not to a sender.
+ * @src (borrowed for the call) is the original sender's description.
+ */
+void relay_resubmit(struct gw_txn *t, const struct policy_source *src);
+
+/** As relay_resubmit(), straight to @dest (a spooled failure notice). */
+void relay_resubmit_direct(struct gw_txn *t, enum lookup_proto proto,
+    const char *dest);
+
+/**
  * The far end answered attempt on @t with @code (a SIP final status;
  * 408/503 generated locally mean "no answer" / "transport failed").
  */

@@ -330,9 +330,15 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 	    SIP_METHOD_MESSAGE, URL_STRING_MAKE(request_uri),
 	    SIPTAG_TO_STR(request_uri),
 	    SIPTAG_FROM_STR(t->from != NULL ? t->from : from),
-	    /* RFC 7572 table 1: <thread/> becomes the Call-ID. */
-	    TAG_IF(t->origin == TXN_FROM_XMPP && t->call_id != NULL,
-	    SIPTAG_CALL_ID_STR(t->call_id)),
+	    /*
+	     * A spooled message keeps one Call-ID on every attempt, so that
+	     * the far end can drop duplicates (at-least-once delivery);
+	     * otherwise RFC 7572 table 1: <thread/> becomes the Call-ID.
+	     */
+	    TAG_IF(t->stable_call_id != NULL,
+	    SIPTAG_CALL_ID_STR(t->stable_call_id)),
+	    TAG_IF(t->stable_call_id == NULL && t->origin == TXN_FROM_XMPP &&
+	    t->call_id != NULL, SIPTAG_CALL_ID_STR(t->call_id)),
 	    SIPTAG_ROUTE_STR(route),
 	    SIPTAG_CONTENT_TYPE_STR(t->content_type),
 	    TAG_IF(t->subject != NULL, SIPTAG_SUBJECT_STR(t->subject)),

@@ -63,6 +63,13 @@ static const struct {
 	{ GW_R_RATE_LIMITED, "rate limit exceeded", 503, true,
 	    "resource-constraint" },
 	{ GW_R_DENIED, "denied by route", 403, false, "forbidden" },
+	/* RFC 3428 7: 202 = a relay has it, delivery still to come. */
+	{ GW_R_SPOOLED, "spooled for delivery", 202, false, NULL },
+	{ GW_R_SPOOL_FULL, "spool full", 503, true, "resource-constraint" },
+	{ GW_R_SPOOL_ERROR, "spool write failed", 503, true,
+	    "resource-constraint" },
+	{ GW_R_EXPIRED, "undelivered within the spool's maximum age", 504,
+	    false, "remote-server-timeout" },
 };
 
 /* RFC 7247 7.2 (standards.md 6.3), most specific first. */
@@ -208,7 +215,8 @@ status_reply(const struct gw_outcome *o, struct gw_reply *r)
 	    status_xmpp_type(r->xmpp_condition) : NULL;
 	/* standards.md 10: a DNS temporary failure is a "wait" error. */
 	if (reason == GW_R_DNS_TEMPFAIL || reason == GW_R_OVERLOAD ||
-	    reason == GW_R_XMPP_DOWN || reason == GW_R_RATE_LIMITED)
+	    reason == GW_R_XMPP_DOWN || reason == GW_R_RATE_LIMITED ||
+	    reason == GW_R_SPOOL_FULL || reason == GW_R_SPOOL_ERROR)
 		r->xmpp_type = "wait";
 }
 

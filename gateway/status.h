@@ -40,10 +40,14 @@ enum gw_reason {
 	GW_R_NOT_ALLOWED,	/* stanza kind imgate does not relay */
 	GW_R_FORBIDDEN,		/* source refused by the ACL */
 	GW_R_RATE_LIMITED,	/* source over its token bucket */
-	GW_R_DENIED		/* a deny route (code in peer_code) */
+	GW_R_DENIED,		/* a deny route (code in peer_code) */
+	GW_R_SPOOLED,		/* store-and-forward: spooled (202) */
+	GW_R_SPOOL_FULL,	/* spool.max_messages reached */
+	GW_R_SPOOL_ERROR,	/* the spool could not be written */
+	GW_R_EXPIRED		/* spooled longer than spool.max_age_s */
 };
 
-#define GW_REASON_COUNT	(GW_R_DENIED + 1)
+#define GW_REASON_COUNT	(GW_R_EXPIRED + 1)
 
 struct gw_outcome {
 	enum gw_status	 status;

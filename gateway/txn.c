@@ -38,7 +38,7 @@ const char *
 txn_strstate(enum txn_state st)
 {
 	static const char *const names[] = { "new", "routing", "resolving",
-	    "sending", "replied", "done" };
+	    "sending", "spooling", "replied", "done" };
 
 	return (unsigned)st <= TXN_DONE ? names[st] : "?";
 }
@@ -152,6 +152,7 @@ txn_free(struct gw_txn *t)
 	free(t->lang);
 	free(t->xmpp_from);
 	free(t->xmpp_id);
+	free(t->stable_call_id);
 	free(t->route);
 	runtime_unref(t->rt);
 	free(t);

@@ -25,6 +25,7 @@ enum txn_state {
 	TXN_ROUTING,	/* ENUM / RFC 3861 lookup in flight */
 	TXN_RESOLVING,	/* target address lookup in flight */
 	TXN_SENDING,	/* forwarded, waiting for the far end */
+	TXN_SPOOLING,	/* store-and-forward: waiting for the group commit */
 	TXN_REPLIED,	/* the sender has its answer */
 	TXN_DONE
 };
@@ -83,6 +84,11 @@ struct gw_txn {
 	int			 fallback_next;	/* next fallback, -1: none */
 	uint32_t		 retry_after_s;	/* Retry-After, 0: default */
 	char			 next_hop[80];	/* "IP:PORT" being tried */
+	/* Store-and-forward (gateway/spool): on a delivery attempt, the
+	 * spool row it delivers (0: not a spool delivery) and the Call-ID
+	 * every attempt of that message uses ("<message id>@<domain>"). */
+	int64_t			 spool_row;
+	char			*stable_call_id;
 	/* Origin/destination specific state, owned by the gateway side. */
 	void			*in;		/* e.g. sipgw inbound record */
 	void			*out;		/* attempt in flight, or NULL */

@@ -42,6 +42,7 @@
 #define NS_STANZAS	"urn:ietf:params:xml:ns:xmpp-stanzas"
 #define NS_CHATSTATES	"http://jabber.org/protocol/chatstates"
 #define ID_PREFIX	"imgate-"
+#define NS_ORIGIN_ID	"urn:xmpp:sid:0"
 #define TICK_MS		250
 #define BACKOFF_MIN_MS	500
 #define JID_MAX		XLATE_JID_SIZE
@@ -430,6 +431,20 @@ send_message(struct gw_txn *t, const char *to)
 	xmpp_stanza_set_ns(el, NS_RECEIPTS);
 	xmpp_stanza_add_child(msg, el);
 	xmpp_stanza_release(el);
+	/*
+	 * The stanza id names this attempt (replies find the transaction
+	 * by it); a spooled message's own id, the same on every attempt,
+	 * goes in an XEP-0359 origin-id so that receivers can drop
+	 * duplicates (at-least-once delivery).
+	 */
+	if (t->stable_call_id != NULL) {
+		el = xmpp_stanza_new(xg.ctx);
+		xmpp_stanza_set_name(el, "origin-id");
+		xmpp_stanza_set_ns(el, NS_ORIGIN_ID);
+		xmpp_stanza_set_id(el, t->stable_call_id);
+		xmpp_stanza_add_child(msg, el);
+		xmpp_stanza_release(el);
+	}
 	xmpp_send(xg.conn, msg);
 	xmpp_stanza_release(msg);
 	kick();

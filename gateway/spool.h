@@ -1,0 +1,122 @@
+/*
+ * gateway/spool.h - store-and-forward: the durable queue between the
+ * inbound sides and the relay.
+ *
+ * Where it sits: gateway/relay routes a message as usual; when the route
+ * that matched has mode "store-and-forward" it hands the transaction to
+ * spool_accept() instead of forwarding it.  The spool writes the message
+ * to one SQLite file and, only once the COMMIT holding it has succeeded,
+ * lets the relay answer the sender (SIP 202 Accepted; an XMPP sender gets
+ * nothing yet).  Delivery then runs from the spool: each due row becomes a
+ * new transaction (t->spool_row set) that relay_resubmit() routes and
+ * sends exactly like a relay-mode message, with the same ENUM/RFC 3861
+ * walk re-evaluated on every attempt.  relay_finish() gives the outcome
+ * back through spool_delivery_done(): delivered -> row deleted (an XMPP
+ * sender that asked gets its XEP-0184 receipt now); temporary failure ->
+ * retried with exponential backoff and jitter; permanent failure or
+ * spool.max_age_s reached -> row deleted and the sender gets a failure
+ * notice (SIP: a MESSAGE from sip:imgate@DOMAIN to its From URI, itself
+ * spooled; XMPP: <message type='error'> with the original stanza id).
+ *
+ * Every message has one message id (32 hex digits, random) kept for its
+ * whole life; every SIP attempt uses the Call-ID "<id>@<gateway.domain>"
+ * so that receivers can drop duplicates: delivery is at least once (a
+ * crash between the far end's 200 and the row's deletion repeats it).
+ *
+ * Durability: journal_mode=WAL, synchronous=FULL.  FULL makes every
+ * COMMIT fsync the WAL, so a 202 is never sent for a message that a
+ * power cut could lose; NORMAL would only survive a crash of imgated.
+ * The fsync is paid once per group commit: everything accepted (and every
+ * outcome recorded) within spool.commit_ms shares one transaction.
+ *
+ * The SQLite calls are synchronous on the one event loop (design.md: no
+ * worker threads).  They are kept batched and cheap: prepared statements,
+ * one transaction per commit window, indexed due-time queries bounded by
+ * spool.max_inflight.  Memory: the rows waiting for a retry live only in
+ * the file; in memory are the current batch (at most SPOOL_BATCH_MAX
+ * accepts and outcomes) and the deliveries in flight (at most
+ * spool.max_inflight as it was when the spool was opened).
+ */
+#ifndef GATEWAY_SPOOL_H
+#define GATEWAY_SPOOL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <sofia-sip/su_wait.h>
+
+#include "conf/conf.h"
+#include "gateway/relay.h"
+#include "gateway/status.h"
+#include "gateway/txn.h"
+#include "routing/policy.h"
+
+/* Accepts (and outcomes) one transaction holds; a fuller batch is
+ * committed at once. */
+#define SPOOL_BATCH_MAX		512
+/* Bytes of a message id, hex, plus NUL. */
+#define SPOOL_ID_SIZE		33
+
+/**
+ * Prepare the spool on @root.  The file @c->spool_path is opened now when
+ * a route uses store-and-forward or the file exists (rows left by an
+ * earlier run are then scheduled: crash recovery), otherwise on the first
+ * message that needs it.  @sip and @xmpp (NULL without XMPP) are the sides
+ * that answer senders, borrowed for the life of the daemon.
+ * @return 0, or -1 (logged) when an existing spool cannot be opened.
+ */
+int spool_init(su_root_t *root, const struct gw_conf *c,
+    const struct relay_side *sip, const struct relay_side *xmpp);
+
+/**
+ * Spool @t (routed to a store-and-forward route; @src borrowed for the
+ * call).  The spool owns @t until the batch is committed, then answers
+ * through relay_finish(): GW_R_SPOOLED (202) on success, GW_R_SPOOL_FULL
+ * or GW_R_SPOOL_ERROR (503 + Retry-After) otherwise.
+ */
+void spool_accept(struct gw_txn *t, const struct policy_source *src);
+
+/**
+ * The outcome @o (mapped as @r) of the delivery attempt @t
+ * (t->spool_row != 0); called by relay_finish() instead of the inbound
+ * side's reply.  @t stays the caller's (relay_finish frees it).
+ */
+void spool_delivery_done(struct gw_txn *t, const struct gw_outcome *o,
+    const struct gw_reply *r);
+
+/** Commit what is pending now and answer its senders (shutdown). */
+void spool_flush(void);
+
+/** Close the file (after the last delivery transaction has ended). */
+void spool_close(void);
+
+/** Rows in the spool (committed), for logs and tests. */
+uint64_t spool_count(void);
+
+/**
+ * The wait before the attempt after @attempts failed ones: @initial_ms
+ * doubled per failure, capped at @max_ms, then reduced by up to a quarter
+ * by @rnd (uniform 32-bit) so that messages that failed together do not
+ * retry together.  Pure.
+ * @return milliseconds, within [3/4 d, d] where d = min(max, initial *
+ *         2^(attempts-1)); @attempts 0 counts as 1
+ */
+uint64_t spool_backoff_ms(uint64_t initial_ms, uint64_t max_ms,
+    unsigned attempts, uint32_t rnd);
+
+/**
+ * Write the failure notice for a SIP sender into @buf (@bufsz bytes,
+ * always NUL-terminated, cut when too long).  Pure.
+ * @param dest      the destination the sender wrote (borrowed)
+ * @param msgid     the spool message id (borrowed)
+ * @param created_s when the message was accepted, seconds since the epoch
+ * @param attempts  delivery attempts made
+ * @param r         the mapped final outcome
+ * @param why       status_strreason() of the final outcome
+ * @return the length written
+ */
+size_t spool_notice_text(char *buf, size_t bufsz, const char *dest,
+    const char *msgid, int64_t created_s, unsigned attempts,
+    const struct gw_reply *r, const char *why);
+
+#endif /* GATEWAY_SPOOL_H */

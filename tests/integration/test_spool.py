@@ -1,0 +1,222 @@
+#!/usr/bin/python3
+"""test_spool.py - store-and-forward routes end to end (imgate.conf(5)
+"Store-and-forward").
+
+Real unbound (ENUM for one number), sipp UAS instances as destinations and
+as the sender's own address, imgated in the middle with a spool file.
+Asserted: (1) a message to a store-and-forward route gets 202 and reaches
+the ENUM-resolved UAS with a Call-ID made of the message id; (2) with the
+destination down, 202 all the same, then retries (one answered 503 by a
+sipp UAS, one delivered) carry the same Call-ID; (3) imgated SIGKILLed
+after the 202 while the destination is down, restarted on the same spool:
+the message is delivered (durability, restart recovery); (4) the
+destination answers 404: the sender's own address receives a failure
+notice MESSAGE naming the destination and the status; (5) a full spool
+refuses with 503 and Retry-After and logs it.
+"""
+
+import os
+import re
+import signal
+import sqlite3
+import sys
+import time
+
+import imgtest
+from imgtest import Procs, tap
+import gwtest
+import sipuac
+
+
+def key(num):
+    return ".".join(reversed(num.lstrip("+"))) + ".e164.arpa."
+
+
+def spool_conf(path, routes, max_messages=100):
+    return """
+spool = { path = "%s"; retry_initial_ms = 400; retry_max_ms = 800;
+  max_age_s = 600; max_messages = %d; commit_ms = 5; };
+routes = (
+%s
+);
+""" % (path, max_messages, routes)
+
+
+def wait_for(pred, timeout):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.05)
+    return pred()
+
+
+def messages(uas, body):
+    return [r for r in uas.requests() if r["method"] == "MESSAGE" and
+            r["body"] == body]
+
+
+def rows(path):
+    try:
+        db = sqlite3.connect(path)
+        try:
+            return db.execute("SELECT COUNT(*) FROM spool").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return -1
+
+
+CID = re.compile(r"^[0-9a-f]{32}@gw\.test$")
+
+
+def main():
+    with Procs("spool") as procs:
+        d = procs.tmpdir("spool")
+        uas = gwtest.start_uas(procs, "uas_message.xml")
+        nf = gwtest.start_uas(procs, "uas_404.xml")
+        sender = gwtest.start_uas(procs, "uas_message.xml")
+        down = imgtest.free_port()     # case 2: nobody there at first
+        down3 = imgtest.free_port()    # case 3
+        down5 = imgtest.free_port()    # case 5: never up
+        dns = [
+            {"owner": key("+12025550100"), "type": "NAPTR",
+             "rcode": "NOERROR", "ttl": 60, "rrs": [
+                 {"order": 10, "preference": 10, "flags": "u",
+                  "services": "E2U+im", "regexp": "!^.*$!im:carol@sip.test!",
+                  "replacement": "."}]},
+            {"owner": "_im._sip.sip.test.", "type": "SRV",
+             "rcode": "NOERROR", "ttl": 60, "rrs": [
+                 {"priority": 10, "weight": 0, "port": uas.port,
+                  "target": "uas.sip.test."}]},
+            {"owner": "uas.sip.test.", "type": "A", "rcode": "NOERROR",
+             "ttl": 60, "rrs": [{"address": "127.0.0.1"}]}]
+        dns_port, _ = imgtest.start_unbound(dns, procs=procs)
+        spool_a = os.path.join(d, "a.sqlite")
+        gw = gwtest.start_imgated(procs, dns_port, conf_extra=spool_conf(
+            spool_a, """
+  { name = "us"; prefix = "+1202"; action = "enum";
+    mode = "store-and-forward"; },
+  { name = "uk"; prefix = "+44"; action = "static";
+    target = "sip:127.0.0.1:%d"; mode = "store-and-forward"; },
+  { name = "fr"; prefix = "+33"; action = "static";
+    target = "sip:127.0.0.1:%d"; mode = "store-and-forward"; },
+  { name = "relay"; prefix = "+49"; action = "static";
+    target = "sip:127.0.0.1:%d"; }""" % (down, nf.port, nf.port)))
+        uac = sipuac.UAC()
+
+        # (1) accepted, then delivered through ENUM + SRV
+        code, _, _ = uac.message(gw.addr, "sip:+12025550100@gw.test",
+                                 body="saf-enum")
+        tap.is_(code, 202, "store-and-forward: 202 Accepted")
+        got = wait_for(lambda: messages(uas, "saf-enum"), 5)
+        tap.ok(len(got) == 1, "store-and-forward: delivered to the "
+               "ENUM/SRV target", diag=uas.messages()[-800:])
+        cid = got[0]["headers"].get("call-id", "") if got else ""
+        tap.ok(CID.match(cid), "Call-ID is the message id @ gateway.domain",
+               diag=cid)
+        tap.ok(wait_for(lambda: rows(spool_a) == 0, 3), "delivered: the "
+               "row left the spool", diag=rows(spool_a))
+        code, _, _ = uac.message(gw.addr, "sip:+4915112345@gw.test",
+                                 body="relay-404")
+        tap.is_(code, 404, "relay route next to it: the sender still gets "
+                "the downstream answer")
+
+        # (2) destination down: 202, retries, same Call-ID every attempt
+        code, _, _ = uac.message(gw.addr, "sip:+442079460001@gw.test",
+                                 body="saf-retry")
+        tap.is_(code, 202, "destination down: still 202")
+        tap.ok(gw.wait_log(r"attempt 1 failed", 10) is not None,
+               "destination down: attempt 1 failed, retry scheduled")
+        busy = gwtest.start_uas(procs, "uas_503.xml", port=down)
+        first = wait_for(lambda: messages(busy, "saf-retry"), 10)
+        procs.stop(busy.proc)
+        up = gwtest.start_uas(procs, "uas_message.xml", port=down)
+        got = wait_for(lambda: messages(up, "saf-retry"), 10)
+        tap.ok(len(first) >= 1 and len(got) >= 1, "destination back: "
+               "a retry answered 503, a later one delivered",
+               diag=(len(first), len(got)))
+        cids = set(r["headers"].get("call-id") for r in first + got)
+        tap.ok(len(cids) == 1 and CID.match(next(iter(cids))),
+               "the same Call-ID on every attempt", diag=cids)
+        log_ids = set(re.findall(r"spool delivery of (\S+) to "
+                                 r"sip:\+442079460001", gw.log_text()))
+        tap.ok(len(log_ids) == 1 and log_ids == cids and
+               len(re.findall(r"spool delivery of \S+ to "
+                              r"sip:\+442079460001", gw.log_text())) >= 3,
+               "the log shows >= 3 attempts, all with that id",
+               diag=log_ids)
+
+        # (4) permanent failure: the sender gets a notice
+        from_uri = "sip:alice@127.0.0.1:%d" % sender.port
+        code, _, _ = uac.message(gw.addr, "sip:+33123456789@gw.test",
+                                 body="saf-404", from_uri=from_uri)
+        tap.is_(code, 202, "permanent failure ahead: 202 first")
+        tap.ok(wait_for(lambda: messages(nf, "saf-404"), 5),
+               "the destination answered 404")
+        notes = wait_for(lambda: [r for r in sender.requests()
+                                  if r["method"] == "MESSAGE"], 10)
+        n = notes[0] if notes else {"headers": {}, "body": "", "ruri": ""}
+        tap.ok(len(notes) == 1, "the sender received one failure notice",
+               diag=sender.messages()[-800:])
+        tap.ok("+33123456789" in n["body"] and "404" in n["body"],
+               "the notice names the destination and the status",
+               diag=n["body"])
+        tap.ok(n["ruri"].startswith("sip:alice@127.0.0.1") and
+               "sip:imgate@gw.test" in n["headers"].get("from", "") and
+               n["headers"].get("content-type", "").startswith(
+                   "text/plain"), "notice: to the From URI, from "
+               "sip:imgate@gw.test, text/plain",
+               diag=(n["ruri"], n["headers"]))
+        tap.ok(wait_for(lambda: rows(spool_a) == 0, 5),
+               "the failed message and its notice left the spool",
+               diag=rows(spool_a))
+        procs.stop(gw.proc, timeout=20)
+        tap.is_(gw.proc.returncode, 0, "imgated exits 0")
+
+        # (3) durability: SIGKILL after the 202, restart on the same spool
+        spool_b = os.path.join(d, "b.sqlite")
+        conf_b = spool_conf(spool_b, """
+  { name = "uk"; prefix = "+44"; action = "static";
+    target = "sip:127.0.0.1:%d"; mode = "store-and-forward"; },
+  { name = "de"; prefix = "+49"; action = "static";
+    target = "sip:127.0.0.1:%d"; mode = "store-and-forward"; }""" % (
+            down3, down5), max_messages=3)
+        gwb = gwtest.start_imgated(procs, dns_port, conf_extra=conf_b)
+        code, _, _ = uac.message(gwb.addr, "sip:+442079460002@gw.test",
+                                 body="saf-crash")
+        tap.is_(code, 202, "crash case: 202 while the destination is down")
+        gwb.proc.send_signal(signal.SIGKILL)
+        gwb.proc.wait(10)
+        tap.is_(rows(spool_b), 1, "after SIGKILL the message is in the "
+                "spool file")
+        up3 = gwtest.start_uas(procs, "uas_message.xml", port=down3)
+        gwb2 = gwtest.start_imgated(procs, dns_port, conf_extra=conf_b)
+        tap.ok(gwb2.wait_log(r"spool: .* open, 1 message waiting", 5),
+               "restart: the spool holds the message")
+        tap.ok(wait_for(lambda: messages(up3, "saf-crash"), 10),
+               "restart: the message is delivered", diag=up3.messages())
+        tap.ok(wait_for(lambda: rows(spool_b) == 0, 5), "restart: and "
+               "leaves the spool")
+
+        # (5) spool full: max_messages = 3, destination never up
+        res = [uac.message(gwb2.addr, "sip:+4930123456%d@gw.test" % i,
+                           body="fill %d" % i)[:2] for i in range(4)]
+        tap.ok([r[0] for r in res[:3]] == [202, 202, 202],
+               "spool filling: 202 x3", diag=[r[0] for r in res])
+        tap.is_(res[3][0], 503, "spool full: 503")
+        tap.ok("retry-after" in res[3][1], "spool full: with Retry-After",
+               diag=res[3][1])
+        tap.ok(gwb2.wait_log(r"spool full", 3) is not None,
+               "spool full: logged")
+        uac.close()
+        procs.stop(gwb2.proc, timeout=20)
+        tap.is_(gwb2.proc.returncode, 0, "imgated exits 0 with messages "
+                "still spooled")
+        tap.is_(rows(spool_b), 3, "those messages stay in the spool")
+    return tap.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
