@@ -880,6 +880,7 @@ class Bench:
         def window_start():
             win["c0"] = cpu_ticks(gw.pid) if gw else None
             win["x0"] = cpu_ticks(pros.pid) if pros else None
+            win["k0"] = cpu_ticks(self.sink.pid) if pros else None
             win["watch"] = CpuWatch(self.procs)
             win["t0"] = time.monotonic()
             if pr:
@@ -888,6 +889,7 @@ class Bench:
         def window_end():
             win["c1"] = cpu_ticks(gw.pid) if gw else None
             win["x1"] = cpu_ticks(pros.pid) if pros else None
+            win["k1"] = cpu_ticks(self.sink.pid) if pros else None
             win["foreign"] = win["watch"].foreign_pct()
             win["t1"] = time.monotonic()
 
@@ -952,6 +954,7 @@ class Bench:
             if pros and win["x0"] is not None and win["x1"] is not None \
                     and nmsg:
                 r["prosody_us"] = (win["x1"] - win["x0"]) / HZ * 1e6 / nmsg
+                r["sink_us"] = (win["k1"] - win["k0"]) / HZ * 1e6 / nmsg
             r["hwm_kb"] = proc_kb(gw.pid, "VmHWM")
             if keep_gw:
                 r["gw"] = gw
@@ -969,8 +972,9 @@ class Bench:
                r["sipp_p99"], fmt(r.get("cpu_us"), 0),
                fmt((r.get("hwm_kb") or 0) / 1024.0, 0) if gw else "-",
                drops[0], drops[1], r["foreign"],
-               " prosody=%s us" % fmt(r.get("prosody_us"), 0) if pros
-               else "", "PASS" if r["pass"] else "FAIL"))
+               " prosody=%s sink=%s us" % (fmt(r.get("prosody_us"), 0),
+                                          fmt(r.get("sink_us"), 0))
+               if pros else "", "PASS" if r["pass"] else "FAIL"))
         self.foreign.append(r["foreign"])
         return r
 
@@ -1092,6 +1096,7 @@ class Bench:
         count = int(rate * T)
         other = gw.pid if gw else (echo.pid if echo else None)
         c0, x0 = cpu_ticks(other) if other else None, cpu_ticks(pros.pid)
+        k0 = cpu_ticks(self.sink.pid)
         watch = CpuWatch(self.procs)
         t0 = time.monotonic()
         p = self.procs.start(args + [str(rate), str(count), "5"], d, "load")
@@ -1105,6 +1110,7 @@ class Bench:
         wall = time.monotonic() - t0
         c1 = cpu_ticks(other) if other else None
         x1 = cpu_ticks(pros.pid)
+        k1 = cpu_ticks(self.sink.pid)
         foreign = watch.foreign_pct()
         out = self.out_text("load", d)
         m = dict(re.findall(r"(\w+) (-?[0-9.]+)", out))
@@ -1125,6 +1131,8 @@ class Bench:
         r["bad"], r["total"] = bad, count
         if answered:
             r["prosody_us"] = (x1 - x0) / HZ * 1e6 / answered
+            if mode == "g0":
+                r["sink_us"] = (k1 - k0) / HZ * 1e6 / answered
             if c0 is not None and c1 is not None:
                 r["cpu_us"] = (c1 - c0) / HZ * 1e6 / answered
         if gw:
@@ -1138,11 +1146,11 @@ class Bench:
                      and r.get("alive", True))
         log("  step %-7s R=%-6d sent=%-6d ok=%-6d err=%-4d lost=%-4d "
             "late=%-4d unsent=%-4d ach=%6.0f/s p50/p99=%s/%s ms cpu=%s us "
-            "prosody=%s us hwm=%s MiB other-cpu=%.0f%% %s"
+            "prosody=%s sink=%s us hwm=%s MiB other-cpu=%.0f%% %s"
             % (label, rate, r["sent"], r["ok"], r["errors"], r["lost"],
                r["late"], r["unsent"], r["achieved"], fmt(r["p50"]),
                fmt(r["p99"]), fmt(r.get("cpu_us"), 0),
-               fmt(r.get("prosody_us"), 0),
+               fmt(r.get("prosody_us"), 0), fmt(r.get("sink_us"), 0),
                fmt((r.get("hwm_kb") or 0) / 1024.0, 0) if gw else "-",
                foreign, "PASS" if r["pass"] else "FAIL"))
         self.foreign.append(foreign)
@@ -1166,6 +1174,8 @@ class Bench:
             s += ", RSS %.0f MiB" % (r["hwm_kb"] / 1024.0)
         if "prosody_us" in r:
             s += ", Prosody CPU %.0f us/msg" % r["prosody_us"]
+        if "sink_us" in r:
+            s += " (sink clients %.0f)" % r["sink_us"]
         return s + " [fails at %s]" % r.get("first_fail")
 
     def finish_gw(self, gw, label, rate):
