@@ -12,7 +12,16 @@ prints ONE line per scenario on stdout (progress goes to stderr):
   d  SIP->SIP cold, 20 ms DNS round trip (delaying forwarder before NSD)
   e  latency at half the max warm rate (and the direct path at that rate)
   f  RSS per in-flight transaction (slow UAS holds every answer 10 s)
-  g-i XMPP scenarios: skipped (no XMPP scenario in the bench yet)
+  g  SIP->XMPP through Prosody 0.12: sipp UAC -> imgated -> XEP-0114
+     component -> Prosody -> c2s sink clients (bench/xmppload.c), whose
+     XEP-0184 receipts make imgated answer 200.  Baseline (g0): a
+     component of the bench's own sends to the same clients at the same
+     pacing and waits for their receipts.  Rate shown as % of g0.
+  h  XMPP->SIP: a c2s client (xmppload) sends to +NUMBER@gw.bench with a
+     receipt request -> Prosody -> imgated -> sipp UAS; counted: receipts
+     and error stanzas.  Baseline (h0): a component that answers each
+     message with a receipt at once.  Rate shown as % of h0.
+  i  XMPP->XMPP: skipped (not a bench scenario yet)
 
 Burst max rate: sipp -r R -m R*T steps (T = 5 s, --quick 2 s) against a
 fresh imgated each, growing R by x1.5 (x2 quick) until a step fails
@@ -39,7 +48,7 @@ Other CPU: busy time of processes that are not the bench's (from
 /proc/stat); a failed search step during which they took > 15 % of a CPU
 is repeated once.
 
-Usage: bench/run.py [--quick] [--imgated PATH] [--keep] [--only abcdef]
+Usage: bench/run.py [--quick] [--imgated PATH] [--keep] [--only abcdefgh]
                     [--profile] [--callgrind] [--workdir DIR]
 Everything stops by itself; a global deadline aborts what is left.
 """
@@ -68,8 +77,16 @@ NUMBERS = 300000            # cold numbers: +4930000000 .. +4930299999
 PROBE_COLD_FIRST = 295000   # the probe's cold numbers: the top 5000
 WARM_NUMBERS = 16
 HOLD_NUMBERS = 16           # +4931000000.. -> im:bench@hold.bench
+XMPP_NUMBERS = 16           # +4932000000.. -> im:u<i % users>@xmpp.bench
+XMPP_USERS = 2              # sink clients u0, u1 at xmpp.bench
+XMPP_DOMAIN = "xmpp.bench"  # Prosody's VirtualHost
+COMP = "gw.bench"           # imgated's component
+BASE_COMP = "base.bench"    # the baselines' component
+COMP_SECRET = "s3cret"
+PROSODY = os.environ.get("IMGATE_PROSODY", "prosody")
+PROSODYCTL = os.environ.get("IMGATE_PROSODYCTL", "prosodyctl")
 TARGETS = {"warm": 0.28, "cold20": 0.15, "p99_added_ms": 5.0,
-           "rss_per_txn": 4096}
+           "rss_per_txn": 4096, "xmpp": 0.90}
 
 
 def log(*a):
@@ -301,6 +318,12 @@ def write_zones(d, uas_port, hold_port):
         hold = rr % "hold.bench"
         for i in range(HOLD_NUMBERS):
             f.write(enum_owner(e164(i, "4931")) + hold)
+        # SIP->XMPP: im: URIs whose domain has only _im._xmpp SRV, so
+        # imgated's RFC 3861 step picks XMPP (after a _im._sip miss)
+        for i in range(XMPP_NUMBERS):
+            f.write(enum_owner(e164(i, "4932"))
+                    + rr.replace("im:bench@%s", "im:u%d@%s")
+                    % (i % XMPP_USERS, XMPP_DOMAIN))
     for dom, port in (("sip.bench", uas_port), ("hold.bench", hold_port)):
         with open(os.path.join(d, dom + ".zone"), "w") as f:
             f.write("$ORIGIN %s.\n$TTL 3600\n"
@@ -308,6 +331,14 @@ def write_zones(d, uas_port, hold_port):
                     "@ IN NS ns\nns IN A 127.0.0.1\nuas IN A 127.0.0.1\n"
                     "_im._sip IN SRV 10 0 %d uas.%s.\n"
                     % (dom, dom, dom, port, dom))
+    # the SRV target and port are never used: imgated hands the message
+    # to Prosody over its component connection
+    with open(os.path.join(d, XMPP_DOMAIN + ".zone"), "w") as f:
+        f.write("$ORIGIN %s.\n$TTL 3600\n"
+                "@ IN SOA ns.%s. hostmaster.%s. 1 3600 600 86400 3600\n"
+                "@ IN NS ns\nns IN A 127.0.0.1\n@ IN A 127.0.0.1\n"
+                "_im._xmpp IN SRV 10 0 5269 %s.\n"
+                % (XMPP_DOMAIN, XMPP_DOMAIN, XMPP_DOMAIN, XMPP_DOMAIN))
 
 
 def start_nsd(procs, d, uas_port, hold_port):
@@ -346,7 +377,10 @@ zone:
 zone:
     name: "hold.bench"
     zonefile: "hold.bench.zone"
-""".format(port=port, d=d))
+zone:
+    name: "{x}"
+    zonefile: "{x}.zone"
+""".format(port=port, d=d, x=XMPP_DOMAIN))
         p = procs.start([NSD, "-d", "-c", conf], d, "nsd")
         probe = enum_owner(e164(NUMBERS - 1)) + ".e164.arpa"
 
@@ -366,6 +400,31 @@ def build_dnsdelay(d):
     subprocess.run(["cc", "-O2", "-Wall", "-o", exe,
                     os.path.join(HERE, "dnsdelay.c")], check=True)
     return exe
+
+
+def build_xmppload(d):
+    exe = os.path.join(d, "xmppload")
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs",
+                            "libstrophe"], capture_output=True, text=True,
+                           check=True).stdout.split()
+    subprocess.run(["cc", "-O2", "-std=c11", "-Wall", "-o", exe,
+                    os.path.join(HERE, "xmppload.c")] + flags, check=True)
+    return exe
+
+
+def tcp_established(port):
+    """Is there an established TCP connection to 127.0.0.1:port?"""
+    want = ":%04X" % port
+    try:
+        with open("/proc/net/tcp") as f:
+            next(f)
+            for ln in f:
+                parts = ln.split()
+                if parts[2].endswith(want) and parts[3] == "01":
+                    return True
+    except OSError:
+        pass
+    return False
 
 
 def start_fwd(procs, d, exe, upstream, delay_ms, seconds):
@@ -576,8 +635,92 @@ def pct(sorted_vals, p):
 # --------------------------------------------------------------------------
 # imgated
 
+class Prosody:
+    """A throwaway Prosody 0.12 with c2s, the imgated component and the
+    baselines' component (tests/integration/gwtest.py and fixtures.md,
+    plus the load settings): no mod_limits, logging at warn, epoll."""
+
+    def __init__(self, procs, d, users):
+        self.procs, self.dir = procs, os.path.join(d, "prosody")
+        for sub in ("data", "certs"):
+            os.makedirs(os.path.join(self.dir, sub), exist_ok=True)
+        self.conf = os.path.join(self.dir, "prosody.cfg.lua")
+        for attempt in range(3):
+            self.c2s, self.comp = free_port(), free_port()
+            with open(self.conf, "w") as f:
+                f.write("""run_as_root = true
+pidfile = "%(d)s/prosody.pid"
+data_path = "%(d)s/data"
+plugin_paths = {}
+certificates = "%(d)s/certs"
+log = { warn = "%(d)s/prosody.log"; }
+interfaces = { "127.0.0.1" }
+c2s_ports = { %(c2s)d }
+c2s_direct_tls_ports = {}
+component_ports = { %(comp)d }
+component_interface = "127.0.0.1"
+s2s_ports = {}
+http_ports = {}
+https_ports = {}
+network_backend = "epoll"
+modules_enabled = { "roster"; "saslauth"; "disco"; "presence"; "message"; }
+-- no mod_limits (c2s rate limits off), no offline storage, no TLS
+modules_disabled = { "s2s"; "offline"; "c2s_limits"; "tls"; }
+limits = { c2s = { rate = "100mb/s" }; component = { rate = "100mb/s" }; }
+c2s_require_encryption = false
+allow_unencrypted_plain_auth = true
+authentication = "internal_hashed"
+storage = "internal"
+VirtualHost "%(vh)s"
+Component "%(comp_name)s"
+    component_secret = "%(secret)s"
+Component "%(base_name)s"
+    component_secret = "%(secret)s"
+""" % {"d": self.dir, "c2s": self.c2s, "comp": self.comp,
+       "vh": XMPP_DOMAIN, "comp_name": COMP, "base_name": BASE_COMP,
+       "secret": COMP_SECRET})
+            if attempt == 0:
+                for user in users:
+                    subprocess.run([PROSODYCTL, "--config", self.conf,
+                                    "register", user, XMPP_DOMAIN, "pw"],
+                                   check=True, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, timeout=30)
+            self.p = procs.start([PROSODY, "--config", self.conf, "-F"],
+                                 self.dir, "prosody")
+
+            def up():
+                n = 0
+                for port in (self.c2s, self.comp):
+                    c = socket.socket()
+                    c.settimeout(0.2)
+                    try:
+                        c.connect(("127.0.0.1", port))
+                        n += 1
+                    except OSError:
+                        pass
+                    finally:
+                        c.close()
+                return n == 2
+            if wait_until(lambda: up() or self.p.poll() is not None, 15,
+                          0.05) and self.p.poll() is None:
+                self.pid = self.p.pid
+                return
+            procs.stop(self.p)
+        raise RuntimeError("prosody did not start; see %s" % self.dir)
+
+    def log_text(self):
+        try:
+            with open(os.path.join(self.dir, "prosody.log"),
+                      errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+
 class Gateway:
-    def __init__(self, procs, exe, d, dns_port, sip_timeout_ms=4000):
+    def __init__(self, procs, exe, d, dns_port, sip_timeout_ms=4000,
+                 xmpp=None):
+        """xmpp: a Prosody to connect to as component COMP."""
         self.procs, self.d = procs, d
         os.makedirs(d, exist_ok=True)
         for attempt in range(5):
@@ -591,12 +734,22 @@ dns = { servers = [ "127.0.0.1:%d" ]; timeout_ms = 1000; tries = 2; cache_entrie
 enum = { enumservices = [ "im", "sip" ]; };
 limits = { max_transactions = 100000; };
 """ % (port, sip_timeout_ms, dns_port))
+                if xmpp:
+                    f.write('xmpp = { enable = true; server = "127.0.0.1"; '
+                            'port = %d; domain = "%s"; secret = "%s"; '
+                            'receipt_wait_ms = 4000; queue_max = 100000; };\n'
+                            % (xmpp.comp, COMP, COMP_SECRET))
             self.log = os.path.join(d, "imgated.log")
             self.p = procs.start([exe, "-d", "-f", self.conf], d, "imgated",
                                  out=self.log)
             if wait_until(lambda: udp_bound(port) or self.p.poll() is not None,
                           5) and self.p.poll() is None:
                 self.port, self.pid = port, self.p.pid
+                # the component connection (at level warning nothing is
+                # logged; the warm-up then proves the handshake)
+                if xmpp and not wait_until(
+                        lambda: tcp_established(xmpp.comp), 5):
+                    log("  imgated: no component connection after 5 s")
                 return
             procs.stop(self.p)
         raise RuntimeError("imgated did not start: " + self.log_text()[-500:])
@@ -629,12 +782,16 @@ class Bench:
         self.growth = 2.0 if self.quick else 1.5
         self.max_steps = 4 if self.quick else 7
         self.PRE, self.W = 34, 8        # steady-state runs: warm-up, window
-        self.deadline = time.monotonic() + (240 if self.quick else 840)
+        xmpp = "g" in args.only or "h" in args.only
+        self.deadline = time.monotonic() + (240 if self.quick else 840) \
+            + ((150 if self.quick else 300) if xmpp else 0)
         self.procs = Procs()
         self.res = {}
         self.gw_problems = []
+        self.gw_seen = {}
         self.foreign = []
         self.nstep = 0
+        self.prosody = None
 
     # -- setup
     def setup(self):
@@ -682,7 +839,8 @@ class Bench:
     # -- one load step
     def step(self, label, rate, mode, dns_port=None, duration=None,
              probe=True, keep_gw=False, pre=0):
-        """mode: direct | warm | cold.  pre: seconds of load before the
+        """mode: direct | warm | cold | xmpp (warm, SIP->XMPP through
+        Prosody to the sink clients).  pre: seconds of load before the
         measured window of `duration` seconds (steady state: imgated keeps
         completed transactions 32 s, so the cost of freeing them only
         shows after that).  Returns a dict of results."""
@@ -695,14 +853,18 @@ class Bench:
             target = self.uas_port
             csv, pnums = self.warm_csv, self.warm_nums
         else:
-            gw = Gateway(self.procs, self.exe, d, dns_port)
+            xmpp = self.prosody if mode == "xmpp" else None
+            gw = Gateway(self.procs, self.exe, d, dns_port, xmpp=xmpp)
             target = gw.port
-            if mode == "warm":
-                csv, pnums = self.warm_csv, self.warm_nums
+            if mode in ("warm", "xmpp"):
+                if xmpp:
+                    csv, pnums = self.xmpp_csv, self.xmpp_nums
+                else:
+                    csv, pnums = self.warm_csv, self.warm_nums
                 w = run_uac(self.procs, os.path.join(d, "warmup"), target,
-                            self.warm_csv, 200, WARM_NUMBERS, 10, 3000)
-                if w.ok != WARM_NUMBERS:
-                    log("  warm-up: %d/%d ok" % (w.ok, WARM_NUMBERS))
+                            csv, 200, len(pnums), 10, 3000)
+                if w.ok != len(pnums):
+                    log("  warm-up: %d/%d ok" % (w.ok, len(pnums)))
             else:
                 csv, pnums = self.cold_csv, self.probe_cold
         count = int(rate * (pre + T))
@@ -713,8 +875,12 @@ class Bench:
         pr = Probe(target, pnums) if probe else None
         d0 = (udp_drops(target), udp_drops(self.uas_port))
 
+        pros = self.prosody if mode == "xmpp" else None
+
         def window_start():
             win["c0"] = cpu_ticks(gw.pid) if gw else None
+            win["x0"] = cpu_ticks(pros.pid) if pros else None
+            win["k0"] = cpu_ticks(self.sink.pid) if pros else None
             win["watch"] = CpuWatch(self.procs)
             win["t0"] = time.monotonic()
             if pr:
@@ -722,6 +888,8 @@ class Bench:
 
         def window_end():
             win["c1"] = cpu_ticks(gw.pid) if gw else None
+            win["x1"] = cpu_ticks(pros.pid) if pros else None
+            win["k1"] = cpu_ticks(self.sink.pid) if pros else None
             win["foreign"] = win["watch"].foreign_pct()
             win["t1"] = time.monotonic()
 
@@ -783,6 +951,10 @@ class Bench:
             r["alive"] = gw.alive()
             if c0 is not None and c1 is not None and nmsg:
                 r["cpu_us"] = (c1 - c0) / HZ * 1e6 / nmsg
+            if pros and win["x0"] is not None and win["x1"] is not None \
+                    and nmsg:
+                r["prosody_us"] = (win["x1"] - win["x0"]) / HZ * 1e6 / nmsg
+                r["sink_us"] = (win["k1"] - win["k0"]) / HZ * 1e6 / nmsg
             r["hwm_kb"] = proc_kb(gw.pid, "VmHWM")
             if keep_gw:
                 r["gw"] = gw
@@ -794,15 +966,217 @@ class Bench:
                      and r.get("alive", True))
         log("  step %-7s R=%-6d sent=%-6d ok=%-6d fail=%-4d miss=%-4d "
             "rtx=%-5d ach=%6.0f/s p50/p99=%s/%s ms sipp_p99=%s cpu=%s us "
-            "hwm=%s MiB drops gw/uas=%d/%d other-cpu=%.0f%% %s"
+            "hwm=%s MiB drops gw/uas=%d/%d other-cpu=%.0f%%%s %s"
             % (label, rate, count, st.ok, st.failed, missing, st.retrans,
                r["achieved"], fmt(r.get("p50")), fmt(r.get("p99")),
                r["sipp_p99"], fmt(r.get("cpu_us"), 0),
                fmt((r.get("hwm_kb") or 0) / 1024.0, 0) if gw else "-",
                drops[0], drops[1], r["foreign"],
-               "PASS" if r["pass"] else "FAIL"))
+               " prosody=%s sink=%s us" % (fmt(r.get("prosody_us"), 0),
+                                          fmt(r.get("sink_us"), 0))
+               if pros else "", "PASS" if r["pass"] else "FAIL"))
         self.foreign.append(r["foreign"])
         return r
+
+    # -- XMPP: Prosody, the sink clients, the XMPP-sender steps
+    def setup_xmpp(self):
+        """Prosody with the users, and the sink clients u0.. (logged in for
+        the whole XMPP part; they answer every receipt request)."""
+        self.xmppload = build_xmppload(self.dir)
+        t = time.monotonic()
+        self.prosody = Prosody(self.procs, self.dir,
+                               ["u%d" % i for i in range(XMPP_USERS)]
+                               + ["s0"])
+        self.xmpp_nums = [e164(i, "4932") for i in range(XMPP_NUMBERS)]
+        self.xmpp_csv = os.path.join(self.dir, "xmpp.csv")
+        write_csv(self.xmpp_csv, self.xmpp_nums)
+        self.xto = {}
+        for key, lines in (
+                ("users", ["u%d@%s" % (i, XMPP_DOMAIN)
+                           for i in range(XMPP_USERS)]),
+                ("base", [n + "@" + BASE_COMP for n in self.warm_nums]),
+                ("gw", [n + "@" + COMP for n in self.warm_nums])):
+            self.xto[key] = os.path.join(self.dir, "to-%s.txt" % key)
+            with open(self.xto[key], "w") as f:
+                f.write("\n".join(lines) + "\n")
+        self.sink = self.procs.start(
+            [self.xmppload, "sink", "127.0.0.1", str(self.prosody.c2s),
+             XMPP_DOMAIN, "pw", str(XMPP_USERS)], self.dir, "sink")
+        if not wait_until(lambda: "ready" in self.out_text("sink") or
+                          self.sink.poll() is not None, 30, 0.05) \
+                or self.sink.poll() is not None:
+            raise RuntimeError("xmppload sink did not log in: "
+                               + self.out_text("sink")[-500:])
+        log("bench: prosody c2s :%d component :%d, %d sink clients ready "
+            "in %.1f s" % (self.prosody.c2s, self.prosody.comp, XMPP_USERS,
+                           time.monotonic() - t))
+
+    def out_text(self, name, d=None):
+        try:
+            with open(os.path.join(d or self.dir, name + ".out"),
+                      errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def finish_xmpp(self):
+        """Stop the sink and note what it and Prosody said."""
+        if not self.prosody:
+            return
+        rc = self.procs.stop(self.sink)
+        tail = self.out_text("sink").strip().splitlines()
+        log("bench: sink exit %s: %s" % (rc, tail[-1] if tail else "-"))
+        self.res["sink"] = tail[-1] if tail else None
+        lines = [ln for ln in self.prosody.log_text().splitlines()
+                 if ln.strip()]
+        # h's warm-up is sent until imgated's component is through its
+        # handshake; Prosody bounces what comes before (expected)
+        early = [ln for ln in lines if "Component not connected" in ln
+                 and "to='+" in ln and "@%s'" % COMP in ln]
+        if early:
+            log("bench: prosody bounced %d warm-up messages sent before "
+                "imgated's component had connected" % len(early))
+        lines = [ln for ln in lines if ln not in early]
+        if lines:
+            self.gw_problems.append(
+                "prosody logged %d lines at warn/error: %s" % (
+                    len(lines), " | ".join(sorted(set(
+                        re.sub(r"\d+", "N", ln.split("\t", 1)[-1])
+                        for ln in lines))[:5])))
+        self.res["prosody_peak_rss_kb"] = proc_kb(self.prosody.pid, "VmHWM")
+
+    def xstep(self, label, rate, mode, dns_port=None):
+        """One step with xmppload as the sender (COUNT = R x T messages at
+        R/s, then up to 5 s for the answers).  mode:
+          g0  baseline of g: component BASE_COMP -> sink clients
+          h0  baseline of h: client s0 -> BASE_COMP, which answers every
+              message with a receipt at once (xmppload echo)
+          h   client s0 -> +NUMBER@COMP -> imgated -> sipp UAS
+        A step passes when <= 0.1 % of the messages were not sent (the
+        tool's send queue was full), lost, answered with an error or
+        answered after 500 ms (sipp's T1, the bar of the SIP scenarios),
+        and the answered rate is >= 95 % of R."""
+        T = self.T
+        self.nstep += 1
+        d = os.path.join(self.dir, "s%02d-%s-%d" % (self.nstep, label, rate))
+        os.makedirs(d, exist_ok=True)
+        pros, gw, echo = self.prosody, None, None
+        load = [self.xmppload, "send", "127.0.0.1", str(pros.c2s),
+                "s0@%s/load" % XMPP_DOMAIN, "pw"]
+        if mode == "g0":
+            args = [self.xmppload, "csend", "127.0.0.1", str(pros.comp),
+                    BASE_COMP, COMP_SECRET, self.xto["users"]]
+        elif mode == "h0":
+            echo = self.procs.start([self.xmppload, "echo", "127.0.0.1",
+                                     str(pros.comp), BASE_COMP, COMP_SECRET],
+                                    d, "echo")
+            if not wait_until(lambda: "ready" in self.out_text("echo", d) or
+                              echo.poll() is not None, 10, 0.02):
+                log("  echo component did not connect")
+            args = load + [self.xto["base"]]
+        else:
+            gw = Gateway(self.procs, self.exe, d, dns_port, xmpp=pros)
+            # The component handshake ends some 100-300 ms after the TCP
+            # connect; until then Prosody bounces the messages with an
+            # error.  The warm-up is repeated until all 16 get receipts.
+            end = time.monotonic() + 10
+            while True:
+                w = subprocess.run(load + [self.xto["gw"], "200",
+                                           str(WARM_NUMBERS), "5"],
+                                   capture_output=True, text=True,
+                                   timeout=60)
+                if " receipts %d " % WARM_NUMBERS in w.stdout:
+                    break
+                if time.monotonic() > end:
+                    log("  warm-up: %s %s" % (w.stdout.strip(),
+                                              w.stderr.strip()[-200:]))
+                    break
+                time.sleep(0.2)
+            args = load + [self.xto["gw"]]
+        count = int(rate * T)
+        other = gw.pid if gw else (echo.pid if echo else None)
+        c0, x0 = cpu_ticks(other) if other else None, cpu_ticks(pros.pid)
+        k0 = cpu_ticks(self.sink.pid)
+        watch = CpuWatch(self.procs)
+        t0 = time.monotonic()
+        p = self.procs.start(args + [str(rate), str(count), "5"], d, "load")
+        try:
+            rc = p.wait(T + 60)
+        except subprocess.TimeoutExpired:
+            self.procs.stop(p)
+            rc = -1
+        if p in self.procs.procs:
+            self.procs.procs.remove(p)
+        wall = time.monotonic() - t0
+        c1 = cpu_ticks(other) if other else None
+        x1 = cpu_ticks(pros.pid)
+        k1 = cpu_ticks(self.sink.pid)
+        foreign = watch.foreign_pct()
+        out = self.out_text("load", d)
+        m = dict(re.findall(r"(\w+) (-?[0-9.]+)", out))
+        num = lambda k: float(m.get(k, 0))
+        r = {"label": label, "rate": rate, "count": count, "rc": rc,
+             "sent": int(num("sent")), "unsent": int(num("unsent")),
+             "ok": int(num("receipts")), "errors": int(num("errors")),
+             "lost": int(num("lost")), "late": int(num("late")),
+             "achieved": num("rate"), "wall": wall, "foreign": foreign,
+             "p50": num("p50") if "p50" in m else None,
+             "p99": num("p99") if "p99" in m else None,
+             "max": num("max") if "max" in m else None}
+        answered = r["ok"] + r["errors"]
+        if "sent" not in m:
+            r["lost"] = count
+            log("  xmppload: " + out.strip()[-300:])
+        bad = r["unsent"] + r["lost"] + r["errors"] + r["late"]
+        r["bad"], r["total"] = bad, count
+        if answered:
+            r["prosody_us"] = (x1 - x0) / HZ * 1e6 / answered
+            if mode == "g0":
+                r["sink_us"] = (k1 - k0) / HZ * 1e6 / answered
+            if c0 is not None and c1 is not None:
+                r["cpu_us"] = (c1 - c0) / HZ * 1e6 / answered
+        if gw:
+            r["alive"] = gw.alive()
+            r["hwm_kb"] = proc_kb(gw.pid, "VmHWM")
+            self.finish_gw(gw, label, rate)
+        if echo:
+            self.procs.stop(echo)
+        r["pass"] = (bad <= 0.001 * count and rc == 0
+                     and r["achieved"] >= 0.95 * rate
+                     and r.get("alive", True))
+        log("  step %-7s R=%-6d sent=%-6d ok=%-6d err=%-4d lost=%-4d "
+            "late=%-4d unsent=%-4d ach=%6.0f/s p50/p99=%s/%s ms cpu=%s us "
+            "prosody=%s sink=%s us hwm=%s MiB other-cpu=%.0f%% %s"
+            % (label, rate, r["sent"], r["ok"], r["errors"], r["lost"],
+               r["late"], r["unsent"], r["achieved"], fmt(r["p50"]),
+               fmt(r["p99"]), fmt(r.get("cpu_us"), 0),
+               fmt(r.get("prosody_us"), 0), fmt(r.get("sink_us"), 0),
+               fmt((r.get("hwm_kb") or 0) / 1024.0, 0) if gw else "-",
+               foreign, "PASS" if r["pass"] else "FAIL"))
+        self.foreign.append(foreign)
+        return r
+
+    def line_xmpp(self, name, r, base=None, target=None, who="imgated"):
+        """One line for an XMPP scenario or its baseline."""
+        if not r:
+            return "%-32s no passing step (see stderr)" % name
+        s = "%-32s burst %6.0f msg/s" % (name, r["achieved"])
+        if base:
+            ratio = r["achieved"] / base
+            s += " = %5.1f%% of baseline" % (100 * ratio)
+            if target:
+                s += " (target >= %d%%: %s)" % (
+                    100 * target, "PASS" if ratio >= target else "FAIL")
+        s += ", p50/p99 %s/%s ms" % (fmt(r.get("p50")), fmt(r.get("p99")))
+        if "cpu_us" in r:
+            s += ", %s CPU %.0f us/msg" % (who, r["cpu_us"])
+        if r.get("hwm_kb"):
+            s += ", RSS %.0f MiB" % (r["hwm_kb"] / 1024.0)
+        if "prosody_us" in r:
+            s += ", Prosody CPU %.0f us/msg" % r["prosody_us"]
+        if "sink_us" in r:
+            s += " (sink clients %.0f)" % r["sink_us"]
+        return s + " [fails at %s]" % r.get("first_fail")
 
     def finish_gw(self, gw, label, rate):
         alive = gw.alive()
@@ -810,28 +1184,42 @@ class Bench:
         text = gw.log_text()
         lines = [ln for ln in text.splitlines() if ln.strip()]
         if not alive or rc != 0 or lines:
-            self.gw_problems.append(
-                "%s R=%d: %s, exit %s, %d log lines%s"
-                % (label, rate, "alive" if alive else "DIED", rc, len(lines),
-                   (": " + " | ".join(sorted(set(
-                       re.sub(r"\d+", "N", ln) for ln in lines))[:5]))
-                   if lines else ""))
+            # steps that ended the same way share one entry
+            what = ("%s, exit %s, %%d log lines%s"
+                    % ("alive" if alive else "DIED", rc,
+                       (": " + " | ".join(sorted(set(
+                           re.sub(r"\d+", "N", re.sub(r"0x[0-9a-f]+", "0x",
+                                                      ln))
+                           for ln in lines))[:5])
+                        .replace("%", "%%")) if lines else ""))
+            if what not in self.gw_seen:
+                self.gw_seen[what] = (len(self.gw_problems), [])
+                self.gw_problems.append(None)
+            i, seen = self.gw_seen[what]
+            seen.append((label, rate, len(lines)))
+            self.gw_problems[i] = "%s: %s" % (
+                ", ".join("%s R=%d" % (lb, r) for lb, r, n in seen),
+                what % sum(n for lb, r, n in seen))
 
     # -- max-rate search
-    def search(self, label, mode, start, dns_port=None, cap=None):
+    def search(self, label, mode, start, dns_port=None, cap=None,
+               step=None, max_steps=None):
         """Highest passing rate: grow by self.growth until a step fails
         (halve while nothing has passed yet), then bisect to within 8 %.
         A failed step during which other processes used > 15 % of a CPU
-        is run once more before it counts."""
+        is run once more before it counts.  step: the step function
+        (default self.step; self.xstep for the XMPP-sender scenarios)."""
+        step = step or self.step
+        max_steps = max_steps or self.max_steps
         best, lo, hi, steps = None, None, None, 0
         r = int(start)
-        while steps < self.max_steps and self.time_left() > 30:
-            res = self.step(label, r, mode, dns_port)
+        while steps < max_steps and self.time_left() > 30:
+            res = step(label, r, mode, dns_port)
             steps += 1
             if not res["pass"] and res["foreign"] > 15 \
-                    and steps < self.max_steps:
+                    and steps < max_steps:
                 log("  (other processes were busy: running that step again)")
-                res = self.step(label, r, mode, dns_port)
+                res = step(label, r, mode, dns_port)
                 steps += 1
             if res["pass"]:
                 if best is None or res["rate"] > best["rate"]:
@@ -939,8 +1327,46 @@ class Bench:
             out.append(self.latency(warm_s or warm, bool(warm_s)))
         if want("f"):
             out.append(self.memory(warm_s or warm))
-        for s in ("g SIP->XMPP", "h XMPP->SIP", "i XMPP->XMPP"):
-            out.append("%-32s skipped (no XMPP scenario in the bench yet)" % s)
+        # the XMPP searches get two steps more: a re-run for noise must
+        # still leave room to bisect, or the ratio is one of 2^n
+        xsteps = self.max_steps + 2
+        if (want("g") or want("h")) and self.time_left() > 60:
+            self.setup_xmpp()
+        if want("g") and self.prosody:
+            # the same pacing as sipp's (-r R, R x T messages), through
+            # Prosody to the same sink clients; only the sender differs
+            R["g0"] = self.search("g0-base", "g0", 4000, step=self.xstep,
+                                  max_steps=xsteps)
+            base = rate_of(R["g0"])
+            out.append(self.line_xmpp("g0 baseline comp->Prosody->c2s",
+                                      R["g0"], who="echo"))
+            start = int(base / 2) if base else 1000
+            if warm:
+                start = min(start, int(warm))
+            R["g"] = self.search("sip2xmpp", "xmpp", start, self.nsd.port,
+                                 max_steps=xsteps)
+            out.append(self.line_xmpp("g SIP->XMPP via Prosody", R["g"],
+                                      base, TARGETS["xmpp"]))
+            if R["g"]:
+                R["g_ratio"] = rate_of(R["g"]) / base if base else None
+        if want("h") and self.prosody:
+            R["h0"] = self.search("h0-base", "h0", 4000, step=self.xstep,
+                                  max_steps=xsteps)
+            base = rate_of(R["h0"])
+            out.append(self.line_xmpp("h0 baseline c2s->Prosody->echo",
+                                      R["h0"], who="echo component"))
+            start = int(base / 2) if base else 1000
+            R["h"] = self.search("xmpp2sip", "h", start, self.nsd.port,
+                                 step=self.xstep, max_steps=xsteps)
+            out.append(self.line_xmpp("h XMPP->SIP via Prosody", R["h"],
+                                      base))
+            if R["h"]:
+                R["h_ratio"] = rate_of(R["h"]) / base if base else None
+        if want("g") or want("h"):
+            self.finish_xmpp()
+        if want("i"):
+            out.append("%-32s skipped (not a bench scenario yet)"
+                       % "i XMPP->XMPP")
         if self.a.profile:
             self.profile(warm_s or warm)
         if self.a.callgrind:
@@ -1230,8 +1656,9 @@ def main():
     ap.add_argument("--imgated", default=os.environ.get("IMGATED"),
                     help="imgated binary (default: build an -O2 one in "
                          "/tmp/imgate-bench-build)")
-    ap.add_argument("--only", default="abcdef",
-                    help="scenarios to run, e.g. ab (default abcdef)")
+    ap.add_argument("--only", default="abcdefghi",
+                    help="scenarios to run, e.g. ab (default abcdefghi; "
+                         "g and h include their baselines)")
     ap.add_argument("--profile", action="store_true",
                     help="also perf-record imgated in a warm run")
     ap.add_argument("--callgrind", action="store_true",
