@@ -64,7 +64,7 @@ struct xmppgw {
 	bool			 connected;
 	bool			 in_run;	/* inside xmpp_run_once() */
 	bool			 stopping;
-	int			 fd;		/* watched socket or -1 */
+	int			 fd;		/* our duplicate of the socket, or -1 */
 	int			 wait_index;	/* su_root registration */
 	int			 wait_events;
 	su_timer_t		*tick;
@@ -110,6 +110,8 @@ unwatch(void)
 {
 	if (xg.wait_index > 0)
 		su_root_deregister(xg.root, xg.wait_index);
+	if (xg.fd >= 0)
+		close(xg.fd);
 	xg.wait_index = 0;
 	xg.wait_events = 0;
 	xg.fd = -1;
@@ -123,6 +125,16 @@ run(void)
 		return;
 	xg.in_run = true;
 	xmpp_run_once(xg.ctx, 0);
+	/*
+	 * xmpp_conn_send_queue_len() counts only our stanzas: what
+	 * libstrophe queues itself (the stream header, the component
+	 * handshake) is written at the start of its next round, which then
+	 * waited for the 250 ms tick.  Until the component is accepted, run
+	 * that round at once.
+	 */
+	if (!xg.connected && xg.conn != NULL &&
+	    xmpp_conn_is_connected(xg.conn))
+		xmpp_run_once(xg.ctx, 0);
 	xg.in_run = false;
 	if (xg.conn != NULL && xg.fd >= 0)
 		watch(SU_WAIT_IN | (xmpp_conn_send_queue_len(xg.conn) > 0 ||
@@ -174,7 +186,7 @@ on_tick(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
 static int
 on_sockopt(xmpp_conn_t *conn, void *sockp)
 {
-	int	*fdp = sockp;
+	int	*fdp = sockp, mine;
 	su_wait_t wait[1];
 
 	(void)conn;
@@ -193,14 +205,25 @@ on_sockopt(xmpp_conn_t *conn, void *sockp)
 	}
 	if (xg.wait_index > 0)
 		unwatch();
-	if (su_wait_create(wait, *fdp, SU_WAIT_IN | SU_WAIT_OUT) != 0)
+	/*
+	 * su_root watches a duplicate of its own: libstrophe closes its
+	 * descriptor before it reports the disconnection, and removing a
+	 * closed descriptor from epoll fails (EBADF).  The duplicate keeps
+	 * the socket open until unwatch() closes it, right after.
+	 */
+	if ((mine = fcntl(*fdp, F_DUPFD_CLOEXEC, 3)) < 0)
 		return -1;
+	if (su_wait_create(wait, mine, SU_WAIT_IN | SU_WAIT_OUT) != 0) {
+		close(mine);
+		return -1;
+	}
 	xg.wait_index = su_root_register(xg.root, wait, on_fd, NULL, 0);
 	if (xg.wait_index <= 0) {
 		su_wait_destroy(wait);
+		close(mine);
 		return -1;
 	}
-	xg.fd = *fdp;
+	xg.fd = mine;
 	xg.wait_events = SU_WAIT_IN | SU_WAIT_OUT;
 	return 0;
 }
@@ -850,6 +873,8 @@ static void
 on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
     xmpp_stream_error_t *se, void *ud)
 {
+	char	 why[256];
+
 	(void)conn;
 	(void)ud;
 	if (ev == XMPP_CONN_CONNECT) {
@@ -862,10 +887,16 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 		return;
 	}
 	xg.connected = false;
-	log_warnx("xmpp: component %s disconnected (%s%s%s)",
-	    CONF->xmpp_domain, error != 0 ? strerror(error) : "closed",
-	    se != NULL && se->text != NULL ? ": " : "",
+	snprintf(why, sizeof(why), "%s%s%s", error != 0 ? strerror(error) :
+	    "closed", se != NULL && se->text != NULL ? ": " : "",
 	    se != NULL && se->text != NULL ? se->text : "");
+	/* Leaving at shutdown is no news; losing the server is. */
+	if (xg.stopping)
+		log_info("xmpp: component %s disconnected (%s)",
+		    CONF->xmpp_domain, why);
+	else
+		log_warnx("xmpp: component %s disconnected (%s)",
+		    CONF->xmpp_domain, why);
 	unwatch();
 	schedule_reconnect();
 }

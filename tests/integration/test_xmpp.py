@@ -12,6 +12,7 @@ a Prosody restart in the middle of traffic with every message answered.
 """
 
 import os
+import re
 import sys
 import time
 import xml.etree.ElementTree as ET
@@ -89,6 +90,11 @@ identities = ( { sip = "sip:dave@id.example"; number = "+12025550177"; },
             identities, sip_timeout_ms=3000)
         tap.ok(gw.wait_log(r"component %s connected" % COMP, 10) is not None,
                "imgated connects to Prosody as component " + COMP,
+               diag=gw.log_text()[-1500:])
+        # The handshake used to wait for libstrophe's 250 ms tick.
+        tap.ok(ms_between(gw.log_text(), r"imgated ready",
+                          r"component %s connected" % COMP) < 200,
+               "the component handshake does not wait for a timer tick",
                diag=gw.log_text()[-1500:])
         addr = ("127.0.0.1", pros.c2s)
         alice = xmppclient.Client("alice@localhost", "pw", addr).start()
@@ -327,7 +333,31 @@ identities = ( { sip = "sip:dave@id.example"; number = "+12025550177"; },
         procs.stop(gw.proc)
         pros.stop()
         tap.is_(gw.proc.returncode, 0, "imgated exits 0")
+        log = gw.log_text()
+        tap.ok("Bad file descriptor" not in log,
+               "losing and closing the component connection leave su_root "
+               "consistent (no EBADF from epoll)",
+               diag=[ln for ln in log.splitlines() if "EPOLL" in ln][:3])
+        tap.ok(re.search(r"info: xmpp: component \S+ disconnected", log)
+               and not re.search(r"warning: xmpp: component \S+ "
+                                 r"disconnected \(closed\)\s*\Z", log),
+               "the disconnection at shutdown is logged as info, not a "
+               "warning")
     return tap.done()
+
+
+def ms_between(log, first, second):
+    """Milliseconds between the first log lines matching @first and
+    @second (HH:MM:SS.mmm stamps); a large number when one is missing."""
+    stamps = []
+    for pat in (first, second):
+        m = re.search(r"^(\d+):(\d+):(\d+)\.(\d+) .*%s" % pat, log,
+                      re.M)
+        if m is None:
+            return 10 ** 9
+        h, mi, se, ms = (int(x) for x in m.groups())
+        stamps.append(((h * 60 + mi) * 60 + se) * 1000 + ms)
+    return stamps[1] - stamps[0]
 
 
 if __name__ == "__main__":
