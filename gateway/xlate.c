@@ -371,6 +371,45 @@ xlate_utf8_next(const unsigned char *s, size_t len, size_t *i,
 	return 0;
 }
 
+size_t
+xlate_xml_escape(const char *in, size_t len, bool attr, char *out)
+{
+	char	*o = out;
+
+	for (size_t i = 0; i < len; i++) {
+		const char	*rep;
+		size_t		 n;
+
+		switch (in[i]) {
+		case '&':
+			rep = "&amp;", n = 5;
+			break;
+		case '<':
+			rep = "&lt;", n = 4;
+			break;
+		case '>':
+			rep = "&gt;", n = 4;
+			break;
+		case '\'':
+			rep = attr ? "&apos;" : NULL, n = 6;
+			break;
+		case '"':
+			rep = attr ? "&quot;" : NULL, n = 6;
+			break;
+		default:
+			rep = NULL, n = 0;
+			break;
+		}
+		if (rep == NULL)
+			*o++ = in[i];
+		else {
+			memcpy(o, rep, n);
+			o += n;
+		}
+	}
+	return (size_t)(o - out);
+}
+
 /* XML 1.0 section 2.2 Char. */
 static bool
 xlate_xml_char(unsigned long c)

@@ -351,6 +351,15 @@ enum xlate_ctype xlate_content_type_ok(const char *ctype);
 enum xlate_ctype xlate_content_type_okn(const char *ctype, size_t len);
 
 /**
+ * XML-escape @len bytes of @in into @out, which has room for at least
+ * XLATE_XML_ESCAPED_MAX(@len) bytes (not NUL-terminated): & < > always,
+ * and ' " too when @attr (attribute values, either quote).
+ * @return the bytes written.
+ */
+#define XLATE_XML_ESCAPED_MAX(len)	((len) * 6)
+size_t xlate_xml_escape(const char *in, size_t len, bool attr, char *out);
+
+/**
  * Check that @s is well-formed UTF-8 (no overlong forms, surrogates or
  * values above U+10FFFF) made of XML 1.0 characters only (#x9 #xA #xD,
  * #x20-#xD7FF, #xE000-#xFFFD, #x10000-#x10FFFF), as an XMPP body must be.

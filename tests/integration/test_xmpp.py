@@ -138,6 +138,17 @@ identities = ( { sip = "sip:dave@id.example"; number = "+12025550177"; },
         tap.is_(m.get("lang"), "cs", "SIP->XMPP: Content-Language -> "
                 "xml:lang")
 
+        # XML's own characters in the body, the subject and the thread.
+        marks = "a<b & c>d 'q' \"qq\" ]]> &amp;"
+        code, _, _ = uac.message(gw.addr, "sip:+12025550101@gw.test",
+                                 body=marks, extra=["Subject: <&'\">"])
+        m = bob.wait(lambda m: m["body"] == marks, 3)
+        tap.ok(code == 200 and m is not None,
+               "SIP->XMPP: < & > ' \" in the body arrive as sent",
+               diag="code %s" % code)
+        tap.is_((m or {}).get("subject"), "<&'\">",
+                "SIP->XMPP: ... and in the subject")
+
         cpim = ("From: <sip:x@sip.test>\r\nTo: <im:bob@localhost>\r\n"
                 "Subject: cpim-subject\r\n\r\nContent-Type: text/plain; "
                 "charset=UTF-8\r\n\r\ninside cpim")

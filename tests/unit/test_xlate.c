@@ -1603,9 +1603,45 @@ test_strstatus(void)
 	    "strstatus out of range");
 }
 
+/* XML escaping of stanza text and attribute values. */
+static void
+test_xml_escape(void)
+{
+	static const struct {
+		const char	*in;
+		bool		 attr;
+		const char	*out;
+	} rows[] = {
+		{ "", false, "" },
+		{ "plain text", false, "plain text" },
+		{ "a < b & c > d", false, "a &lt; b &amp; c &gt; d" },
+		{ "it's \"quoted\"", false, "it's \"quoted\"" },
+		{ "it's \"quoted\"", true, "it&apos;s &quot;quoted&quot;" },
+		{ "&amp;", false, "&amp;amp;" },
+		{ "\xd0\x9f\xf0\x9f\x98\x80<", false,
+		    "\xd0\x9f\xf0\x9f\x98\x80&lt;" },
+		{ "'''''", true, "&apos;&apos;&apos;&apos;&apos;" },
+	};
+	char	 out[128];
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		size_t	 len = strlen(rows[i].in), n;
+
+		/* The bound is what callers size their buffers by. */
+		ok(XLATE_XML_ESCAPED_MAX(len) <= sizeof(out),
+		    "xml_escape row %zu fits the test buffer", i);
+		n = xlate_xml_escape(rows[i].in, len, rows[i].attr, out);
+		ok(n <= XLATE_XML_ESCAPED_MAX(len),
+		    "xml_escape row %zu within XLATE_XML_ESCAPED_MAX", i);
+		out[n] = '\0';
+		is_str(out, rows[i].out, "xml_escape row %zu", i);
+	}
+}
+
 int
 main(void)
 {
+	test_xml_escape();
 	test_escape();
 	test_escape_roundtrip();
 	test_split();
