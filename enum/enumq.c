@@ -21,6 +21,7 @@
 #include <strings.h>
 
 #include "enum/enumq.h"
+#include "enum/strcopy.h"
 #include "routing/e164.h"
 
 struct enumq_frame {
@@ -40,9 +41,9 @@ discard(struct enumq *q, const char *owner, int index, const char *reason)
 	if (q->trace == NULL || q->trace->ndiscards >= ENUMQ_TRACE_DISCARDS)
 		return;
 	d = &q->trace->discards[q->trace->ndiscards++];
-	snprintf(d->owner, sizeof(d->owner), "%s", owner);
+	str_copy(d->owner, sizeof(d->owner), owner);
 	d->index = index;
-	snprintf(d->reason, sizeof(d->reason), "%s", reason);
+	str_copy(d->reason, sizeof(d->reason), reason);
 }
 
 static void
@@ -74,7 +75,7 @@ frame_new(const char *owner, const struct dnsmsg_answer *a)
 	}
 	if ((f = malloc(sizeof(*f) + strings)) == NULL)
 		return NULL;
-	snprintf(f->owner, sizeof(f->owner), "%s", owner);
+	str_copy(f->owner, sizeof(f->owner), owner);
 	f->n = a->nnaptr;
 	f->pos = 0;
 	p = (char *)(f + 1);
@@ -193,7 +194,7 @@ mark_visited(struct enumq *q, const char *name)
 static void
 ask(struct enumq *q, const char *name)
 {
-	snprintf(q->pending, sizeof(q->pending), "%s", name);
+	str_copy(q->pending, sizeof(q->pending), name);
 	q->nqueries++;
 	mark_visited(q, name);
 	if (q->trace != NULL && q->trace->nqueries < ENUMQ_TRACE_QUERIES)
@@ -234,15 +235,14 @@ select_record(struct enumq *q, const struct enumq_frame *f,
 {
 	struct enumq_selected	*s = &q->selected;
 
-	snprintf(s->owner, sizeof(s->owner), "%s", f->owner);
+	str_copy(s->owner, sizeof(s->owner), f->owner);
 	s->index = r->index;
 	s->order = r->order;
 	s->preference = r->preference;
-	snprintf(s->flags, sizeof(s->flags), "%s", r->flags);
-	snprintf(s->services, sizeof(s->services), "%s", r->services);
-	snprintf(s->regexp, sizeof(s->regexp), "%s", r->regexp);
-	snprintf(s->replacement, sizeof(s->replacement), "%s",
-	    r->replacement);
+	str_copy(s->flags, sizeof(s->flags), r->flags);
+	str_copy(s->services, sizeof(s->services), r->services);
+	str_copy(s->regexp, sizeof(s->regexp), r->regexp);
+	str_copy(s->replacement, sizeof(s->replacement), r->replacement);
 	q->error = ENUMQ_OK;
 	q->done = true;
 }
@@ -307,9 +307,8 @@ step(struct enumq *q)
 		    naptr_strverdict(v, res.e2u_status));
 		return;
 	}
-	snprintf(q->uri, sizeof(q->uri), "%s", uri);
-	snprintf(q->enumservice, sizeof(q->enumservice), "%s",
-	    res.enumservice);
+	str_copy(q->uri, sizeof(q->uri), uri);
+	str_copy(q->enumservice, sizeof(q->enumservice), res.enumservice);
 	select_record(q, f, r);
 	return;
 }
@@ -337,8 +336,8 @@ enumq_next(struct enumq *q)
 				continue;
 			}
 			if (q->first_key[0] == '\0')
-				snprintf(q->first_key, sizeof(q->first_key),
-				    "%s", key);
+				str_copy(q->first_key, sizeof(q->first_key),
+				    key);
 			if (q->nqueries >= q->params->max_queries) {
 				q->done = true;
 				return NULL;
@@ -358,7 +357,7 @@ enumq_feed(struct enumq *q, const struct dnsq_result *res)
 
 	if (q->pending[0] == '\0' || q->done)
 		return;
-	snprintf(name, sizeof(name), "%s", q->pending);
+	str_copy(name, sizeof(name), q->pending);
 	q->pending[0] = '\0';
 	if (!res->secure)
 		q->insecure = true;

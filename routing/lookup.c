@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "enum/strcopy.h"
 #include "routing/e164.h"
 #include "routing/lookup.h"
 
@@ -215,7 +216,7 @@ uri_chosen(struct lookup *lk)
 	if (strncasecmp(u, "sip:", 4) == 0 || strncasecmp(u, "sips:", 5) ==
 	    0) {
 		r->protocol = LOOKUP_PROTO_SIP;
-		snprintf(r->request_uri, sizeof(r->request_uri), "%s", u);
+		str_copy(r->request_uri, sizeof(r->request_uri), u);
 		finish(lk, LOOKUP_OK);
 		return;
 	}
@@ -251,8 +252,8 @@ enum_finished(struct lookup *lk)
 	switch (q->error) {
 	case ENUMQ_OK:
 		r->enum_done = true;
-		snprintf(r->uri, sizeof(r->uri), "%s", q->uri);
-		snprintf(r->enumservice, sizeof(r->enumservice), "%s",
+		str_copy(r->uri, sizeof(r->uri), q->uri);
+		str_copy(r->enumservice, sizeof(r->enumservice),
 		    q->enumservice);
 		r->selected = q->selected;
 		enumq_free(q);
@@ -292,7 +293,7 @@ srv_answer(struct lookup *lk, const struct dnsq_result *res)
 	    a->has_cname && lk->cname_hops < 4) {
 		/* The resolver gave only the alias: ask for its target. */
 		lk->cname_hops++;
-		snprintf(lk->qname, sizeof(lk->qname), "%s", a->final_name);
+		str_copy(lk->qname, sizeof(lk->qname), a->final_name);
 		return;
 	}
 	if (res->status != DNSQ_OK || a == NULL || a->nsrv == 0 ||
@@ -309,11 +310,11 @@ srv_answer(struct lookup *lk, const struct dnsq_result *res)
 		return;
 	}
 	note_ttl(lk, a->ttl);
-	snprintf(r->srv_owner, sizeof(r->srv_owner), "%s", a->qname);
+	str_copy(r->srv_owner, sizeof(r->srv_owner), a->qname);
 	for (size_t i = 0; i < n; i++) {
 		struct lookup_target *t = &r->targets[i];
 
-		snprintf(t->host, sizeof(t->host), "%s", order[i]->target);
+		str_copy(t->host, sizeof(t->host), order[i]->target);
 		t->port = order[i]->port;
 		t->priority = order[i]->priority;
 		t->weight = order[i]->weight;
@@ -457,8 +458,7 @@ run(struct lookup *lk)
 	else if (r->nqueries > 0 && !lk->unknown)
 		r->dnssec = LOOKUP_SEC_SECURE;
 	if (lk->eq.first_key[0] != '\0')
-		snprintf(r->first_key, sizeof(r->first_key), "%s",
-		    lk->eq.first_key);
+		str_copy(r->first_key, sizeof(r->first_key), lk->eq.first_key);
 	if (lk->completed != NULL)
 		*lk->completed = true;
 	lk->cb(lk->arg, r);
@@ -536,7 +536,7 @@ lookup_start(const struct lookup_params *params, const struct dnsq_ops *ops,
 	lk->domain[0] = '\0';
 	r = &lk->res;
 	result_init(r);
-	snprintf(r->input, sizeof(r->input), "%s", input);
+	str_copy(r->input, sizeof(r->input), input);
 	lk->eparams = params->enum_params;
 	lk->eparams.policy = &params->policy;
 	if (lk->eparams.max_queries > params->max_queries)
@@ -544,7 +544,7 @@ lookup_start(const struct lookup_params *params, const struct dnsq_ops *ops,
 
 	if (strncasecmp(input, "im:", 3) == 0 ||
 	    strncasecmp(input, "pres:", 5) == 0) {
-		snprintf(r->uri, sizeof(r->uri), "%s", input);
+		str_copy(r->uri, sizeof(r->uri), input);
 		lk->phase = PH_ENUM;	/* replaced by uri_chosen() */
 		enumq_init(&lk->eq, &lk->eparams, "", NULL);
 		uri_chosen(lk);
