@@ -4,7 +4,7 @@
  *
  * -f FILE configuration (default /etc/imgate/imgate.conf), -n check it
  * and exit, -d stay in the foreground and log to stderr, -v more verbose.
- * Everything runs on the sofia-sip su_root: nua (gateway/sipgw), the
+ * Everything runs on the sofia-sip su_root: nta (gateway/sipgw), the
  * c-ares channel (gateway/dns) and the transaction timers (gateway/txn).
  */
 #include <signal.h>
@@ -198,8 +198,9 @@ main(int argc, char *argv[])
 	if ((root = su_root_create(NULL)) == NULL)
 		fatalx("su_root_create failed");
 	/*
-	 * nua runs its stack in a clone task; without this it gets its own
-	 * thread.  One loop, one thread (design.md).
+	 * sofia-sip would run clone tasks (nua's stack, for one) in threads
+	 * of their own; imgate uses none, and this keeps it that way.  One
+	 * loop, one thread (design.md).
 	 */
 	su_root_threading(root, 0);
 	setup_dns_config(&conf, &dcfg);
@@ -228,8 +229,8 @@ main(int argc, char *argv[])
 	spool_flush();
 	txn_foreach(shutdown_txn);
 	spool_close();
-	for (int i = 0; i < 50 && !sipgw_shutdown(); i++)
-		su_root_step(root, 100);
+	/* The answers just queued (TCP) get a moment to leave. */
+	su_root_step(root, 100);
 	su_timer_destroy(tick);
 	if (conf.xmpp_enable)
 		xmppgw_stop();

@@ -452,13 +452,6 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf)
 	return 0;
 }
 
-bool
-sipgw_shutdown(void)
-{
-	/* nta has nothing to wind down: answers already went out. */
-	return true;
-}
-
 void
 sipgw_destroy(void)
 {

@@ -1,11 +1,13 @@
 /*
- * gateway/sipgw.h - the SIP edge: sofia-sip nua bound on the configured
- * address, MESSAGE in (RFC 3428) and MESSAGE out.
+ * gateway/sipgw.h - the SIP edge: sofia-sip nta (the transaction layer)
+ * bound on the configured address, MESSAGE in (RFC 3428) and MESSAGE out.
  *
  * Inbound: a MESSAGE becomes a struct gw_txn handed to gateway/relay; the
- * request is kept (nua_save_event) until the relay asks for the final
- * answer.  Outbound: relay asks to send a transaction's message to a
- * Request-URI through a next hop; the final response goes back to relay.
+ * server transaction (nta_incoming_t) is owned by the gw_txn (t->in)
+ * until the relay asks for the final answer.  Outbound: relay asks to
+ * send a transaction's message to a Request-URI through a next hop; the
+ * client transaction (nta_outgoing_t) is owned by the gw_txn (t->out)
+ * until its final response, which goes back to relay.
  */
 #ifndef GATEWAY_SIPGW_H
 #define GATEWAY_SIPGW_H
@@ -20,8 +22,7 @@
 /** Bind and start; @return 0, or -1 (logged) when the address is unusable. */
 int sipgw_start(su_root_t *root, const struct gw_conf *conf);
 
-/** Ask nua to shut down; @return true once it has (poll from the loop). */
-bool sipgw_shutdown(void);
+/** Close the SIP sockets and free nta (after the last answer). */
 void sipgw_destroy(void);
 
 /* The SIP side for relay_init(). */
