@@ -77,7 +77,10 @@ enum = { enumservices = [ %s ]; };
         # IMGATE_VALGRIND=1: run the daemon under memcheck; any error or
         # leak makes it exit 99, which the tests' exit checks catch.
         if os.environ.get("IMGATE_VALGRIND") == "1":
+            # (soname-synonyms: memcheck also replaces jemalloc's malloc
+            # when imgated is linked with it.)
             args = ["valgrind", "-q", "--error-exitcode=99",
+                    "--soname-synonyms=somalloc=*jemalloc*",
                     "--leak-check=full", "--errors-for-leak-kinds=definite",
                     "--log-file=%s" % os.path.join(d, "valgrind.log")] + args
         proc = procs.start(args, name="imgated", log=log, env=env)
