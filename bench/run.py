@@ -1620,7 +1620,7 @@ class Bench:
             warm_b = rate_of(R.get("b"))
             start = max(250, int(warm_b / 2)) if warm_b else 2000
             R["j"] = self.search("saf", "saf", start, self.nsd.port,
-                                 step=self.saf_step)
+                                 step=self.saf_step, max_steps=xsteps)
             out.extend(self.line_saf(R["j"], ceil, warm_b))
             self.uas = start_uas(self.procs, self.dir, "uas_200.xml",
                                  self.uas_port, "uas")
