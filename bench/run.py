@@ -22,6 +22,12 @@ prints ONE line per scenario on stdout (progress goes to stderr):
      and error stanzas.  Baseline (h0): a component that answers each
      message with a receipt at once.  Rate shown as % of h0.
   i  XMPP->XMPP: skipped (not a bench scenario yet)
+  j  SIP->SIP store-and-forward: the warm numbers through a fresh imgated
+     whose single route is mode "store-and-forward" (spool in the step's
+     dir); sipp expects 202 Accepted.  A step passes by the rules below
+     and only when a fresh counting UAS then received every accepted
+     message within 5 s of the load's end and the spool file is empty
+     after imgated stopped.  Rate shown as % of a and of b.
 
 Burst max rate: sipp -r R -m R*T steps (T = 5 s, --quick 2 s) against a
 fresh imgated each, growing R by x1.5 (x2 quick) until a step fails
@@ -48,7 +54,7 @@ Other CPU: busy time of processes that are not the bench's (from
 /proc/stat); a failed search step during which they took > 15 % of a CPU
 is repeated once.
 
-Usage: bench/run.py [--quick] [--imgated PATH] [--keep] [--only abcdefgh]
+Usage: bench/run.py [--quick] [--imgated PATH] [--keep] [--only abcdefghij]
                     [--profile] [--callgrind] [--workdir DIR]
 Everything stops by itself; a global deadline aborts what is left.
 """
@@ -229,6 +235,79 @@ def proc_kb(pid, key):
     except OSError:
         pass
     return None
+
+
+def proc_io(pid):
+    """/proc/PID/io as a dict (syscw: write syscalls, write_bytes: bytes
+    sent to the block layer), or {}."""
+    try:
+        with open("/proc/%d/io" % pid) as f:
+            return {k: int(v) for k, v in
+                    (ln.split(":") for ln in f if ":" in ln)}
+    except (OSError, ValueError):
+        return {}
+
+
+def disk_flushes(path):
+    """Flush requests completed by the block device holding path
+    (/proc/diskstats, kernel >= 5.5; whole device, every process), or
+    None.  An fsync on ext4 ends in one or more device flushes."""
+    try:
+        dev = os.stat(path).st_dev
+        want = (os.major(dev), os.minor(dev))
+        with open("/proc/diskstats") as f:
+            for ln in f:
+                v = ln.split()
+                if (int(v[0]), int(v[1])) == want and len(v) >= 20:
+                    return int(v[18])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def rtt_dates(d):
+    """The dates (ms since that sipp started) of every line of the
+    *_rtt.csv files in d (one line per call with -rtt_freq 1)."""
+    out = []
+    for fn in os.listdir(d):
+        if fn.endswith("_rtt.csv"):
+            with open(os.path.join(d, fn)) as f:
+                next(f, None)
+                for ln in f:
+                    try:
+                        out.append(float(ln.split(";", 1)[0]))
+                    except ValueError:
+                        pass
+    return out
+
+
+def rtt_lines(d):
+    """Lines in the *_rtt.csv files of d, header excluded (cheap)."""
+    n = 0
+    for fn in os.listdir(d):
+        if fn.endswith("_rtt.csv"):
+            try:
+                with open(os.path.join(d, fn), "rb") as f:
+                    n += max(0, f.read().count(b"\n") - 1)
+            except OSError:
+                pass
+    return n
+
+
+def spool_rows(path):
+    """Rows left in a spool file, read-only (imgated stopped), or an error
+    string."""
+    import sqlite3
+    if not os.path.exists(path):
+        return "no spool file"
+    try:
+        db = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+        try:
+            return db.execute("SELECT COUNT(*) FROM spool").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.Error as e:
+        return "sqlite3: %s" % e
 
 
 HZ = os.sysconf("SC_CLK_TCK")
@@ -469,11 +548,13 @@ class Step:
 
 
 def run_uac(procs, d, target, csv, rate, count, timeout_s, recv_timeout_ms,
-            extra=()):
-    """Run a sipp UAC to completion; returns a Step with the counters."""
+            extra=(), scenario="uac_inf.xml"):
+    """Run a sipp UAC to completion; returns a Step with the counters.
+    st.t_start: time.monotonic() just before sipp started (its rtt dates
+    are milliseconds since its start)."""
     os.makedirs(d, exist_ok=True)
     port = free_port()
-    args = [SIPP, "-sf", os.path.join(HERE, "uac_inf.xml"), "-inf", csv,
+    args = [SIPP, "-sf", os.path.join(HERE, scenario), "-inf", csv,
             "-i", "127.0.0.1", "-p", str(port), "-t", "u1", "-nostdin",
             "-m", str(count), "-r", str(rate), "-rp", "1000",
             "-l", "200000", "-buff_size", "4194304",
@@ -484,6 +565,7 @@ def run_uac(procs, d, target, csv, rate, count, timeout_s, recv_timeout_ms,
             "-trace_screen", "-screen_file", os.path.join(d, "screen.log"),
             "-trace_err", "-error_file", os.path.join(d, "errors.log"),
             ] + list(extra) + ["127.0.0.1:%d" % target]
+    t_start = time.monotonic()
     p = procs.start(args, d, "uac")
     try:
         rc = p.wait(timeout_s + 15)
@@ -494,6 +576,7 @@ def run_uac(procs, d, target, csv, rate, count, timeout_s, recv_timeout_ms,
         procs.procs.remove(p)
     st = Step()
     st.rc, st.count, st.rate = rc, count, rate
+    st.t_start = t_start
     st.ok = st.failed = st.retrans = 0
     try:
         with open(os.path.join(d, "stat.csv")) as f:
@@ -532,8 +615,12 @@ def run_uac(procs, d, target, csv, rate, count, timeout_s, recv_timeout_ms,
 # latency probe: our own MESSAGEs, timed with a monotonic clock
 
 class Probe:
-    def __init__(self, target, numbers, rate=200.0):
+    def __init__(self, target, numbers, rate=200.0, ok_code=200):
+        """ok_code: the final answer that counts as success (202 for
+        store-and-forward routes); any other final answer is bad."""
         self.target, self.numbers, self.rate = target, numbers, rate
+        self.ok_code = ok_code
+        self.t_last_ok = None
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
         self.sock.bind(("127.0.0.1", 0))
@@ -602,8 +689,9 @@ class Probe:
                 t_sent = self.pending.pop(c.group(1).decode(), None)
             if t_sent is None:
                 continue
-            if code == 200:
+            if code == self.ok_code:
                 self.lat.append(t - t_sent)
+                self.t_last_ok = t
             else:
                 self.bad += 1
 
@@ -719,8 +807,9 @@ Component "%(base_name)s"
 
 class Gateway:
     def __init__(self, procs, exe, d, dns_port, sip_timeout_ms=4000,
-                 xmpp=None):
-        """xmpp: a Prosody to connect to as component COMP."""
+                 xmpp=None, extra_conf=""):
+        """xmpp: a Prosody to connect to as component COMP.  extra_conf:
+        more groups for imgate.conf (scenario j: spool and routes)."""
         self.procs, self.d = procs, d
         os.makedirs(d, exist_ok=True)
         for attempt in range(5):
@@ -739,6 +828,7 @@ limits = { max_transactions = 100000; };
                             'port = %d; domain = "%s"; secret = "%s"; '
                             'receipt_wait_ms = 4000; queue_max = 100000; };\n'
                             % (xmpp.comp, COMP, COMP_SECRET))
+                f.write(extra_conf)
             self.log = os.path.join(d, "imgated.log")
             self.p = procs.start([exe, "-d", "-f", self.conf], d, "imgated",
                                  out=self.log)
@@ -784,7 +874,8 @@ class Bench:
         self.PRE, self.W = 34, 8        # steady-state runs: warm-up, window
         xmpp = "g" in args.only or "h" in args.only
         self.deadline = time.monotonic() + (240 if self.quick else 840) \
-            + ((150 if self.quick else 300) if xmpp else 0)
+            + ((150 if self.quick else 300) if xmpp else 0) \
+            + ((90 if self.quick else 180) if "j" in args.only else 0)
         self.procs = Procs()
         self.res = {}
         self.gw_problems = []
@@ -977,6 +1068,162 @@ class Bench:
                if pros else "", "PASS" if r["pass"] else "FAIL"))
         self.foreign.append(r["foreign"])
         return r
+
+    # -- store-and-forward (scenario j)
+    SAF_DRAIN_S = 5.0       # every accepted message delivered within this
+
+    def saf_step(self, label, rate, mode="saf", dns_port=None):
+        """One store-and-forward step: a fresh counting UAS (sipp, one rtt
+        line per MESSAGE received) on the UAS port that the warm numbers'
+        SRV points to, a fresh imgated whose single route is
+        store-and-forward with its spool in the step's dir, the 16 warm
+        numbers accepted and delivered once (that delivery fills the ENUM
+        cache), then sipp -r R -m R*T expecting 202 plus the probe (202
+        counts).  After the load: wait up to SAF_DRAIN_S for the UAS to
+        have received every accepted message, stop imgated, count the rows
+        left in the spool (sqlite3, read-only)."""
+        T = self.T
+        self.nstep += 1
+        d = os.path.join(self.dir, "s%02d-%s-%d" % (self.nstep, label, rate))
+        udir = os.path.join(d, "uas")
+        os.makedirs(udir, exist_ok=True)
+        t_uas = time.monotonic()
+        uas = start_uas(self.procs, udir, "uas_200_rtd.xml", self.uas_port,
+                        "uas-count", extra=["-trace_rtt", "-rtt_freq", "1"])
+        spool = os.path.join(d, "spool.sqlite")
+        gw = Gateway(self.procs, self.exe, d, dns_port or self.nsd.port,
+                     extra_conf='spool = { path = "%s"; };\n'
+                     'routes = ( { name = "saf"; action = "enum"; '
+                     'mode = "store-and-forward"; } );\n' % spool)
+        target = gw.port
+        w = run_uac(self.procs, os.path.join(d, "warmup"), target,
+                    self.warm_csv, 200, WARM_NUMBERS, 10, 3000,
+                    scenario="uac_inf_202.xml")
+        if not wait_until(lambda: rtt_lines(udir) >= w.ok, 5, 0.05) \
+                or w.ok != WARM_NUMBERS:
+            log("  warm-up: %d/%d accepted, %d delivered"
+                % (w.ok, WARM_NUMBERS, rtt_lines(udir)))
+        count = int(rate * T)
+        pr = Probe(target, self.warm_nums, ok_code=202)
+        d0 = (udp_drops(target), udp_drops(self.uas_port))
+        c0, io0 = cpu_ticks(gw.pid), proc_io(gw.pid)
+        f0 = disk_flushes(d)
+        watch = CpuWatch(self.procs)
+        t0 = time.monotonic()
+        pr.start(T)
+        st = run_uac(self.procs, d, target, self.warm_csv, rate, count,
+                     int(T + 8), 5000, scenario="uac_inf_202.xml")
+        pr.finish()
+        t_load_end = time.monotonic()
+        accepted = w.ok + st.ok + len(pr.lat)
+        wait_until(lambda: rtt_lines(udir) >= accepted, self.SAF_DRAIN_S,
+                   0.02)
+        t1 = time.monotonic()
+        c1, io1 = cpu_ticks(gw.pid), proc_io(gw.pid)
+        f1 = disk_flushes(d)
+        foreign = watch.foreign_pct()
+        drops = (udp_drops(target) - d0[0], udp_drops(self.uas_port) - d0[1])
+        alive = gw.alive()
+        hwm = proc_kb(gw.pid, "VmHWM")
+        self.finish_gw(gw, label, rate)
+        # imgated's last close checkpoints and removes the WAL; a WAL left
+        # behind means it did not close the spool
+        wal = os.path.join(d, "spool.sqlite-wal")
+        wal_left = os.path.getsize(wal) if os.path.exists(wal) else 0
+        rows = spool_rows(spool)
+        self.procs.stop(uas)
+        dates = rtt_dates(udir)
+        delivered = len(dates)
+        r = {"label": label, "rate": rate, "count": count, "ok": st.ok,
+             "failed": st.failed, "rc": st.rc, "retrans": st.retrans,
+             "drops_gw": drops[0], "drops_uas": drops[1],
+             "warmup_ok": w.ok, "accepted": accepted,
+             "delivered": delivered, "spool_rows": rows, "alive": alive,
+             "wal_left": wal_left,
+             "hwm_kb": hwm, "foreign": foreign, "window": t1 - t0}
+        if st.t_first is not None and st.t_last > st.t_first:
+            span = (st.t_last - st.t_first) / 1000.0 + 1.0 / rate
+            r["achieved"] = st.ok / span
+        else:
+            r["achieved"] = st.ok / max(t_load_end - t0, 1e-3)
+        rt = sorted(st.rtt)
+        r["sipp_p50"], r["sipp_p99"] = pct(rt, 0.5), pct(rt, 0.99)
+        r["probe_n"] = len(pr.lat)
+        r["probe_bad"] = pr.bad + pr.lost
+        r["p50"] = pct(pr.lat, 0.5) * 1e3 if pr.lat else None
+        r["p99"] = pct(pr.lat, 0.99) * 1e3 if pr.lat else None
+        missing = max(0, count - st.ok - st.failed)
+        bad = st.failed + missing + pr.bad + pr.lost
+        total = count + pr.sent
+        r["bad"], r["total"] = bad, total
+        n = st.ok + len(pr.lat)
+        dt = max(1e-3, t1 - t0)
+        if c0 is not None and c1 is not None and n:
+            r["cpu_us"] = (c1 - c0) / HZ * 1e6 / n
+        if io0 and io1 and n:
+            r["syscw_s"] = (io1["syscw"] - io0["syscw"]) / dt
+            r["wbytes_msg"] = (io1["write_bytes"] - io0["write_bytes"]) / n
+        if f0 is not None and f1 is not None:
+            r["flush_s"] = (f1 - f0) / dt
+        # the last 202 (sipp's or the probe's) and the last delivery, on
+        # one clock: sipp's rtt dates are ms since its own start
+        last202 = [x for x in (
+            st.t_start + st.t_last / 1000.0 if st.t_last is not None
+            else None, pr.t_last_ok) if x is not None]
+        if dates and last202:
+            r["lag_ms"] = (t_uas + max(dates) / 1000.0 - max(last202)) * 1e3
+            load = sorted(dates)[w.ok:]
+            if len(load) > 1 and load[-1] > load[0]:
+                r["deliv_rate"] = len(load) / ((load[-1] - load[0]) / 1e3)
+        r["drained"] = (delivered >= accepted
+                        and t_uas + (max(dates) if dates else 0) / 1e3
+                        <= t_load_end + self.SAF_DRAIN_S)
+        r["pass"] = (bad <= 0.001 * total and st.rc == 0
+                     and st.retrans <= 0.001 * count
+                     and r["achieved"] >= 0.95 * rate and alive
+                     and r["drained"] and rows == 0)
+        log("  step %-7s R=%-6d sent=%-6d 202=%-6d fail=%-4d miss=%-4d "
+            "rtx=%-5d ach=%6.0f/s p50/p99=%s/%s ms sipp_p99=%s "
+            "delivered=%d/%d lag=%s ms spool=%s wal=%d cpu=%s us hwm=%s MiB "
+            "syscw=%s/s flush=%s/s drops gw/uas=%d/%d other-cpu=%.0f%% %s"
+            % (label, rate, count, st.ok, st.failed, missing, st.retrans,
+               r["achieved"], fmt(r["p50"]), fmt(r["p99"]), r["sipp_p99"],
+               delivered, accepted, fmt(r.get("lag_ms"), 0), rows, wal_left,
+               fmt(r.get("cpu_us"), 0), fmt((hwm or 0) / 1024.0, 0),
+               fmt(r.get("syscw_s"), 0), fmt(r.get("flush_s"), 0),
+               drops[0], drops[1], foreign, "PASS" if r["pass"] else "FAIL"))
+        self.foreign.append(foreign)
+        return r
+
+    def line_saf(self, r, ceil, warm):
+        name = "j SIP->SIP store-and-forward"
+        if not r:
+            return ["%-32s no passing step (see stderr)" % name]
+        s = "%-32s burst %6.0f msg/s accepted (202)" % (name, r["achieved"])
+        if ceil:
+            s += " = %4.1f%% of ceiling" % (100 * r["achieved"] / ceil)
+        if warm:
+            s += ", %5.1f%% of relay warm (b)" % (100 * r["achieved"] / warm)
+        s += ", 202 p50/p99 %s/%s ms (sipp p99 %s)" % (
+            fmt(r.get("p50")), fmt(r.get("p99")), sipp_ms(r["sipp_p99"]))
+        if "cpu_us" in r:
+            s += ", CPU %.0f us/msg (accept + delivery)" % r["cpu_us"]
+        if r.get("hwm_kb"):
+            s += ", RSS %.0f MiB" % (r["hwm_kb"] / 1024.0)
+        if "syscw_s" in r:
+            s += ", %.0f write syscalls/s, %.1f KB/msg to disk" % (
+                r["syscw_s"], r["wbytes_msg"] / 1024.0)
+        if "flush_s" in r:
+            s += ", %.0f device flushes/s" % r["flush_s"]
+        s += " [fails at %s]" % r.get("first_fail")
+        note = ("%-32s delivery lag (last 202 -> last MESSAGE at the UAS) "
+                "%s ms at %d/s; delivered %d of %d accepted (%s/s), spool "
+                "rows after stop %s; spool defaults (commit_ms 5, "
+                "max_inflight 100)"
+                % ("j note", fmt(r.get("lag_ms"), 0), r["rate"],
+                   r["delivered"], r["accepted"],
+                   fmt(r.get("deliv_rate"), 0), r["spool_rows"]))
+        return [s, note]
 
     # -- XMPP: Prosody, the sink clients, the XMPP-sender steps
     def setup_xmpp(self):
@@ -1367,6 +1614,16 @@ class Bench:
         if want("i"):
             out.append("%-32s skipped (not a bench scenario yet)"
                        % "i XMPP->XMPP")
+        if want("j") and self.time_left() > 40:
+            # the shared UAS makes way for a fresh counting one per step
+            self.procs.stop(self.uas)
+            warm_b = rate_of(R.get("b"))
+            start = max(250, int(warm_b / 2)) if warm_b else 2000
+            R["j"] = self.search("saf", "saf", start, self.nsd.port,
+                                 step=self.saf_step, max_steps=xsteps)
+            out.extend(self.line_saf(R["j"], ceil, warm_b))
+            self.uas = start_uas(self.procs, self.dir, "uas_200.xml",
+                                 self.uas_port, "uas")
         if self.a.profile:
             self.profile(warm_s or warm)
         if self.a.callgrind:
@@ -1656,8 +1913,8 @@ def main():
     ap.add_argument("--imgated", default=os.environ.get("IMGATED"),
                     help="imgated binary (default: build an -O2 one in "
                          "/tmp/imgate-bench-build)")
-    ap.add_argument("--only", default="abcdefghi",
-                    help="scenarios to run, e.g. ab (default abcdefghi; "
+    ap.add_argument("--only", default="abcdefghij",
+                    help="scenarios to run, e.g. ab (default abcdefghij; "
                          "g and h include their baselines)")
     ap.add_argument("--profile", action="store_true",
                     help="also perf-record imgated in a warm run")
