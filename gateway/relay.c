@@ -565,7 +565,7 @@ void
 relay_attempt_failed_xmpp(struct gw_txn *t, const char *condition)
 {
 	int		 code = status_xmpp_to_sip(condition);
-	struct gw_outcome o = { code >= 500 && code < 600 ? GW_TEMPFAIL :
+	struct gw_outcome o = { status_sip_temporary(code) ? GW_TEMPFAIL :
 	    GW_PERMFAIL, GW_R_PEER_ERROR, code, condition };
 
 	t->out = NULL;
@@ -593,7 +593,7 @@ relay_attempt_done(struct gw_txn *t, int code)
 			return;
 	}
 	if (code >= 300) {
-		o.status = code >= 500 && code < 600 ? GW_TEMPFAIL :
+		o.status = status_sip_temporary(code) ? GW_TEMPFAIL :
 		    GW_PERMFAIL;
 		o.reason = code == 408 ? GW_R_PEER_TIMEOUT : GW_R_PEER_ERROR;
 		if (code == 408)

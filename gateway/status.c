@@ -220,6 +220,12 @@ status_reply(const struct gw_outcome *o, struct gw_reply *r)
 		r->xmpp_type = "wait";
 }
 
+bool
+status_sip_temporary(int code)
+{
+	return code == 408 || code == 480 || (code >= 500 && code < 600);
+}
+
 struct gw_outcome
 status_from_lookup(enum lookup_error e)
 {

@@ -74,6 +74,12 @@ void status_reply(const struct gw_outcome *o, struct gw_reply *r);
 struct gw_outcome status_from_lookup(enum lookup_error e);
 
 /** RFC 7247 7.2: SIP response code -> XMPP condition. */
+/**
+ * Is a downstream SIP final @code worth trying again later (store-and-
+ * forward retries, "temporary" in the log)?  408 (no answer), 480 (not
+ * reachable now) and 5xx; everything else is final.
+ */
+bool status_sip_temporary(int code);
 const char *status_sip_to_xmpp(int code);
 /** RFC 7247 7.1: XMPP condition -> SIP response code (400 if unknown). */
 int status_xmpp_to_sip(const char *condition);

@@ -76,6 +76,7 @@ def main():
         d = procs.tmpdir("spool")
         uas = gwtest.start_uas(procs, "uas_message.xml")
         nf = gwtest.start_uas(procs, "uas_404.xml")
+        timeout = gwtest.start_uas(procs, "uas_408.xml")
         sender = gwtest.start_uas(procs, "uas_message.xml")
         down = imgtest.free_port()     # case 2: nobody there at first
         down3 = imgtest.free_port()    # case 3
@@ -102,8 +103,11 @@ def main():
     target = "sip:127.0.0.1:%d"; mode = "store-and-forward"; },
   { name = "fr"; prefix = "+33"; action = "static";
     target = "sip:127.0.0.1:%d"; mode = "store-and-forward"; },
+  { name = "se"; prefix = "+46"; action = "static";
+    target = "sip:127.0.0.1:%d"; mode = "store-and-forward"; },
   { name = "relay"; prefix = "+49"; action = "static";
-    target = "sip:127.0.0.1:%d"; }""" % (down, nf.port, nf.port)))
+    target = "sip:127.0.0.1:%d"; }""" % (down, nf.port, timeout.port,
+                                          nf.port)))
         uac = sipuac.UAC()
 
         # (1) accepted, then delivered through ENUM + SRV
@@ -147,6 +151,22 @@ def main():
                               r"sip:\+442079460001", gw.log_text())) >= 3,
                "the log shows >= 3 attempts, all with that id",
                diag=log_ids)
+
+        # (2b) a 408 from downstream (a proxy that got no answer) is
+        # temporary: tried again, not notified as failed
+        code, _, _ = uac.message(gw.addr, "sip:+46812345678@gw.test",
+                                 body="saf-408")
+        tap.is_(code, 202, "408 ahead: 202 first")
+        wait_for(lambda: len(messages(timeout, "saf-408")) >= 3, 10)
+        tries = messages(timeout, "saf-408")
+        tap.ok(len(tries) >= 3, "a 408 answer is retried (%d attempts)" %
+               len(tries), diag=gw.log_text()[-1200:])
+        tap.ok("failed for good" not in gw.log_text(),
+               "... and not given up as a permanent failure")
+        procs.stop(timeout.proc)
+        ok408 = gwtest.start_uas(procs, "uas_message.xml", port=timeout.port)
+        tap.ok(wait_for(lambda: messages(ok408, "saf-408"), 10),
+               "... and delivered once the next hop answers")
 
         # (4) permanent failure: the sender gets a notice
         from_uri = "sip:alice@127.0.0.1:%d" % sender.port

@@ -72,10 +72,28 @@ static const struct {
 	{ "no-such-condition", 400 },
 };
 
+/* Which downstream answers a store-and-forward route tries again. */
+static const struct {
+	int	 code;
+	bool	 temporary;
+} temporary_rows[] = {
+	{ 200, false }, { 202, false }, { 400, false }, { 403, false },
+	{ 404, false }, { 407, false }, { 408, true }, { 413, false },
+	{ 415, false }, { 480, true }, { 481, false }, { 486, false },
+	{ 500, true }, { 503, true }, { 504, true }, { 600, false },
+	{ 603, false },
+};
+
 int
 main(void)
 {
 	struct gw_reply	 r;
+
+	for (size_t i = 0; i < NELEM(temporary_rows); i++)
+		ok(status_sip_temporary(temporary_rows[i].code) ==
+		    temporary_rows[i].temporary, "SIP %d is %s",
+		    temporary_rows[i].code, temporary_rows[i].temporary ?
+		    "temporary" : "final");
 
 	for (size_t i = 0; i < NELEM(lookup_rows); i++) {
 		struct gw_outcome o = status_from_lookup(lookup_rows[i].e);
