@@ -263,7 +263,7 @@ const struct conf_schema_row conf_schema[] = {
 	  .reload = true, CONF_FIELD(spool_commit_ms),
 	  .doc = "group commit window: accepted messages share a commit" },
 	{ .path = "spool.max_inflight", .type = CONF_TYPE_INT,
-	  .def = "100", .min = 1, .max = 10000,
+	  .def = "1000", .min = 1, .max = 10000,
 	  .reload = true, CONF_FIELD(spool_max_inflight),
 	  .doc = "spooled messages being delivered at once" },
 
