@@ -395,6 +395,9 @@ out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
  */
 #define SIPGW_UDP_RCVBUF	(4 << 20)
 
+/* Bytes preloaded into every SIP message's memory home (see below). */
+#define SIPGW_PRELOAD		2048
+
 static void
 grow_udp_buffers(void)
 {
@@ -433,6 +436,14 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf)
 	     */
 	    NTATAG_SIP_T1X64((unsigned)conf->sip_timeout_ms),
 	    NTATAG_UDP_MTU(1300),
+	    /*
+	     * Each message's parsed headers come out of one block of this
+	     * size instead of a malloc per header, and go back with one
+	     * free when nta drops the transaction: 17 % less CPU per
+	     * message in steady state, no more memory per transaction in
+	     * flight (bench/README.md).
+	     */
+	    NTATAG_PRELOAD(SIPGW_PRELOAD),
 	    TAG_END());
 	if (sipgw_agent == NULL) {
 		log_warnx("sip: cannot listen on %s", conf->sip_listen);
