@@ -295,7 +295,7 @@ static enum gw_reason
 sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 {
 	nta_outgoing_t	*orq;
-	char		 route[160], from[300];
+	char		 route[160], from[300], to[LOOKUP_URI_MAX + 16];
 	sip_payload_t	 pl[1];
 	bool		 big = t->body_len + SIPGW_HEADER_ESTIMATE >
 	    SIPGW_UDP_LIMIT;
@@ -315,6 +315,10 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 	 */
 	snprintf(route, sizeof(route), "<sip:%s;lr%s>", next_hop,
 	    big ? ";transport=tcp" : "");
+	/* In angle brackets, so that URI parameters (user=phone) stay the
+	 * URI's and do not become To header parameters. */
+	if (snprintf(to, sizeof(to), "<%s>", request_uri) >= (int)sizeof(to))
+		return GW_R_TARGET_UNREACHABLE;
 	/* nta wants a From; a message without a sender is the gateway's. */
 	if (t->from == NULL)
 		snprintf(from, sizeof(from), "<sip:imgate@%s>", CONF->domain);
@@ -328,7 +332,7 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 	orq = nta_outgoing_tcreate(sipgw_leg, out_response,
 	    (nta_outgoing_magic_t *)(uintptr_t)t->id, NULL,
 	    SIP_METHOD_MESSAGE, URL_STRING_MAKE(request_uri),
-	    SIPTAG_TO_STR(request_uri),
+	    SIPTAG_TO_STR(to),
 	    SIPTAG_FROM_STR(t->from != NULL ? t->from : from),
 	    /*
 	     * A spooled message keeps one Call-ID on every attempt, so that

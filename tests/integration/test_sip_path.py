@@ -46,6 +46,10 @@ def zone(uas, slow, busy):
          "ttl": 120, "rrs": [naptr(None, "E2U+sip",
                                    "!^\\+(.*)$!sip:\\1@127.0.0.1:%d!"
                                    % uas)]},
+        {"owner": k("+12025550107"), "type": "NAPTR", "rcode": "NOERROR",
+         "ttl": 120, "rrs": [naptr(None, "E2U+sip",
+                                   "!^(.*)$!sip:\\1@127.0.0.1:%d;user=phone!"
+                                   % uas)]},
         {"owner": k("+12025550106"), "type": "NAPTR", "rcode": "SERVFAIL"},
         {"owner": "_im._sip.sip.test.", "type": "SRV", "rcode": "NOERROR",
          "ttl": 60, "rrs": [srv(uas, "uas.sip.test.")]},
@@ -135,6 +139,9 @@ def main():
             tap.is_(code, 200, "tel: Request-URI")
             code, h, _ = uac.message(gw.addr, "sip:+12025550105@gw.test")
             tap.is_(code, 200, "E2U+sip URI naming an address: delivered")
+            code, h, _ = uac.message(gw.addr, "sip:+12025550107@gw.test",
+                                     body="user-phone")
+            tap.is_(code, 200, "E2U+sip URI with ;user=phone: delivered")
             code, h, _ = uac.message(gw.addr, "sip:alice@gw.test")
             tap.is_(code, 484, "a user part that is no number -> 484")
             code, h, _ = uac.message(
@@ -191,6 +198,12 @@ def main():
         tap.ok(any(r["ruri"] == "sip:12025550105@127.0.0.1:%d" % uas.port
                    for r in got), "E2U+sip: Request-URI is the NAPTR's URI",
                diag=[r["ruri"] for r in got])
+        up = [r for r in gwtest.received_requests(uas.messages())
+              if r["body"] == "user-phone"]
+        want = "<sip:+12025550107@127.0.0.1:%d;user=phone>" % uas.port
+        tap.ok(len(up) == 1 and up[0]["headers"].get("to", "").startswith(
+            want), "URI parameters stay inside To's angle brackets",
+            diag=[r["headers"].get("to") for r in up])
 
         # -- still serving after all of that
         rc, trace = gwtest.run_uac(procs, "uac_message.xml", gw.port,
