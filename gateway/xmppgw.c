@@ -436,6 +436,8 @@ send_xml(const struct xml_part *parts, size_t n)
 			len += xlate_xml_escape(parts[i].text, parts[i].len,
 			    parts[i].attr, buf + len);
 	}
+	/* libstrophe copies it with strndup(), which looks for the NUL. */
+	buf[len] = '\0';
 	xmpp_send_raw(xg.conn, buf, len);
 	free(buf);
 	return 0;
