@@ -1257,6 +1257,33 @@ class Bench:
         log("bench: prosody c2s :%d component :%d, %d sink clients ready "
             "in %.1f s" % (self.prosody.c2s, self.prosody.comp, XMPP_USERS,
                            time.monotonic() - t))
+        self.pin_xmpp(True)
+
+    def pin_xmpp(self, on):
+        """Prosody is single-threaded and the busiest process of g0/g and
+        h0/h: give it CPU 1 and everything else (run.py and what it starts
+        from now on, imgated, sipp, xmppload, NSD) CPU 0, in the baselines
+        and the scenarios alike, so that the ratio compares what imgated
+        lets Prosody relay with what Prosody relays on its own rather than
+        the scheduler's luck.  --no-pin turns it off."""
+        if self.a.no_pin or not hasattr(os, "sched_setaffinity") or \
+                os.cpu_count() < 2 or not self.prosody:
+            return
+        every = set(range(os.cpu_count()))
+        rest = {0} if on else every
+        for p in [None] + list(self.procs.procs):
+            pid = 0 if p is None else p.pid
+            try:
+                os.sched_setaffinity(pid, rest)
+            except OSError:
+                pass
+        try:
+            os.sched_setaffinity(self.prosody.pid, {1} if on else every)
+        except OSError:
+            pass
+        self.res["xmpp_pinned"] = on
+        log("bench: %s" % ("Prosody on CPU 1, the rest on CPU 0" if on
+                           else "CPU pinning off"))
 
     def out_text(self, name, d=None):
         try:
@@ -1270,6 +1297,7 @@ class Bench:
         """Stop the sink and note what it and Prosody said."""
         if not self.prosody:
             return
+        self.pin_xmpp(False)
         rc = self.procs.stop(self.sink)
         tail = self.out_text("sink").strip().splitlines()
         log("bench: sink exit %s: %s" % (rc, tail[-1] if tail else "-"))
@@ -1921,6 +1949,9 @@ def main():
                     help="also perf-record imgated in a warm run")
     ap.add_argument("--callgrind", action="store_true",
                     help="also run imgated under callgrind (warm, 200/s)")
+    ap.add_argument("--no-pin", action="store_true",
+                    help="g/h: do not pin Prosody to CPU 1 and the rest to "
+                         "CPU 0")
     ap.add_argument("--workdir", help="keep everything here")
     ap.add_argument("--keep", action="store_true",
                     help="keep the temporary work dir")
