@@ -478,17 +478,11 @@ route_message(struct gw_txn *t, const struct policy_source *src,
 		spool_accept(t, src);
 		return;
 	}
-	switch (d.verdict) {
-	case ROUTE_STATIC:
+	if (d.verdict == ROUTE_STATIC)
 		route_static(t, c->routes[d.route].target, d.aus);
-		return;
-	case ROUTE_ENUM:
+	else
 		start_lookup(t, d.route >= 0 ? &rt->route[d.route] :
 		    &rt->base, d.aus);
-		return;
-	default:
-		return;
-	}
 }
 
 void
