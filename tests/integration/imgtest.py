@@ -48,6 +48,7 @@ sipp (scenarios in tests/sip, see tests/sip/README.md)
 import atexit
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -646,7 +647,7 @@ def vector_dns_to_unbound(dns_list, fakedns_port=None, fakedns_host="127.0.0.1")
 # ================================================================== servers
 
 
-def _conf_text(d, port, lines, log_queries, verbosity):
+def _conf_text(d, port, lines, log_queries, verbosity, probe_addr=None):
     server = [
         "interface: 127.0.0.1@%d" % port,
         "port: %d" % port,
@@ -672,6 +673,12 @@ def _conf_text(d, port, lines, log_queries, verbosity):
         "rrset-roundrobin: no",
         "qname-minimisation: no",
     ]
+    if probe_addr:
+        # This instance's own answer to the readiness probe: another test
+        # process's unbound that raced onto the same port answers the
+        # probe too, but not with this address.
+        server += ['local-zone: "%s" static' % PROBE_NAME,
+                   'local-data: "%s 60 IN A %s"' % (PROBE_NAME, probe_addr)]
     body, sections = [], []
     cur = body
     for ln in lines:
@@ -725,15 +732,18 @@ def start_unbound(data=None, procs=None, port=None, log_queries=True,
     for attempt in range(5):
         p_ = port or free_port()
         conf = os.path.join(d, "unbound.conf")
+        mine = "127.%d.%d.%d" % tuple(random.randint(1, 254)
+                                      for _ in range(3))
         with open(conf, "w") as f:
-            f.write(_conf_text(d, p_, lines, log_queries, verbosity))
+            f.write(_conf_text(d, p_, lines, log_queries, verbosity,
+                               probe_addr=mine))
         proc = procs.start([UNBOUND, "-d", "-c", conf], name=name,
                            log=os.path.join(d, "unbound.stderr"))
         proc.dir, proc.conf, proc.fakedns = d, conf, fake
         proc.query_log = os.path.join(d, "unbound.log") if log_queries else None
         proc.port = p_
         try:
-            _wait_dns(proc, p_, probe, timeout)
+            _wait_dns(proc, p_, probe, timeout, mine)
             return p_, proc
         except RuntimeError as e:
             last_err = e
@@ -743,7 +753,7 @@ def start_unbound(data=None, procs=None, port=None, log_queries=True,
     raise RuntimeError("unbound did not start: %s" % last_err)
 
 
-def _wait_dns(proc, port, probe, timeout):
+def _wait_dns(proc, port, probe, timeout, probe_addr=None):
     deadline = time.monotonic() + timeout
     pname, ptype = probe or (PROBE_NAME, "A")
     while time.monotonic() < deadline:
@@ -751,7 +761,10 @@ def _wait_dns(proc, port, probe, timeout):
             raise RuntimeError("exited with %s: %s" % (proc.returncode, _tail(proc.log)))
         try:
             r = dns_query("127.0.0.1", port, pname, ptype, timeout=0.1)
-            if probe is None or (r["rcode"] == "NOERROR" and r["answer"]):
+            if probe is None and probe_addr:
+                if socket.inet_aton(probe_addr) in r["raw"]:
+                    return
+            elif probe is None or (r["rcode"] == "NOERROR" and r["answer"]):
                 return
         except (socket.timeout, OSError, fakedns.ParseError):
             pass
