@@ -26,6 +26,9 @@ import imgtest
 from imgtest import Procs, tap
 import gwtest
 import sipuac
+import xmppclient
+
+COMP = "gw.localhost"
 
 
 def key(num):
@@ -235,6 +238,44 @@ def main():
         tap.is_(gwb2.proc.returncode, 0, "imgated exits 0 with messages "
                 "still spooled")
         tap.is_(rows(spool_b), 3, "those messages stay in the spool")
+
+        # (6) an XMPP sender on a store-and-forward route: nothing while
+        # the message waits in the spool, its XEP-0184 receipt on delivery
+        pros = gwtest.Prosody(procs, [("alice", "pw")], COMP,
+                              "s3cret").start()
+        spool_c = os.path.join(d, "c.sqlite")
+        down6 = imgtest.free_port()
+        gwc = gwtest.start_imgated(procs, dns_port, conf_extra=(
+            gwtest.xmpp_conf(pros, receipt_wait_ms=3000) +
+            spool_conf(spool_c, """
+  { name = "uk"; prefix = "+44"; action = "static";
+    target = "sip:127.0.0.1:%d"; mode = "store-and-forward"; }""" %
+                       down6)))
+        tap.ok(gwc.wait_log(r"component %s connected" % COMP, 10)
+               is not None, "XMPP: component connected")
+        alice = xmppclient.Client("alice@localhost", "pw",
+                                  ("127.0.0.1", pros.c2s)).start()
+        alice.send("+442079460003@" + COMP, "saf-xmpp", receipt=True,
+                   id="s1")
+        tap.ok(wait_for(lambda: rows(spool_c) == 1, 5),
+               "XMPP sender: the message is in the spool", diag=rows(spool_c))
+        time.sleep(1.0)
+        tap.ok(not any(m["received"] == "s1" or m["error"]
+                       for m in alice.messages),
+               "XMPP sender: no receipt and no error while it waits",
+               diag=alice.messages)
+        up6 = gwtest.start_uas(procs, "uas_message.xml", port=down6)
+        tap.ok(wait_for(lambda: messages(up6, "saf-xmpp"), 10),
+               "XMPP sender: delivered once the destination is up")
+        tap.ok(alice.wait(lambda m: m["received"] == "s1", 10) is not None,
+               "XMPP sender: the XEP-0184 receipt comes on delivery",
+               diag=alice.messages)
+        tap.ok(wait_for(lambda: rows(spool_c) == 0, 5),
+               "XMPP sender: the row left the spool", diag=rows(spool_c))
+        alice.stop()
+        procs.stop(gwc.proc, timeout=20)
+        pros.stop()
+        tap.is_(gwc.proc.returncode, 0, "imgated exits 0")
     return tap.done()
 
 

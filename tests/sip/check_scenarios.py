@@ -60,7 +60,15 @@ def main():
             cid = imgtest.sip_header(m, "Call-ID")
             imgtest.ok(("imgate-marker %s" % cid) in m["body"], "trace_msg: body has the marker",
                        repr(m["body"]))
-            sent = [x for x in imgtest.sipp_messages(p.message_file) if x["direction"] == "sent"]
+            # sipp writes its trace file buffered: the UAS's 200 may reach
+            # the file a little after the UAC has its answer.
+            deadline = time.monotonic() + 3.0
+            while True:
+                sent = [x for x in imgtest.sipp_messages(p.message_file)
+                        if x["direction"] == "sent"]
+                if sent or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
             imgtest.ok(sent and sent[0]["first_line"] == "SIP/2.0 200 OK",
                        "trace_msg: UAS sent 200 OK", sent and sent[0]["first_line"])
         log = imgtest.sipp_uas_log(p.log_file)
