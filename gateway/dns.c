@@ -74,7 +74,6 @@ struct dns {
 	struct dns_stats	 st;
 	size_t			 pending;
 	bool			 destroying;
-	bool			 timer_armed;
 };
 
 static void	arm_timer(struct dns *);
@@ -430,7 +429,7 @@ dns_query(void *ctx, const char *name0, uint16_t type, dnsq_cb *cb,
 	 * ares_timeout() walks every query in flight: with a timer already
 	 * armed (for an older query, due no later than this one) skip it.
 	 */
-	if (!d->timer_armed)
+	if (!su_timer_is_set(d->timer))
 		arm_timer(d);
 	return 0;
 }
@@ -442,7 +441,6 @@ on_timer(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 
 	(void)magic;
 	(void)t;
-	d->timer_armed = false;
 	ares_process_fd(d->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
 	arm_timer(d);
 }
@@ -458,10 +456,8 @@ arm_timer(struct dns *d)
 	tvp = ares_timeout(d->channel, NULL, &tv);
 	if (tvp == NULL) {
 		su_timer_reset(d->timer);
-		d->timer_armed = false;
 		return;
 	}
-	d->timer_armed = true;
 	ms = (su_duration_t)(tvp->tv_sec * 1000 + tvp->tv_usec / 1000);
 	su_timer_set_interval(d->timer, on_timer, (su_timer_arg_t *)d,
 	    ms > 0 ? ms : 1);
@@ -479,7 +475,7 @@ on_sock(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)
 	    ev & (SU_WAIT_IN | SU_WAIT_HUP | SU_WAIT_ERR) ? fd :
 	    ARES_SOCKET_BAD, ev & SU_WAIT_OUT ? fd : ARES_SOCKET_BAD);
 	/* An armed timer may now be early, never late: keep it. */
-	if (!d->timer_armed)
+	if (!su_timer_is_set(d->timer))
 		arm_timer(d);
 	return 0;
 }

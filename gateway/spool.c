@@ -89,7 +89,6 @@ static struct {
 	sqlite3			*db;
 	sqlite3_stmt		*ins, *del, *retry, *notice, *due, *next;
 	su_timer_t		*commit_timer, *wake_timer;
-	bool			 commit_armed;
 	bool			 in_schedule, again;
 	bool			 stopping;	/* no new deliveries */
 	uint64_t		 rows;
@@ -338,16 +337,14 @@ on_commit_timer(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
 	(void)m;
 	(void)t;
 	(void)arg;
-	sp.commit_armed = false;
 	flush_batch();
 }
 
 static void
 arm_commit(void)
 {
-	if (sp.commit_armed || sp.commit_timer == NULL)
+	if (sp.commit_timer == NULL || su_timer_is_set(sp.commit_timer))
 		return;
-	sp.commit_armed = true;
 	su_timer_set_interval(sp.commit_timer, on_commit_timer, NULL,
 	    (su_duration_t)CONF->spool_commit_ms);
 }

@@ -69,7 +69,6 @@ struct xmppgw {
 	int			 wait_events;
 	su_timer_t		*tick;
 	su_timer_t		*kick;
-	bool			 kick_armed;
 	su_timer_t		*reconnect;
 	uint64_t		 backoff_ms;
 	/* Transactions waiting for the connection, by id, oldest first. */
@@ -157,16 +156,14 @@ on_kick(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
 	(void)m;
 	(void)t;
 	(void)arg;
-	xg.kick_armed = false;
 	run();
 }
 
 static void
 kick(void)
 {
-	if (xg.kick_armed || xg.kick == NULL)
+	if (xg.kick == NULL || su_timer_is_set(xg.kick))
 		return;
-	xg.kick_armed = true;
 	su_timer_set_interval(xg.kick, on_kick, NULL, 1);
 }
 
