@@ -12,8 +12,6 @@
 #ifndef GATEWAY_SIPGW_H
 #define GATEWAY_SIPGW_H
 
-#include <stdbool.h>
-
 #include <sofia-sip/su_wait.h>
 
 #include "conf/conf.h"
