@@ -118,6 +118,9 @@ struct gw_conf {
 	char		sip_listen[CONF_STR_MAX]; /* "sip:127.0.0.1:5060" (UDP+TCP) */
 	int64_t		sip_timeout_ms;		/* downstream final answer wait */
 	int64_t		sip_max_body;		/* bytes; bigger -> 413 */
+	int64_t		sip_max_header_line;	/* bytes; longer -> 513 */
+	int64_t		sip_max_headers_size;	/* bytes; more -> 513 */
+	int64_t		sip_max_headers;	/* count; more -> 513 */
 
 	/* dns */
 	char		dns_servers[CONF_MAX_LIST][CONF_STR_MAX]; /* "IP:PORT" */

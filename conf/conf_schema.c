@@ -91,6 +91,18 @@ const struct conf_schema_row conf_schema[] = {
 	  .def = "8192", .min = 1, .max = 65536,
 	  .reload = true, CONF_FIELD(sip_max_body),
 	  .doc = "largest message body accepted, in bytes" },
+	{ .path = "sip.max_header_line", .type = CONF_TYPE_INT,
+	  .def = "4096", .min = 256, .max = 65536,
+	  .reload = true, CONF_FIELD(sip_max_header_line),
+	  .doc = "longest header line (or request line) accepted" },
+	{ .path = "sip.max_headers_size", .type = CONF_TYPE_INT,
+	  .def = "16384", .min = 1024, .max = 65536,
+	  .reload = true, CONF_FIELD(sip_max_headers_size),
+	  .doc = "largest header block (request line to empty line)" },
+	{ .path = "sip.max_headers", .type = CONF_TYPE_INT,
+	  .def = "128", .min = 16, .max = 4096,
+	  .reload = true, CONF_FIELD(sip_max_headers),
+	  .doc = "most header fields in one request" },
 
 	/* dns */
 	{ .path = "dns.servers", .type = CONF_TYPE_LIST,

@@ -70,6 +70,8 @@ static const struct {
 	    "resource-constraint" },
 	{ GW_R_EXPIRED, "undelivered within the spool's maximum age", 504,
 	    false, "remote-server-timeout" },
+	/* RFC 7247 table: 482 and 483 are not-acceptable. */
+	{ GW_R_LOOP, "forwarding loop", 482, false, "not-acceptable" },
 };
 
 /* RFC 7247 7.2 (standards.md 6.3), most specific first. */

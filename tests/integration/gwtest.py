@@ -58,10 +58,11 @@ class Daemon:
 
 def start_imgated(procs, dns_port, conf_extra="", enumservices=("im", "sip"),
                   sip_timeout_ms=4000, dns_timeout_ms=1000, verbose=True,
-                  env=None):
+                  env=None, port=None):
     d = procs.tmpdir("imgated")
+    want_port = port
     for attempt in range(5):
-        port = imgtest.free_port()
+        port = want_port or imgtest.free_port()
         conf = os.path.join(d, "imgate.conf")
         with open(conf, "w") as f:
             f.write("""gateway = { domain = "gw.test"; };
