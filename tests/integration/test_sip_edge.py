@@ -11,6 +11,8 @@ suite's small UDP client (sipuac) and raw TCP sockets.  Asserted:
   ping-pong between two gateways (static routes at each other) ends by
   Max-Forwards within one hop budget: 483 to the sender in seconds, at
   most ~71 requests processed over both;
+- an XMPP address at the component's own domain (ENUM xmpp: answer, or a
+  reply to an escaped JID there) -> 482;
 - header caps over TCP: a 1 MiB header, 10 000 headers, a 60 KB header
   block and one 5 KB header line are each refused (513 or a close),
   logged with the cap, never relayed; the daemon keeps serving.
@@ -51,6 +53,12 @@ def zone(uas_port, gw_port):
         {"owner": key("+12025550113"), "type": "NAPTR", "rcode": "NOERROR",
          "ttl": 120, "rrs": [naptr("!^(.*)$!sip:\\1@loop.test:%d!"
                                    % gw_port)]},
+        # an XMPP address at the component's own domain
+        {"owner": key("+12025550114"), "type": "NAPTR", "rcode": "NOERROR",
+         "ttl": 120, "rrs": [{"order": 10, "preference": 100, "flags": "u",
+                              "services": "E2U+xmpp",
+                              "regexp": "!^.*$!xmpp:bob@comp.gw.test!",
+                              "replacement": "."}]},
         {"owner": "loop.test.", "type": "A", "rcode": "NOERROR",
          "ttl": 60, "rrs": [{"address": "127.0.0.1"}]},
     ]
@@ -206,6 +214,27 @@ def main():
                 inbound(gb), na + nb,
                 "ping-pong loop: nothing more after the answer")
 
+        # -- XMPP: a message for the component's own domain would come
+        # straight back to imgate (the component is configured but its
+        # server is down: the refusal comes before any sending)
+        gx = gwtest.start_imgated(
+            procs, dns_port, enumservices=("im", "sip", "xmpp"),
+            conf_extra="""xmpp = { enable = true; server = "127.0.0.1";
+    port = %d; domain = "comp.gw.test"; secret = "s"; };""" %
+            imgtest.free_port())
+        for r, what in [
+                ("sip:+12025550114@gw.test", "ENUM answer xmpp:bob@<component>"),
+                ("sip:alice%40comp.gw.test@gw.test",
+                 "a reply to alice@<component>")]:
+            t0 = time.monotonic()
+            code, _, _ = uac.message(("127.0.0.1", gx.port), r)
+            dt = time.monotonic() - t0
+            tap.ok(code == 482 and dt < 3, "XMPP loop, %s: 482 in %.2f s"
+                   % (what, dt), diag="code %s\n%s" % (code,
+                                                        gx.log_text()[-800:]))
+        tap.ok(gx.wait_log(r"component's own domain", 1) is not None,
+               "XMPP loop: the log says why")
+
         # -- header caps over TCP
         for hdrs, what, cap in [
                 (["Subject: " + "x" * (1 << 20)], "a 1 MiB header", None),
@@ -230,7 +259,7 @@ def main():
             code, _, _ = uac.message(srv, ruri)
             tap.is_(code, 200, "%s: the daemon keeps serving" % what)
             seen += 1
-        tap.ok(gw.alive() and ga.alive() and gb.alive(),
+        tap.ok(gw.alive() and ga.alive() and gb.alive() and gx.alive(),
                "every imgated still runs")
         uac.close()
     return tap.done()
