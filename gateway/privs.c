@@ -7,8 +7,6 @@
  * set[ug]id() so that the saved ids are named, not implied; the checks
  * afterwards read them back instead of trusting the calls.
  */
-#include <sys/prctl.h>
-
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
@@ -183,15 +181,5 @@ privs_drop(const struct privs_target *t, char *err, size_t errsz)
 	}
 	if (privs_verify(t->uid, t->gid, err, errsz) != 0)
 		return -1;
-#if defined(__SANITIZE_ADDRESS__)
-	/*
-	 * A process that changed its uids is not dumpable, and
-	 * LeakSanitizer's exit check attaches to it with ptrace from a
-	 * helper that the kernel then refuses: every sanitizer run would
-	 * end in "LeakSanitizer has encountered a fatal error".  Sanitizer
-	 * builds only; a release build stays non-dumpable.
-	 */
-	(void)prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
-#endif
 	return 0;
 }
