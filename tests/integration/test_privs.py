@@ -17,9 +17,9 @@ and nothing bound; (4) a second imgated on the same spool exits non-zero
 naming the lock file and the holder's pid; (5) imgated without -d on a
 busy port exits non-zero with the reason on stderr; (6) imgated without
 -d and -u nobody: the parent exits 0 only once the detached child
-serves (as nobody, lock holding the child's pid), a spool file left
-0644 becomes 0600 and nobody's, and a spool folder nobody cannot write
-is refused; (7) -V/--version/-h/--help of imgated and imgate-lookup,
+serves (as nobody, lock holding the child's pid) and reloads on SIGHUP
+(-u applies to the reloaded file), a spool file left 0644 becomes 0600
+and nobody's, and a spool folder nobody cannot write is refused; (7) -V/--version/-h/--help of imgated and imgate-lookup,
 and a bad option.
 """
 
@@ -333,6 +333,26 @@ routes = (
         code, _, _ = uac.message(("127.0.0.1", p6),
                                  "sip:+12025550100@gw.test", body="daemon")
         tap.is_(code, 200, "daemon mode: it routes")
+        # -u must apply to the reloaded file too, or the reload would
+        # see gateway.user change and refuse.
+        write(conf6, conf_text(p6, dns_port,
+                               'gateway = { domain = "gw.test"; };', sp6,
+                               routes.replace(
+                                   '{ name = "any"',
+                                   '{ name = "fr"; prefix = "+33"; '
+                                   'action = "static"; target = '
+                                   '"sip:127.0.0.1:%d"; },\n  '
+                                   '{ name = "any"' % uas.port)))
+        if pid6 > 0:
+            os.kill(pid6, signal.SIGHUP)
+
+        def reloaded():
+            c, _, _ = uac.message(("127.0.0.1", p6),
+                                  "sip:+33123456780@gw.test",
+                                  body="daemon-reload", timeout=3)
+            return c == 200
+        tap.ok(wait_for(reloaded, 20), "daemon mode, -u nobody: SIGHUP "
+               "applies the new file (a route it adds is used)")
         if pid6 > 0:
             os.kill(pid6, signal.SIGTERM)
         tap.ok(pid6 > 0 and wait_for(lambda: not alive(pid6), 20),
@@ -361,6 +381,9 @@ routes = (
                    r.stderr, "%s -Z: usage on stderr, exit 1" % name,
                    diag=(r.returncode, r.stderr))
         tap.ok(gw.alive(), "the nobody daemon is still serving at the end")
+        procs.stop(gw.proc, timeout=20)
+        tap.is_(gw.proc.returncode, 0, "SIGTERM: the daemon serving as "
+                "nobody exits 0 (under sanitizers: nothing leaked)")
     return tap.done()
 
 
