@@ -314,7 +314,7 @@ main(int argc, char *argv[])
 	if (verbose > 0)
 		level = LOG_L_DEBUG;
 	/* syslog is opened now, before the privilege drop; until the
-	 * daemon is detached its lines go to stderr as well. */
+	 * daemon is detached its warnings and errors go to stderr too. */
 	log_init(foreground, (enum log_level)level, "imgated");
 	log_set_stderr(!foreground);
 	plan = start_plan(&conf, &target);

@@ -19,8 +19,9 @@ busy port exits non-zero with the reason on stderr; (6) imgated without
 -d and -u nobody: the parent exits 0 only once the detached child
 serves (as nobody, lock holding the child's pid) and reloads on SIGHUP
 (-u applies to the reloaded file), a spool file left 0644 becomes 0600
-and nobody's, and a spool folder nobody cannot write is refused; (7) -V/--version/-h/--help of imgated and imgate-lookup,
-and a bad option.
+and nobody's, and a spool folder nobody cannot write is refused;
+(7) -V/--version/-h/--help of imgated and imgate-lookup, and a bad
+option.
 """
 
 import os
