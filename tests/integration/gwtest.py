@@ -85,18 +85,23 @@ def open_up(path):
 def start_imgated(procs, dns_port, conf_extra="", enumservices=("im", "sip"),
                   sip_timeout_ms=4000, dns_timeout_ms=1000, verbose=True,
                   env=None, user=None):
-    """user: serve as this user (gateway.user); the folder of the
-    configuration is opened up so that it can reload it.  Without it
-    the daemon may serve as whoever runs the suite."""
+    """user: serve as this user (gateway.user) when the suite runs as
+    root (ignored otherwise: only root can change users); the folder of
+    the configuration is opened up so that it can reload it.  Without
+    it the daemon may serve as whoever runs the suite."""
     d = procs.tmpdir("imgated")
+    if user and os.geteuid() != 0:
+        user = None
     if user:
         open_up(d)
-    # A spool of its own (unless the test names one): a daemon locks
-    # the spool's folder when it exists, and two tests must not meet
-    # there (imgate.conf(5) spool.path).
+    # A spool of its own (unless the test names one), in a folder that
+    # does not exist yet: created 0700 for the daemon's user if a route
+    # stores messages, otherwise no spool and no lock at all.  Two tests
+    # never meet on the default /var/lib/imgate (imgate.conf(5)
+    # spool.path).
     if not re.search(r"^\s*spool\s*[=:]", conf_extra, re.M):
         conf_extra += '\nspool = { path = "%s"; };\n' % os.path.join(
-            d, "spool.sqlite")
+            d, "spool", "spool.sqlite")
     for attempt in range(5):
         port = imgtest.free_port()
         conf = os.path.join(d, "imgate.conf")
