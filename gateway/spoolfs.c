@@ -277,21 +277,27 @@ spoolfs_open(const struct gw_conf *c, const struct privs_target *owner,
 	for (size_t i = 0; i < c->nroutes; i++)
 		if (c->routes[i].mode == CONF_MODE_SAF)
 			wanted = true;
+	/*
+	 * The same rule as spool_init(): without a store-and-forward route
+	 * and without a file, nothing opens the spool at start, so there
+	 * is nothing to own yet (a reload that brings a route takes the
+	 * lock then, through spoolfs_lock()).
+	 */
+	if (!wanted && lstat(c->spool_path, &st) == -1 && errno == ENOENT) {
+		log_debug("spool: no %s and no store-and-forward route: not "
+		    "opened", c->spool_path);
+		return 0;
+	}
 	if (spoolfs_dir_name(c->spool_path, dir, sizeof(dir)) != 0) {
 		snprintf(err, errsz, "spool.path %s is too long",
 		    c->spool_path);
 		return -1;
 	}
 	if (stat(dir, &st) == -1) {
-		if (errno != ENOENT) {
+		if (errno != ENOENT || !wanted) {
 			snprintf(err, errsz, "spool directory %s: %s", dir,
 			    strerror(errno));
 			return -1;
-		}
-		if (!wanted) {
-			log_debug("spool: no %s and no store-and-forward "
-			    "route: no spool", dir);
-			return 0;
 		}
 		if (make_dir(dir, owner, err, errsz) != 0)
 			return -1;

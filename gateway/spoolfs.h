@@ -36,8 +36,8 @@
 
 /**
  * Prepare the spool's directory and files and take the lock.  Nothing
- * is done when no route uses store-and-forward and the directory does
- * not exist (no spool, nothing to own).
+ * is done when no route uses store-and-forward and the file does not
+ * exist: then gateway/spool does not open it at start either.
  * @param c      the configuration (spool.path, the routes' modes)
  * @param owner  the user imgated will run as (files are chown()ed to
  *               it), or NULL to stay the user it runs as now

@@ -97,8 +97,8 @@ def start_imgated(procs, dns_port, conf_extra="", enumservices=("im", "sip"),
     # A spool of its own (unless the test names one), in a folder that
     # does not exist yet: created 0700 for the daemon's user if a route
     # stores messages, otherwise no spool and no lock at all.  Two tests
-    # never meet on the default /var/lib/imgate (imgate.conf(5)
-    # spool.path).
+    # never meet on the default /var/lib/imgate/spool.sqlite, nor open
+    # one left there (imgate.conf(5) spool.path).
     if not re.search(r"^\s*spool\s*[=:]", conf_extra, re.M):
         conf_extra += '\nspool = { path = "%s"; };\n' % os.path.join(
             d, "spool", "spool.sqlite")

@@ -21,7 +21,10 @@ serves (as nobody, lock holding the child's pid) and reloads on SIGHUP
 (-u applies to the reloaded file), a spool file left 0644 becomes 0600
 and nobody's, and a spool folder nobody cannot write is refused;
 (7) -V/--version/-h/--help of imgated and imgate-lookup, and a bad
-option.
+option; (8) a reload that brings the first store-and-forward route
+opens and locks the spool then, as nobody (files 0600, nobody's), and a
+second daemon that reloads the same route answers 503 and logs the
+holder.
 """
 
 import os
@@ -381,6 +384,65 @@ routes = (
             tap.ok(r.returncode == 1 and b"usage: " + name.encode() in
                    r.stderr, "%s -Z: usage on stderr, exit 1" % name,
                    diag=(r.returncode, r.stderr))
+        # (8) the first store-and-forward route comes with a reload: the
+        # spool is opened (and locked) only then, as nobody
+        lazy_dir = os.path.join(d, "lazy")
+        os.mkdir(lazy_dir, 0o700)
+        os.chown(lazy_dir, uid, gid)
+        lazy = os.path.join(lazy_dir, "spool.sqlite")
+        relay_only = """
+spool = { path = "%s"; commit_ms = 5; };
+routes = ( { name = "any"; action = "enum"; } );
+""" % lazy
+        saf = relay_only.replace(
+            '( { name = "any"',
+            '( { name = "uk"; prefix = "+44"; action = "static"; '
+            'target = "sip:127.0.0.1:%d"; mode = "store-and-forward"; },\n'
+            '  { name = "any"' % uas.port)
+        gwl = gwtest.start_imgated(procs, dns_port, user="nobody",
+                                   conf_extra=relay_only)
+        gwm = gwtest.start_imgated(procs, dns_port, user="nobody",
+                                   conf_extra=relay_only)
+        tap.ok(not os.path.exists(lazy + ".lock") and
+               not os.path.exists(lazy),
+               "no store-and-forward route: two daemons may name one spool "
+               "they do not open; no lock, no file")
+        for g_ in (gwl, gwm):
+            text = open(g_.conf).read()
+            write(g_.conf, text.replace(relay_only, saf))
+        os.kill(gwl.proc.pid, signal.SIGHUP)
+        tap.ok(gwl.wait_log(r"reload: .* is in force", 10),
+               "a reload brings the first store-and-forward route")
+        uac = sipuac.UAC()
+        code, _, _ = uac.message(gwl.addr, "sip:+442079460002@gw.test",
+                                 body="lazy-spool")
+        tap.is_(code, 202, "its first message is spooled (202), as nobody")
+        tap.ok(wait_for(lambda: [r for r in uas.requests() if
+                                 r["body"] == "lazy-spool"], 10),
+               "and delivered", diag=gwl.log_text()[-1000:])
+        tap.ok(lock_pid(lazy + ".lock") == gwl.proc.pid and
+               mode_owner(lazy + ".lock") == (0o600, uid, gid) and
+               mode_owner(lazy) == (0o600, uid, gid),
+               "the spool and its lock, made after the drop: 0600, "
+               "nobody's, the lock names the daemon",
+               diag=[mode_owner(n) for n in (lazy, lazy + ".lock")
+                     if os.path.exists(n)])
+        os.kill(gwm.proc.pid, signal.SIGHUP)
+        tap.ok(gwm.wait_log(r"reload: .* is in force", 10),
+               "the other daemon reloads the same route")
+        code, hdrs, _ = uac.message(gwm.addr, "sip:+442079460003@gw.test",
+                                    body="lazy-second")
+        tap.ok(code == 503 and "retry-after" in hdrs,
+               "the spool is in use: the other daemon answers 503 with "
+               "Retry-After", diag=(code, hdrs))
+        tap.ok(gwm.wait_log(r"spool: spool %s is in use: %s\.lock is "
+                            r"locked by pid %d" % (re.escape(lazy),
+                                                   re.escape(lazy),
+                                                   gwl.proc.pid), 5),
+               "and logs who holds the lock", diag=gwm.log_text()[-800:])
+        tap.ok(gwl.alive() and gwm.alive(), "both keep serving")
+        uac.close()
+
         tap.ok(gw.alive(), "the nobody daemon is still serving at the end")
         procs.stop(gw.proc, timeout=20)
         tap.is_(gw.proc.returncode, 0, "SIGTERM: the daemon serving as "
