@@ -112,6 +112,9 @@ struct gw_conf {
 	/* gateway */
 	char		domain[CONF_STR_MAX];	/* host part imgate uses in
 						 * From/JIDs, "gw.example.org" */
+	char		user[64];		/* serve as; "" = stay */
+	char		group[64];		/* "" = user's login group */
+	bool		allow_root;		/* may serve as root */
 	char		log_level[16];		/* error|warning|info|debug */
 
 	/* sip */

@@ -70,6 +70,15 @@ const struct conf_schema_row conf_schema[] = {
 	  .def = "imgate.invalid", .min = 1, .max = 253,
 	  .check = CONF_CHECK_HOST, .reload = false, CONF_FIELD(domain),
 	  .doc = "host part of the addresses imgate speaks for" },
+	{ .path = "gateway.user", .type = CONF_TYPE_STRING,
+	  .def = "", .min = 0, .max = 63, .reload = false, CONF_FIELD(user),
+	  .doc = "user the daemon serves as after binding; empty: stay" },
+	{ .path = "gateway.group", .type = CONF_TYPE_STRING,
+	  .def = "", .min = 0, .max = 63, .reload = false, CONF_FIELD(group),
+	  .doc = "group it serves as; empty: the user's login group" },
+	{ .path = "gateway.allow_root", .type = CONF_TYPE_BOOL,
+	  .def = "false", .reload = false, CONF_FIELD(allow_root),
+	  .doc = "let the daemon serve messages as root" },
 
 	/* log */
 	{ .path = "log.level", .type = CONF_TYPE_STRING,
