@@ -51,6 +51,9 @@
  *    server while any query is in flight and closes them all when none
  *    is (no ARES_FLAG_STAYOPEN), so a busy gateway keeps one source port
  *    per server; docs/imgate.conf.5 says what operators should do.
+ *    Changing it under c-ares would mean dup2()ing a new socket over the
+ *    descriptor (re-registering it in su_root's epoll set) and draining
+ *    answers to queries sent on the old one: not done.
  * TCP is passed through unfiltered: an off-path forger cannot complete
  * the handshake, and c-ares still checks ID and question there.
  */
