@@ -23,7 +23,8 @@ Answer format (the `dns` list of vectors-public.json plus extras):
                         # these forged answers (records "forge_rrs") at
                         # once, before the genuine one: another ID; the
                         # question with the case of its letters swapped;
-                        # another question name with the query's ID
+                        # another question name with the query's ID;
+                        # "empty": a zero-length datagram
    "forge_rrs": [...]}  # the forged answers' records (default: rrs)
   rcode: NOERROR NXDOMAIN SERVFAIL REFUSED FORMERR NOTIMP (or a number);
   TIMEOUT means the same as "drop": true.
@@ -538,6 +539,9 @@ class Responder:
             counts = struct.pack("!HHH", len(fan), 0, 1 if opt else 0)
             for kind in first["forge"]:
                 qid, qs = q["id"], question
+                if kind == "empty":
+                    pre.append(b"")
+                    continue
                 if kind == "bad_id":
                     qid = q["id"] ^ 0x5a5a
                 elif kind == "wrong_case":

@@ -10,9 +10,9 @@ source port and name exactly as received, and can forge answers:
   letter case (many different patterns); after a reload with it off, they
   are all lower case.
 - Forgery: for the NAPTR and the SRV query the responder first sends
-  forged answers (another ID; the question in swapped case; another
-  question name with the right ID) pointing at a forged target, then the
-  genuine one.  imgate-lookup reports the genuine URI and target, and a
+  forged answers (an empty datagram; another ID; the question in swapped
+  case; another question name with the right ID) pointing at a forged
+  target, then the genuine one.  imgate-lookup reports the genuine URI and target, and a
   MESSAGE through imgated reaches the UAS of the genuine target while the
   UAS of the forged target receives nothing.  Before this change c-ares
   took the swapped-case answer (it compares questions ignoring case).
@@ -194,7 +194,7 @@ def main():
         # ---- forged answers before the genuine one.
         good_uas = gwtest.start_uas(procs, "uas_message.xml")
         bad_uas = gwtest.start_uas(procs, "uas_message.xml")
-        forgeries = ["bad_id", "wrong_case", "other_question"]
+        forgeries = ["empty", "bad_id", "wrong_case", "other_question"]
         num = "+12025550142"
         answers = [
             {"owner": key(num), "type": "NAPTR", "ttl": 60,
@@ -242,7 +242,8 @@ def main():
         tap.is_(len(bad_uas.requests()), 0,
                 "the forged target's UAS received nothing")
         log = dm2.log_text()
-        for why in ("unknown id", "wrong case", "wrong question"):
+        for why in ("unknown id", "wrong case", "wrong question",
+                    "malformed"):
             tap.ok(re.search(r"dns: answer from .* dropped \(id \d+, \d+ "
                              r"bytes\): %s" % why, log),
                    "imgated logged a dropped answer: %s" % why)
