@@ -32,13 +32,14 @@
 /* One query in flight. */
 struct dnsauth_query {
 	uint16_t	 id;
-	uint16_t	 qlen;		/* bytes of question (both forms) */
+	uint16_t	 qlen;		/* question bytes (both forms) */
 	uint8_t		 sent;		/* DNSAUTH_SENT_* */
 	bool		 fallback;	/* resent lower-case after a case
 					 * mismatch (at most once) */
-	uint8_t		 lower[DNSAUTH_Q_MAX];	/* name lower-cased */
-	uint8_t		 cased[DNSAUTH_Q_MAX];	/* 0x20 form (== lower
-						 * when off) */
+	/* The question with the name lower-cased, and its 0x20 form
+	 * (== lower when case randomisation is off). */
+	uint8_t		 lower[DNSAUTH_Q_MAX];
+	uint8_t		 cased[DNSAUTH_Q_MAX];
 };
 
 /*

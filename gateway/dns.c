@@ -92,11 +92,14 @@
 #define DNS_DROP_WARN_MS	(10 * 1000)
 #define DNS_RND_POOL	512
 
-/* A query on the wire: what dnsauth_judge() checks answers against. */
+/*
+ * A query on the wire: what dnsauth_judge() checks answers against, and
+ * the query as built (for resend_lower(), which casts from aq: first).
+ */
 struct dns_inflight {
-	struct dnsauth_query	 aq;		/* first: see inflight_of() */
+	struct dnsauth_query	 aq;
 	size_t			 len;
-	uint8_t			 msg[DNSMSG_QUERY_MAX];	/* as built */
+	uint8_t			 msg[DNSMSG_QUERY_MAX];
 };
 
 struct dns_waiter {
@@ -144,7 +147,7 @@ struct dns_server {
 	socklen_t		 alen;
 	unsigned		 strikes;
 	uint64_t		 window_start;
-	uint64_t		 plain_until;	/* lower-case names until */
+	uint64_t		 plain_until;	/* lower case until */
 };
 
 struct dns {
@@ -161,7 +164,7 @@ struct dns {
 	size_t			 pending;
 	bool			 destroying;
 	bool			 case_rand;
-	struct dnsauth_table	*auth;		/* queries in flight */
+	struct dnsauth_table	*auth;	/* queries in flight */
 	struct dns_fd		 fds[DNS_MAX_FDS];
 	size_t			 nfds;
 	struct dns_server	 servers[DNS_MAX_SERVERS];

@@ -38,7 +38,8 @@ int
 main(void)
 {
 	uint8_t			 q[DNSMSG_QUERY_MAX], a[512], b[512];
-	uint8_t			 rnd[DNSAUTH_RND_BYTES], ones[DNSAUTH_RND_BYTES];
+	uint8_t			 rnd[DNSAUTH_RND_BYTES];
+	uint8_t			 ones[DNSAUTH_RND_BYTES];
 	struct dnsauth_query	 aq, aq2, *got;
 	size_t			 qlen, alen, ql, letters = 0, flipped = 0;
 	const char		*name = "_im._sip.sip0.example.com.";
