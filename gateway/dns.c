@@ -49,11 +49,11 @@
  *    kernel drops datagrams from other addresses), the UDP source port
  *    chosen at random by the kernel.  c-ares keeps one UDP socket per
  *    server while any query is in flight and closes them all when none
- *    is (no ARES_FLAG_STAYOPEN), so a busy gateway keeps one source port
- *    per server; docs/imgate.conf.5 says what operators should do.
- *    Changing it under c-ares would mean dup2()ing a new socket over the
- *    descriptor (re-registering it in su_root's epoll set) and draining
- *    answers to queries sent on the old one: not done.
+ *    is (no ARES_FLAG_STAYOPEN), so a busy gateway would keep one source
+ *    port per server; every dns.udp_max_queries queries port_change()
+ *    moves the socket to a new port under c-ares (see there), and the
+ *    old one is drained of late answers.  docs/imgate.conf.5 says what
+ *    operators should do beyond that.
  * TCP is passed through unfiltered: an off-path forger cannot complete
  * the handshake, and c-ares still checks ID and question there.
  */
@@ -64,6 +64,7 @@
 #include <arpa/inet.h>
 #include <ares.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,13 @@
 #define DNS_0X20_HOLD_MS	(10 * 60 * 1000)
 #define DNS_DROP_WARN_MS	(10 * 1000)
 #define DNS_RND_POOL	512
+/* Old UDP sockets still read after a port change, and how long at most. */
+#define DNS_MAX_DRAIN	32
+#define DNS_DRAIN_MAX_MS	(30 * 1000)
+/* Answers read on an old socket waiting for c-ares, per socket. */
+#define DNS_MAX_STASH	8
+/* Largest UDP answer read (c-ares 1.18 reads at most 4097 bytes). */
+#define DNS_UDP_MAX	4097
 
 /*
  * A query on the wire: what dnsauth_judge() checks answers against, and
@@ -132,13 +140,36 @@ struct dns_entry {
 struct dns_sock {
 	ares_socket_t	 fd;
 	int		 index;		/* su_root registration */
+	int		 events;
+};
+
+/* An answer read on an old socket, handed to c-ares by sock_recvfrom(). */
+struct dns_stash {
+	struct dns_stash	*next;
+	size_t			 len;
+	uint8_t			 msg[];
 };
 
 /* A socket made by our asocket() for c-ares. */
 struct dns_fd {
-	ares_socket_t	 fd;
-	bool		 udp;
-	int		 server;	/* index in servers[], -1 unknown */
+	ares_socket_t		 fd;
+	bool			 udp;
+	int			 server;	/* index in servers[], -1 */
+	unsigned		 sent;		/* queries, this port */
+	struct dns_stash	*stash;		/* owned, oldest first */
+	size_t			 nstash;
+};
+
+/*
+ * A UDP socket whose port was retired (dns.udp_max_queries): kept open
+ * and read for answers to the queries sent from it, until @until.
+ */
+struct dns_drain {
+	int		 fd;		/* ours alone */
+	ares_socket_t	 cfd;		/* c-ares descriptor it was */
+	int		 server;
+	int		 index;		/* su_root registration */
+	uint64_t	 until;
 };
 
 /* What we know of one resolver's 0x20 echo. */
@@ -170,12 +201,17 @@ struct dns {
 	struct dns_server	 servers[DNS_MAX_SERVERS];
 	size_t			 nservers;
 	uint64_t		 last_drop_warn;
+	unsigned		 udp_max_queries;	/* 0: no port change */
+	struct dns_drain	 drains[DNS_MAX_DRAIN];
+	size_t			 ndrains;
+	su_timer_t		*drain_timer;
 	uint8_t			 hashkey[SIPHASH_KEY_SIZE];
 	uint8_t			 pool[DNS_RND_POOL];
 	size_t			 pool_left;
 };
 
 static void	arm_timer(struct dns *);
+static int	on_sock(su_root_magic_t *, su_wait_t *, su_wakeup_arg_t *);
 
 uint64_t
 dns_now_ms(void)
@@ -561,7 +597,7 @@ server_strike(struct dns *d, int i)
 /* Count and log a dropped datagram; a warning at most every 10 s. */
 static void
 note_drop(struct dns *d, enum dnsauth_verdict v, const uint8_t *msg,
-    size_t len, const struct dns_fd *f)
+    size_t len, int server)
 {
 	uint64_t	 now = dns_now_ms();
 	char		 buf[INET6_ADDRSTRLEN + 16];
@@ -582,7 +618,7 @@ note_drop(struct dns *d, enum dnsauth_verdict v, const uint8_t *msg,
 		break;
 	}
 	log_debug("dns: answer from %s dropped (id %u, %zu bytes): %s",
-	    server_str(d, f->server, buf, sizeof(buf)), id, len,
+	    server_str(d, server, buf, sizeof(buf)), id, len,
 	    dnsauth_strverdict(v));
 	if (now - d->last_drop_warn >= DNS_DROP_WARN_MS ||
 	    d->last_drop_warn == 0) {
@@ -594,7 +630,7 @@ note_drop(struct dns *d, enum dnsauth_verdict v, const uint8_t *msg,
 		    (unsigned long long)d->st.dropped_question,
 		    (unsigned long long)d->st.dropped_case,
 		    (unsigned long long)d->st.dropped_malformed,
-		    server_str(d, f->server, buf, sizeof(buf)),
+		    server_str(d, server, buf, sizeof(buf)),
 		    dnsauth_strverdict(v));
 	}
 }
@@ -622,6 +658,243 @@ resend_lower(struct dns *d, struct dnsauth_query *aq, ares_socket_t fd)
 	}
 }
 
+/* ---- source port changes (dns.udp_max_queries) */
+
+static void
+stash_clear(struct dns_fd *f)
+{
+	struct dns_stash	*s, *next;
+
+	for (s = f->stash; s != NULL; s = next) {
+		next = s->next;
+		free(s);
+	}
+	f->stash = NULL;
+	f->nstash = 0;
+}
+
+/* Keep @msg for c-ares' next read of @f (at most DNS_MAX_STASH). */
+static bool
+stash_push(struct dns_fd *f, const uint8_t *msg, size_t len)
+{
+	struct dns_stash	*s, **tail;
+
+	if (f->nstash >= DNS_MAX_STASH ||
+	    (s = malloc(sizeof(*s) + len)) == NULL)
+		return false;
+	s->next = NULL;
+	s->len = len;
+	memcpy(s->msg, msg, len);
+	for (tail = &f->stash; *tail != NULL; tail = &(*tail)->next)
+		;
+	*tail = s;
+	f->nstash++;
+	return true;
+}
+
+/* The oldest stashed answer, as recvfrom() would give it. */
+static ssize_t
+stash_pop(struct dns *d, struct dns_fd *f, void *buf, size_t len,
+    struct sockaddr *from, ares_socklen_t *fromlen)
+{
+	struct dns_stash	*s = f->stash;
+	size_t			 n = s->len < len ? s->len : len;
+
+	memcpy(buf, s->msg, n);
+	f->stash = s->next;
+	f->nstash--;
+	free(s);
+	/* c-ares checks the sender against the server's address. */
+	if (from != NULL && fromlen != NULL && f->server >= 0 &&
+	    (size_t)f->server < d->nservers) {
+		socklen_t l = d->servers[f->server].alen;
+
+		if (l > *fromlen)
+			l = *fromlen;
+		memcpy(from, &d->servers[f->server].addr, l);
+		*fromlen = l;
+	}
+	return (ssize_t)n;
+}
+
+/* How long a retired socket is read: as long as a query can live. */
+static uint64_t
+drain_ms(const struct dns *d)
+{
+	uint64_t t = (uint64_t)(d->cfg.timeout_ms > 0 ? d->cfg.timeout_ms :
+	    2000);
+	int	 tries = d->cfg.tries > 0 ? d->cfg.tries : 2;
+
+	t = t * ((1u << (tries < 10 ? tries : 10)) - 1) + 1000;
+	return t < DNS_DRAIN_MAX_MS ? t : DNS_DRAIN_MAX_MS;
+}
+
+static void
+drain_close(struct dns *d, size_t i)
+{
+	su_root_deregister(d->root, d->drains[i].index);
+	close(d->drains[i].fd);
+	d->drains[i] = d->drains[--d->ndrains];
+}
+
+/* Close the retired sockets whose time is up; re-arm for the next. */
+static void
+on_drain_timer(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
+{
+	struct dns	*d = (struct dns *)arg;
+	uint64_t	 now = dns_now_ms(), next = 0;
+
+	(void)magic;
+	(void)t;
+	for (size_t i = 0; i < d->ndrains; ) {
+		if (d->drains[i].until <= now) {
+			drain_close(d, i);
+			continue;
+		}
+		if (next == 0 || d->drains[i].until < next)
+			next = d->drains[i].until;
+		i++;
+	}
+	if (next != 0)
+		su_timer_set_interval(d->drain_timer, on_drain_timer,
+		    (su_timer_arg_t *)d, (su_duration_t)(next - now));
+}
+
+/*
+ * A retired socket is readable: judge what came; a genuine late answer
+ * is stashed on the c-ares descriptor the socket once was and c-ares is
+ * told to read it there.
+ */
+static int
+on_drain(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)
+{
+	struct dns		*d = (struct dns *)arg;
+	struct dnsauth_query	*aq;
+	struct dns_fd		*f;
+	enum dnsauth_verdict	 v;
+	uint8_t			 buf[DNS_UDP_MAX];
+	ares_socket_t		 cfd = ARES_SOCKET_BAD;
+	int			 server = -1;
+	bool			 stashed = false;
+	ssize_t			 n;
+	size_t			 i;
+
+	(void)magic;
+	for (i = 0; i < d->ndrains; i++)
+		if (d->drains[i].fd == w->fd)
+			break;
+	if (i == d->ndrains) {
+		(void)recv(w->fd, buf, sizeof(buf), 0);
+		return 0;
+	}
+	cfd = d->drains[i].cfd;
+	server = d->drains[i].server;
+	for (int k = 0; k < DNS_MAX_DROPS_PER_READ; k++) {
+		n = recv(w->fd, buf, sizeof(buf), 0);
+		if (n < 0)
+			break;
+		v = dnsauth_judge(d->auth, buf, (size_t)n, &aq);
+		if (v != DNSAUTH_ACCEPT) {
+			note_drop(d, v, buf, (size_t)n, server);
+			if (v == DNSAUTH_WRONG_CASE) {
+				server_strike(d, server);
+				if (fd_find(d, cfd) != NULL)
+					resend_lower(d, aq, cfd);
+			}
+			continue;
+		}
+		/* Handed over at once: c-ares reads the stash first. */
+		f = fd_find(d, cfd);
+		if (f != NULL && f->udp && f->server == server &&
+		    stash_push(f, buf, (size_t)n)) {
+			ares_process_fd(d->channel, cfd, ARES_SOCKET_BAD);
+			stashed = true;
+		}
+	}
+	if (stashed && !su_timer_is_set(d->timer))
+		arm_timer(d);
+	return 0;
+}
+
+/*
+ * Give the c-ares UDP socket @f a new source port: a new socket,
+ * connected to the same server (the kernel picks a random port), takes
+ * over @f's descriptor number with dup2(), so c-ares goes on with it
+ * unaware; the old socket stays open under a new number and is read by
+ * on_drain() until the queries sent from it are over.  The su_root
+ * registration of the descriptor is renewed around the dup2() (epoll
+ * registers the open socket, not the number).  Nothing happens when
+ * DNS_MAX_DRAIN old sockets are already draining: the port is kept.
+ */
+static void
+port_change(struct dns *d, struct dns_fd *f)
+{
+	struct dns_server	*s;
+	struct dns_sock		*ws = NULL;
+	su_wait_t		 wait[1];
+	int			 nfd, old, index;
+
+	if (d->ndrains >= DNS_MAX_DRAIN || f->server < 0 ||
+	    (size_t)f->server >= d->nservers)
+		return;
+	s = &d->servers[f->server];
+	for (size_t i = 0; i < d->nsocks; i++)
+		if (d->socks[i].fd == f->fd)
+			ws = &d->socks[i];
+	nfd = socket(s->addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (nfd < 0)
+		return;
+	if (connect(nfd, (struct sockaddr *)&s->addr, s->alen) != 0 ||
+	    (old = fcntl(f->fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+		close(nfd);
+		return;
+	}
+	if (ws != NULL)
+		su_root_deregister(d->root, ws->index);
+	if (dup2(nfd, f->fd) < 0) {
+		/* Not expected; keep the old socket where it was. */
+		close(old);
+		old = -1;
+	}
+	close(nfd);
+	if (ws != NULL) {
+		index = -1;
+		if (su_wait_create(wait, f->fd, ws->events) == 0 &&
+		    (index = su_root_register(d->root, wait, on_sock,
+		    (su_wakeup_arg_t *)d, 0)) <= 0)
+			su_wait_destroy(wait);
+		if (index <= 0) {
+			log_warnx("dns: cannot watch the resolver socket "
+			    "again");
+			*ws = d->socks[--d->nsocks];
+		} else
+			ws->index = index;
+	}
+	f->sent = 0;
+	if (old < 0)
+		return;
+	d->st.port_changes++;
+	index = -1;
+	if (su_wait_create(wait, old, SU_WAIT_IN) == 0 &&
+	    (index = su_root_register(d->root, wait, on_drain,
+	    (su_wakeup_arg_t *)d, 0)) <= 0)
+		su_wait_destroy(wait);
+	if (index <= 0) {
+		close(old);
+		return;
+	}
+	d->drains[d->ndrains].fd = old;
+	d->drains[d->ndrains].cfd = f->fd;
+	d->drains[d->ndrains].server = f->server;
+	d->drains[d->ndrains].index = index;
+	d->drains[d->ndrains].until = dns_now_ms() + drain_ms(d);
+	d->ndrains++;
+	if (!su_timer_is_set(d->drain_timer))
+		su_timer_set_interval(d->drain_timer, on_drain_timer,
+		    (su_timer_arg_t *)d, (su_duration_t)drain_ms(d));
+}
+
 /* ---- the socket functions c-ares calls (ares_set_socket_functions) */
 
 static ares_socket_t
@@ -638,6 +911,7 @@ sock_open(int af, int type, int proto, void *arg)
 	fd = socket(af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
 	if (fd < 0)
 		return ARES_SOCKET_BAD;
+	memset(&d->fds[d->nfds], 0, sizeof(d->fds[0]));
 	d->fds[d->nfds].fd = fd;
 	d->fds[d->nfds].udp = type == SOCK_DGRAM;
 	d->fds[d->nfds].server = -1;
@@ -651,8 +925,10 @@ sock_close(ares_socket_t fd, void *arg)
 	struct dns	*d = arg;
 	struct dns_fd	*f = fd_find(d, fd);
 
-	if (f != NULL)
+	if (f != NULL) {
+		stash_clear(f);
 		*f = d->fds[--d->nfds];
+	}
 	return close(fd);
 }
 
@@ -692,13 +968,17 @@ sock_recvfrom(ares_socket_t fd, void *buf, size_t len, int flags,
 	for (int i = 0; i < DNS_MAX_DROPS_PER_READ; i++) {
 		if (fromlen != NULL)
 			*fromlen = fl;
-		n = recvfrom(fd, buf, len, flags, from, fromlen);
+		if (f->stash != NULL)
+			n = stash_pop(d, f, buf, len, from, fromlen);
+		else
+			n = recvfrom(fd, buf, len, flags, from, fromlen);
 		if (n < 0)
 			return n;
+		/* Judged again: the query may have ended meanwhile. */
 		v = dnsauth_judge(d->auth, buf, (size_t)n, &aq);
 		if (v == DNSAUTH_ACCEPT)
 			return n;
-		note_drop(d, v, buf, (size_t)n, f);
+		note_drop(d, v, buf, (size_t)n, f->server);
 		if (v == DNSAUTH_WRONG_CASE) {
 			server_strike(d, f->server);
 			resend_lower(d, aq, fd);
@@ -725,6 +1005,11 @@ sock_sendv(ares_socket_t fd, const struct iovec *iov, int iovcnt, void *arg)
 	bool			 plain;
 	ssize_t			 n;
 
+	if (f != NULL && f->udp && d->udp_max_queries > 0 &&
+	    f->sent >= d->udp_max_queries)
+		port_change(d, f);
+	if (f != NULL && f->udp)
+		f->sent++;
 	if (f != NULL && f->udp && iovcnt == 1 && iov[0].iov_len >= 12 &&
 	    iov[0].iov_len <= sizeof(m)) {
 		p = iov[0].iov_base;
@@ -990,6 +1275,7 @@ on_sock_state(void *data, ares_socket_t fd, int readable, int writable)
 	}
 	if (i < d->nsocks) {
 		su_root_eventmask(d->root, d->socks[i].index, fd, events);
+		d->socks[i].events = events;
 		return;
 	}
 	if (d->nsocks >= DNS_MAX_SOCKS) {
@@ -1014,6 +1300,7 @@ on_sock_state(void *data, ares_socket_t fd, int readable, int writable)
 		}
 		d->socks[d->nsocks].fd = fd;
 		d->socks[d->nsocks].index = index;
+		d->socks[d->nsocks].events = events;
 		d->nsocks++;
 	}
 }
@@ -1105,6 +1392,8 @@ dns_create(su_root_t *root, const struct dns_config *cfg)
 		}
 	}
 	d->timer = su_timer_create(su_root_task(root), 0);
+	d->drain_timer = su_timer_create(su_root_task(root), 0);
+	d->udp_max_queries = cfg->udp_max_queries;
 	d->ops.query = dns_query;
 	d->ops.ctx = d;
 	return d;
@@ -1122,6 +1411,9 @@ dns_destroy(struct dns *d)
 		entry_free(d, d->lru_head);
 	for (size_t i = 0; i < d->nsocks; i++)
 		su_root_deregister(d->root, d->socks[i].index);
+	while (d->ndrains > 0)
+		drain_close(d, 0);
+	su_timer_destroy(d->drain_timer);
 	su_timer_destroy(d->timer);
 	free(d->auth);
 	free(d->buckets);
@@ -1133,6 +1425,13 @@ dns_set_case_randomization(struct dns *d, bool on)
 {
 	if (d != NULL)
 		d->case_rand = on;
+}
+
+void
+dns_set_udp_max_queries(struct dns *d, unsigned n)
+{
+	if (d != NULL)
+		d->udp_max_queries = n;
 }
 
 const struct dnsq_ops *

@@ -34,6 +34,7 @@ struct dns_config {
 	uint32_t	 failure_ttl;	/* SERVFAIL/timeout memory */
 	bool		 serve_stale;	/* RFC 8767 on failure */
 	bool		 case_randomization; /* DNS 0x20 on query names */
+	unsigned	 udp_max_queries; /* new source port after N; 0 never */
 };
 
 struct dns_stats {
@@ -48,6 +49,7 @@ struct dns_stats {
 	uint64_t	 dropped_malformed;
 	uint64_t	 case_fallbacks;	/* query resent lower-case */
 	uint64_t	 refused;		/* no free ID / no randomness */
+	uint64_t	 port_changes;		/* new UDP source ports */
 	size_t		 entries;
 	size_t		 bytes;
 };
@@ -65,6 +67,9 @@ void dns_destroy(struct dns *d);
 
 /** Turn DNS 0x20 on or off for queries sent from now on (reload). */
 void dns_set_case_randomization(struct dns *d, bool on);
+
+/** Change the UDP source port after @n queries from it (0: never). */
+void dns_set_udp_max_queries(struct dns *d, unsigned n);
 
 /** The dnsq_ops for routing/lookup; valid as long as @d. */
 const struct dnsq_ops *dns_ops(struct dns *d);

@@ -61,7 +61,7 @@ def lookup(port, num):
         return p.returncode, {"stderr": p.stderr}
 
 
-def daemon(procs, dns_port, case_rand, name):
+def daemon(procs, dns_port, case_rand, name, udp_max=100):
     d = procs.tmpdir(name)
     conf = os.path.join(d, "imgate.conf")
 
@@ -71,9 +71,9 @@ def daemon(procs, dns_port, case_rand, name):
 log = { level = "debug"; };
 sip = { listen = "sip:127.0.0.1:%d"; timeout_ms = 4000; };
 dns = { servers = [ "127.0.0.1:%d" ]; timeout_ms = 1500; tries = 2;
-        case_randomization = %s; };
+        case_randomization = %s; udp_max_queries = %d; };
 enum = { enumservices = [ "im", "sip" ]; };
-""" % (port, dns_port, "true" if on else "false"))
+""" % (port, dns_port, "true" if on else "false", udp_max))
     for _ in range(5):
         port = imgtest.free_port()
         write(case_rand)
@@ -134,7 +134,7 @@ def main():
     with Procs("dns-spoof") as procs:
         # ---- IDs and 0x20 from the daemon (fakedns answers NXDOMAIN).
         fake = imgtest.start_fakedns([], procs=procs)
-        dm = daemon(procs, fake.port, True, "ids")
+        dm = daemon(procs, fake.port, True, "ids", udp_max=10)
         nums = ["+1202556%04d" % i for i in range(200)]
         codes = send_many(dm, nums)
         tap.ok(all(c is not None and c >= 400 for c in codes),
@@ -148,6 +148,15 @@ def main():
                 "server")
         ids = [q["id"] for q in first.values()]
         check_ids(ids, "imgated")
+        # dns.udp_max_queries = 10: a new source port every 10 queries,
+        # and the answers to queries from a retired port still arrive
+        # (no query had to be sent twice).
+        ports = Counter(q["port"] for q in qs)
+        tap.ok(len(ports) >= 15 and max(ports.values()) <= 10,
+               "udp_max_queries = 10: %d source ports, at most %d queries "
+               "from one" % (len(ports), max(ports.values())))
+        tap.is_(len(qs), 200, "answers reached imgated through retired "
+                "ports too: no query sent twice")
         names = [q["name"] for q in first.values()]
         upper = sum(1 for nm in names if has_upper(nm))
         # The letters of "e164.arpa." (5): all lower by chance once in 32
