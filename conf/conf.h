@@ -136,6 +136,8 @@ struct gw_conf {
 	int64_t		dns_negative_max_ttl;	/* seconds, caps RFC 2308 TTL */
 	int64_t		dns_servfail_ttl;	/* seconds a failure is cached */
 	bool		dns_serve_stale;	/* RFC 8767 */
+	bool		dns_case_randomization;	/* DNS 0x20 */
+	int64_t		dns_udp_max_queries;	/* per source port; 0 = no limit */
 
 	/* enum */
 	char		enum_suffixes[CONF_MAX_LIST][CONF_STR_MAX]; /* absolute */

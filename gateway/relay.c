@@ -580,6 +580,8 @@ relay_fini(void)
 void
 relay_reconfigure(const struct gw_conf *c)
 {
+	dns_set_case_randomization(relay_dns, c->dns_case_randomization);
+	dns_set_udp_max_queries(relay_dns, (unsigned)c->dns_udp_max_queries);
 	/* Created on first use: no memory for a limiter that is off. */
 	if (relay_rl == NULL && c->ratelimit_rate > 0)
 		relay_rl = ratelimit_new((double)c->ratelimit_rate,
