@@ -39,6 +39,7 @@
 #include "gateway/log.h"
 #include "gateway/runtime.h"
 #include "gateway/sipgw.h"
+#include "gateway/spool_key.h"
 #include "gateway/txn.h"
 #include "gateway/xlate.h"
 
@@ -171,6 +172,18 @@ in_message(nta_incoming_t *irq, const sip_t *sip)
 	if (sip->sip_call_id != NULL)
 		t->call_id = txn_strndup(sip->sip_call_id->i_id,
 		    strlen(sip->sip_call_id->i_id));
+	/* What a retransmission or resend repeats (store-and-forward
+	 * stores one copy per key; gateway/spool_key.h). */
+	if (sip->sip_call_id != NULL && sip->sip_cseq != NULL) {
+		char	 key[SPOOL_KEY_MAX];
+		size_t	 klen = spool_key_sip(key, sizeof(key),
+		    sip->sip_call_id->i_id, sip->sip_from != NULL ?
+		    sip->sip_from->a_tag : NULL, sip->sip_cseq->cs_seq,
+		    sip->sip_cseq->cs_method_name);
+
+		if (klen > 0)
+			t->accept_key = txn_strndup(key, klen);
+	}
 	t->content_type = sip->sip_content_type != NULL ?
 	    header_dup(home, (const sip_header_t *)sip->sip_content_type) :
 	    txn_strndup("text/plain", 10);

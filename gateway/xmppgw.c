@@ -32,6 +32,7 @@
 
 #include "gateway/log.h"
 #include "gateway/runtime.h"
+#include "gateway/spool_key.h"
 #include "gateway/status.h"
 #include "gateway/txn.h"
 #include "gateway/xlate.h"
@@ -826,6 +827,19 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		    strlen(xmpp_stanza_get_id(st)));
 	t->want_receipt = xmpp_stanza_get_child_by_name_and_ns(st, "request",
 	    NS_RECEIPTS) != NULL && t->xmpp_id != NULL;
+	/* What a resend repeats: the bare JID and the XEP-0359 origin-id,
+	 * else the stanza id (gateway/spool_key.h). */
+	{
+		xmpp_stanza_t	*oid = xmpp_stanza_get_child_by_name_and_ns(st,
+		    "origin-id", NS_ORIGIN_ID);
+		char		 key[SPOOL_KEY_MAX];
+		size_t		 klen = spool_key_xmpp(key, sizeof(key), from,
+		    oid != NULL ? xmpp_stanza_get_attribute(oid, "id") : NULL,
+		    xmpp_stanza_get_id(st));
+
+		if (klen > 0)
+			t->accept_key = txn_strndup(key, klen);
+	}
 	t->content_type = txn_strndup("text/plain; charset=UTF-8", 25);
 	t->body = txn_strndup(body, strlen(body));
 	t->body_len = strlen(body);
