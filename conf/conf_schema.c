@@ -70,6 +70,10 @@ const struct conf_schema_row conf_schema[] = {
 	  .def = "imgate.invalid", .min = 1, .max = 253,
 	  .check = CONF_CHECK_HOST, .reload = false, CONF_FIELD(domain),
 	  .doc = "host part of the addresses imgate speaks for" },
+	{ .path = "gateway.shutdown_grace_ms", .type = CONF_TYPE_INT,
+	  .def = "2000", .min = 0, .max = 30000,
+	  .reload = true, CONF_FIELD(shutdown_grace_ms),
+	  .doc = "SIGTERM: time messages in flight get to finish" },
 
 	/* log */
 	{ .path = "log.level", .type = CONF_TYPE_STRING,

@@ -61,6 +61,7 @@ static su_home_t		 sipgw_home[1] = { SU_HOME_INIT(sipgw_home) };
 static nta_agent_t		*sipgw_agent;
 static nta_leg_t		*sipgw_leg;	/* default leg: in and out */
 static sip_allow_t		*sipgw_allow;
+static bool			 sipgw_draining;	/* shutting down */
 
 /*
  * Answer @irq inside the leg callback, before any transaction exists;
@@ -155,6 +156,14 @@ in_message(nta_incoming_t *irq, const sip_t *sip)
 		    sip->sip_from->a_url->url_host : "?",
 		    (size_t)pl->pl_len, (long long)CONF->sip_max_body);
 		return respond_now(irq, 413);
+	}
+	/* Shutting down: nothing new is started (imgated(8) SIGNALS). */
+	if (sipgw_draining) {
+		log_info("sip: MESSAGE %s from %s during shutdown -> 503",
+		    sip->sip_call_id != NULL ? sip->sip_call_id->i_id : "?",
+		    sip->sip_from != NULL && sip->sip_from->a_url->url_host !=
+		    NULL ? sip->sip_from->a_url->url_host : "?");
+		return respond_now(irq, 503);
 	}
 	if ((t = txn_new(TXN_FROM_SIP)) == NULL) {
 		log_warnx("sip: transaction table full -> 503");
@@ -478,6 +487,12 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf)
 	grow_udp_buffers();
 	log_info("sip: listening on %s (UDP and TCP)", conf->sip_listen);
 	return 0;
+}
+
+void
+sipgw_drain(void)
+{
+	sipgw_draining = true;
 }
 
 void

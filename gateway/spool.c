@@ -687,8 +687,15 @@ delivery_done(struct gw_txn *t, const struct gw_outcome *o,
 		return;
 	fl = *f;
 	*f = sp.fl[--sp.nfl];
-	/* Shutting down: the row stays due for the next start. */
+	/*
+	 * Shutting down: the row was never touched while the attempt ran,
+	 * so it is still due, with its attempt count as it was; the next
+	 * start delivers it.  Nobody was answered: say so, not "503".
+	 */
 	if (o->reason == GW_R_SHUTDOWN || sp.db == NULL) {
+		log_info("txn %llu: spooled message %s: delivery stopped by "
+		    "shutdown; due again at the next start, attempt not "
+		    "counted", (unsigned long long)t->id, fl.msgid);
 		if (sp.in_schedule)
 			sp.again = true;
 		return;

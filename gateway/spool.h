@@ -84,7 +84,10 @@ void spool_accept(struct gw_txn *t, const struct policy_source *src);
 void spool_delivery_done(struct gw_txn *t, const struct gw_outcome *o,
     const struct gw_reply *r);
 
-/** Commit what is pending now and answer its senders (shutdown). */
+/**
+ * Shutdown: commit what is pending now and answer its senders; start no
+ * more deliveries (those in flight may still finish and be recorded).
+ */
 void spool_flush(void);
 
 /** Close the file (after the last delivery transaction has ended). */

@@ -65,6 +65,7 @@ struct xmppgw {
 	bool			 connected;
 	bool			 in_run;	/* inside xmpp_run_once() */
 	bool			 stopping;
+	bool			 draining;	/* no new messages */
 	int			 fd;		/* our duplicate of the socket, or -1 */
 	int			 wait_index;	/* su_root registration */
 	int			 wait_events;
@@ -812,6 +813,11 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		refuse(st, GW_R_BAD_REQUEST, "jid-malformed");
 		goto done;
 	}
+	/* Shutting down: nothing new is started (imgated(8) SIGNALS). */
+	if (xg.draining) {
+		refuse(st, GW_R_SHUTDOWN, NULL);
+		goto done;
+	}
 	if ((t = txn_new(TXN_FROM_XMPP)) == NULL) {
 		refuse(st, GW_R_OVERLOAD, "resource-constraint");
 		goto done;
@@ -1015,6 +1021,12 @@ xmppgw_start(su_root_t *root, const struct gw_conf *conf)
 	xg.backoff_ms = BACKOFF_MIN_MS;
 	connect_now();
 	return 0;
+}
+
+void
+xmppgw_drain(void)
+{
+	xg.draining = true;
 }
 
 void
