@@ -427,6 +427,31 @@ arm_commit(void)
 }
 
 /*
+ * The message id of the row holding @key into @msgid.  @return 1 when
+ * there is one, 0 when not, -1 on error (logged).  Outside a batch this
+ * sees committed rows only.
+ */
+static int
+stored_copy(const char *key, char msgid[SPOOL_ID_SIZE])
+{
+	int	 rc;
+
+	sqlite3_bind_text(sp.dup, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(sp.dup);
+	if (rc == SQLITE_ROW)
+		snprintf(msgid, SPOOL_ID_SIZE, "%s",
+		    (const char *)sqlite3_column_text(sp.dup, 0));
+	sqlite3_reset(sp.dup);
+	sqlite3_clear_bindings(sp.dup);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	log_warnx("spool: duplicate check: %s", sqlite3_errmsg(sp.db));
+	return -1;
+}
+
+/*
  * Store @t, unless a row with its transaction key is there: committed by
  * this or an earlier run, or inserted earlier in this same batch (a
  * copy that arrived while the first was waiting for the commit).  Both
@@ -440,25 +465,13 @@ insert_txn(const struct gw_txn *t, const struct spool_accept *a,
 	char	 msgid[SPOOL_ID_SIZE];
 
 	if (t->accept_key != NULL) {
-		int	 rc;
-
-		sqlite3_bind_text(sp.dup, 1, t->accept_key, -1,
-		    SQLITE_STATIC);
-		rc = sqlite3_step(sp.dup);
-		if (rc == SQLITE_ROW)
-			snprintf(msgid, sizeof(msgid), "%s",
-			    (const char *)sqlite3_column_text(sp.dup, 0));
-		sqlite3_reset(sp.dup);
-		sqlite3_clear_bindings(sp.dup);
-		if (rc == SQLITE_ROW) {
+		switch (stored_copy(t->accept_key, msgid)) {
+		case 1:
 			log_info("txn %llu: a copy of spooled message %s "
 			    "(retransmission or resend): not stored again",
 			    (unsigned long long)t->id, msgid);
 			return SPOOL_INS_COPY;
-		}
-		if (rc != SQLITE_DONE) {
-			log_warnx("spool: duplicate check: %s",
-			    sqlite3_errmsg(sp.db));
+		case -1:
 			return SPOOL_INS_ERROR;
 		}
 		spool_key_msgid(t->accept_key, strlen(t->accept_key), msgid);
@@ -625,6 +638,18 @@ spool_accept(struct gw_txn *t, const struct policy_source *src)
 		return;
 	}
 	if (sp.rows + sp.nacc >= (uint64_t)c->spool_max_messages) {
+		char	 msgid[SPOOL_ID_SIZE];
+
+		/* A copy of a committed message needs no room: it is in. */
+		if (t->accept_key != NULL &&
+		    stored_copy(t->accept_key, msgid) == 1) {
+			log_info("txn %llu: a copy of spooled message %s "
+			    "(retransmission or resend): not stored again",
+			    (unsigned long long)t->id, msgid);
+			relay_finish(t, (struct gw_outcome){ GW_OK,
+			    GW_R_SPOOLED, 0, NULL });
+			return;
+		}
 		log_warnx("txn %llu: spool full (%" PRIu64 " messages, "
 		    "spool.max_messages %lld): refused", (unsigned long long)
 		    t->id, sp.rows + sp.nacc, (long long)c->spool_max_messages);

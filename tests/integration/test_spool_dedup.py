@@ -10,11 +10,12 @@ gets 202 again and no second row; the same after a SIGTERM restart.
 a new branch while the first is not yet committed): no 202 before the
 group commit, one row stored; the same for an XMPP resend with the same
 origin-id, which no SIP stack absorbs first: the spool itself finds the
-copy in the batch not yet committed.  (3) Another CSeq in
-the same Call-ID is another message: a row of its own.  (4) A spool
-written by the imgated before this layout (version 0, no txn_key) is
-migrated in place when opened, and its row is still delivered under its
-old message id.  (5) A spool with a newer layout is refused: imgated
+copy in the batch not yet committed.  (3) Another CSeq in the same
+Call-ID is another message: a row of its own; with the spool full, a
+copy of a stored message still gets 202, a new message 503.  (4) A
+spool written by the imgated before this layout (version 0, no txn_key)
+is migrated in place when opened, and its row is still delivered under
+its old message id.  (5) A spool with a newer layout is refused: imgated
 exits non-zero and says why.
 """
 
@@ -124,7 +125,7 @@ def copies_in_one_window(server, ruri, branches, cseq=1, timeout=2.0):
 
 
 def main():
-    tap.plan(18)
+    tap.plan(20)
     with Procs("spooldedup") as procs:
         d = procs.tmpdir("spooldedup")
         spool = os.path.join(d, "spool.sqlite")
@@ -134,7 +135,7 @@ def main():
         down = imgtest.free_port()
         routes = """
 spool = { path = "%%s"; retry_initial_ms = 60000; retry_max_ms = 60000;
-  max_age_s = 600; commit_ms = 300; };
+  max_age_s = 600; commit_ms = 300; max_messages = 3; };
 routes = (
   { name = "down"; prefix = "+44"; action = "static";
     target = "sip:127.0.0.1:%d"; mode = "store-and-forward"; },
@@ -190,6 +191,14 @@ routes = (
                                    ["z9hG4bKcseq2"], cseq=2)
         tap.ok([c for _, c, _ in got] == [202] and rows(spool) == 3, "another CSeq: 202 and a row of its "
                "own", diag=(got, rows(spool)))
+        # (3b) the spool is full (spool.max_messages 3): a copy of a
+        # stored message is still 202, a new message 503
+        tap.ok(resend(uac, cid, gw.addr) == 202 and rows(spool) == 3,
+               "spool full: a copy of a stored message still gets 202",
+               diag=rows(spool))
+        code, _, _ = uac.message(gw.addr, "sip:+442079460009@gw.test",
+                                 body="dedup-full")
+        tap.is_(code, 503, "spool full: a new message gets 503")
         gw.term()
 
         # (2b) XMPP: a resend with the same origin-id while the first is
