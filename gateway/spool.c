@@ -84,6 +84,9 @@ struct spool_flight {
 	char			 msgid[SPOOL_ID_SIZE];
 };
 
+/* A derived message id is written where a random one was. */
+_Static_assert(SPOOL_ID_SIZE == SPOOL_KEY_ID_SIZE, "message id sizes");
+
 /* What insert_txn() did with an accepted message. */
 enum spool_ins { SPOOL_INS_ERROR = -1, SPOOL_INS_STORED, SPOOL_INS_COPY };
 
