@@ -137,10 +137,13 @@ routes = ( { name = "saf"; prefix = "+44"; action = "static";
                "spooled messages", diag=(len(dedup), lossy_acc))
         tap.ok(wait_rows(spool, 0, 10), "the spool ends empty",
                diag=rows(spool))
-        tap.ok(not re.search(r"Sanitizer|runtime error", log),
-               "no sanitizer report", diag=re.findall(
-                   r".*(?:Sanitizer|runtime error).*", log)[:3])
-        gw.term()
+        status, _ = gw.term()
+        log = gw.log_text()
+        tap.ok(status == 0 and not re.search(r"Sanitizer|runtime error",
+                                             log),
+               "the last incarnation stops with status 0; no sanitizer "
+               "report", diag=(status, re.findall(
+                   r".*(?:Sanitizer|runtime error).*", log)[:3]))
     tap.done()
 
 
