@@ -112,7 +112,7 @@ struct gw_conf {
 	/* gateway */
 	char		domain[CONF_STR_MAX];	/* host part imgate uses in
 						 * From/JIDs, "gw.example.org" */
-	int64_t		shutdown_grace_ms;	/* SIGTERM: in-flight time */
+	int64_t		shutdown_grace_ms;	/* SIGTERM: time to finish */
 	char		log_level[16];		/* error|warning|info|debug */
 
 	/* sip */

@@ -189,8 +189,9 @@ routes = (
         # (3) another CSeq of the same Call-ID is another message
         got = copies_in_one_window(gw.addr, "sip:+442079460002@gw.test",
                                    ["z9hG4bKcseq2"], cseq=2)
-        tap.ok([c for _, c, _ in got] == [202] and rows(spool) == 3, "another CSeq: 202 and a row of its "
-               "own", diag=(got, rows(spool)))
+        tap.ok([c for _, c, _ in got] == [202] and rows(spool) == 3,
+               "another CSeq: 202 and a row of its own",
+               diag=(got, rows(spool)))
         # (3b) the spool is full (spool.max_messages 3): a copy of a
         # stored message is still 202, a new message 503
         tap.ok(resend(uac, cid, gw.addr) == 202 and rows(spool) == 3,
