@@ -10,9 +10,11 @@ gets 202 again and no second row; the same after a SIGTERM restart.
 a new branch while the first is not yet committed): no 202 before the
 group commit, one row stored; the same for an XMPP resend with the same
 origin-id, which no SIP stack absorbs first: the spool itself finds the
-copy in the batch not yet committed.  (3) Another CSeq in the same
-Call-ID is another message: a row of its own; with the spool full, a
-copy of a stored message still gets 202, a new message 503.  (4) A
+copy in the batch not yet committed; an XMPP message during the
+shutdown grace period is refused with <service-unavailable/>.  (3)
+Another CSeq in the same Call-ID is another message: a row of its own;
+with the spool full, a copy of a stored message still gets 202, a new
+message 503.  (4) A
 spool written by the imgated before this layout (version 0, no txn_key)
 is migrated in place when opened, and its row is still delivered under
 its old message id.  (5) A spool with a newer layout is refused: imgated
@@ -125,7 +127,7 @@ def copies_in_one_window(server, ruri, branches, cseq=1, timeout=2.0):
 
 
 def main():
-    tap.plan(20)
+    tap.plan(22)
     with Procs("spooldedup") as procs:
         d = procs.tmpdir("spooldedup")
         spool = os.path.join(d, "spool.sqlite")
@@ -207,8 +209,16 @@ routes = (
         pros = gwtest.Prosody(procs, [("alice", "pw")], COMP,
                               "s3cret").start()
         xspool = os.path.join(d, "x.sqlite")
+        slow = saftraffic.PyUAS(lambda body, seen: (200, 4.0))
+        slow.start()
+        procs.add_cleanup(slow.stop)
         gwx = saftraffic.Gateway(procs, imgtest.free_port(),
-                                 gwtest.xmpp_conf(pros) + routes % xspool)
+                                 gwtest.xmpp_conf(pros) + (routes % xspool)
+                                 .replace("routes = (", "routes = (\n"
+                                          "  { name = \"slow\"; prefix = "
+                                          "\"+49\"; action = \"static\"; "
+                                          "target = \"sip:127.0.0.1:%d\"; },"
+                                          % slow.port))
         tap.ok(gwx.start() and wait_for(lambda: re.search(
             r"component %s connected" % COMP, gwx.log_text()), 10),
             "XMPP: imgated connected as a component",
@@ -227,8 +237,21 @@ routes = (
                "the same origin-id twice in one commit window: one row, "
                "the second recognised as a copy", diag=(rows(xspool),
                                                         gwx.log_text()[-600:]))
+        # (2c) XMPP during the shutdown grace period: a message held by
+        # a slow relay keeps the grace open; a new one is refused at once
+        alice.send("+4930123450001@" + COMP, "held", receipt=True, id="h1")
+        wait_for(lambda: slow.got, 10)
+        gwx.proc.send_signal(15)
+        wait_for(lambda: "shutting down" in gwx.log_text(), 10)
+        alice.send("+442079460005@" + COMP, "late", receipt=True, id="l1")
+        late = alice.wait(lambda m: m["id"] == "l1" and m["error"], 10)
+        tap.ok(slow.got and late and late["error"] == "service-unavailable"
+               and rows(xspool) == 1, "XMPP message during the grace "
+               "period: <service-unavailable/> at once, not stored",
+               diag=(late, rows(xspool)))
         alice.stop()
-        gwx.term()
+        status, _ = gwx.term()
+        tap.is_(status, 0, "... and imgated exits 0")
         pros.stop()
 
         # (4) a spool of layout version 0 is migrated and still delivers
