@@ -115,6 +115,7 @@ struct gw_conf {
 	char		user[64];		/* serve as; "" = stay */
 	char		group[64];		/* "" = user's login group */
 	bool		allow_root;		/* may serve as root */
+	int64_t		shutdown_grace_ms;	/* SIGTERM: time to finish */
 	char		log_level[16];		/* error|warning|info|debug */
 
 	/* sip */

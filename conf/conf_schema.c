@@ -79,6 +79,10 @@ const struct conf_schema_row conf_schema[] = {
 	{ .path = "gateway.allow_root", .type = CONF_TYPE_BOOL,
 	  .def = "false", .reload = false, CONF_FIELD(allow_root),
 	  .doc = "let the daemon serve messages as root" },
+	{ .path = "gateway.shutdown_grace_ms", .type = CONF_TYPE_INT,
+	  .def = "2000", .min = 0, .max = 30000,
+	  .reload = true, CONF_FIELD(shutdown_grace_ms),
+	  .doc = "SIGTERM: time messages in flight get to finish" },
 
 	/* log */
 	{ .path = "log.level", .type = CONF_TYPE_STRING,

@@ -80,7 +80,12 @@ relay_finish(struct gw_txn *t, struct gw_outcome o)
 	struct gw_reply	 r;
 
 	status_reply(&o, &r);
-	if (o.status == GW_OK)
+	/* A spool delivery stopped by shutdown answers nobody: the spool
+	 * logs what happens to it instead of a "-> 503". */
+	if (t->spool_row != 0 && o.reason == GW_R_SHUTDOWN)
+		log_debug("txn %llu: stopped by shutdown",
+		    (unsigned long long)t->id);
+	else if (o.status == GW_OK)
 		log_info("txn %llu: %s -> %s: %d %s",
 		    (unsigned long long)t->id, t->dest,
 		    t->route != NULL ? t->route->dest : "-", r.sip_code,
