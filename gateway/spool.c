@@ -326,7 +326,7 @@ spool_open(void)
 {
 	const char	*path = CONF->spool_path;
 	sqlite3_stmt	*cnt;
-	char		*err = NULL, lockerr[512];
+	char		 lockerr[512];
 
 	if (sp.db != NULL)
 		return 0;
