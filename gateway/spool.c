@@ -201,9 +201,13 @@ spool_notice_text(char *buf, size_t bufsz, const char *dest,
  *   1: txn_key, the sender's transaction key (gateway/spool_key.h),
  *      under a unique index: one row per key.  Rows of version 0 and
  *      failure notices have none (NULL is never a duplicate).
- * A next version (a max_forwards column, for one) adds its step here.
+ *   2: max_forwards, the Max-Forwards every delivery attempt carries
+ *      (the inbound value less one, RFC 3261 16.6 step 3): a loop
+ *      through a spool still ends.  Older rows get 70, as a message
+ *      born at imgate.
+ * A next version adds its step here.
  */
-#define SPOOL_SCHEMA_VERSION	1
+#define SPOOL_SCHEMA_VERSION	2
 
 static const char spool_pragmas[] =
     "PRAGMA journal_mode=WAL;"
@@ -239,9 +243,14 @@ static const char spool_schema_v1[] =
     "ALTER TABLE spool ADD COLUMN txn_key TEXT;"
     "CREATE UNIQUE INDEX spool_key ON spool(txn_key);";
 
+static const char spool_schema_v2[] =
+    "ALTER TABLE spool ADD COLUMN max_forwards INTEGER NOT NULL "
+    "DEFAULT 70;";
+
 #define SPOOL_COLS	"id, msgid, created, attempts, kind, origin, " \
     "src_proto, src_family, src_addr, from_uri, xmpp_from, xmpp_id, " \
-    "want_receipt, dest, call_id, content_type, body, subject, lang"
+    "want_receipt, dest, call_id, content_type, body, subject, lang, " \
+    "max_forwards"
 
 static int
 prepare(const char *sql, sqlite3_stmt **st)
@@ -306,7 +315,8 @@ migrate(const char *path)
 		goto fail;
 	}
 	if (exec_in(path, spool_schema_v0) != 0 ||
-	    (v < 1 && exec_in(path, spool_schema_v1) != 0))
+	    (v < 1 && exec_in(path, spool_schema_v1) != 0) ||
+	    (v < 2 && exec_in(path, spool_schema_v2) != 0))
 		goto fail;
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
 	    SPOOL_SCHEMA_VERSION);
@@ -347,8 +357,9 @@ spool_open(void)
 	if (prepare("INSERT INTO spool (msgid, created, next_attempt, kind, "
 	    "origin, src_proto, src_family, src_addr, from_uri, xmpp_from, "
 	    "xmpp_id, want_receipt, dest, call_id, content_type, body, "
-	    "subject, lang, txn_key) VALUES (?1, ?2, ?2, 0, ?3, ?4, ?5, ?6, "
-	    "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+	    "subject, lang, txn_key, max_forwards) VALUES (?1, ?2, ?2, 0, ?3, "
+	    "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+	    "?18)",
 	    &sp.ins) == -1 ||
 	    prepare("SELECT msgid FROM spool WHERE txn_key = ?1",
 	    &sp.dup) == -1 ||
@@ -510,6 +521,7 @@ insert_txn(const struct gw_txn *t, const struct spool_accept *a,
 	bind_text(sp.ins, 15, t->subject);
 	bind_text(sp.ins, 16, t->lang);
 	bind_text(sp.ins, 17, t->accept_key);
+	sqlite3_bind_int(sp.ins, 18, t->max_forwards);
 	if (step_done(sp.ins) != 0)
 		return SPOOL_INS_ERROR;
 	log_info("txn %llu: spooled as %s", (unsigned long long)t->id, msgid);
@@ -836,6 +848,7 @@ txn_of_row(sqlite3_stmt *st, struct policy_source *src, char *domain,
 	t->xmpp_from = col_dup(st, 10);
 	t->xmpp_id = col_dup(st, 11);
 	t->want_receipt = sqlite3_column_int(st, 12) != 0;
+	t->max_forwards = sqlite3_column_int(st, 19);
 	t->dest = col_dup(st, 13);
 	t->call_id = col_dup(st, 14);
 	t->content_type = col_dup(st, 15);

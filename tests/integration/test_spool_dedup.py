@@ -127,7 +127,7 @@ def copies_in_one_window(server, ruri, branches, cseq=1, timeout=2.0):
 
 
 def main():
-    tap.plan(22)
+    tap.plan(23)
     with Procs("spooldedup") as procs:
         d = procs.tmpdir("spooldedup")
         spool = os.path.join(d, "spool.sqlite")
@@ -268,7 +268,7 @@ routes = (
         db.commit()
         db.close()
         gw2 = saftraffic.Gateway(procs, imgtest.free_port(), routes % old)
-        tap.ok(gw2.start() and re.search(r"layout version 0 -> 1",
+        tap.ok(gw2.start() and re.search(r"layout version 0 -> 2",
                                          gw2.log_text()),
                "a version 0 spool is migrated when opened",
                diag=gw2.log_text()[-800:])
@@ -280,12 +280,16 @@ routes = (
         tap.ok(cids and cids[0] == OLD_ID + "@gw.test", "its row is "
                "delivered under its old message id", diag=cids)
         gw2.term()
-        tap.ok(query(old, "PRAGMA user_version") == [(1,)] and
+        tap.ok(query(old, "PRAGMA user_version") == [(2,)] and
                query(old, "SELECT name FROM pragma_index_list('spool') "
                      "WHERE \"unique\" = 1 AND name = 'spool_key'") ==
-               [("spool_key",)], "layout 1: user_version 1, unique index "
+               [("spool_key",)], "layout 2: user_version 2, unique index "
                "on txn_key", diag=(query(old, "PRAGMA user_version"),
                                    query(old, "PRAGMA index_list('spool')")))
+        tap.ok(query(old, "SELECT dflt_value FROM pragma_table_info('spool') "
+                     "WHERE name = 'max_forwards'") == [("70",)],
+               "layout 2: max_forwards, 70 for older rows",
+               diag=query(old, "PRAGMA table_info('spool')"))
 
         # (5) a newer layout is refused
         newer = os.path.join(d, "newer.sqlite")
