@@ -305,7 +305,7 @@ routes = (
         tap.ok(not started and gw3.proc.returncode not in (0, None),
                "a spool with a newer layout: imgated exits non-zero",
                diag=gw3.proc.returncode)
-        tap.ok(re.search(r"layout version 7; this imgated knows up to 1",
+        tap.ok(re.search(r"layout version 7; this imgated knows up to 2",
                          gw3.log_text()), "... and says why",
                diag=gw3.log_text()[-600:])
         uac.close()
