@@ -620,6 +620,51 @@ dns_destroy(struct dns *d)
 	free(d);
 }
 
+/*
+ * A reload (gateway/reload.c).  An entry's lifetime was fixed when its
+ * answer came; a lower cap now shortens it to at most the new cap from
+ * now, so "a failure is cached for servfail_ttl" holds right after the
+ * reload too.  A higher cap applies to answers that arrive later.
+ */
+void
+dns_reconfigure(struct dns *d, const struct dns_config *cfg)
+{
+	struct dns_entry	*e;
+	uint64_t		 now = dns_now_ms(), cap;
+	bool			 flush = d->cfg.want_ad != cfg->want_ad;
+
+	d->cfg.want_ad = cfg->want_ad;
+	d->cfg.max_ttl = cfg->max_ttl;
+	d->cfg.negative_max_ttl = cfg->negative_max_ttl;
+	d->cfg.failure_ttl = cfg->failure_ttl;
+	d->cfg.serve_stale = cfg->serve_stale;
+	d->cfg.cache_entries = cfg->cache_entries;
+	if (flush) {
+		dns_cache_flush(d);
+		log_info("dns: AD bit %s in queries; cache emptied",
+		    d->cfg.want_ad ? "set" : "no longer set");
+	}
+	for (e = d->lru_head; e != NULL; e = e->next) {
+		if (e->pending || !e->valid)
+			continue;
+		switch (e->status) {
+		case DNSQ_OK:
+			cap = d->cfg.max_ttl;
+			break;
+		case DNSQ_NODATA:
+		case DNSQ_NXDOMAIN:
+			cap = d->cfg.negative_max_ttl;
+			break;
+		default:
+			cap = d->cfg.failure_ttl;
+			break;
+		}
+		if (e->expires_ms > now + cap * 1000)
+			e->expires_ms = now + cap * 1000;
+	}
+	evict(d);
+}
+
 const struct dnsq_ops *
 dns_ops(struct dns *d)
 {
