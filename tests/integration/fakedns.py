@@ -38,6 +38,8 @@ Script:  fakedns.py [--host 127.0.0.1] [--port 0] [--log FILE] FILE.json
   Stops on SIGTERM/SIGINT.
 Module:  srv = fakedns.start(answers, port=0, host="127.0.0.1", log=None)
          srv.port, srv.queries() -> [(transport, name, type)], srv.stop()
+         srv.query_flags() -> [(name, type, ad, do)]: the AD header bit
+         and the EDNS DO bit of each query
 Log:     one line per query "udp|tcp NAME TYPE" (name as received).
 """
 
@@ -507,6 +509,7 @@ class FakeDNS:
         self.responder = Responder(answers)
         self.host = host
         self.query_list = []
+        self.flag_list = []
         self._log_path = log
         self._log = open(log, "a", buffering=1, encoding="utf-8") if log else None
         self._sel = selectors.DefaultSelector()
@@ -541,6 +544,10 @@ class FakeDNS:
         """[(transport, name, type)] received so far."""
         return list(self.query_list)
 
+    def query_flags(self):
+        """[(name, type, ad, do)] of the queries received so far."""
+        return list(self.flag_list)
+
     def set_answers(self, answers):
         self.responder = Responder(answers)
 
@@ -548,9 +555,11 @@ class FakeDNS:
         try:
             q = parse_message(query)
             name, t, _ = q["question"][0]
+            ad, do = q["ad"], bool(q["edns"] and q["edns"]["do"])
         except (ParseError, IndexError):
-            name, t = "?", "?"
+            name, t, ad, do = "?", "?", False, False
         self.query_list.append((transport, name, t))
+        self.flag_list.append((name, t, ad, do))
         if self._log:
             self._log.write("%s %s %s\n" % (transport, name, t))
 
