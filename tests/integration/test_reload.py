@@ -134,6 +134,12 @@ class Gw:
         else:
             self.write()
         pos = self.mark()
+        if not self.alive():
+            tail = self.text()[-3000:]
+            for line in tail.splitlines():
+                tap.diag(line)
+            tap.bail_out("imgated is gone (exit status %s)" %
+                         self.proc.returncode)
         os.kill(self.proc.pid, signal.SIGHUP)
         self.reloads += 1
         m = self.wait(pos, r"reload: .*(is in force|keeping the running)"
