@@ -42,6 +42,7 @@ struct dns_entry {
 	uint32_t		 hash;
 	uint16_t		 type;
 	bool			 pending;	/* query in flight */
+	bool			 asked_ad;	/* sent with the AD bit */
 	bool			 valid;		/* holds a result */
 	int			 busy;		/* being delivered */
 	uint64_t		 expires_ms;
@@ -350,7 +351,10 @@ on_ares(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 		free(w);
 	}
 	e->busy--;
-	if (d->cfg.cache_entries == 0 || d->destroying)
+	/* An answer asked for the other way than a reload now wants is
+	 * delivered to its waiters but not kept (see dns_reconfigure). */
+	if (d->cfg.cache_entries == 0 || d->destroying ||
+	    e->asked_ad != d->cfg.want_ad)
 		entry_free(d, e);
 	else
 		evict(d);
@@ -422,6 +426,7 @@ dns_query(void *ctx, const char *name0, uint16_t type, dnsq_cb *cb,
 	lru_push(d, e);
 	e->waiters = w;
 	e->pending = true;
+	e->asked_ad = d->cfg.want_ad;
 	d->pending++;
 	d->st.queries_sent++;
 	ares_send(d->channel, q, (int)qlen, on_ares, e);
@@ -624,7 +629,9 @@ dns_destroy(struct dns *d)
  * A reload (gateway/reload.c).  An entry's lifetime was fixed when its
  * answer came; a lower cap now shortens it to at most the new cap from
  * now, so "a failure is cached for servfail_ttl" holds right after the
- * reload too.  A higher cap applies to answers that arrive later.
+ * reload too.  A higher cap applies to answers that arrive later.  A
+ * change of the AD bit empties the cache; answers still in flight then
+ * reach their waiters and are not kept.
  */
 void
 dns_reconfigure(struct dns *d, const struct dns_config *cfg)
