@@ -43,6 +43,23 @@ from reload_table import RELOADABLE, REPORT_VALUES, RESTART_ONLY
 
 COMP = "gw.localhost"
 
+def calls(trace):
+    """Call-IDs of the MESSAGEs in a sipp trace, and {Call-ID: final
+    status} of those answered."""
+    sent, answered = set(), {}
+    for blk in gwtest._blocks(trace):
+        cid = re.search(r"^(?:Call-ID|i):\s*(\S+)", blk, re.M | re.I)
+        if not cid or not re.search(r"^CSeq:\s*\d+ MESSAGE", blk,
+                                    re.M | re.I):
+            continue
+        m = re.match(r"SIP/2\.0 (\d{3})", blk)
+        if m is None:
+            sent.add(cid.group(1))
+        elif int(m.group(1)) >= 200:
+            answered[cid.group(1)] = int(m.group(1))
+    return sent, answered
+
+
 def key(num):
     return ".".join(reversed(num.lstrip("+"))) + ".e164.arpa."
 
@@ -583,8 +600,9 @@ def main():
         res = {}
 
         def load(number, out):
-            out[number] = gwtest.run_uac(procs, "uac_message.xml", gw.port,
-                                         calls=400, rate=80, timeout=20,
+            out[number] = gwtest.run_uac(procs, "uac_any_final.xml",
+                                         gw.port, calls=400, rate=80,
+                                         timeout=30,
                                          extra_args=["-s", number])
         threads = [threading.Thread(target=load, args=(n, res))
                    for n in (n_bob, n_sip)]
@@ -619,12 +637,13 @@ def main():
                "under load: the caps were exercised both ways")
         for number in (n_bob, n_sip):
             rc, trace = res.get(number, (None, ""))
-            codes = gwtest.response_codes(trace)
-            finals = [c for c in codes if c >= 200]
-            tap.ok(len(finals) >= 400, "under load: every message to %s "
-                   "got a final answer (%d finals, %s)" % (
-                       number, len(finals),
-                       sorted(set(finals))))
+            sent, answered = calls(trace)
+            tap.ok(rc == 0 and len(sent) == 400 and
+                   answered.keys() == sent,
+                   "under load: each of the %d MESSAGEs to %s got a final "
+                   "answer (%d did: %s; sipp exit %s)" % (
+                       len(sent), number, len(answered),
+                       sorted(set(answered.values())), rc))
 
         # --------------------------------------------- the table, checked
         for path, how in sorted(RELOADABLE.items()):
