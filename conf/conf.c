@@ -20,8 +20,9 @@
  *      (duplicate names or addresses, a route an earlier one hides) at
  *      the end of each group.
  *
- * conf_reloadable_change() compares two loaded configurations row by row
- * for what a SIGHUP cannot apply.
+ * conf_reload_merge() compares two loaded configurations row by row for
+ * a SIGHUP: it reports every change and keeps the running value of each
+ * restart-only option.
  *
  * The first problem stops the load and is reported as "FILE:LINE: what".
  * There is no global state: every call works on its own config_t and on
@@ -428,7 +429,7 @@ conf_store_text(const struct conf_schema_row *row, struct gw_conf *c,
 		conf_why(why, whysz, "%s is longer than %zu bytes", q, maxlen);
 		return -1;
 	}
-	/* Canonical bytes after the NUL too: conf_reloadable_change()
+	/* Canonical bytes after the NUL too: conf_reload_merge()
 	 * compares fields whole. */
 	memset(dst, 0, row->size);
 	switch (row->check) {
@@ -2420,40 +2421,111 @@ static const struct {
 	  offsetof(struct gw_conf, identities) },
 };
 
-bool
-conf_reloadable_change(const struct gw_conf *old, const struct gw_conf *new,
-    char *why, size_t whysz)
+/*
+ * The value of @row in @c as the file would write it, for the reload
+ * report.  Secrets are not written out.
+ */
+static void
+conf_row_text(const struct conf_schema_row *row, const struct gw_conf *c,
+    char *buf, size_t bufsz)
 {
-	const struct conf_key_row	*key;
-	size_t				 i, j;
+	const char	*p = (const char *)c + row->off;
+	size_t		 n, i, len;
+	int64_t		 v;
+	int		 e;
+	bool		 b;
+
+	if (strstr(row->path, "secret") != NULL) {
+		snprintf(buf, bufsz, "(not shown)");
+		return;
+	}
+	switch (row->type) {
+	case CONF_TYPE_STRING:
+		snprintf(buf, bufsz, "\"%.*s\"", (int)row->size, p);
+		return;
+	case CONF_TYPE_INT:
+		memcpy(&v, p, sizeof(v));
+		snprintf(buf, bufsz, "%" PRId64, v);
+		return;
+	case CONF_TYPE_BOOL:
+		memcpy(&b, p, sizeof(b));
+		snprintf(buf, bufsz, "%s", b ? "true" : "false");
+		return;
+	case CONF_TYPE_ENUM:
+		memcpy(&e, p, sizeof(e));
+		snprintf(buf, bufsz, "\"%s\"", row->allowed != NULL &&
+		    e >= 0 ? row->allowed[e] : "?");
+		return;
+	case CONF_TYPE_LIST:
+		memcpy(&n, (const char *)c + row->count_off, sizeof(n));
+		snprintf(buf, bufsz, "[");
+		for (i = 0; i < n; i++) {
+			len = strlen(buf);
+			snprintf(buf + len, bufsz - len, "%s\"%.*s\"",
+			    i > 0 ? ", " : " ", (int)row->size,
+			    p + i * row->size);
+		}
+		len = strlen(buf);
+		snprintf(buf + len, bufsz - len, "%s]", n > 0 ? " " : "");
+		return;
+	}
+}
+
+size_t
+conf_reload_merge(const struct gw_conf *old, struct gw_conf *new,
+    conf_change_fn *fn, void *arg)
+{
+	const struct conf_schema_row	*row;
+	char				 was[CONF_VALUE_TEXT], now[CONF_VALUE_TEXT];
+	size_t				 i, j, changed = 0;
+	bool				 reload;
 
 	for (i = 0; i < conf_schema_len; i++) {
-		if (conf_schema[i].reload ||
-		    conf_row_equal(&conf_schema[i], old, new))
+		row = &conf_schema[i];
+		if (conf_row_equal(row, old, new))
 			continue;
-		if (why != NULL && whysz > 0)
-			snprintf(why, whysz, "%s cannot change on reload",
-			    conf_schema[i].path);
-		return false;
+		changed++;
+		conf_row_text(row, old, was, sizeof(was));
+		conf_row_text(row, new, now, sizeof(now));
+		/*
+		 * A restart-only option keeps its running value, so the
+		 * configuration in force says what the daemon really does.
+		 */
+		if (!row->reload && row->type == CONF_TYPE_LIST) {
+			size_t	 n;
+
+			memcpy(&n, (const char *)old + row->count_off,
+			    sizeof(n));
+			memcpy((char *)new + row->off, (const char *)old +
+			    row->off, n * row->size);
+			memcpy((char *)new + row->count_off, &n, sizeof(n));
+		} else if (!row->reload)
+			memcpy((char *)new + row->off, (const char *)old +
+			    row->off, row->size);
+		if (fn != NULL)
+			fn(arg, row->path, row->reload, was, now);
 	}
-	for (i = 0; i < conf_keys_len; i++) {
-		key = &conf_keys[i];
-		if (key->reload)
+	/* The policy groups change as a whole; every key of theirs
+	 * reloads (a key that did not would need its region kept). */
+	for (j = 0; j < sizeof(conf_key_regions) /
+	    sizeof(conf_key_regions[0]); j++) {
+		if (memcmp((const char *)old + conf_key_regions[j].off,
+		    (const char *)new + conf_key_regions[j].off,
+		    conf_key_regions[j].size) == 0)
 			continue;
-		for (j = 0; j < sizeof(conf_key_regions) /
-		    sizeof(conf_key_regions[0]); j++) {
-			if (!conf_key_in(key, conf_key_regions[j].list) ||
-			    memcmp((const char *)old + conf_key_regions[j].off,
-			    (const char *)new + conf_key_regions[j].off,
-			    conf_key_regions[j].size) == 0)
-				continue;
-			if (why != NULL && whysz > 0)
-				snprintf(why, whysz, "%s cannot change on "
-				    "reload", conf_key_regions[j].list);
-			return false;
-		}
+		reload = true;
+		for (i = 0; i < conf_keys_len; i++)
+			if (conf_key_in(&conf_keys[i],
+			    conf_key_regions[j].list) && !conf_keys[i].reload)
+				reload = false;
+		if (!reload)
+			memcpy((char *)new + conf_key_regions[j].off,
+			    (const char *)old + conf_key_regions[j].off,
+			    conf_key_regions[j].size);
+		changed++;
+		if (fn != NULL)
+			fn(arg, conf_key_regions[j].list, reload, "(old)",
+			    "(new)");
 	}
-	if (why != NULL && whysz > 0)
-		why[0] = '\0';
-	return true;
+	return changed;
 }

@@ -137,7 +137,7 @@ const struct conf_schema_row conf_schema[] = {
 	  .doc = "whether answers must carry the AD bit" },
 	{ .path = "dns.cache_entries", .type = CONF_TYPE_INT,
 	  .def = "100000", .min = 0, .max = 10000000,
-	  .reload = false, CONF_FIELD(dns_cache_entries),
+	  .reload = true, CONF_FIELD(dns_cache_entries),
 	  .doc = "answers kept in the DNS cache; 0 disables it" },
 	{ .path = "dns.cache_max_ttl", .type = CONF_TYPE_INT,
 	  .def = "86400", .min = 0, .max = 604800,

@@ -16,6 +16,12 @@
  * pointer: an answer for a transaction that already ended finds nothing
  * and is dropped.  Everything copied out of sofia structures is copied
  * before the callback returns.
+ *
+ * Which configuration (reload, gateway/runtime.h): anything about one
+ * message comes from the runtime its transaction started with, t->rt.
+ * A request that is not yet a transaction is judged by CONF, the newest
+ * runtime, which txn_new() then gives it; the endpoint itself (listen
+ * address) is set up once at start.
  */
 #include "config.h"
 
@@ -46,7 +52,7 @@
 #include "gateway/txn.h"
 #include "gateway/xlate.h"
 
-/* Settings come from the runtime in force (they may be reloaded). */
+/* The newest runtime: for requests before they are transactions. */
 #define CONF	(&runtime_current()->conf)
 
 #define SIPGW_ALLOW	"MESSAGE, OPTIONS"
@@ -95,7 +101,8 @@ header_dup(su_home_t *home, const sip_header_t *h)
 
 /* "sip:USER@HOST" with "%40" in USER -> the JID it stands for. */
 static int
-direct_xmpp(const char *ruri, char *jid, size_t jidsz)
+direct_xmpp(const struct gw_conf *c, const char *ruri, char *jid,
+    size_t jidsz)
 {
 	char		 uri[1200];
 	const char	*user, *at;
@@ -108,9 +115,9 @@ direct_xmpp(const char *ruri, char *jid, size_t jidsz)
 		return -1;
 	/* The host was imgate's own address, whatever name reached it. */
 	if (snprintf(uri, sizeof(uri), "sip:%.*s@%s", (int)(at - user), user,
-	    CONF->domain) >= (int)sizeof(uri))
+	    c->domain) >= (int)sizeof(uri))
 		return -1;
-	return xlate_gw_sip_to_xmpp(uri, CONF->domain, jid, jidsz) ==
+	return xlate_gw_sip_to_xmpp(uri, c->domain, jid, jidsz) ==
 	    XLATE_OK ? 0 : -1;
 }
 
@@ -219,8 +226,8 @@ in_message(nta_incoming_t *irq, const sip_t *sip,
 	 * sip:juliet%40b.example@gw is how an XMPP user appears in SIP:
 	 * a message to it is a reply that goes straight to that JID.
 	 */
-	if (CONF->xmpp_enable && direct_xmpp(t->dest, jid,
-	    sizeof(jid)) == 0) {
+	if (t->rt->conf.xmpp_enable && direct_xmpp(&t->rt->conf, t->dest,
+	    jid, sizeof(jid)) == 0) {
 		relay_submit_direct(t, &src, LOOKUP_PROTO_XMPP, jid);
 		return 0;
 	}
@@ -519,7 +526,7 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 	 * switches to TCP by itself above its UDP MTU.
 	 */
 	if (big && t->origin == TXN_FROM_XMPP &&
-	    CONF->xmpp_large_to_sip == CONF_LARGE_REFUSE)
+	    t->rt->conf.xmpp_large_to_sip == CONF_LARGE_REFUSE)
 		return GW_R_TOO_BIG_FOR_SIP;
 	/*
 	 * A next hop that is one of imgate's own sockets (an ENUM record or
@@ -546,7 +553,8 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 		return GW_R_TARGET_UNREACHABLE;
 	/* nta wants a From; a message without a sender is the gateway's. */
 	if (t->from == NULL)
-		snprintf(from, sizeof(from), "<sip:imgate@%s>", CONF->domain);
+		snprintf(from, sizeof(from), "<sip:imgate@%s>",
+		    t->rt->conf.domain);
 	sip_payload_init(pl);
 	pl->pl_data = t->body;
 	pl->pl_len = (isize_t)t->body_len;

@@ -118,6 +118,9 @@ struct gw_txn {
 int txn_init(su_root_t *root, size_t max);
 void txn_fini(void);
 
+/** New cap on transactions in flight (reload); those above it finish. */
+void txn_set_max(size_t max);
+
 /**
  * New transaction in TXN_NEW, holding a reference to the current runtime;
  * NULL when the table is full (the caller answers "overloaded") or memory
