@@ -118,6 +118,12 @@ struct gw_conf {
 	char		sip_listen[CONF_STR_MAX]; /* "sip:127.0.0.1:5060" (UDP+TCP) */
 	int64_t		sip_timeout_ms;		/* downstream final answer wait */
 	int64_t		sip_max_body;		/* bytes; bigger -> 413 */
+	/* sip.tls: a TLS listener, also the transport for sips: targets */
+	char		sip_tls_listen[CONF_STR_MAX];	/* "sips:..." or "" */
+	char		sip_tls_certificate[CONF_STR_MAX]; /* PEM, chain */
+	char		sip_tls_key[CONF_STR_MAX];	/* PEM, unencrypted */
+	char		sip_tls_ca_file[CONF_STR_MAX];	/* PEM: peers' CAs */
+	bool		sip_tls_verify_client;	/* demand a client cert */
 
 	/* dns */
 	char		dns_servers[CONF_MAX_LIST][CONF_STR_MAX]; /* "IP:PORT" */
