@@ -70,6 +70,13 @@ static const struct {
 	    "resource-constraint" },
 	{ GW_R_EXPIRED, "undelivered within the spool's maximum age", 504,
 	    false, "remote-server-timeout" },
+	/*
+	 * A sips: request, or a sips:/transport=tls target, that cannot go
+	 * over TLS: refused rather than sent in clear (docs/imgate.conf.5,
+	 * sip.tls).
+	 */
+	{ GW_R_NOT_SECURE, "no TLS path for a sips: request", 480, false,
+	    "policy-violation" },
 };
 
 /* RFC 7247 7.2 (standards.md 6.3), most specific first. */
