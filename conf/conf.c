@@ -1418,23 +1418,26 @@ conf_hostport(const char *in, int port_ok, char *out, size_t outsz)
 }
 
 /*
- * A static target: "sip:HOST[:PORT]", "sip:USER@HOST[:PORT]",
+ * A static target: "sip:HOST[:PORT]", "sip:USER@HOST[:PORT]" (either
+ * also sips:, either with URI parameters such as ";transport=tls"),
  * "xmpp:DOMAIN" or "im:USER@DOMAIN".  Stored with the scheme and host in
- * lower case, so that duplicates compare equal.
+ * lower case, so that duplicates compare equal; parameters as written.
  */
 static int
 conf_canon_target(const char *in, char *out, size_t outsz, char *why,
     size_t whysz)
 {
-	const char	*p, *at, *form;
-	char		 q[96];
-	size_t		 o;
+	const char	*p, *at, *form, *params;
+	char		 q[96], hp[CONF_STR_MAX];
+	size_t		 o, i;
+	bool		 sips = strncasecmp(in, "sips:", 5) == 0;
 
 	conf_quote(in, q, sizeof(q));
-	if (strncasecmp(in, "sip:", 4) == 0) {
-		form = "sip:HOST[:PORT] or sip:USER@HOST[:PORT]";
-		p = in + 4;
-		o = (size_t)snprintf(out, outsz, "sip:");
+	if (strncasecmp(in, "sip:", 4) == 0 || sips) {
+		form = "sip:HOST[:PORT][;params], sip:USER@HOST[:PORT][;params] "
+		    "or the same with sips:";
+		p = in + (sips ? 5 : 4);
+		o = (size_t)snprintf(out, outsz, sips ? "sips:" : "sip:");
 		if ((at = strchr(p, '@')) != NULL) {
 			if (!conf_user_ok(p, (size_t)(at - p)) ||
 			    o + (size_t)(at - p) + 1 >= outsz)
@@ -1443,8 +1446,24 @@ conf_canon_target(const char *in, char *out, size_t outsz, char *why,
 			o += (size_t)(at - p) + 1;
 			p = at + 1;
 		}
-		if (conf_hostport(p, 1, out + o, outsz - o) == -1)
+		params = p + strcspn(p, ";");
+		if ((size_t)(params - p) >= sizeof(hp))
 			goto bad;
+		memcpy(hp, p, (size_t)(params - p));
+		hp[params - p] = '\0';
+		if (conf_hostport(hp, 1, out + o, outsz - o) == -1)
+			goto bad;
+		if (*params == '\0')
+			return 0;
+		/* ";name[=value]" words only: nothing that ends the URI. */
+		for (i = 1; params[i] != '\0'; i++)
+			if (!isalnum((unsigned char)params[i]) &&
+			    strchr("=;._-", params[i]) == NULL)
+				goto bad;
+		if (params[1] == '\0' || strstr(params, ";;") != NULL ||
+		    (o = strlen(out)) + strlen(params) >= outsz)
+			goto bad;
+		memcpy(out + o, params, strlen(params) + 1);
 		return 0;
 	}
 	if (strncasecmp(in, "xmpp:", 5) == 0) {

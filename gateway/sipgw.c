@@ -566,6 +566,13 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf)
 	    TAG_IF(tls, TPTAG_CERTIFICATE(tlsdir)),
 	    TAG_IF(tls, TPTAG_TLS_VERIFY_POLICY(tls_policy(conf))),
 	    TAG_IF(tls, TPTAG_TLS_VERIFY_DATE(1)),
+	    /*
+	     * A TLS connection that sofia closes because the peer's
+	     * certificate failed verification fails the MESSAGE queued on
+	     * it at once (503, so the relay tries the next target) instead
+	     * of leaving it to time out.
+	     */
+	    TAG_IF(tls, TPTAG_SDWN_ERROR(1)),
 	    /* A user agent: To tags on responses, rport in Via. */
 	    NTATAG_UA(1),
 	    NTATAG_CLIENT_RPORT(1),

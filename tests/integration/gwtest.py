@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """gwtest.py - start imgated and sipp peers for the daemon's integration tests.
 
-    start_imgated(procs, dns_port, conf_extra="", ...) -> Daemon
+    start_imgated(procs, dns_port, conf_extra="", sip_extra="", ...) -> Daemon
+        (sip_extra: settings inside the sip group, e.g. a tls group)
         .port (SIP, UDP and TCP on 127.0.0.1), .proc, .log, .addr
         .log_text(), .wait_log(regexp, timeout)
     start_uas(procs, scenario, port=None, extra_args=()) -> UAS
@@ -58,7 +59,7 @@ class Daemon:
 
 def start_imgated(procs, dns_port, conf_extra="", enumservices=("im", "sip"),
                   sip_timeout_ms=4000, dns_timeout_ms=1000, verbose=True,
-                  env=None):
+                  env=None, sip_extra=""):
     d = procs.tmpdir("imgated")
     for attempt in range(5):
         port = imgtest.free_port()
@@ -66,11 +67,11 @@ def start_imgated(procs, dns_port, conf_extra="", enumservices=("im", "sip"),
         with open(conf, "w") as f:
             f.write("""gateway = { domain = "gw.test"; };
 log = { level = "debug"; };
-sip = { listen = "sip:127.0.0.1:%d"; timeout_ms = %d; };
+sip = { listen = "sip:127.0.0.1:%d"; timeout_ms = %d; %s };
 dns = { servers = [ "127.0.0.1:%d" ]; timeout_ms = %d; tries = 1; };
 enum = { enumservices = [ %s ]; };
 %s
-""" % (port, sip_timeout_ms, dns_port, dns_timeout_ms,
+""" % (port, sip_timeout_ms, sip_extra, dns_port, dns_timeout_ms,
        ", ".join('"%s"' % s for s in enumservices), conf_extra))
         log = os.path.join(d, "imgated.log")
         args = [IMGATED, "-d", "-f", conf] + (["-v"] if verbose else [])
