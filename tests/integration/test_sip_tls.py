@@ -163,6 +163,17 @@ def main():
                "a client checking for another name refuses imgated",
                diag=repr(wrong.error))
 
+        # -- protocol versions: what OpenSSL's policy leaves (no TLS 1.1)
+        for ver, want in (("-tls1_1", False), ("-tls1_2", True)):
+            r = procs.run(["openssl", "s_client", ver, "-cipher",
+                           "ALL:@SECLEVEL=0", "-connect",
+                           "127.0.0.1:%d" % tls_port, "-CAfile", ca.cert,
+                           "-verify_return_error"], input=b"", timeout=30)
+            out = (r.stdout or b"").decode("utf-8", "replace")
+            tap.is_(r.returncode == 0 and "Verify return code: 0" in out,
+                    want, "a %s client (willing, at SECLEVEL 0): handshake "
+                    "%s" % (ver[1:], "completes" if want else "fails"))
+
         # -- outbound TLS: ENUM sips: URI, verified UAS
         code, h = uac.message("sips:+12025550200@gw.test", body="tls-e2e")
         tap.is_(code, 200, "sips: over TLS -> ENUM sips: target over TLS "
