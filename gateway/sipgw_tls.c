@@ -15,6 +15,7 @@
  */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -28,8 +29,10 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <sofia-sip/su_alloc.h>
 #include <sofia-sip/su_log.h>
 
 #include "gateway/log.h"
@@ -251,3 +254,72 @@ sipgw_tls_log_init(void)
 	if (getenv("TPORT_DEBUG") == NULL)
 		su_log_set_level(tport_log, 3);
 }
+
+#ifdef HAVE_SOFIA_TLS_FREE_LEAK
+/*
+ * sofia-sip 1.12.11's tls_free() (tport/tport_tls.c) never calls
+ * SSL_free() on a connection's SSL object: it shuts the connection down,
+ * frees the BIO the SSL object owns and, because tls_init_secondary()
+ * copies the master's type into each connection, drops one reference of
+ * the shared SSL_CTX per connection instead.  Every TLS connection,
+ * accepted or opened, a handshake that failed or a client that sent
+ * plain text, so leaks its SSL object and buffers: 25 KiB each, measured,
+ * which lets anyone who can reach the TLS port exhaust imgated's memory.
+ *
+ * The library calls tls_free() through its PLT, so this definition
+ * replaces it (configure defines HAVE_SOFIA_TLS_FREE_LEAK for 1.12.11
+ * only; the name is the library's, hence no sipgw_tls_ prefix).  The
+ * structure below is the first part of that version's struct tls_s,
+ * which the library allocates; only these fields are read.  A connection
+ * (it has a BIO) gives its SSL object back with SSL_free(), which also
+ * frees the BIO and the SSL_CTX reference SSL_new() took; the master
+ * (no BIO) drops the SSL_CTX.  If a connection's SSL object does not
+ * point at that SSL_CTX the layout is not what this code expects: the
+ * library's own tls_free() is called instead, and a warning logged.
+ */
+struct sofia_tls_head {
+	su_home_t	 home[1];
+	SSL_CTX		*ctx;
+	SSL		*con;
+	BIO		*bio_con;
+};
+
+void	tls_free(struct sofia_tls_head *);
+
+void
+tls_free(struct sofia_tls_head *tls)
+{
+	static void	(*orig)(struct sofia_tls_head *);
+	static bool	 warned;
+
+	if (tls == NULL)
+		return;
+	if (tls->con != NULL && SSL_get_SSL_CTX(tls->con) != tls->ctx) {
+		if (orig == NULL)
+			*(void **)&orig = dlsym(RTLD_NEXT, "tls_free");
+		if (!warned)
+			log_warnx("sip: tls: sofia-sip's TLS connection layout "
+			    "is not the expected one: its tls_free() is used "
+			    "(it leaks each connection's SSL object)");
+		warned = true;
+		if (orig != NULL)
+			orig(tls);
+		return;
+	}
+	if (tls->con != NULL) {
+		/* close_notify, without waiting for the peer's */
+		SSL_shutdown(tls->con);
+		SSL_free(tls->con);
+	} else if (tls->bio_con != NULL)
+		BIO_free(tls->bio_con);	/* SSL_new() failed */
+	else if (tls->ctx != NULL)
+		SSL_CTX_free(tls->ctx);	/* the master */
+	/*
+	 * A shutdown before the handshake ended leaves an error in the
+	 * thread's queue, which sofia's next SSL_get_error() would take as
+	 * another connection's.
+	 */
+	ERR_clear_error();
+	su_home_unref(tls->home);
+}
+#endif /* HAVE_SOFIA_TLS_FREE_LEAK */
