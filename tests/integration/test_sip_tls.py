@@ -18,6 +18,7 @@ Asserted:
     serving (a normal message routes afterwards);
   - sip.tls.verify_client: a client without a certificate is refused,
     one with a certificate from the CA is served;
+  - XMPP->SIP toward a sips: target goes over TLS, verified as well;
   - bad TLS files at start: a clear message and a non-zero exit;
   - no sanitizer report in imgated's log.
 """
@@ -34,6 +35,7 @@ from imgtest import Procs, tap
 import gwtest
 import siptls
 import sipuac
+import xmppclient
 
 
 def k(n):
@@ -363,6 +365,43 @@ def main():
                "another CA is refused", diag=code)
         tap.ok(gw2.alive(), "verify_client daemon still alive")
 
+        # -- XMPP -> SIP toward sips: targets: over TLS, verified too
+        comp = "gw.localhost"
+        pros = gwtest.Prosody(procs, [("alice", "pw")], comp,
+                              "s3cret").start()
+        gw3 = gwtest.start_imgated(
+            procs, dns_port, conf_extra=gwtest.xmpp_conf(pros),
+            sip_extra=tls_group(d, imgtest.free_port(), gw_cert, gw_key,
+                                ca.cert), env=imgated_env())
+        tap.ok(gw3.wait_log(r"component %s connected" % comp, 15)
+               is not None, "XMPP: imgated joins Prosody",
+               diag=gw3.log_text()[-1500:])
+        alice = xmppclient.Client("alice@localhost", "pw",
+                                  ("127.0.0.1", pros.c2s)).start()
+        try:
+            n0 = len(good.requests())
+            alice.send("+12025550200@" + comp, "xmpp-over-tls", id="x1")
+            rcpt = alice.wait(lambda m: m["received"] == "x1", 10)
+            tap.ok(rcpt is not None, "XMPP->SIP, ENUM sips: target: the "
+                   "sender gets the receipt", diag=gw3.log_text()[-1500:])
+            got = [r for r in good.requests()[n0:]
+                   if r["body"] == "xmpp-over-tls"]
+            tap.ok(len(got) == 1 and "SIP/2.0/TLS" in
+                   got[0]["headers"].get("via", ""),
+                   "XMPP->SIP: delivered over TLS to the verified UAS",
+                   diag=good.requests()[n0:])
+            alice.send("+12025550203@" + comp, "xmpp-wrong-name", id="x2")
+            e = alice.wait(lambda m: m["id"] == "x2" and
+                           m["type"] == "error", 15)
+            tap.ok(e is not None and e["error"] is not None,
+                   "XMPP->SIP, UAS with a certificate for another name: "
+                   "an error stanza (%s)" % (e and e["error"]),
+                   diag=gw3.log_text()[-1500:])
+            tap.is_(len(wrongname.requests()), 0,
+                    "XMPP->SIP: nothing delivered to that UAS")
+        finally:
+            alice.stop()
+
         # -- bad files at start
         mism_cert, _ = ca.issue("mismatch", dns=["mismatch"])
         garbage = os.path.join(d, "garbage.pem")
@@ -388,7 +427,7 @@ def main():
                     '%d"; };' % imgtest.free_port(),
                     "needs sip.tls.certificate", "no certificate configured")
 
-        for g in (gw, gw2):
+        for g in (gw, gw2, gw3):
             procs.stop(g.proc)
             tap.is_(g.proc.returncode, 0, "imgated exits 0 on SIGTERM")
             sanitizer_clean(g, "after the run")
