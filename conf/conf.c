@@ -1434,8 +1434,8 @@ conf_canon_target(const char *in, char *out, size_t outsz, char *why,
 
 	conf_quote(in, q, sizeof(q));
 	if (strncasecmp(in, "sip:", 4) == 0 || sips) {
-		form = "sip:HOST[:PORT][;params], sip:USER@HOST[:PORT][;params] "
-		    "or the same with sips:";
+		form = "sip:HOST[:PORT][;params], "
+		    "sip:USER@HOST[:PORT][;params] or the same with sips:";
 		p = in + (sips ? 5 : 4);
 		o = (size_t)snprintf(out, outsz, sips ? "sips:" : "sip:");
 		if ((at = strchr(p, '@')) != NULL) {
