@@ -227,7 +227,8 @@ over_tls(nta_incoming_t *irq)
 	tport_t	*tp = nta_incoming_transport(sipgw_agent, irq, NULL);
 	bool	 tls = tp != NULL && tport_has_tls(tp);
 
-	tport_unref(tp);
+	if (tp != NULL)
+		tport_unref(tp);
 	return tls;
 }
 
