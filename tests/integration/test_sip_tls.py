@@ -19,6 +19,7 @@ Asserted:
   - sip.tls.verify_client: a client without a certificate is refused,
     one with a certificate from the CA is served;
   - XMPP->SIP toward a sips: target goes over TLS, verified as well;
+  - sip.listen = "sips:...": a TLS-only listener;
   - bad TLS files at start: a clear message and a non-zero exit;
   - no sanitizer report in imgated's log.
 """
@@ -402,6 +403,36 @@ def main():
         finally:
             alice.stop()
 
+        # -- sip.listen itself a sips: URI: TLS only
+        port4 = imgtest.free_port()
+        conf4 = os.path.join(d, "sips-listen.conf")
+        with open(conf4, "w") as f:
+            f.write('gateway = { domain = "gw.test"; };\n'
+                    'log = { level = "debug"; };\n'
+                    'sip = { listen = "sips:127.0.0.1:%d"; tls = { '
+                    'certificate = "%s"; key = "%s"; ca_file = "%s"; }; };\n'
+                    'dns = { servers = [ "127.0.0.1:%d" ]; };\n'
+                    'enum = { enumservices = [ "im", "sip" ]; };\n'
+                    % (port4, gw_cert, gw_key, ca.cert, dns_port))
+        log4 = os.path.join(d, "sips-listen.log")
+        p4 = procs.start([gwtest.IMGATED, "-d", "-f", conf4], log=log4,
+                         env=imgated_env())
+        gw4 = gwtest.Daemon(p4, port4, log4, conf4)
+        tap.ok(gw4.wait_log(r"listening on sips:127\.0\.0\.1:%d \(TLS\)"
+                            % port4, 30) is not None,
+               "sip.listen = sips:...: a TLS listener", diag=gw4.log_text())
+        uac4 = siptls.StreamUAC(port4, vctx, server_hostname="gw.test")
+        code, _ = uac4.message("sips:+12025550200@gw.test",
+                               body="sips-listen")
+        tap.is_(code, 200, "sip.listen = sips:...: a TLS message routes "
+                "to a sips: target")
+        n0 = len(plain.requests())
+        code, _ = uac4.message("sip:+12025550100@gw.test",
+                               body="sips-listen-plain")
+        tap.is_(code, 503, "sip.listen = sips:...: no clear transport, a "
+                "plain sip: target gets 503")
+        tap.is_(len(plain.requests()), n0, "...and receives nothing")
+
         # -- bad files at start
         mism_cert, _ = ca.issue("mismatch", dns=["mismatch"])
         garbage = os.path.join(d, "garbage.pem")
@@ -427,7 +458,7 @@ def main():
                     '%d"; };' % imgtest.free_port(),
                     "needs sip.tls.certificate", "no certificate configured")
 
-        for g in (gw, gw2, gw3):
+        for g in (gw, gw2, gw3, gw4):
             procs.stop(g.proc)
             tap.is_(g.proc.returncode, 0, "imgated exits 0 on SIGTERM")
             sanitizer_clean(g, "after the run")
