@@ -242,7 +242,14 @@ tport_logger(void *stream, char const *fmt, va_list ap)
 	n = strlen(line);
 	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		line[--n] = '\0';
-	if (n > 0)
+	/*
+	 * A peer closing its TLS connection makes sofia log the OpenSSL
+	 * error queue of the last read ("tls_read: SSL_read: ..."): every
+	 * connection ends that way, so it is not worth a line per peer.
+	 */
+	if (n > 0 && strncmp(line, "tls_read: ", 10) == 0)
+		log_debug("sip: transport: %s", line);
+	else if (n > 0)
 		log_info("sip: transport: %s", line);
 }
 
