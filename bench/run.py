@@ -816,7 +816,7 @@ class Gateway:
             port = free_port()
             self.conf = os.path.join(d, "imgate.conf")
             with open(self.conf, "w") as f:
-                f.write("""gateway = { domain = "gw.test"; };
+                f.write("""gateway = { domain = "gw.test"; allow_root = true; };
 log = { level = "warning"; };
 sip = { listen = "sip:127.0.0.1:%d"; timeout_ms = %d; };
 dns = { servers = [ "127.0.0.1:%d" ]; timeout_ms = 1000; tries = 2; cache_entries = 200000; };
@@ -1871,7 +1871,7 @@ class Bench:
         port = free_port()
         conf = os.path.join(d, "imgate.conf")
         with open(conf, "w") as f:
-            f.write("""gateway = { domain = "gw.test"; };
+            f.write("""gateway = { domain = "gw.test"; allow_root = true; };
 log = { level = "warning"; };
 sip = { listen = "sip:127.0.0.1:%d"; timeout_ms = 4000; };
 dns = { servers = [ "127.0.0.1:%d" ]; timeout_ms = 1000; tries = 2; cache_entries = 200000; };

@@ -112,12 +112,18 @@ struct gw_conf {
 	/* gateway */
 	char		domain[CONF_STR_MAX];	/* host part imgate uses in
 						 * From/JIDs, "gw.example.org" */
+	char		user[64];		/* serve as; "" = stay */
+	char		group[64];		/* "" = user's login group */
+	bool		allow_root;		/* may serve as root */
 	char		log_level[16];		/* error|warning|info|debug */
 
 	/* sip */
 	char		sip_listen[CONF_STR_MAX]; /* "sip:127.0.0.1:5060" (UDP+TCP) */
 	int64_t		sip_timeout_ms;		/* downstream final answer wait */
 	int64_t		sip_max_body;		/* bytes; bigger -> 413 */
+	int64_t		sip_max_header_line;	/* bytes; longer -> 513 */
+	int64_t		sip_max_headers_size;	/* bytes; more -> 513 */
+	int64_t		sip_max_headers;	/* count; more -> 513 */
 	/* sip.tls: a TLS listener, also the transport for sips: targets */
 	char		sip_tls_listen[CONF_STR_MAX];	/* "sips:..." or "" */
 	char		sip_tls_certificate[CONF_STR_MAX]; /* PEM, chain */

@@ -14,6 +14,7 @@
 #include "gateway/log.h"
 
 static bool		 log_foreground = true;
+static bool		 log_stderr_too;	/* daemon still starting */
 static enum log_level	 log_level = LOG_L_INFO;
 static const char	*log_ident = "imgate";
 
@@ -25,6 +26,12 @@ log_init(bool foreground, enum log_level level, const char *ident)
 	log_ident = ident;
 	if (!foreground)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void
+log_set_stderr(bool on)
+{
+	log_stderr_too = on;
 }
 
 void
@@ -61,7 +68,10 @@ vlog(enum log_level level, const char *fmt, va_list ap, const char *suffix)
 	char	 buf[2048];
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	if (log_foreground) {
+	if (!log_foreground)
+		syslog(prio[level], "%s%s%s", buf, suffix ? ": " : "",
+		    suffix ? suffix : "");
+	if (log_foreground || (log_stderr_too && level <= LOG_L_WARNING)) {
 		struct timespec	 ts;
 		struct tm	 tm;
 
@@ -72,9 +82,7 @@ vlog(enum log_level level, const char *fmt, va_list ap, const char *suffix)
 		    log_ident, tag[level], buf, suffix ? ": " : "",
 		    suffix ? suffix : "");
 		fflush(stderr);
-	} else
-		syslog(prio[level], "%s%s%s", buf, suffix ? ": " : "",
-		    suffix ? suffix : "");
+	}
 }
 
 void

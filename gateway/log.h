@@ -15,6 +15,12 @@ enum log_level { LOG_L_ERROR, LOG_L_WARNING, LOG_L_INFO, LOG_L_DEBUG };
 
 /** Configure: @foreground logs to stderr, otherwise to syslog. */
 void log_init(bool foreground, enum log_level level, const char *ident);
+/**
+ * With syslog (not @foreground): copy warnings and errors to stderr as
+ * well while @on.  A daemon that is still starting has a terminal whose
+ * user should read why it failed (gateway/detach).
+ */
+void log_set_stderr(bool on);
 void log_set_level(enum log_level level);
 /** Parse "error|warning|info|debug"; -1 when unknown. */
 int log_level_parse(const char *s);

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "config.h"
+
 #include <sofia-sip/su.h>
 #include <sofia-sip/su_wait.h>
 
@@ -47,10 +49,10 @@ struct run {
 };
 
 static void
-usage(void)
+usage_to(FILE *out, int status)
 {
-	fprintf(stderr,
-	    "usage: imgate-lookup [-f CONFIG] [--server HOST:PORT]... "
+	fprintf(out,
+	    "usage: imgate-lookup [-hVv] [-f CONFIG] [--server HOST:PORT]... "
 	    "[--suffix S]...\n"
 	    "       [--enumservices LIST] [--protocols LIST] "
 	    "[--max-chain N]\n"
@@ -61,7 +63,14 @@ usage(void)
 	    "       [--max-digits N] [--input-forms LIST] [--seed N] "
 	    "[--srv-samples N]\n"
 	    "       [--json] [-v] INPUT\n");
-	exit(1);
+	exit(status);
+}
+
+/* A bad command line: usage on stderr, exit 1. */
+static void
+usage(void)
+{
+	usage_to(stderr, 1);
 }
 
 static void
@@ -407,6 +416,7 @@ main(int argc, char *argv[])
 		{ "from-sip", required_argument, NULL, OPT_FROM_SIP },
 		{ "from-xmpp", required_argument, NULL, OPT_FROM_XMPP },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct gw_conf	 conf;
@@ -439,13 +449,19 @@ main(int argc, char *argv[])
 	int			 static_kind;
 	char			 im_target[LOOKUP_URI_MAX];
 
-	while ((ch = getopt_long(argc, argv, "f:vh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "f:hvV", longopts, NULL)) != -1) {
 		char	*end;
 
 		switch (ch) {
 		case 'f':
 			config = optarg;
 			break;
+		case 'h':
+			usage_to(stdout, 0);
+			break;
+		case 'V':
+			printf("imgate-lookup %s\n", PACKAGE_VERSION);
+			return 0;
 		case 'v':
 			verbose++;
 			break;

@@ -3,27 +3,41 @@
  * serve until SIGTERM/SIGINT.
  *
  * -f FILE configuration (default /etc/imgate/imgate.conf), -n check it
- * and exit, -d stay in the foreground and log to stderr, -v more verbose.
+ * and exit, -d stay in the foreground and log to stderr, -v more verbose,
+ * -u USER[:GROUP] the user to serve as, -V version, -h usage.
  * Everything runs on the sofia-sip su_root: nta (gateway/sipgw), the
  * c-ares channel (gateway/dns) and the transaction timers (gateway/txn).
+ *
+ * Start-up order (imgated(8)): parse; decide whom to serve as; lock
+ * the spool; bind every socket; open the spool; drop privileges; detach
+ * (not with -d).  Everything that can fail happens while the terminal still
+ * listens, so a failure exits non-zero with the reason on stderr.
  */
+#include <sys/stat.h>
+
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
+
 #include <sofia-sip/su.h>
 #include <sofia-sip/su_wait.h>
 
 #include "conf/conf.h"
+#include "gateway/detach.h"
 #include "gateway/dns.h"
 #include "gateway/log.h"
+#include "gateway/privs.h"
 #include "gateway/relay.h"
 #include "gateway/runtime.h"
 #include "gateway/setup.h"
 #include "gateway/sipgw.h"
 #include "gateway/spool.h"
+#include "gateway/spoolfs.h"
 #include "gateway/txn.h"
 #include "gateway/xmppgw.h"
 
@@ -34,6 +48,21 @@ static volatile sig_atomic_t	 reload_signal;
 static su_root_t		*root;
 static const char		*config_path = DEFAULT_CONFIG;
 static bool			 verbose_flag;
+/* -u USER[:GROUP]: replaces gateway.user (and gateway.group) in every
+ * configuration loaded, at start and on SIGHUP alike. */
+static char			 opt_user[PRIVS_NAME_MAX];
+static char			 opt_group[PRIVS_NAME_MAX];
+
+/* Apply the command line's -u to a configuration just loaded. */
+static void
+apply_options(struct gw_conf *c)
+{
+	if (opt_user[0] == '\0')
+		return;
+	snprintf(c->user, sizeof(c->user), "%s", opt_user);
+	if (opt_group[0] != '\0')
+		snprintf(c->group, sizeof(c->group), "%s", opt_group);
+}
 
 static void
 on_hup(int sig)
@@ -66,6 +95,7 @@ reload(void)
 		    err);
 		goto done;
 	}
+	apply_options(next);
 	if (!conf_reloadable_change(&cur->conf, next, err, sizeof(err))) {
 		log_warnx("reload: %s; keeping the running configuration",
 		    err);
@@ -118,19 +148,102 @@ shutdown_txn(struct gw_txn *t)
 }
 
 static void
-usage(void)
+usage(FILE *out, int status)
 {
-	fprintf(stderr, "usage: imgated [-dnv] [-f config]\n");
-	exit(1);
+	fprintf(out, "usage: imgated [-dhnvV] [-f config] "
+	    "[-u user[:group]]\n");
+	exit(status);
+}
+
+/*
+ * Whom the message path will run as, decided before anything is bound
+ * so that a refusal costs nothing (imgated(8), PRIVILEGES).
+ */
+static enum privs_plan
+start_plan(const struct gw_conf *c, struct privs_target *t)
+{
+	char	 err[256];
+	bool	 was_root = getuid() == 0 || geteuid() == 0;
+
+	memset(t, 0, sizeof(*t));
+	if (c->user[0] == '\0' && c->group[0] != '\0')
+		fatalx("gateway.group \"%s\" needs gateway.user", c->group);
+	if (c->user[0] != '\0' &&
+	    privs_resolve(c->user, c->group, t, err, sizeof(err)) != 0)
+		fatalx("gateway.user: %s", err);
+	switch (privs_plan(was_root, geteuid(), getegid(), t, c->allow_root)) {
+	case PRIVS_REFUSE_ROOT:
+		fatalx("refusing to serve as root: set gateway.user (or -u "
+		    "USER) to the user imgated should run as, or "
+		    "gateway.allow_root = true");
+	case PRIVS_CANNOT_SWITCH:
+		fatalx("cannot serve as %s:%s: imgated runs as uid %lu gid "
+		    "%lu and only root can change users", t->user, t->group,
+		    (unsigned long)geteuid(), (unsigned long)getegid());
+	case PRIVS_SWITCH:
+		return PRIVS_SWITCH;
+	case PRIVS_ROOT_ALLOWED:
+		return PRIVS_ROOT_ALLOWED;
+	case PRIVS_KEEP:
+		break;
+	}
+	return PRIVS_KEEP;
+}
+
+/*
+ * The spool's lock first of all: a second imgated on the same spool
+ * learns who holds it before it fails on the busy port.  Then its
+ * directory and files, for the user the daemon will serve as.
+ */
+static void
+start_spool_files(const struct gw_conf *c, enum privs_plan plan,
+    const struct privs_target *t)
+{
+	char	 err[512];
+
+	if (spoolfs_open(c, plan == PRIVS_SWITCH ? t : NULL, err,
+	    sizeof(err)) != 0)
+		fatalx("%s", err);
+}
+
+/* Everything is bound and open: become the target user for good. */
+static void
+start_drop(const struct gw_conf *c, enum privs_plan plan,
+    const struct privs_target *t)
+{
+	char	 err[256];
+
+	if (plan == PRIVS_SWITCH) {
+		if (privs_drop(t, err, sizeof(err)) != 0)
+			fatalx("cannot drop privileges to %s:%s: %s", t->user,
+			    t->group, err);
+		log_info("serving as %s:%s (uid %lu, gid %lu)", t->user,
+		    t->group, (unsigned long)t->uid, (unsigned long)t->gid);
+	} else if (plan == PRIVS_ROOT_ALLOWED)
+		log_warnx("serving as root (gateway.allow_root)");
+	/* Belt and braces: whatever the plan said, root stays out unless
+	 * allowed. */
+	if ((getuid() == 0 || geteuid() == 0) && !c->allow_root)
+		fatalx("still root after start-up; refusing to serve");
+	if (access(config_path, R_OK) != 0)
+		log_warnx("%s is not readable by the user imgated serves as: "
+		    "SIGHUP cannot reload it", config_path);
 }
 
 int
 main(int argc, char *argv[])
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
 	static struct gw_conf	 conf;
 	struct gw_runtime	*rt;
 	struct dns_config	 dcfg;
 	struct dns		*dns;
+	struct privs_target	 target;
+	enum privs_plan		 plan;
 	su_timer_t		*tick;
 	const char		*config = DEFAULT_CONFIG;
 	char			 err[512];
@@ -138,7 +251,8 @@ main(int argc, char *argv[])
 	int			 ch, verbose = 0, level;
 	struct sigaction	 sa;
 
-	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
+	while ((ch = getopt_long(argc, argv, "df:hnu:vV", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'd':
 			foreground = true;
@@ -146,20 +260,35 @@ main(int argc, char *argv[])
 		case 'f':
 			config = optarg;
 			break;
+		case 'h':
+			usage(stdout, 0);
+			break;
 		case 'n':
 			check_only = true;
+			break;
+		case 'u':
+			if (privs_parse_spec(optarg, opt_user,
+			    sizeof(opt_user), opt_group,
+			    sizeof(opt_group)) != 0) {
+				fprintf(stderr, "imgated: -u %s: expected "
+				    "USER or USER:GROUP\n", optarg);
+				usage(stderr, 1);
+			}
 			break;
 		case 'v':
 			verbose++;
 			break;
+		case 'V':
+			printf("imgated %s\n", PACKAGE_VERSION);
+			return 0;
 		default:
-			usage();
+			usage(stderr, 1);
 		}
 	}
 	if (argc != optind)
-		usage();
-	/* daemon() moves to "/": remember the file for SIGHUP by its
-	 * absolute path. */
+		usage(stderr, 1);
+	/* A daemon moves to "/" (gateway/detach): remember the file for
+	 * SIGHUP by its absolute path. */
 	{
 		char *abs = realpath(config, NULL);
 
@@ -172,18 +301,24 @@ main(int argc, char *argv[])
 		fprintf(stderr, "imgated: %s\n", err);
 		return 1;
 	}
+	apply_options(&conf);
 	if (check_only) {
 		fprintf(stderr, "imgated: configuration OK\n");
 		return 0;
 	}
+	/* The spool, its WAL and lock: nobody else's business. */
+	umask(077);
 	level = log_level_parse(conf.log_level);
 	if (level < 0)
 		level = LOG_L_INFO;
 	if (verbose > 0)
 		level = LOG_L_DEBUG;
+	/* syslog is opened now, before the privilege drop; until the
+	 * daemon is detached its warnings and errors go to stderr too. */
 	log_init(foreground, (enum log_level)level, "imgated");
-	if (!foreground && daemon(0, 0) != 0)
-		fatal("daemon");
+	log_set_stderr(!foreground);
+	plan = start_plan(&conf, &target);
+	start_spool_files(&conf, plan, &target);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -218,10 +353,16 @@ main(int argc, char *argv[])
 	if (spool_init(root, &conf, &sipgw_side, conf.xmpp_enable ?
 	    &xmppgw_side : NULL) != 0)
 		fatalx("cannot open the spool %s", conf.spool_path);
+	start_drop(&conf, plan, &target);
+	if (!foreground && detach_start() != 0)
+		fatalx("cannot become a daemon");
+	spoolfs_lock_note_pid();
 
 	tick = su_timer_create(su_root_task(root), 200);
 	su_timer_set_for_ever(tick, on_tick, NULL);
 	log_info("imgated ready (config %s)", config);
+	detach_ready();
+	log_set_stderr(false);
 	su_root_run(root);
 
 	log_info("imgated: signal %d, shutting down", (int)quit_signal);

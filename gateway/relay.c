@@ -47,7 +47,10 @@ start_sip_attempt(struct gw_txn *t)
 	why = relay_sip->send(t, t->route->dest, t->next_hop);
 	if (why == GW_R_NONE)
 		return;
-	if (why == GW_R_TARGET_UNREACHABLE) {
+	/* A target that is imgate itself: another one may be the peer. */
+	if (why == GW_R_LOOP)
+		t->looped = true;
+	if (why == GW_R_TARGET_UNREACHABLE || why == GW_R_LOOP) {
 		try_next_target(t);
 		return;
 	}
@@ -183,6 +186,10 @@ try_next_target(struct gw_txn *t)
 		struct gw_outcome o = { GW_TEMPFAIL, GW_R_TARGET_UNREACHABLE,
 		    0 };
 
+		if (t->looped)
+			o = (struct gw_outcome){ GW_PERMFAIL, GW_R_LOOP, 0,
+			    NULL };
+
 		/* A fallback chain in progress goes on to its next link. */
 		if (t->fallback_next >= 0 &&
 		    start_fallback(t, LOOKUP_E_DNS_TEMPFAIL))
@@ -247,6 +254,33 @@ keep_route(struct gw_txn *t, enum lookup_proto proto, const char *dest,
 	return true;
 }
 
+/*
+ * Does @addr (a SIP URI or a JID) have @domain as its host?  A message
+ * sent there comes back to imgate (the SIP domain it answers for, or the
+ * XMPP component's own domain): a loop, refused before sending.
+ */
+static bool
+is_own_domain(const char *addr, const char *domain)
+{
+	const char	*host, *at;
+	size_t		 n, dl = strlen(domain);
+
+	if (dl == 0)
+		return false;
+	if ((at = strchr(addr, '@')) != NULL)
+		host = at + 1;
+	else if (strncasecmp(addr, "sip:", 4) == 0)
+		host = addr + 4;
+	else if (strncasecmp(addr, "sips:", 5) == 0)
+		host = addr + 5;
+	else
+		host = addr;
+	n = strcspn(host, ":;?>/");
+	if (n > 0 && host[n - 1] == '.')
+		n--;
+	return n == dl && strncasecmp(host, domain, dl) == 0;
+}
+
 static void
 on_route(void *arg, const struct lookup_result *res)
 {
@@ -276,6 +310,13 @@ on_route(void *arg, const struct lookup_result *res)
 			    GW_R_NO_COMMON_PROTOCOL, 0, NULL });
 			return;
 		}
+		if (is_own_domain(res->xmpp_to, t->rt->conf.xmpp_domain)) {
+			log_warnx("txn %llu: %s is the component's own domain",
+			    (unsigned long long)t->id, res->xmpp_to);
+			relay_finish(t, (struct gw_outcome){ GW_PERMFAIL,
+			    GW_R_LOOP, 0, NULL });
+			return;
+		}
 		if (!keep_route(t, res->protocol, res->xmpp_to, NULL, 0))
 			return;
 		txn_enter_state(t, TXN_SENDING);
@@ -285,6 +326,13 @@ on_route(void *arg, const struct lookup_result *res)
 			relay_finish(t, (struct gw_outcome){ why ==
 			    GW_R_XMPP_DOWN ? GW_TEMPFAIL : GW_PERMFAIL, why, 0,
 			    NULL });
+		return;
+	}
+	if (is_own_domain(res->request_uri, t->rt->conf.domain)) {
+		log_warnx("txn %llu: %s names imgate's own domain",
+		    (unsigned long long)t->id, res->request_uri);
+		relay_finish(t, (struct gw_outcome){ GW_PERMFAIL, GW_R_LOOP,
+		    0, NULL });
 		return;
 	}
 	/* A sip: URI from E2U+sip without SRV targets names its host. */

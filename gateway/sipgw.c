@@ -27,6 +27,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <ifaddrs.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <stdlib.h>
@@ -44,11 +45,13 @@
 #include <sofia-sip/tport_tag.h>
 #include <sofia-sip/url.h>
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include "gateway/log.h"
 #include "gateway/runtime.h"
 #include "gateway/sipgw.h"
+#include "gateway/sipgw_screen.h"
 #include "gateway/sipgw_tls.h"
 #include "gateway/txn.h"
 #include "gateway/xlate.h"
@@ -151,7 +154,8 @@ source_of(nta_incoming_t *irq, struct policy_source *src)
  * or the status already sent.
  */
 static int
-in_message(nta_incoming_t *irq, const sip_t *sip)
+in_message(nta_incoming_t *irq, const sip_t *sip,
+    const struct sipgw_verdict *v)
 {
 	char			 jid[XLATE_JID_SIZE];
 	struct policy_source	 src;
@@ -160,18 +164,12 @@ in_message(nta_incoming_t *irq, const sip_t *sip)
 	const sip_payload_t	*pl = sip->sip_payload;
 	char			*s;
 
-	if (pl != NULL && (int64_t)pl->pl_len > CONF->sip_max_body) {
-		log_warnx("sip: MESSAGE from %s: body of %zu bytes over the "
-		    "%lld-byte limit -> 413", sip->sip_from != NULL ?
-		    sip->sip_from->a_url->url_host : "?",
-		    (size_t)pl->pl_len, (long long)CONF->sip_max_body);
-		return respond_now(irq, 413);
-	}
 	if ((t = txn_new(TXN_FROM_SIP)) == NULL) {
 		log_warnx("sip: transaction table full -> 503");
 		return respond_now(irq, 503);
 	}
 	t->in = irq;
+	t->max_forwards = v->max_forwards;
 	source_of(irq, &src);
 
 	s = url_as_string(home, sip->sip_request->rq_url);
@@ -220,6 +218,52 @@ in_message(nta_incoming_t *irq, const sip_t *sip)
 	return 0;
 }
 
+/* The address whoever sent the request, for log lines. */
+static const char *
+source_text(nta_incoming_t *irq, char *buf, size_t bufsz)
+{
+	struct policy_source	 src;
+
+	source_of(irq, &src);
+	if (!src.has_addr || inet_ntop(src.family, src.addr, buf,
+	    (socklen_t)bufsz) == NULL)
+		snprintf(buf, bufsz, "?");
+	return buf;
+}
+
+/*
+ * sipgw_screen() with the caps in force; a refusal is answered here and
+ * logged with the cap that was broken.  @return 0 or the status sent.
+ */
+static int
+screen_request(nta_incoming_t *irq, const sip_t *sip,
+    struct sipgw_verdict *v)
+{
+	const struct gw_conf	*c = CONF;	/* connection level: newest */
+	struct sipgw_caps	 caps = { c->sip_max_body,
+	    c->sip_max_header_line, c->sip_max_headers_size,
+	    c->sip_max_headers };
+	char			 who[INET6_ADDRSTRLEN];
+	msg_t			*m = nta_incoming_getrequest(irq);
+	size_t			 bytes = (size_t)msg_size(m);
+
+	msg_destroy(m);		/* the reference getrequest() took */
+	if (sipgw_screen(sip, bytes, &caps, v) == 0)
+		return 0;
+	if (v->value >= 0)
+		log_warnx("sip: %s from %s: %s (%lld > %lld) -> %d",
+		    sip->sip_request->rq_method_name,
+		    source_text(irq, who, sizeof(who)), v->why,
+		    (long long)v->value, (long long)v->limit, v->code);
+	else
+		log_warnx("sip: %s from %s: %s -> %d",
+		    sip->sip_request->rq_method_name,
+		    source_text(irq, who, sizeof(who)), v->why, v->code);
+	nta_incoming_treply(irq, v->code, v->phrase,
+	    SIPTAG_SERVER_STR(SIPGW_AGENT), TAG_END());
+	return v->code;
+}
+
 /* Whether @irq came over TLS (a sips: Request-URI must, RFC 3261 26.2). */
 static bool
 over_tls(nta_incoming_t *irq)
@@ -242,19 +286,21 @@ static int
 on_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
     const sip_t *sip)
 {
+	struct sipgw_verdict	 v;
+
 	(void)magic;
 	(void)leg;
-	switch (sip->sip_request->rq_method) {
-	case sip_method_ack:
+	if (sip->sip_request->rq_method == sip_method_ack) {
 		/* A stray ACK has nothing to answer. */
 		nta_incoming_destroy(irq);
 		return 0;
-	case sip_method_cancel:
-		/* CANCEL of a transaction nta knows never gets here. */
-		return respond_now(irq, 481);
-	default:
-		break;
 	}
+	/* Caps and hop count before anything is copied or relayed. */
+	if (screen_request(irq, sip, &v) != 0)
+		return v.code;
+	/* CANCEL of a transaction nta knows never gets here. */
+	if (sip->sip_request->rq_method == sip_method_cancel)
+		return respond_now(irq, 481);
 	/* imgate relays pager-mode messages only: 405 with Allow. */
 	if (nta_check_method(irq, sip, sipgw_allow,
 	    SIPTAG_SERVER_STR(SIPGW_AGENT), TAG_END()))
@@ -262,10 +308,11 @@ on_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
 	switch (sip->sip_request->rq_url->url_type) {
 	case url_sips:
 		if (!over_tls(irq)) {
+			char	 who[INET6_ADDRSTRLEN];
+
 			log_warnx("sip: sips: request from %s over a clear "
-			    "transport -> 416", sip->sip_from != NULL &&
-			    sip->sip_from->a_url->url_host != NULL ?
-			    sip->sip_from->a_url->url_host : "?");
+			    "transport -> 416", source_text(irq, who,
+			    sizeof(who)));
 			return respond_now(irq, 416);
 		}
 		break;
@@ -288,7 +335,7 @@ on_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
 		    TAG_END());
 		return 200;
 	}
-	return in_message(irq, sip);
+	return in_message(irq, sip, &v);
 }
 
 static void
@@ -322,6 +369,150 @@ sipgw_reply(struct gw_txn *t, const struct gw_outcome *o,
 
 static int	out_response(nta_outgoing_magic_t *, nta_outgoing_t *,
 		    const sip_t *);
+
+/*
+ * imgate's own SIP sockets, read back from the kernel at start (what nta
+ * really bound, whatever name sip.listen used), and the host's interface
+ * addresses for a socket bound to a wildcard address.  A forwarded
+ * request whose next hop is in here would come straight back.
+ */
+#define SIPGW_SELF_MAX		16
+#define SIPGW_LOCAL_MAX		64
+
+struct sipgw_addr {
+	int		 family;
+	unsigned char	 bytes[16];
+	uint16_t	 port;		/* 0 in the interface list */
+	bool		 wildcard;
+};
+
+static struct sipgw_addr	sipgw_self[SIPGW_SELF_MAX];
+static size_t			sipgw_nself;
+static struct sipgw_addr	sipgw_local[SIPGW_LOCAL_MAX];
+static size_t			sipgw_nlocal;
+
+static bool
+addr_from_sockaddr(const struct sockaddr *sa, struct sipgw_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)sa;
+
+		a->family = AF_INET;
+		memcpy(a->bytes, &in->sin_addr, 4);
+		a->port = ntohs(in->sin_port);
+		a->wildcard = in->sin_addr.s_addr == htonl(INADDR_ANY);
+		return true;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+
+		a->family = AF_INET6;
+		memcpy(a->bytes, &in6->sin6_addr, 16);
+		a->port = ntohs(in6->sin6_port);
+		a->wildcard = IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr);
+		return true;
+	}
+	return false;
+}
+
+static void
+remember_local_addresses(void)
+{
+	struct ifaddrs	*ifa, *i;
+
+	sipgw_nlocal = 0;
+	if (getifaddrs(&ifa) != 0) {
+		log_warn("sip: getifaddrs");
+		return;
+	}
+	for (i = ifa; i != NULL && sipgw_nlocal < SIPGW_LOCAL_MAX;
+	    i = i->ifa_next)
+		if (i->ifa_addr != NULL && addr_from_sockaddr(i->ifa_addr,
+		    &sipgw_local[sipgw_nlocal]))
+			sipgw_nlocal++;
+	freeifaddrs(ifa);
+}
+
+/* Record the address of every IP socket open now (only nta's exist). */
+static void
+remember_own_sockets(void)
+{
+	bool	 wildcard = false;
+
+	sipgw_nself = 0;
+	for (int fd = 3; fd < 1024 && sipgw_nself < SIPGW_SELF_MAX; fd++) {
+		struct sockaddr_storage ss;
+		socklen_t	 sl = sizeof(ss);
+		struct sipgw_addr *a = &sipgw_self[sipgw_nself];
+
+		if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0 ||
+		    !addr_from_sockaddr((struct sockaddr *)&ss, a) ||
+		    a->port == 0)
+			continue;
+		wildcard |= a->wildcard;
+		sipgw_nself++;
+	}
+	if (wildcard)
+		remember_local_addresses();
+}
+
+static bool
+is_local_address(const struct sipgw_addr *a)
+{
+	/* All of 127.0.0.0/8 reaches a socket bound to 0.0.0.0. */
+	if (a->family == AF_INET && a->bytes[0] == 127)
+		return true;
+	for (size_t i = 0; i < sipgw_nlocal; i++)
+		if (sipgw_local[i].family == a->family &&
+		    memcmp(sipgw_local[i].bytes, a->bytes, a->family ==
+		    AF_INET ? 4 : 16) == 0)
+			return true;
+	return false;
+}
+
+bool
+sipgw_is_self(const char *hop)
+{
+	char			 ip[INET6_ADDRSTRLEN + 2];
+	const char		*colon;
+	struct sipgw_addr	 a;
+	unsigned long		 port;
+	size_t			 n;
+
+	memset(&a, 0, sizeof(a));
+	if (hop[0] == '[') {
+		colon = strstr(hop, "]:");
+		n = colon != NULL ? (size_t)(colon - hop - 1) : 0;
+		hop++;
+		colon = colon != NULL ? colon + 1 : NULL;
+	} else {
+		colon = strrchr(hop, ':');
+		n = colon != NULL ? (size_t)(colon - hop) : 0;
+	}
+	if (colon == NULL || n == 0 || n >= sizeof(ip))
+		return false;
+	memcpy(ip, hop, n);
+	ip[n] = '\0';
+	port = strtoul(colon + 1, NULL, 10);
+	if (inet_pton(AF_INET, ip, a.bytes) == 1)
+		a.family = AF_INET;
+	else if (inet_pton(AF_INET6, ip, a.bytes) == 1)
+		a.family = AF_INET6;
+	else
+		return false;
+	for (size_t i = 0; i < sipgw_nself; i++) {
+		const struct sipgw_addr *s = &sipgw_self[i];
+
+		if (s->port != port || s->family != a.family)
+			continue;
+		if (s->wildcard ? is_local_address(&a) :
+		    memcmp(s->bytes, a.bytes, a.family == AF_INET ? 4 : 16) ==
+		    0)
+			return true;
+	}
+	return false;
+}
 
 static bool
 is_sips(const char *uri)
@@ -377,7 +568,7 @@ static enum gw_reason
 sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 {
 	nta_outgoing_t	*orq;
-	char		 route[400], from[300], to[LOOKUP_URI_MAX + 16];
+	char		 route[400], from[300], to[LOOKUP_URI_MAX + 16], mf[8];
 	sip_payload_t	 pl[1];
 	bool		 big = t->body_len + SIPGW_HEADER_ESTIMATE >
 	    SIPGW_UDP_LIMIT;
@@ -393,6 +584,19 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 	if (big && t->origin == TXN_FROM_XMPP &&
 	    CONF->xmpp_large_to_sip == CONF_LARGE_REFUSE)
 		return GW_R_TOO_BIG_FOR_SIP;
+	/*
+	 * A next hop that is one of imgate's own sockets (an ENUM record or
+	 * a name that points back at the gateway) would make imgate send
+	 * itself the message again and again: 482 instead (relay may try
+	 * another target).
+	 */
+	if (sipgw_is_self(next_hop)) {
+		log_warnx("txn %llu: next hop %s for %s is imgate itself",
+		    (unsigned long long)t->id, next_hop, request_uri);
+		return GW_R_LOOP;
+	}
+	/* RFC 3261 16.6 step 3: one hop fewer than it arrived with. */
+	snprintf(mf, sizeof(mf), "%d", t->max_forwards);
 	/*
 	 * A sips: request stays secure on the next hop (RFC 3261 26.2):
 	 * only a target that is itself sips: or transport=tls will do.
@@ -456,6 +660,7 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 	    TAG_IF(t->stable_call_id == NULL && t->origin == TXN_FROM_XMPP &&
 	    t->call_id != NULL, SIPTAG_CALL_ID_STR(t->call_id)),
 	    SIPTAG_ROUTE_STR(route),
+	    SIPTAG_MAX_FORWARDS_STR(mf),
 	    SIPTAG_CONTENT_TYPE_STR(t->content_type),
 	    TAG_IF(t->subject != NULL, SIPTAG_SUBJECT_STR(t->subject)),
 	    TAG_IF(t->lang != NULL, SIPTAG_CONTENT_LANGUAGE_STR(t->lang)),
@@ -510,6 +715,10 @@ out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
  * kernel caps the request at net.core.rmem_max).
  */
 #define SIPGW_UDP_RCVBUF	(4 << 20)
+
+/* sip.max_body and sip.max_headers_size at their upper bounds, plus
+ * room for the empty line: the most any configuration accepts. */
+#define SIPGW_MAXSIZE		(65536 + 65536 + 1024)
 
 /* Bytes preloaded into every SIP message's memory home (see below). */
 #define SIPGW_PRELOAD		2048
@@ -593,6 +802,13 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf)
 	     * flight (bench/README.md).
 	     */
 	    NTATAG_PRELOAD(SIPGW_PRELOAD),
+	    /*
+	     * No message bigger than the largest body plus the largest
+	     * header block imgate's caps allow is read at all (sofia
+	     * answers 413 or closes the connection); the configured caps
+	     * answer 413/513 below that (sipgw_screen.c).
+	     */
+	    NTATAG_MAXSIZE(SIPGW_MAXSIZE),
 	    TAG_END());
 	if (sipgw_agent != NULL && conf->sip_tls_listen[0] != '\0' &&
 	    nta_agent_add_tport(sipgw_agent,
@@ -625,6 +841,7 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf)
 	}
 	/* Only nta's sockets exist yet: c-ares opens its own on demand. */
 	grow_udp_buffers();
+	remember_own_sockets();
 	log_info("sip: listening on %s (%s)%s%s", conf->sip_listen,
 	    is_sips(conf->sip_listen) ? "TLS" : "UDP and TCP",
 	    conf->sip_tls_listen[0] != '\0' ? " and on TLS " : "",

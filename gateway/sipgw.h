@@ -12,6 +12,8 @@
 #ifndef GATEWAY_SIPGW_H
 #define GATEWAY_SIPGW_H
 
+#include <stdbool.h>
+
 #include <sofia-sip/su_wait.h>
 
 #include "conf/conf.h"
@@ -22,6 +24,13 @@ int sipgw_start(su_root_t *root, const struct gw_conf *conf);
 
 /** Close the SIP sockets and free nta (after the last answer). */
 void sipgw_destroy(void);
+
+/**
+ * Is @hop ("IP:PORT" or "[IPv6]:PORT", as relay writes next hops) one
+ * of imgate's own SIP sockets?  Sockets bound to a wildcard address
+ * match every address of the host.
+ */
+bool sipgw_is_self(const char *hop);
 
 /* The SIP side for relay_init(). */
 extern const struct relay_side sipgw_side;

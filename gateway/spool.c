@@ -32,6 +32,7 @@
 #include "gateway/relay.h"
 #include "gateway/runtime.h"
 #include "gateway/spool.h"
+#include "gateway/spoolfs.h"
 
 #define CONF	(&runtime_current()->conf)
 
@@ -243,10 +244,16 @@ spool_open(void)
 {
 	const char	*path = CONF->spool_path;
 	sqlite3_stmt	*cnt;
-	char		*err = NULL;
+	char		*err = NULL, lockerr[512];
 
 	if (sp.db != NULL)
 		return 0;
+	/* Held since start-up, unless a reload brought the first
+	 * store-and-forward route: one imgated per spool (spoolfs.h). */
+	if (spoolfs_lock(path, lockerr, sizeof(lockerr)) != 0) {
+		log_warnx("spool: %s", lockerr);
+		return -1;
+	}
 	if (sqlite3_open_v2(path, &sp.db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		log_warnx("spool: cannot open %s: %s", path, sp.db != NULL ?

@@ -70,6 +70,8 @@ static const struct {
 	    "resource-constraint" },
 	{ GW_R_EXPIRED, "undelivered within the spool's maximum age", 504,
 	    false, "remote-server-timeout" },
+	/* RFC 7247 table: 482 and 483 are not-acceptable. */
+	{ GW_R_LOOP, "forwarding loop", 482, false, "not-acceptable" },
 	/*
 	 * A sips: request, or a sips:/transport=tls target, that cannot go
 	 * over TLS: refused rather than sent in clear (docs/imgate.conf.5,

@@ -69,6 +69,7 @@ txn_new(enum txn_origin origin)
 	t->rt = runtime_ref(runtime_current());
 	t->route_idx = -1;
 	t->fallback_next = -1;
+	t->max_forwards = TXN_MAX_FORWARDS;
 	b = t->id % TXN_BUCKETS;
 	t->hnext = txn_buckets[b];
 	txn_buckets[b] = t;

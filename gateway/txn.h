@@ -32,6 +32,9 @@ enum txn_state {
 
 enum txn_origin { TXN_FROM_SIP, TXN_FROM_XMPP };
 
+/* RFC 3261 8.1.1.6: the hop count of a request imgate starts. */
+#define TXN_MAX_FORWARDS	70
+
 struct gw_txn;
 
 /*
@@ -84,6 +87,11 @@ struct gw_txn {
 	int			 fallback_next;	/* next fallback, -1: none */
 	uint32_t		 retry_after_s;	/* Retry-After, 0: default */
 	char			 next_hop[80];	/* "IP:PORT" being tried */
+	/* Max-Forwards of the forwarded SIP request: the inbound value
+	 * minus one, TXN_MAX_FORWARDS for a message born at imgate
+	 * (RFC 3261 16.6 step 3, 8.1.1.6). */
+	int			 max_forwards;
+	bool			 looped;	/* a target was imgate */
 	/* Store-and-forward (gateway/spool): on a delivery attempt, the
 	 * spool row it delivers (0: not a spool delivery) and the Call-ID
 	 * every attempt of that message uses ("<message id>@<domain>"). */

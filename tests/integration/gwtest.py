@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """gwtest.py - start imgated and sipp peers for the daemon's integration tests.
 
-    start_imgated(procs, dns_port, conf_extra="", sip_extra="", ...) -> Daemon
-        (sip_extra: settings inside the sip group, e.g. a tls group)
+    start_imgated(procs, dns_port, conf_extra="", sip_extra="", ...,
+                  user=None) -> Daemon
+        (sip_extra: settings inside the sip group, e.g. a tls group;
+        gateway.allow_root = true unless user names whom to serve as)
         .port (SIP, UDP and TCP on 127.0.0.1), .proc, .log, .addr
         .log_text(), .wait_log(regexp, timeout)
     start_uas(procs, scenario, port=None, extra_args=()) -> UAS
@@ -57,22 +59,68 @@ class Daemon:
         return self.proc.poll() is None
 
 
+def gateway_group(user=None):
+    """The gateway group of a test configuration.  The suite runs as
+    root: imgated refuses to serve as root unless told it may
+    (imgate.conf(5) gateway.allow_root) or given a user to become."""
+    if user:
+        return 'gateway = { domain = "gw.test"; user = "%s"; };' % user
+    return 'gateway = { domain = "gw.test"; allow_root = true; };'
+
+
+def open_up(path):
+    """Let another user (imgated after dropping root) reach @path, a
+    folder of the test's own (mkdtemp makes it 0700): it gets o+rx, and
+    a folder above it that lacks o+x (TMPDIR set to a private one) gets
+    that; the system's /tmp already has it and is left alone."""
+    path = os.path.abspath(path)
+    bits = 0o005
+    while True:
+        mode = os.stat(path).st_mode
+        if mode & bits != bits:
+            os.chmod(path, (mode | bits) & 0o7777)
+        if path == "/":
+            return
+        path, bits = os.path.dirname(path), 0o001
+
+
 def start_imgated(procs, dns_port, conf_extra="", enumservices=("im", "sip"),
                   sip_timeout_ms=4000, dns_timeout_ms=1000, verbose=True,
-                  env=None, sip_extra=""):
+                  env=None, user=None, port=None, sip_extra=""):
+    """user: serve as this user (gateway.user) when the suite runs as
+    root (ignored otherwise: only root can change users); the folder of
+    the configuration is opened up so that it can reload it.  Without
+    it the daemon may serve as whoever runs the suite.  sip_extra:
+    settings inside the sip group (a tls group)."""
     d = procs.tmpdir("imgated")
+    want_port = port
+    if user and os.geteuid() != 0:
+        user = None
+    if user:
+        open_up(d)
+    # A spool of its own (unless the test names one), in a folder that
+    # does not exist yet: created 0700 for the daemon's user if a route
+    # stores messages, otherwise no spool and no lock at all.  Two tests
+    # never meet on the default /var/lib/imgate/spool.sqlite, nor open
+    # one left there (imgate.conf(5) spool.path).
+    if not re.search(r"^\s*spool\s*[=:]", conf_extra, re.M):
+        conf_extra += '\nspool = { path = "%s"; };\n' % os.path.join(
+            d, "spool", "spool.sqlite")
     for attempt in range(5):
-        port = imgtest.free_port()
+        port = want_port or imgtest.free_port()
         conf = os.path.join(d, "imgate.conf")
         with open(conf, "w") as f:
-            f.write("""gateway = { domain = "gw.test"; };
+            f.write("""%s
 log = { level = "debug"; };
 sip = { listen = "sip:127.0.0.1:%d"; timeout_ms = %d; %s };
 dns = { servers = [ "127.0.0.1:%d" ]; timeout_ms = %d; tries = 1; };
 enum = { enumservices = [ %s ]; };
 %s
-""" % (port, sip_timeout_ms, sip_extra, dns_port, dns_timeout_ms,
+""" % (gateway_group(user), port, sip_timeout_ms, sip_extra, dns_port,
+       dns_timeout_ms,
        ", ".join('"%s"' % s for s in enumservices), conf_extra))
+        if user:
+            os.chmod(conf, 0o644)
         log = os.path.join(d, "imgated.log")
         args = [IMGATED, "-d", "-f", conf] + (["-v"] if verbose else [])
         # IMGATE_VALGRIND=1: run the daemon under memcheck; any error or

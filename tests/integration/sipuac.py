@@ -24,9 +24,11 @@ class UAC:
         self.sock.close()
 
     def send(self, server, ruri, body="hello", ctype="text/plain",
-             extra=None, from_uri=None, method="MESSAGE"):
+             extra=None, from_uri=None, method="MESSAGE",
+             max_forwards="70"):
         """Send one request (MESSAGE unless @method says otherwise);
-        returns its Call-ID (answer via poll())."""
+        returns its Call-ID (answer via poll()).  @max_forwards None
+        leaves the header out."""
         self.n += 1
         cid = "%08x-%d@test" % (random.getrandbits(32), self.n)
         branch = "z9hG4bK%08x%d" % (random.getrandbits(32), self.n)
@@ -35,7 +37,8 @@ class UAC:
             "%s %s SIP/2.0" % (method, ruri),
             "Via: SIP/2.0/UDP %s:%d;branch=%s;rport" % (self.host, self.port,
                                                      branch),
-            "Max-Forwards: 70",
+        ] + ([] if max_forwards is None else
+             ["Max-Forwards: %s" % max_forwards]) + [
             "From: <%s>;tag=t%d" % (from_uri or "sip:tester@%s:%d" % (
                 self.host, self.port), self.n),
             "To: <%s>" % ruri,

@@ -92,12 +92,14 @@ def main():
             port = imgtest.free_port()
             conf = os.path.join(d, "gw-%s.conf" % stale)
             with open(conf, "w") as f:
-                f.write("""gateway = { domain = "gw.test"; };
+                f.write("""%s
 log = { level = "debug"; };
 sip = { listen = "sip:127.0.0.1:%d"; timeout_ms = 3000; };
 dns = { servers = [ "127.0.0.1:%d" ]; timeout_ms = 1000; tries = 1;
         servfail_ttl = 2; serve_stale = %s; };
-""" % (port, fake.port, "true" if stale else "false"))
+spool = { path = "%s"; };
+""" % (gwtest.gateway_group(), port, fake.port,
+       "true" if stale else "false", conf + ".spool"))
             p = procs.start([gwtest.IMGATED, "-d", "-f", conf],
                             name="imgated", log=conf + ".log")
             dm = gwtest.Daemon(p, port, conf + ".log", conf)

@@ -68,8 +68,9 @@ def main():
             {"owner": "uas.sip.test.", "type": "A", "rcode": "NOERROR",
              "ttl": 60, "rrs": [{"address": "127.0.0.1"}]}]
         dns_port, _ = imgtest.start_unbound(dns, procs=procs)
+        # Serving as nobody: the reloads below read the file as nobody.
         gw = gwtest.start_imgated(procs, dns_port, conf_extra=routes_conf(
-            uas.port, trunk.port, smsc.port, trunk.port))
+            uas.port, trunk.port, smsc.port, trunk.port), user="nobody")
         uac = sipuac.UAC()
         msg = lambda ruri, **kw: uac.message(gw.addr, ruri, **kw)
 

@@ -73,7 +73,9 @@ def main():
         busy = gwtest.start_uas(procs, "uas_486.xml")
         dns_port, unbound = imgtest.start_unbound(
             zone(uas.port, slow.port, busy.port), procs=procs)
-        gw = gwtest.start_imgated(procs, dns_port, sip_timeout_ms=2000)
+        # As an operator runs it: bound as root, serving as nobody.
+        gw = gwtest.start_imgated(procs, dns_port, sip_timeout_ms=2000,
+                                  user="nobody")
         tap.diag("unbound :%d, imgated :%d, UAS :%d/:%d/:%d"
                  % (dns_port, gw.port, uas.port, slow.port, busy.port))
 

@@ -100,10 +100,11 @@ def start_fails(procs, d, dns_port, tls, want, what):
     """imgated with this tls group must exit non-zero, saying `want`."""
     conf = os.path.join(d, "bad-%d.conf" % abs(hash(what)))
     with open(conf, "w") as f:
-        f.write('gateway = { domain = "gw.test"; };\n'
+        f.write('%s\n'
                 'sip = { listen = "sip:127.0.0.1:%d"; %s };\n'
                 'dns = { servers = [ "127.0.0.1:%d" ]; };\n'
-                % (imgtest.free_port(), tls, dns_port))
+                % (gwtest.gateway_group(), imgtest.free_port(), tls,
+                   dns_port))
     r = procs.run([gwtest.IMGATED, "-d", "-f", conf], timeout=60)
     out = ((r.stdout or b"") + (r.stderr or b"")).decode("utf-8", "replace")
     tap.ok(r.returncode != 0 and want in out,
@@ -345,10 +346,11 @@ def main():
 
         # -- verify_client: clients must present a certificate
         tls2 = imgtest.free_port()
+        # (serving as nobody: the key was read before the privilege drop)
         gw2 = gwtest.start_imgated(
             procs, dns_port, sip_extra=tls_group(
                 d, tls2, gw_cert, gw_key, ca.cert,
-                "verify_client = true;"), env=imgated_env())
+                "verify_client = true;"), env=imgated_env(), user="nobody")
         anon = siptls.StreamUAC(tls2, vctx, server_hostname="gw.test")
         code, _ = anon.message("sip:+12025550100@gw.test", body="anon")
         tap.ok(code is None, "verify_client: a client without a "
@@ -407,7 +409,7 @@ def main():
         port4 = imgtest.free_port()
         conf4 = os.path.join(d, "sips-listen.conf")
         with open(conf4, "w") as f:
-            f.write('gateway = { domain = "gw.test"; };\n'
+            f.write(gwtest.gateway_group() + '\n'
                     'log = { level = "debug"; };\n'
                     'sip = { listen = "sips:127.0.0.1:%d"; tls = { '
                     'certificate = "%s"; key = "%s"; ca_file = "%s"; }; };\n'
