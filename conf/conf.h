@@ -115,6 +115,7 @@ struct gw_conf {
 	char		user[64];		/* serve as; "" = stay */
 	char		group[64];		/* "" = user's login group */
 	bool		allow_root;		/* may serve as root */
+	int64_t		shutdown_grace_ms;	/* SIGTERM: time to finish */
 	char		log_level[16];		/* error|warning|info|debug */
 
 	/* sip */
@@ -142,6 +143,8 @@ struct gw_conf {
 	int64_t		dns_negative_max_ttl;	/* seconds, caps RFC 2308 TTL */
 	int64_t		dns_servfail_ttl;	/* seconds a failure is cached */
 	bool		dns_serve_stale;	/* RFC 8767 */
+	bool		dns_case_randomization;	/* DNS 0x20 */
+	int64_t		dns_udp_max_queries;	/* per source port; 0 = no limit */
 
 	/* enum */
 	char		enum_suffixes[CONF_MAX_LIST][CONF_STR_MAX]; /* absolute */

@@ -79,6 +79,10 @@ const struct conf_schema_row conf_schema[] = {
 	{ .path = "gateway.allow_root", .type = CONF_TYPE_BOOL,
 	  .def = "false", .reload = false, CONF_FIELD(allow_root),
 	  .doc = "let the daemon serve messages as root" },
+	{ .path = "gateway.shutdown_grace_ms", .type = CONF_TYPE_INT,
+	  .def = "2000", .min = 0, .max = 30000,
+	  .reload = true, CONF_FIELD(shutdown_grace_ms),
+	  .doc = "SIGTERM: time messages in flight get to finish" },
 
 	/* log */
 	{ .path = "log.level", .type = CONF_TYPE_STRING,
@@ -172,6 +176,14 @@ const struct conf_schema_row conf_schema[] = {
 	  .def = "false",
 	  .reload = true, CONF_FIELD(dns_serve_stale),
 	  .doc = "answer from expired cache entries when servers fail" },
+	{ .path = "dns.case_randomization", .type = CONF_TYPE_BOOL,
+	  .def = "true",
+	  .reload = true, CONF_FIELD(dns_case_randomization),
+	  .doc = "randomise the letter case of query names (DNS 0x20)" },
+	{ .path = "dns.udp_max_queries", .type = CONF_TYPE_INT,
+	  .def = "100", .min = 0, .max = 65535,
+	  .reload = true, CONF_FIELD(dns_udp_max_queries),
+	  .doc = "queries sent from one UDP source port before a new one" },
 
 	/* enum; at most 8 suffixes, the walk's ENUMQ_MAX_SUFFIXES */
 	{ .path = "enum.suffixes", .type = CONF_TYPE_LIST,

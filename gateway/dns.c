@@ -15,20 +15,100 @@
  * 2308 7 allows up to five minutes).  An entry in flight collects waiters,
  * so N identical questions send one query.  Entries are evicted least
  * recently used first when the entry or byte cap is reached; an entry in
- * flight or being delivered is never evicted.
+ * flight or being delivered is never evicted.  The hash table is keyed by
+ * SipHash-2-4 under 128 random bits drawn at start (enum/siphash.h): the
+ * names come from the network, and an unkeyed hash would let anyone who
+ * publishes records fill one bucket.
+ *
+ * Answer authenticity (docs/ARCHITECTURE.md "DNS answer authenticity").
+ * c-ares 1.18 takes the query ID from the buffer given to ares_send()
+ * (it does not make one up), matches answers by ID and compares the
+ * question case-INsensitively, then ends the query with the first match:
+ * a forged answer in the wrong case that arrives first would win.  Its
+ * options offer nothing stricter (no ARES_OPT_UDP_MAX_QUERIES, no 0x20;
+ * both came in later releases), but ares_set_socket_functions() hands us
+ * every socket call.  So:
+ *  - each query gets a fresh random ID from getrandom() (a 512-byte pool),
+ *    unique among the queries in flight (enum/dnsauth's 65536-slot
+ *    table), and with dns.case_randomization the letters of its name in
+ *    random case (DNS 0x20);
+ *  - our arecvfrom() reads every UDP datagram first and passes on only
+ *    one whose ID is in flight and whose question is byte for byte a form
+ *    that we sent (dnsauth_judge()).  The rest are dropped, counted and
+ *    logged (debug each, a warning at most every 10 s); c-ares never sees
+ *    them and goes on waiting for the genuine answer.  An empty datagram
+ *    is dropped too: c-ares would take it for a socket error and reset
+ *    the server's sockets;
+ *  - an answer that matches but for the case (a server that does not
+ *    echo case, or a forger) is not accepted: the query is sent again at
+ *    once with the name in lower case (once per query), and after
+ *    DNS_0X20_STRIKES such answers from one server within
+ *    DNS_0X20_WINDOW_MS that server gets lower-case names for
+ *    DNS_0X20_HOLD_MS, logged once each time;
+ *  - sockets are ours: non-blocking, close-on-exec, connected (so the
+ *    kernel drops datagrams from other addresses), the UDP source port
+ *    chosen at random by the kernel.  c-ares keeps one UDP socket per
+ *    server while any query is in flight and closes them all when none
+ *    is (no ARES_FLAG_STAYOPEN), so a busy gateway would keep one source
+ *    port per server; every dns.udp_max_queries queries port_change()
+ *    moves the socket to a new port under c-ares (see there), and the
+ *    old one is drained of late answers.  docs/imgate.conf.5 says what
+ *    operators should do beyond that.
+ * TCP is passed through unfiltered: an off-path forger cannot complete
+ * the handshake, and c-ares still checks ID and question there.
  */
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
 #include <arpa/inet.h>
 #include <ares.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "enum/dnsauth.h"
+#include "enum/siphash.h"
 #include "gateway/dns.h"
 #include "gateway/log.h"
 
 #define DNS_MAX_SOCKS	16
 #define DNS_BUCKETS	(1u << 16)
+/* Sockets c-ares may hold: a UDP and a TCP one per server. */
+#define DNS_MAX_FDS	(2 * 16)
+#define DNS_MAX_SERVERS	16
+/* Queries in flight: half the ID space, so a free ID is quick to draw. */
+#define DNS_MAX_INFLIGHT	32768
+/* Datagrams judged per read call before yielding to the loop. */
+#define DNS_MAX_DROPS_PER_READ	64
+/* 0x20 fallback: strikes within the window put a server on lower case. */
+#define DNS_0X20_STRIKES	3
+#define DNS_0X20_WINDOW_MS	(60 * 1000)
+#define DNS_0X20_HOLD_MS	(10 * 60 * 1000)
+#define DNS_DROP_WARN_MS	(10 * 1000)
+#define DNS_RND_POOL	512
+/* Old UDP sockets still read after a port change, and how long at most. */
+#define DNS_MAX_DRAIN	32
+#define DNS_DRAIN_MAX_MS	(30 * 1000)
+/* Answers read on an old socket waiting for c-ares, per socket. */
+#define DNS_MAX_STASH	8
+/* Largest UDP answer read (c-ares 1.18 reads at most 4097 bytes). */
+#define DNS_UDP_MAX	4097
+
+/*
+ * A query on the wire: what dnsauth_judge() checks answers against, and
+ * the query as built (for resend_lower(), which casts from aq: first).
+ */
+struct dns_inflight {
+	struct dnsauth_query	 aq;
+	size_t			 len;
+	uint8_t			 msg[DNSMSG_QUERY_MAX];
+};
 
 struct dns_waiter {
 	struct dns_waiter	*next;
@@ -53,12 +133,52 @@ struct dns_entry {
 	size_t			 ans_size;
 	struct dns_waiter	*waiters;
 	struct dns		*dns;
+	struct dns_inflight	*inflight;	/* owned while pending */
 	char			 name[];	/* absolute, lower-case */
 };
 
 struct dns_sock {
 	ares_socket_t	 fd;
 	int		 index;		/* su_root registration */
+	int		 events;
+};
+
+/* An answer read on an old socket, handed to c-ares by sock_recvfrom(). */
+struct dns_stash {
+	struct dns_stash	*next;
+	size_t			 len;
+	uint8_t			 msg[];
+};
+
+/* A socket made by our asocket() for c-ares. */
+struct dns_fd {
+	ares_socket_t		 fd;
+	bool			 udp;
+	int			 server;	/* index in servers[], -1 */
+	unsigned		 sent;		/* queries, this port */
+	struct dns_stash	*stash;		/* owned, oldest first */
+	size_t			 nstash;
+};
+
+/*
+ * A UDP socket whose port was retired (dns.udp_max_queries): kept open
+ * and read for answers to the queries sent from it, until @until.
+ */
+struct dns_drain {
+	int		 fd;		/* ours alone */
+	ares_socket_t	 cfd;		/* c-ares descriptor it was */
+	int		 server;
+	int		 index;		/* su_root registration */
+	uint64_t	 until;
+};
+
+/* What we know of one resolver's 0x20 echo. */
+struct dns_server {
+	struct sockaddr_storage	 addr;
+	socklen_t		 alen;
+	unsigned		 strikes;
+	uint64_t		 window_start;
+	uint64_t		 plain_until;	/* lower case until */
 };
 
 struct dns {
@@ -74,9 +194,24 @@ struct dns {
 	struct dns_stats	 st;
 	size_t			 pending;
 	bool			 destroying;
+	bool			 case_rand;
+	struct dnsauth_table	*auth;	/* queries in flight */
+	struct dns_fd		 fds[DNS_MAX_FDS];
+	size_t			 nfds;
+	struct dns_server	 servers[DNS_MAX_SERVERS];
+	size_t			 nservers;
+	uint64_t		 last_drop_warn;
+	unsigned		 udp_max_queries;	/* 0: no port change */
+	struct dns_drain	 drains[DNS_MAX_DRAIN];
+	size_t			 ndrains;
+	su_timer_t		*drain_timer;
+	uint8_t			 hashkey[SIPHASH_KEY_SIZE];
+	uint8_t			 pool[DNS_RND_POOL];
+	size_t			 pool_left;
 };
 
 static void	arm_timer(struct dns *);
+static int	on_sock(su_root_magic_t *, su_wait_t *, su_wakeup_arg_t *);
 
 uint64_t
 dns_now_ms(void)
@@ -87,17 +222,43 @@ dns_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* FNV-1a over the name and the type. */
+/* SipHash-2-4 of the name and the type under the run's secret key. */
 static uint32_t
-entry_hash(const char *name, uint16_t type)
+entry_hash(const struct dns *d, const char *name, uint16_t type)
 {
-	uint32_t h = 2166136261u;
+	uint8_t	 buf[DNSMSG_NAME_MAX + 2];
+	size_t	 n = strnlen(name, DNSMSG_NAME_MAX);
 
-	for (; *name != '\0'; name++)
-		h = (h ^ (uint8_t)*name) * 16777619u;
-	h = (h ^ (type & 0xff)) * 16777619u;
-	h = (h ^ (type >> 8)) * 16777619u;
-	return h;
+	memcpy(buf, name, n);
+	buf[n] = (uint8_t)(type >> 8);
+	buf[n + 1] = (uint8_t)type;
+	return (uint32_t)siphash24(d->hashkey, buf, n + 2);
+}
+
+/*
+ * @n random bytes from the pool, refilled from getrandom() (the kernel's
+ * CSPRNG; GRND_NONBLOCK never waits once dns_create() has drawn the key).
+ * Bytes handed out are wiped from the pool.
+ * @return 0, or -1 when the kernel gives none
+ */
+static int
+dns_random(struct dns *d, void *out, size_t n)
+{
+	uint8_t	*p;
+
+	if (n > sizeof(d->pool))
+		return -1;
+	if (d->pool_left < n) {
+		if (getrandom(d->pool, sizeof(d->pool), GRND_NONBLOCK) !=
+		    (ssize_t)sizeof(d->pool))
+			return -1;
+		d->pool_left = sizeof(d->pool);
+	}
+	p = d->pool + sizeof(d->pool) - d->pool_left;
+	memcpy(out, p, n);
+	memset(p, 0, n);
+	d->pool_left -= n;
+	return 0;
 }
 
 static void
@@ -285,6 +446,597 @@ classify(struct dns *d, struct dns_entry *e, int status,
 	return NULL;
 }
 
+/* Does @abuf carry @aq's ID and question (letter case aside)? */
+static bool
+answers_query(const struct dnsauth_query *aq, const unsigned char *abuf,
+    int alen)
+{
+	size_t	 ql;
+
+	if (abuf == NULL || alen < 12)
+		return false;
+	ql = dnsauth_question_len(abuf, (size_t)alen);
+	return ((abuf[0] << 8) | abuf[1]) == aq->id && ql == aq->qlen &&
+	    dnsauth_same_nocase(abuf + 12, aq->lower, ql);
+}
+
+/*
+ * Build the query for @name/@type with a fresh random ID that no query in
+ * flight has, and with dns.case_randomization its 0x20 form.
+ * @return the owned record (not yet in the table), or NULL (logged)
+ */
+static struct dns_inflight *
+new_inflight(struct dns *d, const char *name, uint16_t type)
+{
+	struct dns_inflight	*inf;
+	uint8_t			 rnd[DNSAUTH_RND_BYTES];
+	uint16_t		 id;
+	int			 tries;
+
+	if (d->auth->n >= DNS_MAX_INFLIGHT) {
+		d->st.refused++;
+		log_warnx("dns: %zu queries in flight; %s refused",
+		    d->auth->n, name);
+		return NULL;
+	}
+	for (tries = 0; ; tries++) {
+		if (tries == 64 || dns_random(d, &id, sizeof(id)) != 0) {
+			d->st.refused++;
+			log_warnx("dns: no random query ID; %s refused", name);
+			return NULL;
+		}
+		if (dnsauth_find(d->auth, id) == NULL)
+			break;
+	}
+	if (d->case_rand && dns_random(d, rnd, sizeof(rnd)) != 0) {
+		d->st.refused++;
+		log_warnx("dns: no random bits for 0x20; %s refused", name);
+		return NULL;
+	}
+	if ((inf = malloc(sizeof(*inf))) == NULL)
+		return NULL;
+	inf->len = dnsmsg_build_query(name, type, id, d->cfg.want_ad, true,
+	    inf->msg, sizeof(inf->msg));
+	if (inf->len == 0 || dnsauth_query_init(&inf->aq, inf->msg, inf->len,
+	    d->case_rand ? rnd : NULL) != 0) {
+		free(inf);
+		return NULL;
+	}
+	/* c-ares holds the 0x20 form; our asendv() may send it lower. */
+	dnsauth_set_question(&inf->aq, inf->aq.cased, inf->msg, inf->len);
+	return inf;
+}
+
+static struct dns_fd *
+fd_find(struct dns *d, ares_socket_t fd)
+{
+	for (size_t i = 0; i < d->nfds; i++)
+		if (d->fds[i].fd == fd)
+			return &d->fds[i];
+	return NULL;
+}
+
+/* A printable form of server @i for log lines. */
+static const char *
+server_str(const struct dns *d, int i, char *buf, size_t sz)
+{
+	const struct sockaddr_storage	*ss;
+	char				 a[INET6_ADDRSTRLEN] = "?";
+	unsigned			 port = 0;
+
+	if (i < 0 || (size_t)i >= d->nservers)
+		return "?";
+	ss = &d->servers[i].addr;
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)ss;
+
+		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
+		port = ntohs(s4->sin_port);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)ss;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
+		port = ntohs(s6->sin6_port);
+	}
+	snprintf(buf, sz, "%s port %u", a, port);
+	return buf;
+}
+
+/* Index of the server at @sa (added when new), or -1. */
+static int
+server_index(struct dns *d, const struct sockaddr *sa, socklen_t len)
+{
+	if (len > sizeof(struct sockaddr_storage))
+		return -1;
+	for (size_t i = 0; i < d->nservers; i++)
+		if (d->servers[i].alen == len &&
+		    memcmp(&d->servers[i].addr, sa, len) == 0)
+			return (int)i;
+	if (d->nservers >= DNS_MAX_SERVERS)
+		return -1;
+	memset(&d->servers[d->nservers], 0, sizeof(d->servers[0]));
+	memcpy(&d->servers[d->nservers].addr, sa, len);
+	d->servers[d->nservers].alen = len;
+	return (int)d->nservers++;
+}
+
+/* Does server @i get lower-case names now (it did not echo 0x20)? */
+static bool
+server_plain(const struct dns *d, int i)
+{
+	return i >= 0 && (size_t)i < d->nservers &&
+	    dns_now_ms() < d->servers[i].plain_until;
+}
+
+/* Server @i answered in the wrong case: a strike (see the file comment). */
+static void
+server_strike(struct dns *d, int i)
+{
+	struct dns_server	*s;
+	uint64_t		 now = dns_now_ms();
+	char			 buf[INET6_ADDRSTRLEN + 16];
+
+	if (i < 0 || (size_t)i >= d->nservers)
+		return;
+	s = &d->servers[i];
+	if (now - s->window_start > DNS_0X20_WINDOW_MS) {
+		s->window_start = now;
+		s->strikes = 0;
+	}
+	if (++s->strikes < DNS_0X20_STRIKES || now < s->plain_until)
+		return;
+	s->strikes = 0;
+	s->plain_until = now + DNS_0X20_HOLD_MS;
+	log_warnx("dns: %s answered %d queries in the wrong letter case "
+	    "within %d s (it does not echo DNS 0x20, or answers are being "
+	    "forged): lower-case names to it for %d s",
+	    server_str(d, i, buf, sizeof(buf)), DNS_0X20_STRIKES,
+	    DNS_0X20_WINDOW_MS / 1000, DNS_0X20_HOLD_MS / 1000);
+}
+
+/* Count and log a dropped datagram; a warning at most every 10 s. */
+static void
+note_drop(struct dns *d, enum dnsauth_verdict v, const uint8_t *msg,
+    size_t len, int server)
+{
+	uint64_t	 now = dns_now_ms();
+	char		 buf[INET6_ADDRSTRLEN + 16];
+	unsigned	 id = len >= 2 ? (unsigned)((msg[0] << 8) | msg[1]) : 0;
+
+	switch (v) {
+	case DNSAUTH_UNKNOWN_ID:
+		d->st.dropped_unknown_id++;
+		break;
+	case DNSAUTH_WRONG_QUESTION:
+		d->st.dropped_question++;
+		break;
+	case DNSAUTH_WRONG_CASE:
+		d->st.dropped_case++;
+		break;
+	default:
+		d->st.dropped_malformed++;
+		break;
+	}
+	log_debug("dns: answer from %s dropped (id %u, %zu bytes): %s",
+	    server_str(d, server, buf, sizeof(buf)), id, len,
+	    dnsauth_strverdict(v));
+	if (now - d->last_drop_warn >= DNS_DROP_WARN_MS ||
+	    d->last_drop_warn == 0) {
+		d->last_drop_warn = now;
+		log_warnx("dns: answers dropped as forged or stray so far: "
+		    "%llu unknown id, %llu wrong question, %llu wrong case, "
+		    "%llu malformed (last from %s: %s)",
+		    (unsigned long long)d->st.dropped_unknown_id,
+		    (unsigned long long)d->st.dropped_question,
+		    (unsigned long long)d->st.dropped_case,
+		    (unsigned long long)d->st.dropped_malformed,
+		    server_str(d, server, buf, sizeof(buf)),
+		    dnsauth_strverdict(v));
+	}
+}
+
+/*
+ * Send @aq's query once more, now, with the name in lower case (after an
+ * answer that matched but for the case).  At most once per query, so a
+ * forger cannot make us send more than one extra datagram per query.
+ */
+static void
+resend_lower(struct dns *d, struct dnsauth_query *aq, ares_socket_t fd)
+{
+	struct dns_inflight	*inf = (struct dns_inflight *)aq;
+	uint8_t			 m[DNSMSG_QUERY_MAX];
+
+	if (aq->fallback)
+		return;
+	aq->fallback = true;
+	memcpy(m, inf->msg, inf->len);
+	if (dnsauth_set_question(aq, aq->lower, m, inf->len) != 0)
+		return;
+	if (send(fd, m, inf->len, MSG_NOSIGNAL) == (ssize_t)inf->len) {
+		aq->sent |= DNSAUTH_SENT_LOWER;
+		d->st.case_fallbacks++;
+	}
+}
+
+/* ---- source port changes (dns.udp_max_queries) */
+
+static void
+stash_clear(struct dns_fd *f)
+{
+	struct dns_stash	*s, *next;
+
+	for (s = f->stash; s != NULL; s = next) {
+		next = s->next;
+		free(s);
+	}
+	f->stash = NULL;
+	f->nstash = 0;
+}
+
+/* Keep @msg for c-ares' next read of @f (at most DNS_MAX_STASH). */
+static bool
+stash_push(struct dns_fd *f, const uint8_t *msg, size_t len)
+{
+	struct dns_stash	*s, **tail;
+
+	if (f->nstash >= DNS_MAX_STASH ||
+	    (s = malloc(sizeof(*s) + len)) == NULL)
+		return false;
+	s->next = NULL;
+	s->len = len;
+	memcpy(s->msg, msg, len);
+	for (tail = &f->stash; *tail != NULL; tail = &(*tail)->next)
+		;
+	*tail = s;
+	f->nstash++;
+	return true;
+}
+
+/* The oldest stashed answer, as recvfrom() would give it. */
+static ssize_t
+stash_pop(struct dns *d, struct dns_fd *f, void *buf, size_t len,
+    struct sockaddr *from, ares_socklen_t *fromlen)
+{
+	struct dns_stash	*s = f->stash;
+	size_t			 n = s->len < len ? s->len : len;
+
+	memcpy(buf, s->msg, n);
+	f->stash = s->next;
+	f->nstash--;
+	free(s);
+	/* c-ares checks the sender against the server's address. */
+	if (from != NULL && fromlen != NULL && f->server >= 0 &&
+	    (size_t)f->server < d->nservers) {
+		socklen_t l = d->servers[f->server].alen;
+
+		if (l > *fromlen)
+			l = *fromlen;
+		memcpy(from, &d->servers[f->server].addr, l);
+		*fromlen = l;
+	}
+	return (ssize_t)n;
+}
+
+/* How long a retired socket is read: as long as a query can live. */
+static uint64_t
+drain_ms(const struct dns *d)
+{
+	uint64_t t = (uint64_t)(d->cfg.timeout_ms > 0 ? d->cfg.timeout_ms :
+	    2000);
+	int	 tries = d->cfg.tries > 0 ? d->cfg.tries : 2;
+
+	t = t * ((1u << (tries < 10 ? tries : 10)) - 1) + 1000;
+	return t < DNS_DRAIN_MAX_MS ? t : DNS_DRAIN_MAX_MS;
+}
+
+static void
+drain_close(struct dns *d, size_t i)
+{
+	su_root_deregister(d->root, d->drains[i].index);
+	close(d->drains[i].fd);
+	d->drains[i] = d->drains[--d->ndrains];
+}
+
+/* Close the retired sockets whose time is up; re-arm for the next. */
+static void
+on_drain_timer(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
+{
+	struct dns	*d = (struct dns *)arg;
+	uint64_t	 now = dns_now_ms(), next = 0;
+
+	(void)magic;
+	(void)t;
+	for (size_t i = 0; i < d->ndrains; ) {
+		if (d->drains[i].until <= now) {
+			drain_close(d, i);
+			continue;
+		}
+		if (next == 0 || d->drains[i].until < next)
+			next = d->drains[i].until;
+		i++;
+	}
+	if (next != 0)
+		su_timer_set_interval(d->drain_timer, on_drain_timer,
+		    (su_timer_arg_t *)d, (su_duration_t)(next - now));
+}
+
+/*
+ * A retired socket is readable: judge what came; a genuine late answer
+ * is stashed on the c-ares descriptor the socket once was and c-ares is
+ * told to read it there.
+ */
+static int
+on_drain(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)
+{
+	struct dns		*d = (struct dns *)arg;
+	struct dnsauth_query	*aq;
+	struct dns_fd		*f;
+	enum dnsauth_verdict	 v;
+	uint8_t			 buf[DNS_UDP_MAX];
+	ares_socket_t		 cfd = ARES_SOCKET_BAD;
+	int			 server = -1;
+	bool			 stashed = false;
+	ssize_t			 n;
+	size_t			 i;
+
+	(void)magic;
+	for (i = 0; i < d->ndrains; i++)
+		if (d->drains[i].fd == w->fd)
+			break;
+	if (i == d->ndrains) {
+		(void)recv(w->fd, buf, sizeof(buf), 0);
+		return 0;
+	}
+	cfd = d->drains[i].cfd;
+	server = d->drains[i].server;
+	for (int k = 0; k < DNS_MAX_DROPS_PER_READ; k++) {
+		n = recv(w->fd, buf, sizeof(buf), 0);
+		if (n < 0)
+			break;
+		v = dnsauth_judge(d->auth, buf, (size_t)n, &aq);
+		if (v != DNSAUTH_ACCEPT) {
+			note_drop(d, v, buf, (size_t)n, server);
+			if (v == DNSAUTH_WRONG_CASE) {
+				server_strike(d, server);
+				if (fd_find(d, cfd) != NULL)
+					resend_lower(d, aq, cfd);
+			}
+			continue;
+		}
+		/* Handed over at once: c-ares reads the stash first. */
+		f = fd_find(d, cfd);
+		if (f != NULL && f->udp && f->server == server &&
+		    stash_push(f, buf, (size_t)n)) {
+			ares_process_fd(d->channel, cfd, ARES_SOCKET_BAD);
+			stashed = true;
+		}
+	}
+	if (stashed && !su_timer_is_set(d->timer))
+		arm_timer(d);
+	return 0;
+}
+
+/*
+ * Give the c-ares UDP socket @f a new source port: a new socket,
+ * connected to the same server (the kernel picks a random port), takes
+ * over @f's descriptor number with dup2(), so c-ares goes on with it
+ * unaware; the old socket stays open under a new number and is read by
+ * on_drain() until the queries sent from it are over.  The su_root
+ * registration of the descriptor is renewed around the dup2() (epoll
+ * registers the open socket, not the number).  Nothing happens when
+ * DNS_MAX_DRAIN old sockets are already draining: the port is kept.
+ */
+static void
+port_change(struct dns *d, struct dns_fd *f)
+{
+	struct dns_server	*s;
+	struct dns_sock		*ws = NULL;
+	su_wait_t		 wait[1];
+	int			 nfd, old, index;
+
+	if (d->ndrains >= DNS_MAX_DRAIN || f->server < 0 ||
+	    (size_t)f->server >= d->nservers)
+		return;
+	s = &d->servers[f->server];
+	for (size_t i = 0; i < d->nsocks; i++)
+		if (d->socks[i].fd == f->fd)
+			ws = &d->socks[i];
+	nfd = socket(s->addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (nfd < 0)
+		return;
+	if (connect(nfd, (struct sockaddr *)&s->addr, s->alen) != 0 ||
+	    (old = fcntl(f->fd, F_DUPFD_CLOEXEC, 0)) < 0) {
+		close(nfd);
+		return;
+	}
+	if (ws != NULL)
+		su_root_deregister(d->root, ws->index);
+	if (dup2(nfd, f->fd) < 0) {
+		/* Not expected; keep the old socket where it was. */
+		close(old);
+		old = -1;
+	}
+	close(nfd);
+	if (ws != NULL) {
+		index = -1;
+		if (su_wait_create(wait, f->fd, ws->events) == 0 &&
+		    (index = su_root_register(d->root, wait, on_sock,
+		    (su_wakeup_arg_t *)d, 0)) <= 0)
+			su_wait_destroy(wait);
+		if (index <= 0) {
+			log_warnx("dns: cannot watch the resolver socket "
+			    "again");
+			*ws = d->socks[--d->nsocks];
+		} else
+			ws->index = index;
+	}
+	f->sent = 0;
+	if (old < 0)
+		return;
+	d->st.port_changes++;
+	index = -1;
+	if (su_wait_create(wait, old, SU_WAIT_IN) == 0 &&
+	    (index = su_root_register(d->root, wait, on_drain,
+	    (su_wakeup_arg_t *)d, 0)) <= 0)
+		su_wait_destroy(wait);
+	if (index <= 0) {
+		close(old);
+		return;
+	}
+	d->drains[d->ndrains].fd = old;
+	d->drains[d->ndrains].cfd = f->fd;
+	d->drains[d->ndrains].server = f->server;
+	d->drains[d->ndrains].index = index;
+	d->drains[d->ndrains].until = dns_now_ms() + drain_ms(d);
+	d->ndrains++;
+	if (!su_timer_is_set(d->drain_timer))
+		su_timer_set_interval(d->drain_timer, on_drain_timer,
+		    (su_timer_arg_t *)d, (su_duration_t)drain_ms(d));
+}
+
+/* ---- the socket functions c-ares calls (ares_set_socket_functions) */
+
+static ares_socket_t
+sock_open(int af, int type, int proto, void *arg)
+{
+	struct dns	*d = arg;
+	int		 fd;
+
+	if (d->nfds >= DNS_MAX_FDS) {
+		errno = EMFILE;
+		return ARES_SOCKET_BAD;
+	}
+	/* What c-ares' configure_socket() does for its own sockets. */
+	fd = socket(af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	if (fd < 0)
+		return ARES_SOCKET_BAD;
+	memset(&d->fds[d->nfds], 0, sizeof(d->fds[0]));
+	d->fds[d->nfds].fd = fd;
+	d->fds[d->nfds].udp = type == SOCK_DGRAM;
+	d->fds[d->nfds].server = -1;
+	d->nfds++;
+	return fd;
+}
+
+static int
+sock_close(ares_socket_t fd, void *arg)
+{
+	struct dns	*d = arg;
+	struct dns_fd	*f = fd_find(d, fd);
+
+	if (f != NULL) {
+		stash_clear(f);
+		*f = d->fds[--d->nfds];
+	}
+	return close(fd);
+}
+
+static int
+sock_connect(ares_socket_t fd, const struct sockaddr *sa, ares_socklen_t len,
+    void *arg)
+{
+	struct dns	*d = arg;
+	struct dns_fd	*f = fd_find(d, fd);
+
+	/*
+	 * Connected: the kernel delivers only datagrams from the server
+	 * and picks the source port at random among its ephemeral ports.
+	 */
+	if (f != NULL)
+		f->server = server_index(d, sa, len);
+	return connect(fd, sa, len);
+}
+
+/*
+ * Every UDP datagram stops here first: only an answer to a query in
+ * flight, question byte for byte as sent, goes on to c-ares.
+ */
+static ares_ssize_t
+sock_recvfrom(ares_socket_t fd, void *buf, size_t len, int flags,
+    struct sockaddr *from, ares_socklen_t *fromlen, void *arg)
+{
+	struct dns		*d = arg;
+	struct dns_fd		*f = fd_find(d, fd);
+	struct dnsauth_query	*aq;
+	enum dnsauth_verdict	 v;
+	ares_socklen_t		 fl = fromlen != NULL ? *fromlen : 0;
+	ssize_t			 n;
+
+	if (f == NULL || !f->udp)
+		return recvfrom(fd, buf, len, flags, from, fromlen);
+	for (int i = 0; i < DNS_MAX_DROPS_PER_READ; i++) {
+		if (fromlen != NULL)
+			*fromlen = fl;
+		if (f->stash != NULL)
+			n = stash_pop(d, f, buf, len, from, fromlen);
+		else
+			n = recvfrom(fd, buf, len, flags, from, fromlen);
+		if (n < 0)
+			return n;
+		/* Judged again: the query may have ended meanwhile. */
+		v = dnsauth_judge(d->auth, buf, (size_t)n, &aq);
+		if (v == DNSAUTH_ACCEPT)
+			return n;
+		note_drop(d, v, buf, (size_t)n, f->server);
+		if (v == DNSAUTH_WRONG_CASE) {
+			server_strike(d, f->server);
+			resend_lower(d, aq, fd);
+		}
+	}
+	/* More waiting: the loop calls again (level-triggered). */
+	errno = EAGAIN;
+	return -1;
+}
+
+/*
+ * c-ares sends each UDP query as one buffer; the name goes out in its
+ * 0x20 form unless the query or its server fell back to lower case.
+ */
+static ares_ssize_t
+sock_sendv(ares_socket_t fd, const struct iovec *iov, int iovcnt, void *arg)
+{
+	struct dns		*d = arg;
+	struct dns_fd		*f = fd_find(d, fd);
+	struct dnsauth_query	*aq;
+	struct msghdr		 mh;
+	uint8_t			 m[DNSMSG_QUERY_MAX];
+	const uint8_t		*p;
+	bool			 plain;
+	ssize_t			 n;
+
+	if (f != NULL && f->udp && d->udp_max_queries > 0 &&
+	    f->sent >= d->udp_max_queries)
+		port_change(d, f);
+	if (f != NULL && f->udp)
+		f->sent++;
+	if (f != NULL && f->udp && iovcnt == 1 && iov[0].iov_len >= 12 &&
+	    iov[0].iov_len <= sizeof(m)) {
+		p = iov[0].iov_base;
+		aq = dnsauth_find(d->auth, (uint16_t)((p[0] << 8) | p[1]));
+		if (aq != NULL) {
+			plain = aq->fallback || server_plain(d, f->server);
+			memcpy(m, p, iov[0].iov_len);
+			if (dnsauth_set_question(aq, plain ? aq->lower :
+			    aq->cased, m, iov[0].iov_len) == 0) {
+				n = send(fd, m, iov[0].iov_len, MSG_NOSIGNAL);
+				if (n > 0)
+					aq->sent |= plain ? DNSAUTH_SENT_LOWER :
+					    DNSAUTH_SENT_CASED;
+				return n;
+			}
+		}
+	}
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = (struct iovec *)(uintptr_t)iov;
+	mh.msg_iovlen = (size_t)iovcnt;
+	return sendmsg(fd, &mh, MSG_NOSIGNAL);
+}
+
+static const struct ares_socket_functions dns_sockfuncs = {
+	sock_open, sock_close, sock_connect, sock_recvfrom, sock_sendv
+};
+
 static void
 on_ares(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
@@ -299,6 +1051,23 @@ on_ares(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 	(void)timeouts;
 	e->pending = false;
 	d->pending--;
+	if (e->inflight != NULL) {
+		/*
+		 * c-ares matched ID and question (case-insensitively); over
+		 * UDP dnsauth_judge() already held it to the exact bytes.
+		 * Check the ID and question once more here, on every path
+		 * (TCP too), so no other answer can reach the cache.
+		 */
+		if (status == ARES_SUCCESS && !answers_query(&e->inflight->aq,
+		    abuf, alen)) {
+			log_warnx("dns: %s/%u: answer does not match the "
+			    "query; ignored", e->name, e->type);
+			status = ARES_EBADRESP;
+		}
+		dnsauth_del(d->auth, &e->inflight->aq);
+		free(e->inflight);
+		e->inflight = NULL;
+	}
 	if (status == ARES_EDESTRUCTION || status == ARES_ECANCELLED) {
 		why = "shutdown";
 		free(e->ans);
@@ -367,11 +1136,12 @@ dns_query(void *ctx, const char *name0, uint16_t type, dnsq_cb *cb,
 	uint8_t			 q[DNSMSG_QUERY_MAX];
 	size_t			 qlen;
 	uint32_t		 h;
+	struct dns_inflight	*inf;
 
 	if (d->destroying || dnsmsg_name_normalize(name0, name,
 	    sizeof(name)) != 0)
 		return -1;
-	h = entry_hash(name, type);
+	h = entry_hash(d, name, type);
 	e = entry_find(d, name, type, h);
 	if (e != NULL && !e->pending && e->valid &&
 	    dns_now_ms() < e->expires_ms) {
@@ -397,16 +1167,17 @@ dns_query(void *ctx, const char *name0, uint16_t type, dnsq_cb *cb,
 		d->st.coalesced++;
 		return 0;
 	}
-	qlen = dnsmsg_build_query(name, type, 0, d->cfg.want_ad, true, q,
-	    sizeof(q));
-	if (qlen == 0) {
+	if ((inf = new_inflight(d, name, type)) == NULL) {
 		free(w);
 		return -1;
 	}
+	qlen = inf->len;
+	memcpy(q, inf->msg, qlen);
 	if (e == NULL) {
 		size_t	 nl = strlen(name) + 1;
 
 		if ((e = calloc(1, sizeof(*e) + nl)) == NULL) {
+			free(inf);
 			free(w);
 			return -1;
 		}
@@ -422,6 +1193,9 @@ dns_query(void *ctx, const char *name0, uint16_t type, dnsq_cb *cb,
 	lru_push(d, e);
 	e->waiters = w;
 	e->pending = true;
+	/* In the table before ares_send(), which may answer at once. */
+	dnsauth_add(d->auth, &inf->aq);
+	e->inflight = inf;
 	d->pending++;
 	d->st.queries_sent++;
 	ares_send(d->channel, q, (int)qlen, on_ares, e);
@@ -501,6 +1275,7 @@ on_sock_state(void *data, ares_socket_t fd, int readable, int writable)
 	}
 	if (i < d->nsocks) {
 		su_root_eventmask(d->root, d->socks[i].index, fd, events);
+		d->socks[i].events = events;
 		return;
 	}
 	if (d->nsocks >= DNS_MAX_SOCKS) {
@@ -525,6 +1300,7 @@ on_sock_state(void *data, ares_socket_t fd, int readable, int writable)
 		}
 		d->socks[d->nsocks].fd = fd;
 		d->socks[d->nsocks].index = index;
+		d->socks[d->nsocks].events = events;
 		d->nsocks++;
 	}
 }
@@ -547,12 +1323,27 @@ dns_create(su_root_t *root, const struct dns_config *cfg)
 	}
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return NULL;
-	if ((d->buckets = calloc(DNS_BUCKETS, sizeof(*d->buckets))) == NULL) {
+	if ((d->buckets = calloc(DNS_BUCKETS, sizeof(*d->buckets))) == NULL ||
+	    (d->auth = calloc(1, sizeof(*d->auth))) == NULL) {
+		free(d->buckets);
+		free(d);
+		return NULL;
+	}
+	/*
+	 * Start-up may wait for the kernel's CSPRNG to be seeded (flags 0);
+	 * afterwards dns_random()'s GRND_NONBLOCK refills never wait.
+	 */
+	if (getrandom(d->hashkey, sizeof(d->hashkey), 0) !=
+	    (ssize_t)sizeof(d->hashkey)) {
+		log_warn("dns: getrandom");
+		free(d->auth);
+		free(d->buckets);
 		free(d);
 		return NULL;
 	}
 	d->root = root;
 	d->cfg = *cfg;
+	d->case_rand = cfg->case_randomization;
 	if (d->cfg.cache_bytes == 0)
 		d->cfg.cache_bytes = 64u << 20;
 	memset(&o, 0, sizeof(o));
@@ -573,10 +1364,12 @@ dns_create(su_root_t *root, const struct dns_config *cfg)
 	    ARES_OPT_FLAGS | ARES_OPT_EDNSPSZ | ARES_OPT_LOOKUPS;
 	if ((rc = ares_init_options(&d->channel, &o, mask)) != ARES_SUCCESS) {
 		log_warnx("dns: ares_init_options: %s", ares_strerror(rc));
+		free(d->auth);
 		free(d->buckets);
 		free(d);
 		return NULL;
 	}
+	ares_set_socket_functions(d->channel, &dns_sockfuncs, d);
 	if (cfg->nservers > 0) {
 		char	 csv[16 * 64] = "";
 
@@ -592,12 +1385,15 @@ dns_create(su_root_t *root, const struct dns_config *cfg)
 			log_warnx("dns: bad resolver list \"%s\": %s", csv,
 			    ares_strerror(rc));
 			ares_destroy(d->channel);
+			free(d->auth);
 			free(d->buckets);
 			free(d);
 			return NULL;
 		}
 	}
 	d->timer = su_timer_create(su_root_task(root), 0);
+	d->drain_timer = su_timer_create(su_root_task(root), 0);
+	d->udp_max_queries = cfg->udp_max_queries;
 	d->ops.query = dns_query;
 	d->ops.ctx = d;
 	return d;
@@ -615,9 +1411,27 @@ dns_destroy(struct dns *d)
 		entry_free(d, d->lru_head);
 	for (size_t i = 0; i < d->nsocks; i++)
 		su_root_deregister(d->root, d->socks[i].index);
+	while (d->ndrains > 0)
+		drain_close(d, 0);
+	su_timer_destroy(d->drain_timer);
 	su_timer_destroy(d->timer);
+	free(d->auth);
 	free(d->buckets);
 	free(d);
+}
+
+void
+dns_set_case_randomization(struct dns *d, bool on)
+{
+	if (d != NULL)
+		d->case_rand = on;
+}
+
+void
+dns_set_udp_max_queries(struct dns *d, unsigned n)
+{
+	if (d != NULL)
+		d->udp_max_queries = n;
 }
 
 const struct dnsq_ops *

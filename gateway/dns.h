@@ -7,6 +7,8 @@
  * timeouts run on an su_timer: no thread, no blocking call.  Answers are
  * cached by (name, type) for their TTL, negative answers for the RFC 2308
  * time, failures briefly; identical queries in flight are coalesced.
+ * Every UDP answer is checked against the queries in flight (random ID,
+ * byte-exact question, optional 0x20 case) before c-ares sees it.
  */
 #ifndef GATEWAY_DNS_H
 #define GATEWAY_DNS_H
@@ -31,6 +33,8 @@ struct dns_config {
 	uint32_t	 negative_max_ttl;
 	uint32_t	 failure_ttl;	/* SERVFAIL/timeout memory */
 	bool		 serve_stale;	/* RFC 8767 on failure */
+	bool		 case_randomization; /* DNS 0x20 on query names */
+	unsigned	 udp_max_queries; /* new source port after N; 0 never */
 };
 
 struct dns_stats {
@@ -38,6 +42,14 @@ struct dns_stats {
 	uint64_t	 cache_hits;
 	uint64_t	 coalesced;	/* joined a query in flight */
 	uint64_t	 failures;
+	/* UDP datagrams dropped before c-ares saw them, by reason. */
+	uint64_t	 dropped_unknown_id;
+	uint64_t	 dropped_question;	/* other name/type/class */
+	uint64_t	 dropped_case;		/* 0x20 case not echoed */
+	uint64_t	 dropped_malformed;
+	uint64_t	 case_fallbacks;	/* query resent lower-case */
+	uint64_t	 refused;		/* no free ID / no randomness */
+	uint64_t	 port_changes;		/* new UDP source ports */
 	size_t		 entries;
 	size_t		 bytes;
 };
@@ -52,6 +64,12 @@ struct dns *dns_create(su_root_t *root, const struct dns_config *cfg);
 
 /** Complete every pending query with DNSQ_TEMPFAIL ("shutdown") and free. */
 void dns_destroy(struct dns *d);
+
+/** Turn DNS 0x20 on or off for queries sent from now on (reload). */
+void dns_set_case_randomization(struct dns *d, bool on);
+
+/** Change the UDP source port after @n queries from it (0: never). */
+void dns_set_udp_max_queries(struct dns *d, unsigned n);
 
 /** The dnsq_ops for routing/lookup; valid as long as @d. */
 const struct dnsq_ops *dns_ops(struct dns *d);

@@ -147,6 +147,73 @@ shutdown_txn(struct gw_txn *t)
 	relay_finish(t, o);
 }
 
+/* Steps of the loop while draining: short, so the end is on time. */
+#define SHUTDOWN_STEP_MS	20
+
+static size_t	 shutdown_relaying;
+
+static void
+count_relaying(struct gw_txn *t)
+{
+	if (t->spool_row == 0)
+		shutdown_relaying++;
+}
+
+/* Transactions with a sender waiting (not spool deliveries). */
+static size_t
+relaying(void)
+{
+	shutdown_relaying = 0;
+	txn_foreach(count_relaying);
+	return shutdown_relaying;
+}
+
+/*
+ * SIGTERM/SIGINT (imgated(8) SIGNALS).  In this order: nothing new is
+ * started (the edges answer new messages 503 at once, and keep reading
+ * answers to what is in flight); the messages accepted in the current
+ * commit window are committed and get their 202; the transactions whose
+ * sender waits get up to gateway.shutdown_grace_ms to finish (spool
+ * deliveries may finish meanwhile, but nobody waits for them: their rows
+ * are safe in the file); whatever is left then is answered 503, except
+ * spool deliveries, whose rows stay due (attempt not counted) for the
+ * next start.
+ */
+static void
+shut_down(bool xmpp)
+{
+	int64_t		 grace = runtime_current()->conf.shutdown_grace_ms;
+	uint64_t	 end = dns_now_ms() + (uint64_t)grace;
+	size_t		 n, r;
+
+	sipgw_drain();
+	if (xmpp)
+		xmppgw_drain();
+	spool_flush();
+	n = txn_count();
+	r = relaying();
+	log_info("imgated: signal %d, shutting down: %zu message%s in "
+	    "flight, %zu spool deliver%s; up to %lld ms to finish",
+	    (int)quit_signal, r, r == 1 ? "" : "s", n - r, n - r == 1 ? "y" :
+	    "ies", (long long)grace);
+	while (relaying() > 0 && dns_now_ms() < end) {
+		uint64_t left = end - dns_now_ms();
+
+		su_root_step(root, (su_duration_t)(left < SHUTDOWN_STEP_MS ?
+		    left : SHUTDOWN_STEP_MS));
+	}
+	if ((r = relaying()) > 0)
+		log_info("imgated: grace period over, %zu message%s still in "
+		    "flight", r, r == 1 ? "" : "s");
+	txn_foreach(shutdown_txn);
+	spool_close();
+	/* The answers just queued (TCP) get a moment to leave; anything
+	 * that arrives meanwhile is refused by the draining edges. */
+	su_root_step(root, 100);
+	txn_foreach(shutdown_txn);
+	log_info("imgated: stopped");
+}
+
 static void
 usage(FILE *out, int status)
 {
@@ -365,13 +432,7 @@ main(int argc, char *argv[])
 	log_set_stderr(false);
 	su_root_run(root);
 
-	log_info("imgated: signal %d, shutting down", (int)quit_signal);
-	/* Messages accepted in this commit window get their 202 first. */
-	spool_flush();
-	txn_foreach(shutdown_txn);
-	spool_close();
-	/* The answers just queued (TCP) get a moment to leave. */
-	su_root_step(root, 100);
+	shut_down(conf.xmpp_enable);
 	su_timer_destroy(tick);
 	if (conf.xmpp_enable)
 		xmppgw_stop();

@@ -80,7 +80,12 @@ relay_finish(struct gw_txn *t, struct gw_outcome o)
 	struct gw_reply	 r;
 
 	status_reply(&o, &r);
-	if (o.status == GW_OK)
+	/* A spool delivery stopped by shutdown answers nobody: the spool
+	 * logs what happens to it instead of a "-> 503". */
+	if (t->spool_row != 0 && o.reason == GW_R_SHUTDOWN)
+		log_debug("txn %llu: stopped by shutdown",
+		    (unsigned long long)t->id);
+	else if (o.status == GW_OK)
 		log_info("txn %llu: %s -> %s: %d %s",
 		    (unsigned long long)t->id, t->dest,
 		    t->route != NULL ? t->route->dest : "-", r.sip_code,
@@ -580,6 +585,8 @@ relay_fini(void)
 void
 relay_reconfigure(const struct gw_conf *c)
 {
+	dns_set_case_randomization(relay_dns, c->dns_case_randomization);
+	dns_set_udp_max_queries(relay_dns, (unsigned)c->dns_udp_max_queries);
 	/* Created on first use: no memory for a limiter that is off. */
 	if (relay_rl == NULL && c->ratelimit_rate > 0)
 		relay_rl = ratelimit_new((double)c->ratelimit_rate,

@@ -70,6 +70,8 @@ setup_dns_config(const struct gw_conf *c, struct dns_config *dc)
 	dc->negative_max_ttl = (uint32_t)c->dns_negative_max_ttl;
 	dc->failure_ttl = (uint32_t)c->dns_servfail_ttl;
 	dc->serve_stale = c->dns_serve_stale;
+	dc->case_randomization = c->dns_case_randomization;
+	dc->udp_max_queries = (unsigned)c->dns_udp_max_queries;
 }
 
 uint32_t

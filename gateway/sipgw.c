@@ -53,6 +53,7 @@
 #include "gateway/sipgw.h"
 #include "gateway/sipgw_screen.h"
 #include "gateway/sipgw_tls.h"
+#include "gateway/spool_key.h"
 #include "gateway/txn.h"
 #include "gateway/xlate.h"
 
@@ -75,6 +76,7 @@ static nta_agent_t		*sipgw_agent;
 static nta_leg_t		*sipgw_leg;	/* default leg: in and out */
 static sip_allow_t		*sipgw_allow;
 static bool			 sipgw_has_tls;	/* a TLS transport is bound */
+static bool			 sipgw_draining;	/* shutting down */
 
 /*
  * Answer @irq inside the leg callback, before any transaction exists;
@@ -164,6 +166,14 @@ in_message(nta_incoming_t *irq, const sip_t *sip,
 	const sip_payload_t	*pl = sip->sip_payload;
 	char			*s;
 
+	/* Shutting down: nothing new is started (imgated(8) SIGNALS). */
+	if (sipgw_draining) {
+		log_info("sip: MESSAGE %s from %s during shutdown -> 503",
+		    sip->sip_call_id != NULL ? sip->sip_call_id->i_id : "?",
+		    sip->sip_from != NULL && sip->sip_from->a_url->url_host !=
+		    NULL ? sip->sip_from->a_url->url_host : "?");
+		return respond_now(irq, 503);
+	}
 	if ((t = txn_new(TXN_FROM_SIP)) == NULL) {
 		log_warnx("sip: transaction table full -> 503");
 		return respond_now(irq, 503);
@@ -181,6 +191,18 @@ in_message(nta_incoming_t *irq, const sip_t *sip,
 	if (sip->sip_call_id != NULL)
 		t->call_id = txn_strndup(sip->sip_call_id->i_id,
 		    strlen(sip->sip_call_id->i_id));
+	/* What a retransmission or resend repeats (store-and-forward
+	 * stores one copy per key; gateway/spool_key.h). */
+	if (sip->sip_call_id != NULL && sip->sip_cseq != NULL) {
+		char	 key[SPOOL_KEY_MAX];
+		size_t	 klen = spool_key_sip(key, sizeof(key),
+		    sip->sip_call_id->i_id, sip->sip_from != NULL ?
+		    sip->sip_from->a_tag : NULL, sip->sip_cseq->cs_seq,
+		    sip->sip_cseq->cs_method_name);
+
+		if (klen > 0)
+			t->accept_key = txn_strndup(key, klen);
+	}
 	t->content_type = sip->sip_content_type != NULL ?
 	    header_dup(home, (const sip_header_t *)sip->sip_content_type) :
 	    txn_strndup("text/plain", 10);
@@ -847,6 +869,12 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf)
 	    conf->sip_tls_listen[0] != '\0' ? " and on TLS " : "",
 	    conf->sip_tls_listen);
 	return 0;
+}
+
+void
+sipgw_drain(void)
+{
+	sipgw_draining = true;
 }
 
 void

@@ -22,6 +22,13 @@
 /** Bind and start; @return 0, or -1 (logged) when the address is unusable. */
 int sipgw_start(su_root_t *root, const struct gw_conf *conf);
 
+/**
+ * Shutting down: every new MESSAGE is answered 503 with Retry-After at
+ * once and started no more; transactions already in flight go on, and
+ * answers to forwarded MESSAGEs are still read.
+ */
+void sipgw_drain(void);
+
 /** Close the SIP sockets and free nta (after the last answer). */
 void sipgw_destroy(void);
 

@@ -33,6 +33,7 @@
 #include "gateway/runtime.h"
 #include "gateway/spool.h"
 #include "gateway/spoolfs.h"
+#include "gateway/spool_key.h"
 
 #define CONF	(&runtime_current()->conf)
 
@@ -84,11 +85,18 @@ struct spool_flight {
 	char			 msgid[SPOOL_ID_SIZE];
 };
 
+/* A derived message id is written where a random one was. */
+_Static_assert(SPOOL_ID_SIZE == SPOOL_KEY_ID_SIZE, "message id sizes");
+
+/* What insert_txn() did with an accepted message. */
+enum spool_ins { SPOOL_INS_ERROR = -1, SPOOL_INS_STORED, SPOOL_INS_COPY };
+
 static struct {
 	su_root_t		*root;
 	const struct relay_side	*sip, *xmpp;
 	sqlite3			*db;
-	sqlite3_stmt		*ins, *del, *retry, *notice, *due, *next;
+	sqlite3_stmt		*ins, *del, *retry, *notice, *due, *next,
+				*dup;
 	su_timer_t		*commit_timer, *wake_timer;
 	bool			 in_schedule, again;
 	bool			 stopping;	/* no new deliveries */
@@ -185,10 +193,28 @@ spool_notice_text(char *buf, size_t bufsz, const char *dest,
 
 /* ------------------------------------------------------------ SQLite */
 
-static const char spool_schema[] =
+/*
+ * The file's layout has a version (PRAGMA user_version) so that a spool
+ * written by an older imgated is brought up to date in place, in one
+ * transaction, when it is opened; a newer one is refused.
+ *   0: the first layout (imgated before exactly-once acceptance);
+ *   1: txn_key, the sender's transaction key (gateway/spool_key.h),
+ *      under a unique index: one row per key.  Rows of version 0 and
+ *      failure notices have none (NULL is never a duplicate).
+ *   2: max_forwards, the Max-Forwards every delivery attempt carries
+ *      (the inbound value less one, RFC 3261 16.6 step 3): a loop
+ *      through a spool still ends.  Older rows get 70, as a message
+ *      born at imgate.
+ * A next version adds its step here.
+ */
+#define SPOOL_SCHEMA_VERSION	2
+
+static const char spool_pragmas[] =
     "PRAGMA journal_mode=WAL;"
     /* FULL: the WAL is synced at every commit (see spool.h). */
-    "PRAGMA synchronous=FULL;"
+    "PRAGMA synchronous=FULL;";
+
+static const char spool_schema_v0[] =
     "CREATE TABLE IF NOT EXISTS spool ("
     " id INTEGER PRIMARY KEY,"
     " msgid TEXT NOT NULL UNIQUE,"	/* stable id, Call-ID local part */
@@ -213,9 +239,18 @@ static const char spool_schema[] =
     " last_error TEXT);"
     "CREATE INDEX IF NOT EXISTS spool_due ON spool(next_attempt);";
 
+static const char spool_schema_v1[] =
+    "ALTER TABLE spool ADD COLUMN txn_key TEXT;"
+    "CREATE UNIQUE INDEX spool_key ON spool(txn_key);";
+
+static const char spool_schema_v2[] =
+    "ALTER TABLE spool ADD COLUMN max_forwards INTEGER NOT NULL "
+    "DEFAULT 70;";
+
 #define SPOOL_COLS	"id, msgid, created, attempts, kind, origin, " \
     "src_proto, src_family, src_addr, from_uri, xmpp_from, xmpp_id, " \
-    "want_receipt, dest, call_id, content_type, body, subject, lang"
+    "want_receipt, dest, call_id, content_type, body, subject, lang, " \
+    "max_forwards"
 
 static int
 prepare(const char *sql, sqlite3_stmt **st)
@@ -231,7 +266,7 @@ static void
 finalize_all(void)
 {
 	sqlite3_stmt	**all[] = { &sp.ins, &sp.del, &sp.retry, &sp.notice,
-	    &sp.due, &sp.next };
+	    &sp.due, &sp.next, &sp.dup };
 
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		sqlite3_finalize(*all[i]);
@@ -239,12 +274,69 @@ finalize_all(void)
 	}
 }
 
+/* Run @sql; @return 0 or -1 (logged, naming the file @path). */
+static int
+exec_in(const char *path, const char *sql)
+{
+	char	*err = NULL;
+
+	if (sqlite3_exec(sp.db, sql, NULL, NULL, &err) == SQLITE_OK)
+		return 0;
+	log_warnx("spool: %s: %s", path, err != NULL ? err : "?");
+	sqlite3_free(err);
+	return -1;
+}
+
+/*
+ * Create the table, or bring an older layout up to SPOOL_SCHEMA_VERSION,
+ * in one transaction: a crash half-way leaves the old layout, intact.
+ * @return 0, or -1 (logged).
+ */
+static int
+migrate(const char *path)
+{
+	sqlite3_stmt	*st;
+	int		 v = -1;
+	char		 sql[64];
+
+	if (exec_in(path, spool_pragmas) != 0 ||
+	    exec_in(path, "BEGIN IMMEDIATE") != 0)
+		return -1;
+	if (prepare("PRAGMA user_version", &st) == 0) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			v = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	if (v < 0 || v > SPOOL_SCHEMA_VERSION) {
+		if (v > SPOOL_SCHEMA_VERSION)
+			log_warnx("spool: %s has layout version %d; this "
+			    "imgated knows up to %d", path, v,
+			    SPOOL_SCHEMA_VERSION);
+		goto fail;
+	}
+	if (exec_in(path, spool_schema_v0) != 0 ||
+	    (v < 1 && exec_in(path, spool_schema_v1) != 0) ||
+	    (v < 2 && exec_in(path, spool_schema_v2) != 0))
+		goto fail;
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+	    SPOOL_SCHEMA_VERSION);
+	if (exec_in(path, sql) != 0 || exec_in(path, "COMMIT") != 0)
+		goto fail;
+	if (v < SPOOL_SCHEMA_VERSION)
+		log_info("spool: %s: layout version %d -> %d", path, v,
+		    SPOOL_SCHEMA_VERSION);
+	return 0;
+fail:
+	sqlite3_exec(sp.db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
 static int
 spool_open(void)
 {
 	const char	*path = CONF->spool_path;
 	sqlite3_stmt	*cnt;
-	char		*err = NULL, lockerr[512];
+	char		 lockerr[512];
 
 	if (sp.db != NULL)
 		return 0;
@@ -260,17 +352,17 @@ spool_open(void)
 		    sqlite3_errmsg(sp.db) : "out of memory");
 		goto fail;
 	}
-	if (sqlite3_exec(sp.db, spool_schema, NULL, NULL, &err) !=
-	    SQLITE_OK) {
-		log_warnx("spool: %s: %s", path, err != NULL ? err : "?");
-		sqlite3_free(err);
+	if (migrate(path) != 0)
 		goto fail;
-	}
 	if (prepare("INSERT INTO spool (msgid, created, next_attempt, kind, "
 	    "origin, src_proto, src_family, src_addr, from_uri, xmpp_from, "
 	    "xmpp_id, want_receipt, dest, call_id, content_type, body, "
-	    "subject, lang) VALUES (?1, ?2, ?2, 0, ?3, ?4, ?5, ?6, ?7, ?8, "
-	    "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)", &sp.ins) == -1 ||
+	    "subject, lang, txn_key, max_forwards) VALUES (?1, ?2, ?2, 0, ?3, "
+	    "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+	    "?18)",
+	    &sp.ins) == -1 ||
+	    prepare("SELECT msgid FROM spool WHERE txn_key = ?1",
+	    &sp.dup) == -1 ||
 	    prepare("DELETE FROM spool WHERE id = ?1", &sp.del) == -1 ||
 	    prepare("UPDATE spool SET attempts = attempts + 1, "
 	    "next_attempt = ?2, last_error = ?3 WHERE id = ?1",
@@ -356,13 +448,57 @@ arm_commit(void)
 	    (su_duration_t)CONF->spool_commit_ms);
 }
 
+/*
+ * The message id of the row holding @key into @msgid.  @return 1 when
+ * there is one, 0 when not, -1 on error (logged).  Outside a batch this
+ * sees committed rows only.
+ */
 static int
+stored_copy(const char *key, char msgid[SPOOL_ID_SIZE])
+{
+	int	 rc;
+
+	sqlite3_bind_text(sp.dup, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(sp.dup);
+	if (rc == SQLITE_ROW)
+		snprintf(msgid, SPOOL_ID_SIZE, "%s",
+		    (const char *)sqlite3_column_text(sp.dup, 0));
+	sqlite3_reset(sp.dup);
+	sqlite3_clear_bindings(sp.dup);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	log_warnx("spool: duplicate check: %s", sqlite3_errmsg(sp.db));
+	return -1;
+}
+
+/*
+ * Store @t, unless a row with its transaction key is there: committed by
+ * this or an earlier run, or inserted earlier in this same batch (a
+ * copy that arrived while the first was waiting for the commit).  Both
+ * are found by the same lookup, inside the batch's transaction, so a
+ * copy is answered 202 only after the COMMIT that holds the original.
+ */
+static enum spool_ins
 insert_txn(const struct gw_txn *t, const struct spool_accept *a,
     int64_t now)
 {
 	char	 msgid[SPOOL_ID_SIZE];
 
-	new_msgid(msgid);
+	if (t->accept_key != NULL) {
+		switch (stored_copy(t->accept_key, msgid)) {
+		case 1:
+			log_info("txn %llu: a copy of spooled message %s "
+			    "(retransmission or resend): not stored again",
+			    (unsigned long long)t->id, msgid);
+			return SPOOL_INS_COPY;
+		case -1:
+			return SPOOL_INS_ERROR;
+		}
+		spool_key_msgid(t->accept_key, strlen(t->accept_key), msgid);
+	} else
+		new_msgid(msgid);
 	sqlite3_bind_text(sp.ins, 1, msgid, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(sp.ins, 2, now);
 	sqlite3_bind_int(sp.ins, 3, t->origin == TXN_FROM_XMPP ? 1 : 0);
@@ -384,10 +520,12 @@ insert_txn(const struct gw_txn *t, const struct spool_accept *a,
 	    (int)t->body_len, SQLITE_STATIC);
 	bind_text(sp.ins, 15, t->subject);
 	bind_text(sp.ins, 16, t->lang);
+	bind_text(sp.ins, 17, t->accept_key);
+	sqlite3_bind_int(sp.ins, 18, t->max_forwards);
 	if (step_done(sp.ins) != 0)
-		return -1;
+		return SPOOL_INS_ERROR;
 	log_info("txn %llu: spooled as %s", (unsigned long long)t->id, msgid);
-	return 0;
+	return SPOOL_INS_STORED;
 }
 
 static int
@@ -456,9 +594,15 @@ flush_batch(void)
 			/* Ended meanwhile (deadline, shutdown): skip. */
 			if (t == NULL || t->state != TXN_SPOOLING)
 				continue;
-			if (insert_txn(t, &acc[i], now) == 0) {
-				ok[i] = true;
+			switch (insert_txn(t, &acc[i], now)) {
+			case SPOOL_INS_STORED:
 				stored++;
+				/* FALLTHROUGH */
+			case SPOOL_INS_COPY:
+				ok[i] = true;
+				break;
+			case SPOOL_INS_ERROR:
+				break;
 			}
 		}
 		for (i = 0; i < nops; i++)
@@ -517,6 +661,18 @@ spool_accept(struct gw_txn *t, const struct policy_source *src)
 		return;
 	}
 	if (sp.rows + sp.nacc >= (uint64_t)c->spool_max_messages) {
+		char	 msgid[SPOOL_ID_SIZE];
+
+		/* A copy of a committed message needs no room: it is in. */
+		if (t->accept_key != NULL &&
+		    stored_copy(t->accept_key, msgid) == 1) {
+			log_info("txn %llu: a copy of spooled message %s "
+			    "(retransmission or resend): not stored again",
+			    (unsigned long long)t->id, msgid);
+			relay_finish(t, (struct gw_outcome){ GW_OK,
+			    GW_R_SPOOLED, 0, NULL });
+			return;
+		}
 		log_warnx("txn %llu: spool full (%" PRIu64 " messages, "
 		    "spool.max_messages %lld): refused", (unsigned long long)
 		    t->id, sp.rows + sp.nacc, (long long)c->spool_max_messages);
@@ -579,8 +735,15 @@ delivery_done(struct gw_txn *t, const struct gw_outcome *o,
 		return;
 	fl = *f;
 	*f = sp.fl[--sp.nfl];
-	/* Shutting down: the row stays due for the next start. */
+	/*
+	 * Shutting down: the row was never touched while the attempt ran,
+	 * so it is still due, with its attempt count as it was; the next
+	 * start delivers it.  Nobody was answered: say so, not "503".
+	 */
 	if (o->reason == GW_R_SHUTDOWN || sp.db == NULL) {
+		log_info("txn %llu: spooled message %s: delivery stopped by "
+		    "shutdown; due again at the next start, attempt not "
+		    "counted", (unsigned long long)t->id, fl.msgid);
 		if (sp.in_schedule)
 			sp.again = true;
 		return;
@@ -685,6 +848,7 @@ txn_of_row(sqlite3_stmt *st, struct policy_source *src, char *domain,
 	t->xmpp_from = col_dup(st, 10);
 	t->xmpp_id = col_dup(st, 11);
 	t->want_receipt = sqlite3_column_int(st, 12) != 0;
+	t->max_forwards = sqlite3_column_int(st, 19);
 	t->dest = col_dup(st, 13);
 	t->call_id = col_dup(st, 14);
 	t->content_type = col_dup(st, 15);

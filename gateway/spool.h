@@ -18,10 +18,15 @@
  * notice (SIP: a MESSAGE from sip:imgate@DOMAIN to its From URI, itself
  * spooled; XMPP: <message type='error'> with the original stanza id).
  *
- * Every message has one message id (32 hex digits, random) kept for its
- * whole life; every SIP attempt uses the Call-ID "<id>@<gateway.domain>"
- * so that receivers can drop duplicates: delivery is at least once (a
- * crash between the far end's 200 and the row's deletion repeats it).
+ * Every message has one message id (32 hex digits) kept for its whole
+ * life, derived from what identifies the sender's transaction
+ * (gateway/spool_key.h: t->accept_key, kept in the row under a unique
+ * index; random when the sender gave too little to tell a resend).  A
+ * retransmission or resend of a message still in the spool, reaching
+ * this or a later run, is answered 202 and stored nothing new.  Every
+ * SIP attempt uses the Call-ID "<id>@<gateway.domain>" so that receivers
+ * can drop duplicates: delivery is at least once (a crash between the
+ * far end's 200 and the row's deletion repeats it).
  *
  * Durability: journal_mode=WAL, synchronous=FULL.  FULL makes every
  * COMMIT fsync the WAL, so a 202 is never sent for a message that a
@@ -84,7 +89,10 @@ void spool_accept(struct gw_txn *t, const struct policy_source *src);
 void spool_delivery_done(struct gw_txn *t, const struct gw_outcome *o,
     const struct gw_reply *r);
 
-/** Commit what is pending now and answer its senders (shutdown). */
+/**
+ * Shutdown: commit what is pending now and answer its senders; start no
+ * more deliveries (those in flight may still finish and be recorded).
+ */
 void spool_flush(void);
 
 /** Close the file (after the last delivery transaction has ended). */

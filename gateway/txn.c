@@ -153,6 +153,7 @@ txn_free(struct gw_txn *t)
 	free(t->lang);
 	free(t->xmpp_from);
 	free(t->xmpp_id);
+	free(t->accept_key);
 	free(t->stable_call_id);
 	free(t->route);
 	runtime_unref(t->rt);

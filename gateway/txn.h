@@ -78,6 +78,10 @@ struct gw_txn {
 	char			*xmpp_from;
 	char			*xmpp_id;
 	bool			 want_receipt;
+	/* What identifies the sender's transaction (gateway/spool_key):
+	 * a store-and-forward route stores a message once per key.  NULL
+	 * when the request carries too little to tell a resend. */
+	char			*accept_key;
 	/* Routing. */
 	struct lookup		*lookup;	/* in flight, or NULL */
 	struct txn_route	*route;		/* owned, after routing */

@@ -32,6 +32,7 @@
 
 #include "gateway/log.h"
 #include "gateway/runtime.h"
+#include "gateway/spool_key.h"
 #include "gateway/status.h"
 #include "gateway/txn.h"
 #include "gateway/xlate.h"
@@ -64,6 +65,7 @@ struct xmppgw {
 	bool			 connected;
 	bool			 in_run;	/* inside xmpp_run_once() */
 	bool			 stopping;
+	bool			 draining;	/* no new messages */
 	int			 fd;		/* our duplicate of the socket, or -1 */
 	int			 wait_index;	/* su_root registration */
 	int			 wait_events;
@@ -811,6 +813,11 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		refuse(st, GW_R_BAD_REQUEST, "jid-malformed");
 		goto done;
 	}
+	/* Shutting down: nothing new is started (imgated(8) SIGNALS). */
+	if (xg.draining) {
+		refuse(st, GW_R_SHUTDOWN, NULL);
+		goto done;
+	}
 	if ((t = txn_new(TXN_FROM_XMPP)) == NULL) {
 		refuse(st, GW_R_OVERLOAD, "resource-constraint");
 		goto done;
@@ -826,6 +833,19 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		    strlen(xmpp_stanza_get_id(st)));
 	t->want_receipt = xmpp_stanza_get_child_by_name_and_ns(st, "request",
 	    NS_RECEIPTS) != NULL && t->xmpp_id != NULL;
+	/* What a resend repeats: the bare JID and the XEP-0359 origin-id,
+	 * else the stanza id (gateway/spool_key.h). */
+	{
+		xmpp_stanza_t	*oid = xmpp_stanza_get_child_by_name_and_ns(st,
+		    "origin-id", NS_ORIGIN_ID);
+		char		 key[SPOOL_KEY_MAX];
+		size_t		 klen = spool_key_xmpp(key, sizeof(key), from,
+		    oid != NULL ? xmpp_stanza_get_attribute(oid, "id") : NULL,
+		    xmpp_stanza_get_id(st));
+
+		if (klen > 0)
+			t->accept_key = txn_strndup(key, klen);
+	}
 	t->content_type = txn_strndup("text/plain; charset=UTF-8", 25);
 	t->body = txn_strndup(body, strlen(body));
 	t->body_len = strlen(body);
@@ -1001,6 +1021,12 @@ xmppgw_start(su_root_t *root, const struct gw_conf *conf)
 	xg.backoff_ms = BACKOFF_MIN_MS;
 	connect_now();
 	return 0;
+}
+
+void
+xmppgw_drain(void)
+{
+	xg.draining = true;
 }
 
 void

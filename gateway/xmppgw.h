@@ -27,6 +27,13 @@
  */
 int xmppgw_start(su_root_t *root, const struct gw_conf *conf);
 
+/**
+ * Shutting down: a new <message/> is refused with
+ * <service-unavailable/> and started no more; receipts and errors for
+ * messages in flight are still read.
+ */
+void xmppgw_drain(void);
+
 /** Disconnect and free everything (transactions are answered first). */
 void xmppgw_stop(void);
 

@@ -17,7 +17,15 @@ Answer format (the `dns` list of vectors-public.json plus extras):
    "drop": true,        # never answer
    "malformed": true,   # garbage rdata in every RR (also per rr: {"malformed": true})
    "ad": true,          # set the AD bit
-   "aa": false}         # clear the AA bit (default set)
+   "aa": false,         # clear the AA bit (default set)
+   "forge": ["bad_id", "wrong_case", "other_question"],
+                        # UDP, first query for this owner/type only: send
+                        # these forged answers (records "forge_rrs") at
+                        # once, before the genuine one: another ID; the
+                        # question with the case of its letters swapped;
+                        # another question name with the query's ID;
+                        # "empty": a zero-length datagram
+   "forge_rrs": [...]}  # the forged answers' records (default: rrs)
   rcode: NOERROR NXDOMAIN SERVFAIL REFUSED FORMERR NOTIMP (or a number);
   TIMEOUT means the same as "drop": true.
   rr fields: NAPTR {order, preference, flags, services, regexp, replacement}
@@ -38,6 +46,10 @@ Script:  fakedns.py [--host 127.0.0.1] [--port 0] [--log FILE] FILE.json
   Stops on SIGTERM/SIGINT.
 Module:  srv = fakedns.start(answers, port=0, host="127.0.0.1", log=None)
          srv.port, srv.queries() -> [(transport, name, type)], srv.stop()
+         srv.query_details() -> [{transport, id, name (case as received),
+         type, port (the client's source port)}]
+         srv.echo_lower = True: answer with the question name lower-cased
+         (a server that does not echo DNS 0x20 case)
 Log:     one line per query "udp|tcp NAME TYPE" (name as received).
 """
 
@@ -357,10 +369,36 @@ def load_answers(obj):
 
 
 class Reply:
-    __slots__ = ("data", "delay", "drop", "tc_data")
+    __slots__ = ("data", "delay", "drop", "tc_data", "pre")
 
-    def __init__(self, data=None, delay=0.0, drop=False, tc_data=None):
+    def __init__(self, data=None, delay=0.0, drop=False, tc_data=None,
+                 pre=None):
         self.data, self.delay, self.drop, self.tc_data = data, delay, drop, tc_data
+        self.pre = pre or []    # UDP datagrams sent at once, before data
+
+
+def swap_letter_case(question):
+    """The question section (name + type + class) with the case of every
+    letter of the name swapped."""
+    out = bytearray(question)
+    off = 0
+    while off < len(out) - 4 and out[off]:
+        n = out[off]
+        for i in range(off + 1, min(off + 1 + n, len(out) - 4)):
+            c = out[i]
+            if 65 <= c <= 90 or 97 <= c <= 122:
+                out[i] = c ^ 0x20
+        off += n + 1
+    return bytes(out)
+
+
+def lower_name(question):
+    """The question section with the letters of the name in lower case."""
+    out = bytearray(question)
+    for i in range(len(out) - 4):
+        if 65 <= out[i] <= 90:
+            out[i] |= 0x20
+    return bytes(out)
 
 
 class Responder:
@@ -368,6 +406,8 @@ class Responder:
 
     def __init__(self, answers):
         self.answers = load_answers(answers)
+        self.echo_lower = False
+        self.forged = set()
         self.by_key = {}
         self.cname_of = {}
         for i, a in enumerate(self.answers):
@@ -426,6 +466,8 @@ class Responder:
         qend = 12
         _, qend = decode_name(query, 12)
         question = query[12:qend + 4]
+        if self.echo_lower:
+            question = lower_name(question)
         owner_ptr = b"\xc0\x0c"
 
         answer, authority = [], []
@@ -484,11 +526,37 @@ class Responder:
                                1 if o else 0) + question + b"".join(an) + b"".join(ns) + o
 
         full = build(flags, answer, authority)
+        pre = []
+        first = self.lookup(qname, qtype)
+        key = (norm(qname), qtype)
+        if transport == "udp" and first is not None and first.get("forge") \
+                and key not in self.forged:
+            self.forged.add(key)
+            ttl = int(first.get("ttl", 3600))
+            rrs = first.get("forge_rrs", first.get("rrs")) or []
+            fan = [self._one(owner_ptr, first, rr, ttl) for rr in rrs]
+            body = b"".join(fan) + opt
+            counts = struct.pack("!HHH", len(fan), 0, 1 if opt else 0)
+            for kind in first["forge"]:
+                qid, qs = q["id"], question
+                if kind == "empty":
+                    pre.append(b"")
+                    continue
+                if kind == "bad_id":
+                    qid = q["id"] ^ 0x5a5a
+                elif kind == "wrong_case":
+                    qs = swap_letter_case(question)
+                elif kind == "other_question":
+                    qs = encode_name("forged." + norm(qname)) + question[-4:]
+                else:
+                    raise ValueError("unknown forgery %r" % kind)
+                pre.append(struct.pack("!HHH", qid, flags, 1) + counts + qs
+                           + body)
         if transport == "udp":
             limit = max(512, min(edns["udp_size"], 4096)) if edns else 512
             if tc or len(full) > limit:
-                return Reply(build(flags | 0x0200, [], []), delay)
-        return Reply(full, delay)
+                return Reply(build(flags | 0x0200, [], []), delay, pre=pre)
+        return Reply(full, delay, pre=pre)
 
     def _one(self, owner_wire, a, rr, ttl):
         t = type_code(a["type"]) if "type" not in rr else type_code(rr["type"])
@@ -507,6 +575,7 @@ class FakeDNS:
         self.responder = Responder(answers)
         self.host = host
         self.query_list = []
+        self.detail_list = []
         self._log_path = log
         self._log = open(log, "a", buffering=1, encoding="utf-8") if log else None
         self._sel = selectors.DefaultSelector()
@@ -541,16 +610,34 @@ class FakeDNS:
         """[(transport, name, type)] received so far."""
         return list(self.query_list)
 
-    def set_answers(self, answers):
-        self.responder = Responder(answers)
+    def query_details(self):
+        """[{transport, id, name, type, port}] received so far."""
+        return list(self.detail_list)
 
-    def _record(self, transport, query):
+    @property
+    def echo_lower(self):
+        return self.responder.echo_lower
+
+    @echo_lower.setter
+    def echo_lower(self, on):
+        self.responder.echo_lower = bool(on)
+
+    def set_answers(self, answers):
+        lower = self.responder.echo_lower
+        self.responder = Responder(answers)
+        self.responder.echo_lower = lower
+
+    def _record(self, transport, query, peer=None):
+        qid = struct.unpack("!H", query[:2])[0] if len(query) >= 2 else None
         try:
             q = parse_message(query)
             name, t, _ = q["question"][0]
         except (ParseError, IndexError):
             name, t = "?", "?"
         self.query_list.append((transport, name, t))
+        self.detail_list.append({"transport": transport, "id": qid,
+                                 "name": name, "type": t,
+                                 "port": peer[1] if peer else None})
         if self._log:
             self._log.write("%s %s %s\n" % (transport, name, t))
 
@@ -566,8 +653,10 @@ class FakeDNS:
                 return
             except OSError:
                 return
-            self._record("udp", data)
+            self._record("udp", data, peer)
             r = self._respond(data, "udp")
+            for forged in r.pre:
+                self._udp_send(forged, peer)
             if r.drop or r.data is None:
                 continue
             if r.delay > 0:

@@ -115,7 +115,7 @@ def main():
 
         # (1) accepted, then delivered through ENUM + SRV
         code, _, _ = uac.message(gw.addr, "sip:+12025550100@gw.test",
-                                 body="saf-enum")
+                                 body="saf-enum", max_forwards="10")
         tap.is_(code, 202, "store-and-forward: 202 Accepted")
         got = wait_for(lambda: messages(uas, "saf-enum"), 5)
         tap.ok(len(got) == 1, "store-and-forward: delivered to the "
@@ -123,6 +123,9 @@ def main():
         cid = got[0]["headers"].get("call-id", "") if got else ""
         tap.ok(CID.match(cid), "Call-ID is the message id @ gateway.domain",
                diag=cid)
+        mf = got[0]["headers"].get("max-forwards") if got else None
+        tap.is_(mf, "9", "the delivery carries the Max-Forwards the "
+                "message was accepted with, less one")
         tap.ok(wait_for(lambda: rows(spool_a) == 0, 3), "delivered: the "
                "row left the spool", diag=rows(spool_a))
         code, _, _ = uac.message(gw.addr, "sip:+4915112345@gw.test",
