@@ -125,6 +125,12 @@ struct gw_conf {
 	int64_t		sip_max_header_line;	/* bytes; longer -> 513 */
 	int64_t		sip_max_headers_size;	/* bytes; more -> 513 */
 	int64_t		sip_max_headers;	/* count; more -> 513 */
+	/* sip.tls: a TLS listener, also the transport for sips: targets */
+	char		sip_tls_listen[CONF_STR_MAX];	/* "sips:..." or "" */
+	char		sip_tls_certificate[CONF_STR_MAX]; /* PEM, chain */
+	char		sip_tls_key[CONF_STR_MAX];	/* PEM, unencrypted */
+	char		sip_tls_ca_file[CONF_STR_MAX];	/* PEM: peers' CAs */
+	bool		sip_tls_verify_client;	/* demand a client cert */
 
 	/* dns */
 	char		dns_servers[CONF_MAX_LIST][CONF_STR_MAX]; /* "IP:PORT" */

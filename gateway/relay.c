@@ -213,15 +213,15 @@ try_next_target(struct gw_txn *t)
 
 /*
  * A sip:/sips: URI from E2U+sip carries its own host: an IP literal is
- * sent to directly, a name becomes the single target (port from the URI
- * or 5060).
+ * sent to directly, a name becomes the single target (port from the URI,
+ * or 5061 for sips: and 5060 for sip:, RFC 3261 19.1.2).
  */
 static int
 target_from_sip_uri(const char *u, struct lookup_target *tg)
 {
 	const char	*host, *end;
 	char		 hostbuf[DNSMSG_NAME_MAX];
-	unsigned	 port = 5060;
+	unsigned	 port = strncasecmp(u, "sips:", 5) == 0 ? 5061 : 5060;
 	size_t		 hl;
 
 	host = strchr(u, '@');
