@@ -110,6 +110,12 @@ RESTART_ONLY = {
     "gateway.group": '"nogroup"',
     "gateway.allow_root": "false",
     "sip.listen": '"sip:127.0.0.1:@FREEPORT@"',
+    # (checked at load for presence only; the files are read at start)
+    "sip.tls.listen": '"sips:127.0.0.1:@FREEPORT@"',
+    "sip.tls.certificate": '"@TMP@/cert.pem"',
+    "sip.tls.key": '"@TMP@/key.pem"',
+    "sip.tls.ca_file": '"@TMP@/ca.pem"',
+    "sip.tls.verify_client": "true",
     "dns.servers": '[ "127.0.0.2:53" ]',
     "dns.timeout_ms": "700",
     "dns.tries": "3",

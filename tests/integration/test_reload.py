@@ -109,12 +109,21 @@ class Gw:
     def write(self, settings=None, extra=None):
         settings = self.settings if settings is None else settings
         extra = self.extra if extra is None else extra
-        groups = {}
+        # "sip.tls.listen" is the setting listen of the group tls of
+        # the group sip: nested groups, written in one piece each.
+        tree = {}
         for path, v in settings.items():
-            g, k = path.split(".", 1)
-            groups.setdefault(g, []).append("%s = %s;" % (k, v))
-        text = "".join("%s = { %s };\n" % (g, " ".join(kv))
-                       for g, kv in groups.items())
+            node, parts = tree, path.split(".")
+            for p in parts[:-1]:
+                node = node.setdefault(p, {})
+            node[parts[-1]] = v
+
+        def body(node):
+            return " ".join("%s = { %s };" % (k, body(v))
+                            if isinstance(v, dict) else "%s = %s;" % (k, v)
+                            for k, v in node.items())
+        text = "".join("%s = { %s };\n" % (g, body(n))
+                       for g, n in tree.items())
         with open(self.conf + ".tmp", "w") as f:
             f.write(text + extra)
         os.rename(self.conf + ".tmp", self.conf)
