@@ -158,7 +158,7 @@ def main():
             tap.ok(r.returncode == 0 and left == [conf[0]],
                    "make uninstall removes everything but the operator's "
                    "imgate.conf", diag=left)
-    tap.done()
+    return tap.done()
 
 
 def run_as_unit(procs, dest, m, conf):
@@ -208,5 +208,4 @@ def run_as_unit(procs, dest, m, conf):
 
 
 if __name__ == "__main__":
-    main()
-    sys.exit(imgtest.exit_status())
+    sys.exit(main())
