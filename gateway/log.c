@@ -94,7 +94,7 @@ vlog(enum log_level level, const char *fmt, va_list ap, const char *suffix)
 	    "debug" };
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO,
 	    LOG_DEBUG };
-	char	 buf[2048];
+	char	 buf[LOG_LINE_MAX];
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	if (!log_foreground)

@@ -14,6 +14,10 @@
 
 enum log_level { LOG_L_ERROR, LOG_L_WARNING, LOG_L_INFO, LOG_L_DEBUG };
 
+/* Bytes of one log line, NUL included; longer lines are cut.  syslog
+ * daemons take 8 KB (rsyslog's default maxMessageSize). */
+#define LOG_LINE_MAX	8192
+
 /**
  * Configure: @foreground logs to stderr, otherwise to syslog with
  * @ident (kept, not copied: it must live as long as the process) and the

@@ -17,6 +17,7 @@
 
 #define TXNLOG_FIELD	512	/* bytes of one escaped text value */
 #define TXNLOG_BODY	4096	/* bytes of an escaped body (log.bodies) */
+#define TXNLOG_JBODY	1024	/* bytes of a body in a JSON line */
 
 char *
 txnlog_escape(const char *s, char *buf, size_t bufsz)
@@ -44,18 +45,29 @@ txnlog_escape(const char *s, char *buf, size_t bufsz)
 	return buf;
 }
 
-/* A JSON string of @s: as it is when it is UTF-8, else escaped. */
+/*
+ * A JSON string of at most @cap bytes of @s (@cap < TXNLOG_BODY): as it
+ * is when that is UTF-8, else escaped (a cut inside a UTF-8 sequence
+ * makes it so too).
+ */
 static json_t *
-txnlog_jstr(const char *s)
+txnlog_jstrn(const char *s, size_t cap)
 {
-	char	 buf[TXNLOG_BODY];
+	char	 in[TXNLOG_BODY], buf[TXNLOG_BODY];
 	json_t	*j;
 
 	if (s == NULL)
 		return json_null();
-	if ((j = json_string(s)) != NULL)
+	snprintf(in, cap + 1 < sizeof(in) ? cap + 1 : sizeof(in), "%s", s);
+	if ((j = json_string(in)) != NULL)
 		return j;
-	return json_string(txnlog_escape(s, buf, sizeof(buf)));
+	return json_string(txnlog_escape(in, buf, sizeof(buf)));
+}
+
+static json_t *
+txnlog_jstr(const char *s)
+{
+	return txnlog_jstrn(s, TXNLOG_FIELD);
 }
 
 static const char *
@@ -121,13 +133,40 @@ txnlog_json(const struct gw_txn *t, const struct gw_outcome *o,
 	json_object_set_new(j, "attempts", json_integer(t->attempts));
 	json_object_set_new(j, "ms", json_integer((json_int_t)ms));
 	if (t->rt->conf.log_bodies && t->body != NULL) {
-		json_t	*b = json_stringn(t->body, t->body_len);
+		/* A body is cut at TXNLOG_JBODY bytes (body_cut says so). */
+		json_t	*b = t->body_len <= TXNLOG_JBODY ?
+		    json_stringn(t->body, t->body_len) : NULL;
 
 		json_object_set_new(j, "body", b != NULL ? b :
-		    txnlog_jstr(t->body));
+		    txnlog_jstrn(t->body, TXNLOG_JBODY));
+		json_object_set_new(j, "body_cut",
+		    json_boolean(t->body_len > TXNLOG_JBODY));
 	}
-	/* JSON_ENSURE_ASCII: a syslog daemon may mangle other bytes. */
-	s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_PRESERVE_ORDER);
+	/* JSON_ENSURE_ASCII: a syslog daemon may mangle other bytes.  A
+	 * line that would be cut (gateway/log's LOG_LINE_MAX) is no JSON:
+	 * the body goes first, then every string but the outcome's. */
+	for (int pass = 0; pass < 3; pass++) {
+		s = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII |
+		    JSON_PRESERVE_ORDER);
+		if (s == NULL || strlen(s) < LOG_LINE_MAX - 64)
+			break;
+		free(s);
+		s = NULL;
+		if (pass == 0) {
+			json_object_del(j, "body");
+			json_object_set_new(j, "body_cut", json_true());
+		} else {
+			static const char *const cut[] = { "source", "in_id",
+			    "from", "to", "route", "target", "next_hop" };
+
+			for (size_t i = 0; i < sizeof(cut) / sizeof(cut[0]);
+			    i++)
+				json_object_set_new(j, cut[i],
+				    txnlog_jstrn(json_string_value(
+				    json_object_get(j, cut[i])), 64));
+			json_object_set_new(j, "cut", json_true());
+		}
+	}
 	if (s != NULL)
 		txnlog_emit(o->status == GW_OK, s);
 	free(s);
@@ -159,7 +198,7 @@ txnlog_text(const struct gw_txn *t, const struct gw_outcome *o,
 {
 	char	 src[TXNLOG_FIELD], id[TXNLOG_FIELD], from[TXNLOG_FIELD];
 	char	 to[TXNLOG_FIELD], target[TXNLOG_FIELD], route[CONF_NAME_MAX];
-	char	 body[TXNLOG_BODY], line[4 * TXNLOG_FIELD + TXNLOG_BODY];
+	char	 body[TXNLOG_BODY], line[LOG_LINE_MAX];
 	bool	 xmpp = t->origin == TXN_FROM_XMPP;
 
 	body[0] = '\0';

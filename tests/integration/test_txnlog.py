@@ -8,7 +8,8 @@ Against the real imgated:
   attempts, duration), also for a sender whose URI is not ASCII;
 - log.bodies = false (default): the body is nowhere in the log; true:
   the body is in the line, and a body of invalid UTF-8 with control
-  characters still gives valid JSON;
+  characters still gives valid JSON, so does one of 8000 bytes (cut,
+  body_cut: true);
 - refusals are rate-limited per source: with log.refusal_burst = 2,
   six ACL refusals log two lines, and the first refusal after
   log.refusal_interval_s logs "4 more refusals from 127.0.0.1
@@ -129,6 +130,25 @@ def main():
         lines, bad = json_lines(gw2)
         tap.is_(len(lines), 3, "... which is logged again")
         procs.stop(gw2.proc)
+
+        # A body as large as sip.max_body allows still gives one line of
+        # JSON (cut, and saying so), not a line cut by the log.
+        gw4 = gwtest.start_imgated(procs, 9, conf_extra=route(uas),
+                                   log_extra='format = "json"; '
+                                   'bodies = true;')
+        code = uac.message(gw4.addr, "sip:+12025550100@gw.test",
+                           body=b"\xe9" * 8000)[0]
+        lines, bad = wait_lines(gw4, 1)
+        # (Over UDP the sipp UAS cannot take it: the status is not the
+        # point, the line is.)
+        tap.ok(code is not None and len(lines) == 1 and not bad and
+               lines[0].get("body_cut") is True and
+               lines[0].get("status") == code and
+               lines[0].get("body", "").startswith("\\xe9\\xe9"),
+               "an 8000-byte body of invalid UTF-8: one JSON line, the "
+               "body cut and escaped, body_cut", diag=(code, bad[:1],
+                                                      str(lines)[:300]))
+        procs.stop(gw4.proc)
 
         # Text format, and sofia-sip's own log redirected.
         gw3 = gwtest.start_imgated(procs, 9, conf_extra=route(uas),
