@@ -12,7 +12,9 @@ systemd-analyze verify accepts the unit (its paths pointed at DESTDIR;
 skipped without systemd-analyze).  As root, the installed imgated is
 started as the unit starts it - its ExecStart line, as an unprivileged
 user (nobody here, imgate in the unit) with no new privileges, the
-spool in a state directory of that user - and answers SIP OPTIONS.  TAP.
+spool in a state directory of that user - and answers SIP OPTIONS; so
+does the installed sample configuration, started as root with its
+gateway.user set to nobody.  TAP.
 """
 import filecmp
 import os
@@ -138,11 +140,15 @@ def main():
                    "systemd-analyze verify accepts the unit",
                    diag=v.stdout[-1500:])
 
-        # Started as the unit starts it.
+        # Started as the unit starts it; started as root with the
+        # installed sample configuration, which names its user.
         if os.geteuid() != 0 or not m:
             tap.skip("imgated runs as the unit runs it", "not root")
+            tap.skip("imgated runs from the sample configuration",
+                     "not root")
         else:
             run_as_unit(procs, dest, m, conf)
+            run_sample(procs, dest, m, conf)
 
         # An operator's configuration survives install and uninstall.
         if conf:
@@ -159,6 +165,52 @@ def main():
                    "make uninstall removes everything but the operator's "
                    "imgate.conf", diag=left)
     return tap.done()
+
+
+def wait_ready(p, log):
+    for _ in range(300):
+        if "imgated ready" in open(log, errors="replace").read():
+            return True
+        if p.poll() is not None:
+            return False
+        time.sleep(0.1)
+    return False
+
+
+def run_sample(procs, dest, m, conf):
+    """The installed sample, as root: gateway.user switched to nobody,
+    the lab's ports, the spool under a temporary folder."""
+    d = procs.tmpdir("sample")
+    os.chmod(d, 0o755)
+    port = imgtest.free_port()
+    text = open(os.path.join(dest, conf[0])).read()
+    for pat, rep in ((r'user = "imgate";', 'user = "nobody";'),
+                     (r'listen = "sip:127\.0\.0\.1:5060";',
+                      'listen = "sip:127.0.0.1:%d";' % port),
+                     (r'"127\.0\.0\.1:53"',
+                      '"127.0.0.1:%d"' % imgtest.free_port()),
+                     (r'path = "/var/lib/imgate/spool\.sqlite";',
+                      'path = "%s/spool/spool.sqlite";' % d)):
+        text, n = re.subn(pat, rep, text)
+        tap.ok(n == 1, "sample configuration has %s" % pat)
+    cfg = os.path.join(d, "imgate.conf")
+    with open(cfg, "w") as f:
+        f.write(text)
+    os.chmod(cfg, 0o644)
+    log = os.path.join(d, "imgated.log")
+    p = procs.start([dest + m.group(1), "-d", "-f", cfg], name="imgated",
+                    log=log)
+    ready = wait_ready(p, log)
+    text = open(log, errors="replace").read()
+    tap.ok(ready and re.search(r"serving as nobody", text),
+           "imgated started as root with the installed sample (user "
+           "nobody) serves as nobody", diag=text[-1500:])
+    code = None
+    if ready:
+        code = sipuac.UAC().message(("127.0.0.1", port), "sip:gw.test",
+                                    method="OPTIONS", body="")[0]
+    tap.is_(code, 200, "... and answers SIP OPTIONS")
+    procs.stop(p)
 
 
 def run_as_unit(procs, dest, m, conf):
@@ -184,14 +236,7 @@ def run_as_unit(procs, dest, m, conf):
                "--no-new-privs"]
     log = os.path.join(state, "imgated.log")
     p = procs.start(setpriv + args, name="imgated", log=log)
-    ready = False
-    for _ in range(300):
-        if "imgated ready" in open(log, errors="replace").read():
-            ready = True
-            break
-        if p.poll() is not None:
-            break
-        time.sleep(0.1)
+    ready = wait_ready(p, log)
     text = open(log, errors="replace").read()
     tap.ok(ready, "imgated starts as the unit starts it (as nobody, "
            "no new privileges)", diag=text[-1500:])
