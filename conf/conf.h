@@ -118,11 +118,11 @@ struct gw_conf {
 	int64_t		shutdown_grace_ms;	/* SIGTERM: time to finish */
 	char		log_level[16];		/* error|warning|info|debug */
 	char		log_format[8];		/* text|json */
-	bool		log_bodies;		/* message bodies in txn lines */
+	bool		log_bodies;		/* bodies in txn lines */
 	char		log_facility[16];	/* syslog facility name */
 	char		log_ident[32];		/* syslog ident */
-	int64_t		log_refusal_burst;	/* lines per source, 0 = all */
-	int64_t		log_refusal_interval_s;	/* the burst's window */
+	int64_t		log_refusal_burst;	/* 0: no limit */
+	int64_t		log_refusal_interval_s;	/* its window */
 
 	/* sip */
 	char		sip_listen[CONF_STR_MAX]; /* "sip:127.0.0.1:5060" (UDP+TCP) */

@@ -109,8 +109,8 @@ vlog(enum log_level level, const char *fmt, va_list ap, const char *suffix)
 		fprintf(stderr, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ "
 		    "%s: %s: %s%s%s\n", tm.tm_year + 1900, tm.tm_mon + 1,
 		    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		    ts.tv_nsec / 1000000, log_ident, tag[level], buf, suffix ? ": " : "",
-		    suffix ? suffix : "");
+		    ts.tv_nsec / 1000000, log_ident, tag[level], buf,
+		    suffix ? ": " : "", suffix ? suffix : "");
 		fflush(stderr);
 	}
 }

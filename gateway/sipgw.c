@@ -142,8 +142,10 @@ source_of(nta_incoming_t *irq, struct policy_source *src)
 	}
 	if (m != NULL && src->has_addr) {
 		const sip_t	*sip = sip_object(m);
-		const sip_via_t	*v2 = sip != NULL && sip->sip_via != NULL ?
-		    sip->sip_via->v_next : NULL;
+		const sip_via_t	*v2 = NULL;
+
+		if (sip != NULL && sip->sip_via != NULL)
+			v2 = sip->sip_via->v_next;
 
 		if (v2 != NULL)
 			policy_proxy_source(CONF, src, v2->v_received != NULL ?

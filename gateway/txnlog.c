@@ -16,7 +16,7 @@
 #include "routing/lookup.h"
 
 #define TXNLOG_FIELD	512	/* bytes of one escaped text value */
-#define TXNLOG_BODY	4096	/* bytes of an escaped body (log.bodies) */
+#define TXNLOG_BODY	4096	/* bytes of an escaped body */
 #define TXNLOG_JBODY	1024	/* bytes of a body in a JSON line */
 
 char *
@@ -197,7 +197,8 @@ txnlog_text(const struct gw_txn *t, const struct gw_outcome *o,
     const struct gw_reply *r, uint64_t ms)
 {
 	char	 src[TXNLOG_FIELD], id[TXNLOG_FIELD], from[TXNLOG_FIELD];
-	char	 to[TXNLOG_FIELD], target[TXNLOG_FIELD], route[CONF_NAME_MAX];
+	char	 to[TXNLOG_FIELD], target[TXNLOG_FIELD];
+	char	 route[CONF_NAME_MAX];
 	char	 body[TXNLOG_BODY], line[LOG_LINE_MAX];
 	bool	 xmpp = t->origin == TXN_FROM_XMPP;
 
