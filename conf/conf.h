@@ -117,6 +117,12 @@ struct gw_conf {
 	bool		allow_root;		/* may serve as root */
 	int64_t		shutdown_grace_ms;	/* SIGTERM: time to finish */
 	char		log_level[16];		/* error|warning|info|debug */
+	char		log_format[8];		/* text|json */
+	bool		log_bodies;		/* bodies in txn lines */
+	char		log_facility[16];	/* syslog facility name */
+	char		log_ident[32];		/* syslog ident */
+	int64_t		log_refusal_burst;	/* 0: no limit */
+	int64_t		log_refusal_interval_s;	/* its window */
 
 	/* sip */
 	char		sip_listen[CONF_STR_MAX]; /* "sip:127.0.0.1:5060" (UDP+TCP) */
@@ -191,6 +197,10 @@ struct gw_conf {
 	size_t		nacl_sip_nets;
 	char		acl_xmpp_domains[CONF_MAX_DOMAINS][CONF_STR_MAX];
 	size_t		nacl_xmpp_domains;
+	/* SIP proxies whose topmost Via is trusted to name the sender
+	 * (imgate.conf(5) acl.trusted_proxies) */
+	struct conf_net	acl_trusted_proxies[CONF_MAX_NETS];
+	size_t		nacl_trusted_proxies;
 
 	/* identities */
 	struct conf_identity identities[CONF_MAX_IDENTITIES];

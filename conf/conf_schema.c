@@ -41,6 +41,16 @@ static const char *const conf_log_levels[] = {
 	"error", "warning", "info", "debug", NULL
 };
 
+static const char *const conf_log_formats[] = {
+	"text", "json", NULL
+};
+
+/* The names log_facility_parse() (gateway/log) knows. */
+static const char *const conf_log_facilities[] = {
+	"daemon", "user", "local0", "local1", "local2", "local3", "local4",
+	"local5", "local6", "local7", NULL
+};
+
 /* Index order must follow enum conf_dnssec. */
 static const char *const conf_dnssec_modes[] = {
 	"off", "prefer", "require", NULL
@@ -89,6 +99,30 @@ const struct conf_schema_row conf_schema[] = {
 	  .def = "info", .min = 1, .max = 15, .allowed = conf_log_levels,
 	  .reload = true, CONF_FIELD(log_level),
 	  .doc = "least severe message that is logged" },
+	{ .path = "log.format", .type = CONF_TYPE_STRING,
+	  .def = "text", .min = 1, .max = 7, .allowed = conf_log_formats,
+	  .reload = true, CONF_FIELD(log_format),
+	  .doc = "transaction lines as text or as JSON objects" },
+	{ .path = "log.bodies", .type = CONF_TYPE_BOOL,
+	  .def = "false", .reload = true, CONF_FIELD(log_bodies),
+	  .doc = "include message bodies in transaction lines" },
+	{ .path = "log.facility", .type = CONF_TYPE_STRING,
+	  .def = "daemon", .min = 1, .max = 15,
+	  .allowed = conf_log_facilities, .reload = false,
+	  CONF_FIELD(log_facility),
+	  .doc = "syslog facility of the daemon's lines" },
+	{ .path = "log.ident", .type = CONF_TYPE_STRING,
+	  .def = "imgated", .min = 1, .max = 31, .reload = false,
+	  CONF_FIELD(log_ident),
+	  .doc = "syslog ident (program name) of the daemon's lines" },
+	{ .path = "log.refusal_burst", .type = CONF_TYPE_INT,
+	  .def = "10", .min = 0, .max = 1000000,
+	  .reload = true, CONF_FIELD(log_refusal_burst),
+	  .doc = "refusal lines per source and interval; 0 = no limit" },
+	{ .path = "log.refusal_interval_s", .type = CONF_TYPE_INT,
+	  .def = "60", .min = 1, .max = 86400,
+	  .reload = true, CONF_FIELD(log_refusal_interval_s),
+	  .doc = "window of log.refusal_burst, in seconds" },
 
 	/* sip */
 	{ .path = "sip.listen", .type = CONF_TYPE_STRING,
@@ -293,7 +327,7 @@ const struct conf_schema_row conf_schema[] = {
 
 	/* spool: store-and-forward routes (gateway/spool) */
 	{ .path = "spool.path", .type = CONF_TYPE_STRING,
-	  .def = "/var/lib/imgate/spool.sqlite", .min = 1,
+	  .def = IMGATE_STATEDIR "/spool.sqlite", .min = 1,
 	  .max = CONF_STR_MAX - 1, .reload = false, CONF_FIELD(spool_path),
 	  .doc = "SQLite file holding messages of store-and-forward routes" },
 	{ .path = "spool.retry_initial_ms", .type = CONF_TYPE_INT,
@@ -468,6 +502,9 @@ const struct conf_key_row conf_keys[] = {
 	{ .path = "acl.xmpp_domains", .type = CONF_TYPE_LIST,
 	  .def = "", .min = 0, .max = CONF_MAX_DOMAINS, .reload = true,
 	  .doc = "XMPP sender domains accepted; empty = all" },
+	{ .path = "acl.trusted_proxies", .type = CONF_TYPE_LIST,
+	  .def = "", .min = 0, .max = CONF_MAX_NETS, .reload = true,
+	  .doc = "SIP proxies whose topmost Via names the sender" },
 };
 
 const size_t conf_keys_len = sizeof(conf_keys) / sizeof(conf_keys[0]);

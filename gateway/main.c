@@ -2,8 +2,8 @@
  * gateway/main.c - imgated: load the configuration, build the one loop,
  * serve until SIGTERM/SIGINT.
  *
- * -f FILE configuration (default /etc/imgate/imgate.conf), -n check it
- * and exit, -d stay in the foreground and log to stderr, -v more verbose,
+ * -f FILE configuration (default SYSCONFDIR/imgate/imgate.conf), -n check
+ * it and exit, -d stay in the foreground and log to stderr, -v more verbose,
  * -u USER[:GROUP] the user to serve as, -V version, -h usage.
  * Everything runs on the sofia-sip su_root: nta (gateway/sipgw), the
  * c-ares channel (gateway/dns) and the transaction timers (gateway/txn).
@@ -26,11 +26,15 @@
 
 #include <sofia-sip/su.h>
 #include <sofia-sip/su_wait.h>
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
 
 #include "conf/conf.h"
 #include "gateway/detach.h"
 #include "gateway/dns.h"
 #include "gateway/log.h"
+#include "gateway/log_sofia.h"
 #include "gateway/privs.h"
 #include "gateway/relay.h"
 #include "gateway/reload.h"
@@ -42,7 +46,7 @@
 #include "gateway/txn.h"
 #include "gateway/xmppgw.h"
 
-#define DEFAULT_CONFIG	"/etc/imgate/imgate.conf"
+#define DEFAULT_CONFIG	IMGATE_CONFDIR "/imgate.conf"
 
 static volatile sig_atomic_t	 quit_signal;
 static volatile sig_atomic_t	 reload_signal;
@@ -334,7 +338,11 @@ main(int argc, char *argv[])
 		level = LOG_L_DEBUG;
 	/* syslog is opened now, before the privilege drop; until the
 	 * daemon is detached its warnings and errors go to stderr too. */
-	log_init(foreground, (enum log_level)level, "imgated");
+	log_set_facility(log_facility_parse(conf.log_facility));
+	log_init(foreground, (enum log_level)level, conf.log_ident);
+	log_set_refusal_limit(conf.log_refusal_burst,
+	    conf.log_refusal_interval_s);
+	log_sofia_redirect();
 	log_set_stderr(!foreground);
 	plan = start_plan(&conf, &target);
 	start_spool_files(&conf, plan, &target);
@@ -382,8 +390,15 @@ main(int argc, char *argv[])
 	su_timer_set_for_ever(tick, on_tick, NULL);
 	log_info("imgated ready (config %s)", config);
 	detach_ready();
+#ifdef HAVE_SYSTEMD
+	/* Type=notify (the shipped unit): ready once everything listens. */
+	sd_notify(0, "READY=1");
+#endif
 	log_set_stderr(false);
 	su_root_run(root);
+#ifdef HAVE_SYSTEMD
+	sd_notify(0, "STOPPING=1");
+#endif
 
 	shut_down(conf.xmpp_enable);
 	su_timer_destroy(tick);

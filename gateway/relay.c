@@ -21,6 +21,7 @@
 #include "gateway/log.h"
 #include "gateway/relay.h"
 #include "gateway/spool.h"
+#include "gateway/txnlog.h"
 #include "gateway/xlate.h"
 #include "routing/ratelimit.h"
 #include "routing/route.h"
@@ -44,6 +45,7 @@ start_sip_attempt(struct gw_txn *t)
 	txn_enter_state(t, TXN_SENDING);
 	txn_set_deadline(t, (uint64_t)t->rt->conf.sip_timeout_ms, on_deadline);
 	t->out_proto = LOOKUP_PROTO_SIP;
+	t->attempts++;
 	why = relay_sip->send(t, t->route->dest, t->next_hop);
 	if (why == GW_R_NONE)
 		return;
@@ -85,17 +87,8 @@ relay_finish(struct gw_txn *t, struct gw_outcome o)
 	if (t->spool_row != 0 && o.reason == GW_R_SHUTDOWN)
 		log_debug("txn %llu: stopped by shutdown",
 		    (unsigned long long)t->id);
-	else if (o.status == GW_OK)
-		log_info("txn %llu: %s -> %s: %d %s",
-		    (unsigned long long)t->id, t->dest,
-		    t->route != NULL ? t->route->dest : "-", r.sip_code,
-		    r.sip_phrase);
 	else
-		log_warnx("txn %llu: %s: %s (%s) -> %d %s",
-		    (unsigned long long)t->id, t->dest,
-		    status_strreason(o.reason),
-		    o.status == GW_TEMPFAIL ? "temporary" : "permanent",
-		    r.sip_code, r.sip_phrase);
+		txnlog_finish(t, &o, &r);
 	if (t->out != NULL && side_of(t->out_proto) != NULL)
 		side_of(t->out_proto)->abort(t);
 	txn_enter_state(t, TXN_REPLIED);
@@ -326,6 +319,7 @@ on_route(void *arg, const struct lookup_result *res)
 			return;
 		txn_enter_state(t, TXN_SENDING);
 		t->out_proto = LOOKUP_PROTO_XMPP;
+		t->attempts++;
 		why = relay_xmpp->send(t, t->route->dest, NULL);
 		if (why != GW_R_NONE)
 			relay_finish(t, (struct gw_outcome){ why ==
@@ -467,8 +461,12 @@ admit(struct gw_txn *t, const struct policy_source *src)
 	char			 key[XLATE_JID_SIZE];
 	uint32_t		 retry = 0;
 
+	snprintf(t->source, sizeof(t->source), "%s",
+	    source_key(t, src, key, sizeof(key)));
 	if (!policy_acl_allows(c, src, &why)) {
-		log_warnx("txn %llu: refused by the ACL: %s",
+		/* The transaction line says "forbidden", rate-limited per
+		 * source (gateway/txnlog); this says which rule. */
+		log_debug("txn %llu: refused by the ACL: %s",
 		    (unsigned long long)t->id, why != NULL ? why : "");
 		relay_finish(t, (struct gw_outcome){ GW_PERMFAIL,
 		    GW_R_FORBIDDEN, 0, NULL });

@@ -71,6 +71,8 @@ apply(const struct gw_runtime *rt)
 	if (reload_dns != NULL)
 		dns_reconfigure(reload_dns, &dcfg);
 	relay_reconfigure(&rt->conf);
+	log_set_refusal_limit(rt->conf.log_refusal_burst,
+	    rt->conf.log_refusal_interval_s);
 }
 
 int
