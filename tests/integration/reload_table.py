@@ -18,6 +18,10 @@ RELOADABLE = {
     "log.level": "debug lines about a message appear, then vanish",
     "sip.timeout_ms": "report",
     "sip.max_body": "a 40-byte body gets 413, then 200",
+    "log.format": "the transaction line is a JSON object, then text",
+    "log.bodies": "the transaction line carries the body, then not",
+    "log.refusal_burst": "report",
+    "log.refusal_interval_s": "report",
     "sip.max_header_line": "a 300-byte Subject gets 513 at 256, then 200",
     "sip.max_headers_size": "three 400-byte headers get 513 at 1024, "
                             "then 200",
@@ -71,6 +75,8 @@ RELOADABLE = {
 
 # Values (in the file's syntax) for the "report" entries.
 REPORT_VALUES = {
+    "log.refusal_burst": "7",
+    "log.refusal_interval_s": "30",
     "gateway.shutdown_grace_ms": "1500",
     "dns.udp_max_queries": "50",
     "sip.timeout_ms": "5000",
@@ -109,6 +115,8 @@ RESTART_ONLY = {
     "gateway.user": '"nobody"',
     "gateway.group": '"nogroup"',
     "gateway.allow_root": "false",
+    "log.facility": '"local3"',
+    "log.ident": '"imgate-other"',
     "sip.listen": '"sip:127.0.0.1:@FREEPORT@"',
     # (checked at load for presence only; the files are read at start)
     "sip.tls.listen": '"sips:127.0.0.1:@FREEPORT@"',
