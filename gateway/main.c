@@ -31,6 +31,8 @@
 #include "gateway/detach.h"
 #include "gateway/dns.h"
 #include "gateway/log.h"
+#include "gateway/metrics.h"
+#include "gateway/metrics_http.h"
 #include "gateway/privs.h"
 #include "gateway/relay.h"
 #include "gateway/runtime.h"
@@ -408,6 +410,7 @@ main(int argc, char *argv[])
 	setup_dns_config(&conf, &dcfg);
 	if ((dns = dns_create(root, &dcfg)) == NULL)
 		fatalx("cannot set up the resolver");
+	metrics_init(dns);
 	if ((rt = runtime_build(&conf, conf.xmpp_enable)) == NULL)
 		fatalx("out of memory");
 	runtime_install(rt);
@@ -420,6 +423,9 @@ main(int argc, char *argv[])
 	if (spool_init(root, &conf, &sipgw_side, conf.xmpp_enable ?
 	    &xmppgw_side : NULL) != 0)
 		fatalx("cannot open the spool %s", conf.spool_path);
+	if (conf.metrics_enable &&
+	    metrics_http_start(root, conf.metrics_listen) != 0)
+		fatalx("cannot serve metrics on %s", conf.metrics_listen);
 	start_drop(&conf, plan, &target);
 	if (!foreground && detach_start() != 0)
 		fatalx("cannot become a daemon");
@@ -433,6 +439,7 @@ main(int argc, char *argv[])
 	su_root_run(root);
 
 	shut_down(conf.xmpp_enable);
+	metrics_http_stop();
 	su_timer_destroy(tick);
 	if (conf.xmpp_enable)
 		xmppgw_stop();
