@@ -69,6 +69,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1456,6 +1457,44 @@ dns_cache_flush(struct dns *d)
 		if (!e->pending && e->busy == 0)
 			entry_free(d, e);
 	}
+}
+
+void
+dns_cache_foreach(const struct dns *d, dns_cache_visit_fn *fn, void *arg)
+{
+	const struct dns_entry	*e;
+	struct dns_cache_info	 ci;
+	uint64_t		 now = dns_now_ms();
+
+	for (e = d->lru_head; e != NULL; e = e->next) {
+		ci.name = e->name;
+		ci.type = e->type;
+		ci.pending = e->pending;
+		ci.status = e->status;
+		ci.ttl_s = e->expires_ms > now ?
+		    (int64_t)((e->expires_ms - now + 999) / 1000) : 0;
+		fn(arg, &ci);
+	}
+}
+
+size_t
+dns_cache_flush_name(struct dns *d, const char *name)
+{
+	struct dns_entry	*e = d->lru_tail, *prev;
+	size_t			 n = 0, len = strlen(name);
+
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	for (; e != NULL; e = prev) {
+		prev = e->prev;
+		if (strncasecmp(e->name, name, len) == 0 &&
+		    strcmp(e->name + len, ".") == 0 && !e->pending &&
+		    e->busy == 0) {
+			entry_free(d, e);
+			n++;
+		}
+	}
+	return n;
 }
 
 size_t

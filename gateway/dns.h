@@ -77,6 +77,29 @@ const struct dnsq_ops *dns_ops(struct dns *d);
 void dns_get_stats(const struct dns *d, struct dns_stats *st);
 void dns_cache_flush(struct dns *d);
 
+/* One cache entry as dns_cache_foreach() shows it (all borrowed). */
+struct dns_cache_info {
+	const char		*name;		/* absolute, lower-case */
+	uint16_t		 type;		/* DNSMSG_T_* */
+	bool			 pending;	/* query in flight */
+	enum dnsq_status	 status;	/* when !pending */
+	int64_t			 ttl_s;		/* seconds left, >= 0 */
+};
+
+typedef void dns_cache_visit_fn(void *arg, const struct dns_cache_info *ci);
+
+/** Visit every cache entry, most recently used first (the control
+ * socket's "cache dump"); @fn must not change the cache. */
+void dns_cache_foreach(const struct dns *d, dns_cache_visit_fn *fn,
+    void *arg);
+
+/**
+ * Forget every cached answer for @name (any type; case-insensitive, a
+ * missing final dot allowed); entries with a query in flight stay.
+ * @return how many entries were dropped.
+ */
+size_t dns_cache_flush_name(struct dns *d, const char *name);
+
 /** Pending queries (for tests and shutdown). */
 size_t dns_pending(const struct dns *d);
 

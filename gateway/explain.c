@@ -7,7 +7,9 @@
  * document.
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "gateway/explain.h"
 #include "gateway/jsonout.h"
@@ -232,3 +234,86 @@ explain_text(FILE *f, const struct lookup_result *r,
 		fprintf(f, "result:     routed\n");
 }
 
+
+/* One explanation in flight (heap: the lookup may outlive the caller's
+ * stack frame). */
+struct explain_req {
+	struct route_decision	 dec;
+	struct lookup_trace	 trace;
+	struct lookup_result	 res;
+	char			 input[LOOKUP_URI_MAX];
+	char			 im_target[LOOKUP_URI_MAX];
+	explain_done_fn		*cb;
+	void			*arg;
+};
+
+static void
+explain_finish(struct explain_req *q)
+{
+	snprintf(q->res.input, sizeof(q->res.input), "%s", q->input);
+	q->cb(q->arg, &q->res, &q->trace, &q->dec);
+	free(q);
+}
+
+static void
+on_lookup(void *arg, const struct lookup_result *res)
+{
+	struct explain_req	*q = arg;
+
+	q->res = *res;
+	explain_finish(q);
+}
+
+int
+explain_start(const struct gw_conf *c, const struct lookup_params *base,
+    const struct lookup_params *per_route, const struct dnsq_ops *ops,
+    const char *input, const struct policy_source *src,
+    explain_done_fn *cb, void *arg)
+{
+	struct explain_req		*q;
+	const struct lookup_params	*lp = base;
+	const char			*lookup_input = input;
+	int				 static_kind = 0;
+
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return -1;
+	q->cb = cb;
+	q->arg = arg;
+	snprintf(q->input, sizeof(q->input), "%s", input);
+	q->dec.route = q->dec.dialplan = -1;
+	q->dec.verdict = ROUTE_ENUM;
+	/* An im:/pres: URI is resolved as it is (RFC 3861 only). */
+	if (strncasecmp(input, "im:", 3) != 0 &&
+	    strncasecmp(input, "pres:", 5) != 0) {
+		route_decide(c, base->input_forms, base->max_digits, input,
+		    src, &q->dec);
+		if (q->dec.verdict != ROUTE_BAD_NUMBER)
+			lookup_input = q->dec.aus;
+		if (q->dec.verdict == ROUTE_ENUM && q->dec.route >= 0)
+			lp = &per_route[q->dec.route];
+	}
+	/* The policy decided without DNS: a refusal, or a static target
+	 * (only an im: target still needs RFC 3861). */
+	if (q->dec.verdict == ROUTE_STATIC)
+		static_kind = route_static_result(c->routes[q->dec.route].target,
+		    q->dec.aus, &q->res);
+	if (static_kind == 1) {
+		snprintf(q->im_target, sizeof(q->im_target), "%s",
+		    q->res.uri);
+		lookup_input = q->im_target;
+	}
+	if (q->dec.verdict == ROUTE_DENY || q->dec.verdict ==
+	    ROUTE_NO_MATCH) {
+		memset(&q->res, 0, sizeof(q->res));
+		q->res.error = LOOKUP_E_ENUM_NO_DATA;
+		q->res.negative_ttl = q->res.failure_ttl = -1;
+		q->res.min_ttl = -1;
+		snprintf(q->res.aus, sizeof(q->res.aus), "%s", q->dec.aus);
+		explain_finish(q);
+	} else if (q->dec.verdict == ROUTE_STATIC && static_kind != 1)
+		explain_finish(q);
+	else
+		(void)lookup_start(lp, ops, lookup_input, &q->trace,
+		    on_lookup, q);
+	return 0;
+}

@@ -45,8 +45,9 @@ struct run {
 	bool			 samples_done;
 	char			(*samples)[LOOKUP_MAX_TARGETS][DNSMSG_NAME_MAX];
 	size_t			*sample_len;
-	/* the routing policy's decision */
-	const struct route_decision *decision;
+	/* the routing policy's decision and the lookup's trace */
+	struct route_decision	 dec;
+	struct lookup_trace	 trace;
 	const struct gw_conf	*conf;
 };
 
@@ -76,11 +77,14 @@ usage(void)
 }
 
 static void
-on_done(void *arg, const struct lookup_result *res)
+on_explained(void *arg, const struct lookup_result *res,
+    const struct lookup_trace *t, const struct route_decision *dec)
 {
 	struct run	*r = arg;
 
 	r->res = *res;
+	r->trace = *t;
+	r->dec = *dec;
 	r->done = true;
 	su_root_break(r->root);
 }
@@ -179,8 +183,7 @@ main(int argc, char *argv[])
 	static struct gw_conf	 conf;
 	struct lookup_params	 params;
 	struct dns_config	 dcfg;
-	static struct lookup_trace trace;
-	struct run		 run;
+	static struct run	 run;
 	struct dns		*dns;
 	const char		*config = NULL;
 	char			 err[512];
@@ -199,12 +202,7 @@ main(int argc, char *argv[])
 	bool			 o_private = false, o_nolegacy = false;
 	bool			 o_lax = false, o_noscheme = false;
 	struct policy_source	 src = { .proto = CONF_SRC_ANY };
-	struct route_decision	 dec;
 	struct gw_runtime	*rt;
-	const struct lookup_params *lp;
-	const char		*lookup_input;
-	int			 static_kind;
-	char			 im_target[LOOKUP_URI_MAX];
 
 	while ((ch = getopt_long(argc, argv, "f:hvV", longopts, NULL)) != -1) {
 		char	*end;
@@ -410,58 +408,26 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	/*
-	 * The routing policy first, as imgated applies it (routing/route):
-	 * dial plan, first matching route.  An im: URI is resolved as it is.
+	 * The routing policy first, as imgated applies it (gateway/explain
+	 * runs routing/route, then the lookup); the command line's input
+	 * forms and seed apply to every route's parameters too.
 	 */
-	lookup_input = argv[optind];
-	lp = &params;
-	memset(&dec, 0, sizeof(dec));
-	dec.route = dec.dialplan = -1;
-	dec.verdict = ROUTE_ENUM;
 	if ((rt = runtime_build(&conf, true)) == NULL) {
 		fprintf(stderr, "imgate-lookup: out of memory\n");
 		return 1;
 	}
-	if (strncasecmp(lookup_input, "im:", 3) != 0 &&
-	    strncasecmp(lookup_input, "pres:", 5) != 0) {
-		route_decide(&conf, params.input_forms, params.max_digits,
-		    lookup_input, &src, &dec);
-		if (dec.verdict != ROUTE_BAD_NUMBER)
-			lookup_input = dec.aus;
-		if (dec.verdict == ROUTE_ENUM && dec.route >= 0) {
-			rt->route[dec.route].input_forms = params.input_forms;
-			rt->route[dec.route].rngarg = &seed;
-			lp = &rt->route[dec.route];
-		}
+	for (size_t i = 0; i < conf.nroutes; i++) {
+		rt->route[i].input_forms = params.input_forms;
+		rt->route[i].rngarg = &seed;
 	}
-	run.decision = &dec;
 	run.conf = &conf;
-	/*
-	 * The policy decided without DNS: a refusal, or a static target
-	 * (only an im: target still needs RFC 3861).
-	 */
-	static_kind = dec.verdict == ROUTE_STATIC ?
-	    route_static_result(conf.routes[dec.route].target, dec.aus,
-	    &run.res) : 0;
-	if (static_kind == 1) {
-		snprintf(im_target, sizeof(im_target), "%s", run.res.uri);
-		lookup_input = im_target;
+	if (explain_start(&conf, &params, rt->route, dns_ops(dns),
+	    argv[optind], &src, on_explained, &run) != 0) {
+		fprintf(stderr, "imgate-lookup: out of memory\n");
+		return 1;
 	}
-	if (dec.verdict == ROUTE_DENY || dec.verdict == ROUTE_NO_MATCH) {
-		memset(&run.res, 0, sizeof(run.res));
-		run.res.error = LOOKUP_E_ENUM_NO_DATA;
-		run.res.negative_ttl = run.res.failure_ttl = -1;
-		run.res.min_ttl = -1;
-		snprintf(run.res.aus, sizeof(run.res.aus), "%s", dec.aus);
-		run.done = true;
-	} else if (dec.verdict == ROUTE_STATIC && static_kind != 1)
-		run.done = true;
-	else
-		(void)lookup_start(lp, dns_ops(dns), lookup_input, &trace,
-		    on_done, &run);
 	while (!run.done)
 		su_root_run(run.root);
-	snprintf(run.res.input, sizeof(run.res.input), "%s", argv[optind]);
 
 	if (nsamples > 0 && run.res.srv_owner[0] != '\0') {
 		run.nsamples = nsamples;
@@ -478,7 +444,8 @@ main(int argc, char *argv[])
 	}
 
 	if (json) {
-		json_t	*doc = explain_json(&run.res, &trace, &dec, &conf);
+		json_t	*doc = explain_json(&run.res, &run.trace, &run.dec,
+		    &conf);
 
 		if (doc != NULL && run.nsamples > 0)
 			add_samples(doc, &run);
@@ -488,7 +455,7 @@ main(int argc, char *argv[])
 		}
 		json_decref(doc);
 	} else
-		explain_text(stdout, &run.res, &trace, &dec, &conf);
+		explain_text(stdout, &run.res, &run.trace, &run.dec, &conf);
 
 	dns_destroy(dns);
 	runtime_unref(rt);
@@ -498,7 +465,8 @@ main(int argc, char *argv[])
 	free(run.samples);
 	free(run.sample_len);
 
-	if (dec.verdict == ROUTE_DENY || dec.verdict == ROUTE_NO_MATCH)
+	if (run.dec.verdict == ROUTE_DENY ||
+	    run.dec.verdict == ROUTE_NO_MATCH)
 		return 2;
 	switch (run.res.error) {
 	case LOOKUP_OK:
