@@ -28,6 +28,7 @@
 #include <sofia-sip/su_wait.h>
 
 #include "conf/conf.h"
+#include "gateway/ctl.h"
 #include "gateway/detach.h"
 #include "gateway/dns.h"
 #include "gateway/log.h"
@@ -78,34 +79,38 @@ on_hup(int sig)
  * and changes nothing that needs a restart does it replace the running
  * one.  Transactions in flight keep the runtime they started with.
  */
-static void
-reload(void)
+static int
+reload(char *verdict, size_t verdictsz)
 {
 	struct gw_conf		*next;
 	struct gw_runtime	*rt, *cur = runtime_current();
 	char			 err[512];
-	int			 level;
+	int			 level, rc = -1;
 
 	if ((next = calloc(1, sizeof(*next))) == NULL) {
-		log_warnx("reload: out of memory; keeping the running "
-		    "configuration");
-		return;
+		snprintf(verdict, verdictsz, "reload: out of memory; keeping "
+		    "the running configuration");
+		log_warnx("%s", verdict);
+		return -1;
 	}
 	conf_defaults(next);
 	if (conf_load(config_path, next, err, sizeof(err)) != 0) {
-		log_warnx("reload: %s; keeping the running configuration",
-		    err);
+		snprintf(verdict, verdictsz, "reload: %s; keeping the "
+		    "running configuration", err);
+		log_warnx("%s", verdict);
 		goto done;
 	}
 	apply_options(next);
 	if (!conf_reloadable_change(&cur->conf, next, err, sizeof(err))) {
-		log_warnx("reload: %s; keeping the running configuration",
-		    err);
+		snprintf(verdict, verdictsz, "reload: %s; keeping the "
+		    "running configuration", err);
+		log_warnx("%s", verdict);
 		goto done;
 	}
 	if ((rt = runtime_build(next, cur->conf.xmpp_enable)) == NULL) {
-		log_warnx("reload: out of memory; keeping the running "
-		    "configuration");
+		snprintf(verdict, verdictsz, "reload: out of memory; keeping "
+		    "the running configuration");
+		log_warnx("%s", verdict);
 		goto done;
 	}
 	runtime_install(rt);
@@ -113,12 +118,18 @@ reload(void)
 	level = log_level_parse(rt->conf.log_level);
 	if (!verbose_flag && level >= 0)
 		log_set_level((enum log_level)level);
-	log_info("reload: %s is in force (generation %llu, %zu routes)",
-	    config_path, (unsigned long long)rt->generation,
-	    rt->conf.nroutes);
+	snprintf(verdict, verdictsz, "reload: %s is in force (generation "
+	    "%llu, %zu routes)", config_path,
+	    (unsigned long long)rt->generation, rt->conf.nroutes);
+	log_info("%s", verdict);
+	rc = 0;
 done:
 	free(next);
+	return rc;
 }
+
+/* imgatectl reload: the same, with the verdict sent back. */
+static struct ctl_hooks ctl_hooks = { reload, NULL };
 
 static void
 on_signal(int sig)
@@ -136,8 +147,10 @@ on_tick(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
 	if (quit_signal != 0)
 		su_root_break(root);
 	if (reload_signal != 0) {
+		char	 verdict[512];
+
 		reload_signal = 0;
-		reload();
+		(void)reload(verdict, sizeof(verdict));
 	}
 }
 
@@ -426,6 +439,15 @@ main(int argc, char *argv[])
 	if (conf.metrics_enable &&
 	    metrics_http_start(root, conf.metrics_listen) != 0)
 		fatalx("cannot serve metrics on %s", conf.metrics_listen);
+	/* The control socket, owned by the user and group imgated will
+	 * serve as, so that the service group can use imgatectl. */
+	ctl_hooks.config_path = config_path;
+	if (conf.control_socket[0] != '\0' && ctl_start(root,
+	    conf.control_socket, plan == PRIVS_SWITCH ? target.uid : (uid_t)-1,
+	    plan == PRIVS_SWITCH ? target.gid : (gid_t)-1, dns,
+	    &ctl_hooks) != 0)
+		fatalx("cannot open the control socket %s",
+		    conf.control_socket);
 	start_drop(&conf, plan, &target);
 	if (!foreground && detach_start() != 0)
 		fatalx("cannot become a daemon");
@@ -440,6 +462,7 @@ main(int argc, char *argv[])
 
 	shut_down(conf.xmpp_enable);
 	metrics_http_stop();
+	ctl_stop();
 	su_timer_destroy(tick);
 	if (conf.xmpp_enable)
 		xmppgw_stop();

@@ -375,3 +375,36 @@ metrics_render(struct promtext *p)
 	render_dns(p);
 	render_process(p);
 }
+
+static json_t *
+by_class(const uint64_t v[METRICS_NPROTO][METRICS_NCLASS])
+{
+	json_t	*o = json_object();
+
+	for (size_t i = 0; i < METRICS_NPROTO; i++) {
+		json_t *p = json_object();
+
+		for (size_t c = 0; c < METRICS_NCLASS; c++)
+			if (v[i][c] != 0)
+				json_object_set_new(p, class_name[c],
+				    json_integer((json_int_t)v[i][c]));
+		json_object_set_new(o, proto_name[i], p);
+	}
+	return o;
+}
+
+json_t *
+metrics_json(void)
+{
+	json_t	*o = json_object(), *r = json_object();
+
+	json_object_set_new(o, "in", by_class(m.in));
+	json_object_set_new(o, "out", by_class(m.out));
+	for (size_t i = 1; i < GW_REASON_COUNT; i++)
+		if (m.reason[i] != 0)
+			json_object_set_new(r,
+			    status_strreason((enum gw_reason)i),
+			    json_integer((json_int_t)m.reason[i]));
+	json_object_set_new(o, "outcomes", r);
+	return o;
+}

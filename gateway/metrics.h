@@ -15,6 +15,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "gateway/dns.h"
 #include "gateway/promtext.h"
 #include "gateway/status.h"
@@ -38,5 +40,12 @@ void metrics_component_connected(void);
  * p->truncated set).
  */
 void metrics_render(struct promtext *p);
+
+/**
+ * The message counters as JSON (imgatectl stats): {"in": {"sip":
+ * {"2xx": N, ...}, "xmpp": {...}}, "out": {...}, "outcomes": {REASON:
+ * N, ...}}, zero counts left out.  A new reference owned by the caller.
+ */
+json_t *metrics_json(void);
 
 #endif /* GATEWAY_METRICS_H */
