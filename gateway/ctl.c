@@ -382,10 +382,14 @@ cmd_cache(const char **av, size_t ac)
 			json_object_set_new(o, "flushed",
 			    json_integer((json_int_t)n));
 		} else {
+			size_t before = st.entries;
+
+			/* Entries with a query in flight stay. */
 			dns_cache_flush(ctl.dns);
+			dns_get_stats(ctl.dns, &st);
 			log_info("control: cache flushed");
 			json_object_set_new(o, "flushed", json_integer(
-			    (json_int_t)st.entries));
+			    (json_int_t)(before - st.entries)));
 		}
 		return o;
 	}
