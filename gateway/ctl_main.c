@@ -169,6 +169,7 @@ main(int argc, char *argv[])
 		    sock, strerror(e), e == ENOENT || e == ECONNREFUSED ?
 		    " (is imgated running?)" : e == EACCES ?
 		    " (are you in the service group?)" : "");
+		free(req);
 		return EXIT_NODAEMON;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -183,6 +184,7 @@ main(int argc, char *argv[])
 		    (n = write(fd, req + off, len - off)) <= 0) {
 			fprintf(stderr, "imgatectl: %s: cannot send the "
 			    "request\n", sock);
+			free(req);
 			return EXIT_NODAEMON;
 		}
 		off += (size_t)n;
@@ -196,17 +198,23 @@ main(int argc, char *argv[])
 			if (cap >= CTL_REPLY_MAX) {
 				fprintf(stderr, "imgatectl: answer over %d "
 				    "bytes\n", CTL_REPLY_MAX);
+				free(reply);
 				return EXIT_NODAEMON;
 			}
 			cap = cap == 0 ? 65536 : cap * 2;
-			if ((reply = realloc(reply, cap)) == NULL) {
+			char *nr = realloc(reply, cap);
+
+			if (nr == NULL) {
+				free(reply);
 				fprintf(stderr, "imgatectl: out of memory\n");
 				return EXIT_NODAEMON;
 			}
+			reply = nr;
 		}
 		if (!wait_fd(fd, POLLIN, deadline)) {
 			fprintf(stderr, "imgatectl: %s: no answer within %ld "
 			    "s\n", sock, timeout_s);
+			free(reply);
 			return EXIT_NODAEMON;
 		}
 		if ((n = read(fd, reply + len, cap - len - 1)) < 0) {
@@ -214,6 +222,7 @@ main(int argc, char *argv[])
 				continue;
 			fprintf(stderr, "imgatectl: %s: %s\n", sock,
 			    strerror(errno));
+			free(reply);
 			return EXIT_NODAEMON;
 		}
 		if (n == 0)
@@ -225,6 +234,7 @@ main(int argc, char *argv[])
 	    NULL) {
 		fprintf(stderr, "imgatectl: %s: the answer is not JSON\n",
 		    sock);
+		free(reply);
 		return EXIT_NODAEMON;
 	}
 	free(reply);
