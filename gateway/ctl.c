@@ -57,7 +57,7 @@ static struct {
 	su_root_t		*root;
 	struct dns		*dns;
 	const struct ctl_hooks	*hooks;
-	char			 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char			 path[108];	/* sun_path */
 	int			 fd;
 	int			 index;
 	su_timer_t		*timer;
