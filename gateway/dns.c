@@ -126,6 +126,7 @@ struct dns_entry {
 	bool			 valid;		/* holds a result */
 	int			 busy;		/* being delivered */
 	uint64_t		 expires_ms;
+	uint64_t		 sent_ms;	/* query in flight since */
 	enum dnsq_status	 status;
 	int64_t			 negative_ttl;
 	bool			 secure;
@@ -445,6 +446,23 @@ classify(struct dns *d, struct dns_entry *e, int status,
 	} else
 		e->expires_ms = now;	/* no SOA: not cacheable */
 	return NULL;
+}
+
+/* The metrics of a completed query (gateway/metrics reads them). */
+static void
+count_answer(struct dns *d, const struct dns_entry *e)
+{
+	static const uint64_t	 bounds[] = DNS_LATENCY_BOUNDS_MS;
+	uint64_t		 now = dns_now_ms();
+	uint64_t		 ms = now > e->sent_ms ? now - e->sent_ms : 0;
+	size_t			 i;
+
+	if ((size_t)e->status <= DNSQ_TEMPFAIL)
+		d->st.answers[e->status]++;
+	for (i = 0; i < DNS_LATENCY_NB && ms > bounds[i]; i++)
+		;
+	d->st.latency[i]++;
+	d->st.latency_sum_ms += ms;
 }
 
 /* Does @abuf carry @aq's ID and question (letter case aside)? */
@@ -1094,6 +1112,7 @@ on_ares(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 			e->ans_size = 0;
 		}
 		why = classify(d, e, status, abuf, alen);
+		count_answer(d, e);
 		if (stale != NULL) {
 			if (e->status == DNSQ_TEMPFAIL) {
 				free(e->ans);
@@ -1199,6 +1218,7 @@ dns_query(void *ctx, const char *name0, uint16_t type, dnsq_cb *cb,
 	e->inflight = inf;
 	d->pending++;
 	d->st.queries_sent++;
+	e->sent_ms = dns_now_ms();
 	ares_send(d->channel, q, (int)qlen, on_ares, e);
 	/*
 	 * ares_timeout() walks every query in flight: with a timer already

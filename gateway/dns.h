@@ -37,8 +37,19 @@ struct dns_config {
 	unsigned	 udp_max_queries; /* new source port after N; 0 never */
 };
 
+/* Upper bounds (ms) of the answer latency histogram of struct dns_stats;
+ * one more bucket counts everything slower. */
+#define DNS_LATENCY_BOUNDS_MS	{ 1, 5, 10, 25, 50, 100, 250, 500, 1000, \
+				  2500, 5000 }
+#define DNS_LATENCY_NB		11
+
 struct dns_stats {
 	uint64_t	 queries_sent;	/* reached c-ares */
+	/* Queries completed, by outcome (enum dnsq_status), and how long
+	 * each took from ares_send() to the answer or the give-up. */
+	uint64_t	 answers[DNSQ_TEMPFAIL + 1];
+	uint64_t	 latency[DNS_LATENCY_NB + 1];
+	uint64_t	 latency_sum_ms;
 	uint64_t	 cache_hits;
 	uint64_t	 coalesced;	/* joined a query in flight */
 	uint64_t	 failures;

@@ -270,6 +270,34 @@ gauge(struct promtext *p, const char *name, const char *help, double v)
 	promtext_double(p, name, NULL, 0, v);
 }
 
+/* Completed queries by outcome, and their latency in seconds. */
+static void
+render_dns_answers(struct promtext *p, const struct dns_stats *st)
+{
+	static const char *const outcome[] = { "ok", "nodata", "nxdomain",
+	    "tempfail" };
+	static const uint64_t	 ms[] = DNS_LATENCY_BOUNDS_MS;
+	double			 bounds[DNS_LATENCY_NB];
+	struct promtext_label	 l = { "outcome", NULL };
+	size_t			 i;
+
+	promtext_family(p, "imgate_dns_answers_total", "DNS queries "
+	    "completed, by outcome (tempfail: SERVFAIL, REFUSED, timeout, "
+	    "malformed)", "counter");
+	for (i = 0; i <= DNSQ_TEMPFAIL; i++) {
+		l.value = outcome[i];
+		promtext_uint(p, "imgate_dns_answers_total", &l, 1,
+		    st->answers[i]);
+	}
+	for (i = 0; i < DNS_LATENCY_NB; i++)
+		bounds[i] = (double)ms[i] / 1000.0;
+	promtext_family(p, "imgate_dns_query_duration_seconds", "Time from "
+	    "sending a DNS query to its answer or giving up", "histogram");
+	promtext_histogram(p, "imgate_dns_query_duration_seconds", NULL, 0,
+	    bounds, st->latency, DNS_LATENCY_NB,
+	    (double)st->latency_sum_ms / 1000.0);
+}
+
 static void
 render_dns(struct promtext *p)
 {
@@ -283,6 +311,7 @@ render_dns(struct promtext *p)
 	    st.queries_sent);
 	counter(p, "imgate_dns_failures_total", "DNS queries that failed",
 	    st.failures);
+	render_dns_answers(p, &st);
 	counter(p, "imgate_dns_cache_hits_total", "Answers from the cache",
 	    st.cache_hits);
 	counter(p, "imgate_dns_cache_coalesced_total", "Questions that "
@@ -360,14 +389,28 @@ render_process(struct promtext *p)
 void
 metrics_render(struct promtext *p)
 {
+	int64_t	 oldest;
+	time_t	 now;
+
 	render_messages(p);
 	gauge(p, "imgate_transactions_in_flight", "Transactions in flight",
 	    (double)txn_count());
 	gauge(p, "imgate_spool_messages", "Messages waiting in the spool",
 	    (double)spool_count());
-	counter(p, "imgate_spool_deliveries_total", "Spool delivery "
-	    "attempts finished", m.spool_deliveries[0] +
-	    m.spool_deliveries[1] + m.spool_deliveries[2]);
+	oldest = spool_oldest_ms();
+	now = time(NULL);
+	gauge(p, "imgate_spool_oldest_age_seconds", "Age of the oldest "
+	    "message in the spool (0: empty)", oldest > 0 &&
+	    (double)now * 1000 > (double)oldest ?
+	    ((double)now * 1000 - (double)oldest) / 1000.0 : 0);
+	promtext_family(p, "imgate_spool_deliveries_total", "Spool delivery "
+	    "attempts by outcome (tempfail: retried later)", "counter");
+	for (size_t i = 0; i < METRICS_NOUTCOME; i++) {
+		struct promtext_label l = { "outcome", outcome_name[i] };
+
+		promtext_uint(p, "imgate_spool_deliveries_total", &l, 1,
+		    m.spool_deliveries[i]);
+	}
 	gauge(p, "imgate_component_connected", "1 while the XMPP component "
 	    "is connected", xmppgw_connected() ? 1 : 0);
 	counter(p, "imgate_component_connects_total", "XMPP component "

@@ -1107,6 +1107,22 @@ spool_queue_list(const char *id, size_t max, spool_visit_fn *fn, void *arg)
 	return n;
 }
 
+int64_t
+spool_oldest_ms(void)
+{
+	sqlite3_stmt	*st;
+	int64_t		 v = 0;
+
+	if (sp.db == NULL || sp.rows == 0 ||
+	    prepare("SELECT min(created) FROM spool", &st) != 0)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
 /* @sql with ?1 = the row of @id, unless that row is being delivered. */
 static enum spool_admin
 admin_row(const char *id, const char *sql, bool now)

@@ -152,6 +152,10 @@ typedef void spool_visit_fn(void *arg, const struct spool_entry *e);
 int spool_queue_list(const char *id, size_t max, spool_visit_fn *fn,
     void *arg);
 
+/** Creation time (ms since the epoch) of the oldest message in the
+ * spool, 0 when it is empty or not open (a metrics scrape). */
+int64_t spool_oldest_ms(void);
+
 enum spool_admin { SPOOL_ADMIN_OK, SPOOL_ADMIN_NOT_FOUND,
     SPOOL_ADMIN_BUSY, SPOOL_ADMIN_ERROR };
 

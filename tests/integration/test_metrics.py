@@ -190,8 +190,29 @@ metrics = { enable = true; listen = "127.0.0.1:%d"; };
         tap.ok(d("imgate_dns_cache_hits_total") >= 2,
                "DNS cache hits: the repeated number came from the cache",
                diag=d("imgate_dns_cache_hits_total"))
-        tap.ok(d("imgate_dns_queries_total") >= 5, "DNS queries counted",
-               diag=d("imgate_dns_queries_total"))
+        # The queries of the mix: NAPTR for each of the five numbers
+        # that reach ENUM (+12025550100 once, then cached), SRV
+        # _im._sip.sip.test and the A of its target (once, cached),
+        # and for im:bob@localhost SRV _im._sip.localhost (NXDOMAIN)
+        # before _im._xmpp.localhost: 8.
+        tap.is_(d("imgate_dns_queries_total"), 8, "DNS queries: +8")
+        tap.is_(d("imgate_dns_answers_total", outcome="tempfail"), 1,
+                "DNS answers: tempfail +1 (the SERVFAIL)")
+        tap.is_(d("imgate_dns_answers_total", outcome="nxdomain"), 2,
+                "DNS answers: nxdomain +2 (the number without NAPTR, "
+                "_im._sip.localhost)")
+        tap.is_(d("imgate_dns_answers_total", outcome="ok"), 5,
+                "DNS answers: ok +5")
+        answered = sum(d("imgate_dns_answers_total", outcome=o)
+                       for o in ("ok", "nodata", "nxdomain", "tempfail"))
+        tap.ok(answered == d("imgate_dns_queries_total") and
+               d("imgate_dns_query_duration_seconds_count") == answered,
+               "DNS: every query sent is answered once and timed",
+               diag=(answered, d("imgate_dns_queries_total"),
+                     d("imgate_dns_query_duration_seconds_count")))
+        tap.is_(M(after, "imgate_spool_messages"), 0, "spool: empty")
+        tap.is_(M(after, "imgate_spool_oldest_age_seconds"), 0,
+                "spool: no oldest age when empty")
         tap.is_(d("imgate_refusals_total", reason="acl"), 0,
                 "no ACL refusal here")
         tap.ok(M(after, "process_resident_memory_bytes") > 1e6 and
