@@ -222,6 +222,10 @@ metrics = { enable = true; listen = "127.0.0.1:%d"; };
         tap.is_(http_code(mport, "/other"), 404, "other paths: 404")
         tap.is_(http_code(mport, "/metrics", "POST"), 405, "POST: 405")
         tap.ok(gw.alive(), "daemon alive")
+        with open("/proc/%d/status" % gw.proc.pid) as f:
+            threads = [l.split()[1] for l in f if l.startswith("Threads:")]
+        tap.is_(threads, ["1"], "libmicrohttpd runs on the daemon's one "
+                "thread (no thread of its own)")
 
         # A second daemon whose ACL refuses the sender.
         mport2 = imgtest.free_port()
