@@ -284,6 +284,28 @@ routes = (
 
         # no daemon
         procs.stop(gw.proc)
+        tap.ok(not os.path.exists(sock), "the socket is removed at exit")
+
+        # serving as another user: the socket is made before the drop
+        # and given to that user and group
+        if os.geteuid() == 0:
+            import pwd
+            nob = pwd.getpwnam("nobody")
+            sock2 = os.path.join(d, "nobody.sock")
+            gw2 = gwtest.start_imgated(procs, dns_port, user="nobody",
+                                       conf_extra='control = { socket = '
+                                       '"%s"; };' % sock2)
+            st = os.stat(sock2)
+            tap.ok((st.st_uid, st.st_gid) == (nob.pw_uid, nob.pw_gid) and
+                   stat.S_IMODE(st.st_mode) == 0o660,
+                   "as nobody: socket owned by nobody's user and group, "
+                   "0660", diag=(st.st_uid, st.st_gid, oct(st.st_mode)))
+            rc, doc, out, err = ctl(sock2, "status")
+            tap.ok(rc == 0 and doc["pid"] == gw2.proc.pid,
+                   "as nobody: imgatectl status answers", diag=err)
+            procs.stop(gw2.proc)
+        else:
+            tap.skip("socket owner after the privilege drop", "not root")
         rc, doc, out, err = ctl(sock, "status")
         tap.ok(rc == 3 and "is imgated running?" in err and out == b"",
                "no daemon: exit 3 and a clear message", diag=(rc, err))
