@@ -215,6 +215,11 @@ struct gw_conf {
 	int64_t		spool_commit_ms;	/* group commit window */
 	int64_t		spool_max_inflight;	/* deliveries at once */
 
+	/* metrics, control */
+	bool		metrics_enable;
+	char		metrics_listen[CONF_STR_MAX];	/* "IP:PORT" */
+	char		control_socket[108];	/* sun_path; "" = none */
+
 	/* per-source token bucket (source = SIP IP / XMPP bare JID) */
 	int64_t		ratelimit_rate;		/* messages/s, 0 = off */
 	int64_t		ratelimit_burst;

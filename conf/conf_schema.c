@@ -355,6 +355,22 @@ const struct conf_schema_row conf_schema[] = {
 	  .reload = true, CONF_FIELD(spool_max_inflight),
 	  .doc = "spooled messages being delivered at once" },
 
+	/* metrics: the Prometheus endpoint (gateway/metrics_http) */
+	{ .path = "metrics.enable", .type = CONF_TYPE_BOOL,
+	  .def = "false", .reload = false, CONF_FIELD(metrics_enable),
+	  .doc = "serve Prometheus metrics over HTTP" },
+	{ .path = "metrics.listen", .type = CONF_TYPE_STRING,
+	  .def = "127.0.0.1:9464", .min = 1, .max = CONF_STR_MAX - 1,
+	  .check = CONF_CHECK_SERVER, .reload = false,
+	  CONF_FIELD(metrics_listen),
+	  .doc = "IP:PORT the metrics endpoint listens on" },
+
+	/* control: the imgatectl socket (gateway/ctl) */
+	{ .path = "control.socket", .type = CONF_TYPE_STRING,
+	  .def = "", .min = 0, .max = 107, .reload = false,
+	  CONF_FIELD(control_socket),
+	  .doc = "unix socket imgatectl talks to; empty: none" },
+
 	/* ratelimit: one token bucket per source */
 	{ .path = "ratelimit.rate", .type = CONF_TYPE_INT,
 	  .def = "0", .min = 0, .max = 100000,

@@ -31,10 +31,13 @@
 #endif
 
 #include "conf/conf.h"
+#include "gateway/ctl.h"
 #include "gateway/detach.h"
 #include "gateway/dns.h"
 #include "gateway/log.h"
 #include "gateway/log_sofia.h"
+#include "gateway/metrics.h"
+#include "gateway/metrics_http.h"
 #include "gateway/privs.h"
 #include "gateway/relay.h"
 #include "gateway/reload.h"
@@ -75,6 +78,15 @@ on_hup(int sig)
 	reload_signal = 1;
 }
 
+/* imgatectl reload: a SIGHUP with the verdict sent back. */
+static int
+ctl_reload(char *verdict, size_t verdictsz)
+{
+	return reload_run(config_path, verdict, verdictsz);
+}
+
+static struct ctl_hooks ctl_hooks = { ctl_reload, NULL };
+
 static void
 on_signal(int sig)
 {
@@ -92,7 +104,7 @@ on_tick(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
 		su_root_break(root);
 	if (reload_signal != 0) {
 		reload_signal = 0;
-		reload_run(config_path);
+		reload_run(config_path, NULL, 0);
 	}
 }
 
@@ -368,6 +380,7 @@ main(int argc, char *argv[])
 	setup_dns_config(&conf, &dcfg);
 	if ((dns = dns_create(root, &dcfg)) == NULL)
 		fatalx("cannot set up the resolver");
+	metrics_init(dns);
 	if ((rt = runtime_build(&conf, conf.xmpp_enable)) == NULL)
 		fatalx("out of memory");
 	runtime_install(rt);
@@ -381,6 +394,18 @@ main(int argc, char *argv[])
 	if (spool_init(root, &conf, &sipgw_side, conf.xmpp_enable ?
 	    &xmppgw_side : NULL) != 0)
 		fatalx("cannot open the spool %s", conf.spool_path);
+	if (conf.metrics_enable &&
+	    metrics_http_start(root, conf.metrics_listen) != 0)
+		fatalx("cannot serve metrics on %s", conf.metrics_listen);
+	/* The control socket, owned by the user and group imgated will
+	 * serve as, so that the service group can use imgatectl. */
+	ctl_hooks.config_path = config_path;
+	if (conf.control_socket[0] != '\0' && ctl_start(root,
+	    conf.control_socket, plan == PRIVS_SWITCH ? target.uid : (uid_t)-1,
+	    plan == PRIVS_SWITCH ? target.gid : (gid_t)-1, dns,
+	    &ctl_hooks) != 0)
+		fatalx("cannot open the control socket %s",
+		    conf.control_socket);
 	start_drop(&conf, plan, &target);
 	if (!foreground && detach_start() != 0)
 		fatalx("cannot become a daemon");
@@ -401,6 +426,8 @@ main(int argc, char *argv[])
 #endif
 
 	shut_down(conf.xmpp_enable);
+	metrics_http_stop();
+	ctl_stop();
 	su_timer_destroy(tick);
 	if (conf.xmpp_enable)
 		xmppgw_stop();

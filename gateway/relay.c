@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 
 #include "gateway/log.h"
+#include "gateway/metrics.h"
 #include "gateway/relay.h"
 #include "gateway/spool.h"
 #include "gateway/txnlog.h"
@@ -82,6 +83,7 @@ relay_finish(struct gw_txn *t, struct gw_outcome o)
 	struct gw_reply	 r;
 
 	status_reply(&o, &r);
+	metrics_txn_done(t, &o, &r);
 	/* A spool delivery stopped by shutdown answers nobody: the spool
 	 * logs what happens to it instead of a "-> 503". */
 	if (t->spool_row != 0 && o.reason == GW_R_SHUTDOWN)
@@ -287,6 +289,7 @@ on_route(void *arg, const struct lookup_result *res)
 	if (t == NULL)
 		return;
 	t->lookup = NULL;
+	metrics_lookup_done(res->error);
 	if (res->error != LOOKUP_OK) {
 		if (start_fallback(t, res->error))
 			return;

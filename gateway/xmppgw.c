@@ -41,6 +41,7 @@
 #include <strophe.h>
 
 #include "gateway/log.h"
+#include "gateway/metrics.h"
 #include "gateway/runtime.h"
 #include "gateway/spool_key.h"
 #include "gateway/status.h"
@@ -993,6 +994,7 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 		    CONF->xmpp_domain, CONF->xmpp_server,
 		    (long long)CONF->xmpp_port);
 		xg.connected = true;
+		metrics_component_connected();
 		xg.backoff_ms = BACKOFF_MIN_MS;
 		flush();
 		return;
