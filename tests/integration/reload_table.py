@@ -116,6 +116,9 @@ RESTART_ONLY = {
     "gateway.group": '"nogroup"',
     "gateway.allow_root": "false",
     "log.facility": '"local3"',
+    "metrics.enable": "true",
+    "metrics.listen": '"127.0.0.1:@FREEPORT@"',
+    "control.socket": '"@TMP@/other.sock"',
     "log.ident": '"imgate-other"',
     "sip.listen": '"sip:127.0.0.1:@FREEPORT@"',
     # (checked at load for presence only; the files are read at start)
