@@ -1,0 +1,116 @@
+/*
+ * gateway/xlate_imdn.h - delivery notifications and typing state across
+ * SIP and XMPP: IMDN (RFC 5438) <-> XEP-0184 receipts / XEP-0333 markers,
+ * isComposing (RFC 3994) <-> XEP-0085 chat states.
+ *
+ * Sits beside gateway/xlate on the edges: gateway/xmppgw calls it when a
+ * SIP MESSAGE bound for XMPP is no text (an IMDN or an isComposing body
+ * becomes a receipt, a marker or a chat state, never a <body/>), and when
+ * an XMPP receipt or marker must go back to a SIP sender as an IMDN.
+ *
+ * Pure, as gateway/xlate: no I/O, no allocation, no globals; inputs are
+ * borrowed and never changed; outputs go to caller buffers.  The XML read
+ * here is small and flat; the scanner reads elements by local name (any
+ * namespace prefix), refuses DTDs and entity references where a value is
+ * taken, and never expands anything.
+ */
+#ifndef GATEWAY_XLATE_IMDN_H
+#define GATEWAY_XLATE_IMDN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "gateway/xlate.h"
+
+/* RFC 5438 6.3 Message-ID values kept by imgate, with the NUL. */
+#define XLATE_IMDN_ID_SIZE	128
+
+/* RFC 5438 7.2.1: the notification kinds imgate maps. */
+enum xlate_imdn_kind {
+	XLATE_IMDN_DELIVERY,	/* <delivery-notification/> */
+	XLATE_IMDN_DISPLAY	/* <display-notification/> */
+};
+
+/* The <status/> of a notification. */
+enum xlate_imdn_result {
+	XLATE_IMDN_DELIVERED,
+	XLATE_IMDN_DISPLAYED,
+	XLATE_IMDN_FAILED,	/* failed, forbidden, error */
+	XLATE_IMDN_OTHER	/* processed, stored, unknown: no mapping */
+};
+
+/* Disposition-Notification bits (RFC 5438 6.3). */
+#define XLATE_DN_POSITIVE_DELIVERY	0x01
+#define XLATE_DN_NEGATIVE_DELIVERY	0x02
+#define XLATE_DN_DISPLAY		0x04
+
+/* What xlate_imdn_parse() found. */
+struct xlate_imdn {
+	char			 message_id[XLATE_IMDN_ID_SIZE];
+	enum xlate_imdn_kind	 kind;
+	enum xlate_imdn_result	 result;
+};
+
+/**
+ * Read a message/imdn+xml document: root <imdn/>, its <message-id/>
+ * text, and the first <delivery-notification/> or
+ * <display-notification/> with its <status/> child.
+ *
+ * @param buf  borrowed, @len octets
+ * @return XLATE_OK; XLATE_E_MEDIA (not an IMDN document, no message-id
+ *         or notification, DTD, '&' in the message-id), XLATE_E_UTF8,
+ *         XLATE_E_CHAR, XLATE_E_NO_SPACE (message-id too long)
+ */
+enum xlate_status xlate_imdn_parse(const char *buf, size_t len,
+    struct xlate_imdn *out);
+
+/**
+ * The bits of a Disposition-Notification value ("positive-delivery,
+ * display"; tokens case-insensitive, unknown tokens ignored).  0 when
+ * @v is NULL.
+ */
+unsigned xlate_imdn_disp_parse(const char *v, size_t len);
+
+/* The IMDN a SIP user gets back for one of its messages. */
+struct xlate_imdn_out {
+	const char		*from;		/* CPIM From URI */
+	const char		*to;		/* CPIM To URI */
+	const char		*message_id;	/* this IMDN's own id */
+	const char		*orig_id;	/* the id it reports on */
+	const char		*datetime;	/* RFC 3339, now */
+	enum xlate_imdn_kind	 kind;
+	enum xlate_imdn_result	 result;	/* DELIVERED / DISPLAYED */
+};
+
+/**
+ * Write the message/cpim body of an IMDN (RFC 5438 7.2.1.1): CPIM
+ * headers From, To, NS imdn, imdn.Message-ID, DateTime, then the
+ * message/imdn+xml part with Content-Disposition: notification.  The
+ * ids must be tokens (RFC 5438 6.3) and the URIs free of '<' '>'.
+ *
+ * @param outlen  gets the body length (the body is NUL-terminated too)
+ * @return XLATE_OK, XLATE_E_URI (bad URI or id), XLATE_E_NO_SPACE
+ */
+enum xlate_status xlate_imdn_build(const struct xlate_imdn_out *in,
+    char *out, size_t outsz, size_t *outlen);
+
+/* RFC 3994 3.1 <state/> values, as XEP-0085 states they map to. */
+enum xlate_composing {
+	XLATE_COMPOSING_ACTIVE,	/* "active": XEP-0085 <composing/> */
+	XLATE_COMPOSING_IDLE	/* "idle": XEP-0085 <paused/> */
+};
+
+/**
+ * Read an application/im-iscomposing+xml document (root <isComposing/>,
+ * its <state/>).
+ *
+ * @return XLATE_OK; XLATE_E_MEDIA (not such a document, DTD, a state
+ *         other than "active" or "idle"), XLATE_E_UTF8, XLATE_E_CHAR
+ */
+enum xlate_status xlate_iscomposing_parse(const char *buf, size_t len,
+    enum xlate_composing *state);
+
+/** The XEP-0085 element name for @state ("composing" or "paused"). */
+const char *xlate_composing_chatstate(enum xlate_composing state);
+
+#endif /* GATEWAY_XLATE_IMDN_H */
