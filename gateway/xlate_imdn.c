@@ -383,6 +383,48 @@ xlate_imdn_build(const struct xlate_imdn_out *in, char *out, size_t outsz,
 	return XLATE_OK;
 }
 
+enum xlate_status
+xlate_cpim_wrap(const struct xlate_cpim_req *in, char *out, size_t outsz,
+    size_t *outlen)
+{
+	char	 disp[64];
+	int	 n;
+
+	*outlen = 0;
+	if (outsz > 0)
+		out[0] = '\0';
+	if (!xlate_imdn_uri_ok(in->from) || !xlate_imdn_uri_ok(in->to) ||
+	    !xlate_imdn_id_ok(in->message_id) || in->datetime == NULL ||
+	    strpbrk(in->datetime, "<>&\r\n") != NULL ||
+	    (in->disp & (XLATE_DN_POSITIVE_DELIVERY | XLATE_DN_DISPLAY)) == 0)
+		return XLATE_E_URI;
+	snprintf(disp, sizeof(disp), "%s%s%s",
+	    in->disp & XLATE_DN_POSITIVE_DELIVERY ? "positive-delivery" : "",
+	    (in->disp & XLATE_DN_POSITIVE_DELIVERY) &&
+	    (in->disp & XLATE_DN_DISPLAY) ? ", " : "",
+	    in->disp & XLATE_DN_DISPLAY ? "display" : "");
+	n = snprintf(out, outsz,
+	    "From: <%s>\r\n"
+	    "To: <%s>\r\n"
+	    "NS: imdn <" XLATE_IMDN_NS ">\r\n"
+	    "imdn.Message-ID: %s\r\n"
+	    "DateTime: %s\r\n"
+	    "imdn.Disposition-Notification: %s\r\n"
+	    "\r\n"
+	    "Content-Type: text/plain;charset=UTF-8\r\n"
+	    "\r\n",
+	    in->from, in->to, in->message_id, in->datetime, disp);
+	if (n < 0 || (size_t)n + in->body_len >= outsz) {
+		if (outsz > 0)
+			out[0] = '\0';
+		return XLATE_E_NO_SPACE;
+	}
+	memcpy(out + n, in->body, in->body_len);
+	out[(size_t)n + in->body_len] = '\0';
+	*outlen = (size_t)n + in->body_len;
+	return XLATE_OK;
+}
+
 struct xlate_comp_walk {
 	const char		*buf;
 	size_t			 len;

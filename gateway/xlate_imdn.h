@@ -94,6 +94,28 @@ struct xlate_imdn_out {
 enum xlate_status xlate_imdn_build(const struct xlate_imdn_out *in,
     char *out, size_t outsz, size_t *outlen);
 
+/* A text message to SIP that asks for notifications (RFC 5438 7.1.1). */
+struct xlate_cpim_req {
+	const char	*from;		/* CPIM From URI */
+	const char	*to;		/* CPIM To URI */
+	const char	*message_id;	/* imdn.Message-ID, a token */
+	const char	*datetime;	/* RFC 3339, now */
+	unsigned	 disp;		/* XLATE_DN_* asked, not 0 */
+	const char	*body;		/* UTF-8 text, borrowed */
+	size_t		 body_len;
+};
+
+/**
+ * Write the message/cpim body of a text message that asks for
+ * notifications: From, To, NS imdn, imdn.Message-ID, DateTime,
+ * imdn.Disposition-Notification, then a text/plain part.
+ *
+ * @return XLATE_OK, XLATE_E_URI (bad URI, id or empty @disp),
+ *         XLATE_E_NO_SPACE
+ */
+enum xlate_status xlate_cpim_wrap(const struct xlate_cpim_req *in,
+    char *out, size_t outsz, size_t *outlen);
+
 /* RFC 3994 3.1 <state/> values, as XEP-0085 states they map to. */
 enum xlate_composing {
 	XLATE_COMPOSING_ACTIVE,	/* "active": XEP-0085 <composing/> */
