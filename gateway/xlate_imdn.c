@@ -247,6 +247,50 @@ xlate_imdn_parse(const char *buf, size_t len, struct xlate_imdn *out)
 	return st;
 }
 
+enum xlate_status
+xlate_imdn_to_xmpp(enum xlate_imdn_result result, const char **name,
+    const char **ns, unsigned *bit)
+{
+	switch (result) {
+	case XLATE_IMDN_DELIVERED:
+		*name = "received";
+		*ns = XLATE_NS_RECEIPTS;
+		*bit = XLATE_DN_POSITIVE_DELIVERY;
+		return XLATE_OK;
+	case XLATE_IMDN_DISPLAYED:
+		*name = "displayed";
+		*ns = XLATE_NS_MARKERS;
+		*bit = XLATE_DN_DISPLAY;
+		return XLATE_OK;
+	default:
+		*name = *ns = NULL;
+		*bit = 0;
+		return XLATE_E_MEDIA;
+	}
+}
+
+enum xlate_status
+xlate_xmpp_to_imdn(const char *name, const char *ns,
+    enum xlate_imdn_kind *kind, enum xlate_imdn_result *result)
+{
+	if (name == NULL || ns == NULL)
+		return XLATE_E_MEDIA;
+	if (strcmp(name, "received") == 0 &&
+	    (strcmp(ns, XLATE_NS_RECEIPTS) == 0 ||
+	    strcmp(ns, XLATE_NS_MARKERS) == 0)) {
+		*kind = XLATE_IMDN_DELIVERY;
+		*result = XLATE_IMDN_DELIVERED;
+		return XLATE_OK;
+	}
+	if (strcmp(name, "displayed") == 0 &&
+	    strcmp(ns, XLATE_NS_MARKERS) == 0) {
+		*kind = XLATE_IMDN_DISPLAY;
+		*result = XLATE_IMDN_DISPLAYED;
+		return XLATE_OK;
+	}
+	return XLATE_E_MEDIA;
+}
+
 unsigned
 xlate_imdn_disp_parse(const char *v, size_t len)
 {

@@ -64,6 +64,33 @@ struct xlate_imdn {
 enum xlate_status xlate_imdn_parse(const char *buf, size_t len,
     struct xlate_imdn *out);
 
+/* XMPP namespaces of the notifications mapped here. */
+#define XLATE_NS_RECEIPTS	"urn:xmpp:receipts"		/* XEP-0184 */
+#define XLATE_NS_MARKERS	"urn:xmpp:chat-markers:0"	/* XEP-0333 */
+#define XLATE_NS_CHATSTATES	"http://jabber.org/protocol/chatstates"
+
+/**
+ * The XMPP element an IMDN becomes: delivered -> XEP-0184 <received/>,
+ * displayed -> XEP-0333 <displayed/>; @bit gets the Disposition-
+ * Notification bit that asked for it.  Failures and other statuses have
+ * no XMPP form.
+ *
+ * @param name, ns  static strings on XLATE_OK
+ * @return XLATE_OK, XLATE_E_MEDIA (no mapping)
+ */
+enum xlate_status xlate_imdn_to_xmpp(enum xlate_imdn_result result,
+    const char **name, const char **ns, unsigned *bit);
+
+/**
+ * The IMDN an XMPP notification element becomes: XEP-0184 <received/>
+ * and XEP-0333 <received/> -> delivery-notification delivered; XEP-0333
+ * <displayed/> -> display-notification displayed.
+ *
+ * @return XLATE_OK, XLATE_E_MEDIA (anything else: no IMDN)
+ */
+enum xlate_status xlate_xmpp_to_imdn(const char *name, const char *ns,
+    enum xlate_imdn_kind *kind, enum xlate_imdn_result *result);
+
 /**
  * The bits of a Disposition-Notification value ("positive-delivery,
  * display"; tokens case-insensitive, unknown tokens ignored).  0 when

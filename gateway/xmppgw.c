@@ -50,10 +50,10 @@
 #include "gateway/xmppgw.h"
 #include "routing/policy.h"
 
-#define NS_RECEIPTS	"urn:xmpp:receipts"
+#define NS_RECEIPTS	XLATE_NS_RECEIPTS
 #define NS_STANZAS	"urn:ietf:params:xml:ns:xmpp-stanzas"
-#define NS_CHATSTATES	"http://jabber.org/protocol/chatstates"
-#define NS_MARKERS	"urn:xmpp:chat-markers:0"
+#define NS_CHATSTATES	XLATE_NS_CHATSTATES
+#define NS_MARKERS	XLATE_NS_MARKERS
 /* imdn.Message-ID of an XMPP message sent to SIP asking for an IMDN. */
 #define IMDN_PREFIX	"imgate-m-"
 #define ID_PREFIX	"imgate-"
@@ -570,42 +570,26 @@ send_imdn_as_xmpp(struct gw_txn *t, const char *body, size_t blen)
 	struct xlate_imdn	 m;
 	struct notify_entry	 e;
 	unsigned		 clear;
+	const char		*name, *ns;
 
 	if (xlate_imdn_parse(body, blen, &m) != XLATE_OK) {
 		log_warnx("txn %llu: malformed IMDN document refused",
 		    (unsigned long long)t->id);
 		return GW_R_BAD_REQUEST;
 	}
-	switch (m.result) {
-	case XLATE_IMDN_DELIVERED:
-		clear = XLATE_DN_POSITIVE_DELIVERY;
-		break;
-	case XLATE_IMDN_DISPLAYED:
-		clear = XLATE_DN_DISPLAY;
-		break;
-	default:
+	if (xlate_imdn_to_xmpp(m.result, &name, &ns, &clear) != XLATE_OK)
 		clear = 0;
-		break;
-	}
 	if (!notify_take(NOTIFY_TO_XMPP, m.message_id, clear, mono_ms(),
 	    &e))
 		log_info("txn %llu: IMDN for unknown message %s: no XMPP "
 		    "sender to notify, consumed", (unsigned long long)t->id,
 		    m.message_id);
-	else if (m.result == XLATE_IMDN_DELIVERED &&
-	    (e.bits & XLATE_DN_POSITIVE_DELIVERY)) {
-		if (send_notice(e.peer, e.self, NULL, "received",
-		    NS_RECEIPTS, e.orig_id) != 0)
+	else if (clear != 0 && (e.bits & clear) != 0) {
+		if (send_notice(e.peer, e.self, NULL, name, ns, e.orig_id) !=
+		    0)
 			return GW_R_OVERLOAD;
-		log_info("txn %llu: IMDN delivered -> XEP-0184 receipt for "
-		    "%s to %s", (unsigned long long)t->id, e.orig_id, e.peer);
-	} else if (m.result == XLATE_IMDN_DISPLAYED &&
-	    (e.bits & XLATE_DN_DISPLAY)) {
-		if (send_notice(e.peer, e.self, NULL, "displayed",
-		    NS_MARKERS, e.orig_id) != 0)
-			return GW_R_OVERLOAD;
-		log_info("txn %llu: IMDN displayed -> XEP-0333 marker for %s "
-		    "to %s", (unsigned long long)t->id, e.orig_id, e.peer);
+		log_info("txn %llu: IMDN -> <%s xmlns='%s'/> for %s to %s",
+		    (unsigned long long)t->id, name, ns, e.orig_id, e.peer);
 	} else
 		log_info("txn %llu: IMDN for %s not asked for or not "
 		    "mappable, consumed", (unsigned long long)t->id,
@@ -1035,6 +1019,8 @@ result_for_us(xmpp_stanza_t *st, const char *type)
 	xmpp_stanza_t	*rcv, *err, *c;
 	struct gw_txn	*t;
 	const char	*cond = "undefined-condition";
+	enum xlate_imdn_kind	 nk;
+	enum xlate_imdn_result	 nr;
 
 	if (type != NULL && strcmp(type, "error") == 0) {
 		t = txn_get(id_to_txn(xmpp_stanza_get_id(st)));
@@ -1066,15 +1052,10 @@ result_for_us(xmpp_stanza_t *st, const char *type)
 	}
 	/* XEP-0333 markers: displayed (and received) for an IMDN ask. */
 	if ((c = xmpp_stanza_get_child_by_ns(st, NS_MARKERS)) != NULL &&
-	    xmpp_stanza_get_name(c) != NULL) {
-		if (strcmp(xmpp_stanza_get_name(c), "displayed") == 0)
-			notify_sip(xmpp_stanza_get_attribute(c, "id"),
-			    XLATE_IMDN_DISPLAY);
-		else if (strcmp(xmpp_stanza_get_name(c), "received") == 0)
-			notify_sip(xmpp_stanza_get_attribute(c, "id"),
-			    XLATE_IMDN_DELIVERY);
-		if (strcmp(xmpp_stanza_get_name(c), "markable") != 0 &&
-		    xmpp_stanza_get_child_by_name(st, "body") == NULL)
+	    xlate_xmpp_to_imdn(xmpp_stanza_get_name(c), NS_MARKERS, &nk,
+	    &nr) == XLATE_OK) {
+		notify_sip(xmpp_stanza_get_attribute(c, "id"), nk);
+		if (xmpp_stanza_get_child_by_name(st, "body") == NULL)
 			return true;
 	}
 	rcv = xmpp_stanza_get_child_by_name_and_ns(st, "received",
