@@ -16,6 +16,7 @@
 
 static struct notify_entry	*notify_tab;
 static size_t			 notify_cap;
+static uint64_t			 notify_evicted;
 
 int
 notify_init(size_t cap)
@@ -79,9 +80,13 @@ notify_put(const struct notify_entry *e, uint64_t now_ms, uint64_t ttl_ms)
 			if (notify_tab[i].expires_ms < slot->expires_ms)
 				slot = &notify_tab[i];
 		}
-		if (notify_live(slot, now_ms))
-			log_info("notify: table full (%zu), forgetting %s",
-			    notify_cap, slot->key);
+		/* Logged on the first eviction and every 1024th after: a
+		 * flood must not become a flood of log lines. */
+		if (notify_live(slot, now_ms) &&
+		    (notify_evicted++ & 1023) == 0)
+			log_info("notify: table full (%zu), forgetting %s "
+			    "(%llu forgotten so far)", notify_cap, slot->key,
+			    (unsigned long long)notify_evicted);
 	}
 	*slot = *e;
 	slot->expires_ms = now_ms + ttl_ms;

@@ -265,9 +265,93 @@ test_iscomposing(void)
 	    "idle -> <paused/>");
 }
 
+static void
+test_mappings(void)
+{
+	const char		*name, *ns;
+	unsigned		 bit;
+	enum xlate_imdn_kind	 k;
+	enum xlate_imdn_result	 r;
+
+	ok(xlate_imdn_to_xmpp(XLATE_IMDN_DELIVERED, &name, &ns, &bit) ==
+	    XLATE_OK && strcmp(name, "received") == 0 &&
+	    strcmp(ns, XLATE_NS_RECEIPTS) == 0 &&
+	    bit == XLATE_DN_POSITIVE_DELIVERY,
+	    "delivered -> XEP-0184 <received/>");
+	ok(xlate_imdn_to_xmpp(XLATE_IMDN_DISPLAYED, &name, &ns, &bit) ==
+	    XLATE_OK && strcmp(name, "displayed") == 0 &&
+	    strcmp(ns, XLATE_NS_MARKERS) == 0 && bit == XLATE_DN_DISPLAY,
+	    "displayed -> XEP-0333 <displayed/>");
+	is_int(xlate_imdn_to_xmpp(XLATE_IMDN_FAILED, &name, &ns, &bit),
+	    XLATE_E_MEDIA, "failed has no XMPP form");
+	is_int(xlate_imdn_to_xmpp(XLATE_IMDN_OTHER, &name, &ns, &bit),
+	    XLATE_E_MEDIA, "stored/processed have no XMPP form");
+	ok(xlate_xmpp_to_imdn("received", XLATE_NS_RECEIPTS, &k, &r) ==
+	    XLATE_OK && k == XLATE_IMDN_DELIVERY &&
+	    r == XLATE_IMDN_DELIVERED, "XEP-0184 <received/> -> delivered");
+	ok(xlate_xmpp_to_imdn("received", XLATE_NS_MARKERS, &k, &r) ==
+	    XLATE_OK && r == XLATE_IMDN_DELIVERED,
+	    "XEP-0333 <received/> -> delivered");
+	ok(xlate_xmpp_to_imdn("displayed", XLATE_NS_MARKERS, &k, &r) ==
+	    XLATE_OK && k == XLATE_IMDN_DISPLAY &&
+	    r == XLATE_IMDN_DISPLAYED, "XEP-0333 <displayed/> -> displayed");
+	is_int(xlate_xmpp_to_imdn("displayed", XLATE_NS_RECEIPTS, &k, &r),
+	    XLATE_E_MEDIA, "<displayed/> in the receipts namespace: none");
+	is_int(xlate_xmpp_to_imdn("acknowledged", XLATE_NS_MARKERS, &k, &r),
+	    XLATE_E_MEDIA, "<acknowledged/>: no IMDN");
+	is_int(xlate_xmpp_to_imdn(NULL, XLATE_NS_MARKERS, &k, &r),
+	    XLATE_E_MEDIA, "NULL name");
+}
+
+static void
+test_wrap(void)
+{
+	struct xlate_cpim_req	 r = {
+		.from = "sip:alice%40localhost@gw.test",
+		.to = "tel:+12025550100",
+		.message_id = "imgate-m-4",
+		.datetime = "2026-12-06T18:00:00Z",
+		.disp = XLATE_DN_POSITIVE_DELIVERY | XLATE_DN_DISPLAY,
+		.body = "Hi \xc3\xa9", .body_len = 5,
+	};
+	struct xlate_cpim	 c;
+	char			 out[1024];
+	size_t			 n;
+
+	is_int(xlate_cpim_wrap(&r, out, sizeof(out), &n), XLATE_OK,
+	    "cpim_wrap");
+	is_int(xlate_cpim_parse(out, n, &c), XLATE_OK,
+	    "cpim_wrap: valid message/cpim");
+	ok(c.body.len == 5 && memcmp(c.body.p, "Hi \xc3\xa9", 5) == 0,
+	    "cpim_wrap: the text is the part");
+	is_int(xlate_content_type_okn(c.content_type.p, c.content_type.len),
+	    XLATE_CT_TEXT, "cpim_wrap: text/plain part");
+	is_int(xlate_imdn_disp_parse(c.imdn_disp.p, c.imdn_disp.len),
+	    XLATE_DN_POSITIVE_DELIVERY | XLATE_DN_DISPLAY,
+	    "cpim_wrap: Disposition-Notification round trip");
+	ok(c.imdn_message_id.len == 10 &&
+	    memcmp(c.imdn_message_id.p, "imgate-m-4", 10) == 0,
+	    "cpim_wrap: imdn.Message-ID round trip");
+	r.disp = XLATE_DN_POSITIVE_DELIVERY;
+	ok(xlate_cpim_wrap(&r, out, sizeof(out), &n) == XLATE_OK &&
+	    strstr(out, "Disposition-Notification: positive-delivery\r\n") !=
+	    NULL, "cpim_wrap: positive-delivery alone");
+	r.disp = 0;
+	is_int(xlate_cpim_wrap(&r, out, sizeof(out), &n), XLATE_E_URI,
+	    "cpim_wrap: nothing asked is refused");
+	r.disp = XLATE_DN_DISPLAY;
+	is_int(xlate_cpim_wrap(&r, out, 60, &n), XLATE_E_NO_SPACE,
+	    "cpim_wrap: small buffer");
+	r.from = "sip:a@b>\r\nX: 1";
+	is_int(xlate_cpim_wrap(&r, out, sizeof(out), &n), XLATE_E_URI,
+	    "cpim_wrap: header injection refused");
+}
+
 int
 main(void)
 {
+	test_mappings();
+	test_wrap();
 	test_imdn_parse();
 	test_disp();
 	test_cpim_headers();
