@@ -18,6 +18,7 @@ Asserted:
 """
 
 import re
+import signal
 import sys
 import time
 
@@ -274,6 +275,16 @@ def main():
         bob.stop()
         uac.close()
         tap.ok(gw.proc.poll() is None, "imgated still running")
+        # A clean stop, and no sanitizer report (sanitizer builds).
+        gw.proc.send_signal(signal.SIGTERM)
+        try:
+            gw.proc.wait(15)
+        except Exception:
+            pass
+        bad = re.findall(r".*(?:Sanitizer|runtime error:).*",
+                         gw.log_text())[:3]
+        tap.ok(gw.proc.poll() is not None and not bad,
+               "imgated stops cleanly, no sanitizer report", diag=bad)
     return tap.done()
 
 
