@@ -1149,7 +1149,9 @@ xlate_gw_jid_to_sip(const char *jid, const char *gw_domain, char *uri,
 	struct xlate_buf	 b, t;
 	enum xlate_status	 st;
 	char			 tmp[XLATE_PART_MAX + 1];
-	const char		*at = NULL;
+	char			 host[IDNA_HOST_MAX + 1];
+	const char		*at = NULL, *hp;
+	size_t			 hl, pl, n;
 
 	xlate_buf_init(&b, uri, urisz);
 	if ((st = xlate_jid_split(jid, &j)) != XLATE_OK)
@@ -1171,8 +1173,27 @@ xlate_gw_jid_to_sip(const char *jid, const char *gw_domain, char *uri,
 		xlate_put_mem(&b, tmp, t.len);
 		return xlate_buf_done(&b);
 	}
-	if ((st = xlate_hostport_check(at + 1,
-	    t.len - (size_t)(at + 1 - tmp))) != XLATE_OK)
+	/* A U-label host typed by an XMPP user goes out as A-labels. */
+	hp = at + 1;
+	hl = t.len - (size_t)(hp - tmp);
+	pl = hl;
+	if (hl > 0 && hp[0] != '[' && memchr(hp, ':', hl) != NULL)
+		pl = (size_t)((const char *)memchr(hp, ':', hl) - hp);
+	if (hl == 0 || hp[0] == '[') {
+		if (hl >= sizeof(host))
+			return xlate_fail(uri, urisz, XLATE_E_LONG);
+		memcpy(host, hp, hl);
+		host[hl] = '\0';
+	} else {
+		if (idna_to_ascii(hp, pl, host, sizeof(host)) != IDNA_OK)
+			return xlate_fail(uri, urisz, XLATE_E_IDNA);
+		n = strlen(host);
+		if (n + (hl - pl) >= sizeof(host))
+			return xlate_fail(uri, urisz, XLATE_E_LONG);
+		memcpy(host + n, hp + pl, hl - pl);
+		host[n + (hl - pl)] = '\0';
+	}
+	if ((st = xlate_hostport_check(host, strlen(host))) != XLATE_OK)
 		return xlate_fail(uri, urisz, st);
 	xlate_put_str(&b, "sip:");
 	if (at > tmp) {
@@ -1180,7 +1201,7 @@ xlate_gw_jid_to_sip(const char *jid, const char *gw_domain, char *uri,
 		    xlate_user_char);
 		xlate_put(&b, '@');
 	}
-	xlate_put_lower(&b, at + 1, t.len - (size_t)(at + 1 - tmp));
+	xlate_put_lower(&b, host, strlen(host));
 	if (j.resource.p != NULL) {
 		xlate_put_str(&b, ";gr=");
 		xlate_put_pct_set(&b, j.resource.p, j.resource.len,

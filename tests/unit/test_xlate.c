@@ -588,6 +588,12 @@ static const struct map_row gw_jid_rows[] = {
 	    XLATE_OK },
 	{ "+12025550100\\40a.example@" GW, "sip:+12025550100@a.example",
 	    XLATE_OK },
+	/* IDNA: a U-label host typed by an XMPP user goes out as A-labels. */
+	{ "carol\\40b\xc3\xbc" "cher.example\\3a5070@" GW,
+	    "sip:carol@xn--bcher-kva.example:5070", XLATE_OK },
+	{ "carol\\40B\xc3\x9c" "CHER.example@" GW,
+	    "sip:carol@xn--bcher-kva.example", XLATE_OK },
+	{ "carol\\40xn--zz.example@" GW, "", XLATE_E_IDNA },
 	{ "+12025550100@" GW, "tel:+12025550100", XLATE_OK },
 	{ "+1-202-555-0100@" GW, "tel:+1-202-555-0100", XLATE_OK },
 	{ "alice\\40a.example@GW.Example.ORG", "sip:alice@a.example",
