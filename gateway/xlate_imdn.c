@@ -524,3 +524,47 @@ xlate_composing_chatstate(enum xlate_composing state)
 {
 	return state == XLATE_COMPOSING_ACTIVE ? "composing" : "paused";
 }
+
+enum xlate_status
+xlate_chatstate_composing(const char *name, enum xlate_composing *state)
+{
+	static const char *const idle[] = {
+		"paused", "active", "inactive", "gone"
+	};
+
+	if (name == NULL)
+		return XLATE_E_MEDIA;
+	if (strcmp(name, "composing") == 0) {
+		*state = XLATE_COMPOSING_ACTIVE;
+		return XLATE_OK;
+	}
+	for (size_t i = 0; i < sizeof(idle) / sizeof(idle[0]); i++)
+		if (strcmp(name, idle[i]) == 0) {
+			*state = XLATE_COMPOSING_IDLE;
+			return XLATE_OK;
+		}
+	return XLATE_E_MEDIA;
+}
+
+enum xlate_status
+xlate_iscomposing_build(enum xlate_composing state, char *out,
+    size_t outsz, size_t *outlen)
+{
+	int	 n;
+
+	n = snprintf(out, outsz,
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"
+	    "<isComposing xmlns=\"urn:ietf:params:xml:ns:im-iscomposing\">"
+	    "<state>%s</state><contenttype>text/plain</contenttype>%s"
+	    "</isComposing>\r\n",
+	    state == XLATE_COMPOSING_ACTIVE ? "active" : "idle",
+	    state == XLATE_COMPOSING_ACTIVE ? "<refresh>120</refresh>" : "");
+	if (n < 0 || (size_t)n >= outsz) {
+		if (outsz > 0)
+			out[0] = '\0';
+		*outlen = 0;
+		return XLATE_E_NO_SPACE;
+	}
+	*outlen = (size_t)n;
+	return XLATE_OK;
+}

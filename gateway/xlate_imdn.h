@@ -159,6 +159,23 @@ enum xlate_composing {
 enum xlate_status xlate_iscomposing_parse(const char *buf, size_t len,
     enum xlate_composing *state);
 
+/**
+ * The RFC 3994 state of an XEP-0085 chat state element: <composing/> is
+ * "active"; <paused/>, <active/>, <inactive/> and <gone/> are "idle".
+ * @return XLATE_OK, XLATE_E_MEDIA (not a chat state)
+ */
+enum xlate_status xlate_chatstate_composing(const char *name,
+    enum xlate_composing *state);
+
+/**
+ * Write an application/im-iscomposing+xml document for @state (RFC 3994
+ * 3.1, with <contenttype>text/plain</contenttype>; an active state asks
+ * for a refresh within 120 s, RFC 3994 3.2).
+ * @return XLATE_OK, XLATE_E_NO_SPACE
+ */
+enum xlate_status xlate_iscomposing_build(enum xlate_composing state,
+    char *out, size_t outsz, size_t *outlen);
+
 /** The XEP-0085 element name for @state ("composing" or "paused"). */
 const char *xlate_composing_chatstate(enum xlate_composing state);
 

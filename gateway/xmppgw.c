@@ -995,6 +995,10 @@ refuse(xmpp_stanza_t *st, enum gw_reason reason, const char *condition)
 	    status_strreason(reason), condition);
 	if (xmpp_stanza_get_from(st) == NULL)
 		return;
+	/* A chat state that cannot go on gets no error (XEP-0085). */
+	if (xmpp_stanza_get_child_by_name(st, "body") == NULL &&
+	    xmpp_stanza_get_child_by_ns(st, NS_CHATSTATES) != NULL)
+		return;
 	e = xmpp_stanza_reply_error(st, status_xmpp_type(condition),
 	    condition, status_strreason(reason));
 	if (e != NULL) {
@@ -1089,7 +1093,9 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 	char		 dest[JID_MAX];
 	struct gw_txn	*t;
 	const char	*lang, *number;
-	bool		 direct_sip = false;
+	bool		 direct_sip = false, chatstate = false;
+	char		*cdoc = NULL;
+	const char	*text;
 
 	(void)conn;
 	(void)ud;
@@ -1105,15 +1111,33 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 	}
 	child_text(st, "body", &body);
 	if (body == NULL) {
-		/* Chat states and the like are no messages (XEP-0085). */
-		if (xmpp_stanza_get_child_by_ns(st, NS_CHATSTATES) != NULL) {
-			log_debug("xmpp: chat state from %s ignored", from);
+		xmpp_stanza_t	*cs = xmpp_stanza_get_child_by_ns(st,
+		    NS_CHATSTATES);
+		enum xlate_composing comp;
+		char		 doc[512];
+		size_t		 dlen;
+
+		/*
+		 * A chat state alone (XEP-0085) is no message: mapped to an
+		 * RFC 3994 isComposing MESSAGE (xmpp.chat_states = map) and
+		 * routed like one, never answered with an error stanza.
+		 */
+		if (cs != NULL && (CONF->xmpp_chat_states == CONF_CHAT_DROP ||
+		    xlate_chatstate_composing(xmpp_stanza_get_name(cs),
+		    &comp) != XLATE_OK ||
+		    xlate_iscomposing_build(comp, doc, sizeof(doc), &dlen) !=
+		    XLATE_OK || (cdoc = strdup(doc)) == NULL)) {
+			log_debug("xmpp: chat state from %s dropped", from);
 			return 1;
 		}
-		refuse(st, GW_R_BAD_REQUEST, "bad-request");
-		return 1;
+		if (cs == NULL) {
+			refuse(st, GW_R_BAD_REQUEST, "bad-request");
+			return 1;
+		}
+		chatstate = true;
 	}
-	if (body[0] == '\0') {
+	text = body != NULL ? body : cdoc;
+	if (text[0] == '\0') {
 		refuse(st, GW_R_BAD_REQUEST, "bad-request");
 		goto done;
 	}
@@ -1138,7 +1162,7 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		direct_sip = true;
 	} else
 		snprintf(dest, sizeof(dest), "%s", node);
-	if ((int64_t)strlen(body) > CONF->sip_max_body) {
+	if ((int64_t)strlen(text) > CONF->sip_max_body) {
 		refuse(st, GW_R_TOO_LARGE, "policy-violation");
 		goto done;
 	}
@@ -1183,9 +1207,14 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		if (klen > 0)
 			t->accept_key = txn_strndup(key, klen);
 	}
-	t->content_type = txn_strndup("text/plain; charset=UTF-8", 25);
-	t->body = txn_strndup(body, strlen(body));
-	t->body_len = strlen(body);
+	if (chatstate) {
+		t->content_type = txn_strndup(
+		    "application/im-iscomposing+xml", 30);
+		t->want_receipt = false;
+	} else
+		t->content_type = txn_strndup("text/plain; charset=UTF-8", 25);
+	t->body = txn_strndup(text, strlen(text));
+	t->body_len = strlen(text);
 	/* A <thread/> becomes the Call-ID only if it can be one (RFC 3261
 	 * word characters, no spaces); otherwise sofia makes a new one. */
 	if (thread != NULL && thread[0] != '\0' && strlen(thread) < 256 &&
@@ -1209,7 +1238,11 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		    GW_R_OVERLOAD, 0, NULL });
 		goto done;
 	}
-	if (CONF->xmpp_request_imdn && t->xmpp_id != NULL)
+	/* A chat state is answered to nobody, an error least of all. */
+	if (chatstate) {
+		free(t->in);
+		t->in = NULL;
+	} else if (CONF->xmpp_request_imdn && t->xmpp_id != NULL)
 		ask_imdn(t, dest, direct_sip,
 		    xmpp_stanza_get_child_by_name_and_ns(st, "markable",
 		    NS_MARKERS) != NULL);
@@ -1218,8 +1251,9 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		    GW_R_OVERLOAD, 0, NULL });
 		goto done;
 	}
-	log_info("txn %llu: <message> to %s from %s (%zu bytes)",
-	    (unsigned long long)t->id, to, from, t->body_len);
+	log_info("txn %llu: <message> to %s from %s (%zu bytes%s)",
+	    (unsigned long long)t->id, to, from, t->body_len,
+	    chatstate ? ", chat state -> isComposing" : "");
 	{
 		struct policy_source	 src;
 		char			*fromdom = xmpp_jid_domain(xg.ctx, from);
@@ -1241,6 +1275,7 @@ done:
 		xmpp_free(xg.ctx, domain);
 	if (body != NULL)
 		xmpp_free(xg.ctx, body);
+	free(cdoc);
 	if (thread != NULL)
 		xmpp_free(xg.ctx, thread);
 	if (subject != NULL)

@@ -271,6 +271,25 @@ def main():
         tap.ok(code == 415 and "accept" in h,
                "other non-text media: 415 with Accept", diag=code)
 
+        # -- XEP-0085 chat state -> isComposing MESSAGE, never an error
+        alice.send_raw("<message to='+12025550100@%s' type='chat' "
+                       "id='cs1'><composing xmlns='http://jabber.org/"
+                       "protocol/chatstates'/></message>" % COMP)
+        got = wait_for(lambda: uas_msgs(
+            lambda r: "isComposing" in r["body"]), 10)
+        r = got[0] if got else {"headers": {}, "body": "", "ruri": ""}
+        tap.ok(bool(got) and r["headers"].get("content-type", "").lower()
+               == "application/im-iscomposing+xml" and
+               "<state>active</state>" in r["body"],
+               "XMPP <composing/> -> SIP isComposing active",
+               diag=r["body"] or gw.log_text()[-1500:])
+        alice.send_raw("<message to='+12025550199@%s' type='chat' "
+                       "id='cs2'><paused xmlns='http://jabber.org/"
+                       "protocol/chatstates'/></message>" % COMP)
+        time.sleep(1.0)
+        tap.ok(alice.wait(lambda m: m["id"] == "cs2", 0.1) is None,
+               "a chat state that cannot be routed gets no error stanza")
+
         alice.stop()
         bob.stop()
         uac.close()

@@ -259,6 +259,44 @@ test_iscomposing(void)
 		    "iscomposing row %zu status", i);
 		is_int(s, rows[i].state, "iscomposing row %zu state", i);
 	}
+	{
+		static const struct {
+			const char		*name;
+			enum xlate_status	 st;
+			enum xlate_composing	 state;
+		} cs[] = {
+			{ "composing", XLATE_OK, XLATE_COMPOSING_ACTIVE },
+			{ "paused", XLATE_OK, XLATE_COMPOSING_IDLE },
+			{ "active", XLATE_OK, XLATE_COMPOSING_IDLE },
+			{ "inactive", XLATE_OK, XLATE_COMPOSING_IDLE },
+			{ "gone", XLATE_OK, XLATE_COMPOSING_IDLE },
+			{ "typing", XLATE_E_MEDIA, XLATE_COMPOSING_IDLE },
+		};
+		char	 doc[512];
+		size_t	 n;
+
+		for (size_t i = 0; i < NELEM(cs); i++) {
+			s = XLATE_COMPOSING_IDLE;
+			is_int(xlate_chatstate_composing(cs[i].name, &s),
+			    cs[i].st, "chatstate <%s/> status", cs[i].name);
+			is_int(s, cs[i].state, "chatstate <%s/> state",
+			    cs[i].name);
+		}
+		is_int(xlate_chatstate_composing(NULL, &s), XLATE_E_MEDIA,
+		    "chatstate NULL");
+		/* What imgate writes, imgate reads back. */
+		for (int k = 0; k < 2; k++) {
+			enum xlate_composing want = k == 0 ?
+			    XLATE_COMPOSING_ACTIVE : XLATE_COMPOSING_IDLE;
+
+			ok(xlate_iscomposing_build(want, doc, sizeof(doc),
+			    &n) == XLATE_OK && n == strlen(doc) &&
+			    xlate_iscomposing_parse(doc, n, &s) == XLATE_OK &&
+			    s == want, "iscomposing_build %d round trip", k);
+		}
+		is_int(xlate_iscomposing_build(XLATE_COMPOSING_ACTIVE, doc, 20,
+		    &n), XLATE_E_NO_SPACE, "iscomposing_build small buffer");
+	}
 	is_str(xlate_composing_chatstate(XLATE_COMPOSING_ACTIVE), "composing",
 	    "active -> <composing/>");
 	is_str(xlate_composing_chatstate(XLATE_COMPOSING_IDLE), "paused",
