@@ -82,6 +82,11 @@ def evaluate(v):
                 x["body"] = None
             got["xmpp"] = x
         return got
+    if kind == "xmpp_chatstate_to_sip":
+        got = run("chatstate2sip", chatstate=inp["xmpp"]["chatstate"])
+        if "error" not in got:
+            got["sip"] = {k: got.get(k) for k in ("Content-Type", "state")}
+        return got
     if kind == "xmpp_notification_to_sip":
         x, c = inp["xmpp"], inp["correlation"]
         got = run("xmppnote2imdn", notification=x["notification"],

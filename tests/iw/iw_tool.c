@@ -15,7 +15,8 @@
  * xmppgw makes of a SIP body: text, IMDN -> receipt/marker, isComposing
  * -> chat state) | xmppnote2imdn (notification, ns, from, to, orig_id,
  * message_id, datetime: the IMDN an XMPP receipt/marker becomes, read
- * back with the CPIM and IMDN parsers).
+ * back with the CPIM and IMDN parsers) | chatstate2sip chatstate (the
+ * isComposing MESSAGE an XEP-0085 chat state becomes).
  * Exit 0; a translation error prints error=<xlate status name>.
  */
 #include <stdio.h>
@@ -293,6 +294,19 @@ main(int argc, char *argv[])
 		st = sipnote(arg("Content-Type"), arg("body"));
 	} else if (strcmp(kind, "xmppnote2imdn") == 0) {
 		st = xmppnote();
+	} else if (strcmp(kind, "chatstate2sip") == 0) {
+		enum xlate_composing	 cs;
+		size_t			 n;
+
+		/* As xmppgw on_message(): chat state -> isComposing. */
+		if ((st = xlate_chatstate_composing(arg("chatstate"), &cs)) ==
+		    XLATE_OK && (st = xlate_iscomposing_build(cs, buf,
+		    sizeof(buf), &n)) == XLATE_OK) {
+			outs("Content-Type", "application/im-iscomposing+xml");
+			outs("state", cs == XLATE_COMPOSING_ACTIVE ? "active" :
+			    "idle");
+			out("body", buf, n);
+		}
 	} else
 		return 1;
 	if (st != XLATE_OK)
