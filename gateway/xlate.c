@@ -1179,7 +1179,10 @@ xlate_gw_jid_to_sip(const char *jid, const char *gw_domain, char *uri,
 	pl = hl;
 	if (hl > 0 && hp[0] != '[' && memchr(hp, ':', hl) != NULL)
 		pl = (size_t)((const char *)memchr(hp, ':', hl) - hp);
-	if (hl == 0 || hp[0] == '[') {
+	/* An ASCII host is the SIP sender's own: back exactly as it was. */
+	for (n = 0; n < pl && (unsigned char)hp[n] < 0x80; n++)
+		;
+	if (hl == 0 || hp[0] == '[' || n == pl) {
 		if (hl >= sizeof(host))
 			return xlate_fail(uri, urisz, XLATE_E_LONG);
 		memcpy(host, hp, hl);

@@ -226,7 +226,7 @@ enum xlate_status xlate_sip_sender_to_gw_jid(const char *sip_uri,
  * Reverse of xlate_sip_sender_to_gw_jid(): "alice\40a.example@gw..." ->
  * "sip:alice@a.example" (exact round trip of what it produced).  A host
  * typed with U-labels goes out with A-labels (routing/idna); a label
- * IDNA2008 refuses is XLATE_E_IDNA.  A
+ * IDNA2008 refuses is XLATE_E_IDNA.  An ASCII host comes back as it is.  A
  * number localpart ("+12025550100@gw...") has lost its host and yields a
  * tel: URI ("tel:+12025550100") for the router.
  *
