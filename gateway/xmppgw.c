@@ -1130,8 +1130,17 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 			log_debug("xmpp: chat state from %s dropped", from);
 			return 1;
 		}
+		/*
+		 * No body and no chat state: an empty <body/> is a bad
+		 * request; any other payload (files, reactions, ...) has no
+		 * SIP mapping and is never sent as text (RFC 6120 8.3.3.3).
+		 */
 		if (cs == NULL) {
-			refuse(st, GW_R_BAD_REQUEST, "bad-request");
+			if (xmpp_stanza_get_child_by_name(st, "body") != NULL)
+				refuse(st, GW_R_BAD_REQUEST, "bad-request");
+			else
+				refuse(st, GW_R_UNSUPPORTED_MEDIA,
+				    "feature-not-implemented");
 			return 1;
 		}
 		chatstate = true;

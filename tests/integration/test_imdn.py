@@ -268,8 +268,9 @@ def main():
                "no isComposing document reaches bob as text")
         code, h, _ = uac.message(gw.addr, "sip:+12025550101@gw.test",
                                  body="<x/>", ctype="application/x-foo+xml")
-        tap.ok(code == 415 and "accept" in h,
-               "other non-text media: 415 with Accept", diag=code)
+        tap.ok(code == 415 and "message/imdn+xml" in h.get("accept", ""),
+               "other non-text media: 415, Accept names the notification "
+               "types", diag="%s %s" % (code, h))
 
         # -- XEP-0085 chat state -> isComposing MESSAGE, never an error
         alice.send_raw("<message to='+12025550100@%s' type='chat' "
@@ -289,6 +290,18 @@ def main():
         time.sleep(1.0)
         tap.ok(alice.wait(lambda m: m["id"] == "cs2", 0.1) is None,
                "a chat state that cannot be routed gets no error stanza")
+
+        # -- XMPP payload without body and without a mapping
+        alice.send_raw("<message to='+12025550100@%s' type='chat' "
+                       "id='oob1'><x xmlns='jabber:x:oob'><url>http://"
+                       "example.invalid/f.png</url></x></message>" % COMP)
+        e = alice.wait(lambda m: m["id"] == "oob1" and
+                       m["type"] == "error", 10)
+        tap.is_(e and e["error"], "feature-not-implemented",
+                "XMPP payload without mapping -> <feature-not-implemented/>")
+        tap.ok(not uas_msgs(lambda r: "example.invalid" in r["body"]) and
+               gw.wait_log(r"refused: unsupported content type", 3),
+               "... never sent as text, and logged")
 
         alice.stop()
         bob.stop()
