@@ -1082,6 +1082,37 @@ result_for_us(xmpp_stanza_t *st, const char *type)
 	return false;
 }
 
+/*
+ * Does @st carry an extension payload (a child element in a namespace of
+ * its own) other than the ones imgate reads alongside a body?
+ */
+static bool
+foreign_payload(xmpp_stanza_t *st)
+{
+	static const char *const known[] = {
+		NS_RECEIPTS, NS_MARKERS, NS_ORIGIN_ID, "urn:xmpp:hints"
+	};
+	xmpp_stanza_t	*c;
+	const char	*ns;
+	bool		 mine;
+
+	for (c = xmpp_stanza_get_children(st); c != NULL;
+	    c = xmpp_stanza_get_next(c)) {
+		if (!xmpp_stanza_is_tag(c) ||
+		    (ns = xmpp_stanza_get_ns(c)) == NULL ||
+		    strncmp(ns, "jabber:component:", 17) == 0 ||
+		    strcmp(ns, "jabber:client") == 0)
+			continue;
+		mine = false;
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (strcmp(ns, known[i]) == 0)
+				mine = true;
+		if (!mine)
+			return true;
+	}
+	return false;
+}
+
 static int
 on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 {
@@ -1136,11 +1167,11 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		 * SIP mapping and is never sent as text (RFC 6120 8.3.3.3).
 		 */
 		if (cs == NULL) {
-			if (xmpp_stanza_get_child_by_name(st, "body") != NULL)
-				refuse(st, GW_R_BAD_REQUEST, "bad-request");
-			else
+			if (foreign_payload(st))
 				refuse(st, GW_R_UNSUPPORTED_MEDIA,
 				    "feature-not-implemented");
+			else
+				refuse(st, GW_R_BAD_REQUEST, "bad-request");
 			return 1;
 		}
 		chatstate = true;
