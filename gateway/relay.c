@@ -22,6 +22,7 @@
 #include "gateway/relay.h"
 #include "gateway/spool.h"
 #include "gateway/xlate.h"
+#include "gateway/xlate_imdn.h"
 #include "routing/ratelimit.h"
 #include "routing/route.h"
 
@@ -532,10 +533,17 @@ route_message(struct gw_txn *t, const struct policy_source *src,
 	case ROUTE_ENUM:
 		break;
 	}
+	/* A notification (IMDN, isComposing) late is worth nothing: it is
+	 * relayed now or not at all, never stored (docs/ARCHITECTURE.md). */
 	if (!spooled && d.route >= 0 && c->routes[d.route].mode ==
 	    CONF_MODE_SAF) {
-		spool_accept(t, src);
-		return;
+		if (!xlate_is_notification(t->content_type, t->body,
+		    t->body_len)) {
+			spool_accept(t, src);
+			return;
+		}
+		log_debug("txn %llu: a notification: relayed, not stored",
+		    (unsigned long long)t->id);
 	}
 	if (d.verdict == ROUTE_STATIC)
 		route_static(t, c->routes[d.route].target, d.aus);

@@ -568,3 +568,16 @@ xlate_iscomposing_build(enum xlate_composing state, char *out,
 	*outlen = (size_t)n;
 	return XLATE_OK;
 }
+
+bool
+xlate_is_notification(const char *ctype, const char *body, size_t len)
+{
+	struct xlate_cpim	 c;
+	enum xlate_ctype	 k = xlate_content_type_ok(ctype);
+
+	if (k == XLATE_CT_CPIM && body != NULL &&
+	    xlate_cpim_parse(body, len, &c) == XLATE_OK)
+		k = xlate_content_type_okn(c.content_type.p,
+		    c.content_type.len);
+	return k == XLATE_CT_IMDN || k == XLATE_CT_ISCOMPOSING;
+}

@@ -176,6 +176,14 @@ enum xlate_status xlate_chatstate_composing(const char *name,
 enum xlate_status xlate_iscomposing_build(enum xlate_composing state,
     char *out, size_t outsz, size_t *outlen);
 
+/**
+ * Is this body a notification (IMDN or isComposing, bare or in
+ * message/cpim) rather than a message?  Such bodies are worth nothing
+ * late: they are never stored for later delivery.
+ */
+bool xlate_is_notification(const char *ctype, const char *body,
+    size_t len);
+
 /** The XEP-0085 element name for @state ("composing" or "paused"). */
 const char *xlate_composing_chatstate(enum xlate_composing state);
 

@@ -17,6 +17,7 @@ Asserted:
   never as a text message; other media still get 415.
 """
 
+import os
 import re
 import signal
 import sys
@@ -302,6 +303,26 @@ def main():
         tap.ok(not uas_msgs(lambda r: "example.invalid" in r["body"]) and
                gw.wait_log(r"refused: unsupported content type", 3),
                "... never sent as text, and logged")
+
+        # -- a store-and-forward route never stores a notification
+        spool = os.path.join(procs.tmpdir("spool"), "s.sqlite")
+        gw2 = gwtest.start_imgated(procs, dns_port, conf_extra="""
+spool = { path = "%s"; retry_initial_ms = 400; retry_max_ms = 800;
+  max_age_s = 600; commit_ms = 5; };
+routes = ( { name = "uk"; prefix = "+44"; action = "static";
+  target = "sip:127.0.0.1:%d"; mode = "store-and-forward"; } );
+""" % (spool, uas.port))
+        code, _, _ = uac.message(gw2.addr, "sip:+442079460148@gw.test",
+                                 body="saf-control")
+        tap.is_(code, 202, "SAF route: a text message is stored (202)")
+        code, _, _ = uac.message(gw2.addr, "sip:+442079460148@gw.test",
+                                 body=COMPOSING % "active",
+                                 ctype="application/im-iscomposing+xml")
+        got = uas_msgs(lambda r: "<state>active</state>" in r["body"] and
+                       r["ruri"].startswith("sip:+44"))
+        tap.ok(code == 200 and got,
+               "SAF route: isComposing is relayed at once (200 from the "
+               "UAS), never stored", diag="code %s" % code)
 
         alice.stop()
         bob.stop()

@@ -147,6 +147,10 @@ test_disp(void)
 	"\r\n" \
 	"Hello"
 
+#define CPIM_IMDN \
+	"From: <sip:b@b.example>\r\nTo: <sip:a@a.example>\r\n\r\n" \
+	"Content-Type: message/imdn+xml\r\n\r\n<imdn/>"
+
 static void
 test_cpim_headers(void)
 {
@@ -385,9 +389,27 @@ test_wrap(void)
 	    "cpim_wrap: header injection refused");
 }
 
+static void
+test_is_notification(void)
+{
+	ok(xlate_is_notification("message/imdn+xml", "<imdn/>", 7),
+	    "bare IMDN is a notification");
+	ok(xlate_is_notification("application/im-iscomposing+xml", "", 0),
+	    "isComposing is a notification");
+	ok(xlate_is_notification("message/cpim", CPIM_IMDN,
+	    strlen(CPIM_IMDN)), "IMDN in CPIM is a notification");
+	ok(!xlate_is_notification("message/cpim", CPIM_REQ,
+	    strlen(CPIM_REQ)), "text in CPIM is a message");
+	ok(!xlate_is_notification("text/plain", "hi", 2), "text is not");
+	ok(!xlate_is_notification("message/cpim", "garbage", 7),
+	    "broken CPIM is not");
+	ok(!xlate_is_notification(NULL, NULL, 0), "NULL is not");
+}
+
 int
 main(void)
 {
+	test_is_notification();
 	test_mappings();
 	test_wrap();
 	test_imdn_parse();
