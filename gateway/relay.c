@@ -297,7 +297,8 @@ on_route(void *arg, const struct lookup_result *res)
 	t->lookup = NULL;
 	if (res->error != LOOKUP_OK) {
 		/* Say which URI was unusable (a bad IDNA label, say). */
-		if (res->error == LOOKUP_E_INVALID_IM_URI && res->uri[0] != '\0')
+		if (res->error == LOOKUP_E_INVALID_IM_URI &&
+		    res->uri[0] != '\0')
 			log_warnx("txn %llu: ENUM gave %s: not a usable URI "
 			    "(syntax or IDNA)", (unsigned long long)t->id,
 			    res->uri);
