@@ -13,7 +13,9 @@
  *
  * Pure: no I/O, no allocation, no globals; every input is borrowed for
  * the call and never modified; every output goes to a caller buffer that
- * is NUL-terminated ("" on failure) whenever its size is not zero.
+ * is NUL-terminated ("" on failure) whenever its size is not zero.  Host
+ * names go through routing/idna, whose libidn2 allocates only for the
+ * length of one call.
  * Library types (sofia sip_t, libstrophe stanzas) never appear here: the
  * caller copies header values out first.  Error-to-status mapping is not
  * here but in gateway/status (status_sip_to_xmpp() and friends).
