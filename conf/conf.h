@@ -19,6 +19,8 @@
 enum conf_dnssec { CONF_DNSSEC_OFF, CONF_DNSSEC_PREFER, CONF_DNSSEC_REQUIRE };
 enum conf_implicit { CONF_IMPLICIT_OFF, CONF_IMPLICIT_SIP, CONF_IMPLICIT_XMPP };
 enum conf_large { CONF_LARGE_TCP, CONF_LARGE_REFUSE };
+/* SIP isComposing (RFC 3994) towards XMPP: XEP-0085 chat state or none. */
+enum conf_chat_states { CONF_CHAT_MAP, CONF_CHAT_DROP };
 
 /*
  * Routing policy (imgate.conf(5) "ROUTING").  Routes are tried in order,
@@ -181,6 +183,10 @@ struct gw_conf {
 	int64_t		xmpp_queue_wait_ms;
 	int64_t		xmpp_reconnect_max_ms;	/* backoff cap */
 	enum conf_large	xmpp_large_to_sip;	/* > 1300 bytes to SIP */
+	enum conf_chat_states xmpp_chat_states;	/* isComposing -> XMPP */
+	bool		xmpp_request_imdn;	/* XMPP->SIP: CPIM + IMDN ask */
+	int64_t		xmpp_notify_max;	/* correlation entries, cap */
+	int64_t		xmpp_notify_ttl_s;	/* correlation lifetime */
 
 	/* limits */
 	int64_t		max_transactions;	/* in flight; beyond -> 503 */

@@ -36,6 +36,8 @@ _Static_assert(sizeof(enum conf_implicit) == sizeof(int),
     "enum conf_implicit must be int-sized");
 _Static_assert(sizeof(enum conf_large) == sizeof(int),
     "enum conf_large must be int-sized");
+_Static_assert(sizeof(enum conf_chat_states) == sizeof(int),
+    "enum conf_chat_states must be int-sized");
 
 static const char *const conf_log_levels[] = {
 	"error", "warning", "info", "debug", NULL
@@ -64,6 +66,11 @@ static const char *const conf_implicit_modes[] = {
 /* Index order must follow enum conf_large. */
 static const char *const conf_large_modes[] = {
 	"tcp", "refuse", NULL
+};
+
+/* Index order must follow enum conf_chat_states. */
+static const char *const conf_chat_modes[] = {
+	"map", "drop", NULL
 };
 
 static const char *const conf_enumservices[] = {
@@ -314,6 +321,21 @@ const struct conf_schema_row conf_schema[] = {
 	  .def = "tcp", .allowed = conf_large_modes,
 	  .reload = true, CONF_FIELD(xmpp_large_to_sip),
 	  .doc = "XMPP to SIP over 1300 bytes: send over TCP or refuse" },
+	{ .path = "xmpp.chat_states", .type = CONF_TYPE_ENUM,
+	  .def = "map", .allowed = conf_chat_modes,
+	  .reload = true, CONF_FIELD(xmpp_chat_states),
+	  .doc = "SIP isComposing to XMPP: XEP-0085 chat state or drop" },
+	{ .path = "xmpp.request_imdn", .type = CONF_TYPE_BOOL,
+	  .def = "false", .reload = true, CONF_FIELD(xmpp_request_imdn),
+	  .doc = "XMPP to SIP: ask for an IMDN where a receipt is asked" },
+	{ .path = "xmpp.notify_max", .type = CONF_TYPE_INT,
+	  .def = "4096", .min = 0, .max = 1000000,
+	  .reload = false, CONF_FIELD(xmpp_notify_max),
+	  .doc = "messages remembered for delivery notifications" },
+	{ .path = "xmpp.notify_ttl_s", .type = CONF_TYPE_INT,
+	  .def = "3600", .min = 1, .max = 604800,
+	  .reload = true, CONF_FIELD(xmpp_notify_ttl_s),
+	  .doc = "how long a message is remembered for notifications" },
 
 	/* limits */
 	{ .path = "limits.max_transactions", .type = CONF_TYPE_INT,

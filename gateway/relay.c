@@ -24,6 +24,7 @@
 #include "gateway/spool.h"
 #include "gateway/txnlog.h"
 #include "gateway/xlate.h"
+#include "gateway/xlate_imdn.h"
 #include "routing/ratelimit.h"
 #include "routing/route.h"
 
@@ -291,6 +292,12 @@ on_route(void *arg, const struct lookup_result *res)
 	t->lookup = NULL;
 	metrics_lookup_done(res->error);
 	if (res->error != LOOKUP_OK) {
+		/* Say which URI was unusable (a bad IDNA label, say). */
+		if (res->error == LOOKUP_E_INVALID_IM_URI &&
+		    res->uri[0] != '\0')
+			log_warnx("txn %llu: ENUM gave %s: not a usable URI "
+			    "(syntax or IDNA)", (unsigned long long)t->id,
+			    res->uri);
 		if (start_fallback(t, res->error))
 			return;
 		relay_finish(t, status_from_lookup(res->error));
@@ -528,10 +535,17 @@ route_message(struct gw_txn *t, const struct policy_source *src,
 	case ROUTE_ENUM:
 		break;
 	}
+	/* A notification (IMDN, isComposing) late is worth nothing: it is
+	 * relayed now or not at all, never stored (docs/ARCHITECTURE.md). */
 	if (!spooled && d.route >= 0 && c->routes[d.route].mode ==
 	    CONF_MODE_SAF) {
-		spool_accept(t, src);
-		return;
+		if (!xlate_is_notification(t->content_type, t->body,
+		    t->body_len)) {
+			spool_accept(t, src);
+			return;
+		}
+		log_debug("txn %llu: a notification: relayed, not stored",
+		    (unsigned long long)t->id);
 	}
 	if (d.verdict == ROUTE_STATIC)
 		route_static(t, c->routes[d.route].target, d.aus);

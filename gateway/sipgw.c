@@ -67,7 +67,9 @@
 #define CONF	(&runtime_current()->conf)
 
 #define SIPGW_ALLOW	"MESSAGE, OPTIONS"
-#define SIPGW_ACCEPT	"text/plain, message/cpim"
+/* What the edges take: text, CPIM, and the notifications xmppgw maps. */
+#define SIPGW_ACCEPT	"text/plain, message/cpim, message/imdn+xml, " \
+			    "application/im-iscomposing+xml"
 #define SIPGW_AGENT	"imgate/" PACKAGE_VERSION
 
 static relay_reply_fn		sipgw_reply;
