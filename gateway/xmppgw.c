@@ -585,7 +585,7 @@ send_chat_state(struct gw_txn *t, const char *to, const char *from,
 		return GW_R_BAD_REQUEST;
 	}
 	state = xlate_composing_chatstate(cs);
-	if (CONF->xmpp_chat_states == CONF_CHAT_DROP)
+	if (t->rt->conf.xmpp_chat_states == CONF_CHAT_DROP)
 		log_info("txn %llu: isComposing (%s) to %s dropped "
 		    "(xmpp.chat_states = drop)", (unsigned long long)t->id,
 		    state, to);
@@ -667,7 +667,7 @@ remember_sip_sender(struct gw_txn *t, const struct xlate_cpim *cpim,
 	memcpy(e.orig_id, mid->p, mid->len);
 	memcpy(e.self, cpim->to_uri.p, cpim->to_uri.len);
 	if (notify_put(&e, mono_ms(),
-	    (uint64_t)CONF->xmpp_notify_ttl_s * 1000) != 0) {
+	    (uint64_t)t->rt->conf.xmpp_notify_ttl_s * 1000) != 0) {
 		log_info("txn %llu: IMDN request not kept (xmpp.notify_max "
 		    "is 0)", (unsigned long long)t->id);
 		return 0;
@@ -776,7 +776,7 @@ ask_imdn(struct gw_txn *t, const char *dest, bool direct_sip, bool markable)
 		return;
 	if (xlate_cpim_wrap(&r, buf, cap, &blen) != XLATE_OK ||
 	    notify_put(&e, mono_ms(),
-	    (uint64_t)CONF->xmpp_notify_ttl_s * 1000) != 0) {
+	    (uint64_t)t->rt->conf.xmpp_notify_ttl_s * 1000) != 0) {
 		log_info("txn %llu: no IMDN asked (table off or bad address)",
 		    (unsigned long long)t->id);
 		free(buf);
@@ -1331,7 +1331,7 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 	if (chatstate) {
 		free(t->in);
 		t->in = NULL;
-	} else if (CONF->xmpp_request_imdn && t->xmpp_id != NULL)
+	} else if (t->rt->conf.xmpp_request_imdn && t->xmpp_id != NULL)
 		ask_imdn(t, dest, direct_sip,
 		    xmpp_stanza_get_child_by_name_and_ns(st, "markable",
 		    NS_MARKERS) != NULL);

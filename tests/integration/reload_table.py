@@ -56,6 +56,9 @@ RELOADABLE = {
     "xmpp.reconnect_max_ms": "the reconnection backoff reaches 2000 ms, "
                              "then drops back to 500 ms at once",
     "xmpp.large_to_sip": "report",
+    "xmpp.chat_states": "report",
+    "xmpp.request_imdn": "report",
+    "xmpp.notify_ttl_s": "report",
     "limits.max_transactions": "503 'table full' at 1, 200 at 100, 503 "
                                "at 1",
     "limits.txn_deadline_ms": "report",
@@ -75,6 +78,9 @@ RELOADABLE = {
 
 # Values (in the file's syntax) for the "report" entries.
 REPORT_VALUES = {
+    "xmpp.chat_states": '"drop"',
+    "xmpp.request_imdn": "true",
+    "xmpp.notify_ttl_s": "120",
     "log.refusal_burst": "7",
     "log.refusal_interval_s": "30",
     "gateway.shutdown_grace_ms": "1500",
@@ -116,6 +122,7 @@ RESTART_ONLY = {
     "gateway.group": '"nogroup"',
     "gateway.allow_root": "false",
     "log.facility": '"local3"',
+    "xmpp.notify_max": "77",
     "metrics.enable": "true",
     "metrics.listen": '"127.0.0.1:@FREEPORT@"',
     "control.socket": '"@TMP@/other.sock"',
