@@ -203,11 +203,11 @@ spool_notice_text(char *buf, size_t bufsz, const char *dest,
 /* ------------------------------------------------------------- batch */
 
 static int
-spool_open(void)
+spool_open(bool at_start)
 {
 	if (sp.open)
 		return 0;
-	if (sp.be->open(sp.root, CONF, schedule) != 0)
+	if (sp.be->open(sp.root, CONF, schedule, at_start) != 0)
 		return -1;
 	sp.open = true;
 	sp.rows = sp.be->count();
@@ -377,7 +377,7 @@ spool_accept(struct gw_txn *t, const struct policy_source *src)
 	const struct gw_conf	*c = &t->rt->conf;
 	struct spool_accept	*a;
 
-	if ((!sp.open && spool_open() != 0) || !sp.be->usable()) {
+	if ((!sp.open && spool_open(false) != 0) || !sp.be->usable()) {
 		t->retry_after_s = 30;
 		relay_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
 		    GW_R_SPOOL_ERROR, 0, NULL });
@@ -792,7 +792,7 @@ spool_init(su_root_t *root, const struct gw_conf *c,
 		return 0;	/* opened when a reload brings a route */
 	if (!wanted && c->spool_backend == CONF_SPOOL_POSTGRESQL)
 		return 0;
-	if (spool_open() != 0)
+	if (spool_open(true) != 0)
 		return -1;
 	/* Rows left by the previous run: deliver them (at least once).
 	 * A backend that is still connecting calls schedule() when it is

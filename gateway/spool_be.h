@@ -114,9 +114,11 @@ struct spool_be_ops {
 	 * Open (or start connecting).  @return 0, or -1 (logged) when the
 	 * storage cannot be used at all.  @wake is called whenever the
 	 * backend becomes usable and when rows may have fallen due.
+	 * @at_start: nothing is served yet, so the backend may wait a
+	 * bounded time to be usable when the daemon says it is ready.
 	 */
 	int	(*open)(su_root_t *root, const struct gw_conf *c,
-		    spool_be_wake_cb wake);
+		    spool_be_wake_cb wake, bool at_start);
 	/* Whether a batch or a claim may be started now. */
 	bool	(*usable)(void);
 	/* Rows in the spool when opened or last known. */

@@ -58,6 +58,8 @@
 #define PG_JOBS_MAX		4
 /* Wait before connecting again after a failure. */
 #define PG_RETRY_MS		1000
+/* Longest start-up waits for the database before serving. */
+#define PG_START_WAIT_MS	10000
 /* Longest spool_close() waits for the answers in flight. */
 #define PG_CLOSE_WAIT_MS	5000
 /* Any key; it only keeps two nodes from creating the tables at once. */
@@ -479,11 +481,14 @@ static const struct {
 	  "FROM imgate_spool WHERE id = $1 AND lease_node = $2 AND "
 	  "from_uri IS NOT NULL", 6 },
 	/* Due rows nobody holds, oldest due first; rows another node is
-	 * locking right now are skipped, not waited for. */
+	 * locking right now are skipped, not waited for.  Rows this node
+	 * holds count as free: a node restarted under the same
+	 * spool.node_id takes its rows back at once (those in flight in
+	 * this run are skipped by gateway/spool.c). */
 	{ "claim", "WITH c AS (UPDATE imgate_spool s SET lease_node = $1, "
 	  "lease_until = $2::bigint + $3::bigint FROM (SELECT id FROM "
 	  "imgate_spool WHERE next_attempt <= $2 AND (lease_until IS NULL "
-	  "OR lease_until <= $2) ORDER BY next_attempt LIMIT $4 FOR UPDATE "
+	  "OR lease_until <= $2 OR lease_node = $1) ORDER BY next_attempt LIMIT $4 FOR UPDATE "
 	  "SKIP LOCKED) d WHERE s.id = d.id RETURNING s.*) SELECT " PG_COLS
 	  " FROM c ORDER BY next_attempt, id", 4 },
 	/* Rows in all, and when the next one can be claimed: due and
@@ -775,8 +780,44 @@ read_password(const char *path)
 	return 0;
 }
 
+/*
+ * Start-up only (nothing is served yet): run the connection's steps
+ * here, without the loop, for at most @ms, so that the daemon says it is
+ * ready with its spool usable.  A failure leaves the retry to the loop.
+ */
+static void
+pump_until_ready(int ms)
+{
+	int64_t	 end = now_ms() + ms;
+
+	while (pg.conn != NULL && pg.state != PG_READY && now_ms() < end) {
+		struct pollfd	 p = { .fd = PQsocket(pg.conn), .events = 0 };
+
+		if (pg.wait_events & SU_WAIT_IN)
+			p.events |= POLLIN;
+		if (pg.wait_events & SU_WAIT_OUT)
+			p.events |= POLLOUT;
+		if (poll(&p, 1, 100) < 0 && errno != EINTR)
+			return;
+		if (p.revents == 0)
+			continue;
+		if (pg.state == PG_CONNECTING)
+			connect_poll();
+		else {
+			if ((p.revents & POLLOUT) && pg.want_out &&
+			    flush_out() != 0) {
+				pg_fail("sending");
+				return;
+			}
+			if (p.revents & (POLLIN | POLLHUP | POLLERR))
+				pg_input();
+		}
+	}
+}
+
 static int
-pg_open(su_root_t *root, const struct gw_conf *c, spool_be_wake_cb wake)
+pg_open(su_root_t *root, const struct gw_conf *c, spool_be_wake_cb wake,
+    bool at_start)
 {
 	PQconninfoOption	*opts;
 	char			*err = NULL;
@@ -815,6 +856,13 @@ pg_open(su_root_t *root, const struct gw_conf *c, spool_be_wake_cb wake)
 	log_info("spool: PostgreSQL backend, node %s, lease %lld s", pg.node,
 	    (long long)c->spool_lease_s);
 	pg_connect();
+	if (!at_start)
+		return 0;
+	pump_until_ready(PG_START_WAIT_MS);
+	if (pg.state != PG_READY)
+		log_warnx("spool: PostgreSQL not ready after %d ms; "
+		    "store-and-forward messages are answered 503 until it is",
+		    PG_START_WAIT_MS);
 	return 0;
 }
 

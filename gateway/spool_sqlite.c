@@ -168,7 +168,8 @@ fail:
 }
 
 static int
-sqlite_open(su_root_t *root, const struct gw_conf *c, spool_be_wake_cb wake)
+sqlite_open(su_root_t *root, const struct gw_conf *c, spool_be_wake_cb wake,
+    bool at_start)
 {
 	const char	*path = c->spool_path;
 	sqlite3_stmt	*cnt;
@@ -176,6 +177,7 @@ sqlite_open(su_root_t *root, const struct gw_conf *c, spool_be_wake_cb wake)
 
 	(void)root;
 	(void)wake;
+	(void)at_start;
 	if (sq.db != NULL)
 		return 0;
 	/* Held since start-up, unless a reload brought the first
