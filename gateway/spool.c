@@ -70,6 +70,7 @@ struct spool_accept {
 	int			 src_family;
 	uint8_t			 src_addr[16];
 	bool			 has_addr;
+	bool			 probe;		/* spool full: copy or 503 */
 };
 
 /* A delivery in flight. */
@@ -120,6 +121,7 @@ static struct {
 
 static void	schedule(void);
 static void	flush_batch(void);
+static void	refuse_full(struct gw_txn *);
 static void	on_wake(su_root_magic_t *, su_timer_t *, su_timer_arg_t *);
 
 static int64_t
@@ -274,6 +276,7 @@ new_of(size_t i, const struct spool_accept *a, struct spool_be_new *n)
 	n->subject = t->subject;
 	n->lang = t->lang;
 	n->max_forwards = t->max_forwards;
+	n->probe = a->probe;
 }
 
 /*
@@ -311,6 +314,8 @@ committed(bool ok, int64_t rows_delta)
 		if (ok && (sp.nw[i].stored || sp.nw[i].copy))
 			relay_finish(t, (struct gw_outcome){ GW_OK,
 			    GW_R_SPOOLED, 0, NULL });
+		else if (ok && b->acc[i].probe)
+			refuse_full(t);
 		else {
 			t->retry_after_s = 5;
 			relay_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
@@ -371,11 +376,26 @@ spool_flush(void)
 	flush_batch();
 }
 
+/* Answer @t 503: the spool holds spool.max_messages. */
+static void
+refuse_full(struct gw_txn *t)
+{
+	const struct gw_conf	*c = &t->rt->conf;
+
+	log_warnx("txn %llu: spool full (%" PRIu64 " messages, "
+	    "spool.max_messages %lld): refused", (unsigned long long)t->id,
+	    sp.rows + sp.next->nacc, (long long)c->spool_max_messages);
+	t->retry_after_s = (uint32_t)(c->spool_retry_initial_ms / 1000 + 1);
+	relay_finish(t, (struct gw_outcome){ GW_TEMPFAIL, GW_R_SPOOL_FULL, 0,
+	    NULL });
+}
+
 void
 spool_accept(struct gw_txn *t, const struct policy_source *src)
 {
 	const struct gw_conf	*c = &t->rt->conf;
 	struct spool_accept	*a;
+	bool			 full;
 
 	if ((!sp.open && spool_open(false) != 0) || !sp.be->usable()) {
 		t->retry_after_s = 30;
@@ -383,27 +403,9 @@ spool_accept(struct gw_txn *t, const struct policy_source *src)
 		    GW_R_SPOOL_ERROR, 0, NULL });
 		return;
 	}
-	if (sp.rows + sp.next->nacc >= (uint64_t)c->spool_max_messages) {
-		char	 msgid[SPOOL_ID_SIZE];
-
-		/* A copy of a committed message needs no room: it is in. */
-		if (t->accept_key != NULL &&
-		    sp.be->find_key(t->accept_key, msgid) == 1) {
-			log_info("txn %llu: a copy of spooled message %s "
-			    "(retransmission or resend): not stored again",
-			    (unsigned long long)t->id, msgid);
-			relay_finish(t, (struct gw_outcome){ GW_OK,
-			    GW_R_SPOOLED, 0, NULL });
-			return;
-		}
-		log_warnx("txn %llu: spool full (%" PRIu64 " messages, "
-		    "spool.max_messages %lld): refused", (unsigned long long)
-		    t->id, sp.rows + sp.next->nacc,
-		    (long long)c->spool_max_messages);
-		t->retry_after_s = (uint32_t)(c->spool_retry_initial_ms /
-		    1000 + 1);
-		relay_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
-		    GW_R_SPOOL_FULL, 0, NULL });
+	full = sp.rows + sp.next->nacc >= (uint64_t)c->spool_max_messages;
+	if (full && t->accept_key == NULL) {
+		refuse_full(t);
 		return;
 	}
 	if (sp.next->nacc >= SPOOL_BATCH_MAX)
@@ -421,6 +423,9 @@ spool_accept(struct gw_txn *t, const struct policy_source *src)
 	a = &sp.next->acc[sp.next->nacc++];
 	memset(a, 0, sizeof(*a));
 	a->txn = t->id;
+	/* Full: a copy of a stored message needs no room (it is in); the
+	 * commit tells which it is. */
+	a->probe = full;
 	a->src_proto = src->proto;
 	a->has_addr = src->has_addr;
 	a->src_family = src->family;

@@ -53,8 +53,11 @@ struct spool_be_new {
 	size_t		 body_len;
 	const char	*subject, *lang;
 	int		 max_forwards;
+	/* Only look for a row with @key (the spool is full): store
+	 * nothing. */
+	bool		 probe;
 	/* Set by the backend: stored, or a copy of a stored row (same
-	 * key), or neither (error). */
+	 * key), or neither (error, or a probe that found nothing). */
 	bool		 stored, copy;
 };
 
@@ -131,11 +134,6 @@ struct spool_be_ops {
 	int	(*commit)(struct spool_be_new *nw, size_t nn,
 		    const struct spool_be_op *ops, size_t nops, int64_t now,
 		    spool_be_commit_cb done);
-	/*
-	 * Whether a committed row holds @key: 1 (its id into @msgid), 0,
-	 * -1 (error or not known without waiting).
-	 */
-	int	(*find_key)(const char *key, char msgid[SPOOL_BE_ID_SIZE]);
 	/*
 	 * Hand out up to @limit rows due at @now, oldest due first, to
 	 * @row, then call @done.  @return 0, or -1 when nothing was

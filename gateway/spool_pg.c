@@ -73,6 +73,7 @@ enum pg_job_kind { PG_JOB_PREPARE, PG_JOB_COMMIT, PG_JOB_CLAIM };
 enum pg_tag {
 	PG_T_OTHER,	/* only its success counts */
 	PG_T_INSERT,	/* an accept: arg = index into nw */
+	PG_T_PROBE,	/* a look for a copy: arg = index into nw */
 	PG_T_ADD,	/* rows added (a notice) */
 	PG_T_REMOVE,	/* rows removed */
 	PG_T_COMMIT,
@@ -383,6 +384,10 @@ job_result(struct pg_job *j, const PGresult *res)
 			nw->copy = !nw->stored;
 		}
 		break;
+	case PG_T_PROBE:
+		if (j->args[j->at] >= 0 && (size_t)j->args[j->at] < j->nn)
+			j->nw[j->args[j->at]].copy = PQntuples(res) > 0;
+		break;
 	case PG_T_ADD:
 		j->delta += n;
 		break;
@@ -488,14 +493,15 @@ static const struct {
 	{ "claim", "WITH c AS (UPDATE imgate_spool s SET lease_node = $1, "
 	  "lease_until = $2::bigint + $3::bigint FROM (SELECT id FROM "
 	  "imgate_spool WHERE next_attempt <= $2 AND (lease_until IS NULL "
-	  "OR lease_until <= $2 OR lease_node = $1) ORDER BY next_attempt LIMIT $4 FOR UPDATE "
-	  "SKIP LOCKED) d WHERE s.id = d.id RETURNING s.*) SELECT " PG_COLS
+	  "OR lease_until <= $2 OR lease_node = $1) ORDER BY next_attempt "
+	  "LIMIT $4 FOR UPDATE SKIP LOCKED) d WHERE s.id = d.id RETURNING s.*) SELECT " PG_COLS
 	  " FROM c ORDER BY next_attempt, id", 4 },
 	/* Rows in all, and when the next one can be claimed: due and
 	 * not held (a lease that ends counts). */
 	{ "stats", "SELECT count(*), COALESCE(min(GREATEST(next_attempt, "
 	  "COALESCE(lease_until, 0))) FILTER (WHERE GREATEST(next_attempt, "
 	  "COALESCE(lease_until, 0)) > $1), 0) FROM imgate_spool", 1 },
+	{ "probe", "SELECT msgid FROM imgate_spool WHERE txn_key = $1", 1 },
 	{ "notify", "SELECT pg_notify('imgate_spool', '')", 0 },
 };
 
@@ -986,6 +992,13 @@ pg_commit(struct spool_be_new *nw, size_t nn, const struct spool_be_op *ops,
 		nw[i].stored = nw[i].copy = false;
 		if (nw[i].msgid == NULL)
 			continue;
+		if (nw[i].probe) {
+			if (PQsendQueryPrepared(pg.conn, "probe", 1,
+			    &nw[i].key, NULL, NULL, 0) != 1)
+				goto fail;
+			tag(j, PG_T_PROBE, (int32_t)i);
+			continue;
+		}
 		if (send_insert(&nw[i], nows) != 0)
 			goto fail;
 		tag(j, PG_T_INSERT, (int32_t)i);
@@ -1016,14 +1029,6 @@ fail:
 	/* The job is in the queue: pg_fail() answers it. */
 	pg_fail("sending a commit");
 	return 0;
-}
-
-static int
-pg_find_key(const char *key, char msgid[SPOOL_BE_ID_SIZE])
-{
-	(void)key;
-	(void)msgid;
-	return -1;	/* not without waiting for the database */
 }
 
 static int
@@ -1108,7 +1113,6 @@ const struct spool_be_ops spool_pg_ops = {
 	.usable = pg_usable,
 	.count = pg_count,
 	.commit = pg_commit,
-	.find_key = pg_find_key,
 	.claim = pg_claim,
 	.idle_ms = pg_idle_ms,
 	.close = pg_close,

@@ -274,7 +274,7 @@ bind_text(sqlite3_stmt *st, int i, const char *s)
  * sees committed rows only.
  */
 static int
-sqlite_find_key(const char *key, char msgid[SPOOL_BE_ID_SIZE])
+find_key(const char *key, char msgid[SPOOL_BE_ID_SIZE])
 {
 	int	 rc;
 
@@ -307,7 +307,7 @@ insert_new(struct spool_be_new *n, int64_t now)
 	char	 msgid[SPOOL_BE_ID_SIZE];
 
 	if (n->key != NULL) {
-		switch (sqlite_find_key(n->key, msgid)) {
+		switch (find_key(n->key, msgid)) {
 		case 1:
 			n->copy = true;
 			return 0;
@@ -315,6 +315,8 @@ insert_new(struct spool_be_new *n, int64_t now)
 			return -1;
 		}
 	}
+	if (n->probe)
+		return 0;
 	sqlite3_bind_text(sq.ins, 1, n->msgid, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(sq.ins, 2, now);
 	sqlite3_bind_int(sq.ins, 3, n->origin);
@@ -496,7 +498,6 @@ const struct spool_be_ops spool_sqlite_ops = {
 	.usable = sqlite_usable,
 	.count = sqlite_count,
 	.commit = sqlite_commit,
-	.find_key = sqlite_find_key,
 	.claim = sqlite_claim,
 	.idle_ms = sqlite_idle_ms,
 	.close = sqlite_close,

@@ -194,3 +194,6 @@ class Prefixed:
 
     def diag(self, msg):
         return self.tap.diag(msg)
+
+    def bail_out(self, reason):
+        return self.tap.bail_out(self.p + reason)
