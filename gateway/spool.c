@@ -663,6 +663,23 @@ on_wake(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
 		schedule();
 }
 
+/*
+ * Whether the outcome of a delivery of @row waits for a commit.  A claim
+ * sent before that commit may return the row again (a backend hands a
+ * node the rows it holds itself: gateway/spool_pg.c); it is not due.
+ */
+static bool
+outcome_pending(int64_t row)
+{
+	for (size_t i = 0; i < sp.next->nops; i++)
+		if (sp.next->ops[i].be.row == row)
+			return true;
+	for (size_t i = 0; sp.committing && i < sp.cur->nops; i++)
+		if (sp.cur->ops[i].be.row == row)
+			return true;
+	return false;
+}
+
 /* One due row from the backend: a delivery to start, unless it is in
  * flight already.  Nothing starts here: the backend may be mid-query. */
 static bool
@@ -673,7 +690,7 @@ on_row(const struct spool_be_row *r)
 
 	if (sp.nfl >= sp.limit)
 		return false;
-	if (flight_of(r->row) != NULL)
+	if (flight_of(r->row) != NULL || outcome_pending(r->row))
 		return true;
 	s = &sp.starts[sp.nstarts];
 	t = txn_of_row(r, &s->src, s->domain, sizeof(s->domain));
