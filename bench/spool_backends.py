@@ -24,7 +24,9 @@ Measured:
                is empty (every message delivered and its row deleted)
   202 p50/p99  sipp's response times (ms)
   CPU          imgated utime+stime, and postgres (all its processes),
-               per message, over the run
+               per message, over the run; and how busy the whole
+               machine was (/proc/stat), since other people's work on a
+               shared machine caps every number here
 Usage: bench/spool_backends.py [--imgated PATH] [-n N] [-l L]
                                [--rounds R] [--only sqlite,pg,pg2]
 Prints one line per set-up and round on stdout; progress on stderr.
@@ -80,6 +82,13 @@ def postgres_pids(cluster):
                 ppid in out:
             out.append(pid)
     return out
+
+
+def busy_ticks():
+    """CPU ticks the whole machine spent busy (all CPUs)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return sum(v) - v[3] - (v[4] if len(v) > 4 else 0)
 
 
 def write_csv(path, n):
@@ -189,7 +198,7 @@ def run_setup(name, procs, exe, work, pg, uas_port, n, limit, rnd):
     write_csv(csv, n)
     pids = [p.pid for p, _ in gws]
     pgp = postgres_pids(pg) if pg is not None and name != "sqlite" else []
-    c0, p0 = ticks(pids), ticks(pgp)
+    c0, p0, m0 = ticks(pids), ticks(pgp), busy_ticks()
     t0 = time.monotonic()
     per = n // len(gws)
     uacs = [start_uac(procs, os.path.join(d, "uac%d" % i), port, csv, per,
@@ -206,6 +215,7 @@ def run_setup(name, procs, exe, work, pg, uas_port, n, limit, rnd):
     t_drain = time.monotonic() - t0
     c1 = ticks(pids)
     p1 = ticks(pgp)
+    m1 = busy_ticks()
     ok = failed = 0
     rtt = []
     for i in range(len(uacs)):
@@ -219,12 +229,17 @@ def run_setup(name, procs, exe, work, pg, uas_port, n, limit, rnd):
     line = ("%-6s round %d: %d sent, %d accepted (202), %d failed; "
             "accepted %.0f/s; delivered %.0f/s (spool empty %.2f s after "
             "start, rows left %d); 202 p50/p99 %.0f/%.0f ms; imgated CPU "
-            "%.0f us/msg, postgres CPU %.0f us/msg"
+            "%.0f us/msg, postgres CPU %.0f us/msg; machine busy %.0f %% "
+            "of %d CPUs, imgated+postgres %.0f %%"
             % (name, rnd, n, ok, failed, ok / t_load if t_load else 0,
                ok / t_drain if rows == 0 and t_drain else 0, t_drain, rows,
                pct(rtt, 50), pct(rtt, 99),
                (c1 - c0) * 1e6 / hz / max(ok, 1),
-               (p1 - p0) * 1e6 / hz / max(ok, 1)))
+               (p1 - p0) * 1e6 / hz / max(ok, 1),
+               100.0 * (m1 - m0) / hz / t_drain / os.cpu_count(),
+               os.cpu_count(),
+               100.0 * ((c1 - c0) + (p1 - p0)) / hz / t_drain /
+               os.cpu_count()))
     print(line, flush=True)
     return line
 

@@ -445,6 +445,8 @@ new_op(void)
 {
 	struct spool_op	*op;
 
+	if (sp.next->ops == NULL)
+		return NULL;	/* closed */
 	if (sp.next->nops >= sp.opcap)
 		flush_batch();
 	if (sp.next->nops >= sp.opcap) {
@@ -494,7 +496,10 @@ delivery_done(struct gw_txn *t, const struct gw_outcome *o,
 		log_info("txn %llu: spooled message %s: delivery stopped by "
 		    "shutdown; due again at the next start, attempt not "
 		    "counted", (unsigned long long)t->id, fl.msgid);
-		if ((op = new_op()) != NULL) {
+		/* Give the row back to the other nodes now rather than when
+		 * its lease ends (a no-op for a file).  After the close
+		 * there is nothing to write to: the lease ends by itself. */
+		if (sp.open && (op = new_op()) != NULL) {
 			op->be.kind = SPOOL_OP_RELEASE;
 			op->be.row = fl.row;
 		}
@@ -848,6 +853,7 @@ spool_close(void)
 		sp.b[i].ops = NULL;
 		sp.b[i].nops = sp.b[i].nacc = 0;
 	}
+	sp.opcap = 0;
 	free(sp.beops);
 	free(sp.fl);
 	free(sp.starts);
