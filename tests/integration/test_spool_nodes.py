@@ -19,16 +19,24 @@ margin; messages accepted on one node were delivered by others (the
 nodes share the work); the spool ends empty; the surviving nodes stop
 with status 0.  Printed: accepted/delivered/duplicate counts and the time
 until the dead node's messages moved.
+
+(2) LISTEN/NOTIFY: node A (spool.max_inflight 1) is busy with a delivery
+the UAS holds for 15 s; node B is idle (it would look again only after
+10 s).  Three messages sent to A one after the other are each delivered
+by B within 2 s of being sent: B was woken by A's commit, not by a
+timer.
 """
 
 import re
 import sys
 import time
 
+import gwtest
 import imgtest
 from imgtest import Procs, tap
 import pgfixture
 import saftraffic
+import sipuac
 
 RATE, SECONDS, KILL_AT, LEASE_S = 40, 8.0, 3.0, 6
 
@@ -39,7 +47,7 @@ def main():
         tap.plan(0, why)
         tap.done()
         return
-    tap.plan(9)
+    tap.plan(12)
     with Procs("spoolnodes") as procs:
         pg = pgfixture.PgCluster(procs)
         db = pg.createdb("shared")
@@ -141,7 +149,67 @@ routes = ( { name = "saf"; prefix = "+44"; action = "static";
         tap.ok(st1 == 0 and st3 == 0 and not re.search(
             r"Sanitizer|runtime error", logs), "the surviving nodes stop "
             "with status 0; no sanitizer report", diag=(st1, st3))
+        notify(procs, pg)
     tap.done()
+
+
+def notify(procs, pg):
+    """(2): a message accepted on A is delivered by an idle B at once."""
+    db = pg.createdb("notify")
+    uas = saftraffic.PyUAS(lambda body, seen: (200, 15.0 if body == "slow"
+                                               else 0.0))
+    uas.start()
+    procs.add_cleanup(uas.stop)
+
+    def start(name, inflight):
+        return gwtest.start_imgated(procs, 9, sip_timeout_ms=20000,
+                                    conf_extra="""
+limits = { txn_deadline_ms = 25000; };
+spool = { backend = "postgresql"; conninfo = "%s"; node_id = "%s";
+  lease_s = 30; max_inflight = %d; commit_ms = 5; };
+routes = ( { name = "saf"; prefix = "+44"; action = "static";
+  target = "sip:127.0.0.1:%d"; mode = "store-and-forward"; } );
+""" % (pg.conninfo(db), name, inflight, uas.port))
+
+    def received(body):
+        with uas.lock:
+            return [t for t, _, b, _ in uas.got if b == body]
+
+    a = start("a", 1)
+    uac = sipuac.UAC()
+    code = uac.message(a.addr, "sip:+442079460100@gw.test", body="slow")[0]
+    held = code == 202 and wait_for(lambda: received("slow"), 10)
+    b = start("b", 100)
+    lat = []
+    for i in range(3):
+        body = "wake %d" % i
+        sent = time.monotonic()
+        code = uac.message(a.addr, "sip:+44207946011%d@gw.test" % i,
+                           body=body)[0]
+        got = wait_for(lambda: received(body), 12) if code == 202 else []
+        lat.append(got[0] - sent if got else None)
+        time.sleep(0.5)
+    uac.close()
+    tap.diag("sent to A -> delivered by B: %s s" %
+             ", ".join("%.2f" % v if v is not None else "-" for v in lat))
+    tap.ok(held, "node A is busy with a held delivery (max_inflight 1)")
+    tap.ok(all(v is not None and v < 2.0 for v in lat), "messages accepted "
+           "on A were delivered by the idle node B within 2 s each "
+           "(woken by NOTIFY; its timer was 10 s)", diag=lat)
+    tap.ok(len(re.findall(r"spool delivery of .* to sip:\+44207946011",
+                          b.log_text())) == 3 and
+           "to sip:+44207946011" not in a.log_text(),
+           "... by B, not by A")
+
+
+def wait_for(pred, timeout):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.02)
+    return pred()
 
 
 if __name__ == "__main__":
