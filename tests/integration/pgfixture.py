@@ -9,6 +9,8 @@ the bench (imgate.conf(5) spool.backend "postgresql").
         with the Procs (SIGTERM to its process group = smart shutdown,
         then SIGKILL), the folder removed.
         .createdb(name)     a database of its own (one per spool)
+        .stop(), .start()   fast shutdown; start again (same data, port)
+        .hba(lines)         replace pg_hba.conf and reload
         .conninfo(db)       what spool.conninfo takes
         .sql(db, text)      psql -At; returns stdout lines
         .count(db)          rows in imgate_spool, -1 when not there
@@ -72,15 +74,21 @@ class PgCluster:
                       timeout=timeout)
         if r.returncode != 0:
             raise RuntimeError("initdb failed: %s" % r.stderr.decode())
-        opts = ["-c", "listen_addresses=127.0.0.1", "-p", str(self.port),
-                "-k", self.dir, "-c", "fsync=%s" % ("on" if fsync else "off"),
-                "-c", "synchronous_commit=%s" % ("on" if fsync else "off"),
-                "-c", "max_connections=50", "-c", "shared_buffers=64MB"]
-        self.proc = procs.start(_as_user([os.path.join(PGBIN, "postgres"),
-                                          "-D", self.data] + opts),
-                                name="postgres", log=self.log,
-                                cwd=self.dir)
-        end = time.monotonic() + timeout
+        self.opts = ["-c", "listen_addresses=127.0.0.1", "-p",
+                     str(self.port), "-k", self.dir,
+                     "-c", "fsync=%s" % ("on" if fsync else "off"),
+                     "-c", "synchronous_commit=%s" % (
+                         "on" if fsync else "off"),
+                     "-c", "max_connections=50", "-c", "shared_buffers=64MB"]
+        self.timeout = timeout
+        self.start()
+
+    def start(self):
+        """Start postgres (again, after stop(): same data, same port)."""
+        self.proc = self.procs.start(_as_user(
+            [os.path.join(PGBIN, "postgres"), "-D", self.data] + self.opts),
+            name="postgres", log=self.log, cwd=self.dir)
+        end = time.monotonic() + self.timeout
         while time.monotonic() < end:
             if self.proc.poll() is not None:
                 raise RuntimeError("postgres exited: %s" % self._logtail())
@@ -91,7 +99,24 @@ class PgCluster:
             if r.returncode == 0:
                 return
             time.sleep(0.2)
-        raise RuntimeError("postgres did not start in %.0f s" % timeout)
+        raise RuntimeError("postgres did not start in %.0f s" %
+                           self.timeout)
+
+    def stop(self):
+        """Fast shutdown (SIGINT: clients are disconnected at once)."""
+        import signal
+        return self.procs.stop(self.proc, timeout=20, sig=signal.SIGINT)
+
+    def hba(self, lines):
+        """Replace pg_hba.conf with @lines and reload."""
+        path = os.path.join(self.data, "pg_hba.conf")
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        if os.geteuid() == 0:
+            import pwd
+            pw = pwd.getpwnam(USER)
+            os.chown(path, pw.pw_uid, pw.pw_gid)
+        self.sql("postgres", "SELECT pg_reload_conf()")
 
     def _logtail(self):
         try:
