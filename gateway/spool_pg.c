@@ -7,8 +7,10 @@
  * PQconnectStartParams()/PQconnectPoll(), and every batch is sent in
  * pipeline mode (libpq 14 and later) as prepared statements followed by
  * one PQpipelineSync(); the answers are read as they arrive.  Nothing
- * waits for the database on the message path; only spool_close() (the
- * daemon is stopping) waits, a bounded time, for what is in flight.
+ * waits for the database on the message path; only the start (nothing
+ * is served yet: up to PG_START_WAIT_MS for the first connection) and
+ * spool_close() (the daemon is stopping: up to PG_CLOSE_WAIT_MS for what
+ * is in flight) wait, with poll(2).
  *
  * The table is imgate_spool, with the columns of the SQLite layout plus
  * a lease: lease_node, the node delivering the row, and lease_until (ms
