@@ -1102,6 +1102,9 @@ pg_close(void)
 		PQfinish(pg.conn);
 	pg.conn = NULL;
 	pg.state = PG_DOWN;
+	PQclear(pg.setup_last);
+	pg.setup_last = NULL;
+	explicit_bzero(pg.password, sizeof(pg.password));
 	if (pg.retry_timer != NULL) {
 		su_timer_destroy(pg.retry_timer);
 		pg.retry_timer = NULL;
