@@ -12,8 +12,9 @@
  *   - outcomes: spool_delivery_done() queues "delete", "retry at T" or
  *     "delete and send a notice"; they are applied by the next flush.  An
  *     outcome lost to a crash only repeats an attempt (at least once);
- *   - nothing else: rows are never rewritten while a delivery runs, so a
- *     crash at any point leaves every accepted message in the file.
+ *   - nothing else: rows are never rewritten while a delivery runs (a
+ *     PostgreSQL claim only sets the lease), so a crash at any point
+ *     leaves every accepted message in the spool.
  * schedule() asks the backend for due rows (at most spool.max_inflight
  * at once, skipping those in flight), turns each into a delivery
  * transaction and hands it to relay_resubmit(); a timer wakes it for the
