@@ -260,6 +260,9 @@ def main():
         sys.exit("PostgreSQL: " + why)
     work = a.workdir or tempfile.mkdtemp(prefix="imgate-spoolbench-")
     with imgtest.Procs("spoolbench", stop_timeout=10) as procs:
+        if a.workdir is None:
+            import shutil
+            procs.add_cleanup(shutil.rmtree, work, True)
         uas_port = imgtest.free_port()
         os.makedirs(os.path.join(work, "uas"), exist_ok=True)
         procs.start([SIPP, "-sf", os.path.join(HERE, "uas_200.xml"),
