@@ -2312,6 +2312,29 @@ conf_check_spool(struct conf_ctx *ctx, const config_t *cf,
 {
 	const config_setting_t	*s;
 
+	if (c->spool_backend == CONF_SPOOL_POSTGRESQL) {
+		s = config_lookup(cf, "spool.backend");
+		if (c->spool_conninfo[0] == '\0') {
+			conf_errorf(ctx, s != NULL ?
+			    config_setting_source_file(s) : ctx->path,
+			    s != NULL ? config_setting_source_line(s) : 0,
+			    "spool.backend \"postgresql\" needs "
+			    "spool.conninfo");
+			return -1;
+		}
+		/* A lease must outlive the delivery it covers, or a second
+		 * node starts the same message while the first still
+		 * waits for its answer (gateway/spool_pg.c). */
+		if (c->spool_lease_s * 1000 <= c->txn_deadline_ms) {
+			conf_errorf(ctx, s != NULL ?
+			    config_setting_source_file(s) : ctx->path,
+			    s != NULL ? config_setting_source_line(s) : 0,
+			    "spool.lease_s %lld must be longer than "
+			    "limits.txn_deadline_ms %lld", (long long)
+			    c->spool_lease_s, (long long)c->txn_deadline_ms);
+			return -1;
+		}
+	}
 	if (c->spool_retry_max_ms >= c->spool_retry_initial_ms)
 		return 0;
 	s = config_lookup(cf, "spool.retry_max_ms");

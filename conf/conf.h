@@ -39,6 +39,8 @@ enum conf_src_proto { CONF_SRC_ANY, CONF_SRC_SIP, CONF_SRC_XMPP };
 /* How a route delivers: answer with the downstream result (relay), or
  * spool durably, answer 202 and retry (store-and-forward). */
 enum conf_route_mode { CONF_MODE_RELAY, CONF_MODE_SAF };
+/* Where the spool keeps its rows (gateway/spool_be.h). */
+enum conf_spool_backend { CONF_SPOOL_SQLITE, CONF_SPOOL_POSTGRESQL };
 
 /* An address prefix, "10.0.0.0/8" or "2001:db8::/32". */
 struct conf_net {
@@ -220,6 +222,11 @@ struct gw_conf {
 	int64_t		spool_max_messages;	/* beyond -> 503 */
 	int64_t		spool_commit_ms;	/* group commit window */
 	int64_t		spool_max_inflight;	/* deliveries at once */
+	enum conf_spool_backend spool_backend;
+	char		spool_conninfo[CONF_STR_MAX];	/* libpq string */
+	char		spool_password_file[CONF_STR_MAX]; /* "" = none */
+	char		spool_node_id[CONF_STR_MAX];	/* "" = host:pid */
+	int64_t		spool_lease_s;		/* claim held this long */
 
 	/* metrics, control */
 	bool		metrics_enable;

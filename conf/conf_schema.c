@@ -58,6 +58,11 @@ static const char *const conf_dnssec_modes[] = {
 	"off", "prefer", "require", NULL
 };
 
+/* Index order must follow enum conf_spool_backend. */
+static const char *const conf_spool_backends[] = {
+	"sqlite", "postgresql", NULL
+};
+
 /* Index order must follow enum conf_implicit. */
 static const char *const conf_implicit_modes[] = {
 	"off", "sip", "xmpp", NULL
@@ -376,6 +381,26 @@ const struct conf_schema_row conf_schema[] = {
 	  .def = "1000", .min = 1, .max = 10000,
 	  .reload = true, CONF_FIELD(spool_max_inflight),
 	  .doc = "spooled messages being delivered at once" },
+	{ .path = "spool.backend", .type = CONF_TYPE_ENUM,
+	  .def = "sqlite", .allowed = conf_spool_backends,
+	  .reload = false, CONF_FIELD(spool_backend),
+	  .doc = "where the spool keeps messages: sqlite or postgresql" },
+	{ .path = "spool.conninfo", .type = CONF_TYPE_STRING,
+	  .def = "", .min = 0, .max = CONF_STR_MAX - 1,
+	  .reload = false, CONF_FIELD(spool_conninfo),
+	  .doc = "libpq connection string of the PostgreSQL spool" },
+	{ .path = "spool.password_file", .type = CONF_TYPE_STRING,
+	  .def = "", .min = 0, .max = CONF_STR_MAX - 1,
+	  .reload = false, CONF_FIELD(spool_password_file),
+	  .doc = "file holding the PostgreSQL password (first line)" },
+	{ .path = "spool.node_id", .type = CONF_TYPE_STRING,
+	  .def = "", .min = 0, .max = 63,
+	  .reload = false, CONF_FIELD(spool_node_id),
+	  .doc = "this node's name in spool leases; empty: host:pid" },
+	{ .path = "spool.lease_s", .type = CONF_TYPE_INT,
+	  .def = "60", .min = 5, .max = 3600,
+	  .reload = false, CONF_FIELD(spool_lease_s),
+	  .doc = "how long a node holds a message it is delivering" },
 
 	/* metrics: the Prometheus endpoint (gateway/metrics_http) */
 	{ .path = "metrics.enable", .type = CONF_TYPE_BOOL,

@@ -143,4 +143,9 @@ RESTART_ONLY = {
     "xmpp.domain": '"other.localhost"',
     "xmpp.secret": '"other"',
     "spool.path": '"@TMP@/other.sqlite"',
+    "spool.backend": '"postgresql"',
+    "spool.conninfo": '"host=127.0.0.2 dbname=other"',
+    "spool.password_file": '"@TMP@/pgpass"',
+    "spool.node_id": '"other-node"',
+    "spool.lease_s": "120",
 }
