@@ -414,20 +414,27 @@ queue_one(void *arg, const struct spool_entry *e)
 	json_array_append_new(a, o);
 }
 
+/* The PostgreSQL spool's queries are asynchronous: no queue commands. */
+#define UNSUPPORTED	"not offered by this spool backend (use psql)"
+
+
 static json_t *
 cmd_queue(const char **av, size_t ac)
 {
 	static const char *const why[] = { "", "no such message",
-	    "a delivery attempt is running", "spool error (see the log)" };
+	    "a delivery attempt is running", "spool error (see the log)",
+	    UNSUPPORTED };
 	enum spool_admin	 r;
 	json_t			*o, *a;
 	int			 n;
 
 	if (ac == 1 && strcmp(av[0], "list") == 0) {
 		a = json_array();
-		if (spool_queue_list(NULL, CTL_QUEUE_MAX, queue_one, a) < 0) {
+		n = spool_queue_list(NULL, CTL_QUEUE_MAX, queue_one, a);
+		if (n < 0) {
 			json_decref(a);
-			return err_doc("the spool is not open");
+			return err_doc(n == -2 ? UNSUPPORTED :
+			    "the spool is not open");
 		}
 		o = ok_doc();
 		json_object_set_new(o, "messages", a);
@@ -440,8 +447,8 @@ cmd_queue(const char **av, size_t ac)
 		n = spool_queue_list(av[1], 1, queue_one, a);
 		if (n <= 0) {
 			json_decref(a);
-			return err_doc(n < 0 ? "the spool is not open" :
-			    "no such message");
+			return err_doc(n == -2 ? UNSUPPORTED : n < 0 ?
+			    "the spool is not open" : "no such message");
 		}
 		o = ok_doc();
 		json_object_set(o, "message", json_array_get(a, 0));

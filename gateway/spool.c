@@ -873,115 +873,82 @@ spool_count(void)
 /* ----------------------------------------------------------- control */
 
 /*
- * imgatectl's queue commands (gateway/ctl).  Rare, so each prepares its
- * statement; the batch is committed first so the file shows every
- * message accepted so far.
+ * imgatectl's queue commands (gateway/ctl), through the backend's admin
+ * operations (SQLite; the PostgreSQL backend offers none: SPOOL_ADMIN_
+ * UNSUPPORTED, use psql).  The batch is handed to the backend first so
+ * that the spool shows every message accepted so far (SQLite commits at
+ * once).
  */
-static int64_t
-row_of(const char *id)
-{
-	sqlite3_stmt	*st;
-	int64_t		 row = 0;
+struct list_arg {
+	spool_visit_fn	*fn;
+	void		*arg;
+};
 
-	if (prepare("SELECT id FROM spool WHERE msgid = ?", &st) != 0)
-		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		row = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return row;
+static void
+list_one(void *arg, const struct spool_be_entry *be)
+{
+	struct list_arg		*la = arg;
+	struct spool_entry	 e;
+
+	e.in_flight = flight_of(be->row) != NULL;
+	e.id = be->msgid;
+	e.created_ms = be->created_ms;
+	e.next_ms = be->next_ms;
+	e.attempts = be->attempts;
+	e.notice = be->kind == SPOOL_NOTICE;
+	e.dest = be->dest;
+	e.last_error = be->last_error;
+	e.body_len = be->body_len;
+	la->fn(la->arg, &e);
 }
 
 int
 spool_queue_list(const char *id, size_t max, spool_visit_fn *fn, void *arg)
 {
-	sqlite3_stmt		*st;
-	struct spool_entry	 e;
-	int			 n = 0;
+	struct list_arg	 la = { fn, arg };
 
-	if (sp.db == NULL)
+	if (!sp.open)
 		return -1;
+	if (sp.be->admin_list == NULL)
+		return -2;
 	flush_batch();
-	if (prepare(id != NULL ?
-	    "SELECT id, msgid, created, next_attempt, attempts, kind, dest,"
-	    " last_error, length(body) FROM spool WHERE msgid = ?1" :
-	    "SELECT id, msgid, created, next_attempt, attempts, kind, dest,"
-	    " last_error, length(body) FROM spool ORDER BY next_attempt"
-	    " LIMIT ?2", &st) != 0)
-		return -1;
-	if (id != NULL)
-		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		e.in_flight = flight_of(sqlite3_column_int64(st, 0)) != NULL;
-		e.id = (const char *)sqlite3_column_text(st, 1);
-		e.created_ms = sqlite3_column_int64(st, 2);
-		e.next_ms = sqlite3_column_int64(st, 3);
-		e.attempts = sqlite3_column_int(st, 4);
-		e.notice = sqlite3_column_int(st, 5) == SPOOL_NOTICE;
-		e.dest = (const char *)sqlite3_column_text(st, 6);
-		e.last_error = (const char *)sqlite3_column_text(st, 7);
-		e.body_len = sqlite3_column_int64(st, 8);
-		fn(arg, &e);
-		n++;
-	}
-	sqlite3_finalize(st);
-	return n;
+	return sp.be->admin_list(id, max, list_one, &la);
 }
 
 int64_t
 spool_oldest_ms(void)
 {
-	sqlite3_stmt	*st;
-	int64_t		 v = 0;
-
-	if (sp.db == NULL || sp.rows == 0 ||
-	    prepare("SELECT min(created) FROM spool", &st) != 0)
+	if (!sp.open || sp.rows == 0 || sp.be->oldest_ms == NULL)
 		return 0;
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_type(st, 0) != SQLITE_NULL)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	return sp.be->oldest_ms();
 }
 
-/* @sql with ?1 = the row of @id, unless that row is being delivered. */
+/* Make @id due now, or drop it, unless it is being delivered. */
 static enum spool_admin
-admin_row(const char *id, const char *sql, bool now)
+admin_row(const char *id, bool drop)
 {
-	sqlite3_stmt	*st;
 	int64_t		 row;
-	int		 rc;
 
-	if (sp.db == NULL)
+	if (!sp.open)
 		return SPOOL_ADMIN_NOT_FOUND;
+	if (sp.be->admin_row == NULL || sp.be->admin_update == NULL)
+		return SPOOL_ADMIN_UNSUPPORTED;
 	flush_batch();
-	if ((row = row_of(id)) < 0)
+	if ((row = sp.be->admin_row(id)) < 0)
 		return SPOOL_ADMIN_ERROR;
 	if (row == 0)
 		return SPOOL_ADMIN_NOT_FOUND;
 	if (flight_of(row) != NULL)
 		return SPOOL_ADMIN_BUSY;
-	if (prepare(sql, &st) != 0)
+	if (sp.be->admin_update(row, drop, now_ms()) != 0)
 		return SPOOL_ADMIN_ERROR;
-	sqlite3_bind_int64(st, 1, row);
-	if (now)
-		sqlite3_bind_int64(st, 2, now_ms());
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		log_warnx("spool: %s", sqlite3_errmsg(sp.db));
-		return SPOOL_ADMIN_ERROR;
-	}
 	return SPOOL_ADMIN_OK;
 }
 
 enum spool_admin
 spool_queue_retry(const char *id)
 {
-	enum spool_admin r = admin_row(id,
-	    "UPDATE spool SET next_attempt = ?2 WHERE id = ?1", true);
+	enum spool_admin r = admin_row(id, false);
 
 	if (r == SPOOL_ADMIN_OK) {
 		log_info("spool: %s made due now (imgatectl)", id);
@@ -993,8 +960,7 @@ spool_queue_retry(const char *id)
 enum spool_admin
 spool_queue_drop(const char *id)
 {
-	enum spool_admin r = admin_row(id, "DELETE FROM spool WHERE id = ?1",
-	    false);
+	enum spool_admin r = admin_row(id, true);
 
 	if (r == SPOOL_ADMIN_OK) {
 		log_warnx("spool: %s dropped (imgatectl)", id);

@@ -150,8 +150,9 @@ typedef void spool_visit_fn(void *arg, const struct spool_entry *e);
 
 /**
  * Visit up to @max messages in the order they fall due (@id NULL), or
- * the one message @id.  @return how many were visited, or -1 when the
- * spool is not open or cannot be read (logged).
+ * the one message @id.  @return how many were visited, -1 when the
+ * spool is not open or cannot be read (logged), -2 when its backend
+ * offers no queue commands (postgresql).
  */
 int spool_queue_list(const char *id, size_t max, spool_visit_fn *fn,
     void *arg);
@@ -161,7 +162,7 @@ int spool_queue_list(const char *id, size_t max, spool_visit_fn *fn,
 int64_t spool_oldest_ms(void);
 
 enum spool_admin { SPOOL_ADMIN_OK, SPOOL_ADMIN_NOT_FOUND,
-    SPOOL_ADMIN_BUSY, SPOOL_ADMIN_ERROR };
+    SPOOL_ADMIN_BUSY, SPOOL_ADMIN_ERROR, SPOOL_ADMIN_UNSUPPORTED };
 
 /** Make message @id due now (a delivery starts on the loop's next turn);
  * BUSY while an attempt is running. */

@@ -111,6 +111,18 @@ typedef void (*spool_be_claimed_cb)(int64_t next_ms, int64_t total);
  * another node stored rows: claim what is due. */
 typedef void (*spool_be_wake_cb)(void);
 
+/* One row as imgatectl's queue commands show it (borrowed for the call). */
+struct spool_be_entry {
+	int64_t		 row;
+	const char	*msgid;
+	int64_t		 created_ms, next_ms;
+	int		 attempts;
+	enum spool_kind	 kind;
+	const char	*dest, *last_error;
+	int64_t		 body_len;
+};
+typedef void (*spool_be_entry_cb)(void *arg, const struct spool_be_entry *e);
+
 struct spool_be_ops {
 	const char	*name;
 	/*
@@ -146,6 +158,20 @@ struct spool_be_ops {
 	/* Wait for what is in flight (its callbacks run; this may block:
 	 * the daemon is stopping), then close. */
 	void	(*close)(void);
+	/*
+	 * imgatectl (rare; synchronous).  NULL where a backend does not
+	 * offer them (postgresql: its queries are asynchronous, use psql).
+	 * admin_list: up to @max rows in due order, or the one of @msgid;
+	 * @return how many, -1 on error.  admin_row: @return the row of
+	 * @msgid, 0 when none, -1 on error.  admin_update: make @row due
+	 * at @now, or delete it (@drop); @return 0 or -1.  oldest_ms: the
+	 * creation time of the oldest row, 0 when none.
+	 */
+	int	(*admin_list)(const char *msgid, size_t max,
+		    spool_be_entry_cb fn, void *arg);
+	int64_t	(*admin_row)(const char *msgid);
+	int	(*admin_update)(int64_t row, bool drop, int64_t now);
+	int64_t	(*oldest_ms)(void);
 };
 
 extern const struct spool_be_ops spool_sqlite_ops;

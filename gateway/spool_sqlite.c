@@ -492,6 +492,100 @@ sqlite_close(void)
 	sq.db = NULL;
 }
 
+/* ------------------------------------------------ imgatectl (rare) */
+
+static int
+sqlite_admin_list(const char *msgid, size_t max, spool_be_entry_cb fn,
+    void *arg)
+{
+	sqlite3_stmt		*st;
+	struct spool_be_entry	 e;
+	int			 n = 0;
+
+	if (sq.db == NULL || prepare(msgid != NULL ?
+	    "SELECT id, msgid, created, next_attempt, attempts, kind, dest,"
+	    " last_error, length(body) FROM spool WHERE msgid = ?1" :
+	    "SELECT id, msgid, created, next_attempt, attempts, kind, dest,"
+	    " last_error, length(body) FROM spool ORDER BY next_attempt"
+	    " LIMIT ?2", &st) != 0)
+		return -1;
+	if (msgid != NULL)
+		sqlite3_bind_text(st, 1, msgid, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		e.row = sqlite3_column_int64(st, 0);
+		e.msgid = (const char *)sqlite3_column_text(st, 1);
+		e.created_ms = sqlite3_column_int64(st, 2);
+		e.next_ms = sqlite3_column_int64(st, 3);
+		e.attempts = sqlite3_column_int(st, 4);
+		e.kind = sqlite3_column_int(st, 5) == SPOOL_NOTICE ?
+		    SPOOL_NOTICE : SPOOL_MSG;
+		e.dest = (const char *)sqlite3_column_text(st, 6);
+		e.last_error = (const char *)sqlite3_column_text(st, 7);
+		e.body_len = sqlite3_column_int64(st, 8);
+		fn(arg, &e);
+		n++;
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+static int64_t
+sqlite_admin_row(const char *msgid)
+{
+	sqlite3_stmt	*st;
+	int64_t		 row = 0;
+
+	if (sq.db == NULL ||
+	    prepare("SELECT id FROM spool WHERE msgid = ?", &st) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, msgid, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		row = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return row;
+}
+
+static int
+sqlite_admin_update(int64_t row, bool drop, int64_t now)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (sq.db == NULL || prepare(drop ? "DELETE FROM spool WHERE id = ?1" :
+	    "UPDATE spool SET next_attempt = ?2 WHERE id = ?1", &st) != 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, row);
+	if (!drop)
+		sqlite3_bind_int64(st, 2, now);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		log_warnx("spool: %s", sqlite3_errmsg(sq.db));
+		return -1;
+	}
+	if (drop && sq.rows > 0)
+		sq.rows--;
+	return 0;
+}
+
+static int64_t
+sqlite_oldest_ms(void)
+{
+	sqlite3_stmt	*st;
+	int64_t		 v = 0;
+
+	if (sq.db == NULL ||
+	    prepare("SELECT min(created) FROM spool", &st) != 0)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
 const struct spool_be_ops spool_sqlite_ops = {
 	.name = "sqlite",
 	.open = sqlite_open,
@@ -501,4 +595,8 @@ const struct spool_be_ops spool_sqlite_ops = {
 	.claim = sqlite_claim,
 	.idle_ms = sqlite_idle_ms,
 	.close = sqlite_close,
+	.admin_list = sqlite_admin_list,
+	.admin_row = sqlite_admin_row,
+	.admin_update = sqlite_admin_update,
+	.oldest_ms = sqlite_oldest_ms,
 };

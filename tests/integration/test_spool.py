@@ -215,7 +215,7 @@ def run(procs, tap, mk):
     gwb2 = gwtest.start_imgated(procs, dns_port, conf_extra=conf_b)
     tap.ok(gwb2.wait_log(r"spool: .*\b1 message waiting", 10),
            "restart: the spool holds the message")
-    tap.ok(wait_for(lambda: messages(up3, "saf-crash"), 10),
+    tap.ok(wait_for(lambda: messages(up3, "saf-crash"), 30),
            "restart: the message is delivered", diag=up3.messages())
     tap.ok(wait_for(lambda: rows(spool_b) == 0, 5), "restart: and "
            "leaves the spool")

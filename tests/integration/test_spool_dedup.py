@@ -136,7 +136,10 @@ def copies_in_one_window(server, ruri, branches, cseq=1, timeout=2.0):
             break
         code, h = sipuac.UAC.parse(data)
         m = re.search(r"branch=([^;\s]+)", h.get("via", ""))
-        if code >= 200 and m:
+        # (a late answer meant for whoever had this port before is
+        # not ours: only our Call-ID and branches count)
+        if code >= 200 and m and m.group(1) in branches and \
+                h.get("call-id") == "window@test":
             out.append((m.group(1), code, time.monotonic() - sent))
     s.close()
     return out
