@@ -20,6 +20,7 @@
 
 #include "gateway/log.h"
 #include "gateway/relay.h"
+#include "gateway/setup.h"
 #include "gateway/spool.h"
 #include "gateway/xlate.h"
 #include "routing/ratelimit.h"
@@ -30,10 +31,14 @@ static const struct relay_side		*relay_sip;
 static const struct relay_side		*relay_xmpp;
 
 static void	try_next_target(struct gw_txn *);
+static void	try_next_hop(struct gw_txn *);
 static void	on_deadline(struct gw_txn *);
 static void	on_route(void *, const struct lookup_result *);
 static bool	start_fallback(struct gw_txn *, enum lookup_error);
 static struct ratelimit	*relay_rl;
+/* RFC 3263 parameters of every SIP target lookup (borrowed by them). */
+static struct siptarget_params	 relay_stp;
+static uint64_t			 relay_seed;
 
 /* Send to t->next_hop; a refusal that is about the message ends it. */
 static void
@@ -51,7 +56,7 @@ start_sip_attempt(struct gw_txn *t)
 	if (why == GW_R_LOOP)
 		t->looped = true;
 	if (why == GW_R_TARGET_UNREACHABLE || why == GW_R_LOOP) {
-		try_next_target(t);
+		try_next_hop(t);
 		return;
 	}
 	relay_finish(t, (struct gw_outcome){ GW_PERMFAIL, why, 0, NULL });
@@ -124,69 +129,77 @@ on_deadline(struct gw_txn *t)
 	relay_finish(t, o);
 }
 
-/* A+AAAA answer for the current target: send or move on. */
+/* The hops of the current target are known: try them in order. */
 static void
-on_target_address(void *arg, const struct dnsq_result *res)
+on_hops(void *arg, const struct siptarget_result *res)
 {
-	struct gw_txn		*t = txn_get((uint64_t)(uintptr_t)arg);
-	const struct txn_target	*tg;
-	char			 ip[INET6_ADDRSTRLEN];
+	struct gw_txn	*t = txn_get((uint64_t)(uintptr_t)arg);
 
 	if (t == NULL || t->state != TXN_RESOLVING)
 		return;		/* finished meanwhile: drop quietly */
-	tg = &t->route->targets[t->target - 1];
-	if (res->status != DNSQ_OK || res->ans == NULL ||
-	    res->ans->naddr == 0) {
-		log_info("txn %llu: target %s: no address (%s)",
-		    (unsigned long long)t->id, tg->host,
-		    res->why != NULL ? res->why : "no A record");
+	t->siptarget = NULL;
+	if (res->error != SIPTARGET_OK || res->nhops == 0 ||
+	    (t->hops = calloc(res->nhops, sizeof(*t->hops))) == NULL) {
+		log_info("txn %llu: target %zu: no address (%s)",
+		    (unsigned long long)t->id, t->target,
+		    res->error != SIPTARGET_OK ?
+		    siptarget_strerror(res->error) : "out of memory");
 		try_next_target(t);
 		return;
 	}
-	inet_ntop(res->ans->addr[0].family, res->ans->addr[0].bytes, ip,
-	    sizeof(ip));
-	snprintf(t->next_hop, sizeof(t->next_hop),
-	    res->ans->addr[0].family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip,
-	    tg->port);
+	for (size_t i = 0; i < res->nhops; i++) {
+		const struct siptarget_hop *h = &res->hops[i];
+
+		t->hops[i].transport = h->transport;
+		snprintf(t->hops[i].addr, sizeof(t->hops[i].addr),
+		    h->family == AF_INET6 ? "[%s]:%u" : "%s:%u", h->ip,
+		    h->port);
+		log_debug("txn %llu: target %zu hop %zu: %s %s (%s)",
+		    (unsigned long long)t->id, t->target, i + 1,
+		    rfc3263_strtransport(h->transport), t->hops[i].addr,
+		    h->host);
+	}
+	t->nhops = res->nhops;
+	t->hop = 0;
+	try_next_hop(t);
+}
+
+/* The next address of the current target, or the next target. */
+static void
+try_next_hop(struct gw_txn *t)
+{
+	const struct txn_hop	*h;
+
+	if (t->hop >= t->nhops) {
+		try_next_target(t);
+		return;
+	}
+	h = &t->hops[t->hop++];
+	snprintf(t->next_hop, sizeof(t->next_hop), "%s", h->addr);
+	t->next_transport = h->transport;
 	start_sip_attempt(t);
 }
 
-/*
- * A target that is an IP literal (a sip: URI from E2U+sip naming an
- * address) needs no lookup.  @return true when the attempt was handled.
- */
+/* Another hop or target is left to try after a failed attempt. */
 static bool
-send_to_literal(struct gw_txn *t, const struct txn_target *tg)
+more_to_try(const struct gw_txn *t)
 {
-	char		 host[DNSMSG_NAME_MAX];
-	unsigned char	 buf[16];
-	size_t		 n;
-	bool		 v6;
-
-	snprintf(host, sizeof(host), "%s", tg->host);
-	n = strlen(host);
-	if (n > 0 && host[n - 1] == '.')
-		host[--n] = '\0';
-	if (n > 2 && host[0] == '[' && host[n - 1] == ']') {
-		memmove(host, host + 1, n - 2);
-		host[n - 2] = '\0';
-	}
-	v6 = inet_pton(AF_INET6, host, buf) == 1;
-	if (!v6 && inet_pton(AF_INET, host, buf) != 1)
-		return false;
-	snprintf(t->next_hop, sizeof(t->next_hop), v6 ? "[%s]:%u" : "%s:%u",
-	    host, tg->port);
-	start_sip_attempt(t);
-	return true;
+	return t->hop < t->nhops || (t->target < t->route->ntargets &&
+	    t->target < (size_t)t->rt->conf.srv_max_targets);
 }
 
 static void
 try_next_target(struct gw_txn *t)
 {
 	const struct txn_route		*r = t->route;
+	const struct txn_target		*tg;
 	size_t				 max = (size_t)t->rt->conf.srv_max_targets;
-	const struct dnsq_ops		*ops = dns_ops(relay_dns);
+	char				 uri[LOOKUP_URI_MAX + 16];
+	struct siptarget		*st;
 
+	free(t->hops);
+	t->hops = NULL;
+	t->nhops = t->hop = 0;
 	if (t->target >= r->ntargets || t->target >= max) {
 		struct gw_outcome o = { GW_TEMPFAIL, GW_R_TARGET_UNREACHABLE,
 		    0 };
@@ -202,47 +215,24 @@ try_next_target(struct gw_txn *t)
 		relay_finish(t, o);
 		return;
 	}
-	t->target++;
+	tg = &r->targets[t->target++];
 	txn_enter_state(t, TXN_RESOLVING);
-	if (send_to_literal(t, &r->targets[t->target - 1]))
-		return;
-	if (ops->query(ops->ctx, r->targets[t->target - 1].host, DNSMSG_T_A,
-	    on_target_address, (void *)(uintptr_t)t->id) != 0)
+	/*
+	 * A target without a port is the Request-URI itself (an E2U+sip
+	 * URI): the full RFC 3263 procedure.  An SRV target (RFC 3861) has
+	 * its port: addresses only.
+	 */
+	if (tg->port == 0)
+		snprintf(uri, sizeof(uri), "%s", r->dest);
+	else if (siptarget_uri(tg->host, tg->port, uri, sizeof(uri)) != 0) {
 		try_next_target(t);
-}
-
-/*
- * A sip:/sips: URI from E2U+sip carries its own host: an IP literal is
- * sent to directly, a name becomes the single target (port from the URI
- * or 5060).
- */
-static int
-target_from_sip_uri(const char *u, struct lookup_target *tg)
-{
-	const char	*host, *end;
-	char		 hostbuf[DNSMSG_NAME_MAX];
-	unsigned	 port = 5060;
-	size_t		 hl;
-
-	host = strchr(u, '@');
-	host = host != NULL ? host + 1 : u + strcspn(u, ":") + 1;
-	if (*host == '[')
-		end = host + strcspn(host, "]") + (strchr(host, ']') ? 1 : 0);
-	else
-		end = host + strcspn(host, ":;?>");
-	hl = (size_t)(end - host);
-	if (hl == 0 || hl >= sizeof(hostbuf) - 1)
-		return -1;
-	memcpy(hostbuf, host, hl);
-	hostbuf[hl] = '\0';
-	if (*end == ':')
-		port = (unsigned)strtoul(end + 1, NULL, 10);
-	if (port == 0 || port > 65535)
-		return -1;
-	snprintf(tg->host, sizeof(tg->host), "%s%s", hostbuf,
-	    hostbuf[hl - 1] == '.' || hostbuf[0] == '[' ? "" : ".");
-	tg->port = (uint16_t)port;
-	return 0;
+		return;
+	}
+	st = siptarget_start(&relay_stp, dns_ops(relay_dns), uri, on_hops,
+	    (void *)(uintptr_t)t->id);
+	/* NULL: on_hops() already ran, and t may be gone. */
+	if (st != NULL)
+		t->siptarget = st;
 }
 
 /* Replace t->route; false (and the sender answered) without memory. */
@@ -340,17 +330,24 @@ on_route(void *arg, const struct lookup_result *res)
 		    0, NULL });
 		return;
 	}
-	/* A sip: URI from E2U+sip without SRV targets names its host. */
+	/*
+	 * A sip: URI from E2U+sip without SRV targets: one target without
+	 * a port, resolved by RFC 3263 from the URI (routing/siptarget).
+	 */
 	if (res->ntargets == 0) {
 		struct lookup_target	 one;
+		struct rfc3263_uri	 u;
 
-		if (target_from_sip_uri(res->request_uri, &one) != 0) {
+		if (rfc3263_parse_uri(res->request_uri, &u) != 0) {
+			log_warnx("txn %llu: %s: not a usable SIP URI",
+			    (unsigned long long)t->id, res->request_uri);
 			free(t->route);	/* an earlier link's, if any */
 			t->route = NULL;
 			relay_finish(t, (struct gw_outcome){ GW_PERMFAIL,
 			    GW_R_INVALID_IM_URI, 0, NULL });
 			return;
 		}
+		memset(&one, 0, sizeof(one));
 		if (!keep_route(t, res->protocol, res->request_uri, &one, 1))
 			return;
 	} else if (!keep_route(t, res->protocol, res->request_uri,
@@ -585,6 +582,10 @@ relay_fini(void)
 void
 relay_reconfigure(const struct gw_conf *c)
 {
+	if (relay_seed == 0)
+		relay_seed = setup_seed();
+	setup_siptarget_params(c, &relay_stp);
+	relay_stp.rngarg = &relay_seed;
 	dns_set_case_randomization(relay_dns, c->dns_case_randomization);
 	dns_set_udp_max_queries(relay_dns, (unsigned)c->dns_udp_max_queries);
 	/* Created on first use: no memory for a limiter that is off. */
@@ -630,11 +631,11 @@ relay_attempt_done(struct gw_txn *t, int code)
 	t->out = NULL;
 	if (t->out_proto == LOOKUP_PROTO_SIP && (code == 408 || code == 503)) {
 		/* No answer or transport failure: the next server may do. */
-		if (t->target < t->route->ntargets &&
-		    t->target < (size_t)t->rt->conf.srv_max_targets) {
-			log_info("txn %llu: %s gave %d, trying next target",
-			    (unsigned long long)t->id, t->next_hop, code);
-			try_next_target(t);
+		if (more_to_try(t)) {
+			log_info("txn %llu: %s (%s) gave %d, trying the next "
+			    "hop", (unsigned long long)t->id, t->next_hop,
+			    rfc3263_strtransport(t->next_transport), code);
+			try_next_hop(t);
 			return;
 		}
 		/* ...and a fallback chain in progress its next link. */

@@ -539,7 +539,9 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 	 * (RFC 3261 16.12), so the Request-URI stays sip:user@domain.
 	 */
 	snprintf(route, sizeof(route), "<sip:%s;lr%s>", next_hop,
-	    big ? ";transport=tcp" : "");
+	    t->next_transport == RFC3263_TP_TLS ? ";transport=tls" :
+	    t->next_transport == RFC3263_TP_TCP || big ? ";transport=tcp" :
+	    "");
 	/* In angle brackets, so that URI parameters (user=phone) stay the
 	 * URI's and do not become To header parameters. */
 	if (snprintf(to, sizeof(to), "<%s>", request_uri) >= (int)sizeof(to))
