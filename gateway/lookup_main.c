@@ -29,6 +29,7 @@
 #include "routing/lookup.h"
 #include "routing/policy.h"
 #include "routing/route.h"
+#include "routing/siptarget.h"
 #include "gateway/runtime.h"
 
 #define MAX_SAMPLES	100000
@@ -46,6 +47,16 @@ struct run {
 	/* the routing policy's decision */
 	const struct route_decision *decision;
 	const struct gw_conf	*conf;
+	/* RFC 3263 for a SIP route: the steps of every target, in order */
+	bool			 sip_done;
+	bool			 sip_ran;
+	struct siptarget_result	 sip_first;	/* the first target's */
+	struct siptarget_query	 sip_queries[SIPTARGET_MAX_QUERIES * 2];
+	size_t			 nsip_queries;
+	struct siptarget_hop	 sip_hops[SIPTARGET_MAX_HOPS];
+	size_t			 nsip_hops;
+	enum siptarget_error	 sip_error;
+	char			 sip_uri[LOOKUP_URI_MAX + 16];	/* first */
 };
 
 static void
@@ -81,6 +92,114 @@ on_done(void *arg, const struct lookup_result *res)
 	r->res = *res;
 	r->done = true;
 	su_root_break(r->root);
+}
+
+static void	json_str(const char *);
+
+/* One target's RFC 3263 steps: appended to what the run shows. */
+static void
+on_sip_hops(void *arg, const struct siptarget_result *res)
+{
+	struct run	*r = arg;
+
+	if (!r->sip_ran) {
+		r->sip_first = *res;
+		r->sip_error = res->error;
+	} else if (r->nsip_hops == 0)
+		r->sip_error = res->error;
+	r->sip_ran = true;
+	for (size_t i = 0; i < res->nqueries &&
+	    r->nsip_queries < SIPTARGET_MAX_QUERIES * 2; i++) {
+		struct siptarget_query *q = &r->sip_queries[r->nsip_queries++];
+
+		*q = res->queries[i];
+		if (res->queries[i].outcome == res->queries[i].outbuf)
+			q->outcome = q->outbuf;
+	}
+	for (size_t i = 0; i < res->nhops && r->nsip_hops <
+	    SIPTARGET_MAX_HOPS; i++)
+		r->sip_hops[r->nsip_hops++] = res->hops[i];
+	if (r->nsip_hops > 0)
+		r->sip_error = SIPTARGET_OK;
+	r->sip_done = true;
+	su_root_break(r->root);
+}
+
+/*
+ * The relay's next step for a SIP route (gateway/relay): the targets
+ * in order, each resolved by routing/siptarget, the Request-URI itself
+ * when ENUM gave a sip: URI (no SRV targets).
+ */
+static void
+resolve_sip_targets(struct run *run, struct dns *dns,
+    const struct siptarget_params *sp)
+{
+	const struct lookup_result	*r = &run->res;
+	size_t				 n = r->ntargets > 0 ? r->ntargets : 1;
+	size_t				 max = (size_t)run->conf->srv_max_targets;
+
+	for (size_t i = 0; i < n && i < max; i++) {
+		char	 uri[LOOKUP_URI_MAX + 16];
+
+		if (r->ntargets == 0)
+			snprintf(uri, sizeof(uri), "%s", r->request_uri);
+		else if (siptarget_uri(r->targets[i].host, r->targets[i].port,
+		    uri, sizeof(uri)) != 0)
+			continue;
+		if (!run->sip_ran)
+			snprintf(run->sip_uri, sizeof(run->sip_uri), "%s", uri);
+		run->sip_done = false;
+		if (siptarget_start(sp, dns_ops(dns), uri, on_sip_hops, run) !=
+		    NULL)
+			while (!run->sip_done)
+				su_root_run(run->root);
+	}
+}
+
+static void
+json_rfc3263(const struct run *run)
+{
+	const struct siptarget_result	*f = &run->sip_first;
+	static const char *steps[] = { "numeric", "addresses", "srv",
+	    "naptr" };
+	size_t				 i;
+
+	fputs("{\"uri\": ", stdout);
+	json_str(run->sip_uri);
+	fputs(", \"step\": ", stdout);
+	json_str(f->error == SIPTARGET_E_INVALID_URI ? NULL :
+	    steps[f->plan.step]);
+	fputs(", \"queries\": [", stdout);
+	for (i = 0; i < run->nsip_queries; i++) {
+		const struct siptarget_query *q = &run->sip_queries[i];
+
+		fputs(i > 0 ? ", {\"type\": " : "{\"type\": ", stdout);
+		json_str(siptarget_strtype(q->qtype));
+		fputs(", \"name\": ", stdout);
+		json_str(q->name);
+		fputs(", \"result\": ", stdout);
+		json_str(q->outcome);
+		putchar('}');
+	}
+	fputs("], \"hops\": [", stdout);
+	for (i = 0; i < run->nsip_hops; i++) {
+		const struct siptarget_hop *h = &run->sip_hops[i];
+
+		fputs(i > 0 ? ", {\"transport\": " : "{\"transport\": ",
+		    stdout);
+		json_str(rfc3263_strtransport(h->transport));
+		fputs(", \"address\": ", stdout);
+		json_str(h->ip);
+		printf(", \"port\": %u, \"host\": ", h->port);
+		json_str(h->host);
+		printf(", \"priority\": %u, \"weight\": %u, \"naptr\": %s, "
+		    "\"srv\": %s}", h->priority, h->weight,
+		    h->via_naptr ? "true" : "false",
+		    h->via_srv ? "true" : "false");
+	}
+	fputs("], \"error\": ", stdout);
+	json_str(siptarget_strerror(run->sip_error));
+	putchar('}');
 }
 
 /* Re-apply the RFC 2782 order to the SRV RRset (a cache hit) N times. */
@@ -290,6 +409,10 @@ print_json(const struct lookup_result *r, const struct lookup_trace *t,
 		json_str("E_NO_ROUTE_MATCH");
 	else
 		json_str(lookup_strerror(r->error));
+	if (run->sip_ran) {
+		json_key("rfc3263", &first);
+		json_rfc3263(run);
+	}
 	if (run->nsamples > 0) {
 		json_key("srv_order_samples", &first);
 		putchar('[');
@@ -369,6 +492,23 @@ print_human(const struct lookup_result *r, const struct lookup_trace *t,
 		    r->targets[i].priority, r->targets[i].weight);
 	if (r->request_uri[0] != '\0')
 		printf("SIP Request-URI: %s\n", r->request_uri);
+	for (i = 0; run->sip_ran && i < run->nsip_queries; i++)
+		printf("RFC 3263 %-5s %s: %s\n",
+		    siptarget_strtype(run->sip_queries[i].qtype),
+		    run->sip_queries[i].name, run->sip_queries[i].outcome);
+	for (i = 0; run->sip_ran && i < run->nsip_hops; i++) {
+		const struct siptarget_hop *h = &run->sip_hops[i];
+
+		printf("hop %zu:      %s %s%s%s port %u (%s%s)\n", i + 1,
+		    rfc3263_strtransport(h->transport),
+		    h->family == AF_INET6 ? "[" : "", h->ip,
+		    h->family == AF_INET6 ? "]" : "", h->port, h->host,
+		    h->via_naptr ? ", from NAPTR" : h->via_srv ?
+		    ", from SRV" : "");
+	}
+	if (run->sip_ran && run->nsip_hops == 0)
+		printf("hops:       none (%s)\n",
+		    siptarget_strerror(run->sip_error));
 	if (r->xmpp_to[0] != '\0')
 		printf("XMPP to:    %s\n", r->xmpp_to);
 	printf("DNSSEC:     %s\n", lookup_strdnssec(r->dnssec));
@@ -421,9 +561,10 @@ main(int argc, char *argv[])
 	};
 	static struct gw_conf	 conf;
 	struct lookup_params	 params;
+	struct siptarget_params	 sparams;
 	struct dns_config	 dcfg;
 	static struct lookup_trace trace;
-	struct run		 run;
+	static struct run	 run;
 	struct dns		*dns;
 	const char		*config = NULL;
 	char			 err[512];
@@ -705,6 +846,13 @@ main(int argc, char *argv[])
 	while (!run.done)
 		su_root_run(run.root);
 	snprintf(run.res.input, sizeof(run.res.input), "%s", argv[optind]);
+	if (run.res.error == LOOKUP_OK && run.res.protocol ==
+	    LOOKUP_PROTO_SIP && dec.verdict != ROUTE_DENY &&
+	    dec.verdict != ROUTE_NO_MATCH) {
+		setup_siptarget_params(&conf, &sparams);
+		sparams.rngarg = &seed;
+		resolve_sip_targets(&run, dns, &sparams);
+	}
 
 	if (nsamples > 0 && run.res.srv_owner[0] != '\0') {
 		run.nsamples = nsamples;

@@ -84,11 +84,12 @@ def open_up(path):
 
 def start_imgated(procs, dns_port, conf_extra="", enumservices=("im", "sip"),
                   sip_timeout_ms=4000, dns_timeout_ms=1000, verbose=True,
-                  env=None, user=None, port=None):
+                  env=None, user=None, port=None, listen_host="127.0.0.1"):
     """user: serve as this user (gateway.user) when the suite runs as
     root (ignored otherwise: only root can change users); the folder of
     the configuration is opened up so that it can reload it.  Without
-    it the daemon may serve as whoever runs the suite."""
+    it the daemon may serve as whoever runs the suite.  listen_host:
+    the address of sip.listen ("[::1]" for IPv6)."""
     d = procs.tmpdir("imgated")
     want_port = port
     if user and os.geteuid() != 0:
@@ -109,11 +110,11 @@ def start_imgated(procs, dns_port, conf_extra="", enumservices=("im", "sip"),
         with open(conf, "w") as f:
             f.write("""%s
 log = { level = "debug"; };
-sip = { listen = "sip:127.0.0.1:%d"; timeout_ms = %d; };
+sip = { listen = "sip:%s:%d"; timeout_ms = %d; };
 dns = { servers = [ "127.0.0.1:%d" ]; timeout_ms = %d; tries = 1; };
 enum = { enumservices = [ %s ]; };
 %s
-""" % (gateway_group(user), port, sip_timeout_ms, dns_port, dns_timeout_ms,
+""" % (gateway_group(user), listen_host, port, sip_timeout_ms, dns_port, dns_timeout_ms,
        ", ".join('"%s"' % s for s in enumservices), conf_extra))
         if user:
             os.chmod(conf, 0o644)
