@@ -434,9 +434,20 @@ def run_vector(v, defaults, lookup, extra_args, backend, samples, procs):
             rc, want_rc, json.dumps(expect.get("error")), err[-500:].decode("utf-8", "replace")))
     # what the DNS server really received
     seen = fx.queries()
+    # RFC 3263 asks NAPTR (and SRV) of a sip: URI's domain after ENUM:
+    # imgate-lookup lists those under rfc3263, not in naptr_queries /
+    # srv_queries, so the server log is compared without them.
+    later = {(norm_owner(q.get("name", "")), q.get("type"))
+             for q in (js.get("rfc3263") or {}).get("queries", [])}
+    listed = {(norm_owner(n), t) for key, t in (("naptr_queries", "NAPTR"),
+                                                 ("srv_queries", "SRV"))
+              for n in (js.get(key) or [])}
     for key, qtype in (("naptr_queries", "NAPTR"), ("srv_queries", "SRV")):
         if key in expect:
-            got = first_occurrences(n for n, t in seen if t == qtype)
+            got = first_occurrences(
+                n for n, t in seen if t == qtype and
+                ((norm_owner(n), t) not in later or (norm_owner(n), t)
+                 in listed))
             pt.ok(got == owners(expect[key]), "%s (DNS server log)" % key,
                   "server received: %s\nwant: %s" % (json.dumps(got), json.dumps(expect[key])))
     fx.stop()
