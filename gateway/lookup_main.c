@@ -409,10 +409,11 @@ print_json(const struct lookup_result *r, const struct lookup_trace *t,
 		json_str("E_NO_ROUTE_MATCH");
 	else
 		json_str(lookup_strerror(r->error));
-	if (run->sip_ran) {
-		json_key("rfc3263", &first);
+	json_key("rfc3263", &first);
+	if (run->sip_ran)
 		json_rfc3263(run);
-	}
+	else
+		fputs("null", stdout);
 	if (run->nsamples > 0) {
 		json_key("srv_order_samples", &first);
 		putchar('[');
