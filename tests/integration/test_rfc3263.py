@@ -14,6 +14,7 @@ Asserted, for each ENUM answer sip:+1...@DOMAIN:
 - a numeric IPv6 literal host: sent there without DNS;
 - imgated listening on [::1] takes a MESSAGE from a UAC over IPv6, and an
   ACL on an IPv6 network admits it (and another one refuses it: 403);
+- the rate limit counts an IPv6 source (burst 1: the next ones get 503);
 - imgate-lookup --json shows the RFC 3263 queries and the hops.
 """
 
@@ -132,13 +133,14 @@ def start_uas(procs, ip, port, transport):
     raise RuntimeError("sipp UAS on %s:%d did not start" % (ip, port))
 
 
-def run_uac(procs, ip, gw_port, number):
+def run_uac(procs, ip, gw_port, number, calls=1):
     d = procs.tmpdir("uac")
     msgfile = os.path.join(d, "messages.log")
     remote = "[%s]:%d" % (ip, gw_port) if ":" in ip else "%s:%d" % (
         ip, gw_port)
     args = [SIPP, "-sf", os.path.join(SIPDIR, "uac_message.xml"), "-i", ip,
-            "-p", str(free_port6()), "-m", "1", "-t", "u1", "-s", number,
+            "-p", str(free_port6()), "-m", str(calls), "-r", "20", "-t",
+            "u1", "-s", number,
             "-trace_msg", "-message_file", msgfile, "-timeout", "20s",
             "-timeout_error", "-nostdin", remote]
     p = procs.start(args, name="sipp-uac", log=os.path.join(d, "uac.out"))
@@ -267,7 +269,18 @@ def main():
         tap.ok(len(wait_requests(uas6, 3, timeout=1)) == 3,
                "nothing was forwarded for the refused sender")
 
-        # 7. imgate-lookup shows every RFC 3263 step.
+        # 7. The rate limit keys an IPv6 source by its address.
+        gw6c = gwtest.start_imgated(
+            procs, dns_port, enumservices=("sip",), listen_host="[::1]",
+            conf_extra="ratelimit = { rate = 1; burst = 1; };")
+        rc, codes = run_uac(procs, "::1", gw6c.port, "+12025550204", calls=3)
+        tap.ok(codes.count(200) >= 1 and 503 in codes,
+               "rate limit 1/s burst 1 on [::1]: the first passes, then 503",
+               "codes %s" % codes)
+        tap.ok(gw6c.wait_log(r"rate limit exceeded"),
+               "imgated logged the rate limit for the IPv6 source")
+
+        # 8. imgate-lookup shows every RFC 3263 step.
         j = lookup(dns_port, "+12025550201")
         r = j.get("rfc3263") or {}
         qs = ["%s %s" % (q.get("type"), q.get("name"))
@@ -286,7 +299,7 @@ def main():
                 "imgate-lookup: explicit port -> addresses only")
 
         for name, gw in (("[::1]", gw6), ("127.0.0.1", gw4),
-                         ("acl", gw6b)):
+                         ("acl", gw6b), ("rate limit", gw6c)):
             tap.ok(gw.alive(), "imgated (%s) still running" % name)
     tap.done()
 
