@@ -42,14 +42,41 @@ static struct ratelimit	*relay_rl;
 static struct siptarget_params	 relay_stp;
 static uint64_t			 relay_seed;
 
+static bool	more_to_try(const struct gw_txn *);
+
+/* Time left below which no new hop is tried after a silent one. */
+#define RELAY_MIN_ATTEMPT_MS	200
+
+/* When the whole transaction must be answered (limits.txn_deadline_ms). */
+static uint64_t
+txn_end_ms(const struct gw_txn *t)
+{
+	return t->started_ms + (uint64_t)t->rt->conf.txn_deadline_ms;
+}
+
 /* Send to t->next_hop; a refusal that is about the message ends it. */
 static void
 start_sip_attempt(struct gw_txn *t)
 {
 	enum gw_reason	 why;
+	uint64_t	 now = dns_now_ms(), end, wait;
 
+	/*
+	 * Each attempt waits sip.timeout_ms, but never past the deadline
+	 * of the whole transaction: RFC 3263 may give many hops, and the
+	 * sender must still get its answer before its own Timer F.
+	 */
+	end = txn_end_ms(t);
+	if (now >= end) {
+		relay_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
+		    GW_R_PEER_TIMEOUT, 0, NULL });
+		return;
+	}
+	wait = (uint64_t)t->rt->conf.sip_timeout_ms;
+	if (wait > end - now)
+		wait = end - now;
 	txn_enter_state(t, TXN_SENDING);
-	txn_set_deadline(t, (uint64_t)t->rt->conf.sip_timeout_ms, on_deadline);
+	txn_set_deadline(t, wait, on_deadline);
 	t->out_proto = LOOKUP_PROTO_SIP;
 	why = relay_sip->send(t, t->route->dest, t->next_hop);
 	if (why == GW_R_NONE)
@@ -124,6 +151,23 @@ static void
 on_deadline(struct gw_txn *t)
 {
 	struct gw_outcome o = { GW_TEMPFAIL, GW_R_PEER_TIMEOUT, 0 };
+
+	/*
+	 * A SIP hop that stays silent for sip.timeout_ms is a failed
+	 * attempt (RFC 3263 4.3), whichever of this timer and the stack's
+	 * own 408 comes first: the next hop, while time is left.
+	 */
+	if (t->state == TXN_SENDING && t->out_proto == LOOKUP_PROTO_SIP &&
+	    t->route != NULL && more_to_try(t) && dns_now_ms() +
+	    RELAY_MIN_ATTEMPT_MS < txn_end_ms(t)) {
+		log_info("txn %llu: %s (%s) did not answer in time, trying "
+		    "the next hop", (unsigned long long)t->id, t->next_hop,
+		    rfc3263_strtransport(t->next_transport));
+		if (t->out != NULL)
+			relay_sip->abort(t);
+		try_next_hop(t);
+		return;
+	}
 
 	/* Still routing: the DNS did not answer in time. */
 	if (t->state == TXN_ROUTING || t->state == TXN_RESOLVING)

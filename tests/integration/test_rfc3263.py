@@ -14,6 +14,8 @@ Asserted, for each ENUM answer sip:+1...@DOMAIN:
 - a numeric IPv6 literal host: sent there without DNS;
 - imgated listening on [::1] takes a MESSAGE from a UAC over IPv6, and an
   ACL on an IPv6 network admits it (and another one refuses it: 403);
+- silent hops: the next one is tried after sip.timeout_ms, and the
+  sender is answered within limits.txn_deadline_ms;
 - the rate limit counts an IPv6 source (burst 1: the next ones get 503);
 - imgate-lookup --json shows the RFC 3263 queries and the hops.
 """
@@ -66,8 +68,12 @@ def addr(owner, t, a):
             "rrs": [{"address": a}]}
 
 
-def zone(p6, dead, p4, a_ip):
+def zone(p6, dead, p4, a_ip, silent=()):
     return [
+        enum_sip("+12025550205", "sip:\\1@silent.test;transport=udp"),
+        srv("_sip._udp.silent.test.", [(10 * (i + 1), port, "s.silent.test.")
+                                       for i, port in enumerate(silent)]),
+        addr("s.silent.test.", "AAAA", "::1"),
         enum_sip("+12025550200", "sip:\\1@naptr.test"),
         enum_sip("+12025550201", "sip:\\1@failover.test"),
         enum_sip("+12025550202", "sip:\\1@aonly.test"),
@@ -157,6 +163,16 @@ def run_uac(procs, ip, gw_port, number, calls=1):
     return rc, gwtest.response_codes(text)
 
 
+def _drain(sock):
+    """True when a datagram is waiting on sock (the hop was tried)."""
+    sock.setblocking(False)
+    try:
+        sock.recv(65535)
+        return True
+    except OSError:
+        return False
+
+
 def wait_requests(uas, n, timeout=15.0):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -194,8 +210,15 @@ def main():
         uas6 = start_uas(procs, "::1", p6, "t1")
         uas4 = start_uas(procs, "127.0.0.1", p4, "u1")
         uas_a = start_uas(procs, a_ip, 5060, "u1")
-        dns_port, unbound = imgtest.start_unbound(zone(p6, dead, p4, a_ip),
-                                                  procs=procs)
+        # Hops that take a request and never answer (bound UDP sockets).
+        holes = []
+        for _ in range(4):
+            h = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+            h.bind(("::1", 0))
+            holes.append(h)
+        dns_port, unbound = imgtest.start_unbound(
+            zone(p6, dead, p4, a_ip, [h.getsockname()[1] for h in holes]),
+            procs=procs)
         acl6 = 'acl = { sip_networks = [ "::1/128" ]; };'
         gw6 = gwtest.start_imgated(procs, dns_port, sip_timeout_ms=4000,
                                    enumservices=("sip",),
@@ -280,7 +303,28 @@ def main():
         tap.ok(gw6c.wait_log(r"rate limit exceeded"),
                "imgated logged the rate limit for the IPv6 source")
 
-        # 8. imgate-lookup shows every RFC 3263 step.
+        # 8. Silent hops: each one gets sip.timeout_ms, but the whole
+        # message no more than limits.txn_deadline_ms (4 x 2 s > 3 s).
+        gw6d = gwtest.start_imgated(
+            procs, dns_port, enumservices=("sip",), listen_host="[::1]",
+            sip_timeout_ms=2000,
+            conf_extra="limits = { txn_deadline_ms = 3000; };")
+        t0 = time.monotonic()
+        rc, codes = run_uac(procs, "::1", gw6d.port, "+12025550205")
+        took = time.monotonic() - t0
+        got = [h for h in holes if h.recv and _drain(h)]
+        tap.ok(codes and codes[-1] >= 400,
+               "silent hops: the sender gets a final error (%s)" % codes)
+        tap.ok(took < 6.5, "silent hops: answered within the deadline "
+               "(%.1f s, deadline 3 s, 4 hops x 2 s)" % took)
+        # (the stack's 408 and imgate's own timer race: either moves on)
+        tap.ok(len(got) >= 2 and re.search(r"(did not answer in time|"
+                                           r"gave 408), trying the next hop",
+                                           gw6d.log_text()),
+               "silent hops: the first one timed out, the next was tried "
+               "(%d of 4 got the request)" % len(got))
+
+        # 9. imgate-lookup shows every RFC 3263 step.
         j = lookup(dns_port, "+12025550201")
         r = j.get("rfc3263") or {}
         qs = ["%s %s" % (q.get("type"), q.get("name"))
@@ -299,7 +343,8 @@ def main():
                 "imgate-lookup: explicit port -> addresses only")
 
         for name, gw in (("[::1]", gw6), ("127.0.0.1", gw4),
-                         ("acl", gw6b), ("rate limit", gw6c)):
+                         ("acl", gw6b), ("rate limit", gw6c),
+                         ("deadline", gw6d)):
             tap.ok(gw.alive(), "imgated (%s) still running" % name)
     tap.done()
 
