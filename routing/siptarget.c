@@ -445,10 +445,11 @@ run(struct siptarget *st)
 			}
 			if (literal_target(st))
 				break;
-			snprintf(st->qname, sizeof(st->qname), "%s%s",
-			    st->tg[st->tg_idx].host,
-			    strchr(st->tg[st->tg_idx].host, '\0')[-1] == '.' ?
-			    "" : ".");
+			if (dnsmsg_name_normalize(st->tg[st->tg_idx].host,
+			    st->qname, sizeof(st->qname)) != 0) {
+				next_family(st);	/* unusable name */
+				break;
+			}
 			st->qtype = family_qtype(st);
 			issue(st);
 			break;
