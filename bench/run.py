@@ -805,6 +805,25 @@ Component "%(base_name)s"
             return ""
 
 
+_GATEWAY_GROUP = {}
+
+
+def gateway_group(exe):
+    """The gateway group for EXE: imgated since the privilege drop refuses
+    to serve as root without allow_root, an older one (compared in the
+    same run) does not know the setting.  Asked once per binary with -n."""
+    if exe not in _GATEWAY_GROUP:
+        with tempfile.NamedTemporaryFile("w", suffix=".conf") as f:
+            f.write('gateway = { domain = "gw.test"; allow_root = true; };\n')
+            f.flush()
+            r = subprocess.run([exe, "-n", "-f", f.name],
+                               capture_output=True)
+        _GATEWAY_GROUP[exe] = ('gateway = { domain = "gw.test"; %s};'
+                               % ("allow_root = true; " if r.returncode == 0
+                                  else ""))
+    return _GATEWAY_GROUP[exe]
+
+
 class Gateway:
     def __init__(self, procs, exe, d, dns_port, sip_timeout_ms=4000,
                  xmpp=None, extra_conf=""):
@@ -816,13 +835,13 @@ class Gateway:
             port = free_port()
             self.conf = os.path.join(d, "imgate.conf")
             with open(self.conf, "w") as f:
-                f.write("""gateway = { domain = "gw.test"; allow_root = true; };
+                f.write("""%s
 log = { level = "warning"; };
 sip = { listen = "sip:127.0.0.1:%d"; timeout_ms = %d; };
 dns = { servers = [ "127.0.0.1:%d" ]; timeout_ms = 1000; tries = 2; cache_entries = 200000; };
 enum = { enumservices = [ "im", "sip" ]; };
 limits = { max_transactions = 100000; };
-""" % (port, sip_timeout_ms, dns_port))
+""" % (gateway_group(exe), port, sip_timeout_ms, dns_port))
                 if xmpp:
                     f.write('xmpp = { enable = true; server = "127.0.0.1"; '
                             'port = %d; domain = "%s"; secret = "%s"; '
@@ -1871,13 +1890,13 @@ class Bench:
         port = free_port()
         conf = os.path.join(d, "imgate.conf")
         with open(conf, "w") as f:
-            f.write("""gateway = { domain = "gw.test"; allow_root = true; };
+            f.write("""%s
 log = { level = "warning"; };
 sip = { listen = "sip:127.0.0.1:%d"; timeout_ms = 4000; };
 dns = { servers = [ "127.0.0.1:%d" ]; timeout_ms = 1000; tries = 2; cache_entries = 200000; };
 enum = { enumservices = [ "im", "sip" ]; };
 limits = { max_transactions = 100000; };
-""" % (port, self.nsd.port))
+""" % (gateway_group(self.exe), port, self.nsd.port))
         gw = self.procs.start(["valgrind", "--tool=callgrind",
                                "--callgrind-out-file=" + out,
                                self.exe, "-d", "-f", conf], d, "imgated")

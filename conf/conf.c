@@ -20,8 +20,9 @@
  *      (duplicate names or addresses, a route an earlier one hides) at
  *      the end of each group.
  *
- * conf_reloadable_change() compares two loaded configurations row by row
- * for what a SIGHUP cannot apply.
+ * conf_reload_merge() compares two loaded configurations row by row for
+ * a SIGHUP: it reports every change and keeps the running value of each
+ * restart-only option.
  *
  * The first problem stops the load and is reported as "FILE:LINE: what".
  * There is no global state: every call works on its own config_t and on
@@ -319,9 +320,9 @@ conf_check_ip(const char *in, char *why, size_t whysz)
 }
 
 /*
- * The listen URI handed to sofia-sip: "sip:" HOST [":" PORT] [";" params]
- * where HOST is "*", an IPv4 address, "[IPv6]" or a host name.  No user
- * part.  Stored as written.
+ * The listen URI handed to sofia-sip: "sip:" or "sips:" (TLS), then
+ * HOST [":" PORT] [";" params] where HOST is "*", an IPv4 address,
+ * "[IPv6]" or a host name.  No user part.  Stored as written.
  */
 static int
 conf_check_sip_uri(const char *in, char *out, size_t outsz, char *why,
@@ -334,9 +335,14 @@ conf_check_sip_uri(const char *in, char *out, size_t outsz, char *why,
 	size_t		 hlen, i;
 
 	conf_quote(in, q, sizeof(q));
-	if (strncasecmp(in, "sip:", 4) != 0 || strlen(in) >= outsz)
+	if (strlen(in) >= outsz)
 		goto bad;
-	p = in + 4;
+	if (strncasecmp(in, "sip:", 4) == 0)
+		p = in + 4;
+	else if (strncasecmp(in, "sips:", 5) == 0)
+		p = in + 5;
+	else
+		goto bad;
 	params = strchr(p, ';');
 	if (p[0] == '[') {
 		if ((hend = strchr(p, ']')) == NULL ||
@@ -382,7 +388,8 @@ conf_check_sip_uri(const char *in, char *out, size_t outsz, char *why,
 	snprintf(out, outsz, "%s", in);
 	return 0;
 bad:
-	conf_why(why, whysz, "%s is not sip:HOST[:PORT][;params]", q);
+	conf_why(why, whysz, "%s is not sip:HOST[:PORT][;params] or "
+	    "sips:HOST[:PORT][;params]", q);
 	return -1;
 }
 
@@ -418,17 +425,21 @@ conf_store_text(const struct conf_schema_row *row, struct gw_conf *c,
 	if (row->type == CONF_TYPE_STRING && row->max > 0 &&
 	    (size_t)row->max < maxlen)
 		maxlen = (size_t)row->max;
-	/* A string row with min 0 (a secret) may be empty. */
-	if (len == 0 && !(row->type == CONF_TYPE_STRING && row->min == 0 &&
-	    row->check == CONF_CHECK_NONE)) {
+	/* A string row with min 0 (a secret, an optional setting) may be
+	 * empty; an empty one is not checked further. */
+	if (len == 0 && !(row->type == CONF_TYPE_STRING && row->min == 0)) {
 		conf_why(why, whysz, "empty string not allowed");
 		return -1;
+	}
+	if (len == 0 && row->check != CONF_CHECK_NONE) {
+		memset(dst, 0, row->size);
+		return 0;
 	}
 	if (len > maxlen) {
 		conf_why(why, whysz, "%s is longer than %zu bytes", q, maxlen);
 		return -1;
 	}
-	/* Canonical bytes after the NUL too: conf_reloadable_change()
+	/* Canonical bytes after the NUL too: conf_reload_merge()
 	 * compares fields whole. */
 	memset(dst, 0, row->size);
 	switch (row->check) {
@@ -1408,23 +1419,26 @@ conf_hostport(const char *in, int port_ok, char *out, size_t outsz)
 }
 
 /*
- * A static target: "sip:HOST[:PORT]", "sip:USER@HOST[:PORT]",
+ * A static target: "sip:HOST[:PORT]", "sip:USER@HOST[:PORT]" (either
+ * also sips:, either with URI parameters such as ";transport=tls"),
  * "xmpp:DOMAIN" or "im:USER@DOMAIN".  Stored with the scheme and host in
- * lower case, so that duplicates compare equal.
+ * lower case, so that duplicates compare equal; parameters as written.
  */
 static int
 conf_canon_target(const char *in, char *out, size_t outsz, char *why,
     size_t whysz)
 {
-	const char	*p, *at, *form;
-	char		 q[96];
-	size_t		 o;
+	const char	*p, *at, *form, *params;
+	char		 q[96], hp[CONF_STR_MAX];
+	size_t		 o, i;
+	bool		 sips = strncasecmp(in, "sips:", 5) == 0;
 
 	conf_quote(in, q, sizeof(q));
-	if (strncasecmp(in, "sip:", 4) == 0) {
-		form = "sip:HOST[:PORT] or sip:USER@HOST[:PORT]";
-		p = in + 4;
-		o = (size_t)snprintf(out, outsz, "sip:");
+	if (strncasecmp(in, "sip:", 4) == 0 || sips) {
+		form = "sip:HOST[:PORT][;params], "
+		    "sip:USER@HOST[:PORT][;params] or the same with sips:";
+		p = in + (sips ? 5 : 4);
+		o = (size_t)snprintf(out, outsz, sips ? "sips:" : "sip:");
 		if ((at = strchr(p, '@')) != NULL) {
 			if (!conf_user_ok(p, (size_t)(at - p)) ||
 			    o + (size_t)(at - p) + 1 >= outsz)
@@ -1433,8 +1447,24 @@ conf_canon_target(const char *in, char *out, size_t outsz, char *why,
 			o += (size_t)(at - p) + 1;
 			p = at + 1;
 		}
-		if (conf_hostport(p, 1, out + o, outsz - o) == -1)
+		params = p + strcspn(p, ";");
+		if ((size_t)(params - p) >= sizeof(hp))
 			goto bad;
+		memcpy(hp, p, (size_t)(params - p));
+		hp[params - p] = '\0';
+		if (conf_hostport(hp, 1, out + o, outsz - o) == -1)
+			goto bad;
+		if (*params == '\0')
+			return 0;
+		/* ";name[=value]" words only: nothing that ends the URI. */
+		for (i = 1; params[i] != '\0'; i++)
+			if (!isalnum((unsigned char)params[i]) &&
+			    strchr("=;._-", params[i]) == NULL)
+				goto bad;
+		if (params[1] == '\0' || strstr(params, ";;") != NULL ||
+		    (o = strlen(out)) + strlen(params) >= outsz)
+			goto bad;
+		memcpy(out + o, params, strlen(params) + 1);
 		return 0;
 	}
 	if (strncasecmp(in, "xmpp:", 5) == 0) {
@@ -2292,6 +2322,49 @@ conf_check_spool(struct conf_ctx *ctx, const config_t *cf,
 	return -1;
 }
 
+/*
+ * The sip.tls group: a TLS listener (sip.listen or sip.tls.listen a
+ * sips: URI) needs a certificate, its key and the CA file that peers are
+ * verified against; TLS files without a TLS listener are a mistake (no
+ * TLS transport would exist to use them), not something to ignore.
+ */
+static int
+conf_check_tls(struct conf_ctx *ctx, const config_t *cf,
+    const struct gw_conf *c)
+{
+	const config_setting_t	*s;
+	const char		*why = NULL, *key = "sip.tls";
+	bool			 tls;
+
+	tls = strncasecmp(c->sip_listen, "sips:", 5) == 0 ||
+	    c->sip_tls_listen[0] != '\0';
+	if (c->sip_tls_listen[0] != '\0' &&
+	    strncasecmp(c->sip_tls_listen, "sips:", 5) != 0) {
+		key = "sip.tls.listen";
+		why = "sip.tls.listen must be a sips: URI";
+	} else if (tls && c->sip_tls_certificate[0] == '\0') {
+		why = "a TLS listener needs sip.tls.certificate";
+	} else if (tls && c->sip_tls_key[0] == '\0') {
+		why = "a TLS listener needs sip.tls.key";
+	} else if (tls && c->sip_tls_ca_file[0] == '\0') {
+		why = "a TLS listener needs sip.tls.ca_file (peers' "
+		    "certificates are verified against it)";
+	} else if (!tls && (c->sip_tls_certificate[0] != '\0' ||
+	    c->sip_tls_key[0] != '\0' || c->sip_tls_ca_file[0] != '\0' ||
+	    c->sip_tls_verify_client)) {
+		why = "sip.tls settings without a TLS listener: set "
+		    "sip.tls.listen (or a sips: sip.listen)";
+	}
+	if (why == NULL)
+		return 0;
+	if ((s = config_lookup(cf, key)) == NULL)
+		s = config_lookup(cf, "sip.listen");
+	conf_errorf(ctx, s != NULL ? config_setting_source_file(s) :
+	    ctx->path, s != NULL ? config_setting_source_line(s) : 0, "%s",
+	    why);
+	return -1;
+}
+
 /* The folder @path lives in, which libconfig uses for @include. */
 static int
 conf_set_dir(struct conf_ctx *ctx)
@@ -2355,6 +2428,8 @@ conf_load(const char *path, struct gw_conf *c, char *err, size_t errsz)
 	if (conf_walk(&ctx, config_root_setting(&cf), "", c) == -1)
 		goto done;
 	if (conf_check_spool(&ctx, &cf, c) == -1)
+		goto done;
+	if (conf_check_tls(&ctx, &cf, c) == -1)
 		goto done;
 	if (ctx.wrap_found && !ctx.wrap_reported) {
 		conf_errorf(&ctx, ctx.wrap_file, ctx.wrap_line,
@@ -2420,40 +2495,111 @@ static const struct {
 	  offsetof(struct gw_conf, identities) },
 };
 
-bool
-conf_reloadable_change(const struct gw_conf *old, const struct gw_conf *new,
-    char *why, size_t whysz)
+/*
+ * The value of @row in @c as the file would write it, for the reload
+ * report.  Secrets are not written out.
+ */
+static void
+conf_row_text(const struct conf_schema_row *row, const struct gw_conf *c,
+    char *buf, size_t bufsz)
 {
-	const struct conf_key_row	*key;
-	size_t				 i, j;
+	const char	*p = (const char *)c + row->off;
+	size_t		 n, i, len;
+	int64_t		 v;
+	int		 e;
+	bool		 b;
+
+	if (strstr(row->path, "secret") != NULL) {
+		snprintf(buf, bufsz, "(not shown)");
+		return;
+	}
+	switch (row->type) {
+	case CONF_TYPE_STRING:
+		snprintf(buf, bufsz, "\"%.*s\"", (int)row->size, p);
+		return;
+	case CONF_TYPE_INT:
+		memcpy(&v, p, sizeof(v));
+		snprintf(buf, bufsz, "%" PRId64, v);
+		return;
+	case CONF_TYPE_BOOL:
+		memcpy(&b, p, sizeof(b));
+		snprintf(buf, bufsz, "%s", b ? "true" : "false");
+		return;
+	case CONF_TYPE_ENUM:
+		memcpy(&e, p, sizeof(e));
+		snprintf(buf, bufsz, "\"%s\"", row->allowed != NULL &&
+		    e >= 0 ? row->allowed[e] : "?");
+		return;
+	case CONF_TYPE_LIST:
+		memcpy(&n, (const char *)c + row->count_off, sizeof(n));
+		snprintf(buf, bufsz, "[");
+		for (i = 0; i < n; i++) {
+			len = strlen(buf);
+			snprintf(buf + len, bufsz - len, "%s\"%.*s\"",
+			    i > 0 ? ", " : " ", (int)row->size,
+			    p + i * row->size);
+		}
+		len = strlen(buf);
+		snprintf(buf + len, bufsz - len, "%s]", n > 0 ? " " : "");
+		return;
+	}
+}
+
+size_t
+conf_reload_merge(const struct gw_conf *old, struct gw_conf *new,
+    conf_change_fn *fn, void *arg)
+{
+	const struct conf_schema_row	*row;
+	char				 was[CONF_VALUE_TEXT], now[CONF_VALUE_TEXT];
+	size_t				 i, j, changed = 0;
+	bool				 reload;
 
 	for (i = 0; i < conf_schema_len; i++) {
-		if (conf_schema[i].reload ||
-		    conf_row_equal(&conf_schema[i], old, new))
+		row = &conf_schema[i];
+		if (conf_row_equal(row, old, new))
 			continue;
-		if (why != NULL && whysz > 0)
-			snprintf(why, whysz, "%s cannot change on reload",
-			    conf_schema[i].path);
-		return false;
+		changed++;
+		conf_row_text(row, old, was, sizeof(was));
+		conf_row_text(row, new, now, sizeof(now));
+		/*
+		 * A restart-only option keeps its running value, so the
+		 * configuration in force says what the daemon really does.
+		 */
+		if (!row->reload && row->type == CONF_TYPE_LIST) {
+			size_t	 n;
+
+			memcpy(&n, (const char *)old + row->count_off,
+			    sizeof(n));
+			memcpy((char *)new + row->off, (const char *)old +
+			    row->off, n * row->size);
+			memcpy((char *)new + row->count_off, &n, sizeof(n));
+		} else if (!row->reload)
+			memcpy((char *)new + row->off, (const char *)old +
+			    row->off, row->size);
+		if (fn != NULL)
+			fn(arg, row->path, row->reload, was, now);
 	}
-	for (i = 0; i < conf_keys_len; i++) {
-		key = &conf_keys[i];
-		if (key->reload)
+	/* The policy groups change as a whole; every key of theirs
+	 * reloads (a key that did not would need its region kept). */
+	for (j = 0; j < sizeof(conf_key_regions) /
+	    sizeof(conf_key_regions[0]); j++) {
+		if (memcmp((const char *)old + conf_key_regions[j].off,
+		    (const char *)new + conf_key_regions[j].off,
+		    conf_key_regions[j].size) == 0)
 			continue;
-		for (j = 0; j < sizeof(conf_key_regions) /
-		    sizeof(conf_key_regions[0]); j++) {
-			if (!conf_key_in(key, conf_key_regions[j].list) ||
-			    memcmp((const char *)old + conf_key_regions[j].off,
-			    (const char *)new + conf_key_regions[j].off,
-			    conf_key_regions[j].size) == 0)
-				continue;
-			if (why != NULL && whysz > 0)
-				snprintf(why, whysz, "%s cannot change on "
-				    "reload", conf_key_regions[j].list);
-			return false;
-		}
+		reload = true;
+		for (i = 0; i < conf_keys_len; i++)
+			if (conf_key_in(&conf_keys[i],
+			    conf_key_regions[j].list) && !conf_keys[i].reload)
+				reload = false;
+		if (!reload)
+			memcpy((char *)new + conf_key_regions[j].off,
+			    (const char *)old + conf_key_regions[j].off,
+			    conf_key_regions[j].size);
+		changed++;
+		if (fn != NULL)
+			fn(arg, conf_key_regions[j].list, reload, "(old)",
+			    "(new)");
 	}
-	if (why != NULL && whysz > 0)
-		why[0] = '\0';
-	return true;
+	return changed;
 }

@@ -125,6 +125,12 @@ struct gw_conf {
 	int64_t		sip_max_header_line;	/* bytes; longer -> 513 */
 	int64_t		sip_max_headers_size;	/* bytes; more -> 513 */
 	int64_t		sip_max_headers;	/* count; more -> 513 */
+	/* sip.tls: a TLS listener, also the transport for sips: targets */
+	char		sip_tls_listen[CONF_STR_MAX];	/* "sips:..." or "" */
+	char		sip_tls_certificate[CONF_STR_MAX]; /* PEM, chain */
+	char		sip_tls_key[CONF_STR_MAX];	/* PEM, unencrypted */
+	char		sip_tls_ca_file[CONF_STR_MAX];	/* PEM: peers' CAs */
+	bool		sip_tls_verify_client;	/* demand a client cert */
 
 	/* dns */
 	char		dns_servers[CONF_MAX_LIST][CONF_STR_MAX]; /* "IP:PORT" */
@@ -217,15 +223,28 @@ void conf_defaults(struct gw_conf *c);
  */
 int conf_load(const char *path, struct gw_conf *c, char *err, size_t errsz);
 
-/**
- * Tell whether a SIGHUP may swap @old for @new: every option that is not
- * reloadable (imgate.conf(5) "Reloadable: no", the schema's reload flag)
- * must be unchanged.  Routes, dial plans, acl and ratelimit reload.
- * @param why    caller buffer receiving "sip.listen cannot change on
- *               reload" for the first such option; "" when true
- * @return true when @new may replace @old
+/* Room for one value in a reload report (a list of 16 names fits). */
+#define CONF_VALUE_TEXT	1024
+
+/*
+ * Told about one option a reload changes: @path ("dns.servfail_ttl", or
+ * "routes", "dialplans", "acl", "identities" for a whole group), whether
+ * the reload applies it, and the old and new values as the file writes
+ * them (secrets not shown).  The strings are borrowed for the call.
  */
-bool conf_reloadable_change(const struct gw_conf *old,
-    const struct gw_conf *new, char *why, size_t whysz);
+typedef void conf_change_fn(void *arg, const char *path, bool applied,
+    const char *was, const char *now);
+
+/**
+ * Prepare @new, freshly loaded, to replace @old on SIGHUP.  Every
+ * option that differs is reported to @fn (may be NULL).  An option the
+ * schema marks restart-only (reload flag false, imgate.conf(5)
+ * "Reloadable: no") gets its running value back in @new: it takes
+ * effect at the next start, and @new then describes what the daemon
+ * really does.
+ * @return the number of options that differ (applied or not)
+ */
+size_t conf_reload_merge(const struct gw_conf *old, struct gw_conf *new,
+    conf_change_fn *fn, void *arg);
 
 #endif /* CONF_CONF_H */

@@ -122,6 +122,7 @@ struct dns_entry {
 	uint32_t		 hash;
 	uint16_t		 type;
 	bool			 pending;	/* query in flight */
+	bool			 asked_ad;	/* sent with the AD bit */
 	bool			 valid;		/* holds a result */
 	int			 busy;		/* being delivered */
 	uint64_t		 expires_ms;
@@ -1119,7 +1120,10 @@ on_ares(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 		free(w);
 	}
 	e->busy--;
-	if (d->cfg.cache_entries == 0 || d->destroying)
+	/* An answer asked for the other way than a reload now wants is
+	 * delivered to its waiters but not kept (see dns_reconfigure). */
+	if (d->cfg.cache_entries == 0 || d->destroying ||
+	    e->asked_ad != d->cfg.want_ad)
 		entry_free(d, e);
 	else
 		evict(d);
@@ -1196,6 +1200,7 @@ dns_query(void *ctx, const char *name0, uint16_t type, dnsq_cb *cb,
 	/* In the table before ares_send(), which may answer at once. */
 	dnsauth_add(d->auth, &inf->aq);
 	e->inflight = inf;
+	e->asked_ad = d->cfg.want_ad;
 	d->pending++;
 	d->st.queries_sent++;
 	ares_send(d->channel, q, (int)qlen, on_ares, e);
@@ -1432,6 +1437,53 @@ dns_set_udp_max_queries(struct dns *d, unsigned n)
 {
 	if (d != NULL)
 		d->udp_max_queries = n;
+}
+
+/*
+ * A reload (gateway/reload.c).  An entry's lifetime was fixed when its
+ * answer came; a lower cap now shortens it to at most the new cap from
+ * now, so "a failure is cached for servfail_ttl" holds right after the
+ * reload too.  A higher cap applies to answers that arrive later.  A
+ * change of the AD bit empties the cache; answers still in flight then
+ * reach their waiters and are not kept.
+ */
+void
+dns_reconfigure(struct dns *d, const struct dns_config *cfg)
+{
+	struct dns_entry	*e;
+	uint64_t		 now = dns_now_ms(), cap;
+	bool			 flush = d->cfg.want_ad != cfg->want_ad;
+
+	d->cfg.want_ad = cfg->want_ad;
+	d->cfg.max_ttl = cfg->max_ttl;
+	d->cfg.negative_max_ttl = cfg->negative_max_ttl;
+	d->cfg.failure_ttl = cfg->failure_ttl;
+	d->cfg.serve_stale = cfg->serve_stale;
+	d->cfg.cache_entries = cfg->cache_entries;
+	if (flush) {
+		dns_cache_flush(d);
+		log_info("dns: AD bit %s in queries; cache emptied",
+		    d->cfg.want_ad ? "set" : "no longer set");
+	}
+	for (e = d->lru_head; e != NULL; e = e->next) {
+		if (e->pending || !e->valid)
+			continue;
+		switch (e->status) {
+		case DNSQ_OK:
+			cap = d->cfg.max_ttl;
+			break;
+		case DNSQ_NODATA:
+		case DNSQ_NXDOMAIN:
+			cap = d->cfg.negative_max_ttl;
+			break;
+		default:
+			cap = d->cfg.failure_ttl;
+			break;
+		}
+		if (e->expires_ms > now + cap * 1000)
+			e->expires_ms = now + cap * 1000;
+	}
+	evict(d);
 }
 
 const struct dnsq_ops *

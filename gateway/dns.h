@@ -62,6 +62,16 @@ struct dns;
  */
 struct dns *dns_create(su_root_t *root, const struct dns_config *cfg);
 
+/**
+ * Take the reloadable settings of @cfg (want_ad, the TTL caps,
+ * failure_ttl, serve_stale, cache_entries); servers, timeout_ms and
+ * tries belong to the c-ares channel and stay as created.  Cached
+ * entries are held to the new caps from now on; a change of want_ad
+ * empties the cache (its answers were asked for the other way).
+ * Never fails.  @cfg is borrowed for the call.
+ */
+void dns_reconfigure(struct dns *d, const struct dns_config *cfg);
+
 /** Complete every pending query with DNSQ_TEMPFAIL ("shutdown") and free. */
 void dns_destroy(struct dns *d);
 

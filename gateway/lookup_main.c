@@ -144,7 +144,8 @@ resolve_sip_targets(struct run *run, struct dns *dns,
 		if (r->ntargets == 0)
 			snprintf(uri, sizeof(uri), "%s", r->request_uri);
 		else if (siptarget_uri(r->targets[i].host, r->targets[i].port,
-		    uri, sizeof(uri)) != 0)
+		    siptarget_dest_transport(r->request_uri), uri, sizeof(uri)) !=
+		    0)
 			continue;
 		if (!run->sip_ran)
 			snprintf(run->sip_uri, sizeof(run->sip_uri), "%s", uri);

@@ -33,6 +33,7 @@
 #include "gateway/log.h"
 #include "gateway/privs.h"
 #include "gateway/relay.h"
+#include "gateway/reload.h"
 #include "gateway/runtime.h"
 #include "gateway/setup.h"
 #include "gateway/sipgw.h"
@@ -47,7 +48,6 @@ static volatile sig_atomic_t	 quit_signal;
 static volatile sig_atomic_t	 reload_signal;
 static su_root_t		*root;
 static const char		*config_path = DEFAULT_CONFIG;
-static bool			 verbose_flag;
 /* -u USER[:GROUP]: replaces gateway.user (and gateway.group) in every
  * configuration loaded, at start and on SIGHUP alike. */
 static char			 opt_user[PRIVS_NAME_MAX];
@@ -71,53 +71,6 @@ on_hup(int sig)
 	reload_signal = 1;
 }
 
-/*
- * SIGHUP: build the new configuration aside; only when it loads, checks
- * and changes nothing that needs a restart does it replace the running
- * one.  Transactions in flight keep the runtime they started with.
- */
-static void
-reload(void)
-{
-	struct gw_conf		*next;
-	struct gw_runtime	*rt, *cur = runtime_current();
-	char			 err[512];
-	int			 level;
-
-	if ((next = calloc(1, sizeof(*next))) == NULL) {
-		log_warnx("reload: out of memory; keeping the running "
-		    "configuration");
-		return;
-	}
-	conf_defaults(next);
-	if (conf_load(config_path, next, err, sizeof(err)) != 0) {
-		log_warnx("reload: %s; keeping the running configuration",
-		    err);
-		goto done;
-	}
-	apply_options(next);
-	if (!conf_reloadable_change(&cur->conf, next, err, sizeof(err))) {
-		log_warnx("reload: %s; keeping the running configuration",
-		    err);
-		goto done;
-	}
-	if ((rt = runtime_build(next, cur->conf.xmpp_enable)) == NULL) {
-		log_warnx("reload: out of memory; keeping the running "
-		    "configuration");
-		goto done;
-	}
-	runtime_install(rt);
-	relay_reconfigure(&rt->conf);
-	level = log_level_parse(rt->conf.log_level);
-	if (!verbose_flag && level >= 0)
-		log_set_level((enum log_level)level);
-	log_info("reload: %s is in force (generation %llu, %zu routes)",
-	    config_path, (unsigned long long)rt->generation,
-	    rt->conf.nroutes);
-done:
-	free(next);
-}
-
 static void
 on_signal(int sig)
 {
@@ -135,7 +88,7 @@ on_tick(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
 		su_root_break(root);
 	if (reload_signal != 0) {
 		reload_signal = 0;
-		reload();
+		reload_run(config_path);
 	}
 }
 
@@ -361,7 +314,6 @@ main(int argc, char *argv[])
 
 		config_path = abs != NULL ? abs : config;
 	}
-	verbose_flag = verbose > 0;
 
 	conf_defaults(&conf);
 	if (conf_load(config, &conf, err, sizeof(err)) != 0) {
@@ -413,6 +365,7 @@ main(int argc, char *argv[])
 	runtime_install(rt);
 	txn_init(root, (size_t)conf.max_transactions);
 	relay_init(dns, &sipgw_side, conf.xmpp_enable ? &xmppgw_side : NULL);
+	reload_init(dns, verbose > 0, apply_options);
 	if (sipgw_start(root, &conf) != 0)
 		fatalx("cannot start SIP on %s", conf.sip_listen);
 	if (conf.xmpp_enable && xmppgw_start(root, &conf) != 0)

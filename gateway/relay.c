@@ -184,8 +184,15 @@ on_hops(void *arg, const struct siptarget_result *res)
 	if (t == NULL || t->state != TXN_RESOLVING)
 		return;		/* finished meanwhile: drop quietly */
 	t->siptarget = NULL;
-	if (res->error != SIPTARGET_OK || res->nhops == 0 ||
-	    (t->hops = calloc(res->nhops, sizeof(*t->hops))) == NULL) {
+	if (res->error == SIPTARGET_OK && res->nhops > 0) {
+		size_t	 len = res->nhops * sizeof(*t->hops);
+
+		/* One block: the hops, then their host names. */
+		for (size_t i = 0; i < res->nhops; i++)
+			len += strlen(res->hops[i].host) + 3;
+		t->hops = calloc(1, len);
+	}
+	if (res->error != SIPTARGET_OK || res->nhops == 0 || t->hops == NULL) {
 		log_info("txn %llu: target %zu: no address (%s)",
 		    (unsigned long long)t->id, t->target,
 		    res->error != SIPTARGET_OK ?
@@ -193,17 +200,27 @@ on_hops(void *arg, const struct siptarget_result *res)
 		try_next_target(t);
 		return;
 	}
-	for (size_t i = 0; i < res->nhops; i++) {
-		const struct siptarget_hop *h = &res->hops[i];
+	{
+		char	*p = (char *)(t->hops + res->nhops);
 
-		t->hops[i].transport = h->transport;
-		snprintf(t->hops[i].addr, sizeof(t->hops[i].addr),
-		    h->family == AF_INET6 ? "[%s]:%u" : "%s:%u", h->ip,
-		    h->port);
-		log_debug("txn %llu: target %zu hop %zu: %s %s (%s)",
-		    (unsigned long long)t->id, t->target, i + 1,
-		    rfc3263_strtransport(h->transport), t->hops[i].addr,
-		    h->host);
+		for (size_t i = 0; i < res->nhops; i++) {
+			const struct siptarget_hop *h = &res->hops[i];
+			size_t	 hl = strlen(h->host) + 3;
+
+			t->hops[i].transport = h->transport;
+			snprintf(t->hops[i].addr, sizeof(t->hops[i].addr),
+			    h->family == AF_INET6 ? "[%s]:%u" : "%s:%u",
+			    h->ip, h->port);
+			/* An IPv6 literal is named as in a URI: bracketed. */
+			snprintf(p, hl, strchr(h->host, ':') != NULL ?
+			    "[%s]" : "%s", h->host);
+			t->hops[i].host = p;
+			p += hl;
+			log_debug("txn %llu: target %zu hop %zu: %s %s (%s)",
+			    (unsigned long long)t->id, t->target, i + 1,
+			    rfc3263_strtransport(h->transport),
+			    t->hops[i].addr, t->hops[i].host);
+		}
 	}
 	t->nhops = res->nhops;
 	t->hop = 0;
@@ -270,7 +287,8 @@ try_next_target(struct gw_txn *t)
 	 */
 	if (tg->port == 0)
 		snprintf(uri, sizeof(uri), "%s", r->dest);
-	else if (siptarget_uri(tg->host, tg->port, uri, sizeof(uri)) != 0) {
+	else if (siptarget_uri(tg->host, tg->port, siptarget_dest_transport(r->dest),
+	    uri, sizeof(uri)) != 0) {
 		try_next_target(t);
 		return;
 	}
@@ -399,6 +417,16 @@ on_route(void *arg, const struct lookup_result *res)
 	} else if (!keep_route(t, res->protocol, res->request_uri,
 	    res->targets, res->ntargets))
 		return;
+	/* Nothing that asks for TLS goes out in clear (imgate.conf(5)). */
+	if (siptarget_dest_transport(res->request_uri) == RFC3263_TP_TLS &&
+	    (relay_stp.transports & RFC3263_TP_BIT(RFC3263_TP_TLS)) == 0) {
+		log_warnx("txn %llu: %s needs TLS and no TLS transport is "
+		    "configured (sip.tls)", (unsigned long long)t->id,
+		    res->request_uri);
+		relay_finish(t, (struct gw_outcome){ GW_PERMFAIL,
+		    GW_R_NOT_SECURE, 0, NULL });
+		return;
+	}
 	t->target = 0;
 	try_next_target(t);
 }

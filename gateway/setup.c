@@ -106,12 +106,17 @@ setup_siptarget_params(const struct gw_conf *c, struct siptarget_params *p)
 	const char	*h = c->sip_listen;
 
 	/*
-	 * UDP and TCP: nta listens on both (gateway/sipgw).  sips: targets
-	 * need TLS, which the SIP side does not offer yet: they find no
-	 * hop rather than a clear-text one.
+	 * What gateway/sipgw opens: UDP and TCP on a sip: listener, TLS
+	 * only on a sips: one, TLS besides with sip.tls.listen.  A hop on
+	 * another transport could not be sent to.
 	 */
-	p->transports = RFC3263_TP_BIT(RFC3263_TP_UDP) |
-	    RFC3263_TP_BIT(RFC3263_TP_TCP);
+	if (strncasecmp(h, "sips:", 5) == 0)
+		p->transports = RFC3263_TP_BIT(RFC3263_TP_TLS);
+	else
+		p->transports = RFC3263_TP_BIT(RFC3263_TP_UDP) |
+		    RFC3263_TP_BIT(RFC3263_TP_TCP);
+	if (c->sip_tls_listen[0] != '\0')
+		p->transports |= RFC3263_TP_BIT(RFC3263_TP_TLS);
 	p->max_targets = (size_t)c->srv_max_targets;
 	p->max_queries = SIPTARGET_MAX_QUERIES;
 	if (strncasecmp(h, "sips:", 5) == 0)

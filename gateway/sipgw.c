@@ -12,10 +12,23 @@
  * two thirds of imgated's CPU and most of its memory per message
  * (bench/README.md); a pager-mode gateway needs none of it.
  *
+ * With a sip.tls group (or a sips: sip.listen) nta also runs sofia's TLS
+ * transport: it listens, and it carries every outbound MESSAGE whose
+ * target is sips: or transport=tls, with the peer's certificate checked
+ * against sip.tls.ca_file and its names against the target's host.  A
+ * sips: request is never carried in clear: one that arrived over UDP or
+ * TCP gets 416, and its relay must go over TLS too (480 otherwise).
+ *
  * Client transactions carry the transaction id as their magic, never a
  * pointer: an answer for a transaction that already ended finds nothing
  * and is dropped.  Everything copied out of sofia structures is copied
  * before the callback returns.
+ *
+ * Which configuration (reload, gateway/runtime.h): anything about one
+ * message comes from the runtime its transaction started with, t->rt.
+ * A request that is not yet a transaction is judged by CONF, the newest
+ * runtime, which txn_new() then gives it; the endpoint itself (listen
+ * address) is set up once at start.
  */
 #include "config.h"
 
@@ -30,9 +43,12 @@
 #include <sofia-sip/msg_addr.h>
 #include <sofia-sip/nta.h>
 #include <sofia-sip/nta_tag.h>
+#include <sofia-sip/nta_tport.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
+#include <sofia-sip/tport.h>
+#include <sofia-sip/tport_tag.h>
 #include <sofia-sip/url.h>
 
 #include <arpa/inet.h>
@@ -42,11 +58,12 @@
 #include "gateway/runtime.h"
 #include "gateway/sipgw.h"
 #include "gateway/sipgw_screen.h"
+#include "gateway/sipgw_tls.h"
 #include "gateway/spool_key.h"
 #include "gateway/txn.h"
 #include "gateway/xlate.h"
 
-/* Settings come from the runtime in force (they may be reloaded). */
+/* The newest runtime: for requests before they are transactions. */
 #define CONF	(&runtime_current()->conf)
 
 #define SIPGW_ALLOW	"MESSAGE, OPTIONS"
@@ -64,6 +81,7 @@ static su_home_t		 sipgw_home[1] = { SU_HOME_INIT(sipgw_home) };
 static nta_agent_t		*sipgw_agent;
 static nta_leg_t		*sipgw_leg;	/* default leg: in and out */
 static sip_allow_t		*sipgw_allow;
+static bool			 sipgw_has_tls;	/* a TLS transport is bound */
 static bool			 sipgw_draining;	/* shutting down */
 
 /*
@@ -95,7 +113,8 @@ header_dup(su_home_t *home, const sip_header_t *h)
 
 /* "sip:USER@HOST" with "%40" in USER -> the JID it stands for. */
 static int
-direct_xmpp(const char *ruri, char *jid, size_t jidsz)
+direct_xmpp(const struct gw_conf *c, const char *ruri, char *jid,
+    size_t jidsz)
 {
 	char		 uri[1200];
 	const char	*user, *at;
@@ -108,9 +127,9 @@ direct_xmpp(const char *ruri, char *jid, size_t jidsz)
 		return -1;
 	/* The host was imgate's own address, whatever name reached it. */
 	if (snprintf(uri, sizeof(uri), "sip:%.*s@%s", (int)(at - user), user,
-	    CONF->domain) >= (int)sizeof(uri))
+	    c->domain) >= (int)sizeof(uri))
 		return -1;
-	return xlate_gw_sip_to_xmpp(uri, CONF->domain, jid, jidsz) ==
+	return xlate_gw_sip_to_xmpp(uri, c->domain, jid, jidsz) ==
 	    XLATE_OK ? 0 : -1;
 }
 
@@ -219,8 +238,8 @@ in_message(nta_incoming_t *irq, const sip_t *sip,
 	 * sip:juliet%40b.example@gw is how an XMPP user appears in SIP:
 	 * a message to it is a reply that goes straight to that JID.
 	 */
-	if (CONF->xmpp_enable && direct_xmpp(t->dest, jid,
-	    sizeof(jid)) == 0) {
+	if (t->rt->conf.xmpp_enable && direct_xmpp(&t->rt->conf, t->dest,
+	    jid, sizeof(jid)) == 0) {
 		relay_submit_direct(t, &src, LOOKUP_PROTO_XMPP, jid);
 		return 0;
 	}
@@ -274,6 +293,18 @@ screen_request(nta_incoming_t *irq, const sip_t *sip,
 	return v->code;
 }
 
+/* Whether @irq came over TLS (a sips: Request-URI must, RFC 3261 26.2). */
+static bool
+over_tls(nta_incoming_t *irq)
+{
+	tport_t	*tp = nta_incoming_transport(sipgw_agent, irq, NULL);
+	bool	 tls = tp != NULL && tport_has_tls(tp);
+
+	if (tp != NULL)
+		tport_unref(tp);
+	return tls;
+}
+
 /*
  * Every request outside a dialog.  @return 0 when the transaction is
  * kept (a MESSAGE now owned by a gw_txn), otherwise the final status
@@ -304,8 +335,17 @@ on_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
 	    SIPTAG_SERVER_STR(SIPGW_AGENT), TAG_END()))
 		return 405;
 	switch (sip->sip_request->rq_url->url_type) {
-	case url_sip:
 	case url_sips:
+		if (!over_tls(irq)) {
+			char	 who[INET6_ADDRSTRLEN];
+
+			log_warnx("sip: sips: request from %s over a clear "
+			    "transport -> 416", source_text(irq, who,
+			    sizeof(who)));
+			return respond_now(irq, 416);
+		}
+		break;
+	case url_sip:
 	case url_tel:
 	case url_im:
 		break;
@@ -503,14 +543,67 @@ sipgw_is_self(const char *hop)
 	return false;
 }
 
+static bool
+is_sips(const char *uri)
+{
+	return uri != NULL && strncasecmp(uri, "sips:", 5) == 0;
+}
+
+/* A sips: URI or one with transport=tls among its parameters. */
+static bool
+uri_wants_tls(const char *uri)
+{
+	const char	*p;
+
+	if (is_sips(uri))
+		return true;
+	for (p = strchr(uri, ';'); p != NULL; p = strchr(p + 1, ';'))
+		if (strncasecmp(p, ";transport=tls", 14) == 0 &&
+		    strchr(";?>", p[14]) != NULL)
+			return true;	/* (strchr finds the NUL too) */
+	return false;
+}
+
+/*
+ * The loose Route that makes nta connect to @next_hop ("IP:PORT" or
+ * "[IPv6]:PORT") over TLS and check the peer's certificate against
+ * @host, the target's name (an absolute name, or an IP literal): the
+ * name is the Route's host, which sofia checks the certificate's DNS and
+ * IP subjectAltNames and its CN against, and maddr carries the address
+ * imgate resolved, so nta does no lookup of its own.  @return -1 when
+ * it does not fit.
+ */
+static int
+tls_route(char *buf, size_t bufsz, const char *host, const char *next_hop)
+{
+	const char	*colon = strrchr(next_hop, ':');
+	size_t		 hl = strlen(host);
+	int		 n;
+
+	if (colon == NULL)
+		return -1;
+	if (hl > 0 && host[hl - 1] == '.')
+		hl--;
+	if ((size_t)(colon - next_hop) == hl &&
+	    strncasecmp(host, next_hop, hl) == 0)
+		n = snprintf(buf, bufsz, "<sips:%s;lr>", next_hop);
+	else
+		n = snprintf(buf, bufsz, "<sips:%.*s%s;maddr=%.*s;lr>",
+		    (int)hl, host, colon, (int)(colon - next_hop), next_hop);
+	return n < 0 || (size_t)n >= bufsz ? -1 : 0;
+}
+
 static enum gw_reason
 sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 {
 	nta_outgoing_t	*orq;
-	char		 route[160], from[300], to[LOOKUP_URI_MAX + 16], mf[8];
+	char		 route[400], from[300], to[LOOKUP_URI_MAX + 16], mf[8];
 	sip_payload_t	 pl[1];
 	bool		 big = t->body_len + SIPGW_HEADER_ESTIMATE >
 	    SIPGW_UDP_LIMIT;
+	bool		 tls = uri_wants_tls(request_uri) ||
+	    t->next_transport == RFC3263_TP_TLS;
+	const char	*host;
 
 	/*
 	 * XMPP stanzas may be far bigger than a SIP MESSAGE should be (RFC
@@ -519,7 +612,7 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 	 * switches to TCP by itself above its UDP MTU.
 	 */
 	if (big && t->origin == TXN_FROM_XMPP &&
-	    CONF->xmpp_large_to_sip == CONF_LARGE_REFUSE)
+	    t->rt->conf.xmpp_large_to_sip == CONF_LARGE_REFUSE)
 		return GW_R_TOO_BIG_FOR_SIP;
 	/*
 	 * A next hop that is one of imgate's own sockets (an ENUM record or
@@ -535,20 +628,51 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 	/* RFC 3261 16.6 step 3: one hop fewer than it arrived with. */
 	snprintf(mf, sizeof(mf), "%d", t->max_forwards);
 	/*
+	 * A sips: request stays secure on the next hop (RFC 3261 26.2):
+	 * only a target that is itself sips: or transport=tls will do.
+	 * Nothing that asks for TLS goes out in clear, whatever the
+	 * configuration.
+	 */
+	if (t->origin == TXN_FROM_SIP && is_sips(t->dest) && !tls) {
+		log_warnx("txn %llu: sips: request, but the target %s is "
+		    "neither sips: nor transport=tls: not sent in clear",
+		    (unsigned long long)t->id, request_uri);
+		return GW_R_NOT_SECURE;
+	}
+	if (tls && !sipgw_has_tls) {
+		log_warnx("txn %llu: target %s needs TLS and no TLS transport "
+		    "is configured (sip.tls)", (unsigned long long)t->id,
+		    request_uri);
+		return GW_R_NOT_SECURE;
+	}
+	/*
 	 * The SRV target is the next hop: a loose Route to its address
 	 * (RFC 3261 16.12), so the Request-URI stays sip:user@domain.
 	 */
-	snprintf(route, sizeof(route), "<sip:%s;lr%s>", next_hop,
-	    t->next_transport == RFC3263_TP_TLS ? ";transport=tls" :
-	    t->next_transport == RFC3263_TP_TCP || big ? ";transport=tcp" :
-	    "");
+	/*
+	 * The name the hop came from (RFC 3263: SRV target or URI host) is
+	 * what a TLS peer's certificate is checked against.
+	 */
+	host = t->hop > 0 && t->hop <= t->nhops ? t->hops[t->hop - 1].host :
+	    NULL;
+	if (tls) {
+		if (host == NULL || tls_route(route, sizeof(route), host,
+		    next_hop) != 0)
+			return GW_R_TARGET_UNREACHABLE;
+		log_debug("txn %llu: over TLS to %s, certificate checked for "
+		    "%s", (unsigned long long)t->id, next_hop, host);
+	} else
+		snprintf(route, sizeof(route), "<sip:%s;lr%s>", next_hop,
+		    t->next_transport == RFC3263_TP_TCP || big ?
+		    ";transport=tcp" : "");
 	/* In angle brackets, so that URI parameters (user=phone) stay the
 	 * URI's and do not become To header parameters. */
 	if (snprintf(to, sizeof(to), "<%s>", request_uri) >= (int)sizeof(to))
 		return GW_R_TARGET_UNREACHABLE;
 	/* nta wants a From; a message without a sender is the gateway's. */
 	if (t->from == NULL)
-		snprintf(from, sizeof(from), "<sip:imgate@%s>", CONF->domain);
+		snprintf(from, sizeof(from), "<sip:imgate@%s>",
+		    t->rt->conf.domain);
 	sip_payload_init(pl);
 	pl->pl_data = t->body;
 	pl->pl_len = (isize_t)t->body_len;
@@ -656,11 +780,44 @@ grow_udp_buffers(void)
 	}
 }
 
+/*
+ * sofia's TLS transport checks the peer's certificate against the CAs in
+ * cafile.pem on outbound connections and, TPTLS_VERIFY_SUBJECTS_OUT, the
+ * target's name against its subjects; with sip.tls.verify_client it
+ * demands a certificate from TLS clients as well.  Not-yet-valid and
+ * expired certificates are refused (TPTAG_TLS_VERIFY_DATE).
+ */
+static unsigned
+tls_policy(const struct gw_conf *conf)
+{
+	return TPTLS_VERIFY_SUBJECTS_OUT |
+	    (conf->sip_tls_verify_client ? TPTLS_VERIFY_IN : 0);
+}
+
 int
 sipgw_start(su_root_t *root, const struct gw_conf *conf)
 {
+	char	 tlsdir[512] = "";
+	bool	 tls = is_sips(conf->sip_listen) ||
+	    conf->sip_tls_listen[0] != '\0';
+
+	if (tls) {
+		sipgw_tls_log_init();
+		if (sipgw_tls_prepare(conf, tlsdir, sizeof(tlsdir)) != 0)
+			return -1;
+	}
 	sipgw_agent = nta_agent_create(root, URL_STRING_MAKE(conf->sip_listen),
 	    NULL, NULL,
+	    TAG_IF(tls, TPTAG_CERTIFICATE(tlsdir)),
+	    TAG_IF(tls, TPTAG_TLS_VERIFY_POLICY(tls_policy(conf))),
+	    TAG_IF(tls, TPTAG_TLS_VERIFY_DATE(1)),
+	    /*
+	     * A TLS connection that sofia closes because the peer's
+	     * certificate failed verification fails the MESSAGE queued on
+	     * it at once (503, so the relay tries the next target) instead
+	     * of leaving it to time out.
+	     */
+	    TAG_IF(tls, TPTAG_SDWN_ERROR(1)),
 	    /* A user agent: To tags on responses, rport in Via. */
 	    NTATAG_UA(1),
 	    NTATAG_CLIENT_RPORT(1),
@@ -688,10 +845,27 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf)
 	     */
 	    NTATAG_MAXSIZE(SIPGW_MAXSIZE),
 	    TAG_END());
+	if (sipgw_agent != NULL && conf->sip_tls_listen[0] != '\0' &&
+	    nta_agent_add_tport(sipgw_agent,
+	    URL_STRING_MAKE(conf->sip_tls_listen),
+	    TPTAG_CERTIFICATE(tlsdir),
+	    TPTAG_TLS_VERIFY_POLICY(tls_policy(conf)),
+	    TPTAG_TLS_VERIFY_DATE(1),
+	    TAG_END()) < 0) {
+		log_warnx("sip: cannot listen on %s", conf->sip_tls_listen);
+		nta_agent_destroy(sipgw_agent);
+		sipgw_agent = NULL;
+		sipgw_tls_remove(tlsdir);
+		return -1;
+	}
+	/* sofia has read the key: do not leave a second copy on disk. */
+	if (tls)
+		sipgw_tls_remove(tlsdir);
 	if (sipgw_agent == NULL) {
 		log_warnx("sip: cannot listen on %s", conf->sip_listen);
 		return -1;
 	}
+	sipgw_has_tls = tls;
 	sipgw_allow = sip_allow_make(sipgw_home, SIPGW_ALLOW);
 	sipgw_leg = nta_leg_tcreate(sipgw_agent, on_request, NULL,
 	    NTATAG_NO_DIALOG(1), TAG_END());
@@ -703,7 +877,10 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf)
 	/* Only nta's sockets exist yet: c-ares opens its own on demand. */
 	grow_udp_buffers();
 	remember_own_sockets();
-	log_info("sip: listening on %s (UDP and TCP)", conf->sip_listen);
+	log_info("sip: listening on %s (%s)%s%s", conf->sip_listen,
+	    is_sips(conf->sip_listen) ? "TLS" : "UDP and TCP",
+	    conf->sip_tls_listen[0] != '\0' ? " and on TLS " : "",
+	    conf->sip_tls_listen);
 	return 0;
 }
 
@@ -723,5 +900,6 @@ sipgw_destroy(void)
 		nta_agent_destroy(sipgw_agent);
 	sipgw_agent = NULL;
 	sipgw_allow = NULL;
+	sipgw_has_tls = false;
 	su_home_deinit(sipgw_home);
 }

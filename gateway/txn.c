@@ -28,6 +28,18 @@ txn_init(su_root_t *root, size_t max)
 	return 0;
 }
 
+/*
+ * limits.max_transactions reloads: a higher cap admits more at once, a
+ * lower one refuses new messages until enough of those in flight end
+ * (nothing in flight is cut short).  The table is a hash of chains, so
+ * no memory depends on the cap.
+ */
+void
+txn_set_max(size_t max)
+{
+	txn_max = max;
+}
+
 void
 txn_fini(void)
 {

@@ -93,11 +93,14 @@ struct gw_txn {
 	uint32_t		 retry_after_s;	/* Retry-After, 0: default */
 	char			 next_hop[80];	/* "IP:PORT" being tried */
 	/* The current target's hops (routing/siptarget, RFC 3263): each a
-	 * transport and "IP:PORT", tried in order before the next target. */
+	 * transport, "IP:PORT" and the name it came from (what a TLS
+	 * certificate must name; the strings follow the array in the same
+	 * allocation), tried in order before the next target. */
 	struct siptarget	*siptarget;	/* in flight, or NULL */
 	struct txn_hop {
 		enum rfc3263_transport	 transport;
 		char			 addr[INET6_ADDRSTRLEN + 8];
+		const char		*host;
 	}			*hops;		/* owned, nhops of them */
 	size_t			 nhops, hop;	/* hop: next to try */
 	enum rfc3263_transport	 next_transport;	/* of next_hop */
@@ -127,6 +130,9 @@ struct gw_txn {
 /** Create the registry on @root (for timers).  @return 0 or -1. */
 int txn_init(su_root_t *root, size_t max);
 void txn_fini(void);
+
+/** New cap on transactions in flight (reload); those above it finish. */
+void txn_set_max(size_t max);
 
 /**
  * New transaction in TXN_NEW, holding a reference to the current runtime;

@@ -18,6 +18,16 @@
  * stanza finds its transaction without a table; a late one finds nothing.
  * Replies to XMPP senders (receipts, errors) produced while disconnected
  * wait, as text, in a bounded outbox.
+ *
+ * Which configuration (reload, gateway/runtime.h): anything about one
+ * message comes from the runtime its transaction started with, t->rt
+ * (receipt and queue waits, the sender's identity, the component
+ * domain in its from).  The connection and its queues follow the newest
+ * runtime, CONF: the server and backoff, and xmpp.queue_max, read each
+ * time an item is held.  A stanza that is not yet a transaction
+ * (on_message) is judged by CONF, the runtime txn_new() then gives it.
+ * The held-message queue and the outbox grow on demand up to the cap in
+ * force; a lower cap refuses new items and keeps those already held.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -48,8 +58,10 @@
 #define BACKOFF_MIN_MS	500
 #define JID_MAX		XLATE_JID_SIZE
 
-/* Settings come from the runtime in force (they may be reloaded). */
+/* The newest runtime: connection-level settings only (see above). */
 #define CONF	(&runtime_current()->conf)
+/* Slots the held queue and the outbox start with; doubled on demand. */
+#define HOLD_MIN	16
 
 static relay_reply_fn	xmppgw_reply;
 static relay_send_fn	xmppgw_send;
@@ -75,10 +87,10 @@ struct xmppgw {
 	uint64_t		 backoff_ms;
 	/* Transactions waiting for the connection, by id, oldest first. */
 	uint64_t		*queue;
-	size_t			 qlen;
+	size_t			 qlen, qcap;
 	/* Stanzas (serialized) waiting for the connection. */
 	char			**outbox;
-	size_t			 nout;
+	size_t			 nout, outcap;
 };
 
 static struct xmppgw	 xg = { .fd = -1 };
@@ -273,6 +285,32 @@ sm_state_borrow(xmpp_conn_t *component)
 
 /* ------------------------------------------------------------ helpers */
 
+/*
+ * Room for one more item of @size bytes in @arr, which holds @len of
+ * @*cap slots, never past @max items.  Held items keep their order.
+ * @return the array to use from now on (@arr or a larger copy; @arr is
+ * then freed), or NULL when @max is reached or memory is short (@arr
+ * unchanged).
+ */
+static void *
+hold_room(void *arr, size_t *cap, size_t len, size_t size, size_t max)
+{
+	void	*n;
+	size_t	 want;
+
+	if (len >= max)
+		return NULL;
+	if (len < *cap)
+		return arr;
+	want = *cap < HOLD_MIN ? HOLD_MIN : *cap * 2;
+	if (want > max)
+		want = max;
+	if ((n = realloc(arr, want * size)) == NULL)
+		return NULL;
+	*cap = want;
+	return n;
+}
+
 /* Parse "imgate-<id>"; 0 when it is not one of ours. */
 static uint64_t
 id_to_txn(const char *id)
@@ -304,7 +342,7 @@ text_child(const char *name, const char *text)
 static void
 send_or_hold(xmpp_stanza_t *st)
 {
-	char	*buf = NULL;
+	char	*buf = NULL, **out;
 	size_t	 len;
 
 	if (xg.connected) {
@@ -312,8 +350,11 @@ send_or_hold(xmpp_stanza_t *st)
 		kick();
 		return;
 	}
-	if (xg.nout >= (size_t)CONF->xmpp_queue_max ||
-	    xmpp_stanza_to_text(st, &buf, &len) != XMPP_EOK) {
+	out = hold_room(xg.outbox, &xg.outcap, xg.nout, sizeof(*xg.outbox),
+	    (size_t)CONF->xmpp_queue_max);
+	if (out != NULL)
+		xg.outbox = out;
+	if (out == NULL || xmpp_stanza_to_text(st, &buf, &len) != XMPP_EOK) {
 		log_warnx("xmpp: disconnected and outbox full: a %s stanza "
 		    "to %s is lost", xmpp_stanza_get_name(st),
 		    xmpp_stanza_get_to(st) ? xmpp_stanza_get_to(st) : "?");
@@ -445,6 +486,7 @@ send_xml(const struct xml_part *parts, size_t n)
 static enum gw_reason
 send_message(struct gw_txn *t, const char *to)
 {
+	const struct gw_conf	*c = &t->rt->conf;
 	struct xlate_cpim	 cpim;
 	const char		*body;
 	size_t			 blen;
@@ -463,17 +505,17 @@ send_message(struct gw_txn *t, const char *to)
 		subject = cpim_subject;
 	/* XEP-0114: every stanza is from the component's domain.  A sender
 	 * in the identity table shows up as its number. */
-	if ((number = policy_identity_number(&t->rt->conf,
+	if ((number = policy_identity_number(c,
 	    t->origin == TXN_FROM_SIP ? t->from : NULL,
 	    t->origin == TXN_FROM_XMPP ? t->xmpp_from : NULL)) != NULL)
 		snprintf(from, sizeof(from), "%s@%s", number,
-		    CONF->xmpp_domain);
+		    c->xmpp_domain);
 	else if (t->origin == TXN_FROM_XMPP) {
 		if (xmpp_sender_to_gw_jid(t->xmpp_from,
-		    CONF->xmpp_domain, from, sizeof(from)) != 0)
+		    c->xmpp_domain, from, sizeof(from)) != 0)
 			return GW_R_BAD_REQUEST;
 	} else if (t->from == NULL || xlate_sip_sender_to_gw_jid(t->from,
-	    CONF->xmpp_domain, from, sizeof(from)) != 0)
+	    c->xmpp_domain, from, sizeof(from)) != 0)
 		return GW_R_BAD_REQUEST;
 	snprintf(id, sizeof(id), ID_PREFIX "%" PRIu64, t->id);
 	{
@@ -516,10 +558,10 @@ send_message(struct gw_txn *t, const char *to)
 	log_debug("txn %llu: <message to='%s' from='%s' id='%s'>",
 	    (unsigned long long)t->id, to, from, id);
 	t->out = &sent_marker;
-	if (CONF->xmpp_receipt_wait_ms == 0)
+	if (c->xmpp_receipt_wait_ms == 0)
 		on_receipt_wait(t);
 	else
-		txn_set_deadline(t, (uint64_t)CONF->xmpp_receipt_wait_ms,
+		txn_set_deadline(t, (uint64_t)c->xmpp_receipt_wait_ms,
 		    on_receipt_wait);
 	return GW_R_NONE;
 }
@@ -527,13 +569,14 @@ send_message(struct gw_txn *t, const char *to)
 static enum gw_reason
 xmppgw_send(struct gw_txn *t, const char *to, const char *next_hop)
 {
+	size_t		 max = (size_t)CONF->xmpp_queue_max;
 	uint64_t	*q;
 
 	(void)next_hop;
 	if (xg.connected)
 		return send_message(t, to);
 	/* Held until the component is back, or until the deadline. */
-	if (xg.qlen >= (size_t)CONF->xmpp_queue_max) {
+	if (xg.qlen >= max) {
 		size_t	 i, k = 0;
 
 		/* Drop the ids of transactions that ended meanwhile. */
@@ -545,16 +588,21 @@ xmppgw_send(struct gw_txn *t, const char *to, const char *next_hop)
 		}
 		xg.qlen = k;
 	}
-	if (xg.qlen >= (size_t)CONF->xmpp_queue_max ||
-	    CONF->xmpp_queue_wait_ms == 0)
+	if (t->rt->conf.xmpp_queue_wait_ms == 0 || (q = hold_room(xg.queue,
+	    &xg.qcap, xg.qlen, sizeof(*xg.queue), max)) == NULL) {
+		log_warnx("txn %llu: XMPP server not connected and %zu "
+		    "messages held (xmpp.queue_max %zu): refused",
+		    (unsigned long long)t->id, xg.qlen, max);
 		return GW_R_XMPP_DOWN;
-	q = xg.queue;
-	q[xg.qlen++] = t->id;
+	}
+	xg.queue = q;
+	xg.queue[xg.qlen++] = t->id;
 	t->out = &queued_marker;
-	txn_set_deadline(t, (uint64_t)CONF->xmpp_queue_wait_ms,
+	txn_set_deadline(t, (uint64_t)t->rt->conf.xmpp_queue_wait_ms,
 	    on_queue_wait);
-	log_info("txn %llu: XMPP server not connected, message held",
-	    (unsigned long long)t->id);
+	log_info("txn %llu: XMPP server not connected, message held "
+	    "(%zu held, xmpp.queue_max %zu)", (unsigned long long)t->id,
+	    xg.qlen, max);
 	return GW_R_NONE;
 }
 
@@ -920,6 +968,9 @@ schedule_reconnect(void)
 		return;
 	if (xg.backoff_ms == 0)
 		xg.backoff_ms = BACKOFF_MIN_MS;
+	/* A reload may have lowered the cap since the last doubling. */
+	if (xg.backoff_ms > (uint64_t)CONF->xmpp_reconnect_max_ms)
+		xg.backoff_ms = (uint64_t)CONF->xmpp_reconnect_max_ms;
 	log_info("xmpp: reconnecting in %llu ms",
 	    (unsigned long long)xg.backoff_ms);
 	su_timer_set_interval(xg.reconnect, on_reconnect, NULL,
@@ -1000,12 +1051,6 @@ xmppgw_start(su_root_t *root, const struct gw_conf *conf)
 	xmpp_initialize();
 	if ((xg.ctx = xmpp_ctx_new(NULL, &strophe_logger)) == NULL ||
 	    (xg.conn = xmpp_conn_new(xg.ctx)) == NULL)
-		return -1;
-	xg.queue = calloc((size_t)conf->xmpp_queue_max + 1,
-	    sizeof(*xg.queue));
-	xg.outbox = calloc((size_t)conf->xmpp_queue_max + 1,
-	    sizeof(*xg.outbox));
-	if (xg.queue == NULL || xg.outbox == NULL)
 		return -1;
 	if (sm_state_borrow(xg.conn) != 0)
 		log_warnx("xmpp: no stream-management state for the "

@@ -69,6 +69,7 @@ static bool	policy_v6_literal(const char *, size_t);
 static bool	policy_valid_aus(const char *);
 static int	policy_port(const char *, size_t, uint16_t *);
 static bool	policy_has_user_param(const char *);
+static bool	policy_transport_tls(const char *);
 static int	policy_target_sip(const char *, bool, const char *,
 		    struct policy_target *);
 static int	policy_target_xmpp(const char *, const char *,
@@ -560,6 +561,20 @@ policy_has_user_param(const char *params)
  * user=phone so that the next hop reads it as a telephone number
  * (RFC 3261 section 19.1.1).
  */
+/* ";transport=tls" among URI parameters @params (RFC 3261 19.1.2:
+ * TLS defaults to port 5061). */
+static bool
+policy_transport_tls(const char *params)
+{
+	const char	*p;
+
+	for (p = params; (p = strchr(p, ';')) != NULL; p++)
+		if (strncasecmp(p, ";transport=tls", 14) == 0 &&
+		    (p[14] == '\0' || p[14] == ';'))
+			return true;
+	return false;
+}
+
 static int
 policy_target_sip(const char *target, bool secure, const char *aus,
     struct policy_target *out)
@@ -592,7 +607,7 @@ policy_target_sip(const char *target, bool secure, const char *aus,
 		if (!policy_hostname(h, hlen))
 			return -1;
 	}
-	out->port = secure ? 5061 : 5060;
+	out->port = secure || policy_transport_tls(params) ? 5061 : 5060;
 	if (pe != params) {
 		if (*pe != ':' || policy_port(pe + 1,
 		    (size_t)(params - pe - 1), &out->port) < 0)

@@ -85,14 +85,27 @@ siptarget_strerror(enum siptarget_error e)
 }
 
 int
-siptarget_uri(const char *host, uint16_t port, char *out, size_t outsz)
+siptarget_uri(const char *host, uint16_t port, enum rfc3263_transport tp,
+    char *out, size_t outsz)
 {
-	bool	 v6 = strchr(host, ':') != NULL && host[0] != '[';
-	int	 n;
+	bool		 v6 = strchr(host, ':') != NULL && host[0] != '[';
+	const char	*tps = rfc3263_strtransport(tp);
+	int		 n;
 
-	n = snprintf(out, outsz, "sip:%s%s%s:%u", v6 ? "[" : "", host,
-	    v6 ? "]" : "", port);
+	n = snprintf(out, outsz, "sip:%s%s%s:%u%s%s", v6 ? "[" : "", host,
+	    v6 ? "]" : "", port, tps != NULL ? ";transport=" : "",
+	    tps != NULL ? tps : "");
 	return n < 0 || (size_t)n >= outsz ? -1 : 0;
+}
+
+enum rfc3263_transport
+siptarget_dest_transport(const char *dest)
+{
+	struct rfc3263_uri	 u;
+
+	if (rfc3263_parse_uri(dest, &u) != 0)
+		return RFC3263_TP_NONE;
+	return u.secure ? RFC3263_TP_TLS : u.transport;
 }
 
 const char *

@@ -88,11 +88,20 @@ struct siptarget *siptarget_start(const struct siptarget_params *params,
 void siptarget_cancel(struct siptarget *st);
 
 /**
- * "sip:HOST:PORT" for an SRV target (RFC 3861) that is to be reached on
- * its own port: addresses only, UDP (RFC 3263 4.1, 4.2).  An IPv6
- * literal is bracketed.  @return 0, or -1 when it does not fit
+ * "sip:HOST:PORT[;transport=T]" for a target that is to be reached on
+ * its own port (an RFC 3861 SRV target, a static route's host):
+ * addresses only, over @tp, UDP when NONE (RFC 3263 4.1, 4.2).  An
+ * IPv6 literal is bracketed.  @return 0, or -1 when it does not fit
  */
-int siptarget_uri(const char *host, uint16_t port, char *out, size_t outsz);
+int siptarget_uri(const char *host, uint16_t port, enum rfc3263_transport tp,
+    char *out, size_t outsz);
+
+/**
+ * The transport a destination URI asks for: TLS for sips:, else its
+ * transport parameter, else NONE (also for an unusable URI).  What a
+ * target with its own port is reached over (siptarget_uri()).
+ */
+enum rfc3263_transport siptarget_dest_transport(const char *dest);
 
 /** "E_SIP_INVALID_URI" etc.; NULL for SIPTARGET_OK. */
 const char *siptarget_strerror(enum siptarget_error e);

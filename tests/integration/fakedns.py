@@ -50,6 +50,8 @@ Module:  srv = fakedns.start(answers, port=0, host="127.0.0.1", log=None)
          type, port (the client's source port)}]
          srv.echo_lower = True: answer with the question name lower-cased
          (a server that does not echo DNS 0x20 case)
+         srv.query_flags() -> [(name, type, ad, do)]: the AD header bit
+         and the EDNS DO bit of each query
 Log:     one line per query "udp|tcp NAME TYPE" (name as received).
 """
 
@@ -576,6 +578,7 @@ class FakeDNS:
         self.host = host
         self.query_list = []
         self.detail_list = []
+        self.flag_list = []
         self._log_path = log
         self._log = open(log, "a", buffering=1, encoding="utf-8") if log else None
         self._sel = selectors.DefaultSelector()
@@ -613,6 +616,12 @@ class FakeDNS:
     def query_details(self):
         """[{transport, id, name, type, port}] received so far."""
         return list(self.detail_list)
+    def query_flags(self):
+        """[(name, type, ad, do)] of the queries received so far."""
+        return list(self.flag_list)
+
+    def set_answers(self, answers):
+        self.responder = Responder(answers)
 
     @property
     def echo_lower(self):
@@ -632,12 +641,14 @@ class FakeDNS:
         try:
             q = parse_message(query)
             name, t, _ = q["question"][0]
+            ad, do = q["ad"], bool(q["edns"] and q["edns"]["do"])
         except (ParseError, IndexError):
-            name, t = "?", "?"
+            name, t, ad, do = "?", "?", False, False
         self.query_list.append((transport, name, t))
         self.detail_list.append({"transport": transport, "id": qid,
                                  "name": name, "type": t,
                                  "port": peer[1] if peer else None})
+        self.flag_list.append((name, t, ad, do))
         if self._log:
             self._log.write("%s %s %s\n" % (transport, name, t))
 

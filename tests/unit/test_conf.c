@@ -461,45 +461,99 @@ test_load_text(const char *text, struct gw_conf *c, char *err,
 	return rc;
 }
 
+/* What conf_reload_merge() reported, for the checks below. */
+struct merge_log {
+	size_t	 n;
+	char	 text[8][256];
+};
+
+static void
+merge_note(void *arg, const char *path, bool applied, const char *was,
+    const char *now)
+{
+	struct merge_log	*m = arg;
+
+	if (m->n < 8)
+		snprintf(m->text[m->n], sizeof(m->text[0]), "%s %s %s -> %s",
+		    applied ? "applied" : "restart", path, was, now);
+	m->n++;
+}
+
 static void
 test_reload(const char *dir)
 {
 	static struct gw_conf	old, new;
-	char			why[128], err[1024];
+	struct merge_log	m;
+	char			err[1024];
 
 	conf_defaults(&old);
+	memset(&m, 0, sizeof(m));
 	ok(test_load(dir, "good-routing-minimal.conf", &new, err,
-	    sizeof(err)) == 0 && conf_reloadable_change(&old, &new, why,
-	    sizeof(why)) && why[0] == '\0', "routes, acl, ratelimit reload");
+	    sizeof(err)) == 0 && conf_reload_merge(&old, &new, merge_note,
+	    &m) > 0 && m.n > 0 && strncmp(m.text[0], "applied ", 8) == 0,
+	    "routes, acl, ratelimit reload");
+	memset(&m, 0, sizeof(m));
 	ok(test_load_text("log = { level = \"debug\"; };\n"
 	    "sip = { timeout_ms = 10000; };\n", &new, err,
-	    sizeof(err)) == 0 && conf_reloadable_change(&old, &new, why,
-	    sizeof(why)), "reloadable options reload");
-	ok(test_load_text("sip = { listen = \"sip:127.0.0.1:5070\"; };\n",
-	    &new, err, sizeof(err)) == 0 && !conf_reloadable_change(&old,
-	    &new, why, sizeof(why)), "sip.listen change refused");
-	is_str(why, "sip.listen cannot change on reload", "why sip.listen");
+	    sizeof(err)) == 0 && conf_reload_merge(&old, &new, merge_note,
+	    &m) == 2, "reloadable options reload");
+	is_str(m.text[0], "applied log.level \"info\" -> \"debug\"",
+	    "report: log.level");
+	is_str(m.text[1], "applied sip.timeout_ms 8000 -> 10000",
+	    "report: sip.timeout_ms");
+	is_int(new.sip_timeout_ms, 10000, "applied value kept");
+
+	/* A restart-only option: reported, and the running value stays. */
+	memset(&m, 0, sizeof(m));
+	ok(test_load_text("sip = { listen = \"sip:127.0.0.1:5070\"; "
+	    "timeout_ms = 9000; };\n", &new, err, sizeof(err)) == 0 &&
+	    conf_reload_merge(&old, &new, merge_note, &m) == 2,
+	    "sip.listen and sip.timeout_ms differ");
+	is_str(m.text[0], "restart sip.listen \"sip:127.0.0.1:5060\" -> "
+	    "\"sip:127.0.0.1:5070\"", "report: sip.listen restart-only");
+	is_str(new.sip_listen, old.sip_listen, "sip.listen keeps its "
+	    "running value");
+	is_int(new.sip_timeout_ms, 9000, "sip.timeout_ms applied beside it");
+	memset(&m, 0, sizeof(m));
 	ok(test_load_text("dns = { servers = [ \"::1\" ]; };\n", &new, err,
-	    sizeof(err)) == 0 && !conf_reloadable_change(&old, &new, why,
-	    sizeof(why)), "dns.servers change refused");
-	is_str(why, "dns.servers cannot change on reload", "why dns.servers");
+	    sizeof(err)) == 0 && conf_reload_merge(&old, &new, merge_note,
+	    &m) == 1, "dns.servers differs");
+	is_str(m.text[0], "restart dns.servers [] -> [ \"[::1]:53\" ]",
+	    "report: dns.servers restart-only");
+	is_int((int64_t)new.ndns_servers, 0, "dns.servers keeps its running "
+	    "value (none)");
+	memset(&m, 0, sizeof(m));
+	ok(test_load_text("xmpp = { secret = \"s3cret\"; };\n", &new, err,
+	    sizeof(err)) == 0 && conf_reload_merge(&old, &new, merge_note,
+	    &m) == 1, "xmpp.secret differs");
+	is_str(m.text[0], "restart xmpp.secret (not shown) -> (not shown)",
+	    "report: a secret is not written out");
+	memset(&m, 0, sizeof(m));
+	ok(test_load_text("dns = { dnssec = \"prefer\"; };\n", &new, err,
+	    sizeof(err)) == 0 && conf_reload_merge(&old, &new, merge_note,
+	    &m) == 1, "dns.dnssec differs");
+	is_str(m.text[0], "applied dns.dnssec \"off\" -> \"prefer\"",
+	    "report: an enum option by its word");
+
 	conf_defaults(&old);
 	ok(test_load_text("identities = ( { sip = \"sip:a@b.example\"; "
 	    "number = \"+12025550123\"; } );\n", &new, err,
 	    sizeof(err)) == 0 && new.nidentities == 1 &&
-	    conf_reloadable_change(&old, &new, why, sizeof(why)) &&
-	    conf_reloadable_change(&new, &old, why, sizeof(why)) &&
-	    why[0] == '\0', "identities added or removed on reload");
+	    conf_reload_merge(&old, &new, NULL, NULL) == 1 &&
+	    new.nidentities == 1, "identities added on reload");
+	conf_defaults(&new);
 	ok(test_load(dir, "good-routing.conf", &old, err, sizeof(err)) == 0 &&
 	    test_load(dir, "good-routing.conf", &new, err, sizeof(err)) == 0 &&
-	    conf_reloadable_change(&old, &new, NULL, 0),
-	    "same file twice: reloadable, NULL why accepted");
+	    conf_reload_merge(&old, &new, NULL, NULL) == 0,
+	    "same file twice: nothing to report, NULL callback accepted");
 	ok(memcmp(&old, &new, sizeof(old)) == 0,
 	    "two loads of one file are byte-identical");
 	conf_defaults(&new);
-	ok(!conf_reloadable_change(&old, &new, why, sizeof(why)),
-	    "xmpp settings of good-routing.conf do not reload");
-	is_str(why, "xmpp.enable cannot change on reload", "why xmpp.enable");
+	memset(&m, 0, sizeof(m));
+	conf_reload_merge(&old, &new, merge_note, &m);
+	ok(new.xmpp_enable == old.xmpp_enable &&
+	    strcmp(new.xmpp_domain, old.xmpp_domain) == 0,
+	    "xmpp settings of good-routing.conf stay as they run");
 }
 
 static void
@@ -583,6 +637,32 @@ test_edges(void)
 	unlink(path);
 }
 
+/* The sip.tls group, sips: URIs and static targets with parameters. */
+static void
+test_tls(const char *dir)
+{
+	static struct gw_conf	 c;
+	char			 err[1024];
+
+	if (!ok(test_load(dir, "good-tls.conf", &c, err, sizeof(err)) == 0,
+	    "good-tls.conf"))
+		diag("  %s", err);
+	is_str(c.sip_tls_listen, "sips:127.0.0.1:5061", "sip.tls.listen");
+	is_str(c.sip_tls_certificate, "/etc/imgate/tls/imgate.pem",
+	    "sip.tls.certificate");
+	is_str(c.sip_tls_key, "/etc/imgate/tls/imgate.key", "sip.tls.key");
+	is_str(c.sip_tls_ca_file, "/etc/imgate/tls/peers-ca.pem",
+	    "sip.tls.ca_file");
+	ok(c.sip_tls_verify_client, "sip.tls.verify_client");
+	is_str(c.routes[0].target, "sip:trunk.example.net:5061;transport=tls",
+	    "static target keeps its URI parameters");
+	is_str(c.routes[1].target, "sips:sbc.example.org",
+	    "sips: static target");
+	conf_defaults(&c);
+	ok(c.sip_tls_listen[0] == '\0' && c.sip_tls_certificate[0] == '\0' &&
+	    !c.sip_tls_verify_client, "no TLS by default");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -605,5 +685,6 @@ main(int argc, char **argv)
 	test_example(dir);
 	test_examples(dir);
 	test_edges();
+	test_tls(dir);
 	return done_testing();
 }

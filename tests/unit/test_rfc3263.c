@@ -156,11 +156,16 @@ test_naptr(void)
 	    sizeof(owner)) == -1, "no owner without a transport");
 	ok(rfc3263_srv_owner(RFC3263_TP_TLS, "c.example", owner, 10) == -1,
 	    "owner too long for the buffer");
-	ok(siptarget_uri("::1", 5060, owner, sizeof(owner)) == 0 &&
+	ok(siptarget_uri("::1", 5060, RFC3263_TP_NONE, owner, sizeof(owner))
+	    == 0 &&
 	    strcmp(owner, "sip:[::1]:5060") == 0, "SRV target URI, IPv6");
-	ok(siptarget_uri("sip1.c.example.", 5070, owner, sizeof(owner)) == 0
-	    && strcmp(owner, "sip:sip1.c.example.:5070") == 0,
-	    "SRV target URI, name");
+	ok(siptarget_uri("sip1.c.example.", 5070, RFC3263_TP_NONE, owner,
+	    sizeof(owner)) == 0 && strcmp(owner, "sip:sip1.c.example.:5070") ==
+	    0, "SRV target URI, name");
+	ok(siptarget_uri("gw.example.", 5061, RFC3263_TP_TLS, owner,
+	    sizeof(owner)) == 0 && strcmp(owner,
+	    "sip:gw.example.:5061;transport=tls") == 0,
+	    "static TLS target URI");
 }
 
 /* --- the walk on canned answers --- */
