@@ -136,19 +136,21 @@ resolve_sip_targets(struct run *run, struct dns *dns,
 {
 	const struct lookup_result	*r = &run->res;
 	size_t				 n = r->ntargets > 0 ? r->ntargets : 1;
-	size_t				 max = (size_t)run->conf->srv_max_targets;
+	size_t				 max;
 
+	max = (size_t)run->conf->srv_max_targets;
 	for (size_t i = 0; i < n && i < max; i++) {
 		char	 uri[LOOKUP_URI_MAX + 16];
 
 		if (r->ntargets == 0)
 			snprintf(uri, sizeof(uri), "%s", r->request_uri);
 		else if (siptarget_uri(r->targets[i].host, r->targets[i].port,
-		    siptarget_dest_transport(r->request_uri), uri, sizeof(uri)) !=
-		    0)
+		    siptarget_dest_transport(r->request_uri), uri,
+		    sizeof(uri)) != 0)
 			continue;
 		if (!run->sip_ran)
-			snprintf(run->sip_uri, sizeof(run->sip_uri), "%s", uri);
+			snprintf(run->sip_uri, sizeof(run->sip_uri), "%s",
+			    uri);
 		run->sip_done = false;
 		if (siptarget_start(sp, dns_ops(dns), uri, on_sip_hops, run) !=
 		    NULL)

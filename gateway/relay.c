@@ -256,10 +256,11 @@ try_next_target(struct gw_txn *t)
 {
 	const struct txn_route		*r = t->route;
 	const struct txn_target		*tg;
-	size_t				 max = (size_t)t->rt->conf.srv_max_targets;
+	size_t				 max;
 	char				 uri[LOOKUP_URI_MAX + 16];
 	struct siptarget		*st;
 
+	max = (size_t)t->rt->conf.srv_max_targets;
 	free(t->hops);
 	t->hops = NULL;
 	t->nhops = t->hop = 0;
@@ -287,8 +288,8 @@ try_next_target(struct gw_txn *t)
 	 */
 	if (tg->port == 0)
 		snprintf(uri, sizeof(uri), "%s", r->dest);
-	else if (siptarget_uri(tg->host, tg->port, siptarget_dest_transport(r->dest),
-	    uri, sizeof(uri)) != 0) {
+	else if (siptarget_uri(tg->host, tg->port,
+	    siptarget_dest_transport(r->dest), uri, sizeof(uri)) != 0) {
 		try_next_target(t);
 		return;
 	}

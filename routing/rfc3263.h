@@ -43,7 +43,7 @@ enum rfc3263_step {
 struct rfc3263_uri {
 	bool			 secure;	/* sips: */
 	bool			 numeric;	/* host is an IP literal */
-	int			 family;	/* AF_INET/AF_INET6 if numeric */
+	int			 family;	/* AF_INET(6) if numeric */
 	char			 host[DNSMSG_NAME_MAX]; /* lower-case, no
 						 * brackets, no final dot */
 	uint16_t		 port;		/* 0: none given */

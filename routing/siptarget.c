@@ -60,7 +60,7 @@ struct siptarget {
 	size_t				 nsrv, srv_idx;
 	struct st_target		 tg[SIPTARGET_MAX_HOPS];
 	size_t				 ntg, tg_idx;
-	unsigned			 fam_idx;	/* 0, 1: which family */
+	unsigned			 fam_idx;	/* 0, 1: family */
 	char				 qname[DNSMSG_NAME_MAX];
 	uint16_t			 qtype;
 	struct siptarget_result		 res;

@@ -141,7 +141,8 @@ test_naptr(void)
 	n = rfc3263_naptr_select(rrs, NELEM(rrs), false, RFC3263_TP_ALL, out,
 	    1);
 	is_int(n, 1, "cap 1");
-	is_str(rfc3263_strtransport(out[0].transport), "tcp", "cap keeps best");
+	is_str(rfc3263_strtransport(out[0].transport), "tcp",
+	    "cap keeps best");
 
 	ok(rfc3263_srv_owner(RFC3263_TP_UDP, "c.example", owner,
 	    sizeof(owner)) == 0 && strcmp(owner, "_sip._udp.c.example.") == 0,
