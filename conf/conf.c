@@ -1777,6 +1777,9 @@ conf_acl_store(struct conf_ctx *ctx, const char *who, void *obj,
 	if (strcmp(k, "sip_networks") == 0)
 		return conf_store_nets(ctx, who, v, c->acl_sip_nets,
 		    CONF_MAX_NETS, &c->nacl_sip_nets);
+	if (strcmp(k, "trusted_proxies") == 0)
+		return conf_store_nets(ctx, who, v, c->acl_trusted_proxies,
+		    CONF_MAX_NETS, &c->nacl_trusted_proxies);
 	if (strcmp(k, "xmpp_domains") == 0)
 		return conf_store_list(ctx, who, v, conf_canon_domain,
 		    c->acl_xmpp_domains[0], sizeof(c->acl_xmpp_domains[0]),
@@ -2488,7 +2491,7 @@ static const struct {
 	  offsetof(struct gw_conf, ndialplans) + sizeof(size_t) -
 	  offsetof(struct gw_conf, dialplans) },
 	{ "acl", offsetof(struct gw_conf, acl_sip_nets),
-	  offsetof(struct gw_conf, nacl_xmpp_domains) + sizeof(size_t) -
+	  offsetof(struct gw_conf, nacl_trusted_proxies) + sizeof(size_t) -
 	  offsetof(struct gw_conf, acl_sip_nets) },
 	{ "identities", offsetof(struct gw_conf, identities),
 	  offsetof(struct gw_conf, nidentities) + sizeof(size_t) -

@@ -19,6 +19,8 @@
 enum conf_dnssec { CONF_DNSSEC_OFF, CONF_DNSSEC_PREFER, CONF_DNSSEC_REQUIRE };
 enum conf_implicit { CONF_IMPLICIT_OFF, CONF_IMPLICIT_SIP, CONF_IMPLICIT_XMPP };
 enum conf_large { CONF_LARGE_TCP, CONF_LARGE_REFUSE };
+/* SIP isComposing (RFC 3994) towards XMPP: XEP-0085 chat state or none. */
+enum conf_chat_states { CONF_CHAT_MAP, CONF_CHAT_DROP };
 
 /*
  * Routing policy (imgate.conf(5) "ROUTING").  Routes are tried in order,
@@ -117,6 +119,12 @@ struct gw_conf {
 	bool		allow_root;		/* may serve as root */
 	int64_t		shutdown_grace_ms;	/* SIGTERM: time to finish */
 	char		log_level[16];		/* error|warning|info|debug */
+	char		log_format[8];		/* text|json */
+	bool		log_bodies;		/* bodies in txn lines */
+	char		log_facility[16];	/* syslog facility name */
+	char		log_ident[32];		/* syslog ident */
+	int64_t		log_refusal_burst;	/* 0: no limit */
+	int64_t		log_refusal_interval_s;	/* its window */
 
 	/* sip */
 	char		sip_listen[CONF_STR_MAX]; /* "sip:127.0.0.1:5060" (UDP+TCP) */
@@ -175,6 +183,10 @@ struct gw_conf {
 	int64_t		xmpp_queue_wait_ms;
 	int64_t		xmpp_reconnect_max_ms;	/* backoff cap */
 	enum conf_large	xmpp_large_to_sip;	/* > 1300 bytes to SIP */
+	enum conf_chat_states xmpp_chat_states;	/* isComposing -> XMPP */
+	bool		xmpp_request_imdn;	/* XMPP->SIP: CPIM + IMDN ask */
+	int64_t		xmpp_notify_max;	/* correlation entries, cap */
+	int64_t		xmpp_notify_ttl_s;	/* correlation lifetime */
 
 	/* limits */
 	int64_t		max_transactions;	/* in flight; beyond -> 503 */
@@ -191,6 +203,10 @@ struct gw_conf {
 	size_t		nacl_sip_nets;
 	char		acl_xmpp_domains[CONF_MAX_DOMAINS][CONF_STR_MAX];
 	size_t		nacl_xmpp_domains;
+	/* SIP proxies whose topmost Via is trusted to name the sender
+	 * (imgate.conf(5) acl.trusted_proxies) */
+	struct conf_net	acl_trusted_proxies[CONF_MAX_NETS];
+	size_t		nacl_trusted_proxies;
 
 	/* identities */
 	struct conf_identity identities[CONF_MAX_IDENTITIES];
@@ -204,6 +220,11 @@ struct gw_conf {
 	int64_t		spool_max_messages;	/* beyond -> 503 */
 	int64_t		spool_commit_ms;	/* group commit window */
 	int64_t		spool_max_inflight;	/* deliveries at once */
+
+	/* metrics, control */
+	bool		metrics_enable;
+	char		metrics_listen[CONF_STR_MAX];	/* "IP:PORT" */
+	char		control_socket[108];	/* sun_path; "" = none */
 
 	/* per-source token bucket (source = SIP IP / XMPP bare JID) */
 	int64_t		ratelimit_rate;		/* messages/s, 0 = off */

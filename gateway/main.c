@@ -2,8 +2,8 @@
  * gateway/main.c - imgated: load the configuration, build the one loop,
  * serve until SIGTERM/SIGINT.
  *
- * -f FILE configuration (default /etc/imgate/imgate.conf), -n check it
- * and exit, -d stay in the foreground and log to stderr, -v more verbose,
+ * -f FILE configuration (default SYSCONFDIR/imgate/imgate.conf), -n check
+ * it and exit, -d stay in the foreground and log to stderr, -v more verbose,
  * -u USER[:GROUP] the user to serve as, -V version, -h usage.
  * Everything runs on the sofia-sip su_root: nta (gateway/sipgw), the
  * c-ares channel (gateway/dns) and the transaction timers (gateway/txn).
@@ -26,11 +26,18 @@
 
 #include <sofia-sip/su.h>
 #include <sofia-sip/su_wait.h>
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
 
 #include "conf/conf.h"
+#include "gateway/ctl.h"
 #include "gateway/detach.h"
 #include "gateway/dns.h"
 #include "gateway/log.h"
+#include "gateway/log_sofia.h"
+#include "gateway/metrics.h"
+#include "gateway/metrics_http.h"
 #include "gateway/privs.h"
 #include "gateway/relay.h"
 #include "gateway/reload.h"
@@ -42,7 +49,7 @@
 #include "gateway/txn.h"
 #include "gateway/xmppgw.h"
 
-#define DEFAULT_CONFIG	"/etc/imgate/imgate.conf"
+#define DEFAULT_CONFIG	IMGATE_CONFDIR "/imgate.conf"
 
 static volatile sig_atomic_t	 quit_signal;
 static volatile sig_atomic_t	 reload_signal;
@@ -71,6 +78,15 @@ on_hup(int sig)
 	reload_signal = 1;
 }
 
+/* imgatectl reload: a SIGHUP with the verdict sent back. */
+static int
+ctl_reload(char *verdict, size_t verdictsz)
+{
+	return reload_run(config_path, verdict, verdictsz);
+}
+
+static struct ctl_hooks ctl_hooks = { ctl_reload, NULL };
+
 static void
 on_signal(int sig)
 {
@@ -88,7 +104,7 @@ on_tick(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
 		su_root_break(root);
 	if (reload_signal != 0) {
 		reload_signal = 0;
-		reload_run(config_path);
+		reload_run(config_path, NULL, 0);
 	}
 }
 
@@ -334,7 +350,11 @@ main(int argc, char *argv[])
 		level = LOG_L_DEBUG;
 	/* syslog is opened now, before the privilege drop; until the
 	 * daemon is detached its warnings and errors go to stderr too. */
-	log_init(foreground, (enum log_level)level, "imgated");
+	log_set_facility(log_facility_parse(conf.log_facility));
+	log_init(foreground, (enum log_level)level, conf.log_ident);
+	log_set_refusal_limit(conf.log_refusal_burst,
+	    conf.log_refusal_interval_s);
+	log_sofia_redirect();
 	log_set_stderr(!foreground);
 	plan = start_plan(&conf, &target);
 	start_spool_files(&conf, plan, &target);
@@ -360,6 +380,7 @@ main(int argc, char *argv[])
 	setup_dns_config(&conf, &dcfg);
 	if ((dns = dns_create(root, &dcfg)) == NULL)
 		fatalx("cannot set up the resolver");
+	metrics_init(dns);
 	if ((rt = runtime_build(&conf, conf.xmpp_enable)) == NULL)
 		fatalx("out of memory");
 	runtime_install(rt);
@@ -373,6 +394,18 @@ main(int argc, char *argv[])
 	if (spool_init(root, &conf, &sipgw_side, conf.xmpp_enable ?
 	    &xmppgw_side : NULL) != 0)
 		fatalx("cannot open the spool %s", conf.spool_path);
+	if (conf.metrics_enable &&
+	    metrics_http_start(root, conf.metrics_listen) != 0)
+		fatalx("cannot serve metrics on %s", conf.metrics_listen);
+	/* The control socket, owned by the user and group imgated will
+	 * serve as, so that the service group can use imgatectl. */
+	ctl_hooks.config_path = config_path;
+	if (conf.control_socket[0] != '\0' && ctl_start(root,
+	    conf.control_socket, plan == PRIVS_SWITCH ? target.uid : (uid_t)-1,
+	    plan == PRIVS_SWITCH ? target.gid : (gid_t)-1, dns,
+	    &ctl_hooks) != 0)
+		fatalx("cannot open the control socket %s",
+		    conf.control_socket);
 	start_drop(&conf, plan, &target);
 	if (!foreground && detach_start() != 0)
 		fatalx("cannot become a daemon");
@@ -382,10 +415,19 @@ main(int argc, char *argv[])
 	su_timer_set_for_ever(tick, on_tick, NULL);
 	log_info("imgated ready (config %s)", config);
 	detach_ready();
+#ifdef HAVE_SYSTEMD
+	/* Type=notify (the shipped unit): ready once everything listens. */
+	sd_notify(0, "READY=1");
+#endif
 	log_set_stderr(false);
 	su_root_run(root);
+#ifdef HAVE_SYSTEMD
+	sd_notify(0, "STOPPING=1");
+#endif
 
 	shut_down(conf.xmpp_enable);
+	metrics_http_stop();
+	ctl_stop();
 	su_timer_destroy(tick);
 	if (conf.xmpp_enable)
 		xmppgw_stop();

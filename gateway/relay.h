@@ -58,6 +58,9 @@ void relay_init(struct dns *dns, const struct relay_side *sip,
  */
 void relay_submit(struct gw_txn *t, const struct policy_source *src);
 
+/** The RFC 3263 parameters SIP targets are located with (for explain). */
+const struct siptarget_params *relay_siptarget_params(void);
+
 /** Free what relay_init()/relay_reconfigure() took (at shutdown). */
 void relay_fini(void);
 

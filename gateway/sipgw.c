@@ -67,7 +67,9 @@
 #define CONF	(&runtime_current()->conf)
 
 #define SIPGW_ALLOW	"MESSAGE, OPTIONS"
-#define SIPGW_ACCEPT	"text/plain, message/cpim"
+/* What the edges take: text, CPIM, and the notifications xmppgw maps. */
+#define SIPGW_ACCEPT	"text/plain, message/cpim, message/imdn+xml, " \
+			    "application/im-iscomposing+xml"
 #define SIPGW_AGENT	"imgate/" PACKAGE_VERSION
 
 static relay_reply_fn		sipgw_reply;
@@ -133,7 +135,12 @@ direct_xmpp(const struct gw_conf *c, const char *ruri, char *jid,
 	    XLATE_OK ? 0 : -1;
 }
 
-/* Who sent the request: its transport source address. */
+/*
+ * Who sent the request: its transport source address, or, from a proxy
+ * in acl.trusted_proxies, the address in the second Via (its received
+ * parameter, else its host): the hop the proxy received the request from
+ * (imgate.conf(5) acl.trusted_proxies, routing/policy.h).
+ */
 static void
 source_of(nta_incoming_t *irq, struct policy_source *src)
 {
@@ -153,6 +160,17 @@ source_of(nta_incoming_t *irq, struct policy_source *src)
 		memcpy(src->addr, &((struct sockaddr_in6 *)(void *)
 		    ai->ai_addr)->sin6_addr, 16);
 		src->has_addr = true;
+	}
+	if (m != NULL && src->has_addr) {
+		const sip_t	*sip = sip_object(m);
+		const sip_via_t	*v2 = NULL;
+
+		if (sip != NULL && sip->sip_via != NULL)
+			v2 = sip->sip_via->v_next;
+
+		if (v2 != NULL)
+			policy_proxy_source(CONF, src, v2->v_received != NULL ?
+			    v2->v_received : v2->v_host);
 	}
 	msg_destroy(m);
 }

@@ -1046,3 +1046,137 @@ spool_count(void)
 {
 	return sp.rows;
 }
+
+/* ----------------------------------------------------------- control */
+
+/*
+ * imgatectl's queue commands (gateway/ctl).  Rare, so each prepares its
+ * statement; the batch is committed first so the file shows every
+ * message accepted so far.
+ */
+static int64_t
+row_of(const char *id)
+{
+	sqlite3_stmt	*st;
+	int64_t		 row = 0;
+
+	if (prepare("SELECT id FROM spool WHERE msgid = ?", &st) != 0)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		row = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return row;
+}
+
+int
+spool_queue_list(const char *id, size_t max, spool_visit_fn *fn, void *arg)
+{
+	sqlite3_stmt		*st;
+	struct spool_entry	 e;
+	int			 n = 0;
+
+	if (sp.db == NULL)
+		return -1;
+	flush_batch();
+	if (prepare(id != NULL ?
+	    "SELECT id, msgid, created, next_attempt, attempts, kind, dest,"
+	    " last_error, length(body) FROM spool WHERE msgid = ?1" :
+	    "SELECT id, msgid, created, next_attempt, attempts, kind, dest,"
+	    " last_error, length(body) FROM spool ORDER BY next_attempt"
+	    " LIMIT ?2", &st) != 0)
+		return -1;
+	if (id != NULL)
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		e.in_flight = flight_of(sqlite3_column_int64(st, 0)) != NULL;
+		e.id = (const char *)sqlite3_column_text(st, 1);
+		e.created_ms = sqlite3_column_int64(st, 2);
+		e.next_ms = sqlite3_column_int64(st, 3);
+		e.attempts = sqlite3_column_int(st, 4);
+		e.notice = sqlite3_column_int(st, 5) == SPOOL_NOTICE;
+		e.dest = (const char *)sqlite3_column_text(st, 6);
+		e.last_error = (const char *)sqlite3_column_text(st, 7);
+		e.body_len = sqlite3_column_int64(st, 8);
+		fn(arg, &e);
+		n++;
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+int64_t
+spool_oldest_ms(void)
+{
+	sqlite3_stmt	*st;
+	int64_t		 v = 0;
+
+	if (sp.db == NULL || sp.rows == 0 ||
+	    prepare("SELECT min(created) FROM spool", &st) != 0)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* @sql with ?1 = the row of @id, unless that row is being delivered. */
+static enum spool_admin
+admin_row(const char *id, const char *sql, bool now)
+{
+	sqlite3_stmt	*st;
+	int64_t		 row;
+	int		 rc;
+
+	if (sp.db == NULL)
+		return SPOOL_ADMIN_NOT_FOUND;
+	flush_batch();
+	if ((row = row_of(id)) < 0)
+		return SPOOL_ADMIN_ERROR;
+	if (row == 0)
+		return SPOOL_ADMIN_NOT_FOUND;
+	if (flight_of(row) != NULL)
+		return SPOOL_ADMIN_BUSY;
+	if (prepare(sql, &st) != 0)
+		return SPOOL_ADMIN_ERROR;
+	sqlite3_bind_int64(st, 1, row);
+	if (now)
+		sqlite3_bind_int64(st, 2, now_ms());
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		log_warnx("spool: %s", sqlite3_errmsg(sp.db));
+		return SPOOL_ADMIN_ERROR;
+	}
+	return SPOOL_ADMIN_OK;
+}
+
+enum spool_admin
+spool_queue_retry(const char *id)
+{
+	enum spool_admin r = admin_row(id,
+	    "UPDATE spool SET next_attempt = ?2 WHERE id = ?1", true);
+
+	if (r == SPOOL_ADMIN_OK) {
+		log_info("spool: %s made due now (imgatectl)", id);
+		schedule();
+	}
+	return r;
+}
+
+enum spool_admin
+spool_queue_drop(const char *id)
+{
+	enum spool_admin r = admin_row(id, "DELETE FROM spool WHERE id = ?1",
+	    false);
+
+	if (r == SPOOL_ADMIN_OK) {
+		log_warnx("spool: %s dropped (imgatectl)", id);
+		if (sp.rows > 0)
+			sp.rows--;
+	}
+	return r;
+}

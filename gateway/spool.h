@@ -127,4 +127,44 @@ size_t spool_notice_text(char *buf, size_t bufsz, const char *dest,
     const char *msgid, int64_t created_s, unsigned attempts,
     const struct gw_reply *r, const char *why);
 
+/* ------------------------------------------------ control (imgatectl) */
+
+/* One spooled message as the control socket shows it (all borrowed). */
+struct spool_entry {
+	const char	*id;		/* message id: the Call-ID local part */
+	int64_t		 created_ms;	/* ms since the epoch */
+	int64_t		 next_ms;	/* next attempt, ms since the epoch */
+	int		 attempts;
+	bool		 notice;	/* a failure notice to the sender */
+	bool		 in_flight;	/* a delivery attempt is running */
+	const char	*dest;
+	const char	*last_error;	/* or NULL */
+	int64_t		 body_len;
+};
+
+typedef void spool_visit_fn(void *arg, const struct spool_entry *e);
+
+/**
+ * Visit up to @max messages in the order they fall due (@id NULL), or
+ * the one message @id.  @return how many were visited, or -1 when the
+ * spool is not open or cannot be read (logged).
+ */
+int spool_queue_list(const char *id, size_t max, spool_visit_fn *fn,
+    void *arg);
+
+/** Creation time (ms since the epoch) of the oldest message in the
+ * spool, 0 when it is empty or not open (a metrics scrape). */
+int64_t spool_oldest_ms(void);
+
+enum spool_admin { SPOOL_ADMIN_OK, SPOOL_ADMIN_NOT_FOUND,
+    SPOOL_ADMIN_BUSY, SPOOL_ADMIN_ERROR };
+
+/** Make message @id due now (a delivery starts on the loop's next turn);
+ * BUSY while an attempt is running. */
+enum spool_admin spool_queue_retry(const char *id);
+
+/** Delete message @id without notice to anyone; BUSY while an attempt
+ * is running. */
+enum spool_admin spool_queue_drop(const char *id);
+
 #endif /* GATEWAY_SPOOL_H */

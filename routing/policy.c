@@ -750,3 +750,37 @@ policy_identity_number(const struct gw_conf *c, const char *sip_uri,
 	}
 	return NULL;
 }
+
+bool
+policy_proxy_source(const struct gw_conf *c, struct policy_source *src,
+    const char *via2)
+{
+	char	 host[INET6_ADDRSTRLEN + 2];
+	uint8_t	 addr[16];
+	size_t	 n;
+	int	 family;
+
+	if (c->nacl_trusted_proxies == 0 || via2 == NULL ||
+	    src->proto != CONF_SRC_SIP || policy_find_net(
+	    c->acl_trusted_proxies, c->nacl_trusted_proxies, src) < 0)
+		return false;
+	n = strlen(via2);
+	if (n >= 2 && via2[0] == '[' && via2[n - 1] == ']') {
+		via2++;
+		n -= 2;
+	}
+	if (n == 0 || n >= sizeof(host))
+		return false;
+	memcpy(host, via2, n);
+	host[n] = '\0';
+	if (inet_pton(AF_INET, host, addr) == 1)
+		family = AF_INET;
+	else if (inet_pton(AF_INET6, host, addr) == 1)
+		family = AF_INET6;
+	else
+		return false;
+	src->family = family;
+	memset(src->addr, 0, sizeof(src->addr));
+	memcpy(src->addr, addr, family == AF_INET ? 4 : 16);
+	return true;
+}

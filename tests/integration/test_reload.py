@@ -568,6 +568,22 @@ def main():
              "mixed case while on, lower case after turning it off",
              diag=(on, off))
 
+        # log.format, log.bodies: the one line per finished transaction
+        def txn_line(body):
+            pos = gw.mark()
+            msg(n_sip, body=body)
+            m = gw.wait(pos, r"imgated: info: (\{.*\"txn\".*|txn \d+: "
+                        r"origin=.*)", 5)
+            return m.group(1) if m else ""
+        gw.reload({"log.format": '"json"', "log.bodies": "true"})
+        j = txn_line("body-marker-1")
+        gw.reload({"log.format": '"text"', "log.bodies": "false"})
+        t = txn_line("body-marker-2")
+        seen("log.format", j.startswith("{") and not t.startswith("{"),
+             "a JSON object after 'json', text after 'text'", diag=(j, t))
+        seen("log.bodies", "body-marker-1" in j and "body-marker-2" not in t,
+             "the body in the line while on, not after", diag=(j, t))
+
         # routes and acl
         gw.reload(extra='routes = ( { name = "no"; prefix = "+1202555"; '
                   'action = "deny"; } );\n')

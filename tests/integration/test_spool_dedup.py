@@ -230,7 +230,7 @@ routes = (
             alice.send("+442079460004@" + COMP, "dedup-x", receipt=True,
                        id=sid, raw_extra=[oid])
         wait_for(lambda: "a copy of spooled message" in gwx.log_text() and
-                 re.search(r"txn 2: .* 202", gwx.log_text()), 10)
+                 re.search(r"txn 2: .*status=202", gwx.log_text()), 10)
         time.sleep(0.5)         # room for a second row, were there one
         tap.ok("a copy of spooled message" in gwx.log_text() and
                rows(xspool) == 1,
