@@ -341,11 +341,7 @@ on_sip_target(void *arg, const struct siptarget_result *res)
 	s->ran = true;
 	for (size_t i = 0; i < res->nqueries && s->nqueries <
 	    SIPTARGET_MAX_QUERIES * 2; i++) {
-		struct siptarget_query *qq = &s->queries[s->nqueries++];
-
-		*qq = res->queries[i];
-		if (res->queries[i].outcome == res->queries[i].outbuf)
-			qq->outcome = qq->outbuf;
+		s->queries[s->nqueries++] = res->queries[i];
 	}
 	for (size_t i = 0; i < res->nhops && s->nhops < SIPTARGET_MAX_HOPS;
 	    i++)

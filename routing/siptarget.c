@@ -335,18 +335,17 @@ note_query(struct siptarget *st, const struct dnsq_result *res)
 		    res->ans->naddr;
 	switch (res->status) {
 	case DNSQ_OK:
-		snprintf(q->outbuf, sizeof(q->outbuf), "%zu record%s", n,
+		snprintf(q->outcome, sizeof(q->outcome), "%zu record%s", n,
 		    n == 1 ? "" : "s");
-		q->outcome = q->outbuf;
 		break;
 	case DNSQ_NODATA:
-		q->outcome = "NODATA";
+		str_copy(q->outcome, sizeof(q->outcome), "NODATA");
 		break;
 	case DNSQ_NXDOMAIN:
-		q->outcome = "NXDOMAIN";
+		str_copy(q->outcome, sizeof(q->outcome), "NXDOMAIN");
 		break;
 	case DNSQ_TEMPFAIL:
-		q->outcome = "TEMPFAIL";
+		str_copy(q->outcome, sizeof(q->outcome), "TEMPFAIL");
 		if (r->failure_ttl < 0 || (res->failure_ttl >= 0 &&
 		    res->failure_ttl < r->failure_ttl))
 			r->failure_ttl = res->failure_ttl;

@@ -44,8 +44,7 @@ struct siptarget_params {
 struct siptarget_query {
 	char		 name[DNSMSG_NAME_MAX];
 	uint16_t	 qtype;
-	const char	*outcome;	/* static: "3 records", "NODATA"... */
-	char		 outbuf[24];
+	char		 outcome[24];	/* "3 records", "NODATA"... */
 };
 
 struct siptarget_hop {
