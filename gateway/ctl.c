@@ -30,6 +30,7 @@
 #include "gateway/jsonout.h"
 #include "gateway/log.h"
 #include "gateway/metrics.h"
+#include "gateway/relay.h"
 #include "gateway/runtime.h"
 #include "gateway/spool.h"
 #include "gateway/txn.h"
@@ -311,7 +312,8 @@ cmd_explain(struct ctl_client *c, const char **av, size_t ac)
 	x->rt = runtime_ref(runtime_current());
 	c->busy = true;
 	if (explain_start(&x->rt->conf, &x->rt->base, x->rt->route,
-	    dns_ops(ctl.dns), av[0], &src, on_explained, x) != 0) {
+	    relay_siptarget_params(), dns_ops(ctl.dns), av[0], &src,
+	    on_explained, x) != 0) {
 		runtime_unref(x->rt);
 		free(x);
 		c->busy = false;

@@ -6,6 +6,8 @@
  * strings go through gateway/jsonout so any input bytes give a valid
  * document.
  */
+#include <sys/socket.h>
+
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +89,50 @@ route_json(const struct route_decision *dec, const struct gw_conf *conf)
 	return o;
 }
 
+/* The "rfc3263" object of imgate-lookup(1). */
+static json_t *
+sip_json(const struct lookup_sip_trace *s)
+{
+	static const char *steps[] = { "numeric", "addresses", "srv",
+	    "naptr" };
+	json_t	*o, *a;
+	size_t	 i;
+
+	if ((o = json_object()) == NULL)
+		return NULL;
+	set_str(o, "uri", s->uri);
+	set_str(o, "step", s->error == SIPTARGET_E_INVALID_URI ? NULL :
+	    steps[s->plan.step]);
+	a = json_array();
+	for (i = 0; a != NULL && i < s->nqueries; i++) {
+		json_t *e = json_object();
+
+		set_str(e, "type", siptarget_strtype(s->queries[i].qtype));
+		set_str(e, "name", s->queries[i].name);
+		set_str(e, "result", s->queries[i].outcome);
+		json_array_append_new(a, e);
+	}
+	json_object_set_new(o, "queries", a);
+	a = json_array();
+	for (i = 0; a != NULL && i < s->nhops; i++) {
+		const struct siptarget_hop *h = &s->hops[i];
+		json_t *e = json_object();
+
+		set_str(e, "transport", rfc3263_strtransport(h->transport));
+		set_str(e, "address", h->ip);
+		set_int(e, "port", h->port);
+		set_str(e, "host", h->host);
+		set_int(e, "priority", h->priority);
+		set_int(e, "weight", h->weight);
+		json_object_set_new(e, "naptr", json_boolean(h->via_naptr));
+		json_object_set_new(e, "srv", json_boolean(h->via_srv));
+		json_array_append_new(a, e);
+	}
+	json_object_set_new(o, "hops", a);
+	set_str(o, "error", siptarget_strerror(s->error));
+	return o;
+}
+
 json_t *
 explain_json(const struct lookup_result *r, const struct lookup_trace *t,
     const struct route_decision *dec, const struct gw_conf *conf)
@@ -153,6 +199,8 @@ explain_json(const struct lookup_result *r, const struct lookup_trace *t,
 		set_str(o, "error", "E_NO_ROUTE_MATCH");
 	else
 		set_str(o, "error", lookup_strerror(r->error));
+	json_object_set_new(o, "rfc3263", t->sip.ran ? sip_json(&t->sip) :
+	    json_null());
 	return o;
 }
 
@@ -218,6 +266,23 @@ explain_text(FILE *f, const struct lookup_result *r,
 		    r->targets[i].priority, r->targets[i].weight);
 	if (r->request_uri[0] != '\0')
 		fprintf(f, "SIP Request-URI: %s\n", r->request_uri);
+	for (i = 0; t->sip.ran && i < t->sip.nqueries; i++)
+		fprintf(f, "RFC 3263 %-5s %s: %s\n",
+		    siptarget_strtype(t->sip.queries[i].qtype),
+		    t->sip.queries[i].name, t->sip.queries[i].outcome);
+	for (i = 0; t->sip.ran && i < t->sip.nhops; i++) {
+		const struct siptarget_hop *h = &t->sip.hops[i];
+
+		fprintf(f, "hop %zu:      %s %s%s%s port %u (%s%s)\n", i + 1,
+		    rfc3263_strtransport(h->transport),
+		    h->family == AF_INET6 ? "[" : "", h->ip,
+		    h->family == AF_INET6 ? "]" : "", h->port, h->host,
+		    h->via_naptr ? ", from NAPTR" : h->via_srv ?
+		    ", from SRV" : "");
+	}
+	if (t->sip.ran && t->sip.nhops == 0)
+		fprintf(f, "hops:       none (%s)\n",
+		    siptarget_strerror(t->sip.error));
 	if (r->xmpp_to[0] != '\0')
 		fprintf(f, "XMPP to:    %s\n", r->xmpp_to);
 	fprintf(f, "DNSSEC:     %s\n", lookup_strdnssec(r->dnssec));
@@ -238,6 +303,10 @@ explain_text(FILE *f, const struct lookup_result *r,
 /* One explanation in flight (heap: the lookup may outlive the caller's
  * stack frame). */
 struct explain_req {
+	const struct gw_conf	*conf;
+	const struct siptarget_params *sp;
+	const struct dnsq_ops	*ops;
+	size_t			 sip_next;	/* next target to locate */
 	struct route_decision	 dec;
 	struct lookup_trace	 trace;
 	struct lookup_result	 res;
@@ -255,20 +324,91 @@ explain_finish(struct explain_req *q)
 	free(q);
 }
 
+static void	sip_next_target(struct explain_req *);
+
+/* One target's RFC 3263 steps, appended to the trace. */
+static void
+on_sip_target(void *arg, const struct siptarget_result *res)
+{
+	struct explain_req	*q = arg;
+	struct lookup_sip_trace	*s = &q->trace.sip;
+
+	if (!s->ran) {
+		s->plan = res->plan;
+		s->error = res->error;
+	} else if (s->nhops == 0)
+		s->error = res->error;
+	s->ran = true;
+	for (size_t i = 0; i < res->nqueries && s->nqueries <
+	    SIPTARGET_MAX_QUERIES * 2; i++) {
+		s->queries[s->nqueries++] = res->queries[i];
+	}
+	for (size_t i = 0; i < res->nhops && s->nhops < SIPTARGET_MAX_HOPS;
+	    i++)
+		s->hops[s->nhops++] = res->hops[i];
+	if (s->nhops > 0)
+		s->error = SIPTARGET_OK;
+	sip_next_target(q);
+}
+
+/*
+ * The relay's next step for a SIP route (gateway/relay): its targets in
+ * order, each located by routing/siptarget; the Request-URI itself when
+ * ENUM gave a sip: URI (no SRV targets).  One at a time, on the loop.
+ */
+static void
+sip_next_target(struct explain_req *q)
+{
+	const struct lookup_result	*r = &q->res;
+	size_t				 n = r->ntargets > 0 ? r->ntargets : 1;
+	size_t				 max = (size_t)q->conf->srv_max_targets;
+	char				 uri[LOOKUP_URI_MAX + 16];
+
+	while (q->sip_next < n && q->sip_next < max) {
+		size_t	 i = q->sip_next++;
+
+		if (r->ntargets == 0)
+			snprintf(uri, sizeof(uri), "%s", r->request_uri);
+		else if (siptarget_uri(r->targets[i].host, r->targets[i].port,
+		    siptarget_dest_transport(r->request_uri), uri,
+		    sizeof(uri)) != 0)
+			continue;
+		if (!q->trace.sip.ran)
+			snprintf(q->trace.sip.uri, sizeof(q->trace.sip.uri),
+			    "%s", uri);
+		(void)siptarget_start(q->sp, q->ops, uri, on_sip_target, q);
+		return;
+	}
+	explain_finish(q);
+}
+
+/* A SIP route goes on with RFC 3263; anything else is complete. */
+static void
+lookup_complete(struct explain_req *q)
+{
+	if (q->sp != NULL && q->res.error == LOOKUP_OK &&
+	    q->res.protocol == LOOKUP_PROTO_SIP) {
+		q->sip_next = 0;
+		sip_next_target(q);
+		return;
+	}
+	explain_finish(q);
+}
+
 static void
 on_lookup(void *arg, const struct lookup_result *res)
 {
 	struct explain_req	*q = arg;
 
 	q->res = *res;
-	explain_finish(q);
+	lookup_complete(q);
 }
 
 int
 explain_start(const struct gw_conf *c, const struct lookup_params *base,
-    const struct lookup_params *per_route, const struct dnsq_ops *ops,
-    const char *input, const struct policy_source *src,
-    explain_done_fn *cb, void *arg)
+    const struct lookup_params *per_route, const struct siptarget_params *sp,
+    const struct dnsq_ops *ops, const char *input,
+    const struct policy_source *src, explain_done_fn *cb, void *arg)
 {
 	struct explain_req		*q;
 	const struct lookup_params	*lp = base;
@@ -279,6 +419,9 @@ explain_start(const struct gw_conf *c, const struct lookup_params *base,
 		return -1;
 	q->cb = cb;
 	q->arg = arg;
+	q->conf = c;
+	q->sp = sp;
+	q->ops = ops;
 	snprintf(q->input, sizeof(q->input), "%s", input);
 	q->dec.route = q->dec.dialplan = -1;
 	q->dec.verdict = ROUTE_ENUM;
@@ -311,7 +454,7 @@ explain_start(const struct gw_conf *c, const struct lookup_params *base,
 		snprintf(q->res.aus, sizeof(q->res.aus), "%s", q->dec.aus);
 		explain_finish(q);
 	} else if (q->dec.verdict == ROUTE_STATIC && static_kind != 1)
-		explain_finish(q);
+		lookup_complete(q);
 	else
 		(void)lookup_start(lp, ops, lookup_input, &q->trace,
 		    on_lookup, q);

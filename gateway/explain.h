@@ -29,16 +29,19 @@ typedef void explain_done_fn(void *arg, const struct lookup_result *r,
  * Decide for @input sent by @src as imgated does (routing/route: dial
  * plan, first matching route), then resolve: ENUM and RFC 3861 through
  * @ops for an ENUM route, RFC 3861 for a static im: target, nothing for
- * a refusal or a static SIP/XMPP target.  @base is the lookup parameters
+ * a refusal or a static SIP/XMPP target; then, for a SIP route, the
+ * RFC 3263 steps of each target as the relay takes them
+ * (routing/siptarget with @sp, skipped when @sp is NULL), into
+ * t->sip.  @base is the lookup parameters
  * of the enum group, @per_route those of each configured route (both
  * borrowed until @cb has run, as are @c and @ops).  @cb runs exactly
  * once, possibly before this returns; r->input is @input.
  * @return 0, or -1 when memory is short (@cb is then not called).
  */
 int explain_start(const struct gw_conf *c, const struct lookup_params *base,
-    const struct lookup_params *per_route, const struct dnsq_ops *ops,
-    const char *input, const struct policy_source *src,
-    explain_done_fn *cb, void *arg);
+    const struct lookup_params *per_route, const struct siptarget_params *sp,
+    const struct dnsq_ops *ops, const char *input,
+    const struct policy_source *src, explain_done_fn *cb, void *arg);
 
 /**
  * The JSON object for @r, @t, the policy's @dec and the configuration

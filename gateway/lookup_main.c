@@ -182,6 +182,7 @@ main(int argc, char *argv[])
 	};
 	static struct gw_conf	 conf;
 	struct lookup_params	 params;
+	struct siptarget_params	 sparams;
 	struct dns_config	 dcfg;
 	static struct run	 run;
 	struct dns		*dns;
@@ -421,7 +422,9 @@ main(int argc, char *argv[])
 		rt->route[i].rngarg = &seed;
 	}
 	run.conf = &conf;
-	if (explain_start(&conf, &params, rt->route, dns_ops(dns),
+	setup_siptarget_params(&conf, &sparams);
+	sparams.rngarg = &seed;
+	if (explain_start(&conf, &params, rt->route, &sparams, dns_ops(dns),
 	    argv[optind], &src, on_explained, &run) != 0) {
 		fprintf(stderr, "imgate-lookup: out of memory\n");
 		return 1;

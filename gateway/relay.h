@@ -25,7 +25,8 @@ typedef void relay_reply_fn(struct gw_txn *t, const struct gw_outcome *o,
 
 /*
  * An outbound side forwards @t to @dest (SIP Request-URI or XMPP "to"),
- * through @next_hop ("IP:PORT", SIP only).  Returns GW_R_NONE when the
+ * through @next_hop ("IP:PORT" or "[IPv6]:PORT", SIP only; its transport
+ * is t->next_transport).  Returns GW_R_NONE when the
  * attempt started (its result comes back through relay_attempt_done()),
  * otherwise why it could not start (the relay then answers the sender).
  */
@@ -56,6 +57,9 @@ void relay_init(struct dns *dns, const struct relay_side *sip,
  * target or a refusal.  The relay owns @t from here on.
  */
 void relay_submit(struct gw_txn *t, const struct policy_source *src);
+
+/** The RFC 3263 parameters SIP targets are located with (for explain). */
+const struct siptarget_params *relay_siptarget_params(void);
 
 /** Free what relay_init()/relay_reconfigure() took (at shutdown). */
 void relay_fini(void);

@@ -5,6 +5,7 @@
  * has one answer.
  */
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -97,4 +98,31 @@ setup_seed(void)
 	s = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^
 	    ((uint64_t)getpid() << 40);
 	return s != 0 ? s : 0x9e3779b97f4a7c15ULL;
+}
+
+void
+setup_siptarget_params(const struct gw_conf *c, struct siptarget_params *p)
+{
+	const char	*h = c->sip_listen;
+
+	/*
+	 * What gateway/sipgw opens: UDP and TCP on a sip: listener, TLS
+	 * only on a sips: one, TLS besides with sip.tls.listen.  A hop on
+	 * another transport could not be sent to.
+	 */
+	if (strncasecmp(h, "sips:", 5) == 0)
+		p->transports = RFC3263_TP_BIT(RFC3263_TP_TLS);
+	else
+		p->transports = RFC3263_TP_BIT(RFC3263_TP_UDP) |
+		    RFC3263_TP_BIT(RFC3263_TP_TCP);
+	if (c->sip_tls_listen[0] != '\0')
+		p->transports |= RFC3263_TP_BIT(RFC3263_TP_TLS);
+	p->max_targets = (size_t)c->srv_max_targets;
+	p->max_queries = SIPTARGET_MAX_QUERIES;
+	if (strncasecmp(h, "sips:", 5) == 0)
+		h += 5;
+	else if (strncasecmp(h, "sip:", 4) == 0)
+		h += 4;
+	p->prefer_v6 = h[0] == '[';
+	p->rng = setup_rng;
 }

@@ -13,11 +13,22 @@
 #include "conf/conf.h"
 #include "gateway/dns.h"
 #include "routing/lookup.h"
+#include "routing/siptarget.h"
 
 /**
  * Fill @p from @c.  @p borrows strings from @c: @c must outlive @p.
  */
 void setup_lookup_params(const struct gw_conf *c, struct lookup_params *p);
+
+/**
+ * Fill @p, the RFC 3263 parameters of SIP target lookups, from @c: the
+ * transports the SIP side speaks, the SRV target cap, and the address
+ * family to try first (IPv6 when sip.listen names an IPv6 address, so
+ * that a target is first tried on the family imgate has a socket of).
+ * @p->rngarg is left to the caller.
+ */
+void setup_siptarget_params(const struct gw_conf *c,
+    struct siptarget_params *p);
 
 /** Fill @dc from @c; @dc borrows strings from @c. */
 void setup_dns_config(const struct gw_conf *c, struct dns_config *dc);

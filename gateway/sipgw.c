@@ -619,7 +619,8 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 	sip_payload_t	 pl[1];
 	bool		 big = t->body_len + SIPGW_HEADER_ESTIMATE >
 	    SIPGW_UDP_LIMIT;
-	bool		 tls = uri_wants_tls(request_uri);
+	bool		 tls = uri_wants_tls(request_uri) ||
+	    t->next_transport == RFC3263_TP_TLS;
 	const char	*host;
 
 	/*
@@ -666,9 +667,12 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 	 * The SRV target is the next hop: a loose Route to its address
 	 * (RFC 3261 16.12), so the Request-URI stays sip:user@domain.
 	 */
-	host = t->route != NULL && t->target > 0 &&
-	    t->target <= t->route->ntargets ?
-	    t->route->targets[t->target - 1].host : NULL;
+	/*
+	 * The name the hop came from (RFC 3263: SRV target or URI host) is
+	 * what a TLS peer's certificate is checked against.
+	 */
+	host = t->hop > 0 && t->hop <= t->nhops ? t->hops[t->hop - 1].host :
+	    NULL;
 	if (tls) {
 		if (host == NULL || tls_route(route, sizeof(route), host,
 		    next_hop) != 0)
@@ -677,7 +681,8 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 		    "%s", (unsigned long long)t->id, next_hop, host);
 	} else
 		snprintf(route, sizeof(route), "<sip:%s;lr%s>", next_hop,
-		    big ? ";transport=tcp" : "");
+		    t->next_transport == RFC3263_TP_TCP || big ?
+		    ";transport=tcp" : "");
 	/* In angle brackets, so that URI parameters (user=phone) stay the
 	 * URI's and do not become To header parameters. */
 	if (snprintf(to, sizeof(to), "<%s>", request_uri) >= (int)sizeof(to))

@@ -153,6 +153,8 @@ txn_free(struct gw_txn *t)
 		txn_n--;
 	}
 	lookup_cancel(t->lookup);
+	siptarget_cancel(t->siptarget);
+	free(t->hops);
 	if (t->timer != NULL)
 		su_timer_destroy(t->timer);
 	free(t->dest);

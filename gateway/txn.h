@@ -18,6 +18,7 @@
 
 #include "gateway/runtime.h"
 #include "gateway/status.h"
+#include "routing/siptarget.h"
 #include "routing/lookup.h"
 
 enum txn_state {
@@ -96,6 +97,18 @@ struct gw_txn {
 	int			 fallback_next;	/* next fallback, -1: none */
 	uint32_t		 retry_after_s;	/* Retry-After, 0: default */
 	char			 next_hop[80];	/* "IP:PORT" being tried */
+	/* The current target's hops (routing/siptarget, RFC 3263): each a
+	 * transport, "IP:PORT" and the name it came from (what a TLS
+	 * certificate must name; the strings follow the array in the same
+	 * allocation), tried in order before the next target. */
+	struct siptarget	*siptarget;	/* in flight, or NULL */
+	struct txn_hop {
+		enum rfc3263_transport	 transport;
+		char			 addr[INET6_ADDRSTRLEN + 8];
+		const char		*host;
+	}			*hops;		/* owned, nhops of them */
+	size_t			 nhops, hop;	/* hop: next to try */
+	enum rfc3263_transport	 next_transport;	/* of next_hop */
 	/* Max-Forwards of the forwarded SIP request: the inbound value
 	 * minus one, TXN_MAX_FORWARDS for a message born at imgate
 	 * (RFC 3261 16.6 step 3, 8.1.1.6). */

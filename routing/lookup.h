@@ -17,6 +17,7 @@
 #include "enum/enumq.h"
 #include "enum/naptr.h"
 #include "routing/rfc3861.h"
+#include "routing/siptarget.h"
 
 enum lookup_error {
 	LOOKUP_OK = 0,
@@ -59,10 +60,24 @@ struct lookup_target {
 	uint16_t	 weight;
 };
 
+/* The RFC 3263 steps of a SIP route's targets, in the relay's order
+ * (gateway/explain runs routing/siptarget after the lookup). */
+struct lookup_sip_trace {
+	bool			 ran;
+	char			 uri[LOOKUP_URI_MAX + 16];	/* first */
+	struct rfc3263_plan	 plan;			/* of the first */
+	enum siptarget_error	 error;
+	struct siptarget_query	 queries[SIPTARGET_MAX_QUERIES * 2];
+	size_t			 nqueries;
+	struct siptarget_hop	 hops[SIPTARGET_MAX_HOPS];
+	size_t			 nhops;
+};
+
 struct lookup_trace {
 	struct enumq_trace	 enumq;
 	char			 srv_queries[8][DNSMSG_NAME_MAX];
 	size_t			 nsrv_queries;
+	struct lookup_sip_trace	 sip;
 };
 
 /* lookup.c's result_init() sets every field: a new field goes there too. */

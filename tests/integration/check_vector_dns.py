@@ -209,16 +209,22 @@ def check_vector(v, backend, procs):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("vectors", nargs="?")
+    ap.add_argument("vectors", nargs="*")
     ap.add_argument("--backend", default="auto", choices=("auto", "fakedns", "unbound"))
     ap.add_argument("--also-fakedns", action="store_true",
                     help="check every vector against fakedns alone as well")
     ap.add_argument("--no-selftest", action="store_true")
     ap.add_argument("--only", help="comma-separated vector ids")
     args = ap.parse_args()
-    data, path = imgtest.load_vectors(args.vectors)
-    imgtest.diag("vectors: %s" % path)
-    vectors = [v for v in data["vectors"] if "dns" in v]
+    files = args.vectors or [None] + ([] if os.environ.get("IMGATE_VECTORS")
+                                      else [os.path.join(os.path.dirname(
+                                          os.path.abspath(__file__)),
+                                          "vectors-rfc3263.json")])
+    vectors = []
+    for f in files:
+        data, path = imgtest.load_vectors(f)
+        imgtest.diag("vectors: %s" % path)
+        vectors += [v for v in data["vectors"] if "dns" in v]
     if not args.no_selftest:
         vectors += SELFTEST
     if args.only:

@@ -87,13 +87,14 @@ def open_up(path):
 def start_imgated(procs, dns_port, conf_extra="", enumservices=("im", "sip"),
                   sip_timeout_ms=4000, dns_timeout_ms=1000, verbose=True,
                   env=None, user=None, port=None, sip_extra="",
-                  log_extra=""):
+                  log_extra="", listen_host="127.0.0.1"):
     """user: serve as this user (gateway.user) when the suite runs as
     root (ignored otherwise: only root can change users); the folder of
     the configuration is opened up so that it can reload it.  Without
     it the daemon may serve as whoever runs the suite.  sip_extra:
     settings inside the sip group (a tls group).  log_extra: more
-    settings of the log group (its level is "debug")."""
+    settings of the log group (its level is "debug").  listen_host: the
+    address of sip.listen ("[::1]" for IPv6)."""
     d = procs.tmpdir("imgated")
     want_port = port
     if user and os.geteuid() != 0:
@@ -114,11 +115,12 @@ def start_imgated(procs, dns_port, conf_extra="", enumservices=("im", "sip"),
         with open(conf, "w") as f:
             f.write("""%s
 log = { level = "debug"; %s };
-sip = { listen = "sip:127.0.0.1:%d"; timeout_ms = %d; %s };
+sip = { listen = "sip:%s:%d"; timeout_ms = %d; %s };
 dns = { servers = [ "127.0.0.1:%d" ]; timeout_ms = %d; tries = 1; };
 enum = { enumservices = [ %s ]; };
 %s
-""" % (gateway_group(user), log_extra, port, sip_timeout_ms, sip_extra,
+""" % (gateway_group(user), log_extra, listen_host, port, sip_timeout_ms,
+       sip_extra,
        dns_port, dns_timeout_ms,
        ", ".join('"%s"' % s for s in enumservices), conf_extra))
         if user:

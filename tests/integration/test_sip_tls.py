@@ -9,7 +9,8 @@ Asserted:
   - inbound TLS from a client that verifies imgated's certificate (CA and
     host name): routed, 200 back;
   - outbound TLS to a UAS whose certificate imgated verifies: an ENUM
-    sips: URI and a static route with transport=tls;
+    sips: URI, a static route with transport=tls, and a sip: URI whose
+    domain offers TLS only by NAPTR (RFC 3263: SIPS+D2T, _sips._tcp);
   - a UAS with a self-signed certificate, one from another CA and one
     for another name: refused, nothing delivered, a log line says why;
   - a sips: request over UDP and over TCP: 416, nothing relayed; a sips:
@@ -58,9 +59,22 @@ def zone(plain, good, selfsigned, otherca, wrongname):
         ("+12025550203", "!^\\+(.*)$!sips:\\1@wrong.tls.test:%d!"
          % wrongname),
     ]
+    rows.append(("+12025550204", "!^\\+(.*)$!sip:\\1@naptr.tls.test!"))
+    # RFC 3263: a sip: domain that offers TLS only (NAPTR SIPS+D2T)
+    rfc3263 = [
+        {"owner": "naptr.tls.test.", "type": "NAPTR", "rcode": "NOERROR",
+         "ttl": 60, "rrs": [{"order": 10, "preference": 10, "flags": "s",
+                             "services": "SIPS+D2T", "regexp": "",
+                             "replacement": "_sips._tcp.naptr.tls.test."}]},
+        {"owner": "_sips._tcp.naptr.tls.test.", "type": "SRV",
+         "rcode": "NOERROR", "ttl": 60,
+         "rrs": [{"priority": 10, "weight": 0, "port": good,
+                  "target": "uas.tls.test."}]},
+    ]
     return [{"owner": k(n), "type": "NAPTR", "rcode": "NOERROR",
              "ttl": 120, "rrs": [naptr(rx)]} for n, rx in rows] + [
-        a("uas.tls.test."), a("self.tls.test."), a("wrong.tls.test.")]
+        a("uas.tls.test."), a("self.tls.test."), a("wrong.tls.test.")] + \
+        rfc3263
 
 
 def tls_group(d, port, cert, key, ca, extra=""):
@@ -235,6 +249,18 @@ def main():
                "static-tls"]
         tap.ok(len(got) == 1 and "transport=tls" in got[0]["ruri"],
                "static transport=tls route: delivered over TLS",
+               diag=good.requests()[n0:])
+
+        # -- RFC 3263: sip: URI, NAPTR SIPS+D2T -> _sips._tcp -> TLS hop,
+        # certificate checked against the SRV target's name
+        n0 = len(good.requests())
+        code, h = uac.message("sip:+12025550204@gw.test", body="naptr-tls")
+        tap.is_(code, 200, "sip: ENUM URI whose domain's NAPTR offers "
+                "SIPS+D2T only -> _sips._tcp SRV -> TLS, 200")
+        got = [r for r in good.requests()[n0:] if r["body"] == "naptr-tls"]
+        tap.ok(len(got) == 1 and "SIP/2.0/TLS" in
+               got[0]["headers"].get("via", ""),
+               "RFC 3263 TLS hop: delivered over TLS to the verified UAS",
                diag=good.requests()[n0:])
 
         # -- wrong certificates: refused, nothing delivered

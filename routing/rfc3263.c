@@ -1,0 +1,289 @@
+/*
+ * routing/rfc3263.c - RFC 3263 decision table, NAPTR choice, SRV owners.
+ *
+ * Pure helpers for routing/siptarget, the last routing stage of a SIP
+ * destination.  The SRV ordering itself (RFC 2782) is routing/rfc3861's;
+ * what is here is only what RFC 3263 adds on top: the URI decides the
+ * first question, a NAPTR record names a transport, a transport names an
+ * SRV owner.  maddr is not honoured (RFC 3263 4 lets a client ignore it
+ * and an ENUM answer has no business routing through one).
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "enum/strcopy.h"
+#include "routing/rfc3263.h"
+
+const char *
+rfc3263_strtransport(enum rfc3263_transport tp)
+{
+	switch (tp) {
+	case RFC3263_TP_UDP:
+		return "udp";
+	case RFC3263_TP_TCP:
+		return "tcp";
+	case RFC3263_TP_TLS:
+		return "tls";
+	case RFC3263_TP_NONE:
+		break;
+	}
+	return NULL;
+}
+
+uint16_t
+rfc3263_default_port(enum rfc3263_transport tp)
+{
+	return tp == RFC3263_TP_TLS ? 5061 : 5060;
+}
+
+static bool
+valid_host(const char *h)
+{
+	size_t	 label = 0, n = strlen(h);
+
+	if (n == 0 || n > 253)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)h[i];
+
+		if (c == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!isalnum(c) && c != '-' && c != '_')
+			return false;
+		if (++label > 63)
+			return false;
+	}
+	return true;
+}
+
+/* The value of ";transport=" in @params (up to '?'), or NONE; -1 bad. */
+static int
+transport_param(const char *params, size_t len, enum rfc3263_transport *tp)
+{
+	const char	*p = params, *end = params + len;
+
+	*tp = RFC3263_TP_NONE;
+	while (p < end) {
+		const char	*next = memchr(p, ';', (size_t)(end - p));
+		size_t		 n = (size_t)((next != NULL ? next : end) - p);
+
+		if (n > 10 && strncasecmp(p, "transport=", 10) == 0) {
+			const char	*v = p + 10;
+			size_t		 vl = n - 10;
+
+			if (vl == 3 && strncasecmp(v, "udp", 3) == 0)
+				*tp = RFC3263_TP_UDP;
+			else if (vl == 3 && strncasecmp(v, "tcp", 3) == 0)
+				*tp = RFC3263_TP_TCP;
+			else if (vl == 3 && strncasecmp(v, "tls", 3) == 0)
+				*tp = RFC3263_TP_TLS;
+			else
+				return -1;
+		}
+		p = next != NULL ? next + 1 : end;
+	}
+	return 0;
+}
+
+int
+rfc3263_parse_uri(const char *uri, struct rfc3263_uri *out)
+{
+	const char	*p, *at, *hend, *end;
+	size_t		 hl;
+	unsigned char	 buf[16];
+
+	memset(out, 0, sizeof(*out));
+	if (strncasecmp(uri, "sips:", 5) == 0) {
+		out->secure = true;
+		p = uri + 5;
+	} else if (strncasecmp(uri, "sip:", 4) == 0)
+		p = uri + 4;
+	else
+		return -1;
+	end = p + strcspn(p, "?>");
+	/* The userinfo ends at the last '@' before the parameters. */
+	at = NULL;
+	for (const char *q = p; q < end && *q != ';'; q++)
+		if (*q == '@')
+			at = q;
+	if (at != NULL)
+		p = at + 1;
+	if (*p == '[') {
+		hend = memchr(p, ']', (size_t)(end - p));
+		if (hend == NULL)
+			return -1;
+		hl = (size_t)(hend - p - 1);
+		if (hl == 0 || hl >= sizeof(out->host))
+			return -1;
+		memcpy(out->host, p + 1, hl);
+		out->host[hl] = '\0';
+		if (inet_pton(AF_INET6, out->host, buf) != 1)
+			return -1;
+		out->numeric = true;
+		out->family = AF_INET6;
+		hend++;
+	} else {
+		hend = p + strcspn(p, ":;?>");
+		if (hend > end)
+			hend = end;
+		hl = (size_t)(hend - p);
+		if (hl == 0 || hl >= sizeof(out->host))
+			return -1;
+		for (size_t i = 0; i < hl; i++)
+			out->host[i] = (char)tolower((unsigned char)p[i]);
+		out->host[hl] = '\0';
+		if (hl > 1 && out->host[hl - 1] == '.')
+			out->host[hl - 1] = '\0';
+		if (inet_pton(AF_INET, out->host, buf) == 1) {
+			out->numeric = true;
+			out->family = AF_INET;
+		} else if (!valid_host(out->host))
+			return -1;
+	}
+	if (hend < end && *hend == ':') {
+		unsigned long	 port = 0;
+		const char	*d = hend + 1;
+
+		if (!isdigit((unsigned char)*d))
+			return -1;
+		while (d < end && isdigit((unsigned char)*d) &&
+		    port <= 65535)
+			port = port * 10 + (unsigned long)(*d++ - '0');
+		if (port == 0 || port > 65535)
+			return -1;
+		out->port = (uint16_t)port;
+		hend = d;
+	}
+	if (hend < end && *hend != ';')
+		return -1;
+	if (hend < end && transport_param(hend + 1, (size_t)(end - hend - 1),
+	    &out->transport) != 0)
+		return -1;
+	/* sips: is TLS end to end: never clear text (RFC 3261 19.1.2). */
+	if (out->secure && out->transport == RFC3263_TP_UDP)
+		return -1;
+	if (out->secure && out->transport == RFC3263_TP_TCP)
+		out->transport = RFC3263_TP_TLS;
+	return 0;
+}
+
+void
+rfc3263_plan(const struct rfc3263_uri *u, struct rfc3263_plan *out)
+{
+	enum rfc3263_transport	 tp = u->transport;
+
+	/*
+	 * RFC 3263 4.1: a URI without a transport parameter, with an IP
+	 * literal or a port, means UDP for sip: and TLS (over TCP) for
+	 * sips:.  4.2: an explicit port means no SRV.
+	 */
+	if (tp == RFC3263_TP_NONE && (u->numeric || u->port != 0))
+		tp = u->secure ? RFC3263_TP_TLS : RFC3263_TP_UDP;
+	out->transport = tp;
+	out->port = u->port;
+	if (u->numeric)
+		out->step = RFC3263_STEP_NUMERIC;
+	else if (u->port != 0)
+		out->step = RFC3263_STEP_ADDR;
+	else if (tp != RFC3263_TP_NONE)
+		out->step = RFC3263_STEP_SRV;
+	else
+		out->step = RFC3263_STEP_NAPTR;
+	if (out->step == RFC3263_STEP_NUMERIC && out->port == 0)
+		out->port = rfc3263_default_port(tp);
+}
+
+int
+rfc3263_srv_owner(enum rfc3263_transport tp, const char *host, char *out,
+    size_t outsz)
+{
+	const char	*pfx;
+	size_t		 hl = strlen(host);
+	int		 n;
+
+	switch (tp) {
+	case RFC3263_TP_UDP:
+		pfx = "_sip._udp";
+		break;
+	case RFC3263_TP_TCP:
+		pfx = "_sip._tcp";
+		break;
+	case RFC3263_TP_TLS:
+		pfx = "_sips._tcp";
+		break;
+	default:
+		return -1;
+	}
+	n = snprintf(out, outsz, "%s.%s%s", pfx, host,
+	    hl > 0 && host[hl - 1] == '.' ? "" : ".");
+	return n < 0 || (size_t)n >= outsz ? -1 : 0;
+}
+
+/* The transport a NAPTR service field names (RFC 3263 4.1), or NONE. */
+static enum rfc3263_transport
+service_transport(const char *s)
+{
+	if (strcasecmp(s, "SIP+D2U") == 0)
+		return RFC3263_TP_UDP;
+	if (strcasecmp(s, "SIP+D2T") == 0)
+		return RFC3263_TP_TCP;
+	if (strcasecmp(s, "SIPS+D2T") == 0)
+		return RFC3263_TP_TLS;
+	return RFC3263_TP_NONE;
+}
+
+size_t
+rfc3263_naptr_select(const struct naptr_rr *rrs, size_t n, bool secure,
+    unsigned allowed, struct rfc3263_naptr *out, size_t outmax)
+{
+	size_t	 nout = 0;
+
+	for (size_t i = 0; i < n && i < NAPTR_MAX_RRS; i++) {
+		const struct naptr_rr	*r = &rrs[i];
+		enum rfc3263_transport	 tp = service_transport(r->services);
+		struct rfc3263_naptr	 c;
+		size_t			 j;
+
+		/* RFC 3263 4.1: "s" records only, and the replacement
+		 * is the SRV owner (a regexp is not used here). */
+		if (tp == RFC3263_TP_NONE || strcasecmp(r->flags, "s") != 0)
+			continue;
+		if ((allowed & RFC3263_TP_BIT(tp)) == 0)
+			continue;
+		if (secure && tp != RFC3263_TP_TLS)
+			continue;
+		if (r->replacement == NULL || strcmp(r->replacement, ".") ==
+		    0 || r->regexp[0] != '\0')
+			continue;
+		c.transport = tp;
+		c.order = r->order;
+		c.preference = r->preference;
+		c.index = r->index;
+		if (str_copy(c.srv_owner, sizeof(c.srv_owner),
+		    r->replacement) >= sizeof(c.srv_owner))
+			continue;
+		/* Insert by (order, preference); equal ones keep DNS order. */
+		j = nout < outmax ? nout : outmax;
+		while (j > 0 && (out[j - 1].order > c.order ||
+		    (out[j - 1].order == c.order &&
+		    out[j - 1].preference > c.preference))) {
+			if (j < outmax)
+				out[j] = out[j - 1];
+			j--;
+		}
+		if (j < outmax) {
+			out[j] = c;
+			if (nout < outmax)
+				nout++;
+		}
+	}
+	return nout;
+}
