@@ -19,6 +19,11 @@
 enum conf_dnssec { CONF_DNSSEC_OFF, CONF_DNSSEC_PREFER, CONF_DNSSEC_REQUIRE };
 enum conf_implicit { CONF_IMPLICIT_OFF, CONF_IMPLICIT_SIP, CONF_IMPLICIT_XMPP };
 enum conf_large { CONF_LARGE_TCP, CONF_LARGE_REFUSE };
+enum conf_dns_health_mode { CONF_DNS_HUNT, CONF_DNS_ROUND_ROBIN };
+enum conf_dns_probe_type {
+	CONF_DNS_PROBE_SOA, CONF_DNS_PROBE_NS, CONF_DNS_PROBE_NAPTR,
+	CONF_DNS_PROBE_A, CONF_DNS_PROBE_AAAA, CONF_DNS_PROBE_SRV
+};
 
 /*
  * Routing policy (imgate.conf(5) "ROUTING").  Routes are tried in order,
@@ -139,6 +144,11 @@ struct gw_conf {
 	bool		dns_serve_stale;	/* RFC 8767 */
 	bool		dns_case_randomization;	/* DNS 0x20 */
 	int64_t		dns_udp_max_queries;	/* per source port; 0 = no limit */
+	int64_t		dns_health_failures;	/* in a row: out of service */
+	int64_t		dns_health_interval_ms;	/* out until probed again */
+	enum conf_dns_health_mode dns_health_mode;
+	char		dns_health_probe_name[CONF_STR_MAX]; /* absolute */
+	enum conf_dns_probe_type dns_health_probe_type;
 
 	/* enum */
 	char		enum_suffixes[CONF_MAX_LIST][CONF_STR_MAX]; /* absolute */
