@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """gwtest.py - start imgated and sipp peers for the daemon's integration tests.
 
-    start_imgated(procs, dns_port, conf_extra="", ..., user=None) -> Daemon
+    start_imgated(procs, dns_port, conf_extra="", ..., user=None,
+                  dns_extra="") -> Daemon  (dns_port: a port or a list)
         (gateway.allow_root = true unless user names whom to serve as)
         .port (SIP, UDP and TCP on 127.0.0.1), .proc, .log, .addr
         .log_text(), .wait_log(regexp, timeout)
@@ -84,8 +85,10 @@ def open_up(path):
 
 def start_imgated(procs, dns_port, conf_extra="", enumservices=("im", "sip"),
                   sip_timeout_ms=4000, dns_timeout_ms=1000, verbose=True,
-                  env=None, user=None, port=None):
-    """user: serve as this user (gateway.user) when the suite runs as
+                  env=None, user=None, port=None, dns_extra=""):
+    """dns_port: one port, or a list of ports (several servers on
+    127.0.0.1); dns_extra: more settings of the dns group.
+    user: serve as this user (gateway.user) when the suite runs as
     root (ignored otherwise: only root can change users); the folder of
     the configuration is opened up so that it can reload it.  Without
     it the daemon may serve as whoever runs the suite."""
@@ -103,6 +106,8 @@ def start_imgated(procs, dns_port, conf_extra="", enumservices=("im", "sip"),
     if not re.search(r"^\s*spool\s*[=:]", conf_extra, re.M):
         conf_extra += '\nspool = { path = "%s"; };\n' % os.path.join(
             d, "spool", "spool.sqlite")
+    dns_ports = dns_port if isinstance(dns_port, (list, tuple)) else [dns_port]
+    servers = ", ".join('"127.0.0.1:%d"' % p for p in dns_ports)
     for attempt in range(5):
         port = want_port or imgtest.free_port()
         conf = os.path.join(d, "imgate.conf")
@@ -110,11 +115,11 @@ def start_imgated(procs, dns_port, conf_extra="", enumservices=("im", "sip"),
             f.write("""%s
 log = { level = "debug"; };
 sip = { listen = "sip:127.0.0.1:%d"; timeout_ms = %d; };
-dns = { servers = [ "127.0.0.1:%d" ]; timeout_ms = %d; tries = 1; };
+dns = { servers = [ %s ]; timeout_ms = %d; tries = 1; %s };
 enum = { enumservices = [ %s ]; };
 %s
-""" % (gateway_group(user), port, sip_timeout_ms, dns_port, dns_timeout_ms,
-       ", ".join('"%s"' % s for s in enumservices), conf_extra))
+""" % (gateway_group(user), port, sip_timeout_ms, servers, dns_timeout_ms,
+       dns_extra, ", ".join('"%s"' % s for s in enumservices), conf_extra))
         if user:
             os.chmod(conf, 0o644)
         log = os.path.join(d, "imgated.log")
