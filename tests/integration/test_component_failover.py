@@ -19,6 +19,10 @@ same component name on one Prosody.
      sender's transaction times out, so the sender knows).  None may be
      lost: no 200 without delivery, no message both unanswered and
      undelivered through a live node.
+  4. After the takeover a receipt that names the dead node's message
+     with the same transaction number as one of B's (what the XMPP user
+     sends for A's messages, which Prosody now routes to B) does not
+     confirm B's message; B's own receipt does.
 Prints the counts and the takeover time.
 """
 
@@ -35,6 +39,7 @@ import xmppclient
 
 COMP = "gw.localhost"
 NUM = "+12025550101"
+NUM_CARL = "+12025550102"
 RECONNECT_MAX_MS = 1000
 QUEUE_WAIT_MS = 3000
 TAKEOVER_MAX_S = RECONNECT_MAX_MS / 1000.0 + 4.0   # + handshake, load
@@ -46,7 +51,12 @@ def key(num):
 
 def main():
     with Procs("component-failover") as procs:
-        dns = [{"owner": key(NUM), "type": "NAPTR", "rcode": "NOERROR",
+        dns = [{"owner": key(NUM_CARL), "type": "NAPTR", "rcode": "NOERROR",
+                "ttl": 120, "rrs": [{"order": 10, "preference": 10,
+                                     "flags": "u", "services": "E2U+im",
+                                     "regexp": "!^.*$!im:carl@localhost!",
+                                     "replacement": "."}]},
+               {"owner": key(NUM), "type": "NAPTR", "rcode": "NOERROR",
                 "ttl": 120, "rrs": [{"order": 10, "preference": 10,
                                      "flags": "u", "services": "E2U+im",
                                      "regexp": "!^.*$!im:bob@localhost!",
@@ -56,7 +66,8 @@ def main():
                 "rrs": [{"priority": 10, "weight": 0, "port": 5269,
                          "target": "localhost."}]}]
         dns_port, _ = imgtest.start_unbound(dns, procs=procs)
-        pros = gwtest.Prosody(procs, [("bob", "pw")], COMP, "s3cret").start()
+        pros = gwtest.Prosody(procs, [("bob", "pw"), ("carl", "pw")], COMP,
+                              "s3cret").start()
         xconf = gwtest.xmpp_conf(
             pros, receipt_wait_ms=3000,
             extra="queue_wait_ms = %d; reconnect_max_ms = %d;" % (
@@ -180,6 +191,34 @@ def main():
                "messages held by B while it waited for the component are "
                "delivered after the takeover (%d of them)" % len(held),
                diag=held)
+        # 4. a receipt for the dead node's message of the same number
+        carl = xmppclient.Client("carl@localhost", "pw",
+                                 ("127.0.0.1", pros.c2s), ack=False).start()
+        time.sleep(0.3)
+        cid = uac.send(b.addr, "sip:%s@gw.test" % NUM_CARL, body="to-carl")
+        m = carl.wait(lambda m: m["body"] == "to-carl", 5)
+        sid = (m or {}).get("id") or ""
+        mm = re.match(r"imgate-([0-9a-f]{16})-(\d+)$", sid)
+        # A's ID for its transaction of the same number: another run tag
+        # (before run tags, A's and B's IDs for it were the same).
+        other = ("imgate-%016x-%s" % (int(mm.group(1), 16) ^ 1, mm.group(2))
+                 if mm else sid)
+        tap.ok(m is not None and mm is not None,
+               "stanza IDs carry the node's run tag (%s)" % sid)
+        if m is not None:
+            carl.send_raw("<message to='%s'><received xmlns='urn:xmpp:"
+                          "receipts' id='%s'/></message>" % (m["from"], other))
+        uac.poll(1.5)
+        tap.ok(uac.result(cid)[0] is None,
+               "a receipt for another node's message with the same number "
+               "does not confirm B's message", diag=uac.result(cid)[0])
+        if m is not None:
+            carl.send_raw("<message to='%s'><received xmlns='urn:xmpp:"
+                          "receipts' id='%s'/></message>" % (m["from"], sid))
+        uac.poll(3)
+        tap.is_(uac.result(cid)[0], 200, "B's own receipt does (200)")
+        carl.stop()
+
         tap.ok(b.alive(), "node B still running")
         bob.stop()
         uac.close()
