@@ -111,9 +111,18 @@ class Gw:
         extra = self.extra if extra is None else extra
         groups = {}
         for path, v in settings.items():
-            g, k = path.split(".", 1)
-            groups.setdefault(g, []).append("%s = %s;" % (k, v))
-        text = "".join("%s = { %s };\n" % (g, " ".join(kv))
+            # nested groups (dns.health.failures) become nested { }
+            node = groups
+            parts = path.split(".")
+            for g in parts[:-1]:
+                node = node.setdefault(g, {})
+            node[parts[-1]] = v
+
+        def render(node):
+            return " ".join("%s = { %s };" % (k, render(v))
+                            if isinstance(v, dict) else "%s = %s;" % (k, v)
+                            for k, v in node.items())
+        text = "".join("%s = { %s };\n" % (g, render(kv))
                        for g, kv in groups.items())
         with open(self.conf + ".tmp", "w") as f:
             f.write(text + extra)
