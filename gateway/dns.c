@@ -1835,6 +1835,23 @@ dns_server_stats(const struct dns *d, struct dns_server_stats *out,
 	return d->nchans;
 }
 
+void
+dns_log_servers(const struct dns *d)
+{
+	struct dns_server_stats	 st[DNS_MAX_SERVERS];
+	size_t			 n = dns_server_stats(d, st, DNS_MAX_SERVERS);
+
+	for (size_t i = 0; i < n && i < DNS_MAX_SERVERS; i++)
+		log_info("dns: server %s: %s, %llu queries, %llu failures, "
+		    "%llu times out of service, %llu probes (%llu failed)",
+		    st[i].name, st[i].up ? "in service" : "out of service",
+		    (unsigned long long)st[i].queries,
+		    (unsigned long long)st[i].failures,
+		    (unsigned long long)st[i].outages,
+		    (unsigned long long)st[i].probes,
+		    (unsigned long long)st[i].probe_failures);
+}
+
 size_t
 dns_pending(const struct dns *d)
 {

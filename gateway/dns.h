@@ -120,6 +120,9 @@ void dns_cache_flush(struct dns *d);
 size_t dns_server_stats(const struct dns *d, struct dns_server_stats *out,
     size_t max);
 
+/** Log each server's state and counters (at shutdown), one info line each. */
+void dns_log_servers(const struct dns *d);
+
 /** Pending queries (for tests and shutdown). */
 size_t dns_pending(const struct dns *d);
 

@@ -219,6 +219,26 @@ def main():
                                            len(r)))
         tap.ok(gw.alive(), "imgated still running")
         uac.close()
+
+        # the counters (dns_server_stats(), logged at shutdown)
+        procs.stop(gw.proc)
+        import re
+        stats = {}
+        for m in re.finditer(r"dns: server 127\.0\.0\.1:(\d+): ([a-z ]+), "
+                             r"(\d+) queries, (\d+) failures, (\d+) times "
+                             r"out of service, (\d+) probes \((\d+) failed\)",
+                             gw.log_text()):
+            stats[int(m.group(1))] = (m.group(2),) + tuple(
+                int(x) for x in m.groups()[2:])
+        tap.diag("server counters: %s" % stats)
+        sa, sb = stats.get(port_a), stats.get(port_b)
+        tap.ok(sa is not None and sa[0] == "in service" and sa[2] >= FAILURES
+               and sa[3] == 1 and sa[4] >= 1,
+               "first server's counters: in service, >= %d failures, once "
+               "out of service, probed" % FAILURES, diag=sa)
+        tap.ok(sb is not None and sb[0] == "in service" and sb[1] > 0 and
+               sb[2] == 0 and sb[3] == 0 and sb[4] == 0,
+               "second server's counters: answered, no failure", diag=sb)
     return tap.done()
 
 
