@@ -144,8 +144,8 @@ struct gw_conf {
 	bool		dns_serve_stale;	/* RFC 8767 */
 	bool		dns_case_randomization;	/* DNS 0x20 */
 	int64_t		dns_udp_max_queries;	/* per source port; 0 = no limit */
-	int64_t		dns_health_failures;	/* in a row: out of service */
-	int64_t		dns_health_interval_ms;	/* out until probed again */
+	int64_t		dns_health_failures;	/* in a row: out */
+	int64_t		dns_health_interval_ms;	/* between probes */
 	enum conf_dns_health_mode dns_health_mode;
 	char		dns_health_probe_name[CONF_STR_MAX]; /* absolute */
 	enum conf_dns_probe_type dns_health_probe_type;

@@ -65,7 +65,7 @@ struct dnshealth {
 	unsigned		 max_failures;	/* >= 1 */
 	uint64_t		 interval_ms;
 	enum dnshealth_mode	 mode;
-	size_t			 next;		/* round-robin cursor */
+	size_t			 next;	/* round-robin cursor */
 };
 
 /** @n servers (capped at DNSHEALTH_MAX), all in service at @now. */

@@ -20,9 +20,11 @@
  * service (logged); every dns.health.interval_ms it is sent the probe
  * query on its channel, and an answer puts it back (logged).  NXDOMAIN
  * and NODATA are answers.  Retries and probes pass the same answer
- * checks as every query.  Queries are built by enum/dnsmsg (so the AD bit can be
- * set, RFC 6840 5.7) and sent with ares_send(); replies are parsed by
- * enum/dnsmsg, which sees TTLs, SOA and AD that c-ares 1.18 hides.
+ * checks as every query.
+ *
+ * Queries are built by enum/dnsmsg (so the AD bit can be set, RFC 6840
+ * 5.7) and sent with ares_send(); replies are parsed by enum/dnsmsg,
+ * which sees TTLs, SOA and AD that c-ares 1.18 hides.
  *
  * The cache maps (name, type) to a parsed answer block (one allocation,
  * see dnsmsg_parse()).  A positive answer lives for min(TTL, max_ttl), a
@@ -153,7 +155,7 @@ struct dns_entry {
 	struct dns		*dns;
 	struct dns_inflight	*inflight;	/* owned while pending */
 	int			 chan;		/* server asked now */
-	uint32_t		 tried;		/* servers asked, bit each */
+	uint32_t		 tried;		/* asked, a bit each */
 	char			 name[];	/* absolute, lower-case */
 };
 
@@ -175,7 +177,7 @@ struct dns_stash {
 struct dns_fd {
 	ares_socket_t		 fd;
 	bool			 udp;
-	struct dns_chan		*chan;		/* the channel it serves */
+	struct dns_chan		*chan;		/* its channel */
 	int			 server;	/* index in servers[], -1 */
 	unsigned		 sent;		/* queries, this port */
 	struct dns_stash	*stash;		/* owned, oldest first */
@@ -1839,7 +1841,9 @@ void
 dns_log_servers(const struct dns *d)
 {
 	struct dns_server_stats	 st[DNS_MAX_SERVERS];
-	size_t			 n = dns_server_stats(d, st, DNS_MAX_SERVERS);
+	size_t			 n;
+
+	n = dns_server_stats(d, st, DNS_MAX_SERVERS);
 
 	for (size_t i = 0; i < n && i < DNS_MAX_SERVERS; i++)
 		log_info("dns: server %s: %s, %llu queries, %llu failures, "

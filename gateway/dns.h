@@ -40,13 +40,13 @@ struct dns_config {
 	unsigned	 health_failures;	/* in a row: out of service */
 	uint64_t	 health_interval_ms;	/* out until probed again */
 	enum dnshealth_mode health_mode;
-	const char	*probe_name;	/* borrowed; "" or NULL: e164.arpa */
+	const char	*probe_name;	/* borrowed; NULL, "": e164.arpa */
 	uint16_t	 probe_type;	/* DNSMSG_T_* */
 };
 
 /* One configured server as dns_server_stats() reports it. */
 struct dns_server_stats {
-	char		 name[64];	/* as configured, or "resolv.conf" */
+	char		 name[64];	/* as configured; "resolv.conf" */
 	bool		 up;		/* in service */
 	bool		 probing;	/* probe in flight */
 	unsigned	 consecutive;	/* failures in a row */

@@ -41,7 +41,7 @@ main(void)
 	is_str(dnshealth_strstate(&h.s[0]), "down", "strstate down");
 	is_int(h.s[0].outages, 1, "one outage");
 	is_int(dnshealth_in_service(&h), 2, "two in service");
-	is_int(dnshealth_pick(&h, 0), 1, "hunt skips the server out of service");
+	is_int(dnshealth_pick(&h, 0), 1, "hunt skips the server that is out");
 	is_int(dnshealth_pick(&h, 1u << 1), 2, "then the third");
 	is_int(dnshealth_pick(&h, (1u << 1) | (1u << 2)), -1,
 	    "a down server is not retried while others are in service");
