@@ -179,7 +179,9 @@ def main():
         # timeout; after that nothing is added at all.
         settled = [s for t, c, s in r if down_at is not None and
                    t > down_at + TIMEOUT_MS / 1000.0]
-        tap.ok(len(settled) >= 5 and all(s is not None and s < 0.25
+        # (half a timeout: room for a loaded machine, far from a wait)
+        tap.ok(len(settled) >= 5 and all(s is not None and
+                                         s < TIMEOUT_MS / 2000.0
                                          for s in settled),
                "one timeout after that, answers are as fast as with both "
                "servers up (%d messages, max %.0f ms; both up: max %.0f "
