@@ -15,10 +15,13 @@ tries 1, no cache so that every message asks DNS).
      both servers up.  None is lost: every message gets 200.
   4. SIGCONT: the probe (e164.arpa SOA, every dns.health.interval_ms) is
      answered, the server is back in service (logged), and queries reach
-     it again.
+     it again.  The per-server counters logged at shutdown agree.
+  5. A server that answers SERVFAIL (the suite's fakedns) is failed over
+     at once, taken out of service after 3, and then asked no more.
 Per-message answer times are printed.
 """
 
+import os
 import signal
 import sys
 import time
@@ -241,6 +244,39 @@ def main():
         tap.ok(sb is not None and sb[0] == "in service" and sb[1] > 0 and
                sb[2] == 0 and sb[3] == 0 and sb[4] == 0,
                "second server's counters: answered, no failure", diag=sb)
+
+        # 5. SERVFAIL: a server that answers SERVFAIL is failed over at
+        # once (no timeout) and taken out after dns.health.failures
+        bad = imgtest.start_fakedns(
+            [dict(a, rcode="SERVFAIL", rrs=[]) for a in data],
+            procs=procs, log=os.path.join(procs.tmpdir("fake"), "q.log"))
+        gw2 = gwtest.start_imgated(
+            procs, [bad.port, port_b], dns_timeout_ms=TIMEOUT_MS,
+            dns_extra='cache_entries = 0; health = { failures = %d; '
+            'interval_ms = 600000; };' % FAILURES)
+        uac = sipuac.UAC()
+        r = [uac.message(gw2.addr, "sip:%s@gw.test" % GOOD, timeout=10)
+             for _ in range(2 * FAILURES)]
+        tap.ok(all(c == 200 and s_ is not None and
+                   s_ < TIMEOUT_MS / 2000.0 for c, _, s_ in r),
+               "SERVFAIL from the first server: answered by the second at "
+               "once, no timeout waited (max %.0f ms)" % (
+                   max(s_ or 0 for _, _, s_ in r) * 1000),
+               diag=[(c, s_) for c, _, s_ in r])
+        m = gw2.wait_log(r"server 127\.0\.0\.1:%d out of service after "
+                         r"(\d+) failures in a row \(last: SERVFAIL\)" %
+                         bad.port, 3)
+        tap.ok(m is not None and int(m.group(1)) == FAILURES,
+               "SERVFAILs take the server out of service",
+               diag=gw2.log_text()[-1200:])
+        n = len(bad.queries())
+        r = [uac.message(gw2.addr, "sip:%s@gw.test" % GOOD, timeout=10)[0]
+             for _ in range(3)]
+        time.sleep(0.3)
+        tap.ok(r == [200] * 3 and len(bad.queries()) == n,
+               "out of service: no query reaches it any more",
+               diag="%s, %d new queries" % (r, len(bad.queries()) - n))
+        uac.close()
     return tap.done()
 
 
