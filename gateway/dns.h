@@ -1,5 +1,6 @@
 /*
- * gateway/dns.h - the single c-ares channel, its cache, on the one loop.
+ * gateway/dns.h - c-ares (a channel per server, with health), its cache,
+ * on the one loop.
  *
  * Serves every DNS question of the flow (ENUM NAPTR, RFC 3861 SRV, target
  * addresses) through struct dnsq_ops, so routing/ and enum/ never see

@@ -14,8 +14,9 @@
  * connection that fails to connect at once owns a fresh state, which is
  * moved to the component connection before it connects.
  *
- * Outbound stanzas carry id "imgate-<txn id>", so a receipt or an error
- * stanza finds its transaction without a table; a late one finds nothing.
+ * Outbound stanzas carry id "imgate-<run tag>-<txn id>", so a receipt or
+ * an error stanza finds its transaction without a table; a late one, or
+ * one for another node's message (xg_run_tag), finds nothing.
  * Replies to XMPP senders (receipts, errors) produced while disconnected
  * wait, as text, in a bounded outbox.
  *
