@@ -168,15 +168,19 @@ def main():
                 (t - frozen) * 1000, c, (s or 0) * 1000))
         tap.ok(slow, "messages sent while the freeze was being detected "
                "waited at least one timeout (%d of them)" % len(slow))
-        tap.ok(fast_after and all(s is not None and
-                                  s < TIMEOUT_MS / 1000.0
+        # A message sent after that can only join a query already in
+        # flight to it, which ends within one timeout of being sent
+        # (before the message was): never a wait of a timeout or more,
+        # give or take the second server's answer (100 ms of slack).
+        lim = TIMEOUT_MS / 1000.0 + 0.1
+        tap.ok(fast_after and all(s is not None and s < lim
                                   for _, s in fast_after),
-               "after it was taken out of service no message waited for it"
-               " (%d messages, max %.0f ms < %d ms timeout)" % (
+               "after it was taken out of service no message waited a "
+               "timeout for it (%d messages, max %.0f ms, timeout %d ms)" % (
                    len(fast_after), max([s or 0 for _, s in fast_after] or
                                         [0]) * 1000, TIMEOUT_MS),
-               diag=[round(s * 1000) for _, s in fast_after
-                     if s is None or s >= TIMEOUT_MS / 1000.0])
+               diag=[round((s or 0) * 1000) for _, s in fast_after
+                     if s is None or s >= lim])
         # Queries already in flight to the frozen server when it was
         # taken out (coalesced waiters among them) end within one
         # timeout; after that nothing is added at all.
