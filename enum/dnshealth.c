@@ -81,10 +81,17 @@ dnshealth_report(struct dnshealth *h, size_t i, enum dnshealth_outcome o,
 		return DNSHEALTH_EV_NONE;
 	s = &h->s[i];
 	s->queries++;
-	if (o == DNSHEALTH_ANSWER)
-		/* An answer from a server used while all were out of
-		 * service is as good as a probe. */
+	if (o == DNSHEALTH_ANSWER) {
+		/*
+		 * A late answer to a query sent before the server went out
+		 * does not bring it back: the probe does.  But when none is
+		 * in service, queries go to servers that are out, and an
+		 * answer then is as good as a probe.
+		 */
+		if (s->down && dnshealth_in_service(h) > 0)
+			return DNSHEALTH_EV_NONE;
 		return set_up(s, now);
+	}
 	s->failures++;
 	if (s->down || ++s->consecutive < h->max_failures)
 		return DNSHEALTH_EV_NONE;

@@ -13,7 +13,9 @@
  * query moves to another server only when the one it went to gave no
  * usable answer.  When no server is in service, queries go to every
  * server in configured order rather than nowhere, and an answer from one
- * puts it back at once.  docs/imgate.conf.5 (dns.health) says the same.
+ * puts it back at once; otherwise only the probe does (a late answer to
+ * a query sent before the server went out does not).
+ * docs/imgate.conf.5 ("DNS server health") says the same.
  *
  * Pure: no I/O, no allocation, no globals; the caller gives the time.
  */

@@ -47,6 +47,9 @@ main(void)
 	    "a down server is not retried while others are in service");
 	is_int(dnshealth_report(&h, 0, F, 170), DNSHEALTH_EV_NONE,
 	    "more failures while down: no event");
+	is_int(dnshealth_report(&h, 0, A, 180), DNSHEALTH_EV_NONE,
+	    "a late answer while others serve: still out, the probe decides");
+	ok(h.s[0].down, "still down after a late answer");
 
 	/* probing */
 	is_int(dnshealth_next_probe(&h), 1160, "probe due one interval on");
