@@ -21,6 +21,11 @@ enum conf_implicit { CONF_IMPLICIT_OFF, CONF_IMPLICIT_SIP, CONF_IMPLICIT_XMPP };
 enum conf_large { CONF_LARGE_TCP, CONF_LARGE_REFUSE };
 /* SIP isComposing (RFC 3994) towards XMPP: XEP-0085 chat state or none. */
 enum conf_chat_states { CONF_CHAT_MAP, CONF_CHAT_DROP };
+enum conf_dns_health_mode { CONF_DNS_HUNT, CONF_DNS_ROUND_ROBIN };
+enum conf_dns_probe_type {
+	CONF_DNS_PROBE_SOA, CONF_DNS_PROBE_NS, CONF_DNS_PROBE_NAPTR,
+	CONF_DNS_PROBE_A, CONF_DNS_PROBE_AAAA, CONF_DNS_PROBE_SRV
+};
 
 /*
  * Routing policy (imgate.conf(5) "ROUTING").  Routes are tried in order,
@@ -155,6 +160,11 @@ struct gw_conf {
 	bool		dns_serve_stale;	/* RFC 8767 */
 	bool		dns_case_randomization;	/* DNS 0x20 */
 	int64_t		dns_udp_max_queries;	/* per source port; 0 = no limit */
+	int64_t		dns_health_failures;	/* in a row: out */
+	int64_t		dns_health_interval_ms;	/* between probes */
+	enum conf_dns_health_mode dns_health_mode;
+	char		dns_health_probe_name[CONF_STR_MAX]; /* absolute */
+	enum conf_dns_probe_type dns_health_probe_type;
 
 	/* enum */
 	char		enum_suffixes[CONF_MAX_LIST][CONF_STR_MAX]; /* absolute */

@@ -78,6 +78,16 @@ static const char *const conf_chat_modes[] = {
 	"map", "drop", NULL
 };
 
+/* Index order must follow enum conf_dns_health_mode. */
+static const char *const conf_dns_health_modes[] = {
+	"hunt", "round-robin", NULL
+};
+
+/* Index order must follow enum conf_dns_probe_type. */
+static const char *const conf_dns_probe_types[] = {
+	"SOA", "NS", "NAPTR", "A", "AAAA", "SRV", NULL
+};
+
 static const char *const conf_enumservices[] = {
 	"im", "sip", "xmpp", "pres", NULL
 };
@@ -230,6 +240,26 @@ const struct conf_schema_row conf_schema[] = {
 	  .def = "100", .min = 0, .max = 65535,
 	  .reload = true, CONF_FIELD(dns_udp_max_queries),
 	  .doc = "queries sent from one UDP source port before a new one" },
+	{ .path = "dns.health.failures", .type = CONF_TYPE_INT,
+	  .def = "3", .min = 1, .max = 100,
+	  .reload = true, CONF_FIELD(dns_health_failures),
+	  .doc = "failed queries in a row that take a server out of service" },
+	{ .path = "dns.health.interval_ms", .type = CONF_TYPE_INT,
+	  .def = "30000", .min = 100, .max = 3600000,
+	  .reload = true, CONF_FIELD(dns_health_interval_ms),
+	  .doc = "time between probes of a server out of service" },
+	{ .path = "dns.health.mode", .type = CONF_TYPE_ENUM,
+	  .def = "hunt", .allowed = conf_dns_health_modes,
+	  .reload = true, CONF_FIELD(dns_health_mode),
+	  .doc = "server selection: first in service, or in turn" },
+	{ .path = "dns.health.probe_name", .type = CONF_TYPE_STRING,
+	  .def = "e164.arpa", .check = CONF_CHECK_SUFFIX,
+	  .reload = true, CONF_FIELD(dns_health_probe_name),
+	  .doc = "name asked to see whether a server answers again" },
+	{ .path = "dns.health.probe_type", .type = CONF_TYPE_ENUM,
+	  .def = "SOA", .allowed = conf_dns_probe_types,
+	  .reload = true, CONF_FIELD(dns_health_probe_type),
+	  .doc = "record type of the probe query" },
 
 	/* enum; at most 8 suffixes, the walk's ENUMQ_MAX_SUFFIXES */
 	{ .path = "enum.suffixes", .type = CONF_TYPE_LIST,

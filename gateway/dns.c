@@ -1,12 +1,30 @@
 /*
  * gateway/dns.c - c-ares on the su_root loop, with imgate's own cache.
  *
- * Below every resolution stage.  One ares_channel; ARES_OPT_SOCK_STATE_CB
- * tells us which sockets to watch, su_root_register() watches them and
- * readiness goes to ares_process_fd(); one su_timer follows
- * ares_timeout().  Queries are built by enum/dnsmsg (so the AD bit can be
- * set, RFC 6840 5.7) and sent with ares_send(); replies are parsed by
- * enum/dnsmsg, which sees TTLs, SOA and AD that c-ares 1.18 hides.
+ * Below every resolution stage.  One ares_channel per configured server
+ * (one for /etc/resolv.conf when none is configured); for each,
+ * ARES_OPT_SOCK_STATE_CB tells us which sockets to watch,
+ * su_root_register() watches them and readiness goes to
+ * ares_process_fd() of the channel that owns the socket; one su_timer
+ * follows the earliest ares_timeout() of all channels.
+ *
+ * Server health (docs/ARCHITECTURE.md "DNS server health").  c-ares 1.18
+ * keeps no per-server health: with several servers in one channel it
+ * asks them in order on every query and a frozen first server costs
+ * every query its full timeout.  So each server has a channel of its own
+ * and enum/dnshealth chooses: a query goes to the server it picks (hunt
+ * or round-robin over the servers in service), and when that server
+ * gives no usable answer (timeout, SERVFAIL, REFUSED, refused
+ * connection) the query goes, with a fresh ID, to the next one it picks.
+ * dns.health.failures such failures in a row take the server out of
+ * service (logged); every dns.health.interval_ms it is sent the probe
+ * query on its channel, and an answer puts it back (logged).  NXDOMAIN
+ * and NODATA are answers.  Retries and probes pass the same answer
+ * checks as every query.
+ *
+ * Queries are built by enum/dnsmsg (so the AD bit can be set, RFC 6840
+ * 5.7) and sent with ares_send(); replies are parsed by enum/dnsmsg,
+ * which sees TTLs, SOA and AD that c-ares 1.18 hides.
  *
  * The cache maps (name, type) to a parsed answer block (one allocation,
  * see dnsmsg_parse()).  A positive answer lives for min(TTL, max_ttl), a
@@ -74,11 +92,12 @@
 #include <unistd.h>
 
 #include "enum/dnsauth.h"
+#include "enum/dnshealth.h"
 #include "enum/siphash.h"
 #include "gateway/dns.h"
 #include "gateway/log.h"
 
-#define DNS_MAX_SOCKS	16
+#define DNS_MAX_SOCKS	32
 #define DNS_BUCKETS	(1u << 16)
 /* Sockets c-ares may hold: a UDP and a TCP one per server. */
 #define DNS_MAX_FDS	(2 * 16)
@@ -137,11 +156,14 @@ struct dns_entry {
 	struct dns_waiter	*waiters;
 	struct dns		*dns;
 	struct dns_inflight	*inflight;	/* owned while pending */
+	int			 chan;		/* server asked now */
+	uint32_t		 tried;		/* asked, a bit each */
 	char			 name[];	/* absolute, lower-case */
 };
 
 struct dns_sock {
 	ares_socket_t	 fd;
+	struct dns_chan	*chan;
 	int		 index;		/* su_root registration */
 	int		 events;
 };
@@ -157,6 +179,7 @@ struct dns_stash {
 struct dns_fd {
 	ares_socket_t		 fd;
 	bool			 udp;
+	struct dns_chan		*chan;		/* its channel */
 	int			 server;	/* index in servers[], -1 */
 	unsigned		 sent;		/* queries, this port */
 	struct dns_stash	*stash;		/* owned, oldest first */
@@ -184,9 +207,32 @@ struct dns_server {
 	uint64_t		 plain_until;	/* lower case until */
 };
 
+/*
+ * One configured server and its c-ares channel (the socket functions'
+ * and sock_state_cb's argument, so each socket is found again).
+ */
+struct dns_chan {
+	struct dns		*d;
+	ares_channel		 ch;
+	int			 idx;
+	char			 name[64];	/* as configured */
+};
+
+/* A health probe in flight (owned by c-ares' callback argument). */
+struct dns_probe {
+	struct dns		*d;
+	int			 chan;
+	struct dns_inflight	*inf;		/* owned */
+};
+
 struct dns {
 	su_root_t		*root;
-	ares_channel		 channel;
+	struct dns_chan		 chans[DNS_MAX_SERVERS];
+	size_t			 nchans;
+	struct dnshealth	 health;
+	su_timer_t		*health_timer;
+	char			 probe_name[DNSMSG_NAME_MAX];
+	uint16_t		 probe_type;
 	su_timer_t		*timer;
 	struct dns_config	 cfg;
 	struct dnsq_ops		 ops;
@@ -827,7 +873,7 @@ on_drain(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)
 		f = fd_find(d, cfd);
 		if (f != NULL && f->udp && f->server == server &&
 		    stash_push(f, buf, (size_t)n)) {
-			ares_process_fd(d->channel, cfd, ARES_SOCKET_BAD);
+			ares_process_fd(f->chan->ch, cfd, ARES_SOCKET_BAD);
 			stashed = true;
 		}
 	}
@@ -882,7 +928,7 @@ port_change(struct dns *d, struct dns_fd *f)
 		index = -1;
 		if (su_wait_create(wait, f->fd, ws->events) == 0 &&
 		    (index = su_root_register(d->root, wait, on_sock,
-		    (su_wakeup_arg_t *)d, 0)) <= 0)
+		    (su_wakeup_arg_t *)ws->chan, 0)) <= 0)
 			su_wait_destroy(wait);
 		if (index <= 0) {
 			log_warnx("dns: cannot watch the resolver socket "
@@ -920,7 +966,8 @@ port_change(struct dns *d, struct dns_fd *f)
 static ares_socket_t
 sock_open(int af, int type, int proto, void *arg)
 {
-	struct dns	*d = arg;
+	struct dns_chan	*c = arg;
+	struct dns	*d = c->d;
 	int		 fd;
 
 	if (d->nfds >= DNS_MAX_FDS) {
@@ -935,6 +982,7 @@ sock_open(int af, int type, int proto, void *arg)
 	d->fds[d->nfds].fd = fd;
 	d->fds[d->nfds].udp = type == SOCK_DGRAM;
 	d->fds[d->nfds].server = -1;
+	d->fds[d->nfds].chan = c;
 	d->nfds++;
 	return fd;
 }
@@ -942,7 +990,7 @@ sock_open(int af, int type, int proto, void *arg)
 static int
 sock_close(ares_socket_t fd, void *arg)
 {
-	struct dns	*d = arg;
+	struct dns	*d = ((struct dns_chan *)arg)->d;
 	struct dns_fd	*f = fd_find(d, fd);
 
 	if (f != NULL) {
@@ -956,7 +1004,7 @@ static int
 sock_connect(ares_socket_t fd, const struct sockaddr *sa, ares_socklen_t len,
     void *arg)
 {
-	struct dns	*d = arg;
+	struct dns	*d = ((struct dns_chan *)arg)->d;
 	struct dns_fd	*f = fd_find(d, fd);
 
 	/*
@@ -976,7 +1024,7 @@ static ares_ssize_t
 sock_recvfrom(ares_socket_t fd, void *buf, size_t len, int flags,
     struct sockaddr *from, ares_socklen_t *fromlen, void *arg)
 {
-	struct dns		*d = arg;
+	struct dns		*d = ((struct dns_chan *)arg)->d;
 	struct dns_fd		*f = fd_find(d, fd);
 	struct dnsauth_query	*aq;
 	enum dnsauth_verdict	 v;
@@ -1016,7 +1064,7 @@ sock_recvfrom(ares_socket_t fd, void *buf, size_t len, int flags,
 static ares_ssize_t
 sock_sendv(ares_socket_t fd, const struct iovec *iov, int iovcnt, void *arg)
 {
-	struct dns		*d = arg;
+	struct dns		*d = ((struct dns_chan *)arg)->d;
 	struct dns_fd		*f = fd_find(d, fd);
 	struct dnsauth_query	*aq;
 	struct msghdr		 mh;
@@ -1057,6 +1105,211 @@ static const struct ares_socket_functions dns_sockfuncs = {
 	sock_open, sock_close, sock_connect, sock_recvfrom, sock_sendv
 };
 
+/* ---- server health (enum/dnshealth; see the file comment) */
+
+static void	on_ares(void *, int, int, unsigned char *, int);
+
+/*
+ * What a completed query says of the server asked: DNSHEALTH_ANSWER,
+ * DNSHEALTH_FAILURE, or -1 when it says nothing (shutdown, an answer
+ * that failed the checks, no memory).
+ */
+static int
+outcome(int status, const unsigned char *abuf, int alen)
+{
+	int	 rcode;
+
+	switch (status) {
+	case ARES_SUCCESS:
+		rcode = abuf != NULL && alen >= 4 ? abuf[3] & 0x0f : -1;
+		return rcode == DNSMSG_RCODE_SERVFAIL ||
+		    rcode == DNSMSG_RCODE_REFUSED ? DNSHEALTH_FAILURE :
+		    DNSHEALTH_ANSWER;
+	case ARES_ETIMEOUT:
+	case ARES_ECONNREFUSED:
+	case ARES_ESERVFAIL:
+	case ARES_EREFUSED:
+		return DNSHEALTH_FAILURE;
+	default:
+		return -1;
+	}
+}
+
+/* Why a query to a server failed, for log lines. */
+static const char *
+failure_str(int status, const unsigned char *abuf, int alen)
+{
+	if (status != ARES_SUCCESS)
+		return ares_strerror(status);
+	if (abuf != NULL && alen >= 4 &&
+	    (abuf[3] & 0x0f) == DNSMSG_RCODE_REFUSED)
+		return "REFUSED";
+	return "SERVFAIL";
+}
+
+static void	on_health_timer(su_root_magic_t *, su_timer_t *,
+		    su_timer_arg_t *);
+
+/* Arm the health timer for the next probe due, if any. */
+static void
+health_arm(struct dns *d)
+{
+	uint64_t	 t = dnshealth_next_probe(&d->health), now;
+
+	if (d->destroying || t == 0)
+		return;
+	now = dns_now_ms();
+	su_timer_set_interval(d->health_timer, on_health_timer,
+	    (su_timer_arg_t *)d, t > now ? (su_duration_t)(t - now) : 1);
+}
+
+/* Log a state change of server @i (and arm the probe when it left). */
+static void
+health_event(struct dns *d, int i, enum dnshealth_event ev, const char *why)
+{
+	const struct dnshealth_server	*s = &d->health.s[i];
+
+	if (ev == DNSHEALTH_EV_DOWN) {
+		log_warnx("dns: server %s out of service after %u failures "
+		    "in a row (last: %s); probe %s type %u in %llu ms; %zu "
+		    "of %zu servers in service", d->chans[i].name,
+		    s->consecutive, why, d->probe_name, d->probe_type,
+		    (unsigned long long)d->health.interval_ms,
+		    dnshealth_in_service(&d->health), d->health.n);
+		health_arm(d);
+	} else if (ev == DNSHEALTH_EV_UP)
+		log_info("dns: server %s back in service (%s); %zu of %zu "
+		    "servers in service", d->chans[i].name, why,
+		    dnshealth_in_service(&d->health), d->health.n);
+}
+
+/*
+ * Send @e's query @inf (owned by @e from here on) to server @chan.
+ * Touches nothing of @e after ares_send(), which may answer at once.
+ */
+static void
+send_entry(struct dns *d, struct dns_entry *e, struct dns_inflight *inf,
+    int chan)
+{
+	uint8_t	 q[DNSMSG_QUERY_MAX];
+	size_t	 qlen = inf->len;
+
+	memcpy(q, inf->msg, qlen);
+	e->pending = true;
+	/* In the table before ares_send(), which may answer at once. */
+	dnsauth_add(d->auth, &inf->aq);
+	e->inflight = inf;
+	e->asked_ad = d->cfg.want_ad;
+	e->chan = chan;
+	/* The latency metric runs from the first server asked. */
+	if (e->tried == 0)
+		e->sent_ms = dns_now_ms();
+	e->tried |= UINT32_C(1) << chan;
+	d->pending++;
+	d->st.queries_sent++;
+	ares_send(d->chans[chan].ch, q, (int)qlen, on_ares, e);
+	/*
+	 * ares_timeout() walks every query in flight: with a timer already
+	 * armed (for an older query, due no later than this one) skip it.
+	 */
+	if (!su_timer_is_set(d->timer))
+		arm_timer(d);
+}
+
+/*
+ * Server e->chan gave no usable answer: ask the next server in service
+ * not yet asked, with a fresh query ID.
+ * @return true when the query went out again (e is pending once more)
+ */
+static bool
+retry_entry(struct dns *d, struct dns_entry *e, const char *why)
+{
+	struct dns_inflight	*inf;
+	int			 next;
+
+	next = dnshealth_pick(&d->health, e->tried);
+	if (next < 0 || (inf = new_inflight(d, e->name, e->type)) == NULL)
+		return false;
+	log_debug("dns: %s/%u: no answer from %s (%s); asking %s", e->name,
+	    e->type, d->chans[e->chan].name, why, d->chans[next].name);
+	d->st.server_retries++;
+	send_entry(d, e, inf, next);
+	return true;
+}
+
+static void
+on_probe(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct dns_probe	*p = arg;
+	struct dns		*d = p->d;
+	enum dnshealth_event	 ev;
+	int			 o;
+
+	(void)timeouts;
+	if (status == ARES_SUCCESS && !answers_query(&p->inf->aq, abuf, alen))
+		status = ARES_EBADRESP;
+	dnsauth_del(d->auth, &p->inf->aq);
+	free(p->inf);
+	if (status == ARES_EDESTRUCTION || status == ARES_ECANCELLED ||
+	    d->destroying) {
+		free(p);
+		return;
+	}
+	o = outcome(status, abuf, alen);
+	ev = dnshealth_probe_result(&d->health, (size_t)p->chan,
+	    o == DNSHEALTH_ANSWER ? DNSHEALTH_ANSWER : DNSHEALTH_FAILURE,
+	    dns_now_ms());
+	if (o != DNSHEALTH_ANSWER)
+		log_info("dns: probe of server %s failed (%s); still out of "
+		    "service, next probe in %llu ms", d->chans[p->chan].name,
+		    o < 0 ? ares_strerror(status) :
+		    failure_str(status, abuf, alen),
+		    (unsigned long long)d->health.interval_ms);
+	health_event(d, p->chan, ev, "answered the probe");
+	free(p);
+	health_arm(d);
+}
+
+/* Send the probe query to server @i (out of service, probe due). */
+static void
+probe_send(struct dns *d, int i)
+{
+	struct dns_probe	*p;
+	uint8_t			 q[DNSMSG_QUERY_MAX];
+	size_t			 qlen;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL || (p->inf =
+	    new_inflight(d, d->probe_name, d->probe_type)) == NULL) {
+		free(p);
+		(void)dnshealth_probe_result(&d->health, (size_t)i,
+		    DNSHEALTH_FAILURE, dns_now_ms());
+		return;
+	}
+	p->d = d;
+	p->chan = i;
+	qlen = p->inf->len;
+	memcpy(q, p->inf->msg, qlen);
+	dnsauth_add(d->auth, &p->inf->aq);
+	log_debug("dns: probing server %s with %s type %u",
+	    d->chans[i].name, d->probe_name, d->probe_type);
+	ares_send(d->chans[i].ch, q, (int)qlen, on_probe, p);
+	if (!su_timer_is_set(d->timer))
+		arm_timer(d);
+}
+
+static void
+on_health_timer(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
+{
+	struct dns	*d = (struct dns *)arg;
+	int		 i;
+
+	(void)magic;
+	(void)t;
+	while ((i = dnshealth_probe_due(&d->health, dns_now_ms())) >= 0)
+		probe_send(d, i);
+	health_arm(d);
+}
+
 static void
 on_ares(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
@@ -1067,6 +1320,7 @@ on_ares(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 	struct dnsmsg_answer	*stale = NULL;
 	size_t			 stale_size = 0;
 	enum dnsq_status	 stale_status = DNSQ_TEMPFAIL;
+	int			 o;
 
 	(void)timeouts;
 	e->pending = false;
@@ -1087,6 +1341,16 @@ on_ares(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 		dnsauth_del(d->auth, &e->inflight->aq);
 		free(e->inflight);
 		e->inflight = NULL;
+	}
+	if (!d->destroying && (o = outcome(status, abuf, alen)) >= 0) {
+		health_event(d, e->chan, dnshealth_report(&d->health,
+		    (size_t)e->chan, (enum dnshealth_outcome)o, dns_now_ms()),
+		    o == DNSHEALTH_FAILURE ? failure_str(status, abuf, alen) :
+		    "answered a query");
+		/* Failover only when the server gave no usable answer. */
+		if (o == DNSHEALTH_FAILURE && retry_entry(d, e,
+		    failure_str(status, abuf, alen)))
+			return;
 	}
 	if (status == ARES_EDESTRUCTION || status == ARES_ECANCELLED) {
 		why = "shutdown";
@@ -1157,10 +1421,9 @@ dns_query(void *ctx, const char *name0, uint16_t type, dnsq_cb *cb,
 	struct dns_entry	*e;
 	struct dns_waiter	*w;
 	char			 name[DNSMSG_NAME_MAX];
-	uint8_t			 q[DNSMSG_QUERY_MAX];
-	size_t			 qlen;
 	uint32_t		 h;
 	struct dns_inflight	*inf;
+	int			 chan;
 
 	if (d->destroying || dnsmsg_name_normalize(name0, name,
 	    sizeof(name)) != 0)
@@ -1195,8 +1458,6 @@ dns_query(void *ctx, const char *name0, uint16_t type, dnsq_cb *cb,
 		free(w);
 		return -1;
 	}
-	qlen = inf->len;
-	memcpy(q, inf->msg, qlen);
 	if (e == NULL) {
 		size_t	 nl = strlen(name) + 1;
 
@@ -1216,21 +1477,10 @@ dns_query(void *ctx, const char *name0, uint16_t type, dnsq_cb *cb,
 		lru_unlink(d, e);
 	lru_push(d, e);
 	e->waiters = w;
-	e->pending = true;
-	/* In the table before ares_send(), which may answer at once. */
-	dnsauth_add(d->auth, &inf->aq);
-	e->inflight = inf;
-	e->asked_ad = d->cfg.want_ad;
-	d->pending++;
-	d->st.queries_sent++;
-	e->sent_ms = dns_now_ms();
-	ares_send(d->channel, q, (int)qlen, on_ares, e);
-	/*
-	 * ares_timeout() walks every query in flight: with a timer already
-	 * armed (for an older query, due no later than this one) skip it.
-	 */
-	if (!su_timer_is_set(d->timer))
-		arm_timer(d);
+	e->tried = 0;
+	if ((chan = dnshealth_pick(&d->health, 0)) < 0)
+		chan = 0;
+	send_entry(d, e, inf, chan);
 	return 0;
 }
 
@@ -1241,7 +1491,9 @@ on_timer(su_root_magic_t *magic, su_timer_t *t, su_timer_arg_t *arg)
 
 	(void)magic;
 	(void)t;
-	ares_process_fd(d->channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+	for (size_t i = 0; i < d->nchans; i++)
+		ares_process_fd(d->chans[i].ch, ARES_SOCKET_BAD,
+		    ARES_SOCKET_BAD);
 	arm_timer(d);
 }
 
@@ -1249,16 +1501,21 @@ static void
 arm_timer(struct dns *d)
 {
 	struct timeval	 tv, *tvp;
-	su_duration_t	 ms;
+	su_duration_t	 ms = -1, m;
 
 	if (d->destroying)
 		return;
-	tvp = ares_timeout(d->channel, NULL, &tv);
-	if (tvp == NULL) {
+	for (size_t i = 0; i < d->nchans; i++) {
+		if ((tvp = ares_timeout(d->chans[i].ch, NULL, &tv)) == NULL)
+			continue;
+		m = (su_duration_t)(tvp->tv_sec * 1000 + tvp->tv_usec / 1000);
+		if (ms < 0 || m < ms)
+			ms = m;
+	}
+	if (ms < 0) {
 		su_timer_reset(d->timer);
 		return;
 	}
-	ms = (su_duration_t)(tvp->tv_sec * 1000 + tvp->tv_usec / 1000);
 	su_timer_set_interval(d->timer, on_timer, (su_timer_arg_t *)d,
 	    ms > 0 ? ms : 1);
 }
@@ -1266,12 +1523,13 @@ arm_timer(struct dns *d)
 static int
 on_sock(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)
 {
-	struct dns	*d = (struct dns *)arg;
+	struct dns_chan	*c = (struct dns_chan *)arg;
+	struct dns	*d = c->d;
 	ares_socket_t	 fd = w->fd;
 	int		 ev = su_wait_events(w, fd);
 
 	(void)magic;
-	ares_process_fd(d->channel,
+	ares_process_fd(c->ch,
 	    ev & (SU_WAIT_IN | SU_WAIT_HUP | SU_WAIT_ERR) ? fd :
 	    ARES_SOCKET_BAD, ev & SU_WAIT_OUT ? fd : ARES_SOCKET_BAD);
 	/* An armed timer may now be early, never late: keep it. */
@@ -1284,7 +1542,8 @@ on_sock(su_root_magic_t *magic, su_wait_t *w, su_wakeup_arg_t *arg)
 static void
 on_sock_state(void *data, ares_socket_t fd, int readable, int writable)
 {
-	struct dns	*d = data;
+	struct dns_chan	*c = data;
+	struct dns	*d = c->d;
 	int		 events = (readable ? SU_WAIT_IN : 0) |
 	    (writable ? SU_WAIT_OUT : 0);
 	size_t		 i;
@@ -1318,25 +1577,89 @@ on_sock_state(void *data, ares_socket_t fd, int readable, int writable)
 			return;
 		}
 		index = su_root_register(d->root, wait, on_sock,
-		    (su_wakeup_arg_t *)d, 0);
+		    (su_wakeup_arg_t *)c, 0);
 		if (index <= 0) {
 			su_wait_destroy(wait);
 			log_warnx("dns: su_root_register failed");
 			return;
 		}
 		d->socks[d->nsocks].fd = fd;
+		d->socks[d->nsocks].chan = c;
 		d->socks[d->nsocks].index = index;
 		d->socks[d->nsocks].events = events;
 		d->nsocks++;
 	}
 }
 
+/* The probe query from @cfg: its name normalised, SOA by default. */
+static void
+set_probe(struct dns *d, const struct dns_config *cfg)
+{
+	const char	*n = cfg->probe_name != NULL &&
+	    cfg->probe_name[0] != '\0' ? cfg->probe_name : "e164.arpa";
+
+	if (dnsmsg_name_normalize(n, d->probe_name,
+	    sizeof(d->probe_name)) != 0)
+		(void)dnsmsg_name_normalize("e164.arpa", d->probe_name,
+		    sizeof(d->probe_name));
+	d->probe_type = cfg->probe_type != 0 ? cfg->probe_type :
+	    DNSMSG_T_SOA;
+}
+
+/*
+ * Set up channel @i for @server ("IP", "IP:PORT", "[v6]:PORT"), or for
+ * /etc/resolv.conf when @server is NULL.
+ * @return 0, or -1 (logged)
+ */
+static int
+chan_init(struct dns *d, size_t i, const struct dns_config *cfg,
+    const char *server)
+{
+	struct dns_chan		*c = &d->chans[i];
+	struct ares_options	 o;
+	int			 mask, rc;
+
+	c->d = d;
+	c->idx = (int)i;
+	snprintf(c->name, sizeof(c->name), "%s", server != NULL ? server :
+	    "resolv.conf");
+	memset(&o, 0, sizeof(o));
+	o.sock_state_cb = on_sock_state;
+	o.sock_state_cb_data = c;
+	o.timeout = cfg->timeout_ms > 0 ? cfg->timeout_ms : 2000;
+	o.tries = cfg->tries > 0 ? cfg->tries : 2;
+	/*
+	 * NOCHECKRESP: hand SERVFAIL/REFUSED to us at once instead of
+	 * retrying and reporting ECONNREFUSED (we move on to the next
+	 * server ourselves); EDNS: accept answers up to 1232 bytes over
+	 * UDP (RFC 6116 7.1: cope with DNSSEC-sized answers); truncated
+	 * ones are retried over TCP by c-ares.
+	 */
+	o.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_EDNS;
+	o.ednspsz = 1232;
+	o.lookups = (char *)"b";
+	mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
+	    ARES_OPT_FLAGS | ARES_OPT_EDNSPSZ | ARES_OPT_LOOKUPS;
+	if ((rc = ares_init_options(&c->ch, &o, mask)) != ARES_SUCCESS) {
+		log_warnx("dns: ares_init_options: %s", ares_strerror(rc));
+		return -1;
+	}
+	ares_set_socket_functions(c->ch, &dns_sockfuncs, c);
+	if (server != NULL && (rc = ares_set_servers_ports_csv(c->ch,
+	    server)) != ARES_SUCCESS) {
+		log_warnx("dns: bad resolver \"%s\": %s", server,
+		    ares_strerror(rc));
+		ares_destroy(c->ch);
+		return -1;
+	}
+	return 0;
+}
+
 struct dns *
 dns_create(su_root_t *root, const struct dns_config *cfg)
 {
 	struct dns		*d;
-	struct ares_options	 o;
-	int			 mask, rc;
+	int			 rc;
 	static bool		 ares_ready;
 
 	if (!ares_ready) {
@@ -1369,56 +1692,31 @@ dns_create(su_root_t *root, const struct dns_config *cfg)
 	}
 	d->root = root;
 	d->cfg = *cfg;
+	/* The strings are the caller's: keep only what is copied. */
+	d->cfg.nservers = 0;
+	d->cfg.probe_name = NULL;
 	d->case_rand = cfg->case_randomization;
 	if (d->cfg.cache_bytes == 0)
 		d->cfg.cache_bytes = 64u << 20;
-	memset(&o, 0, sizeof(o));
-	o.sock_state_cb = on_sock_state;
-	o.sock_state_cb_data = d;
-	o.timeout = cfg->timeout_ms > 0 ? cfg->timeout_ms : 2000;
-	o.tries = cfg->tries > 0 ? cfg->tries : 2;
-	/*
-	 * NOCHECKRESP: hand SERVFAIL/REFUSED to us at once instead of
-	 * retrying and reporting ECONNREFUSED; EDNS: accept answers up to
-	 * 1232 bytes over UDP (RFC 6116 7.1: cope with DNSSEC-sized
-	 * answers); truncated ones are retried over TCP by c-ares.
-	 */
-	o.flags = ARES_FLAG_NOCHECKRESP | ARES_FLAG_EDNS;
-	o.ednspsz = 1232;
-	o.lookups = (char *)"b";
-	mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
-	    ARES_OPT_FLAGS | ARES_OPT_EDNSPSZ | ARES_OPT_LOOKUPS;
-	if ((rc = ares_init_options(&d->channel, &o, mask)) != ARES_SUCCESS) {
-		log_warnx("dns: ares_init_options: %s", ares_strerror(rc));
-		free(d->auth);
-		free(d->buckets);
-		free(d);
-		return NULL;
-	}
-	ares_set_socket_functions(d->channel, &dns_sockfuncs, d);
-	if (cfg->nservers > 0) {
-		char	 csv[16 * 64] = "";
-
-		for (size_t i = 0; i < cfg->nservers && i < 16; i++) {
-			if (i > 0)
-				strncat(csv, ",", sizeof(csv) - strlen(csv) -
-				    1);
-			strncat(csv, cfg->servers[i], sizeof(csv) -
-			    strlen(csv) - 1);
-		}
-		if ((rc = ares_set_servers_ports_csv(d->channel, csv)) !=
-		    ARES_SUCCESS) {
-			log_warnx("dns: bad resolver list \"%s\": %s", csv,
-			    ares_strerror(rc));
-			ares_destroy(d->channel);
+	set_probe(d, cfg);
+	for (size_t i = 0; i == 0 || (i < cfg->nservers &&
+	    i < DNS_MAX_SERVERS); i++) {
+		if (chan_init(d, i, cfg, cfg->nservers > 0 ?
+		    cfg->servers[i] : NULL) != 0) {
+			while (d->nchans > 0)
+				ares_destroy(d->chans[--d->nchans].ch);
 			free(d->auth);
 			free(d->buckets);
 			free(d);
 			return NULL;
 		}
+		d->nchans++;
 	}
+	dnshealth_init(&d->health, d->nchans, cfg->health_failures,
+	    cfg->health_interval_ms, cfg->health_mode, dns_now_ms());
 	d->timer = su_timer_create(su_root_task(root), 0);
 	d->drain_timer = su_timer_create(su_root_task(root), 0);
+	d->health_timer = su_timer_create(su_root_task(root), 0);
 	d->udp_max_queries = cfg->udp_max_queries;
 	d->ops.query = dns_query;
 	d->ops.ctx = d;
@@ -1432,13 +1730,15 @@ dns_destroy(struct dns *d)
 		return;
 	d->destroying = true;
 	/* Every pending query completes with ARES_EDESTRUCTION here. */
-	ares_destroy(d->channel);
+	for (size_t i = 0; i < d->nchans; i++)
+		ares_destroy(d->chans[i].ch);
 	while (d->lru_head != NULL)
 		entry_free(d, d->lru_head);
 	for (size_t i = 0; i < d->nsocks; i++)
 		su_root_deregister(d->root, d->socks[i].index);
 	while (d->ndrains > 0)
 		drain_close(d, 0);
+	su_timer_destroy(d->health_timer);
 	su_timer_destroy(d->drain_timer);
 	su_timer_destroy(d->timer);
 	free(d->auth);
@@ -1481,6 +1781,12 @@ dns_reconfigure(struct dns *d, const struct dns_config *cfg)
 	d->cfg.failure_ttl = cfg->failure_ttl;
 	d->cfg.serve_stale = cfg->serve_stale;
 	d->cfg.cache_entries = cfg->cache_entries;
+	d->cfg.health_failures = cfg->health_failures;
+	d->cfg.health_interval_ms = cfg->health_interval_ms;
+	d->cfg.health_mode = cfg->health_mode;
+	dnshealth_configure(&d->health, cfg->health_failures,
+	    cfg->health_interval_ms, cfg->health_mode);
+	set_probe(d, cfg);
 	if (flush) {
 		dns_cache_flush(d);
 		log_info("dns: AD bit %s in queries; cache emptied",
@@ -1567,6 +1873,48 @@ dns_cache_flush_name(struct dns *d, const char *name)
 		}
 	}
 	return n;
+}
+
+size_t
+dns_server_stats(const struct dns *d, struct dns_server_stats *out,
+    size_t max)
+{
+	for (size_t i = 0; i < d->nchans && i < max; i++) {
+		const struct dnshealth_server *s = &d->health.s[i];
+
+		memset(&out[i], 0, sizeof(out[i]));
+		snprintf(out[i].name, sizeof(out[i].name), "%s",
+		    d->chans[i].name);
+		out[i].up = !s->down;
+		out[i].probing = s->probing;
+		out[i].consecutive = s->consecutive;
+		out[i].since_ms = s->since;
+		out[i].queries = s->queries;
+		out[i].failures = s->failures;
+		out[i].outages = s->outages;
+		out[i].probes = s->probes;
+		out[i].probe_failures = s->probe_failures;
+	}
+	return d->nchans;
+}
+
+void
+dns_log_servers(const struct dns *d)
+{
+	struct dns_server_stats	 st[DNS_MAX_SERVERS];
+	size_t			 n;
+
+	n = dns_server_stats(d, st, DNS_MAX_SERVERS);
+
+	for (size_t i = 0; i < n && i < DNS_MAX_SERVERS; i++)
+		log_info("dns: server %s: %s, %llu queries, %llu failures, "
+		    "%llu times out of service, %llu probes (%llu failed)",
+		    st[i].name, st[i].up ? "in service" : "out of service",
+		    (unsigned long long)st[i].queries,
+		    (unsigned long long)st[i].failures,
+		    (unsigned long long)st[i].outages,
+		    (unsigned long long)st[i].probes,
+		    (unsigned long long)st[i].probe_failures);
 }
 
 size_t

@@ -1,5 +1,6 @@
 /*
- * gateway/dns.h - the single c-ares channel, its cache, on the one loop.
+ * gateway/dns.h - c-ares (a channel per server, with health), its cache,
+ * on the one loop.
  *
  * Serves every DNS question of the flow (ENUM NAPTR, RFC 3861 SRV, target
  * addresses) through struct dnsq_ops, so routing/ and enum/ never see
@@ -19,6 +20,7 @@
 
 #include <sofia-sip/su_wait.h>
 
+#include "enum/dnshealth.h"
 #include "enum/dnsq.h"
 
 struct dns_config {
@@ -35,6 +37,26 @@ struct dns_config {
 	bool		 serve_stale;	/* RFC 8767 on failure */
 	bool		 case_randomization; /* DNS 0x20 on query names */
 	unsigned	 udp_max_queries; /* new source port after N; 0 never */
+	/* Server health (enum/dnshealth.h): one c-ares channel a server. */
+	unsigned	 health_failures;	/* in a row: out of service */
+	uint64_t	 health_interval_ms;	/* out until probed again */
+	enum dnshealth_mode health_mode;
+	const char	*probe_name;	/* borrowed; NULL, "": e164.arpa */
+	uint16_t	 probe_type;	/* DNSMSG_T_* */
+};
+
+/* One configured server as dns_server_stats() reports it. */
+struct dns_server_stats {
+	char		 name[64];	/* as configured; "resolv.conf" */
+	bool		 up;		/* in service */
+	bool		 probing;	/* probe in flight */
+	unsigned	 consecutive;	/* failures in a row */
+	uint64_t	 since_ms;	/* last state change, dns_now_ms() */
+	uint64_t	 queries;	/* outcomes: answers and failures */
+	uint64_t	 failures;
+	uint64_t	 outages;	/* times taken out of service */
+	uint64_t	 probes;
+	uint64_t	 probe_failures;
 };
 
 /* Upper bounds (ms) of the answer latency histogram of struct dns_stats;
@@ -61,6 +83,8 @@ struct dns_stats {
 	uint64_t	 case_fallbacks;	/* query resent lower-case */
 	uint64_t	 refused;		/* no free ID / no randomness */
 	uint64_t	 port_changes;		/* new UDP source ports */
+	uint64_t	 server_retries;	/* a query moved to another
+						 * server after a failure */
 	size_t		 entries;
 	size_t		 bytes;
 };
@@ -75,7 +99,8 @@ struct dns *dns_create(su_root_t *root, const struct dns_config *cfg);
 
 /**
  * Take the reloadable settings of @cfg (want_ad, the TTL caps,
- * failure_ttl, serve_stale, cache_entries); servers, timeout_ms and
+ * failure_ttl, serve_stale, cache_entries, the health thresholds, mode
+ * and probe; server states are kept); servers, timeout_ms and
  * tries belong to the c-ares channel and stay as created.  Cached
  * entries are held to the new caps from now on; a change of want_ad
  * empties the cache (its answers were asked for the other way).
@@ -120,6 +145,18 @@ void dns_cache_foreach(const struct dns *d, dns_cache_visit_fn *fn,
  * @return how many entries were dropped.
  */
 size_t dns_cache_flush_name(struct dns *d, const char *name);
+
+/**
+ * Each configured server's state and counters (for metrics and
+ * imgatectl), in configured order; with dns.servers empty one entry,
+ * "resolv.conf".  Fills at most @max entries of @out (caller-owned).
+ * @return the number of servers, which may exceed @max
+ */
+size_t dns_server_stats(const struct dns *d, struct dns_server_stats *out,
+    size_t max);
+
+/** Log each server's state and counters (at shutdown), one info line each. */
+void dns_log_servers(const struct dns *d);
 
 /** Pending queries (for tests and shutdown). */
 size_t dns_pending(const struct dns *d);

@@ -432,6 +432,7 @@ main(int argc, char *argv[])
 	if (conf.xmpp_enable)
 		xmppgw_stop();
 	sipgw_destroy();
+	dns_log_servers(dns);
 	dns_destroy(dns);
 	relay_fini();
 	txn_fini();

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "enum/dnsmsg.h"
 #include "gateway/setup.h"
 #include "routing/e164.h"
 
@@ -56,6 +57,12 @@ setup_lookup_params(const struct gw_conf *c, struct lookup_params *p)
 	p->rng = setup_rng;
 }
 
+/* DNS record types by enum conf_dns_probe_type. */
+static const uint16_t setup_probe_types[] = {
+	DNSMSG_T_SOA, 2 /* NS */, DNSMSG_T_NAPTR, DNSMSG_T_A, DNSMSG_T_AAAA,
+	DNSMSG_T_SRV
+};
+
 void
 setup_dns_config(const struct gw_conf *c, struct dns_config *dc)
 {
@@ -73,6 +80,12 @@ setup_dns_config(const struct gw_conf *c, struct dns_config *dc)
 	dc->serve_stale = c->dns_serve_stale;
 	dc->case_randomization = c->dns_case_randomization;
 	dc->udp_max_queries = (unsigned)c->dns_udp_max_queries;
+	dc->health_failures = (unsigned)c->dns_health_failures;
+	dc->health_interval_ms = (uint64_t)c->dns_health_interval_ms;
+	dc->health_mode = c->dns_health_mode == CONF_DNS_ROUND_ROBIN ?
+	    DNSHEALTH_ROUND_ROBIN : DNSHEALTH_HUNT;
+	dc->probe_name = c->dns_health_probe_name;
+	dc->probe_type = setup_probe_types[c->dns_health_probe_type];
 }
 
 uint32_t

@@ -14,8 +14,9 @@
  * connection that fails to connect at once owns a fresh state, which is
  * moved to the component connection before it connects.
  *
- * Outbound stanzas carry id "imgate-<txn id>", so a receipt or an error
- * stanza finds its transaction without a table; a late one finds nothing.
+ * Outbound stanzas carry id "imgate-<run tag>-<txn id>", so a receipt or
+ * an error stanza finds its transaction without a table; a late one, or
+ * one for another node's message (xg_run_tag), finds nothing.
  * Replies to XMPP senders (receipts, errors) produced while disconnected
  * wait, as text, in a bounded outbox.
  *
@@ -37,6 +38,8 @@
  * message whose SIP sender asked for an IMDN becomes that IMDN, a new
  * SIP MESSAGE.  gateway/notify remembers who asked, by id.
  */
+#include <sys/random.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -109,6 +112,16 @@ struct xmppgw {
 };
 
 static struct xmppgw	 xg = { .fd = -1 };
+
+/*
+ * The run's tag in stanza IDs ("imgate-<tag>-<txn id>"), drawn at start.
+ * Transaction ids count from 1 in every process; several nodes share a
+ * component name (docs/xmpp-component-failover.md), and after a takeover
+ * receipts for the old node's messages reach the new one.  Without the
+ * tag a receipt for the old node's txn 25 would confirm this node's txn
+ * 25, a different message.
+ */
+static uint64_t		 xg_run_tag;
 static int		 queued_marker;	/* t->out while queued */
 static int		 sent_marker;	/* t->out while waiting a receipt */
 
@@ -326,7 +339,7 @@ hold_room(void *arr, size_t *cap, size_t len, size_t size, size_t max)
 	return n;
 }
 
-/* Parse "imgate-<id>"; 0 when it is not one of ours. */
+/* Parse "imgate-<run tag>-<id>"; 0 when it is not this run's. */
 static uint64_t
 id_to_txn(const char *id)
 {
@@ -335,7 +348,11 @@ id_to_txn(const char *id)
 
 	if (id == NULL || strncmp(id, ID_PREFIX, strlen(ID_PREFIX)) != 0)
 		return 0;
-	v = strtoull(id + strlen(ID_PREFIX), &end, 10);
+	id += strlen(ID_PREFIX);
+	if (strtoull(id, &end, 16) != xg_run_tag || end - id != 16 ||
+	    *end != '-')
+		return 0;
+	v = strtoull(end + 1, &end, 10);
 	return *end == '\0' ? v : 0;
 }
 
@@ -801,7 +818,7 @@ send_message(struct gw_txn *t, const char *to)
 	struct xlate_cpim	 cpim;
 	const char		*body;
 	size_t			 blen;
-	char			 from[JID_MAX], id[32];
+	char			 from[JID_MAX], id[64];
 	char			 cpim_subject[XLATE_SUBJECT_SIZE];
 	enum gw_reason		 why;
 	enum body_kind		 kind;
@@ -836,7 +853,8 @@ send_message(struct gw_txn *t, const char *to)
 		return GW_R_BAD_REQUEST;
 	if (kind == BODY_COMPOSING)
 		return send_chat_state(t, to, from, body, blen);
-	snprintf(id, sizeof(id), ID_PREFIX "%" PRIu64, t->id);
+	snprintf(id, sizeof(id), ID_PREFIX "%016" PRIx64 "-%" PRIu64,
+	    xg_run_tag, t->id);
 	/* A SIP sender's imdn.Disposition-Notification (RFC 5438 7.1.1). */
 	if (cpim.imdn_message_id.p != NULL)
 		dn = remember_sip_sender(t, &cpim, id);
@@ -1471,6 +1489,11 @@ xmppgw_start(su_root_t *root, const struct gw_conf *conf)
 {
 	xg.root = root;
 	xg.fd = -1;
+	if (getrandom(&xg_run_tag, sizeof(xg_run_tag), 0) !=
+	    (ssize_t)sizeof(xg_run_tag)) {
+		log_warn("xmpp: getrandom");
+		return -1;
+	}
 	xmpp_initialize();
 	if ((xg.ctx = xmpp_ctx_new(NULL, &strophe_logger)) == NULL ||
 	    (xg.conn = xmpp_conn_new(xg.ctx)) == NULL)

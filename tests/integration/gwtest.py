@@ -2,9 +2,11 @@
 """gwtest.py - start imgated and sipp peers for the daemon's integration tests.
 
     start_imgated(procs, dns_port, conf_extra="", sip_extra="", ...,
-                  user=None) -> Daemon
-        (sip_extra: settings inside the sip group, e.g. a tls group;
-        gateway.allow_root = true unless user names whom to serve as)
+                  user=None, dns_extra="") -> Daemon
+        (dns_port: a port or a list; sip_extra: settings inside the sip
+        group, e.g. a tls group; dns_extra: more settings of the dns
+        group; gateway.allow_root = true unless user names whom to serve
+        as)
         .port (SIP, UDP and TCP on 127.0.0.1), .proc, .log, .addr
         .log_text(), .wait_log(regexp, timeout)
     start_uas(procs, scenario, port=None, extra_args=()) -> UAS
@@ -87,8 +89,10 @@ def open_up(path):
 def start_imgated(procs, dns_port, conf_extra="", enumservices=("im", "sip"),
                   sip_timeout_ms=4000, dns_timeout_ms=1000, verbose=True,
                   env=None, user=None, port=None, sip_extra="",
-                  log_extra="", listen_host="127.0.0.1"):
-    """user: serve as this user (gateway.user) when the suite runs as
+                  log_extra="", listen_host="127.0.0.1", dns_extra=""):
+    """dns_port: one port, or a list of ports (several servers on
+    127.0.0.1); dns_extra: more settings of the dns group.
+    user: serve as this user (gateway.user) when the suite runs as
     root (ignored otherwise: only root can change users); the folder of
     the configuration is opened up so that it can reload it.  Without
     it the daemon may serve as whoever runs the suite.  sip_extra:
@@ -109,6 +113,8 @@ def start_imgated(procs, dns_port, conf_extra="", enumservices=("im", "sip"),
     if not re.search(r"^\s*spool\s*[=:]", conf_extra, re.M):
         conf_extra += '\nspool = { path = "%s"; };\n' % os.path.join(
             d, "spool", "spool.sqlite")
+    dns_ports = dns_port if isinstance(dns_port, (list, tuple)) else [dns_port]
+    servers = ", ".join('"127.0.0.1:%d"' % p for p in dns_ports)
     for attempt in range(5):
         port = want_port or imgtest.free_port()
         conf = os.path.join(d, "imgate.conf")
@@ -116,12 +122,11 @@ def start_imgated(procs, dns_port, conf_extra="", enumservices=("im", "sip"),
             f.write("""%s
 log = { level = "debug"; %s };
 sip = { listen = "sip:%s:%d"; timeout_ms = %d; %s };
-dns = { servers = [ "127.0.0.1:%d" ]; timeout_ms = %d; tries = 1; };
+dns = { servers = [ %s ]; timeout_ms = %d; tries = 1; %s };
 enum = { enumservices = [ %s ]; };
 %s
 """ % (gateway_group(user), log_extra, listen_host, port, sip_timeout_ms,
-       sip_extra,
-       dns_port, dns_timeout_ms,
+       sip_extra, servers, dns_timeout_ms, dns_extra,
        ", ".join('"%s"' % s for s in enumservices), conf_extra))
         if user:
             os.chmod(conf, 0o644)
