@@ -298,6 +298,49 @@ render_dns_answers(struct promtext *p, const struct dns_stats *st)
 	    (double)st->latency_sum_ms / 1000.0);
 }
 
+/* ENUM server health (gateway/dns, enum/dnshealth): one series each. */
+#define METRICS_DNS_SERVERS	16
+
+static void
+render_dns_servers(struct promtext *p)
+{
+	struct dns_server_stats	 sv[METRICS_DNS_SERVERS];
+	struct promtext_label	 l = { "server", NULL };
+	size_t			 i, n;
+
+	n = dns_server_stats(m.dns, sv, METRICS_DNS_SERVERS);
+	if (n > METRICS_DNS_SERVERS)
+		n = METRICS_DNS_SERVERS;
+	promtext_family(p, "imgate_dns_server_up", "1 while a DNS server "
+	    "is in service, 0 while it is out and probed", "gauge");
+	for (i = 0; i < n; i++) {
+		l.value = sv[i].name;
+		promtext_uint(p, "imgate_dns_server_up", &l, 1, sv[i].up);
+	}
+	promtext_family(p, "imgate_dns_server_failures_total", "Queries a "
+	    "DNS server did not answer usably (timeout, SERVFAIL, REFUSED)",
+	    "counter");
+	for (i = 0; i < n; i++) {
+		l.value = sv[i].name;
+		promtext_uint(p, "imgate_dns_server_failures_total", &l, 1,
+		    sv[i].failures);
+	}
+	promtext_family(p, "imgate_dns_server_outages_total", "Times a DNS "
+	    "server was taken out of service", "counter");
+	for (i = 0; i < n; i++) {
+		l.value = sv[i].name;
+		promtext_uint(p, "imgate_dns_server_outages_total", &l, 1,
+		    sv[i].outages);
+	}
+	promtext_family(p, "imgate_dns_server_probes_total", "Probe queries "
+	    "sent to a DNS server out of service", "counter");
+	for (i = 0; i < n; i++) {
+		l.value = sv[i].name;
+		promtext_uint(p, "imgate_dns_server_probes_total", &l, 1,
+		    sv[i].probes);
+	}
+}
+
 static void
 render_dns(struct promtext *p)
 {
@@ -312,6 +355,7 @@ render_dns(struct promtext *p)
 	counter(p, "imgate_dns_failures_total", "DNS queries that failed",
 	    st.failures);
 	render_dns_answers(p, &st);
+	render_dns_servers(p);
 	counter(p, "imgate_dns_cache_hits_total", "Answers from the cache",
 	    st.cache_hits);
 	counter(p, "imgate_dns_cache_coalesced_total", "Questions that "

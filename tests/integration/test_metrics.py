@@ -196,6 +196,13 @@ metrics = { enable = true; listen = "127.0.0.1:%d"; };
         # cached), and for im:bob@localhost SRV _im._sip.localhost
         # (NXDOMAIN) before _im._xmpp.localhost: 9.
         tap.is_(d("imgate_dns_queries_total"), 9, "DNS queries: +9")
+        srv = "127.0.0.1:%d" % dns_port
+        tap.ok(M(after, "imgate_dns_server_up", server=srv) == 1 and
+               d("imgate_dns_server_failures_total", server=srv) == 1,
+               "DNS server health: the server is up, the SERVFAIL "
+               "counted against it",
+               diag=(M(after, "imgate_dns_server_up", server=srv),
+                     d("imgate_dns_server_failures_total", server=srv)))
         tap.is_(d("imgate_dns_answers_total", outcome="tempfail"), 1,
                 "DNS answers: tempfail +1 (the SERVFAIL)")
         tap.is_(d("imgate_dns_answers_total", outcome="nxdomain"), 2,
