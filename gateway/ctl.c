@@ -193,6 +193,41 @@ cmd_status(void)
 	return o;
 }
 
+/* ENUM server health (gateway/dns): state and counters per server. */
+#define CTL_DNS_SERVERS	16
+
+static json_t *
+dns_servers_json(void)
+{
+	struct dns_server_stats	 sv[CTL_DNS_SERVERS];
+	json_t			*a = json_array(), *s;
+	uint64_t		 now = dns_now_ms();
+	size_t			 i, n;
+
+	n = dns_server_stats(ctl.dns, sv, CTL_DNS_SERVERS);
+	for (i = 0; i < n && i < CTL_DNS_SERVERS; i++) {
+		s = json_object();
+		json_object_set_new(s, "server", jsonout_str(sv[i].name));
+		json_object_set_new(s, "state", json_string(sv[i].up ?
+		    "in service" : sv[i].probing ? "out, probing" : "out"));
+		json_object_set_new(s, "since_s", json_integer((json_int_t)
+		    ((now >= sv[i].since_ms ? now - sv[i].since_ms : 0) /
+		    1000)));
+		json_object_set_new(s, "consecutive_failures",
+		    json_integer((json_int_t)sv[i].consecutive));
+		json_object_set_new(s, "queries",
+		    json_integer((json_int_t)sv[i].queries));
+		json_object_set_new(s, "failures",
+		    json_integer((json_int_t)sv[i].failures));
+		json_object_set_new(s, "outages",
+		    json_integer((json_int_t)sv[i].outages));
+		json_object_set_new(s, "probes",
+		    json_integer((json_int_t)sv[i].probes));
+		json_array_append_new(a, s);
+	}
+	return a;
+}
+
 static json_t *
 cmd_stats(void)
 {
@@ -220,6 +255,7 @@ cmd_stats(void)
 	    (json_int_t)st.entries));
 	json_object_set_new(d, "cache_bytes", json_integer(
 	    (json_int_t)st.bytes));
+	json_object_set_new(d, "servers", dns_servers_json());
 	json_object_set_new(o, "dns", d);
 	json_object_set_new(o, "transactions", json_integer(
 	    (json_int_t)txn_count()));

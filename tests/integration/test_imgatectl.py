@@ -174,6 +174,11 @@ routes = (
         tap.ok(rc == 0 and doc["dns"]["queries_sent"] >= 2 and
                doc["dns"]["cache_hits"] >= 1, "stats: DNS counters",
                diag=out)
+        servers = (doc or {}).get("dns", {}).get("servers") or [{}]
+        tap.ok(rc == 0 and len(servers) == 1 and servers[0].get("server")
+               == "127.0.0.1:%d" % dns_port and servers[0].get("state") ==
+               "in service" and servers[0].get("queries", 0) >= 2,
+               "stats: each DNS server's health", diag=out)
 
         # queue: a message spooled for a destination that is down
         uac = sipuac.UAC()
