@@ -87,6 +87,40 @@ idna_fail(char *out, size_t outsz, enum idna_status st)
 }
 
 /*
+ * Is @s a host name in A-label form: labels of letters, digits and '-',
+ * none empty, none starting or ending with '-', at most 63 octets each?
+ * libidn2 maps what UTS #46 says to map, and some ASCII it was given
+ * (a TAB, '=') disappears in the mapping instead of failing, which left
+ * "\t.x" as ".x", an empty label (found by fuzz_xlate): the result is
+ * checked as what goes on the wire.
+ */
+static bool
+idna_ldh_ok(const char *s)
+{
+	size_t	 label = 0;
+	char	 prev = '.';
+
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; prev = *s++) {
+		if (*s == '.') {
+			if (label == 0 || prev == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '-'))
+			return false;
+		if (*s == '-' && label == 0)
+			return false;
+		if (++label > 63)
+			return false;
+	}
+	return label > 0 && prev != '-';
+}
+
+/*
  * Both directions in one: @tmp gets the host without its final dot,
  * NUL-terminated (libidn2 reads C strings; a NUL inside is refused).
  * @return the libidn2 results in *a (ASCII) and *u (Unicode), either
@@ -109,6 +143,18 @@ idna_convert(const char *host, size_t len, char **a, char **u)
 	/* No empty label (libidn2 lets ".." through). */
 	if (tmp[0] == '.' || strstr(tmp, "..") != NULL)
 		return IDNA_E_INVALID;
+	/*
+	 * The ASCII of a host name is letters, digits, '-' and '.': libidn2
+	 * would map a TAB or '=' away and return another name.
+	 */
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)tmp[i];
+
+		if (c < 0x80 && !((c >= 'a' && c <= 'z') ||
+		    (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.'))
+			return IDNA_E_INVALID;
+	}
 	(void)idna_needs_work(tmp, len, &ace);
 	/*
 	 * Unicode first when the input has A-labels: the decoded form is
@@ -137,6 +183,8 @@ idna_convert(const char *host, size_t len, char **a, char **u)
 		if (idn2_to_unicode_8z8z(a2, &u2, 0) != IDN2_OK || u2 == NULL)
 			goto bad;
 	}
+	if (!idna_ldh_ok(a2))
+		goto bad;
 	*a = a2;
 	*u = u2;
 	return IDNA_OK;

@@ -39,6 +39,11 @@ static const struct row ascii_rows[] = {
 	{ "xn--.example", "", IDNA_E_INVALID },
 	{ "b\xc3\xbc" "cher-.example", "", IDNA_E_INVALID },	/* STD3 */
 	{ "\xe2\x98\x83" ".example", "", IDNA_E_INVALID },	/* symbol */
+	/* ASCII that libidn2 maps away, leaving an empty label or a
+	 * different name (fuzz_xlate): refused, not silently changed */
+	{ "\t.b\xc3\xbc" "cher.example", "", IDNA_E_INVALID },
+	{ "\tb\xc3\xbc" "cher.example", "", IDNA_E_INVALID },
+	{ "char=set.b\xc3\xbc" "cher.example", "", IDNA_E_INVALID },
 	{ "a\xcd\xb8" "b.example", "", IDNA_E_INVALID },	/* unassigned */
 	{ "b\xff" "cher.example", "", IDNA_E_INVALID },	/* not UTF-8 */
 	{ "b\xc3\xbc" "cher..example", "", IDNA_E_INVALID },
