@@ -201,11 +201,10 @@ const struct conf_schema_row conf_schema[] = {
 	  .def = "false", .reload = false, CONF_FIELD(sip_tls_verify_client),
 	  .doc = "TLS clients must present a certificate from ca_file" },
 	{ .path = "sip.tls.ciphers", .type = CONF_TYPE_STRING,
-	  .def = "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20:"
-	  "!aNULL:!eNULL:!PSK:!DSS",
+	  .def = "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20:!DSS",
 	  .min = 1, .max = CONF_STR_MAX - 1, .reload = false,
 	  CONF_FIELD(sip_tls_ciphers),
-	  .doc = "OpenSSL cipher list for TLS 1.2 (checked at start)" },
+	  .doc = "OpenSSL cipher list for TLS 1.2 (Mozilla intermediate)" },
 	{ .path = "sip.tls.ciphersuites", .type = CONF_TYPE_STRING,
 	  .def = "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:"
 	  "TLS_AES_128_GCM_SHA256",
