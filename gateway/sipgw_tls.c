@@ -282,19 +282,20 @@ sipgw_tls_log_init(void)
  * is not the one this code was written for: nothing is changed then,
  * and sipgw_tls_policy_disarm() reports it, so that the daemon refuses
  * to start instead of running TLS with a policy it did not set (the
- * same goes for no call at all).  Outbound connections share the
+ * same goes for no call at all).  The name is OpenSSL's, hence no
+ * sipgw_tls_ prefix.  Outbound connections share the
  * context of the transport they leave from (tls_init_secondary()), so
  * the policy holds in both directions.
  */
 #define SIPGW_TLS_SOFIA_CIPHERS	"ALL:!ADH:!LOW:!EXP:!MD5:@STRENGTH"
 
 static struct {
-	char	 ciphers[CONF_STR_MAX];
-	char	 suites[CONF_STR_MAX];
-	int	 min_version;		/* TLS1_2_VERSION or TLS1_3_VERSION */
-	bool	 armed;
-	unsigned applied;		/* contexts given the policy */
-	unsigned foreign;		/* armed calls with another list */
+	char		 ciphers[CONF_STR_MAX];
+	char		 suites[CONF_STR_MAX];
+	int		 min_version;	/* TLS1_2_VERSION, TLS1_3_VERSION */
+	bool		 armed;
+	unsigned	 applied;	/* contexts given the policy */
+	unsigned	 foreign;	/* armed calls with another list */
 } sipgw_tls_pol;
 
 int	SSL_CTX_set_cipher_list(SSL_CTX *, const char *);
@@ -317,27 +318,23 @@ real_set_cipher_list(SSL_CTX *ctx, const char *str)
 
 /* Put the configured policy on @ctx: 1, or 0 (logged) on failure. */
 static int
-apply_policy(SSL_CTX *ctx, bool quiet)
+apply_policy(SSL_CTX *ctx)
 {
 	ERR_clear_error();
 	if (real_set_cipher_list(ctx, sipgw_tls_pol.ciphers) != 1) {
-		if (!quiet)
-			log_warnx("sip.tls.ciphers \"%s\": no usable cipher "
-			    "(%s)", sipgw_tls_pol.ciphers, ssl_why());
+		log_warnx("sip.tls.ciphers \"%s\": no usable cipher (%s)",
+		    sipgw_tls_pol.ciphers, ssl_why());
 		return 0;
 	}
 	if (SSL_CTX_set_ciphersuites(ctx, sipgw_tls_pol.suites) != 1) {
-		if (!quiet)
-			log_warnx("sip.tls.ciphersuites \"%s\": not a list "
-			    "of TLS 1.3 suites (%s)", sipgw_tls_pol.suites,
-			    ssl_why());
+		log_warnx("sip.tls.ciphersuites \"%s\": not a list of TLS "
+		    "1.3 suites (%s)", sipgw_tls_pol.suites, ssl_why());
 		return 0;
 	}
 	if (SSL_CTX_set_min_proto_version(ctx,
 	    sipgw_tls_pol.min_version) != 1) {
-		if (!quiet)
-			log_warnx("sip.tls.min_version: not supported by "
-			    "this OpenSSL (%s)", ssl_why());
+		log_warnx("sip.tls.min_version: not supported by this "
+		    "OpenSSL (%s)", ssl_why());
 		return 0;
 	}
 	return 1;
@@ -352,7 +349,7 @@ SSL_CTX_set_cipher_list(SSL_CTX *ctx, const char *str)
 		sipgw_tls_pol.foreign++;
 		return real_set_cipher_list(ctx, str);
 	}
-	if (apply_policy(ctx, false) != 1)
+	if (apply_policy(ctx) != 1)
 		return 0;	/* sofia fails the transport: no start */
 	sipgw_tls_pol.applied++;
 	return 1;
@@ -381,7 +378,7 @@ sipgw_tls_policy_check(const struct gw_conf *c)
 		log_warnx("sip: tls: cannot make an SSL_CTX: %s", ssl_why());
 		return -1;
 	}
-	ok = apply_policy(ctx, false);
+	ok = apply_policy(ctx);
 	SSL_CTX_free(ctx);
 	ERR_clear_error();
 	return ok == 1 ? 0 : -1;
