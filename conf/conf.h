@@ -22,6 +22,8 @@ enum conf_large { CONF_LARGE_TCP, CONF_LARGE_REFUSE };
 /* SIP isComposing (RFC 3994) towards XMPP: XEP-0085 chat state or none. */
 enum conf_chat_states { CONF_CHAT_MAP, CONF_CHAT_DROP };
 enum conf_dns_health_mode { CONF_DNS_HUNT, CONF_DNS_ROUND_ROBIN };
+/* The oldest TLS version the SIP edge speaks (sip.tls.min_version). */
+enum conf_tls_version { CONF_TLS_1_2, CONF_TLS_1_3 };
 enum conf_dns_probe_type {
 	CONF_DNS_PROBE_SOA, CONF_DNS_PROBE_NS, CONF_DNS_PROBE_NAPTR,
 	CONF_DNS_PROBE_A, CONF_DNS_PROBE_AAAA, CONF_DNS_PROBE_SRV
@@ -146,6 +148,10 @@ struct gw_conf {
 	char		sip_tls_key[CONF_STR_MAX];	/* PEM, unencrypted */
 	char		sip_tls_ca_file[CONF_STR_MAX];	/* PEM: peers' CAs */
 	bool		sip_tls_verify_client;	/* demand a client cert */
+	/* cipher policy: OpenSSL list for TLS 1.2, TLS 1.3 suites */
+	char		sip_tls_ciphers[CONF_STR_MAX];
+	char		sip_tls_ciphersuites[CONF_STR_MAX];
+	enum conf_tls_version sip_tls_min_version;
 
 	/* dns */
 	char		dns_servers[CONF_MAX_LIST][CONF_STR_MAX]; /* "IP:PORT" */

@@ -38,6 +38,8 @@ _Static_assert(sizeof(enum conf_large) == sizeof(int),
     "enum conf_large must be int-sized");
 _Static_assert(sizeof(enum conf_chat_states) == sizeof(int),
     "enum conf_chat_states must be int-sized");
+_Static_assert(sizeof(enum conf_tls_version) == sizeof(int),
+    "enum conf_tls_version must be int-sized");
 
 static const char *const conf_log_levels[] = {
 	"error", "warning", "info", "debug", NULL
@@ -71,6 +73,11 @@ static const char *const conf_implicit_modes[] = {
 /* Index order must follow enum conf_large. */
 static const char *const conf_large_modes[] = {
 	"tcp", "refuse", NULL
+};
+
+/* Index order must follow enum conf_tls_version. */
+static const char *const conf_tls_versions[] = {
+	"1.2", "1.3", NULL
 };
 
 /* Index order must follow enum conf_chat_states. */
@@ -193,6 +200,21 @@ const struct conf_schema_row conf_schema[] = {
 	{ .path = "sip.tls.verify_client", .type = CONF_TYPE_BOOL,
 	  .def = "false", .reload = false, CONF_FIELD(sip_tls_verify_client),
 	  .doc = "TLS clients must present a certificate from ca_file" },
+	{ .path = "sip.tls.ciphers", .type = CONF_TYPE_STRING,
+	  .def = "ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20:!DSS",
+	  .min = 1, .max = CONF_STR_MAX - 1, .reload = false,
+	  CONF_FIELD(sip_tls_ciphers),
+	  .doc = "OpenSSL cipher list for TLS 1.2 (Mozilla intermediate)" },
+	{ .path = "sip.tls.ciphersuites", .type = CONF_TYPE_STRING,
+	  .def = "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:"
+	  "TLS_AES_128_GCM_SHA256",
+	  .min = 0, .max = CONF_STR_MAX - 1, .reload = false,
+	  CONF_FIELD(sip_tls_ciphersuites),
+	  .doc = "TLS 1.3 cipher suites; empty: no TLS 1.3" },
+	{ .path = "sip.tls.min_version", .type = CONF_TYPE_ENUM,
+	  .def = "1.2", .allowed = conf_tls_versions, .reload = false,
+	  CONF_FIELD(sip_tls_min_version),
+	  .doc = "oldest TLS version spoken, in and out" },
 
 	/* dns */
 	{ .path = "dns.servers", .type = CONF_TYPE_LIST,

@@ -821,8 +821,10 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf)
 
 	if (tls) {
 		sipgw_tls_log_init();
-		if (sipgw_tls_prepare(conf, tlsdir, sizeof(tlsdir)) != 0)
+		if (sipgw_tls_policy_check(conf) != 0 ||
+		    sipgw_tls_prepare(conf, tlsdir, sizeof(tlsdir)) != 0)
 			return -1;
+		sipgw_tls_policy_arm();
 	}
 	sipgw_agent = nta_agent_create(root, URL_STRING_MAKE(conf->sip_listen),
 	    NULL, NULL,
@@ -874,11 +876,17 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf)
 		nta_agent_destroy(sipgw_agent);
 		sipgw_agent = NULL;
 		sipgw_tls_remove(tlsdir);
+		(void)sipgw_tls_policy_disarm(false);
 		return -1;
 	}
 	/* sofia has read the key: do not leave a second copy on disk. */
 	if (tls)
 		sipgw_tls_remove(tlsdir);
+	if (tls && sipgw_tls_policy_disarm(sipgw_agent != NULL) != 0) {
+		nta_agent_destroy(sipgw_agent);
+		sipgw_agent = NULL;
+		return -1;
+	}
 	if (sipgw_agent == NULL) {
 		log_warnx("sip: cannot listen on %s", conf->sip_listen);
 		return -1;

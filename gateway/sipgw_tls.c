@@ -262,6 +262,155 @@ sipgw_tls_log_init(void)
 		su_log_set_level(tport_log, 3);
 }
 
+/*
+ * The cipher policy (sip.tls.ciphers, ciphersuites, min_version).
+ * sofia-sip 1.12.11 has no tag for it: tls_init_context() in its
+ * tport/tport_tls.c makes each transport's SSL_CTX with TLS_method()
+ * and then calls SSL_CTX_set_cipher_list(ctx, SIPGW_TLS_SOFIA_CIPHERS)
+ * itself, so a TLS 1.2 peer could pick CBC or RSA key exchange suites
+ * and TLS 1.0/1.1 were left to the system's OpenSSL configuration.
+ * The library calls SSL_CTX_set_cipher_list() through its PLT; the
+ * definition below, in the executable, comes first in symbol lookup
+ * (ld exports it because libsofia-sip-ua references it: `nm -D
+ * imgated' lists it, and tests/integration/test_sip_tls_policy.py
+ * checks that the policy really holds on the wire).
+ *
+ * It applies the policy only while sipgw_tls_policy_arm() says sofia
+ * is binding its transports, and only to a call with sofia's own list;
+ * every other call (libstrophe, the check below) goes straight to
+ * OpenSSL.  A call while armed with another list means this sofia-sip
+ * is not the one this code was written for: nothing is changed then,
+ * and sipgw_tls_policy_disarm() reports it, so that the daemon refuses
+ * to start instead of running TLS with a policy it did not set (the
+ * same goes for no call at all).  The name is OpenSSL's, hence no
+ * sipgw_tls_ prefix.  Outbound connections share the
+ * context of the transport they leave from (tls_init_secondary()), so
+ * the policy holds in both directions.
+ */
+#define SIPGW_TLS_SOFIA_CIPHERS	"ALL:!ADH:!LOW:!EXP:!MD5:@STRENGTH"
+
+static struct {
+	char		 ciphers[CONF_STR_MAX];
+	char		 suites[CONF_STR_MAX];
+	int		 min_version;	/* TLS1_2_VERSION, TLS1_3_VERSION */
+	bool		 armed;
+	unsigned	 applied;	/* contexts given the policy */
+	unsigned	 foreign;	/* armed calls with another list */
+} sipgw_tls_pol;
+
+int	SSL_CTX_set_cipher_list(SSL_CTX *, const char *);
+
+/* OpenSSL's SSL_CTX_set_cipher_list(), past the definition below. */
+static int
+real_set_cipher_list(SSL_CTX *ctx, const char *str)
+{
+	static int	(*real)(SSL_CTX *, const char *);
+
+	if (real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT, "SSL_CTX_set_cipher_list");
+	if (real == NULL) {
+		log_warnx("sip: tls: SSL_CTX_set_cipher_list not found: %s",
+		    dlerror());
+		return 0;
+	}
+	return real(ctx, str);
+}
+
+/* Put the configured policy on @ctx: 1, or 0 (logged) on failure. */
+static int
+apply_policy(SSL_CTX *ctx)
+{
+	ERR_clear_error();
+	if (real_set_cipher_list(ctx, sipgw_tls_pol.ciphers) != 1) {
+		log_warnx("sip.tls.ciphers \"%s\": no usable cipher (%s)",
+		    sipgw_tls_pol.ciphers, ssl_why());
+		return 0;
+	}
+	if (SSL_CTX_set_ciphersuites(ctx, sipgw_tls_pol.suites) != 1) {
+		log_warnx("sip.tls.ciphersuites \"%s\": not a list of TLS "
+		    "1.3 suites (%s)", sipgw_tls_pol.suites, ssl_why());
+		return 0;
+	}
+	if (SSL_CTX_set_min_proto_version(ctx,
+	    sipgw_tls_pol.min_version) != 1) {
+		log_warnx("sip.tls.min_version: not supported by this "
+		    "OpenSSL (%s)", ssl_why());
+		return 0;
+	}
+	return 1;
+}
+
+int
+SSL_CTX_set_cipher_list(SSL_CTX *ctx, const char *str)
+{
+	if (!sipgw_tls_pol.armed)
+		return real_set_cipher_list(ctx, str);
+	if (str == NULL || strcmp(str, SIPGW_TLS_SOFIA_CIPHERS) != 0) {
+		sipgw_tls_pol.foreign++;
+		return real_set_cipher_list(ctx, str);
+	}
+	if (apply_policy(ctx) != 1)
+		return 0;	/* sofia fails the transport: no start */
+	sipgw_tls_pol.applied++;
+	return 1;
+}
+
+int
+sipgw_tls_policy_check(const struct gw_conf *c)
+{
+	SSL_CTX	*ctx;
+	int	 ok;
+
+	snprintf(sipgw_tls_pol.ciphers, sizeof(sipgw_tls_pol.ciphers),
+	    "%s", c->sip_tls_ciphers);
+	snprintf(sipgw_tls_pol.suites, sizeof(sipgw_tls_pol.suites), "%s",
+	    c->sip_tls_ciphersuites);
+	sipgw_tls_pol.min_version = c->sip_tls_min_version == CONF_TLS_1_3 ?
+	    TLS1_3_VERSION : TLS1_2_VERSION;
+	if (c->sip_tls_min_version == CONF_TLS_1_3 &&
+	    c->sip_tls_ciphersuites[0] == '\0') {
+		log_warnx("sip.tls.min_version \"1.3\" with an empty "
+		    "sip.tls.ciphersuites leaves no TLS version to speak");
+		return -1;
+	}
+	/* A throwaway context: the same calls sofia's will get. */
+	if ((ctx = SSL_CTX_new(TLS_method())) == NULL) {
+		log_warnx("sip: tls: cannot make an SSL_CTX: %s", ssl_why());
+		return -1;
+	}
+	ok = apply_policy(ctx);
+	SSL_CTX_free(ctx);
+	ERR_clear_error();
+	return ok == 1 ? 0 : -1;
+}
+
+void
+sipgw_tls_policy_arm(void)
+{
+	sipgw_tls_pol.armed = true;
+	sipgw_tls_pol.applied = 0;
+	sipgw_tls_pol.foreign = 0;
+}
+
+int
+sipgw_tls_policy_disarm(bool check)
+{
+	sipgw_tls_pol.armed = false;
+	if (!check)
+		return 0;
+	if (sipgw_tls_pol.foreign > 0 || sipgw_tls_pol.applied == 0) {
+		log_warnx("sip: tls: sofia-sip did not set up its TLS "
+		    "contexts the way this imgated expects (%u with the "
+		    "policy, %u otherwise): sip.tls.ciphers, ciphersuites "
+		    "and min_version cannot be applied, not starting",
+		    sipgw_tls_pol.applied, sipgw_tls_pol.foreign);
+		return -1;
+	}
+	log_debug("sip: tls: cipher policy set on %u TLS context(s)",
+	    sipgw_tls_pol.applied);
+	return 0;
+}
+
 #ifdef HAVE_SOFIA_TLS_FREE_LEAK
 /*
  * sofia-sip 1.12.11's tls_free() (tport/tport_tls.c) never calls

@@ -12,6 +12,7 @@
 #ifndef GATEWAY_SIPGW_TLS_H
 #define GATEWAY_SIPGW_TLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "conf/conf.h"
@@ -38,5 +39,26 @@ void sipgw_tls_remove(const char *dir);
  * peer leaves a line saying why.
  */
 void sipgw_tls_log_init(void);
+
+/**
+ * Check the cipher policy (sip.tls.ciphers, sip.tls.ciphersuites,
+ * sip.tls.min_version) on a throwaway SSL_CTX and keep a copy of it for
+ * the contexts sofia-sip makes next.
+ * @param c  configuration, borrowed (the strings are copied)
+ * @return 0, or -1 after logging which option is wrong
+ */
+int sipgw_tls_policy_check(const struct gw_conf *c);
+
+/**
+ * Around sofia-sip's binding of its TLS transports: while armed, the
+ * SSL_CTX_set_cipher_list() call sofia makes on each new context sets
+ * the policy instead of sofia's fixed list.  Disarm says whether that
+ * happened to every context sofia made, and at least one.
+ * @param check  false when binding failed anyway: only disarm
+ * @return (disarm) 0, or -1 after logging that the policy could not be
+ *         applied (the caller must not start)
+ */
+void sipgw_tls_policy_arm(void);
+int sipgw_tls_policy_disarm(bool check);
 
 #endif /* GATEWAY_SIPGW_TLS_H */

@@ -71,8 +71,17 @@ schema_rows=$(awk '
 		s = $0; sub(/.*\.path = "/, "", s); sub(/".*/, "", s)
 		p = s; d = ""; r = "?"; t = table
 	}
+	# A default too long for one line goes on as C string literals
+	# ("...:" then "..." at the start of the next line).
+	p != "" && cont && /^[ \t]*"/ {
+		s = $0; sub(/^[ \t]*"/, "", s); cont = (s ~ /"$/)
+		sub(/".*/, "", s); d = d s
+		next
+	}
+	{ cont = 0 }
 	p != "" && /\.def = "/ {
-		s = $0; sub(/.*\.def = "/, "", s); sub(/".*/, "", s)
+		s = $0; sub(/.*\.def = "/, "", s); cont = (s ~ /"$/)
+		sub(/".*/, "", s)
 		d = s
 	}
 	# A path under the state directory configure was given is
