@@ -30,6 +30,7 @@
 #include "conf/conf.h"
 #include "gateway/detach.h"
 #include "gateway/dns.h"
+#include "gateway/handoff.h"
 #include "gateway/log.h"
 #include "gateway/privs.h"
 #include "gateway/relay.h"
@@ -40,6 +41,7 @@
 #include "gateway/spool.h"
 #include "gateway/spoolfs.h"
 #include "gateway/txn.h"
+#include "gateway/workers.h"
 #include "gateway/xmppgw.h"
 
 #define DEFAULT_CONFIG	"/etc/imgate/imgate.conf"
@@ -52,6 +54,7 @@ static const char		*config_path = DEFAULT_CONFIG;
  * configuration loaded, at start and on SIGHUP alike. */
 static char			 opt_user[PRIVS_NAME_MAX];
 static char			 opt_group[PRIVS_NAME_MAX];
+static int			 verbose;
 
 /* Apply the command line's -u to a configuration just loaded. */
 static void
@@ -250,6 +253,133 @@ start_drop(const struct gw_conf *c, enum privs_plan plan,
 		    "SIGHUP cannot reload it", config_path);
 }
 
+/*
+ * Build the gateway on one loop and serve until SIGTERM/SIGINT: the whole
+ * daemon (@k -1), or worker @k of gateway.workers (gateway/workers.h).
+ * Worker 0, or the single process, owns the XMPP component and the spool;
+ * the other workers hand those messages to worker 0 (gateway/handoff).
+ * A single process binds, drops privileges and detaches here; a worker
+ * inherits all that from the supervisor and has its sockets given to it.
+ */
+static void
+serve(struct gw_conf *conf, int k, enum privs_plan plan,
+    const struct privs_target *target, bool foreground, bool reloaded)
+{
+	struct gw_runtime	*rt;
+	struct dns_config	 dcfg;
+	struct dns		*dns;
+	su_timer_t		*tick;
+	bool			 own = k <= 0;
+	bool			 xmpp = conf->xmpp_enable && own;
+
+	su_init();
+	if ((root = su_root_create(NULL)) == NULL)
+		fatalx("su_root_create failed");
+	/*
+	 * sofia-sip would run clone tasks (nua's stack, for one) in threads
+	 * of their own; imgate uses none, and this keeps it that way.  One
+	 * loop, one thread (design.md).
+	 */
+	su_root_threading(root, 0);
+	setup_dns_config(conf, &dcfg);
+	if ((dns = dns_create(root, &dcfg)) == NULL)
+		fatalx("cannot set up the resolver");
+	if ((rt = runtime_build(conf, conf->xmpp_enable)) == NULL)
+		fatalx("out of memory");
+	runtime_install(rt);
+	txn_init(root, (size_t)conf->max_transactions);
+	relay_init(dns, &sipgw_side, !conf->xmpp_enable ? NULL : own ?
+	    &xmppgw_side : &handoff_side);
+	reload_init(dns, verbose > 0, apply_options);
+	if (k >= 0)
+		workers_bind_replay(k);
+	if (sipgw_start(root, conf) != 0)
+		fatalx("cannot start SIP on %s", conf->sip_listen);
+	workers_bind_off();
+	if (xmpp && xmppgw_start(root, conf) != 0)
+		fatalx("cannot set up the XMPP component");
+	if (own && spool_init(root, conf, &sipgw_side, conf->xmpp_enable ?
+	    &xmppgw_side : NULL) != 0)
+		fatalx("cannot open the spool %s", conf->spool_path);
+	if (handoff_init(root) != 0)
+		fatalx("cannot set up the handoff to worker 0");
+	if (k < 0) {
+		start_drop(conf, plan, target);
+		if (!foreground && detach_start() != 0)
+			fatalx("cannot become a daemon");
+		spoolfs_lock_note_pid();
+	}
+
+	tick = su_timer_create(su_root_task(root), 200);
+	su_timer_set_for_ever(tick, on_tick, NULL);
+	if (k < 0) {
+		log_info("imgated ready (config %s)", config_path);
+		detach_ready();
+		log_set_stderr(false);
+	} else {
+		log_info("worker %d ready (pid %ld)", k, (long)getpid());
+		workers_ready();
+	}
+	/* A worker started again after a SIGHUP serves what the others
+	 * serve: the file as it is now. */
+	if (reloaded)
+		reload_run(config_path);
+	su_root_run(root);
+
+	shut_down(xmpp);
+	su_timer_destroy(tick);
+	handoff_fini();
+	if (xmpp)
+		xmppgw_stop();
+	sipgw_destroy();
+	dns_destroy(dns);
+	relay_fini();
+	txn_fini();
+	runtime_install(NULL);
+	runtime_fini();
+	su_root_destroy(root);
+	su_deinit();
+}
+
+/* A worker's life (workers_main_fn). */
+static int
+worker_main(int k, bool reloaded, void *arg)
+{
+	serve(arg, k, PRIVS_KEEP, NULL, true, reloaded);
+	return 0;
+}
+
+/*
+ * gateway.workers > 1: the SIP sockets are bound here, one per worker
+ * and address (gateway/workers_bind), by a SIP stack built for that
+ * alone; then privileges go, the supervisor detaches and runs the
+ * workers.
+ */
+static int
+supervise(struct gw_conf *conf, enum privs_plan plan,
+    const struct privs_target *target, bool foreground, int n)
+{
+	su_init();
+	if ((root = su_root_create(NULL)) == NULL)
+		fatalx("su_root_create failed");
+	su_root_threading(root, 0);
+	workers_bind_record(n);
+	if (sipgw_start(root, conf) != 0)
+		fatalx("cannot start SIP on %s", conf->sip_listen);
+	workers_bind_off();
+	sipgw_destroy();
+	su_root_destroy(root);
+	root = NULL;
+	su_deinit();
+	start_drop(conf, plan, target);
+	if (!foreground && detach_start() != 0)
+		fatalx("cannot become a daemon");
+	spoolfs_lock_note_pid();
+	log_info("imgated: supervisor (config %s), starting %d workers",
+	    config_path, n);
+	return workers_run(n, worker_main, conf);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -259,16 +389,12 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct gw_conf	 conf;
-	struct gw_runtime	*rt;
-	struct dns_config	 dcfg;
-	struct dns		*dns;
 	struct privs_target	 target;
 	enum privs_plan		 plan;
-	su_timer_t		*tick;
 	const char		*config = DEFAULT_CONFIG;
 	char			 err[512];
 	bool			 check_only = false, foreground = false;
-	int			 ch, verbose = 0, level;
+	int			 ch, level, n;
 	struct sigaction	 sa;
 
 	while ((ch = getopt_long(argc, argv, "df:hnu:vV", longopts,
@@ -348,56 +474,11 @@ main(int argc, char *argv[])
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 
-	su_init();
-	if ((root = su_root_create(NULL)) == NULL)
-		fatalx("su_root_create failed");
-	/*
-	 * sofia-sip would run clone tasks (nua's stack, for one) in threads
-	 * of their own; imgate uses none, and this keeps it that way.  One
-	 * loop, one thread (design.md).
-	 */
-	su_root_threading(root, 0);
-	setup_dns_config(&conf, &dcfg);
-	if ((dns = dns_create(root, &dcfg)) == NULL)
-		fatalx("cannot set up the resolver");
-	if ((rt = runtime_build(&conf, conf.xmpp_enable)) == NULL)
-		fatalx("out of memory");
-	runtime_install(rt);
-	txn_init(root, (size_t)conf.max_transactions);
-	relay_init(dns, &sipgw_side, conf.xmpp_enable ? &xmppgw_side : NULL);
-	reload_init(dns, verbose > 0, apply_options);
-	if (sipgw_start(root, &conf) != 0)
-		fatalx("cannot start SIP on %s", conf.sip_listen);
-	if (conf.xmpp_enable && xmppgw_start(root, &conf) != 0)
-		fatalx("cannot set up the XMPP component");
-	if (spool_init(root, &conf, &sipgw_side, conf.xmpp_enable ?
-	    &xmppgw_side : NULL) != 0)
-		fatalx("cannot open the spool %s", conf.spool_path);
-	start_drop(&conf, plan, &target);
-	if (!foreground && detach_start() != 0)
-		fatalx("cannot become a daemon");
-	spoolfs_lock_note_pid();
-
-	tick = su_timer_create(su_root_task(root), 200);
-	su_timer_set_for_ever(tick, on_tick, NULL);
-	log_info("imgated ready (config %s)", config);
-	detach_ready();
-	log_set_stderr(false);
-	su_root_run(root);
-
-	shut_down(conf.xmpp_enable);
-	su_timer_destroy(tick);
-	if (conf.xmpp_enable)
-		xmppgw_stop();
-	sipgw_destroy();
-	dns_destroy(dns);
-	relay_fini();
-	txn_fini();
-	runtime_install(NULL);
-	runtime_fini();
+	n = workers_count(&conf);
+	if (n > 1)
+		return supervise(&conf, plan, &target, foreground, n);
+	serve(&conf, -1, plan, &target, foreground, false);
 	if (config_path != config)
 		free((char *)config_path);
-	su_root_destroy(root);
-	su_deinit();
 	return 0;
 }

@@ -18,6 +18,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "gateway/handoff.h"
 #include "gateway/log.h"
 #include "gateway/relay.h"
 #include "gateway/spool.h"
@@ -102,6 +103,9 @@ relay_finish(struct gw_txn *t, struct gw_outcome o)
 	if (t->spool_row != 0)
 		/* A spool delivery: the spool decides what the sender gets. */
 		spool_delivery_done(t, &o, &r);
+	else if (t->handoff_from > 0)
+		/* Another worker's sender: it answers (gateway/handoff). */
+		handoff_reply(t, &o);
 	else {
 		const struct relay_side *in = t->origin == TXN_FROM_XMPP ?
 		    relay_xmpp : relay_sip;
@@ -529,7 +533,11 @@ route_message(struct gw_txn *t, const struct policy_source *src,
 	}
 	if (!spooled && d.route >= 0 && c->routes[d.route].mode ==
 	    CONF_MODE_SAF) {
-		spool_accept(t, src);
+		/* Worker 0 owns the spool (gateway/handoff). */
+		if (handoff_active())
+			handoff_spool(t, src);
+		else
+			spool_accept(t, src);
 		return;
 	}
 	if (d.verdict == ROUTE_STATIC)
@@ -547,6 +555,15 @@ relay_submit(struct gw_txn *t, const struct policy_source *src)
 	    on_deadline);
 	if (!admit(t, src))
 		return;
+	route_message(t, src, false);
+}
+
+void
+relay_submit_handed(struct gw_txn *t, const struct policy_source *src)
+{
+	txn_enter_state(t, TXN_ROUTING);
+	txn_set_deadline(t, (uint64_t)t->rt->conf.txn_deadline_ms,
+	    on_deadline);
 	route_message(t, src, false);
 }
 

@@ -57,6 +57,13 @@ void relay_init(struct dns *dns, const struct relay_side *sip,
  */
 void relay_submit(struct gw_txn *t, const struct policy_source *src);
 
+/**
+ * Worker 0: @t, handed over by another worker (gateway/handoff) that
+ * admitted it already, routed as relay_submit() does without the ACL and
+ * the rate limit.
+ */
+void relay_submit_handed(struct gw_txn *t, const struct policy_source *src);
+
 /** Free what relay_init()/relay_reconfigure() took (at shutdown). */
 void relay_fini(void);
 

@@ -39,6 +39,7 @@
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
+#include <sofia-sip/tport_tag.h>
 #include <sofia-sip/url.h>
 
 #include <arpa/inet.h>
@@ -50,6 +51,7 @@
 #include "gateway/sipgw_screen.h"
 #include "gateway/spool_key.h"
 #include "gateway/txn.h"
+#include "gateway/workers.h"
 #include "gateway/xlate.h"
 
 /* The newest runtime: for requests before they are transactions. */
@@ -69,6 +71,12 @@ const struct relay_side sipgw_side = { sipgw_reply, sipgw_send,
 static su_home_t		 sipgw_home[1] = { SU_HOME_INIT(sipgw_home) };
 static nta_agent_t		*sipgw_agent;
 static nta_leg_t		*sipgw_leg;	/* default leg: in and out */
+/* A worker of several sends its requests over UDP from a port of its
+ * own (tport ident SIPGW_OWN_IDENT), so that the answers come back to it
+ * and not to whichever worker the shared port's hash picks. */
+static bool			 sipgw_own_port;
+#define SIPGW_OWN_IDENT		"worker"
+#define SIPGW_SHARED_IDENT	"shared"
 static sip_allow_t		*sipgw_allow;
 static bool			 sipgw_draining;	/* shutting down */
 
@@ -583,6 +591,7 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 	    TAG_IF(t->lang != NULL, SIPTAG_CONTENT_LANGUAGE_STR(t->lang)),
 	    SIPTAG_USER_AGENT_STR(SIPGW_AGENT),
 	    SIPTAG_PAYLOAD(pl),
+	    TAG_IF(sipgw_own_port && !big, TPTAG_IDENT(SIPGW_OWN_IDENT)),
 	    TAG_END());
 	if (orq == NULL) {
 		log_info("txn %llu: cannot send MESSAGE to %s via %s",
@@ -662,6 +671,28 @@ grow_udp_buffers(void)
 	}
 }
 
+/* A worker's own UDP port for the requests it sends (sipgw_own_port). */
+static int
+add_own_port(const struct gw_conf *conf)
+{
+	url_t	*u = url_hdup(sipgw_home, URL_STRING_MAKE(conf->sip_listen)->
+	    us_url);
+	char	 buf[CONF_STR_MAX + 32];
+
+	if (u == NULL || u->url_host == NULL)
+		return -1;
+	snprintf(buf, sizeof(buf), "sip:%s:0;transport=udp",
+	    strcmp(u->url_host, "*") == 0 ? "0.0.0.0" : u->url_host);
+	if (nta_agent_add_tport(sipgw_agent, URL_STRING_MAKE(buf),
+	    TPTAG_IDENT(SIPGW_OWN_IDENT), TAG_END()) != 0) {
+		log_warnx("sip: cannot open a port of this worker's own (%s)",
+		    buf);
+		return -1;
+	}
+	sipgw_own_port = true;
+	return 0;
+}
+
 int
 sipgw_start(su_root_t *root, const struct gw_conf *conf)
 {
@@ -693,6 +724,9 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf)
 	     * answer 413/513 below that (sipgw_screen.c).
 	     */
 	    NTATAG_MAXSIZE(SIPGW_MAXSIZE),
+	    /* A worker's shared sockets need a name too: nta compares the
+	     * names of every transport when a request asks for one. */
+	    TAG_IF(workers_self() >= 0, TPTAG_IDENT(SIPGW_SHARED_IDENT)),
 	    TAG_END());
 	if (sipgw_agent == NULL) {
 		log_warnx("sip: cannot listen on %s", conf->sip_listen);
@@ -703,6 +737,10 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf)
 	    NTATAG_NO_DIALOG(1), TAG_END());
 	if (sipgw_allow == NULL || sipgw_leg == NULL) {
 		log_warnx("sip: cannot set up the SIP stack");
+		sipgw_destroy();
+		return -1;
+	}
+	if (workers_self() >= 0 && add_own_port(conf) != 0) {
 		sipgw_destroy();
 		return -1;
 	}

@@ -57,13 +57,17 @@ class Daemon:
         return self.proc.poll() is None
 
 
-def gateway_group(user=None):
+def gateway_group(user=None, workers=1):
     """The gateway group of a test configuration.  The suite runs as
     root: imgated refuses to serve as root unless told it may
-    (imgate.conf(5) gateway.allow_root) or given a user to become."""
+    (imgate.conf(5) gateway.allow_root) or given a user to become.
+    One worker process unless the test asks for more (imgate.conf(5)
+    gateway.workers; its default depends on the machine)."""
     if user:
-        return 'gateway = { domain = "gw.test"; user = "%s"; };' % user
-    return 'gateway = { domain = "gw.test"; allow_root = true; };'
+        return ('gateway = { domain = "gw.test"; user = "%s"; '
+                'workers = %d; };' % (user, workers))
+    return ('gateway = { domain = "gw.test"; allow_root = true; '
+            'workers = %d; };' % workers)
 
 
 def open_up(path):
@@ -84,7 +88,7 @@ def open_up(path):
 
 def start_imgated(procs, dns_port, conf_extra="", enumservices=("im", "sip"),
                   sip_timeout_ms=4000, dns_timeout_ms=1000, verbose=True,
-                  env=None, user=None, port=None):
+                  env=None, user=None, port=None, workers=1):
     """user: serve as this user (gateway.user) when the suite runs as
     root (ignored otherwise: only root can change users); the folder of
     the configuration is opened up so that it can reload it.  Without
@@ -113,7 +117,7 @@ sip = { listen = "sip:127.0.0.1:%d"; timeout_ms = %d; };
 dns = { servers = [ "127.0.0.1:%d" ]; timeout_ms = %d; tries = 1; };
 enum = { enumservices = [ %s ]; };
 %s
-""" % (gateway_group(user), port, sip_timeout_ms, dns_port, dns_timeout_ms,
+""" % (gateway_group(user, workers), port, sip_timeout_ms, dns_port, dns_timeout_ms,
        ", ".join('"%s"' % s for s in enumservices), conf_extra))
         if user:
             os.chmod(conf, 0o644)

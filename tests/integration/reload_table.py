@@ -23,6 +23,7 @@ RELOADABLE = {
                             "then 200",
     "sip.max_headers": "20 extra headers get 513 at 16, then 200",
     "gateway.shutdown_grace_ms": "report",
+    "gateway.overload_lag_ms": "report",
     "dns.case_randomization": "query names in mixed case, then lower case",
     "dns.udp_max_queries": "report",
     "dns.dnssec": "queries carry AD and DO, then not",
@@ -72,6 +73,7 @@ RELOADABLE = {
 # Values (in the file's syntax) for the "report" entries.
 REPORT_VALUES = {
     "gateway.shutdown_grace_ms": "1500",
+    "gateway.overload_lag_ms": "300",
     "dns.udp_max_queries": "50",
     "sip.timeout_ms": "5000",
     "enum.suffixes": '[ "e164.arpa", "e164.example" ]',
@@ -109,6 +111,7 @@ RESTART_ONLY = {
     "gateway.user": '"nobody"',
     "gateway.group": '"nogroup"',
     "gateway.allow_root": "false",
+    "gateway.workers": "3",
     "sip.listen": '"sip:127.0.0.1:@FREEPORT@"',
     "dns.servers": '[ "127.0.0.2:53" ]',
     "dns.timeout_ms": "700",
