@@ -37,7 +37,8 @@ void workers_bind_record(int n);
 /** Give worker @k its sockets in the binds of the next sipgw_start(). */
 void workers_bind_replay(int k);
 
-/** Disarm: bind() is the system's again. */
+/** Disarm: bind() is the system's again; a worker closes the
+ * supervisor's sockets it inherited (nta keeps copies of its own). */
 void workers_bind_off(void);
 
 /**

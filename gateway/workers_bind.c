@@ -150,6 +150,12 @@ workers_bind_replay(int k)
 void
 workers_bind_off(void)
 {
+	/* A worker keeps its own sockets (nta's copies) and no other: the
+	 * supervisor's are not its to read. */
+	if (wb_mode == WB_REPLAY)
+		for (size_t i = 0; i < wb_count; i++)
+			for (int k = 0; k < wb_n; k++)
+				close(wb[i].fds[k]);
 	wb_mode = WB_OFF;
 }
 

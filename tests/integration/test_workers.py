@@ -12,12 +12,16 @@ store-and-forward: 202 and delivered, through worker 0's spool; (7)
 SIGHUP reaches every worker: a deny route added by the reload refuses
 every sender; (8) SIGKILL of worker 1: it is started again, the senders
 that hash to it are answered through their retransmissions, and no
-message accepted (202) before the kill is lost.
+message accepted (202) before the kill is lost; (9) RFC 7339: a sender
+whose Via asks for overload feedback gets oc, oc-validity, oc-seq and
+oc-algo="loss" in the answer's Via, one that does not gets none.
 """
 
 import os
+import random
 import re
 import signal
+import socket
 import time
 
 import imgtest
@@ -65,6 +69,35 @@ def send_all(uacs, gw, ruri, prefix, timeout=20.0):
     for u, _ in cids:
         u.poll(max(0.1, end - time.monotonic()))
     return [u.result(c)[0] for u, c in cids]
+
+
+def oc_answer(gw, algo, oc=True):
+    """Send one MESSAGE whose Via asks for overload feedback (RFC 7339);
+    @return the Via of the final answer, or None."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    s.settimeout(10)
+    branch = "z9hG4bKoc%d" % random.getrandbits(32)
+    params = (";oc" + (";oc-algo=%s" % algo if algo else "")) if oc else ""
+    req = ("MESSAGE sip:+12025550101@gw.test SIP/2.0\r\n"
+           "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=%s;rport%s\r\n"
+           "Max-Forwards: 70\r\nFrom: <sip:oc@127.0.0.1>;tag=1\r\n"
+           "To: <sip:+12025550101@gw.test>\r\nCall-ID: %s@oc\r\n"
+           "CSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\n"
+           "Content-Length: 2\r\n\r\nhi" % (
+               s.getsockname()[1], branch, params, branch))
+    s.sendto(req.encode(), gw.addr)
+    try:
+        while True:
+            d = s.recv(65536).decode("utf-8", "replace")
+            if not d.startswith("SIP/2.0 1"):
+                break
+    except OSError:
+        return None
+    finally:
+        s.close()
+    m = re.search(r"^Via: (.*)$", d, re.M)
+    return m.group(1).strip() if m else None
 
 
 def routes(extra=""):
@@ -206,6 +239,15 @@ spool = { path = "%s"; retry_initial_ms = 400; retry_max_ms = 800;
         wait_for(lambda: len(set(bodies(uas, "kill-"))) >= SENDERS, 15)
         tap.is_(len(set(bodies(uas, "kill-"))), SENDERS,
                 "(8) no accepted message lost")
+
+        # (9) RFC 7339: a peer that asks gets oc feedback in the Via
+        tap.ok(oc_answer(gw, '"loss,rate"') is not None and re.search(
+            r';oc=0;.*oc-algo="loss".*|;oc=0;', oc_answer(gw, '"loss"') or
+            ""), "(9) oc in the request's Via: oc=0, oc-algo=\"loss\" in "
+            "the answer's", diag=oc_answer(gw, '"loss"'))
+        via = oc_answer(gw, None, oc=False) or ""
+        tap.ok(via and not re.search(r";oc(-[a-z]+)?(=|;|$)", via),
+               "(9) no oc asked, none given", diag=via)
 
         gw.proc.send_signal(signal.SIGTERM)
         try:
