@@ -39,12 +39,18 @@ overload_tick(struct overload *o, uint64_t now_ms, uint32_t lag_ms,
 		return;
 	if (o->limit_ms == 0)
 		o->drop = 0;
-	else if (o->worst_ms > o->limit_ms)
-		o->drop = o->drop + OVERLOAD_STEP_UP > OVERLOAD_MAX_DROP ?
-		    OVERLOAD_MAX_DROP : o->drop + OVERLOAD_STEP_UP;
-	else if (o->worst_ms < o->limit_ms / 2)
+	else if (o->worst_ms > o->limit_ms) {
+		/* One stall (a reload, a big answer) is not overload: the
+		 * second interval over the limit in a row is. */
+		if (++o->streak >= OVERLOAD_STREAK)
+			o->drop = o->drop + OVERLOAD_STEP_UP >
+			    OVERLOAD_MAX_DROP ? OVERLOAD_MAX_DROP :
+			    o->drop + OVERLOAD_STEP_UP;
+	} else if (o->worst_ms < o->limit_ms / 2)
 		o->drop = o->drop < OVERLOAD_STEP_DOWN ? 0 :
 		    o->drop - OVERLOAD_STEP_DOWN;
+	if (o->worst_ms <= o->limit_ms)
+		o->streak = 0;
 	if (o->drop != was)
 		o->seq = now_ms;
 	o->worst_ms = 0;

@@ -7,7 +7,8 @@
  * it, every OVERLOAD_TICK_MS, how late its loop timer ran and how old
  * the oldest request waiting in its socket probably is; every
  * OVERLOAD_INTERVAL_MS the drop share moves: up by OVERLOAD_STEP_UP
- * points while the worse of the two is over the limit (at most
+ * points while the worse of the two is over the limit, from the
+ * OVERLOAD_STREAK-th such interval in a row on (at most
  * OVERLOAD_MAX_DROP), down by OVERLOAD_STEP_DOWN points once it is
  * under half the limit.  overload_shed() then refuses that share of new
  * requests, spread evenly (a counter, not a coin: the share holds over
@@ -25,6 +26,7 @@
 #define OVERLOAD_STEP_UP	10
 #define OVERLOAD_STEP_DOWN	5
 #define OVERLOAD_MAX_DROP	95
+#define OVERLOAD_STREAK		2
 /* RFC 7339 oc-validity: how long an upstream peer applies our share. */
 #define OVERLOAD_VALIDITY_MS	500
 /* Kernel bookkeeping per queued datagram, added to its payload to tell
@@ -36,6 +38,7 @@ struct overload {
 	uint32_t	 drop;		/* share refused, percent */
 	uint64_t	 interval_start;
 	uint32_t	 worst_ms;	/* worst signal in this interval */
+	uint32_t	 streak;	/* intervals over the limit in a row */
 	uint32_t	 acc;		/* overload_shed()'s even spread */
 	uint64_t	 seq;		/* oc-seq: time the share changed */
 	uint64_t	 shed;		/* requests refused, ever */

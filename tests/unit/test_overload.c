@@ -2,8 +2,10 @@
  * tests/unit/test_overload.c - the shedding share and the RFC 7339 "oc"
  * parameters (gateway/overload), with an injected clock.
  *
- * Asserted: no shedding while the signal stays under the limit; the
- * share rises by OVERLOAD_STEP_UP per interval over the limit, from the
+ * Asserted: no shedding while the signal stays under the limit, nor
+ * for one interval over it (a stall); the share rises by
+ * OVERLOAD_STEP_UP per interval over the limit from the second in a row,
+ * from the
  * worse of lag and queue age, up to OVERLOAD_MAX_DROP; it holds between
  * half the limit and the limit and falls by OVERLOAD_STEP_DOWN below
  * half; limit 0 never sheds; overload_shed() refuses exactly the share
@@ -39,8 +41,12 @@ test_share(void)
 	overload_init(&o, 100);
 	interval(&o, &now, 50, 0);
 	is_int(interval(&o, &now, 99, 99), 0, "under the limit: no shedding");
+	is_int(interval(&o, &now, 150, 0), 0,
+	    "one interval over the limit (a stall): no shedding yet");
+	is_int(interval(&o, &now, 10, 10), 0, "... and the streak ends");
+	is_int(interval(&o, &now, 150, 0), 0, "a new first interval over");
 	is_int(interval(&o, &now, 150, 0), OVERLOAD_STEP_UP,
-	    "lag over the limit for an interval: share up one step");
+	    "lag over the limit a second interval in a row: share up a step");
 	is_int(interval(&o, &now, 0, 400), 2 * OVERLOAD_STEP_UP,
 	    "queue age over the limit counts the same");
 	is_int(interval(&o, &now, 70, 70), 2 * OVERLOAD_STEP_UP,
@@ -59,6 +65,8 @@ test_share(void)
 	overload_init(&o, 100);
 	interval(&o, &now, 0, 0);
 	interval(&o, &now, 500, 0);
+	interval(&o, &now, 500, 0);
+	ok(o.drop > 0, "shedding before the reload");
 	overload_set_limit(&o, 0);
 	is_int(o.drop, 0, "a reload to 0 stops shedding at once");
 }
@@ -122,6 +130,7 @@ test_oc(void)
 	overload_init(&o, 100);
 	interval(&o, &now, 0, 0);
 	interval(&o, &now, 300, 0);
+	interval(&o, &now, 300, 0);
 	is_int(overload_oc_params(&o, p), 0, "oc parameters fit");
 	is_str(p[0], "oc=10", "oc is the share");
 	is_str(p[1], "oc-validity=500", "oc-validity");
@@ -131,6 +140,7 @@ test_oc(void)
 	seq = o.seq;
 	interval(&o, &now, 70, 0);
 	is_int((long long)o.seq, (long long)seq, "oc-seq holds with the share");
+	interval(&o, &now, 300, 0);
 	interval(&o, &now, 300, 0);
 	ok(o.seq > seq, "oc-seq moves when the share changes");
 }
