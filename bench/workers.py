@@ -34,6 +34,11 @@ sys.path.insert(0, HERE)
 import run as B  # noqa: E402
 
 
+# one socket per call (so that the senders spread over the workers),
+# within the open file limit
+UN = ["-t", "un", "-max_socket", "16000"]
+
+
 def cpus(spec):
     """"0-3,8" -> {0, 1, 2, 3, 8}"""
     out = set()
@@ -129,11 +134,11 @@ class Run:
             target = gw.port
             B.run_uac(self.procs, os.path.join(d, "warmup"), target,
                       self.csv, 200, len(self.nums), 10, 3000,
-                      extra=["-t", "un"])
+                      extra=UN)
         pids = children(gw.pid) if gw else []
         c0, t0 = cpu(pids), time.monotonic()
         count = int(rate * secs)
-        extra = ["-t", "un", "-trace_counts"]
+        extra = UN + ["-trace_counts"]
         st = B.run_uac(self.procs, d, target, self.csv, rate, count,
                        int(secs + 10), 5000, extra=extra, scenario=scenario)
         wall = time.monotonic() - t0
@@ -257,6 +262,12 @@ def main():
     ap.add_argument("--pin-gen", help="CPU list for sipp and NSD")
     ap.add_argument("--workdir")
     a = ap.parse_args()
+    try:
+        import resource
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    except (ImportError, ValueError, OSError):
+        pass
     r = Run(a)
     if a.pin_gen:
         # sipp and NSD are started by this process: they inherit it

@@ -257,6 +257,10 @@ spool = { path = "%s"; retry_initial_ms = 400; retry_max_ms = 800;
         tap.is_(rc, 0, "SIGTERM: supervisor and workers stop, exit 0")
         alive = [p for p in pids.values() if os.path.exists("/proc/%d" % p)]
         tap.ok(not alive, "no worker left behind", diag=str(alive))
+        bad = re.findall(r"(AddressSanitizer|LeakSanitizer|runtime error:)"
+                         r".*", log())
+        tap.ok(not bad, "no sanitizer finding in imgated's output",
+               diag="\n".join(bad[:5]))
         for u in uacs:
             u.close()
         alice.stop()
