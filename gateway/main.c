@@ -13,7 +13,9 @@
  * (not with -d).  Everything that can fail happens while the terminal still
  * listens, so a failure exits non-zero with the reason on stderr.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <getopt.h>
 #include <signal.h>
@@ -359,18 +361,33 @@ static int
 supervise(struct gw_conf *conf, enum privs_plan plan,
     const struct privs_target *target, bool foreground, int n)
 {
-	su_init();
-	if ((root = su_root_create(NULL)) == NULL)
-		fatalx("su_root_create failed");
-	su_root_threading(root, 0);
-	workers_bind_record(n);
-	if (sipgw_start(root, conf) != 0)
-		fatalx("cannot start SIP on %s", conf->sip_listen);
-	workers_bind_off();
-	sipgw_destroy();
-	su_root_destroy(root);
-	root = NULL;
-	su_deinit();
+	int	 sp[2], st;
+	pid_t	 pid;
+
+	/* Bound by a SIP stack in a child: the stack's random state must
+	 * be born in each worker, not inherited (gateway/workers_bind). */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp) != 0)
+		fatal("socketpair");
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid == 0) {
+		close(sp[0]);
+		su_init();
+		if ((root = su_root_create(NULL)) == NULL)
+			fatalx("su_root_create failed");
+		su_root_threading(root, 0);
+		workers_bind_record(n);
+		if (sipgw_start(root, conf) != 0)
+			fatalx("cannot start SIP on %s", conf->sip_listen);
+		workers_bind_off();
+		_exit(workers_bind_send(sp[1]) == 0 ? 0 : 1);
+	}
+	close(sp[1]);
+	if (workers_bind_receive(sp[0], n) != 0 ||
+	    waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
+	    WEXITSTATUS(st) != 0)
+		fatalx("cannot bind the SIP sockets for %d workers", n);
+	close(sp[0]);
 	start_drop(conf, plan, target);
 	if (!foreground && detach_start() != 0)
 		fatalx("cannot become a daemon");

@@ -41,6 +41,15 @@ void workers_bind_replay(int k);
  * supervisor's sockets it inherited (nta keeps copies of its own). */
 void workers_bind_off(void);
 
+/** The child that recorded: send the sockets over @sock.  0 or -1. */
+int workers_bind_send(int sock);
+
+/**
+ * The supervisor: take the sockets for @n workers from @sock, until the
+ * child closes it.  0, or -1 when nothing usable came.
+ */
+int workers_bind_receive(int sock, int n);
+
 /**
  * Supervise @n workers running @fn(k, reloaded, @arg) until SIGTERM or
  * SIGINT; calls detach_ready() once every worker is ready.  @return the

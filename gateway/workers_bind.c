@@ -159,3 +159,70 @@ workers_bind_off(void)
 	wb_mode = WB_OFF;
 }
 
+
+/*
+ * The supervisor binds in a child of its own (gateway/main): the SIP
+ * stack seeds its random state when it starts, and workers forked from
+ * a process that holds one would all make the same Call-IDs and
+ * branches.  The child sends the table, one message per address with
+ * that address's sockets attached (SCM_RIGHTS), then exits.
+ */
+int
+workers_bind_send(int sock)
+{
+	for (size_t i = 0; i < wb_count; i++) {
+		struct workers_bind	*b = &wb[i];
+		char			 cbuf[CMSG_SPACE(sizeof(int) *
+		    WORKERS_MAX)];
+		struct iovec		 iov = { b, sizeof(*b) };
+		struct msghdr		 mh;
+		struct cmsghdr		*cm;
+
+		memset(&mh, 0, sizeof(mh));
+		memset(cbuf, 0, sizeof(cbuf));
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = cbuf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)wb_n);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)wb_n);
+		memcpy(CMSG_DATA(cm), b->fds, sizeof(int) * (size_t)wb_n);
+		if (sendmsg(sock, &mh, 0) != (ssize_t)sizeof(*b))
+			return -1;
+	}
+	return 0;
+}
+
+int
+workers_bind_receive(int sock, int n)
+{
+	wb_n = n;
+	wb_count = 0;
+	for (;;) {
+		struct workers_bind	 b;
+		char			 cbuf[CMSG_SPACE(sizeof(int) *
+		    WORKERS_MAX)];
+		struct iovec		 iov = { &b, sizeof(b) };
+		struct msghdr		 mh;
+		struct cmsghdr		*cm;
+		ssize_t			 r;
+
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		if ((r = recvmsg(sock, &mh, 0)) == 0)
+			break;
+		if (r != (ssize_t)sizeof(b) || wb_count == WORKERS_BINDS_MAX ||
+		    (cm = CMSG_FIRSTHDR(&mh)) == NULL ||
+		    cm->cmsg_type != SCM_RIGHTS || cm->cmsg_len !=
+		    CMSG_LEN(sizeof(int) * (size_t)n))
+			return -1;
+		memcpy(b.fds, CMSG_DATA(cm), sizeof(int) * (size_t)n);
+		wb[wb_count++] = b;
+	}
+	return wb_count > 0 ? 0 : -1;
+}
