@@ -37,6 +37,9 @@ import run as B  # noqa: E402
 # one socket per call (so that the senders spread over the workers),
 # within the open file limit
 UN = ["-t", "un", "-max_socket", "16000"]
+# every step: a 503 ends a call as a refusal (counted, and a failed step
+# when searching the max), answers go to the source port (rport)
+SCENARIO = "uac_inf_503.xml"
 
 
 def cpus(spec):
@@ -121,7 +124,7 @@ class Run:
                                  stdout=B.subprocess.DEVNULL)
         return gw
 
-    def step(self, label, exe, workers, rate, secs, scenario="uac_inf.xml",
+    def step(self, label, exe, workers, rate, secs, scenario=SCENARIO,
              lag_ms=100, direct=False):
         self.n += 1
         d = os.path.join(self.dir, "s%02d-%s-%d" % (self.n, label, rate))
@@ -221,6 +224,8 @@ class Run:
                 if b and best.get(a.workers[0]) and w != a.workers[0]
                 else ""))
         top = best.get(a.workers[-1])
+        if a.overload_at:
+            top = {"rate": a.overload_at}
         if top and a.overload_seconds > 0:
             m = top["rate"]
             for f in (1.5, 2.0):
@@ -258,6 +263,9 @@ def main():
     ap.add_argument("--start", type=int, default=2000)
     ap.add_argument("--max-steps", type=int, default=5)
     ap.add_argument("--ceiling", action="store_true")
+    ap.add_argument("--overload-at", type=int,
+                    help="the max rate the overload steps multiply "
+                    "(default: the highest worker count's)")
     ap.add_argument("--pin-gw", help="CPU list for imgated (taskset)")
     ap.add_argument("--pin-gen", help="CPU list for sipp and NSD")
     ap.add_argument("--workdir")

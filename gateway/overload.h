@@ -32,6 +32,9 @@
 /* Kernel bookkeeping per queued datagram, added to its payload to tell
  * datagrams from bytes in the socket's receive queue (an estimate). */
 #define OVERLOAD_DGRAM_OVERHEAD	768
+/* The age the edge reports when the kernel dropped requests since the
+ * last tick (its queue was full): over any limit. */
+#define OVERLOAD_AGE_DROPPED	UINT32_MAX
 
 struct overload {
 	uint32_t	 limit_ms;	/* 0: off */

@@ -90,6 +90,7 @@ static struct overload		 sipgw_ol;
 static su_timer_t		*sipgw_ol_timer;
 static uint64_t			 sipgw_ol_last;
 static uint32_t			 sipgw_ol_handled;
+static uint32_t			 sipgw_ol_drops = UINT32_MAX;
 static int			 sipgw_udp_fd = -1;
 
 /*
@@ -754,10 +755,19 @@ on_overload_tick(su_root_magic_t *m, su_timer_t *tm, su_timer_arg_t *arg)
 	(void)tm;
 	(void)arg;
 	if (sipgw_udp_fd >= 0 && getsockopt(sipgw_udp_fd, SOL_SOCKET,
-	    SO_MEMINFO, mi, &ml) == 0 && mi[SK_MEMINFO_RMEM_ALLOC] > 0 &&
-	    ioctl(sipgw_udp_fd, SIOCINQ, &next) == 0)
-		age = overload_queue_age_ms(mi[SK_MEMINFO_RMEM_ALLOC],
-		    (uint32_t)next, sipgw_ol_handled, (uint32_t)since);
+	    SO_MEMINFO, mi, &ml) == 0) {
+		if (mi[SK_MEMINFO_RMEM_ALLOC] > 0 &&
+		    ioctl(sipgw_udp_fd, SIOCINQ, &next) == 0)
+			age = overload_queue_age_ms(mi[SK_MEMINFO_RMEM_ALLOC],
+			    (uint32_t)next, sipgw_ol_handled,
+			    (uint32_t)since);
+		/* The kernel dropped requests: the queue was full, older
+		 * than the limit can allow. */
+		if (mi[SK_MEMINFO_DROPS] != sipgw_ol_drops &&
+		    sipgw_ol_drops != UINT32_MAX)
+			age = OVERLOAD_AGE_DROPPED;
+		sipgw_ol_drops = mi[SK_MEMINFO_DROPS];
+	}
 	sipgw_ol_handled = 0;
 	sipgw_ol_last = now;
 	if (runtime_current() != NULL)
