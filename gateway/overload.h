@@ -10,7 +10,8 @@
  * points while the worse of the two is over the limit, from the
  * OVERLOAD_STREAK-th such interval in a row on (at most
  * OVERLOAD_MAX_DROP), down by OVERLOAD_STEP_DOWN points once it is
- * under half the limit.  overload_shed() then refuses that share of new
+ * under three quarters of the limit: the share settles where the
+ * oldest waiting request is about the limit old.  overload_shed() then refuses that share of new
  * requests, spread evenly (a counter, not a coin: the share holds over
  * any 100 requests).
  */
@@ -23,7 +24,7 @@
 
 #define OVERLOAD_TICK_MS	10
 #define OVERLOAD_INTERVAL_MS	100
-#define OVERLOAD_STEP_UP	10
+#define OVERLOAD_STEP_UP	5
 #define OVERLOAD_STEP_DOWN	5
 #define OVERLOAD_MAX_DROP	95
 #define OVERLOAD_STREAK		2

@@ -5,10 +5,9 @@
  * Asserted: no shedding while the signal stays under the limit, nor
  * for one interval over it (a stall); the share rises by
  * OVERLOAD_STEP_UP per interval over the limit from the second in a row,
- * from the
- * worse of lag and queue age, up to OVERLOAD_MAX_DROP; it holds between
- * half the limit and the limit and falls by OVERLOAD_STEP_DOWN below
- * half; limit 0 never sheds; overload_shed() refuses exactly the share
+ * from the worse of lag and queue age, up to OVERLOAD_MAX_DROP; it holds
+ * between 3/4 of the limit and the limit and falls by OVERLOAD_STEP_DOWN
+ * below 3/4; limit 0 never sheds; overload_shed() refuses exactly the share
  * of any 100 requests; the queue age estimate; which Via asks for oc;
  * the oc parameters, oc-seq moving only when the share changes.  TAP.
  */
@@ -49,14 +48,14 @@ test_share(void)
 	    "lag over the limit a second interval in a row: share up a step");
 	is_int(interval(&o, &now, 0, 400), 2 * OVERLOAD_STEP_UP,
 	    "queue age over the limit counts the same");
-	is_int(interval(&o, &now, 70, 70), 2 * OVERLOAD_STEP_UP,
-	    "between half the limit and the limit: the share holds");
+	is_int(interval(&o, &now, 80, 80), 2 * OVERLOAD_STEP_UP,
+	    "between 3/4 of the limit and the limit: the share holds");
 	for (i = 0; i < 20; i++)
 		d = interval(&o, &now, 500, 500);
 	is_int(d, OVERLOAD_MAX_DROP, "the share stops at %d %%",
 	    OVERLOAD_MAX_DROP);
 	is_int(interval(&o, &now, 10, 10), OVERLOAD_MAX_DROP -
-	    OVERLOAD_STEP_DOWN, "under half the limit: share down one step");
+	    OVERLOAD_STEP_DOWN, "under 3/4 of the limit: share down one step");
 	for (i = 0; i < 40; i++)
 		d = interval(&o, &now, 0, 0);
 	is_int(d, 0, "and back to nothing");
@@ -132,13 +131,13 @@ test_oc(void)
 	interval(&o, &now, 300, 0);
 	interval(&o, &now, 300, 0);
 	is_int(overload_oc_params(&o, p), 0, "oc parameters fit");
-	is_str(p[0], "oc=10", "oc is the share");
+	is_str(p[0], "oc=5", "oc is the share");
 	is_str(p[1], "oc-validity=500", "oc-validity");
 	ok(strncmp(p[2], "oc-seq=", 7) == 0 && strchr(p[2], '.') != NULL,
 	    "oc-seq is seconds.milliseconds (%s)", p[2]);
 	is_str(p[3], "oc-algo=\"loss\"", "oc-algo=\"loss\"");
 	seq = o.seq;
-	interval(&o, &now, 70, 0);
+	interval(&o, &now, 80, 0);
 	is_int((long long)o.seq, (long long)seq, "oc-seq holds with the share");
 	interval(&o, &now, 300, 0);
 	interval(&o, &now, 300, 0);
