@@ -11,9 +11,10 @@
  * OVERLOAD_STREAK-th such interval in a row on (at most
  * OVERLOAD_MAX_DROP), down by OVERLOAD_STEP_DOWN points once it is
  * under three quarters of the limit: the share settles where the
- * oldest waiting request is about the limit old.  overload_shed() then refuses that share of new
- * requests, spread evenly (a counter, not a coin: the share holds over
- * any 100 requests).
+ * oldest waiting request is about the limit old.
+ * overload_shed() then refuses that share of new requests, spread
+ * evenly (a counter, not a coin: the share holds over any 100
+ * requests).
  */
 #ifndef GATEWAY_OVERLOAD_H
 #define GATEWAY_OVERLOAD_H

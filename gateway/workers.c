@@ -145,7 +145,8 @@ await_ready(int ready_r, struct workers_child *ch, int n)
 			fatalx("a worker failed to start");
 		}
 		if (time(NULL) > end)
-			fatalx("workers did not start in %d s", WORKERS_START_S);
+			fatalx("workers did not start in %d s",
+			    WORKERS_START_S);
 		if (poll(&p, 1, 100) > 0 &&
 		    (r = read(ready_r, buf, sizeof(buf))) > 0)
 			got += (int)r;

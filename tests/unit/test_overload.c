@@ -90,8 +90,9 @@ test_shed(void)
 			} else
 				run = 0;
 		}
-		is_int(n, (int)shares[s] * 10, "share %u %%: %u of 1000 refused",
-		    shares[s], shares[s] * 10);
+		is_int(n, (int)shares[s] * 10,
+		    "share %u %%: %u of 1000 refused", shares[s],
+		    shares[s] * 10);
 		ok(shares[s] > 50 || longest <= 1,
 		    "share %u %%: refusals spread, not in bursts", shares[s]);
 		is_int((long long)o.shed, n, "share %u %%: counted", shares[s]);
