@@ -40,7 +40,8 @@ static struct handoff_watch	 hw[WORKERS_MAX];
 static size_t			 hw_n;
 static su_root_t		*hw_root;
 static uint32_t			 hw_gen;
-static uint8_t			*hw_rbuf;
+static uint8_t			*hw_rbuf;	/* HANDOFF_MAX each, */
+static uint8_t			*hw_sbuf;	/* from handoff_init() */
 /* t->out of a handed transaction: the attempt is worker 0's. */
 static int			 handoff_mark;
 
@@ -147,13 +148,13 @@ static enum gw_reason
 hand_over(struct gw_txn *t, enum handoff_kind kind, const char *dest,
     const struct policy_source *src)
 {
-	struct handoff_buf	 b = { NULL, 0, HANDOFF_MAX, false };
+	struct handoff_buf	 b = { hw_sbuf, 0, HANDOFF_MAX, false };
 	struct policy_source	 none;
 	uint8_t			 u8;
 	int32_t			 i32;
 	int			 rc;
 
-	if ((b.p = malloc(b.cap)) == NULL)
+	if (b.p == NULL)
 		return GW_R_OVERLOAD;
 	if (src == NULL) {
 		memset(&none, 0, sizeof(none));
@@ -188,7 +189,6 @@ hand_over(struct gw_txn *t, enum handoff_kind kind, const char *dest,
 	put_cstr(&b, t->xmpp_id);
 	put_cstr(&b, t->accept_key);
 	rc = send_buf(workers_handoff_fd(workers_self(), false), &b);
-	free(b.p);
 	if (rc != 0)
 		return GW_R_OVERLOAD;
 	t->out = &handoff_mark;
@@ -416,7 +416,8 @@ handoff_init(su_root_t *root)
 	hw_gen = (uint32_t)getpid();
 	if (self < 0 || workers_n() < 2)
 		return 0;
-	if ((hw_rbuf = malloc(HANDOFF_MAX)) == NULL)
+	if ((hw_rbuf = malloc(HANDOFF_MAX)) == NULL ||
+	    (hw_sbuf = malloc(HANDOFF_MAX)) == NULL)
 		return -1;
 	if (self > 0)
 		/* k is 0 here: what comes in are replies. */
@@ -434,5 +435,6 @@ handoff_fini(void)
 		su_root_deregister(hw_root, hw[i].index);
 	hw_n = 0;
 	free(hw_rbuf);
-	hw_rbuf = NULL;
+	free(hw_sbuf);
+	hw_rbuf = hw_sbuf = NULL;
 }

@@ -394,7 +394,9 @@ supervise(struct gw_conf *conf, enum privs_plan plan,
 	spoolfs_lock_note_pid();
 	log_info("imgated: supervisor (config %s), starting %d workers",
 	    config_path, n);
-	return workers_run(n, worker_main, conf);
+	/* The workers' grace, their last steps, and some slack. */
+	return workers_run(n, (uint64_t)conf->shutdown_grace_ms + 10000,
+	    worker_main, conf);
 }
 
 int

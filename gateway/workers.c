@@ -154,8 +154,9 @@ await_ready(int ready_r, struct workers_child *ch, int n)
 }
 
 int
-workers_run(int n, workers_main_fn *fn, void *arg)
+workers_run(int n, uint64_t stop_ms, workers_main_fn *fn, void *arg)
 {
+	uint64_t		 stop_at = 0;
 	struct workers_child	 ch[WORKERS_MAX];
 	sigset_t		 set, old;
 	int			 ready[2], st;
@@ -192,9 +193,11 @@ workers_run(int n, workers_main_fn *fn, void *arg)
 		bool		 any = false;
 
 		if (sig == SIGTERM || sig == SIGINT) {
-			if (!stopping)
+			if (!stopping) {
 				log_info("imgated: signal %d, stopping the "
 				    "workers", sig);
+				stop_at = now_ms() + stop_ms;
+			}
 			stopping = true;
 			for (int k = 0; k < n; k++)
 				if (ch[k].pid > 0)
@@ -230,6 +233,16 @@ workers_run(int n, workers_main_fn *fn, void *arg)
 		}
 		if (stopping && !any)
 			break;
+		if (stopping && now_ms() > stop_at) {
+			for (int k = 0; k < n; k++)
+				if (ch[k].pid > 0) {
+					log_warnx("worker %d (pid %ld) still "
+					    "running: killed", k,
+					    (long)ch[k].pid);
+					kill(ch[k].pid, SIGKILL);
+				}
+			stop_at = UINT64_MAX;
+		}
 	}
 	log_info("imgated: stopped");
 	return 0;

@@ -19,6 +19,7 @@
 #define GATEWAY_WORKERS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "conf/conf.h"
 
@@ -52,10 +53,11 @@ int workers_bind_receive(int sock, int n);
 
 /**
  * Supervise @n workers running @fn(k, reloaded, @arg) until SIGTERM or
- * SIGINT; calls detach_ready() once every worker is ready.  @return the
+ * SIGINT; calls detach_ready() once every worker is ready.  A worker
+ * still running @stop_ms after the signal is killed.  @return the
  * supervisor's exit status.
  */
-int workers_run(int n, workers_main_fn *fn, void *arg);
+int workers_run(int n, uint64_t stop_ms, workers_main_fn *fn, void *arg);
 
 /** The worker says it serves (a no-op in a single process). */
 void workers_ready(void);
