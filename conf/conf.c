@@ -320,9 +320,9 @@ conf_check_ip(const char *in, char *why, size_t whysz)
 }
 
 /*
- * The listen URI handed to sofia-sip: "sip:" HOST [":" PORT] [";" params]
- * where HOST is "*", an IPv4 address, "[IPv6]" or a host name.  No user
- * part.  Stored as written.
+ * The listen URI handed to sofia-sip: "sip:" or "sips:" (TLS), then
+ * HOST [":" PORT] [";" params] where HOST is "*", an IPv4 address,
+ * "[IPv6]" or a host name.  No user part.  Stored as written.
  */
 static int
 conf_check_sip_uri(const char *in, char *out, size_t outsz, char *why,
@@ -335,9 +335,14 @@ conf_check_sip_uri(const char *in, char *out, size_t outsz, char *why,
 	size_t		 hlen, i;
 
 	conf_quote(in, q, sizeof(q));
-	if (strncasecmp(in, "sip:", 4) != 0 || strlen(in) >= outsz)
+	if (strlen(in) >= outsz)
 		goto bad;
-	p = in + 4;
+	if (strncasecmp(in, "sip:", 4) == 0)
+		p = in + 4;
+	else if (strncasecmp(in, "sips:", 5) == 0)
+		p = in + 5;
+	else
+		goto bad;
 	params = strchr(p, ';');
 	if (p[0] == '[') {
 		if ((hend = strchr(p, ']')) == NULL ||
@@ -383,7 +388,8 @@ conf_check_sip_uri(const char *in, char *out, size_t outsz, char *why,
 	snprintf(out, outsz, "%s", in);
 	return 0;
 bad:
-	conf_why(why, whysz, "%s is not sip:HOST[:PORT][;params]", q);
+	conf_why(why, whysz, "%s is not sip:HOST[:PORT][;params] or "
+	    "sips:HOST[:PORT][;params]", q);
 	return -1;
 }
 
@@ -419,11 +425,15 @@ conf_store_text(const struct conf_schema_row *row, struct gw_conf *c,
 	if (row->type == CONF_TYPE_STRING && row->max > 0 &&
 	    (size_t)row->max < maxlen)
 		maxlen = (size_t)row->max;
-	/* A string row with min 0 (a secret) may be empty. */
-	if (len == 0 && !(row->type == CONF_TYPE_STRING && row->min == 0 &&
-	    row->check == CONF_CHECK_NONE)) {
+	/* A string row with min 0 (a secret, an optional setting) may be
+	 * empty; an empty one is not checked further. */
+	if (len == 0 && !(row->type == CONF_TYPE_STRING && row->min == 0)) {
 		conf_why(why, whysz, "empty string not allowed");
 		return -1;
+	}
+	if (len == 0 && row->check != CONF_CHECK_NONE) {
+		memset(dst, 0, row->size);
+		return 0;
 	}
 	if (len > maxlen) {
 		conf_why(why, whysz, "%s is longer than %zu bytes", q, maxlen);
@@ -1409,23 +1419,26 @@ conf_hostport(const char *in, int port_ok, char *out, size_t outsz)
 }
 
 /*
- * A static target: "sip:HOST[:PORT]", "sip:USER@HOST[:PORT]",
+ * A static target: "sip:HOST[:PORT]", "sip:USER@HOST[:PORT]" (either
+ * also sips:, either with URI parameters such as ";transport=tls"),
  * "xmpp:DOMAIN" or "im:USER@DOMAIN".  Stored with the scheme and host in
- * lower case, so that duplicates compare equal.
+ * lower case, so that duplicates compare equal; parameters as written.
  */
 static int
 conf_canon_target(const char *in, char *out, size_t outsz, char *why,
     size_t whysz)
 {
-	const char	*p, *at, *form;
-	char		 q[96];
-	size_t		 o;
+	const char	*p, *at, *form, *params;
+	char		 q[96], hp[CONF_STR_MAX];
+	size_t		 o, i;
+	bool		 sips = strncasecmp(in, "sips:", 5) == 0;
 
 	conf_quote(in, q, sizeof(q));
-	if (strncasecmp(in, "sip:", 4) == 0) {
-		form = "sip:HOST[:PORT] or sip:USER@HOST[:PORT]";
-		p = in + 4;
-		o = (size_t)snprintf(out, outsz, "sip:");
+	if (strncasecmp(in, "sip:", 4) == 0 || sips) {
+		form = "sip:HOST[:PORT][;params], "
+		    "sip:USER@HOST[:PORT][;params] or the same with sips:";
+		p = in + (sips ? 5 : 4);
+		o = (size_t)snprintf(out, outsz, sips ? "sips:" : "sip:");
 		if ((at = strchr(p, '@')) != NULL) {
 			if (!conf_user_ok(p, (size_t)(at - p)) ||
 			    o + (size_t)(at - p) + 1 >= outsz)
@@ -1434,8 +1447,24 @@ conf_canon_target(const char *in, char *out, size_t outsz, char *why,
 			o += (size_t)(at - p) + 1;
 			p = at + 1;
 		}
-		if (conf_hostport(p, 1, out + o, outsz - o) == -1)
+		params = p + strcspn(p, ";");
+		if ((size_t)(params - p) >= sizeof(hp))
 			goto bad;
+		memcpy(hp, p, (size_t)(params - p));
+		hp[params - p] = '\0';
+		if (conf_hostport(hp, 1, out + o, outsz - o) == -1)
+			goto bad;
+		if (*params == '\0')
+			return 0;
+		/* ";name[=value]" words only: nothing that ends the URI. */
+		for (i = 1; params[i] != '\0'; i++)
+			if (!isalnum((unsigned char)params[i]) &&
+			    strchr("=;._-", params[i]) == NULL)
+				goto bad;
+		if (params[1] == '\0' || strstr(params, ";;") != NULL ||
+		    (o = strlen(out)) + strlen(params) >= outsz)
+			goto bad;
+		memcpy(out + o, params, strlen(params) + 1);
 		return 0;
 	}
 	if (strncasecmp(in, "xmpp:", 5) == 0) {
@@ -1748,6 +1777,9 @@ conf_acl_store(struct conf_ctx *ctx, const char *who, void *obj,
 	if (strcmp(k, "sip_networks") == 0)
 		return conf_store_nets(ctx, who, v, c->acl_sip_nets,
 		    CONF_MAX_NETS, &c->nacl_sip_nets);
+	if (strcmp(k, "trusted_proxies") == 0)
+		return conf_store_nets(ctx, who, v, c->acl_trusted_proxies,
+		    CONF_MAX_NETS, &c->nacl_trusted_proxies);
 	if (strcmp(k, "xmpp_domains") == 0)
 		return conf_store_list(ctx, who, v, conf_canon_domain,
 		    c->acl_xmpp_domains[0], sizeof(c->acl_xmpp_domains[0]),
@@ -2280,6 +2312,29 @@ conf_check_spool(struct conf_ctx *ctx, const config_t *cf,
 {
 	const config_setting_t	*s;
 
+	if (c->spool_backend == CONF_SPOOL_POSTGRESQL) {
+		s = config_lookup(cf, "spool.backend");
+		if (c->spool_conninfo[0] == '\0') {
+			conf_errorf(ctx, s != NULL ?
+			    config_setting_source_file(s) : ctx->path,
+			    s != NULL ? config_setting_source_line(s) : 0,
+			    "spool.backend \"postgresql\" needs "
+			    "spool.conninfo");
+			return -1;
+		}
+		/* A lease must outlive the delivery it covers, or a second
+		 * node starts the same message while the first still
+		 * waits for its answer (gateway/spool_pg.c). */
+		if (c->spool_lease_s * 1000 <= c->txn_deadline_ms) {
+			conf_errorf(ctx, s != NULL ?
+			    config_setting_source_file(s) : ctx->path,
+			    s != NULL ? config_setting_source_line(s) : 0,
+			    "spool.lease_s %lld must be longer than "
+			    "limits.txn_deadline_ms %lld", (long long)
+			    c->spool_lease_s, (long long)c->txn_deadline_ms);
+			return -1;
+		}
+	}
 	if (c->spool_retry_max_ms >= c->spool_retry_initial_ms)
 		return 0;
 	s = config_lookup(cf, "spool.retry_max_ms");
@@ -2290,6 +2345,49 @@ conf_check_spool(struct conf_ctx *ctx, const config_t *cf,
 	    "spool.retry_max_ms %lld is less than spool.retry_initial_ms "
 	    "%lld", (long long)c->spool_retry_max_ms,
 	    (long long)c->spool_retry_initial_ms);
+	return -1;
+}
+
+/*
+ * The sip.tls group: a TLS listener (sip.listen or sip.tls.listen a
+ * sips: URI) needs a certificate, its key and the CA file that peers are
+ * verified against; TLS files without a TLS listener are a mistake (no
+ * TLS transport would exist to use them), not something to ignore.
+ */
+static int
+conf_check_tls(struct conf_ctx *ctx, const config_t *cf,
+    const struct gw_conf *c)
+{
+	const config_setting_t	*s;
+	const char		*why = NULL, *key = "sip.tls";
+	bool			 tls;
+
+	tls = strncasecmp(c->sip_listen, "sips:", 5) == 0 ||
+	    c->sip_tls_listen[0] != '\0';
+	if (c->sip_tls_listen[0] != '\0' &&
+	    strncasecmp(c->sip_tls_listen, "sips:", 5) != 0) {
+		key = "sip.tls.listen";
+		why = "sip.tls.listen must be a sips: URI";
+	} else if (tls && c->sip_tls_certificate[0] == '\0') {
+		why = "a TLS listener needs sip.tls.certificate";
+	} else if (tls && c->sip_tls_key[0] == '\0') {
+		why = "a TLS listener needs sip.tls.key";
+	} else if (tls && c->sip_tls_ca_file[0] == '\0') {
+		why = "a TLS listener needs sip.tls.ca_file (peers' "
+		    "certificates are verified against it)";
+	} else if (!tls && (c->sip_tls_certificate[0] != '\0' ||
+	    c->sip_tls_key[0] != '\0' || c->sip_tls_ca_file[0] != '\0' ||
+	    c->sip_tls_verify_client)) {
+		why = "sip.tls settings without a TLS listener: set "
+		    "sip.tls.listen (or a sips: sip.listen)";
+	}
+	if (why == NULL)
+		return 0;
+	if ((s = config_lookup(cf, key)) == NULL)
+		s = config_lookup(cf, "sip.listen");
+	conf_errorf(ctx, s != NULL ? config_setting_source_file(s) :
+	    ctx->path, s != NULL ? config_setting_source_line(s) : 0, "%s",
+	    why);
 	return -1;
 }
 
@@ -2357,6 +2455,8 @@ conf_load(const char *path, struct gw_conf *c, char *err, size_t errsz)
 		goto done;
 	if (conf_check_spool(&ctx, &cf, c) == -1)
 		goto done;
+	if (conf_check_tls(&ctx, &cf, c) == -1)
+		goto done;
 	if (ctx.wrap_found && !ctx.wrap_reported) {
 		conf_errorf(&ctx, ctx.wrap_file, ctx.wrap_line,
 		    "integer %s does not fit (libconfig 1.5 would wrap it)",
@@ -2414,7 +2514,7 @@ static const struct {
 	  offsetof(struct gw_conf, ndialplans) + sizeof(size_t) -
 	  offsetof(struct gw_conf, dialplans) },
 	{ "acl", offsetof(struct gw_conf, acl_sip_nets),
-	  offsetof(struct gw_conf, nacl_xmpp_domains) + sizeof(size_t) -
+	  offsetof(struct gw_conf, nacl_trusted_proxies) + sizeof(size_t) -
 	  offsetof(struct gw_conf, acl_sip_nets) },
 	{ "identities", offsetof(struct gw_conf, identities),
 	  offsetof(struct gw_conf, nidentities) + sizeof(size_t) -

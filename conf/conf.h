@@ -19,6 +19,8 @@
 enum conf_dnssec { CONF_DNSSEC_OFF, CONF_DNSSEC_PREFER, CONF_DNSSEC_REQUIRE };
 enum conf_implicit { CONF_IMPLICIT_OFF, CONF_IMPLICIT_SIP, CONF_IMPLICIT_XMPP };
 enum conf_large { CONF_LARGE_TCP, CONF_LARGE_REFUSE };
+/* SIP isComposing (RFC 3994) towards XMPP: XEP-0085 chat state or none. */
+enum conf_chat_states { CONF_CHAT_MAP, CONF_CHAT_DROP };
 
 /*
  * Routing policy (imgate.conf(5) "ROUTING").  Routes are tried in order,
@@ -37,6 +39,8 @@ enum conf_src_proto { CONF_SRC_ANY, CONF_SRC_SIP, CONF_SRC_XMPP };
 /* How a route delivers: answer with the downstream result (relay), or
  * spool durably, answer 202 and retry (store-and-forward). */
 enum conf_route_mode { CONF_MODE_RELAY, CONF_MODE_SAF };
+/* Where the spool keeps its rows (gateway/spool_be.h). */
+enum conf_spool_backend { CONF_SPOOL_SQLITE, CONF_SPOOL_POSTGRESQL };
 
 /* An address prefix, "10.0.0.0/8" or "2001:db8::/32". */
 struct conf_net {
@@ -119,6 +123,12 @@ struct gw_conf {
 	int64_t		workers;		/* processes; 0 = one per CPU */
 	int64_t		overload_lag_ms;	/* shed above; 0 = never */
 	char		log_level[16];		/* error|warning|info|debug */
+	char		log_format[8];		/* text|json */
+	bool		log_bodies;		/* bodies in txn lines */
+	char		log_facility[16];	/* syslog facility name */
+	char		log_ident[32];		/* syslog ident */
+	int64_t		log_refusal_burst;	/* 0: no limit */
+	int64_t		log_refusal_interval_s;	/* its window */
 
 	/* sip */
 	char		sip_listen[CONF_STR_MAX]; /* "sip:127.0.0.1:5060" (UDP+TCP) */
@@ -127,6 +137,12 @@ struct gw_conf {
 	int64_t		sip_max_header_line;	/* bytes; longer -> 513 */
 	int64_t		sip_max_headers_size;	/* bytes; more -> 513 */
 	int64_t		sip_max_headers;	/* count; more -> 513 */
+	/* sip.tls: a TLS listener, also the transport for sips: targets */
+	char		sip_tls_listen[CONF_STR_MAX];	/* "sips:..." or "" */
+	char		sip_tls_certificate[CONF_STR_MAX]; /* PEM, chain */
+	char		sip_tls_key[CONF_STR_MAX];	/* PEM, unencrypted */
+	char		sip_tls_ca_file[CONF_STR_MAX];	/* PEM: peers' CAs */
+	bool		sip_tls_verify_client;	/* demand a client cert */
 
 	/* dns */
 	char		dns_servers[CONF_MAX_LIST][CONF_STR_MAX]; /* "IP:PORT" */
@@ -171,6 +187,10 @@ struct gw_conf {
 	int64_t		xmpp_queue_wait_ms;
 	int64_t		xmpp_reconnect_max_ms;	/* backoff cap */
 	enum conf_large	xmpp_large_to_sip;	/* > 1300 bytes to SIP */
+	enum conf_chat_states xmpp_chat_states;	/* isComposing -> XMPP */
+	bool		xmpp_request_imdn;	/* XMPP->SIP: CPIM + IMDN ask */
+	int64_t		xmpp_notify_max;	/* correlation entries, cap */
+	int64_t		xmpp_notify_ttl_s;	/* correlation lifetime */
 
 	/* limits */
 	int64_t		max_transactions;	/* in flight; beyond -> 503 */
@@ -187,6 +207,10 @@ struct gw_conf {
 	size_t		nacl_sip_nets;
 	char		acl_xmpp_domains[CONF_MAX_DOMAINS][CONF_STR_MAX];
 	size_t		nacl_xmpp_domains;
+	/* SIP proxies whose topmost Via is trusted to name the sender
+	 * (imgate.conf(5) acl.trusted_proxies) */
+	struct conf_net	acl_trusted_proxies[CONF_MAX_NETS];
+	size_t		nacl_trusted_proxies;
 
 	/* identities */
 	struct conf_identity identities[CONF_MAX_IDENTITIES];
@@ -200,6 +224,16 @@ struct gw_conf {
 	int64_t		spool_max_messages;	/* beyond -> 503 */
 	int64_t		spool_commit_ms;	/* group commit window */
 	int64_t		spool_max_inflight;	/* deliveries at once */
+	enum conf_spool_backend spool_backend;
+	char		spool_conninfo[CONF_STR_MAX];	/* libpq string */
+	char		spool_password_file[CONF_STR_MAX]; /* "" = none */
+	char		spool_node_id[CONF_STR_MAX];	/* "" = host:pid */
+	int64_t		spool_lease_s;		/* claim held this long */
+
+	/* metrics, control */
+	bool		metrics_enable;
+	char		metrics_listen[CONF_STR_MAX];	/* "IP:PORT" */
+	char		control_socket[108];	/* sun_path; "" = none */
 
 	/* per-source token bucket (source = SIP IP / XMPP bare JID) */
 	int64_t		ratelimit_rate;		/* messages/s, 0 = off */

@@ -36,14 +36,31 @@ _Static_assert(sizeof(enum conf_implicit) == sizeof(int),
     "enum conf_implicit must be int-sized");
 _Static_assert(sizeof(enum conf_large) == sizeof(int),
     "enum conf_large must be int-sized");
+_Static_assert(sizeof(enum conf_chat_states) == sizeof(int),
+    "enum conf_chat_states must be int-sized");
 
 static const char *const conf_log_levels[] = {
 	"error", "warning", "info", "debug", NULL
 };
 
+static const char *const conf_log_formats[] = {
+	"text", "json", NULL
+};
+
+/* The names log_facility_parse() (gateway/log) knows. */
+static const char *const conf_log_facilities[] = {
+	"daemon", "user", "local0", "local1", "local2", "local3", "local4",
+	"local5", "local6", "local7", NULL
+};
+
 /* Index order must follow enum conf_dnssec. */
 static const char *const conf_dnssec_modes[] = {
 	"off", "prefer", "require", NULL
+};
+
+/* Index order must follow enum conf_spool_backend. */
+static const char *const conf_spool_backends[] = {
+	"sqlite", "postgresql", NULL
 };
 
 /* Index order must follow enum conf_implicit. */
@@ -54,6 +71,11 @@ static const char *const conf_implicit_modes[] = {
 /* Index order must follow enum conf_large. */
 static const char *const conf_large_modes[] = {
 	"tcp", "refuse", NULL
+};
+
+/* Index order must follow enum conf_chat_states. */
+static const char *const conf_chat_modes[] = {
+	"map", "drop", NULL
 };
 
 static const char *const conf_enumservices[] = {
@@ -97,13 +119,38 @@ const struct conf_schema_row conf_schema[] = {
 	  .def = "info", .min = 1, .max = 15, .allowed = conf_log_levels,
 	  .reload = true, CONF_FIELD(log_level),
 	  .doc = "least severe message that is logged" },
+	{ .path = "log.format", .type = CONF_TYPE_STRING,
+	  .def = "text", .min = 1, .max = 7, .allowed = conf_log_formats,
+	  .reload = true, CONF_FIELD(log_format),
+	  .doc = "transaction lines as text or as JSON objects" },
+	{ .path = "log.bodies", .type = CONF_TYPE_BOOL,
+	  .def = "false", .reload = true, CONF_FIELD(log_bodies),
+	  .doc = "include message bodies in transaction lines" },
+	{ .path = "log.facility", .type = CONF_TYPE_STRING,
+	  .def = "daemon", .min = 1, .max = 15,
+	  .allowed = conf_log_facilities, .reload = false,
+	  CONF_FIELD(log_facility),
+	  .doc = "syslog facility of the daemon's lines" },
+	{ .path = "log.ident", .type = CONF_TYPE_STRING,
+	  .def = "imgated", .min = 1, .max = 31, .reload = false,
+	  CONF_FIELD(log_ident),
+	  .doc = "syslog ident (program name) of the daemon's lines" },
+	{ .path = "log.refusal_burst", .type = CONF_TYPE_INT,
+	  .def = "10", .min = 0, .max = 1000000,
+	  .reload = true, CONF_FIELD(log_refusal_burst),
+	  .doc = "refusal lines per source and interval; 0 = no limit" },
+	{ .path = "log.refusal_interval_s", .type = CONF_TYPE_INT,
+	  .def = "60", .min = 1, .max = 86400,
+	  .reload = true, CONF_FIELD(log_refusal_interval_s),
+	  .doc = "window of log.refusal_burst, in seconds" },
 
 	/* sip */
 	{ .path = "sip.listen", .type = CONF_TYPE_STRING,
 	  .def = "sip:127.0.0.1:5060", .min = 1, .max = CONF_STR_MAX - 1,
 	  .check = CONF_CHECK_SIP_URI, .reload = false,
 	  CONF_FIELD(sip_listen),
-	  .doc = "SIP URI the UDP and TCP listeners bind to" },
+	  .doc = "SIP URI the UDP and TCP (sip:) or TLS (sips:) "
+	      "listeners bind to" },
 	{ .path = "sip.timeout_ms", .type = CONF_TYPE_INT,
 	  .def = "8000", .min = 1000, .max = 64000,
 	  .reload = true, CONF_FIELD(sip_timeout_ms),
@@ -124,6 +171,26 @@ const struct conf_schema_row conf_schema[] = {
 	  .def = "128", .min = 16, .max = 4096,
 	  .reload = true, CONF_FIELD(sip_max_headers),
 	  .doc = "most header fields in one request" },
+	{ .path = "sip.tls.listen", .type = CONF_TYPE_STRING,
+	  .def = "", .min = 0, .max = CONF_STR_MAX - 1,
+	  .check = CONF_CHECK_SIP_URI, .reload = false,
+	  CONF_FIELD(sip_tls_listen),
+	  .doc = "sips: URI of a TLS listener besides sip.listen" },
+	{ .path = "sip.tls.certificate", .type = CONF_TYPE_STRING,
+	  .def = "", .min = 0, .max = CONF_STR_MAX - 1, .reload = false,
+	  CONF_FIELD(sip_tls_certificate),
+	  .doc = "PEM file: imgate's certificate (then its chain)" },
+	{ .path = "sip.tls.key", .type = CONF_TYPE_STRING,
+	  .def = "", .min = 0, .max = CONF_STR_MAX - 1, .reload = false,
+	  CONF_FIELD(sip_tls_key),
+	  .doc = "PEM file: the certificate's private key" },
+	{ .path = "sip.tls.ca_file", .type = CONF_TYPE_STRING,
+	  .def = "", .min = 0, .max = CONF_STR_MAX - 1, .reload = false,
+	  CONF_FIELD(sip_tls_ca_file),
+	  .doc = "PEM file: the CAs peers' certificates must chain to" },
+	{ .path = "sip.tls.verify_client", .type = CONF_TYPE_BOOL,
+	  .def = "false", .reload = false, CONF_FIELD(sip_tls_verify_client),
+	  .doc = "TLS clients must present a certificate from ca_file" },
 
 	/* dns */
 	{ .path = "dns.servers", .type = CONF_TYPE_LIST,
@@ -267,6 +334,21 @@ const struct conf_schema_row conf_schema[] = {
 	  .def = "tcp", .allowed = conf_large_modes,
 	  .reload = true, CONF_FIELD(xmpp_large_to_sip),
 	  .doc = "XMPP to SIP over 1300 bytes: send over TCP or refuse" },
+	{ .path = "xmpp.chat_states", .type = CONF_TYPE_ENUM,
+	  .def = "map", .allowed = conf_chat_modes,
+	  .reload = true, CONF_FIELD(xmpp_chat_states),
+	  .doc = "SIP isComposing to XMPP: XEP-0085 chat state or drop" },
+	{ .path = "xmpp.request_imdn", .type = CONF_TYPE_BOOL,
+	  .def = "false", .reload = true, CONF_FIELD(xmpp_request_imdn),
+	  .doc = "XMPP to SIP: ask for an IMDN where a receipt is asked" },
+	{ .path = "xmpp.notify_max", .type = CONF_TYPE_INT,
+	  .def = "4096", .min = 0, .max = 1000000,
+	  .reload = false, CONF_FIELD(xmpp_notify_max),
+	  .doc = "messages remembered for delivery notifications" },
+	{ .path = "xmpp.notify_ttl_s", .type = CONF_TYPE_INT,
+	  .def = "3600", .min = 1, .max = 604800,
+	  .reload = true, CONF_FIELD(xmpp_notify_ttl_s),
+	  .doc = "how long a message is remembered for notifications" },
 
 	/* limits */
 	{ .path = "limits.max_transactions", .type = CONF_TYPE_INT,
@@ -280,7 +362,7 @@ const struct conf_schema_row conf_schema[] = {
 
 	/* spool: store-and-forward routes (gateway/spool) */
 	{ .path = "spool.path", .type = CONF_TYPE_STRING,
-	  .def = "/var/lib/imgate/spool.sqlite", .min = 1,
+	  .def = IMGATE_STATEDIR "/spool.sqlite", .min = 1,
 	  .max = CONF_STR_MAX - 1, .reload = false, CONF_FIELD(spool_path),
 	  .doc = "SQLite file holding messages of store-and-forward routes" },
 	{ .path = "spool.retry_initial_ms", .type = CONF_TYPE_INT,
@@ -307,6 +389,42 @@ const struct conf_schema_row conf_schema[] = {
 	  .def = "1000", .min = 1, .max = 10000,
 	  .reload = true, CONF_FIELD(spool_max_inflight),
 	  .doc = "spooled messages being delivered at once" },
+	{ .path = "spool.backend", .type = CONF_TYPE_ENUM,
+	  .def = "sqlite", .allowed = conf_spool_backends,
+	  .reload = false, CONF_FIELD(spool_backend),
+	  .doc = "where the spool keeps messages: sqlite or postgresql" },
+	{ .path = "spool.conninfo", .type = CONF_TYPE_STRING,
+	  .def = "", .min = 0, .max = CONF_STR_MAX - 1,
+	  .reload = false, CONF_FIELD(spool_conninfo),
+	  .doc = "libpq connection string of the PostgreSQL spool" },
+	{ .path = "spool.password_file", .type = CONF_TYPE_STRING,
+	  .def = "", .min = 0, .max = CONF_STR_MAX - 1,
+	  .reload = false, CONF_FIELD(spool_password_file),
+	  .doc = "file holding the PostgreSQL password (first line)" },
+	{ .path = "spool.node_id", .type = CONF_TYPE_STRING,
+	  .def = "", .min = 0, .max = 63,
+	  .reload = false, CONF_FIELD(spool_node_id),
+	  .doc = "this node's name in spool leases; empty: host:pid" },
+	{ .path = "spool.lease_s", .type = CONF_TYPE_INT,
+	  .def = "60", .min = 5, .max = 3600,
+	  .reload = false, CONF_FIELD(spool_lease_s),
+	  .doc = "how long a node holds a message it is delivering" },
+
+	/* metrics: the Prometheus endpoint (gateway/metrics_http) */
+	{ .path = "metrics.enable", .type = CONF_TYPE_BOOL,
+	  .def = "false", .reload = false, CONF_FIELD(metrics_enable),
+	  .doc = "serve Prometheus metrics over HTTP" },
+	{ .path = "metrics.listen", .type = CONF_TYPE_STRING,
+	  .def = "127.0.0.1:9464", .min = 1, .max = CONF_STR_MAX - 1,
+	  .check = CONF_CHECK_SERVER, .reload = false,
+	  CONF_FIELD(metrics_listen),
+	  .doc = "IP:PORT the metrics endpoint listens on" },
+
+	/* control: the imgatectl socket (gateway/ctl) */
+	{ .path = "control.socket", .type = CONF_TYPE_STRING,
+	  .def = "", .min = 0, .max = 107, .reload = false,
+	  CONF_FIELD(control_socket),
+	  .doc = "unix socket imgatectl talks to; empty: none" },
 
 	/* ratelimit: one token bucket per source */
 	{ .path = "ratelimit.rate", .type = CONF_TYPE_INT,
@@ -455,6 +573,9 @@ const struct conf_key_row conf_keys[] = {
 	{ .path = "acl.xmpp_domains", .type = CONF_TYPE_LIST,
 	  .def = "", .min = 0, .max = CONF_MAX_DOMAINS, .reload = true,
 	  .doc = "XMPP sender domains accepted; empty = all" },
+	{ .path = "acl.trusted_proxies", .type = CONF_TYPE_LIST,
+	  .def = "", .min = 0, .max = CONF_MAX_NETS, .reload = true,
+	  .doc = "SIP proxies whose topmost Via names the sender" },
 };
 
 const size_t conf_keys_len = sizeof(conf_keys) / sizeof(conf_keys[0]);

@@ -69,6 +69,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -126,6 +127,7 @@ struct dns_entry {
 	bool			 valid;		/* holds a result */
 	int			 busy;		/* being delivered */
 	uint64_t		 expires_ms;
+	uint64_t		 sent_ms;	/* query in flight since */
 	enum dnsq_status	 status;
 	int64_t			 negative_ttl;
 	bool			 secure;
@@ -445,6 +447,23 @@ classify(struct dns *d, struct dns_entry *e, int status,
 	} else
 		e->expires_ms = now;	/* no SOA: not cacheable */
 	return NULL;
+}
+
+/* The metrics of a completed query (gateway/metrics reads them). */
+static void
+count_answer(struct dns *d, const struct dns_entry *e)
+{
+	static const uint64_t	 bounds[] = DNS_LATENCY_BOUNDS_MS;
+	uint64_t		 now = dns_now_ms();
+	uint64_t		 ms = now > e->sent_ms ? now - e->sent_ms : 0;
+	size_t			 i;
+
+	if ((size_t)e->status <= DNSQ_TEMPFAIL)
+		d->st.answers[e->status]++;
+	for (i = 0; i < DNS_LATENCY_NB && ms > bounds[i]; i++)
+		;
+	d->st.latency[i]++;
+	d->st.latency_sum_ms += ms;
 }
 
 /* Does @abuf carry @aq's ID and question (letter case aside)? */
@@ -1094,6 +1113,7 @@ on_ares(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 			e->ans_size = 0;
 		}
 		why = classify(d, e, status, abuf, alen);
+		count_answer(d, e);
 		if (stale != NULL) {
 			if (e->status == DNSQ_TEMPFAIL) {
 				free(e->ans);
@@ -1203,6 +1223,7 @@ dns_query(void *ctx, const char *name0, uint16_t type, dnsq_cb *cb,
 	e->asked_ad = d->cfg.want_ad;
 	d->pending++;
 	d->st.queries_sent++;
+	e->sent_ms = dns_now_ms();
 	ares_send(d->channel, q, (int)qlen, on_ares, e);
 	/*
 	 * ares_timeout() walks every query in flight: with a timer already
@@ -1508,6 +1529,44 @@ dns_cache_flush(struct dns *d)
 		if (!e->pending && e->busy == 0)
 			entry_free(d, e);
 	}
+}
+
+void
+dns_cache_foreach(const struct dns *d, dns_cache_visit_fn *fn, void *arg)
+{
+	const struct dns_entry	*e;
+	struct dns_cache_info	 ci;
+	uint64_t		 now = dns_now_ms();
+
+	for (e = d->lru_head; e != NULL; e = e->next) {
+		ci.name = e->name;
+		ci.type = e->type;
+		ci.pending = e->pending;
+		ci.status = e->status;
+		ci.ttl_s = e->expires_ms > now ?
+		    (int64_t)((e->expires_ms - now + 999) / 1000) : 0;
+		fn(arg, &ci);
+	}
+}
+
+size_t
+dns_cache_flush_name(struct dns *d, const char *name)
+{
+	struct dns_entry	*e = d->lru_tail, *prev;
+	size_t			 n = 0, len = strlen(name);
+
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	for (; e != NULL; e = prev) {
+		prev = e->prev;
+		if (strncasecmp(e->name, name, len) == 0 &&
+		    strcmp(e->name + len, ".") == 0 && !e->pending &&
+		    e->busy == 0) {
+			entry_free(d, e);
+			n++;
+		}
+	}
+	return n;
 }
 
 size_t

@@ -37,8 +37,19 @@ struct dns_config {
 	unsigned	 udp_max_queries; /* new source port after N; 0 never */
 };
 
+/* Upper bounds (ms) of the answer latency histogram of struct dns_stats;
+ * one more bucket counts everything slower. */
+#define DNS_LATENCY_BOUNDS_MS	{ 1, 5, 10, 25, 50, 100, 250, 500, 1000, \
+				  2500, 5000 }
+#define DNS_LATENCY_NB		11
+
 struct dns_stats {
 	uint64_t	 queries_sent;	/* reached c-ares */
+	/* Queries completed, by outcome (enum dnsq_status), and how long
+	 * each took from ares_send() to the answer or the give-up. */
+	uint64_t	 answers[DNSQ_TEMPFAIL + 1];
+	uint64_t	 latency[DNS_LATENCY_NB + 1];
+	uint64_t	 latency_sum_ms;
 	uint64_t	 cache_hits;
 	uint64_t	 coalesced;	/* joined a query in flight */
 	uint64_t	 failures;
@@ -86,6 +97,29 @@ const struct dnsq_ops *dns_ops(struct dns *d);
 
 void dns_get_stats(const struct dns *d, struct dns_stats *st);
 void dns_cache_flush(struct dns *d);
+
+/* One cache entry as dns_cache_foreach() shows it (all borrowed). */
+struct dns_cache_info {
+	const char		*name;		/* absolute, lower-case */
+	uint16_t		 type;		/* DNSMSG_T_* */
+	bool			 pending;	/* query in flight */
+	enum dnsq_status	 status;	/* when !pending */
+	int64_t			 ttl_s;		/* seconds left, >= 0 */
+};
+
+typedef void dns_cache_visit_fn(void *arg, const struct dns_cache_info *ci);
+
+/** Visit every cache entry, most recently used first (the control
+ * socket's "cache dump"); @fn must not change the cache. */
+void dns_cache_foreach(const struct dns *d, dns_cache_visit_fn *fn,
+    void *arg);
+
+/**
+ * Forget every cached answer for @name (any type; case-insensitive, a
+ * missing final dot allowed); entries with a query in flight stay.
+ * @return how many entries were dropped.
+ */
+size_t dns_cache_flush_name(struct dns *d, const char *name);
 
 /** Pending queries (for tests and shutdown). */
 size_t dns_pending(const struct dns *d);

@@ -2,6 +2,8 @@
  * gateway/log.c - log lines to stderr (imgated -d, imgate-lookup) or
  * syslog (daemon).  Every level check happens before formatting so that a
  * debug line on the message path costs one comparison when it is off.
+ * stderr lines carry an ISO 8601 UTC timestamp with the date: a
+ * foreground daemon's output is kept in files that span days.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -17,6 +19,7 @@ static bool		 log_foreground = true;
 static bool		 log_stderr_too;	/* daemon still starting */
 static enum log_level	 log_level = LOG_L_INFO;
 static const char	*log_ident = "imgate";
+static int		 log_facility = LOG_DAEMON;
 
 void
 log_init(bool foreground, enum log_level level, const char *ident)
@@ -25,7 +28,33 @@ log_init(bool foreground, enum log_level level, const char *ident)
 	log_level = level;
 	log_ident = ident;
 	if (!foreground)
-		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		openlog(ident, LOG_PID | LOG_NDELAY, log_facility);
+}
+
+void
+log_set_facility(int facility)
+{
+	log_facility = facility;
+}
+
+int
+log_facility_parse(const char *name)
+{
+	static const struct {
+		const char	*name;
+		int		 facility;
+	} tab[] = {
+		{ "daemon", LOG_DAEMON }, { "user", LOG_USER },
+		{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },
+		{ "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
+		{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
+		{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
+	};
+
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (strcmp(name, tab[i].name) == 0)
+			return tab[i].facility;
+	return -1;
 }
 
 void
@@ -65,7 +94,7 @@ vlog(enum log_level level, const char *fmt, va_list ap, const char *suffix)
 	    "debug" };
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO,
 	    LOG_DEBUG };
-	char	 buf[2048];
+	char	 buf[LOG_LINE_MAX];
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	if (!log_foreground)
@@ -77,10 +106,11 @@ vlog(enum log_level level, const char *fmt, va_list ap, const char *suffix)
 
 		clock_gettime(CLOCK_REALTIME, &ts);
 		gmtime_r(&ts.tv_sec, &tm);
-		fprintf(stderr, "%02d:%02d:%02d.%03ld %s: %s: %s%s%s\n",
-		    tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
-		    log_ident, tag[level], buf, suffix ? ": " : "",
-		    suffix ? suffix : "");
+		fprintf(stderr, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ "
+		    "%s: %s: %s%s%s\n", tm.tm_year + 1900, tm.tm_mon + 1,
+		    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		    ts.tv_nsec / 1000000, log_ident, tag[level], buf,
+		    suffix ? ": " : "", suffix ? suffix : "");
 		fflush(stderr);
 	}
 }
@@ -137,4 +167,71 @@ fatalx(const char *fmt, ...)
 	vlog(LOG_L_ERROR, fmt, ap, NULL);
 	va_end(ap);
 	exit(1);
+}
+
+/* ------------------------------------------------------------ refusals */
+
+struct log_refusal {
+	char		 source[64];
+	uint64_t	 window_ms;	/* start of the current interval */
+	uint32_t	 lines;		/* logged in it */
+	uint32_t	 suppressed;	/* not logged in it */
+};
+
+static struct log_refusal	 log_refusals[LOG_REFUSAL_SOURCES];
+static int64_t			 log_refusal_burst = 10;
+static uint64_t			 log_refusal_ms = 60000;
+
+void
+log_set_refusal_limit(int64_t burst, int64_t interval_s)
+{
+	log_refusal_burst = burst;
+	log_refusal_ms = (uint64_t)interval_s * 1000;
+}
+
+/* FNV-1a: spreads sources over the slots; collisions only cost lines. */
+static size_t
+log_refusal_slot(const char *source)
+{
+	uint32_t	 h = 2166136261u;
+
+	for (; *source != '\0'; source++)
+		h = (h ^ (unsigned char)*source) * 16777619u;
+	return h % LOG_REFUSAL_SOURCES;
+}
+
+static void
+log_refusal_summary(struct log_refusal *r)
+{
+	if (r->suppressed > 0)
+		log_warnx("%u more refusals from %s suppressed",
+		    r->suppressed, r->source);
+	r->suppressed = 0;
+}
+
+bool
+log_refusal_admit(const char *source, uint64_t now_ms)
+{
+	struct log_refusal	*r;
+
+	if (log_refusal_burst <= 0)
+		return true;
+	r = &log_refusals[log_refusal_slot(source)];
+	if (strncmp(r->source, source, sizeof(r->source) - 1) != 0 ||
+	    r->source[0] == '\0') {
+		log_refusal_summary(r);
+		snprintf(r->source, sizeof(r->source), "%s", source);
+		r->window_ms = now_ms;
+		r->lines = 0;
+	} else if (now_ms - r->window_ms >= log_refusal_ms) {
+		log_refusal_summary(r);
+		r->window_ms = now_ms;
+		r->lines = 0;
+	}
+	if (r->lines < (uint64_t)log_refusal_burst) {
+		r->lines++;
+		return true;
+	}
+	r->suppressed++;
+	return false;
 }

@@ -10,11 +10,24 @@
 #define GATEWAY_LOG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 enum log_level { LOG_L_ERROR, LOG_L_WARNING, LOG_L_INFO, LOG_L_DEBUG };
 
-/** Configure: @foreground logs to stderr, otherwise to syslog. */
+/* Bytes of one log line, NUL included; longer lines are cut.  syslog
+ * daemons take 8 KB (rsyslog's default maxMessageSize). */
+#define LOG_LINE_MAX	8192
+
+/**
+ * Configure: @foreground logs to stderr, otherwise to syslog with
+ * @ident (kept, not copied: it must live as long as the process) and the
+ * facility set by log_set_facility() before.
+ */
 void log_init(bool foreground, enum log_level level, const char *ident);
+/** syslog facility for log_init() (LOG_DAEMON unless set). */
+void log_set_facility(int facility);
+/** "daemon", "user", "local0".."local7" -> LOG_*; -1 when unknown. */
+int log_facility_parse(const char *name);
 /**
  * With syslog (not @foreground): copy warnings and errors to stderr as
  * well while @on.  A daemon that is still starting has a terminal whose
@@ -26,6 +39,21 @@ void log_set_level(enum log_level level);
 int log_level_parse(const char *s);
 /** Cheap check for hot paths: is @level enabled? */
 bool log_enabled(enum log_level level);
+
+/*
+ * Refusals (ACL, rate limit) are what a flood produces: one source may
+ * have at most @burst lines logged per @interval_s (0: no limit).  The
+ * table holds LOG_REFUSAL_SOURCES sources; a source that loses its slot
+ * to another one has its suppressed count reported first.
+ */
+#define LOG_REFUSAL_SOURCES	256
+void log_set_refusal_limit(int64_t burst, int64_t interval_s);
+/**
+ * May a refusal of @source be logged at @now_ms?  When a new interval
+ * starts for a source whose lines were suppressed, logs "N more refusals
+ * from SOURCE suppressed" first.
+ */
+bool log_refusal_admit(const char *source, uint64_t now_ms);
 
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -23,6 +23,8 @@
 
 #include "conf/conf.h"
 #include "gateway/dns.h"
+#include "gateway/explain.h"
+#include "gateway/jsonout.h"
 #include "gateway/log.h"
 #include "gateway/setup.h"
 #include "routing/e164.h"
@@ -43,8 +45,9 @@ struct run {
 	bool			 samples_done;
 	char			(*samples)[LOOKUP_MAX_TARGETS][DNSMSG_NAME_MAX];
 	size_t			*sample_len;
-	/* the routing policy's decision */
-	const struct route_decision *decision;
+	/* the routing policy's decision and the lookup's trace */
+	struct route_decision	 dec;
+	struct lookup_trace	 trace;
 	const struct gw_conf	*conf;
 };
 
@@ -74,11 +77,14 @@ usage(void)
 }
 
 static void
-on_done(void *arg, const struct lookup_result *res)
+on_explained(void *arg, const struct lookup_result *res,
+    const struct lookup_trace *t, const struct route_decision *dec)
 {
 	struct run	*r = arg;
 
 	r->res = *res;
+	r->trace = *t;
+	r->dec = *dec;
 	r->done = true;
 	su_root_break(r->root);
 }
@@ -123,266 +129,21 @@ split_list(const char *s, char *out, size_t max, size_t width)
 	return (int)n;
 }
 
+/* --srv-samples: the orders seen, as "srv_order_samples" (last field). */
 static void
-json_str(const char *s)
+add_samples(json_t *doc, const struct run *run)
 {
-	if (s == NULL) {
-		fputs("null", stdout);
-		return;
+	json_t	*all = json_array(), *one;
+
+	for (long s = 0; all != NULL && s < run->nsamples &&
+	    run->samples_done; s++) {
+		one = json_array();
+		for (size_t i = 0; one != NULL && i < run->sample_len[s]; i++)
+			json_array_append_new(one,
+			    jsonout_str(run->samples[s][i]));
+		json_array_append_new(all, one);
 	}
-	putchar('"');
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
-static void
-json_key(const char *k, bool *first)
-{
-	printf("%s\n  ", *first ? "" : ",");
-	*first = false;
-	json_str(k);
-	fputs(": ", stdout);
-}
-
-static void
-print_json(const struct lookup_result *r, const struct lookup_trace *t,
-    const struct run *run)
-{
-	bool	 first = true;
-	size_t	 i;
-
-	putchar('{');
-	json_key("input", &first);
-	json_str(r->input);
-	json_key("aus", &first);
-	json_str(r->aus[0] != '\0' ? r->aus : NULL);
-	json_key("first_key", &first);
-	json_str(r->first_key[0] != '\0' ? r->first_key : NULL);
-	json_key("naptr_queries", &first);
-	putchar('[');
-	for (i = 0; i < t->enumq.nqueries; i++) {
-		if (i > 0)
-			fputs(", ", stdout);
-		json_str(t->enumq.queries[i]);
-	}
-	putchar(']');
-	json_key("uri", &first);
-	json_str(r->uri[0] != '\0' ? r->uri : NULL);
-	json_key("enumservice", &first);
-	json_str(r->enumservice[0] != '\0' ? r->enumservice : NULL);
-	json_key("selected_record", &first);
-	if (r->enum_done) {
-		const struct enumq_selected *s = &r->selected;
-
-		fputs("{\"owner\": ", stdout);
-		json_str(s->owner);
-		printf(", \"index\": %d, \"order\": %u, \"preference\": %u, "
-		    "\"flags\": ", s->index, s->order, s->preference);
-		json_str(s->flags);
-		fputs(", \"services\": ", stdout);
-		json_str(s->services);
-		fputs(", \"regexp\": ", stdout);
-		json_str(s->regexp);
-		fputs(", \"replacement\": ", stdout);
-		json_str(s->replacement);
-		putchar('}');
-	} else
-		fputs("null", stdout);
-	json_key("discards", &first);
-	putchar('[');
-	for (i = 0; i < t->enumq.ndiscards; i++) {
-		const struct enumq_discard *d = &t->enumq.discards[i];
-
-		fputs(i > 0 ? ", {\"owner\": " : "{\"owner\": ", stdout);
-		json_str(d->owner);
-		printf(", \"index\": %d, \"reason\": ", d->index);
-		json_str(d->reason);
-		putchar('}');
-	}
-	putchar(']');
-	json_key("protocol", &first);
-	json_str(lookup_strproto(r->protocol));
-	json_key("srv_queries", &first);
-	putchar('[');
-	for (i = 0; i < t->nsrv_queries; i++) {
-		if (i > 0)
-			fputs(", ", stdout);
-		json_str(t->srv_queries[i]);
-	}
-	putchar(']');
-	json_key("srv_owner", &first);
-	json_str(r->srv_owner[0] != '\0' ? r->srv_owner : NULL);
-	json_key("targets", &first);
-	putchar('[');
-	for (i = 0; i < r->ntargets; i++) {
-		const struct lookup_target *tg = &r->targets[i];
-
-		fputs(i > 0 ? ", {\"host\": " : "{\"host\": ", stdout);
-		json_str(tg->host);
-		printf(", \"port\": %u, \"priority\": %u, \"weight\": %u}",
-		    tg->port, tg->priority, tg->weight);
-	}
-	putchar(']');
-	json_key("implicit", &first);
-	fputs(r->implicit ? "true" : "false", stdout);
-	json_key("request_uri", &first);
-	json_str(r->request_uri[0] != '\0' ? r->request_uri : NULL);
-	json_key("xmpp_to", &first);
-	json_str(r->xmpp_to[0] != '\0' ? r->xmpp_to : NULL);
-	json_key("negative_cache_ttl", &first);
-	if (r->error == LOOKUP_E_ENUM_NO_DATA && r->negative_ttl >= 0)
-		printf("%" PRId64, r->negative_ttl);
-	else
-		fputs("null", stdout);
-	json_key("failure_cache_seconds", &first);
-	if (r->error == LOOKUP_E_DNS_TEMPFAIL && r->failure_ttl >= 0)
-		printf("%" PRId64, r->failure_ttl);
-	else
-		fputs("null", stdout);
-	json_key("ttl", &first);
-	if (r->error == LOOKUP_OK && r->min_ttl >= 0)
-		printf("%" PRId64, r->min_ttl);
-	else
-		fputs("null", stdout);
-	json_key("dnssec", &first);
-	json_str(lookup_strdnssec(r->dnssec));
-	json_key("dns_queries", &first);
-	printf("%u", r->nqueries);
-	json_key("dialplan", &first);
-	json_str(run->decision != NULL && run->decision->dialplan >= 0 ?
-	    run->conf->dialplans[run->decision->dialplan].name : NULL);
-	json_key("route", &first);
-	if (run->decision != NULL && run->decision->route >= 0) {
-		const struct conf_route *rr =
-		    &run->conf->routes[run->decision->route];
-
-		fputs("{\"name\": ", stdout);
-		json_str(rr->name);
-		printf(", \"line\": %d, \"action\": ", rr->line);
-		json_str(route_strverdict(run->decision->verdict));
-		fputs(", \"why\": ", stdout);
-		json_str(run->decision->why);
-		if (run->decision->verdict == ROUTE_DENY)
-			printf(", \"status\": %d", run->decision->deny_status);
-		putchar('}');
-	} else if (run->decision != NULL && run->decision->verdict ==
-	    ROUTE_NO_MATCH) {
-		fputs("{\"name\": null, \"action\": \"no-match\", "
-		    "\"why\": ", stdout);
-		json_str(run->decision->why);
-		putchar('}');
-	} else
-		fputs("null", stdout);
-	json_key("error", &first);
-	if (run->decision != NULL && run->decision->verdict == ROUTE_DENY)
-		json_str("E_DENIED");
-	else if (run->decision != NULL && run->decision->verdict ==
-	    ROUTE_NO_MATCH)
-		json_str("E_NO_ROUTE_MATCH");
-	else
-		json_str(lookup_strerror(r->error));
-	if (run->nsamples > 0) {
-		json_key("srv_order_samples", &first);
-		putchar('[');
-		for (long s = 0; s < run->nsamples && run->samples_done; s++) {
-			fputs(s > 0 ? ", [" : "[", stdout);
-			for (i = 0; i < run->sample_len[s]; i++) {
-				if (i > 0)
-					fputs(", ", stdout);
-				json_str(run->samples[s][i]);
-			}
-			putchar(']');
-		}
-		putchar(']');
-	}
-	fputs("\n}\n", stdout);
-}
-
-static void
-print_human(const struct lookup_result *r, const struct lookup_trace *t,
-    const struct run *run)
-{
-	size_t	 i, k;
-	const struct route_decision *dec = run->decision;
-
-	printf("input:      %s\n", r->input);
-	if (dec != NULL && dec->dialplan >= 0)
-		printf("dial plan:  '%s' -> %s\n",
-		    run->conf->dialplans[dec->dialplan].name, dec->aus);
-	if (dec != NULL && (dec->route >= 0 ||
-	    dec->verdict == ROUTE_NO_MATCH || run->conf->nroutes > 0))
-		printf("route:      %s\n", dec->why);
-	if (dec != NULL && dec->verdict == ROUTE_DENY) {
-		printf("result:     denied (SIP %d)\n", dec->deny_status);
-		return;
-	}
-	if (dec != NULL && dec->verdict == ROUTE_NO_MATCH) {
-		printf("result:     no route matches\n");
-		return;
-	}
-	if (r->aus[0] != '\0')
-		printf("AUS:        %s (RFC 6116 3.1)\n", r->aus);
-	if (r->first_key[0] != '\0')
-		printf("first key:  %s\n", r->first_key);
-	for (i = 0; i < t->enumq.nqueries; i++) {
-		printf("NAPTR query %zu: %s\n", i + 1, t->enumq.queries[i]);
-		for (k = 0; k < t->enumq.ndiscards; k++) {
-			const struct enumq_discard *d = &t->enumq.discards[k];
-
-			if (strcmp(d->owner, t->enumq.queries[i]) == 0)
-				printf("  record #%d discarded: %s\n",
-				    d->index, d->reason);
-		}
-	}
-	if (r->enum_done) {
-		const struct enumq_selected *s = &r->selected;
-
-		printf("selected:   %s record #%d: %u %u \"%s\" \"%s\" "
-		    "\"%s\" %s\n", s->owner, s->index, s->order,
-		    s->preference, s->flags, s->services, s->regexp,
-		    s->replacement);
-	}
-	if (r->uri[0] != '\0' && r->enumservice[0] != '\0')
-		printf("URI:        %s  (enumservice %s)\n", r->uri,
-		    r->enumservice);
-	else if (r->uri[0] != '\0')
-		printf("URI:        %s\n", r->uri);
-	for (i = 0; i < t->nsrv_queries; i++)
-		printf("SRV query:  %s%s\n", t->srv_queries[i],
-		    strcmp(t->srv_queries[i], r->srv_owner) == 0 ?
-		    "  <- used" : "");
-	if (r->protocol != LOOKUP_PROTO_NONE)
-		printf("protocol:   %s%s\n", lookup_strproto(r->protocol),
-		    r->implicit ? " (implicit A-record fallback)" : "");
-	for (i = 0; i < r->ntargets; i++)
-		printf("target %zu:   %s port %u (priority %u weight %u)\n",
-		    i + 1, r->targets[i].host, r->targets[i].port,
-		    r->targets[i].priority, r->targets[i].weight);
-	if (r->request_uri[0] != '\0')
-		printf("SIP Request-URI: %s\n", r->request_uri);
-	if (r->xmpp_to[0] != '\0')
-		printf("XMPP to:    %s\n", r->xmpp_to);
-	printf("DNSSEC:     %s\n", lookup_strdnssec(r->dnssec));
-	if (r->error != LOOKUP_OK) {
-		printf("result:     %s", lookup_strerror(r->error));
-		if (r->error == LOOKUP_E_ENUM_NO_DATA && r->negative_ttl >= 0)
-			printf(" (negative answer cacheable %" PRId64 " s)",
-			    r->negative_ttl);
-		if (r->error == LOOKUP_E_DNS_TEMPFAIL && r->failure_ttl >= 0)
-			printf(" (failure remembered %" PRId64 " s)",
-			    r->failure_ttl);
-		putchar('\n');
-	} else
-		printf("result:     routed\n");
+	json_object_set_new(doc, "srv_order_samples", all);
 }
 
 enum {
@@ -422,8 +183,7 @@ main(int argc, char *argv[])
 	static struct gw_conf	 conf;
 	struct lookup_params	 params;
 	struct dns_config	 dcfg;
-	static struct lookup_trace trace;
-	struct run		 run;
+	static struct run	 run;
 	struct dns		*dns;
 	const char		*config = NULL;
 	char			 err[512];
@@ -442,12 +202,7 @@ main(int argc, char *argv[])
 	bool			 o_private = false, o_nolegacy = false;
 	bool			 o_lax = false, o_noscheme = false;
 	struct policy_source	 src = { .proto = CONF_SRC_ANY };
-	struct route_decision	 dec;
 	struct gw_runtime	*rt;
-	const struct lookup_params *lp;
-	const char		*lookup_input;
-	int			 static_kind;
-	char			 im_target[LOOKUP_URI_MAX];
 
 	while ((ch = getopt_long(argc, argv, "f:hvV", longopts, NULL)) != -1) {
 		char	*end;
@@ -653,58 +408,26 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	/*
-	 * The routing policy first, as imgated applies it (routing/route):
-	 * dial plan, first matching route.  An im: URI is resolved as it is.
+	 * The routing policy first, as imgated applies it (gateway/explain
+	 * runs routing/route, then the lookup); the command line's input
+	 * forms and seed apply to every route's parameters too.
 	 */
-	lookup_input = argv[optind];
-	lp = &params;
-	memset(&dec, 0, sizeof(dec));
-	dec.route = dec.dialplan = -1;
-	dec.verdict = ROUTE_ENUM;
 	if ((rt = runtime_build(&conf, true)) == NULL) {
 		fprintf(stderr, "imgate-lookup: out of memory\n");
 		return 1;
 	}
-	if (strncasecmp(lookup_input, "im:", 3) != 0 &&
-	    strncasecmp(lookup_input, "pres:", 5) != 0) {
-		route_decide(&conf, params.input_forms, params.max_digits,
-		    lookup_input, &src, &dec);
-		if (dec.verdict != ROUTE_BAD_NUMBER)
-			lookup_input = dec.aus;
-		if (dec.verdict == ROUTE_ENUM && dec.route >= 0) {
-			rt->route[dec.route].input_forms = params.input_forms;
-			rt->route[dec.route].rngarg = &seed;
-			lp = &rt->route[dec.route];
-		}
+	for (size_t i = 0; i < conf.nroutes; i++) {
+		rt->route[i].input_forms = params.input_forms;
+		rt->route[i].rngarg = &seed;
 	}
-	run.decision = &dec;
 	run.conf = &conf;
-	/*
-	 * The policy decided without DNS: a refusal, or a static target
-	 * (only an im: target still needs RFC 3861).
-	 */
-	static_kind = dec.verdict == ROUTE_STATIC ?
-	    route_static_result(conf.routes[dec.route].target, dec.aus,
-	    &run.res) : 0;
-	if (static_kind == 1) {
-		snprintf(im_target, sizeof(im_target), "%s", run.res.uri);
-		lookup_input = im_target;
+	if (explain_start(&conf, &params, rt->route, dns_ops(dns),
+	    argv[optind], &src, on_explained, &run) != 0) {
+		fprintf(stderr, "imgate-lookup: out of memory\n");
+		return 1;
 	}
-	if (dec.verdict == ROUTE_DENY || dec.verdict == ROUTE_NO_MATCH) {
-		memset(&run.res, 0, sizeof(run.res));
-		run.res.error = LOOKUP_E_ENUM_NO_DATA;
-		run.res.negative_ttl = run.res.failure_ttl = -1;
-		run.res.min_ttl = -1;
-		snprintf(run.res.aus, sizeof(run.res.aus), "%s", dec.aus);
-		run.done = true;
-	} else if (dec.verdict == ROUTE_STATIC && static_kind != 1)
-		run.done = true;
-	else
-		(void)lookup_start(lp, dns_ops(dns), lookup_input, &trace,
-		    on_done, &run);
 	while (!run.done)
 		su_root_run(run.root);
-	snprintf(run.res.input, sizeof(run.res.input), "%s", argv[optind]);
 
 	if (nsamples > 0 && run.res.srv_owner[0] != '\0') {
 		run.nsamples = nsamples;
@@ -720,10 +443,19 @@ main(int argc, char *argv[])
 				su_root_run(run.root);
 	}
 
-	if (json)
-		print_json(&run.res, &trace, &run);
-	else
-		print_human(&run.res, &trace, &run);
+	if (json) {
+		json_t	*doc = explain_json(&run.res, &run.trace, &run.dec,
+		    &conf);
+
+		if (doc != NULL && run.nsamples > 0)
+			add_samples(doc, &run);
+		if (doc == NULL || jsonout_dump(doc, stdout) != 0) {
+			fprintf(stderr, "imgate-lookup: cannot write JSON\n");
+			return 1;
+		}
+		json_decref(doc);
+	} else
+		explain_text(stdout, &run.res, &run.trace, &run.dec, &conf);
 
 	dns_destroy(dns);
 	runtime_unref(rt);
@@ -733,7 +465,8 @@ main(int argc, char *argv[])
 	free(run.samples);
 	free(run.sample_len);
 
-	if (dec.verdict == ROUTE_DENY || dec.verdict == ROUTE_NO_MATCH)
+	if (run.dec.verdict == ROUTE_DENY ||
+	    run.dec.verdict == ROUTE_NO_MATCH)
 		return 2;
 	switch (run.res.error) {
 	case LOOKUP_OK:

@@ -2,8 +2,8 @@
  * gateway/main.c - imgated: load the configuration, build the one loop,
  * serve until SIGTERM/SIGINT.
  *
- * -f FILE configuration (default /etc/imgate/imgate.conf), -n check it
- * and exit, -d stay in the foreground and log to stderr, -v more verbose,
+ * -f FILE configuration (default SYSCONFDIR/imgate/imgate.conf), -n check
+ * it and exit, -d stay in the foreground and log to stderr, -v more verbose,
  * -u USER[:GROUP] the user to serve as, -V version, -h usage.
  * Everything runs on the sofia-sip su_root: nta (gateway/sipgw), the
  * c-ares channel (gateway/dns) and the transaction timers (gateway/txn).
@@ -28,12 +28,19 @@
 
 #include <sofia-sip/su.h>
 #include <sofia-sip/su_wait.h>
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
 
 #include "conf/conf.h"
+#include "gateway/ctl.h"
 #include "gateway/detach.h"
 #include "gateway/dns.h"
 #include "gateway/handoff.h"
 #include "gateway/log.h"
+#include "gateway/log_sofia.h"
+#include "gateway/metrics.h"
+#include "gateway/metrics_http.h"
 #include "gateway/privs.h"
 #include "gateway/relay.h"
 #include "gateway/reload.h"
@@ -46,7 +53,7 @@
 #include "gateway/workers.h"
 #include "gateway/xmppgw.h"
 
-#define DEFAULT_CONFIG	"/etc/imgate/imgate.conf"
+#define DEFAULT_CONFIG	IMGATE_CONFDIR "/imgate.conf"
 
 static volatile sig_atomic_t	 quit_signal;
 static volatile sig_atomic_t	 reload_signal;
@@ -76,6 +83,15 @@ on_hup(int sig)
 	reload_signal = 1;
 }
 
+/* imgatectl reload: a SIGHUP with the verdict sent back. */
+static int
+ctl_reload(char *verdict, size_t verdictsz)
+{
+	return reload_run(config_path, verdict, verdictsz);
+}
+
+static struct ctl_hooks ctl_hooks = { ctl_reload, NULL };
+
 static void
 on_signal(int sig)
 {
@@ -93,7 +109,7 @@ on_tick(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
 		su_root_break(root);
 	if (reload_signal != 0) {
 		reload_signal = 0;
-		reload_run(config_path);
+		reload_run(config_path, NULL, 0);
 	}
 }
 
@@ -286,6 +302,7 @@ serve(struct gw_conf *conf, int k, enum privs_plan plan,
 	setup_dns_config(conf, &dcfg);
 	if ((dns = dns_create(root, &dcfg)) == NULL)
 		fatalx("cannot set up the resolver");
+	metrics_init(dns);
 	if ((rt = runtime_build(conf, conf->xmpp_enable)) == NULL)
 		fatalx("out of memory");
 	runtime_install(rt);
@@ -305,6 +322,23 @@ serve(struct gw_conf *conf, int k, enum privs_plan plan,
 		fatalx("cannot open the spool %s", conf->spool_path);
 	if (handoff_init(root) != 0)
 		fatalx("cannot set up the handoff to worker 0");
+	/*
+	 * Metrics and the control socket: the single process's, or worker
+	 * 0's (each worker counts its own messages; aggregating them in
+	 * the supervisor is not built yet: gateway/workers.h).
+	 */
+	if (own && conf->metrics_enable &&
+	    metrics_http_start(root, conf->metrics_listen) != 0)
+		fatalx("cannot serve metrics on %s", conf->metrics_listen);
+	/* The control socket, owned by the user and group imgated will
+	 * serve as, so that the service group can use imgatectl. */
+	ctl_hooks.config_path = config_path;
+	if (own && conf->control_socket[0] != '\0' && ctl_start(root,
+	    conf->control_socket, plan == PRIVS_SWITCH ? target->uid :
+	    (uid_t)-1, plan == PRIVS_SWITCH ? target->gid : (gid_t)-1, dns,
+	    &ctl_hooks) != 0)
+		fatalx("cannot open the control socket %s",
+		    conf->control_socket);
 	if (k < 0) {
 		start_drop(conf, plan, target);
 		if (!foreground && detach_start() != 0)
@@ -317,6 +351,11 @@ serve(struct gw_conf *conf, int k, enum privs_plan plan,
 	if (k < 0) {
 		log_info("imgated ready (config %s)", config_path);
 		detach_ready();
+#ifdef HAVE_SYSTEMD
+		/* Type=notify (the shipped unit): ready once everything
+		 * listens. */
+		sd_notify(0, "READY=1");
+#endif
 		log_set_stderr(false);
 	} else {
 		log_info("worker %d ready (pid %ld)", k, (long)getpid());
@@ -325,10 +364,18 @@ serve(struct gw_conf *conf, int k, enum privs_plan plan,
 	/* A worker started again after a SIGHUP serves what the others
 	 * serve: the file as it is now. */
 	if (reloaded)
-		reload_run(config_path);
+		reload_run(config_path, NULL, 0);
 	su_root_run(root);
+#ifdef HAVE_SYSTEMD
+	if (k < 0)
+		sd_notify(0, "STOPPING=1");
+#endif
 
 	shut_down(xmpp);
+	if (own) {
+		metrics_http_stop();
+		ctl_stop();
+	}
 	su_timer_destroy(tick);
 	handoff_fini();
 	if (xmpp)
@@ -479,7 +526,11 @@ main(int argc, char *argv[])
 		level = LOG_L_DEBUG;
 	/* syslog is opened now, before the privilege drop; until the
 	 * daemon is detached its warnings and errors go to stderr too. */
-	log_init(foreground, (enum log_level)level, "imgated");
+	log_set_facility(log_facility_parse(conf.log_facility));
+	log_init(foreground, (enum log_level)level, conf.log_ident);
+	log_set_refusal_limit(conf.log_refusal_burst,
+	    conf.log_refusal_interval_s);
+	log_sofia_redirect();
 	log_set_stderr(!foreground);
 	plan = start_plan(&conf, &target);
 	start_spool_files(&conf, plan, &target);

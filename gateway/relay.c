@@ -20,9 +20,12 @@
 
 #include "gateway/handoff.h"
 #include "gateway/log.h"
+#include "gateway/metrics.h"
 #include "gateway/relay.h"
 #include "gateway/spool.h"
+#include "gateway/txnlog.h"
 #include "gateway/xlate.h"
+#include "gateway/xlate_imdn.h"
 #include "routing/ratelimit.h"
 #include "routing/route.h"
 
@@ -45,6 +48,7 @@ start_sip_attempt(struct gw_txn *t)
 	txn_enter_state(t, TXN_SENDING);
 	txn_set_deadline(t, (uint64_t)t->rt->conf.sip_timeout_ms, on_deadline);
 	t->out_proto = LOOKUP_PROTO_SIP;
+	t->attempts++;
 	why = relay_sip->send(t, t->route->dest, t->next_hop);
 	if (why == GW_R_NONE)
 		return;
@@ -81,22 +85,14 @@ relay_finish(struct gw_txn *t, struct gw_outcome o)
 	struct gw_reply	 r;
 
 	status_reply(&o, &r);
+	metrics_txn_done(t, &o, &r);
 	/* A spool delivery stopped by shutdown answers nobody: the spool
 	 * logs what happens to it instead of a "-> 503". */
 	if (t->spool_row != 0 && o.reason == GW_R_SHUTDOWN)
 		log_debug("txn %llu: stopped by shutdown",
 		    (unsigned long long)t->id);
-	else if (o.status == GW_OK)
-		log_info("txn %llu: %s -> %s: %d %s",
-		    (unsigned long long)t->id, t->dest,
-		    t->route != NULL ? t->route->dest : "-", r.sip_code,
-		    r.sip_phrase);
 	else
-		log_warnx("txn %llu: %s: %s (%s) -> %d %s",
-		    (unsigned long long)t->id, t->dest,
-		    status_strreason(o.reason),
-		    o.status == GW_TEMPFAIL ? "temporary" : "permanent",
-		    r.sip_code, r.sip_phrase);
+		txnlog_finish(t, &o, &r);
 	if (t->out != NULL && side_of(t->out_proto) != NULL)
 		side_of(t->out_proto)->abort(t);
 	txn_enter_state(t, TXN_REPLIED);
@@ -217,15 +213,15 @@ try_next_target(struct gw_txn *t)
 
 /*
  * A sip:/sips: URI from E2U+sip carries its own host: an IP literal is
- * sent to directly, a name becomes the single target (port from the URI
- * or 5060).
+ * sent to directly, a name becomes the single target (port from the URI,
+ * or 5061 for sips: and 5060 for sip:, RFC 3261 19.1.2).
  */
 static int
 target_from_sip_uri(const char *u, struct lookup_target *tg)
 {
 	const char	*host, *end;
 	char		 hostbuf[DNSMSG_NAME_MAX];
-	unsigned	 port = 5060;
+	unsigned	 port = strncasecmp(u, "sips:", 5) == 0 ? 5061 : 5060;
 	size_t		 hl;
 
 	host = strchr(u, '@');
@@ -298,7 +294,14 @@ on_route(void *arg, const struct lookup_result *res)
 	if (t == NULL)
 		return;
 	t->lookup = NULL;
+	metrics_lookup_done(res->error);
 	if (res->error != LOOKUP_OK) {
+		/* Say which URI was unusable (a bad IDNA label, say). */
+		if (res->error == LOOKUP_E_INVALID_IM_URI &&
+		    res->uri[0] != '\0')
+			log_warnx("txn %llu: ENUM gave %s: not a usable URI "
+			    "(syntax or IDNA)", (unsigned long long)t->id,
+			    res->uri);
 		if (start_fallback(t, res->error))
 			return;
 		relay_finish(t, status_from_lookup(res->error));
@@ -330,6 +333,7 @@ on_route(void *arg, const struct lookup_result *res)
 			return;
 		txn_enter_state(t, TXN_SENDING);
 		t->out_proto = LOOKUP_PROTO_XMPP;
+		t->attempts++;
 		why = relay_xmpp->send(t, t->route->dest, NULL);
 		if (why != GW_R_NONE)
 			relay_finish(t, (struct gw_outcome){ why ==
@@ -471,8 +475,12 @@ admit(struct gw_txn *t, const struct policy_source *src)
 	char			 key[XLATE_JID_SIZE];
 	uint32_t		 retry = 0;
 
+	snprintf(t->source, sizeof(t->source), "%s",
+	    source_key(t, src, key, sizeof(key)));
 	if (!policy_acl_allows(c, src, &why)) {
-		log_warnx("txn %llu: refused by the ACL: %s",
+		/* The transaction line says "forbidden", rate-limited per
+		 * source (gateway/txnlog); this says which rule. */
+		log_debug("txn %llu: refused by the ACL: %s",
 		    (unsigned long long)t->id, why != NULL ? why : "");
 		relay_finish(t, (struct gw_outcome){ GW_PERMFAIL,
 		    GW_R_FORBIDDEN, 0, NULL });
@@ -531,14 +539,21 @@ route_message(struct gw_txn *t, const struct policy_source *src,
 	case ROUTE_ENUM:
 		break;
 	}
+	/* A notification (IMDN, isComposing) late is worth nothing: it is
+	 * relayed now or not at all, never stored (docs/ARCHITECTURE.md). */
 	if (!spooled && d.route >= 0 && c->routes[d.route].mode ==
 	    CONF_MODE_SAF) {
-		/* Worker 0 owns the spool (gateway/handoff). */
-		if (handoff_active())
-			handoff_spool(t, src);
-		else
-			spool_accept(t, src);
-		return;
+		if (!xlate_is_notification(t->content_type, t->body,
+		    t->body_len)) {
+			/* Worker 0 owns the spool (gateway/handoff). */
+			if (handoff_active())
+				handoff_spool(t, src);
+			else
+				spool_accept(t, src);
+			return;
+		}
+		log_debug("txn %llu: a notification: relayed, not stored",
+		    (unsigned long long)t->id);
 	}
 	if (d.verdict == ROUTE_STATIC)
 		route_static(t, c->routes[d.route].target, d.aus);

@@ -14,6 +14,7 @@
  *   5. report every change, then the summary line.
  * A failure in 1-3 changes nothing.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,10 +72,22 @@ apply(const struct gw_runtime *rt)
 	if (reload_dns != NULL)
 		dns_reconfigure(reload_dns, &dcfg);
 	relay_reconfigure(&rt->conf);
+	log_set_refusal_limit(rt->conf.log_refusal_burst,
+	    rt->conf.log_refusal_interval_s);
+}
+
+/* A failure: logged, and the verdict says the same. */
+static void
+refused(char *verdict, size_t verdictsz, const char *why)
+{
+	log_warnx("reload: %s; keeping the running configuration", why);
+	if (verdict != NULL)
+		snprintf(verdict, verdictsz, "reload: %s; keeping the running "
+		    "configuration", why);
 }
 
 int
-reload_run(const char *path)
+reload_run(const char *path, char *verdict, size_t verdictsz)
 {
 	struct gw_runtime	*cur = runtime_ref(runtime_current()), *rt;
 	struct gw_conf		*loaded, *next = NULL;
@@ -84,14 +97,12 @@ reload_run(const char *path)
 
 	if ((loaded = calloc(1, sizeof(*loaded))) == NULL ||
 	    (next = calloc(1, sizeof(*next))) == NULL) {
-		log_warnx("reload: out of memory; keeping the running "
-		    "configuration");
+		refused(verdict, verdictsz, "out of memory");
 		goto done;
 	}
 	conf_defaults(loaded);
 	if (conf_load(path, loaded, err, sizeof(err)) != 0) {
-		log_warnx("reload: %s; keeping the running configuration",
-		    err);
+		refused(verdict, verdictsz, err);
 		goto done;
 	}
 	if (reload_adjust != NULL)
@@ -99,8 +110,7 @@ reload_run(const char *path)
 	*next = *loaded;
 	conf_reload_merge(&cur->conf, next, NULL, NULL);
 	if ((rt = runtime_build(next, cur->conf.xmpp_enable)) == NULL) {
-		log_warnx("reload: out of memory; keeping the running "
-		    "configuration");
+		refused(verdict, verdictsz, "out of memory");
 		goto done;
 	}
 	runtime_install(rt);
@@ -114,6 +124,12 @@ reload_run(const char *path)
 	    "%zu changes applied, %zu wait for a restart)", path,
 	    (unsigned long long)rt->generation, rt->conf.nroutes, n.applied,
 	    n.restart);
+	if (verdict != NULL)
+		snprintf(verdict, verdictsz, "reload: %s is in force "
+		    "(generation %llu, %zu routes; %zu changes applied, %zu "
+		    "wait for a restart)", path,
+		    (unsigned long long)rt->generation, rt->conf.nroutes,
+		    n.applied, n.restart);
 	rc = 0;
 done:
 	free(next);

@@ -12,6 +12,7 @@
 #define GATEWAY_RELOAD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct dns;
 struct gw_conf;
@@ -34,8 +35,11 @@ void reload_init(struct dns *dns, bool keep_log_level,
  * ones at info level, restart-only ones as a warning that names the
  * option and says it takes effect at restart (its running value stays).
  * @param path	borrowed
+ * @param verdict	NULL, or where the outcome's one line is written
+ *			(the summary or the reason it failed), for
+ *			imgatectl reload
  * @return 0 when the new configuration is in force, -1 when not
  */
-int reload_run(const char *path);
+int reload_run(const char *path, char *verdict, size_t verdictsz);
 
 #endif /* GATEWAY_RELOAD_H */

@@ -12,6 +12,13 @@
  * two thirds of imgated's CPU and most of its memory per message
  * (bench/README.md); a pager-mode gateway needs none of it.
  *
+ * With a sip.tls group (or a sips: sip.listen) nta also runs sofia's TLS
+ * transport: it listens, and it carries every outbound MESSAGE whose
+ * target is sips: or transport=tls, with the peer's certificate checked
+ * against sip.tls.ca_file and its names against the target's host.  A
+ * sips: request is never carried in clear: one that arrived over UDP or
+ * TCP gets 416, and its relay must go over TLS too (480 otherwise).
+ *
  * Client transactions carry the transaction id as their magic, never a
  * pointer: an answer for a transaction that already ended finds nothing
  * and is dropped.  Everything copied out of sofia structures is copied
@@ -39,9 +46,11 @@
 #include <sofia-sip/msg_addr.h>
 #include <sofia-sip/nta.h>
 #include <sofia-sip/nta_tag.h>
+#include <sofia-sip/nta_tport.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
+#include <sofia-sip/tport.h>
 #include <sofia-sip/tport_tag.h>
 #include <sofia-sip/url.h>
 
@@ -54,6 +63,7 @@
 #include "gateway/runtime.h"
 #include "gateway/sipgw.h"
 #include "gateway/sipgw_screen.h"
+#include "gateway/sipgw_tls.h"
 #include "gateway/spool_key.h"
 #include "gateway/txn.h"
 #include "gateway/workers.h"
@@ -63,7 +73,9 @@
 #define CONF	(&runtime_current()->conf)
 
 #define SIPGW_ALLOW	"MESSAGE, OPTIONS"
-#define SIPGW_ACCEPT	"text/plain, message/cpim"
+/* What the edges take: text, CPIM, and the notifications xmppgw maps. */
+#define SIPGW_ACCEPT	"text/plain, message/cpim, message/imdn+xml, " \
+			    "application/im-iscomposing+xml"
 #define SIPGW_AGENT	"imgate/" PACKAGE_VERSION
 
 static relay_reply_fn		sipgw_reply;
@@ -83,6 +95,7 @@ static bool			 sipgw_own_port;
 #define SIPGW_OWN_IDENT		"worker"
 #define SIPGW_SHARED_IDENT	"shared"
 static sip_allow_t		*sipgw_allow;
+static bool			 sipgw_has_tls;	/* a TLS transport is bound */
 static bool			 sipgw_draining;	/* shutting down */
 /* Overload control (gateway/overload): the share, its tick, what the
  * tick measures and the UDP socket whose queue it watches (-1: none). */
@@ -179,7 +192,12 @@ direct_xmpp(const struct gw_conf *c, const char *ruri, char *jid,
 	    XLATE_OK ? 0 : -1;
 }
 
-/* Who sent the request: its transport source address. */
+/*
+ * Who sent the request: its transport source address, or, from a proxy
+ * in acl.trusted_proxies, the address in the second Via (its received
+ * parameter, else its host): the hop the proxy received the request from
+ * (imgate.conf(5) acl.trusted_proxies, routing/policy.h).
+ */
 static void
 source_of(nta_incoming_t *irq, struct policy_source *src)
 {
@@ -199,6 +217,17 @@ source_of(nta_incoming_t *irq, struct policy_source *src)
 		memcpy(src->addr, &((struct sockaddr_in6 *)(void *)
 		    ai->ai_addr)->sin6_addr, 16);
 		src->has_addr = true;
+	}
+	if (m != NULL && src->has_addr) {
+		const sip_t	*sip = sip_object(m);
+		const sip_via_t	*v2 = NULL;
+
+		if (sip != NULL && sip->sip_via != NULL)
+			v2 = sip->sip_via->v_next;
+
+		if (v2 != NULL)
+			policy_proxy_source(CONF, src, v2->v_received != NULL ?
+			    v2->v_received : v2->v_host);
 	}
 	msg_destroy(m);
 }
@@ -339,6 +368,18 @@ screen_request(nta_incoming_t *irq, const sip_t *sip,
 	return v->code;
 }
 
+/* Whether @irq came over TLS (a sips: Request-URI must, RFC 3261 26.2). */
+static bool
+over_tls(nta_incoming_t *irq)
+{
+	tport_t	*tp = nta_incoming_transport(sipgw_agent, irq, NULL);
+	bool	 tls = tp != NULL && tport_has_tls(tp);
+
+	if (tp != NULL)
+		tport_unref(tp);
+	return tls;
+}
+
 /*
  * Every request outside a dialog.  @return 0 when the transaction is
  * kept (a MESSAGE now owned by a gw_txn), otherwise the final status
@@ -378,8 +419,17 @@ on_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
 	    SIPTAG_SERVER_STR(SIPGW_AGENT), TAG_END()))
 		return 405;
 	switch (sip->sip_request->rq_url->url_type) {
-	case url_sip:
 	case url_sips:
+		if (!over_tls(irq)) {
+			char	 who[INET6_ADDRSTRLEN];
+
+			log_warnx("sip: sips: request from %s over a clear "
+			    "transport -> 416", source_text(irq, who,
+			    sizeof(who)));
+			return respond_now(irq, 416);
+		}
+		break;
+	case url_sip:
 	case url_tel:
 	case url_im:
 		break;
@@ -582,14 +632,66 @@ sipgw_is_self(const char *hop)
 	return false;
 }
 
+static bool
+is_sips(const char *uri)
+{
+	return uri != NULL && strncasecmp(uri, "sips:", 5) == 0;
+}
+
+/* A sips: URI or one with transport=tls among its parameters. */
+static bool
+uri_wants_tls(const char *uri)
+{
+	const char	*p;
+
+	if (is_sips(uri))
+		return true;
+	for (p = strchr(uri, ';'); p != NULL; p = strchr(p + 1, ';'))
+		if (strncasecmp(p, ";transport=tls", 14) == 0 &&
+		    strchr(";?>", p[14]) != NULL)
+			return true;	/* (strchr finds the NUL too) */
+	return false;
+}
+
+/*
+ * The loose Route that makes nta connect to @next_hop ("IP:PORT" or
+ * "[IPv6]:PORT") over TLS and check the peer's certificate against
+ * @host, the target's name (an absolute name, or an IP literal): the
+ * name is the Route's host, which sofia checks the certificate's DNS and
+ * IP subjectAltNames and its CN against, and maddr carries the address
+ * imgate resolved, so nta does no lookup of its own.  @return -1 when
+ * it does not fit.
+ */
+static int
+tls_route(char *buf, size_t bufsz, const char *host, const char *next_hop)
+{
+	const char	*colon = strrchr(next_hop, ':');
+	size_t		 hl = strlen(host);
+	int		 n;
+
+	if (colon == NULL)
+		return -1;
+	if (hl > 0 && host[hl - 1] == '.')
+		hl--;
+	if ((size_t)(colon - next_hop) == hl &&
+	    strncasecmp(host, next_hop, hl) == 0)
+		n = snprintf(buf, bufsz, "<sips:%s;lr>", next_hop);
+	else
+		n = snprintf(buf, bufsz, "<sips:%.*s%s;maddr=%.*s;lr>",
+		    (int)hl, host, colon, (int)(colon - next_hop), next_hop);
+	return n < 0 || (size_t)n >= bufsz ? -1 : 0;
+}
+
 static enum gw_reason
 sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 {
 	nta_outgoing_t	*orq;
-	char		 route[160], from[300], to[LOOKUP_URI_MAX + 16], mf[8];
+	char		 route[400], from[300], to[LOOKUP_URI_MAX + 16], mf[8];
 	sip_payload_t	 pl[1];
 	bool		 big = t->body_len + SIPGW_HEADER_ESTIMATE >
 	    SIPGW_UDP_LIMIT;
+	bool		 tls = uri_wants_tls(request_uri);
+	const char	*host;
 
 	/*
 	 * XMPP stanzas may be far bigger than a SIP MESSAGE should be (RFC
@@ -614,11 +716,39 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 	/* RFC 3261 16.6 step 3: one hop fewer than it arrived with. */
 	snprintf(mf, sizeof(mf), "%d", t->max_forwards);
 	/*
+	 * A sips: request stays secure on the next hop (RFC 3261 26.2):
+	 * only a target that is itself sips: or transport=tls will do.
+	 * Nothing that asks for TLS goes out in clear, whatever the
+	 * configuration.
+	 */
+	if (t->origin == TXN_FROM_SIP && is_sips(t->dest) && !tls) {
+		log_warnx("txn %llu: sips: request, but the target %s is "
+		    "neither sips: nor transport=tls: not sent in clear",
+		    (unsigned long long)t->id, request_uri);
+		return GW_R_NOT_SECURE;
+	}
+	if (tls && !sipgw_has_tls) {
+		log_warnx("txn %llu: target %s needs TLS and no TLS transport "
+		    "is configured (sip.tls)", (unsigned long long)t->id,
+		    request_uri);
+		return GW_R_NOT_SECURE;
+	}
+	/*
 	 * The SRV target is the next hop: a loose Route to its address
 	 * (RFC 3261 16.12), so the Request-URI stays sip:user@domain.
 	 */
-	snprintf(route, sizeof(route), "<sip:%s;lr%s>", next_hop,
-	    big ? ";transport=tcp" : "");
+	host = t->route != NULL && t->target > 0 &&
+	    t->target <= t->route->ntargets ?
+	    t->route->targets[t->target - 1].host : NULL;
+	if (tls) {
+		if (host == NULL || tls_route(route, sizeof(route), host,
+		    next_hop) != 0)
+			return GW_R_TARGET_UNREACHABLE;
+		log_debug("txn %llu: over TLS to %s, certificate checked for "
+		    "%s", (unsigned long long)t->id, next_hop, host);
+	} else
+		snprintf(route, sizeof(route), "<sip:%s;lr%s>", next_hop,
+		    big ? ";transport=tcp" : "");
 	/* In angle brackets, so that URI parameters (user=phone) stay the
 	 * URI's and do not become To header parameters. */
 	if (snprintf(to, sizeof(to), "<%s>", request_uri) >= (int)sizeof(to))
@@ -655,7 +785,8 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 	    TAG_IF(t->lang != NULL, SIPTAG_CONTENT_LANGUAGE_STR(t->lang)),
 	    SIPTAG_USER_AGENT_STR(SIPGW_AGENT),
 	    SIPTAG_PAYLOAD(pl),
-	    TAG_IF(sipgw_own_port && !big, TPTAG_IDENT(SIPGW_OWN_IDENT)),
+	    TAG_IF(sipgw_own_port && !big && !tls,
+	    TPTAG_IDENT(SIPGW_OWN_IDENT)),
 	    TAG_END());
 	if (orq == NULL) {
 		log_info("txn %llu: cannot send MESSAGE to %s via %s",
@@ -832,11 +963,44 @@ add_own_port(const struct gw_conf *conf)
 	return 0;
 }
 
+/*
+ * sofia's TLS transport checks the peer's certificate against the CAs in
+ * cafile.pem on outbound connections and, TPTLS_VERIFY_SUBJECTS_OUT, the
+ * target's name against its subjects; with sip.tls.verify_client it
+ * demands a certificate from TLS clients as well.  Not-yet-valid and
+ * expired certificates are refused (TPTAG_TLS_VERIFY_DATE).
+ */
+static unsigned
+tls_policy(const struct gw_conf *conf)
+{
+	return TPTLS_VERIFY_SUBJECTS_OUT |
+	    (conf->sip_tls_verify_client ? TPTLS_VERIFY_IN : 0);
+}
+
 int
 sipgw_start(su_root_t *root, const struct gw_conf *conf)
 {
+	char	 tlsdir[512] = "";
+	bool	 tls = is_sips(conf->sip_listen) ||
+	    conf->sip_tls_listen[0] != '\0';
+
+	if (tls) {
+		sipgw_tls_log_init();
+		if (sipgw_tls_prepare(conf, tlsdir, sizeof(tlsdir)) != 0)
+			return -1;
+	}
 	sipgw_agent = nta_agent_create(root, URL_STRING_MAKE(conf->sip_listen),
 	    NULL, NULL,
+	    TAG_IF(tls, TPTAG_CERTIFICATE(tlsdir)),
+	    TAG_IF(tls, TPTAG_TLS_VERIFY_POLICY(tls_policy(conf))),
+	    TAG_IF(tls, TPTAG_TLS_VERIFY_DATE(1)),
+	    /*
+	     * A TLS connection that sofia closes because the peer's
+	     * certificate failed verification fails the MESSAGE queued on
+	     * it at once (503, so the relay tries the next target) instead
+	     * of leaving it to time out.
+	     */
+	    TAG_IF(tls, TPTAG_SDWN_ERROR(1)),
 	    /* A user agent: To tags on responses, rport in Via. */
 	    NTATAG_UA(1),
 	    NTATAG_CLIENT_RPORT(1),
@@ -867,10 +1031,28 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf)
 	     * names of every transport when a request asks for one. */
 	    TAG_IF(workers_self() >= 0, TPTAG_IDENT(SIPGW_SHARED_IDENT)),
 	    TAG_END());
+	if (sipgw_agent != NULL && conf->sip_tls_listen[0] != '\0' &&
+	    nta_agent_add_tport(sipgw_agent,
+	    URL_STRING_MAKE(conf->sip_tls_listen),
+	    TAG_IF(workers_self() >= 0, TPTAG_IDENT(SIPGW_SHARED_IDENT)),
+	    TPTAG_CERTIFICATE(tlsdir),
+	    TPTAG_TLS_VERIFY_POLICY(tls_policy(conf)),
+	    TPTAG_TLS_VERIFY_DATE(1),
+	    TAG_END()) < 0) {
+		log_warnx("sip: cannot listen on %s", conf->sip_tls_listen);
+		nta_agent_destroy(sipgw_agent);
+		sipgw_agent = NULL;
+		sipgw_tls_remove(tlsdir);
+		return -1;
+	}
+	/* sofia has read the key: do not leave a second copy on disk. */
+	if (tls)
+		sipgw_tls_remove(tlsdir);
 	if (sipgw_agent == NULL) {
 		log_warnx("sip: cannot listen on %s", conf->sip_listen);
 		return -1;
 	}
+	sipgw_has_tls = tls;
 	sipgw_allow = sip_allow_make(sipgw_home, SIPGW_ALLOW);
 	sipgw_leg = nta_leg_tcreate(sipgw_agent, on_request, NULL,
 	    NTATAG_NO_DIALOG(1), TAG_END());
@@ -893,7 +1075,10 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf)
 	    OVERLOAD_TICK_MS)) != NULL)
 		su_timer_set_for_ever(sipgw_ol_timer, on_overload_tick, NULL);
 	remember_own_sockets();
-	log_info("sip: listening on %s (UDP and TCP)", conf->sip_listen);
+	log_info("sip: listening on %s (%s)%s%s", conf->sip_listen,
+	    is_sips(conf->sip_listen) ? "TLS" : "UDP and TCP",
+	    conf->sip_tls_listen[0] != '\0' ? " and on TLS " : "",
+	    conf->sip_tls_listen);
 	return 0;
 }
 
@@ -917,5 +1102,6 @@ sipgw_destroy(void)
 		nta_agent_destroy(sipgw_agent);
 	sipgw_agent = NULL;
 	sipgw_allow = NULL;
+	sipgw_has_tls = false;
 	su_home_deinit(sipgw_home);
 }

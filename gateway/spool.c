@@ -1,20 +1,30 @@
 /*
- * gateway/spool.c - the store-and-forward spool on SQLite.
+ * gateway/spool.c - the store-and-forward spool: what it decides, the
+ * same on every backend (gateway/spool_be.h: SQLite, PostgreSQL).
  *
  * One table, one row per message waiting for delivery, indexed by the
  * time of its next attempt.  Three things write to it, and all of them go
  * through the batch so that one commit window costs one transaction (and
- * one fsync of the WAL):
+ * one fsync of the log):
  *   - accepts: spool_accept() queues the transaction id; flush_batch()
- *     inserts every one still alive, commits, and only then answers them;
+ *     hands every one still alive to the backend, which stores them in
+ *     one transaction; only once it committed are they answered;
  *   - outcomes: spool_delivery_done() queues "delete", "retry at T" or
  *     "delete and send a notice"; they are applied by the next flush.  An
  *     outcome lost to a crash only repeats an attempt (at least once);
- *   - nothing else: rows are never rewritten while a delivery runs, so a
- *     crash at any point leaves every accepted message in the file.
- * schedule() picks due rows (at most spool.max_inflight at once, skipping
- * those in flight), turns each into a delivery transaction and hands it
- * to relay_resubmit(); a timer wakes it for the next due row.
+ *   - nothing else: rows are never rewritten while a delivery runs (a
+ *     PostgreSQL claim only sets the lease), so a crash at any point
+ *     leaves every accepted message in the spool.
+ * schedule() asks the backend for due rows (at most spool.max_inflight
+ * at once, skipping those in flight), turns each into a delivery
+ * transaction and hands it to relay_resubmit(); a timer wakes it for the
+ * next due row.
+ *
+ * A backend may answer later (PostgreSQL does, from the event loop): at
+ * most one batch is being committed and one claim is running at a time.
+ * Accepts and outcomes that arrive meanwhile wait in the next batch; a
+ * claim waits until no outcome is pending, so that a row whose outcome
+ * is not stored yet is never handed out again by this node.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -26,36 +36,24 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include <sqlite3.h>
-
 #include "gateway/log.h"
 #include "gateway/relay.h"
 #include "gateway/runtime.h"
 #include "gateway/spool.h"
-#include "gateway/spoolfs.h"
+#include "gateway/spool_be.h"
 #include "gateway/spool_key.h"
 
 #define CONF	(&runtime_current()->conf)
-
-/* Row kinds: a message routed by number, or a failure notice sent to a
- * SIP URI (a notice never causes another notice). */
-enum spool_kind { SPOOL_MSG = 0, SPOOL_NOTICE = 1 };
 
 /* Longest failure notice body. */
 #define SPOOL_NOTICE_MAX	512
 /* Longest wait between two looks at the spool when nothing is due. */
 #define SPOOL_IDLE_MS		60000
 
-enum spool_op_kind { SPOOL_OP_DELETE, SPOOL_OP_RETRY, SPOOL_OP_NOTICE };
-
 /* An outcome waiting for the next commit. */
 struct spool_op {
-	enum spool_op_kind	 kind;
-	int64_t			 row;
-	int64_t			 next_ms;	/* RETRY */
-	const char		*error;		/* RETRY: static reason */
+	struct spool_be_op	 be;
 	char			*notice;	/* NOTICE: body, owned */
-	char			 msgid[SPOOL_ID_SIZE];	/* NOTICE: new id */
 };
 
 /* One delivery to start, gathered before any of them runs. */
@@ -73,6 +71,7 @@ struct spool_accept {
 	int			 src_family;
 	uint8_t			 src_addr[16];
 	bool			 has_addr;
+	bool			 probe;		/* spool full: copy or 503 */
 };
 
 /* A delivery in flight. */
@@ -87,31 +86,44 @@ struct spool_flight {
 
 /* A derived message id is written where a random one was. */
 _Static_assert(SPOOL_ID_SIZE == SPOOL_KEY_ID_SIZE, "message id sizes");
+_Static_assert(SPOOL_ID_SIZE == SPOOL_BE_ID_SIZE, "message id sizes");
 
-/* What insert_txn() did with an accepted message. */
-enum spool_ins { SPOOL_INS_ERROR = -1, SPOOL_INS_STORED, SPOOL_INS_COPY };
+/* One batch: the accepts and outcomes of a commit window. */
+struct spool_batch {
+	struct spool_accept	 acc[SPOOL_BATCH_MAX];
+	size_t			 nacc;
+	struct spool_op		*ops;		/* opcap of them */
+	size_t			 nops;
+};
 
 static struct {
 	su_root_t		*root;
 	const struct relay_side	*sip, *xmpp;
-	sqlite3			*db;
-	sqlite3_stmt		*ins, *del, *retry, *notice, *due, *next,
-				*dup;
+	const struct spool_be_ops *be;
+	bool			 open;
 	su_timer_t		*commit_timer, *wake_timer;
-	bool			 in_schedule, again;
+	bool			 claiming, again;
+	bool			 committing;	/* cur is with the backend */
 	bool			 stopping;	/* no new deliveries */
 	uint64_t		 rows;
-	struct spool_accept	 acc[SPOOL_BATCH_MAX];
-	size_t			 nacc;
-	struct spool_op		 ops[SPOOL_BATCH_MAX];
-	size_t			 nops;
+	struct spool_batch	 b[2], *next, *cur;
+	size_t			 opcap;
+	/* The batch being committed, as the backend sees it. */
+	struct spool_be_new	 nw[SPOOL_BATCH_MAX];
+	char			 ids[SPOOL_BATCH_MAX][SPOOL_ID_SIZE];
+	struct spool_be_op	*beops;		/* opcap of them */
 	struct spool_flight	*fl;
 	size_t			 nfl, flcap;
 	struct spool_start	*starts;	/* flcap of them */
+	size_t			 nstarts, limit;
+	bool			 short_of_txns;
+	char			 notice_from[CONF_STR_MAX + 16];
 } sp;
 
 static void	schedule(void);
 static void	flush_batch(void);
+static void	refuse_full(struct gw_txn *);
+static void	on_wake(su_root_magic_t *, su_timer_t *, su_timer_arg_t *);
 
 static int64_t
 now_ms(void)
@@ -191,244 +203,19 @@ spool_notice_text(char *buf, size_t bufsz, const char *dest,
 	return (size_t)n < bufsz ? (size_t)n : bufsz - 1;
 }
 
-/* ------------------------------------------------------------ SQLite */
-
-/*
- * The file's layout has a version (PRAGMA user_version) so that a spool
- * written by an older imgated is brought up to date in place, in one
- * transaction, when it is opened; a newer one is refused.
- *   0: the first layout (imgated before exactly-once acceptance);
- *   1: txn_key, the sender's transaction key (gateway/spool_key.h),
- *      under a unique index: one row per key.  Rows of version 0 and
- *      failure notices have none (NULL is never a duplicate).
- *   2: max_forwards, the Max-Forwards every delivery attempt carries
- *      (the inbound value less one, RFC 3261 16.6 step 3): a loop
- *      through a spool still ends.  Older rows get 70, as a message
- *      born at imgate.
- * A next version adds its step here.
- */
-#define SPOOL_SCHEMA_VERSION	2
-
-static const char spool_pragmas[] =
-    "PRAGMA journal_mode=WAL;"
-    /* FULL: the WAL is synced at every commit (see spool.h). */
-    "PRAGMA synchronous=FULL;";
-
-static const char spool_schema_v0[] =
-    "CREATE TABLE IF NOT EXISTS spool ("
-    " id INTEGER PRIMARY KEY,"
-    " msgid TEXT NOT NULL UNIQUE,"	/* stable id, Call-ID local part */
-    " created INTEGER NOT NULL,"	/* ms since the epoch */
-    " next_attempt INTEGER NOT NULL,"	/* ms since the epoch */
-    " attempts INTEGER NOT NULL DEFAULT 0,"
-    " kind INTEGER NOT NULL,"		/* 0 message, 1 failure notice */
-    " origin INTEGER NOT NULL,"		/* 0 SIP, 1 XMPP */
-    " src_proto INTEGER NOT NULL,"	/* enum conf_src_proto */
-    " src_family INTEGER NOT NULL,"	/* 0: no address */
-    " src_addr BLOB,"
-    " from_uri TEXT,"			/* SIP From of the outbound MESSAGE */
-    " xmpp_from TEXT,"			/* XMPP sender's full JID */
-    " xmpp_id TEXT,"			/* its stanza id */
-    " want_receipt INTEGER NOT NULL DEFAULT 0,"
-    " dest TEXT NOT NULL,"		/* as the sender wrote it */
-    " call_id TEXT,"			/* inbound Call-ID / XMPP thread */
-    " content_type TEXT NOT NULL,"
-    " body BLOB NOT NULL,"
-    " subject TEXT,"
-    " lang TEXT,"
-    " last_error TEXT);"
-    "CREATE INDEX IF NOT EXISTS spool_due ON spool(next_attempt);";
-
-static const char spool_schema_v1[] =
-    "ALTER TABLE spool ADD COLUMN txn_key TEXT;"
-    "CREATE UNIQUE INDEX spool_key ON spool(txn_key);";
-
-static const char spool_schema_v2[] =
-    "ALTER TABLE spool ADD COLUMN max_forwards INTEGER NOT NULL "
-    "DEFAULT 70;";
-
-#define SPOOL_COLS	"id, msgid, created, attempts, kind, origin, " \
-    "src_proto, src_family, src_addr, from_uri, xmpp_from, xmpp_id, " \
-    "want_receipt, dest, call_id, content_type, body, subject, lang, " \
-    "max_forwards"
-
-static int
-prepare(const char *sql, sqlite3_stmt **st)
-{
-	if (sqlite3_prepare_v2(sp.db, sql, -1, st, NULL) != SQLITE_OK) {
-		log_warnx("spool: %s: %s", sql, sqlite3_errmsg(sp.db));
-		return -1;
-	}
-	return 0;
-}
-
-static void
-finalize_all(void)
-{
-	sqlite3_stmt	**all[] = { &sp.ins, &sp.del, &sp.retry, &sp.notice,
-	    &sp.due, &sp.next, &sp.dup };
-
-	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		sqlite3_finalize(*all[i]);
-		*all[i] = NULL;
-	}
-}
-
-/* Run @sql; @return 0 or -1 (logged, naming the file @path). */
-static int
-exec_in(const char *path, const char *sql)
-{
-	char	*err = NULL;
-
-	if (sqlite3_exec(sp.db, sql, NULL, NULL, &err) == SQLITE_OK)
-		return 0;
-	log_warnx("spool: %s: %s", path, err != NULL ? err : "?");
-	sqlite3_free(err);
-	return -1;
-}
-
-/*
- * Create the table, or bring an older layout up to SPOOL_SCHEMA_VERSION,
- * in one transaction: a crash half-way leaves the old layout, intact.
- * @return 0, or -1 (logged).
- */
-static int
-migrate(const char *path)
-{
-	sqlite3_stmt	*st;
-	int		 v = -1;
-	char		 sql[64];
-
-	if (exec_in(path, spool_pragmas) != 0 ||
-	    exec_in(path, "BEGIN IMMEDIATE") != 0)
-		return -1;
-	if (prepare("PRAGMA user_version", &st) == 0) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			v = sqlite3_column_int(st, 0);
-		sqlite3_finalize(st);
-	}
-	if (v < 0 || v > SPOOL_SCHEMA_VERSION) {
-		if (v > SPOOL_SCHEMA_VERSION)
-			log_warnx("spool: %s has layout version %d; this "
-			    "imgated knows up to %d", path, v,
-			    SPOOL_SCHEMA_VERSION);
-		goto fail;
-	}
-	if (exec_in(path, spool_schema_v0) != 0 ||
-	    (v < 1 && exec_in(path, spool_schema_v1) != 0) ||
-	    (v < 2 && exec_in(path, spool_schema_v2) != 0))
-		goto fail;
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
-	    SPOOL_SCHEMA_VERSION);
-	if (exec_in(path, sql) != 0 || exec_in(path, "COMMIT") != 0)
-		goto fail;
-	if (v < SPOOL_SCHEMA_VERSION)
-		log_info("spool: %s: layout version %d -> %d", path, v,
-		    SPOOL_SCHEMA_VERSION);
-	return 0;
-fail:
-	sqlite3_exec(sp.db, "ROLLBACK", NULL, NULL, NULL);
-	return -1;
-}
-
-static int
-spool_open(void)
-{
-	const char	*path = CONF->spool_path;
-	sqlite3_stmt	*cnt;
-	char		 lockerr[512];
-
-	if (sp.db != NULL)
-		return 0;
-	/* Held since start-up, unless a reload brought the first
-	 * store-and-forward route: one imgated per spool (spoolfs.h). */
-	if (spoolfs_lock(path, lockerr, sizeof(lockerr)) != 0) {
-		log_warnx("spool: %s", lockerr);
-		return -1;
-	}
-	if (sqlite3_open_v2(path, &sp.db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		log_warnx("spool: cannot open %s: %s", path, sp.db != NULL ?
-		    sqlite3_errmsg(sp.db) : "out of memory");
-		goto fail;
-	}
-	if (migrate(path) != 0)
-		goto fail;
-	if (prepare("INSERT INTO spool (msgid, created, next_attempt, kind, "
-	    "origin, src_proto, src_family, src_addr, from_uri, xmpp_from, "
-	    "xmpp_id, want_receipt, dest, call_id, content_type, body, "
-	    "subject, lang, txn_key, max_forwards) VALUES (?1, ?2, ?2, 0, ?3, "
-	    "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-	    "?18)",
-	    &sp.ins) == -1 ||
-	    prepare("SELECT msgid FROM spool WHERE txn_key = ?1",
-	    &sp.dup) == -1 ||
-	    prepare("DELETE FROM spool WHERE id = ?1", &sp.del) == -1 ||
-	    prepare("UPDATE spool SET attempts = attempts + 1, "
-	    "next_attempt = ?2, last_error = ?3 WHERE id = ?1",
-	    &sp.retry) == -1 ||
-	    /* The notice goes to the From URI of the failed message. */
-	    prepare("INSERT INTO spool (msgid, created, next_attempt, kind, "
-	    "origin, src_proto, src_family, from_uri, dest, content_type, "
-	    "body) SELECT ?2, ?3, ?3, 1, 0, 0, 0, ?4, from_uri, "
-	    "'text/plain; charset=UTF-8', CAST(?5 AS BLOB) FROM spool "
-	    "WHERE id = ?1 AND from_uri IS NOT NULL", &sp.notice) == -1 ||
-	    prepare("SELECT " SPOOL_COLS " FROM spool WHERE next_attempt "
-	    "<= ?1 ORDER BY next_attempt LIMIT ?2", &sp.due) == -1 ||
-	    prepare("SELECT MIN(next_attempt) FROM spool WHERE "
-	    "next_attempt > ?1", &sp.next) == -1)
-		goto fail;
-	if (prepare("SELECT COUNT(*) FROM spool", &cnt) == -1)
-		goto fail;
-	sp.rows = sqlite3_step(cnt) == SQLITE_ROW ?
-	    (uint64_t)sqlite3_column_int64(cnt, 0) : 0;
-	sqlite3_finalize(cnt);
-	log_info("spool: %s open, %" PRIu64 " message%s waiting", path,
-	    sp.rows, sp.rows == 1 ? "" : "s");
-	return 0;
-fail:
-	finalize_all();
-	sqlite3_close(sp.db);
-	sp.db = NULL;
-	return -1;
-}
-
-static int
-exec(const char *sql)
-{
-	char	*err = NULL;
-
-	if (sqlite3_exec(sp.db, sql, NULL, NULL, &err) == SQLITE_OK)
-		return 0;
-	log_warnx("spool: %s: %s", sql, err != NULL ? err : "?");
-	sqlite3_free(err);
-	return -1;
-}
-
-/* Run a write statement once; @return 0 or -1 (logged). */
-static int
-step_done(sqlite3_stmt *st)
-{
-	int	 rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	log_warnx("spool: %s", sqlite3_errmsg(sp.db));
-	return -1;
-}
-
-static void
-bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s != NULL)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, i);
-}
-
 /* ------------------------------------------------------------- batch */
+
+static int
+spool_open(bool at_start)
+{
+	if (sp.open)
+		return 0;
+	if (sp.be->open(sp.root, CONF, schedule, at_start) != 0)
+		return -1;
+	sp.open = true;
+	sp.rows = sp.be->count();
+	return 0;
+}
 
 static void
 on_commit_timer(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
@@ -448,197 +235,139 @@ arm_commit(void)
 	    (su_duration_t)CONF->spool_commit_ms);
 }
 
-/*
- * The message id of the row holding @key into @msgid.  @return 1 when
- * there is one, 0 when not, -1 on error (logged).  Outside a batch this
- * sees committed rows only.
- */
-static int
-stored_copy(const char *key, char msgid[SPOOL_ID_SIZE])
+static void
+arm_wake(int64_t ms)
 {
-	int	 rc;
-
-	sqlite3_bind_text(sp.dup, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(sp.dup);
-	if (rc == SQLITE_ROW)
-		snprintf(msgid, SPOOL_ID_SIZE, "%s",
-		    (const char *)sqlite3_column_text(sp.dup, 0));
-	sqlite3_reset(sp.dup);
-	sqlite3_clear_bindings(sp.dup);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	log_warnx("spool: duplicate check: %s", sqlite3_errmsg(sp.db));
-	return -1;
+	if (sp.wake_timer != NULL)
+		su_timer_set_interval(sp.wake_timer, on_wake, NULL,
+		    (su_duration_t)(ms < 1 ? 1 : ms));
 }
 
-/*
- * Store @t, unless a row with its transaction key is there: committed by
- * this or an earlier run, or inserted earlier in this same batch (a
- * copy that arrived while the first was waiting for the commit).  Both
- * are found by the same lookup, inside the batch's transaction, so a
- * copy is answered 202 only after the COMMIT that holds the original.
- */
-static enum spool_ins
-insert_txn(const struct gw_txn *t, const struct spool_accept *a,
-    int64_t now)
+/* The backend's view of the accepted transaction @a, in slot @i (its
+ * msgid stays NULL when the transaction ended meanwhile). */
+static void
+new_of(size_t i, const struct spool_accept *a, struct spool_be_new *n)
 {
-	char	 msgid[SPOOL_ID_SIZE];
+	struct gw_txn	*t = txn_get(a->txn);
 
-	if (t->accept_key != NULL) {
-		switch (stored_copy(t->accept_key, msgid)) {
-		case 1:
-			log_info("txn %llu: a copy of spooled message %s "
-			    "(retransmission or resend): not stored again",
-			    (unsigned long long)t->id, msgid);
-			return SPOOL_INS_COPY;
-		case -1:
-			return SPOOL_INS_ERROR;
-		}
-		spool_key_msgid(t->accept_key, strlen(t->accept_key), msgid);
-	} else
-		new_msgid(msgid);
-	sqlite3_bind_text(sp.ins, 1, msgid, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(sp.ins, 2, now);
-	sqlite3_bind_int(sp.ins, 3, t->origin == TXN_FROM_XMPP ? 1 : 0);
-	sqlite3_bind_int(sp.ins, 4, (int)a->src_proto);
-	sqlite3_bind_int(sp.ins, 5, a->has_addr ? a->src_family : 0);
-	if (a->has_addr)
-		sqlite3_bind_blob(sp.ins, 6, a->src_addr, a->src_family ==
-		    AF_INET ? 4 : 16, SQLITE_STATIC);
+	memset(n, 0, sizeof(*n));
+	/* Ended meanwhile (deadline, shutdown): skip. */
+	if (t == NULL || t->state != TXN_SPOOLING)
+		return;
+	if (t->accept_key != NULL)
+		spool_key_msgid(t->accept_key, strlen(t->accept_key),
+		    sp.ids[i]);
 	else
-		sqlite3_bind_null(sp.ins, 6);
-	bind_text(sp.ins, 7, t->from);
-	bind_text(sp.ins, 8, t->xmpp_from);
-	bind_text(sp.ins, 9, t->xmpp_id);
-	sqlite3_bind_int(sp.ins, 10, t->want_receipt ? 1 : 0);
-	bind_text(sp.ins, 11, t->dest);
-	bind_text(sp.ins, 12, t->call_id);
-	bind_text(sp.ins, 13, t->content_type);
-	sqlite3_bind_blob(sp.ins, 14, t->body != NULL ? t->body : "",
-	    (int)t->body_len, SQLITE_STATIC);
-	bind_text(sp.ins, 15, t->subject);
-	bind_text(sp.ins, 16, t->lang);
-	bind_text(sp.ins, 17, t->accept_key);
-	sqlite3_bind_int(sp.ins, 18, t->max_forwards);
-	if (step_done(sp.ins) != 0)
-		return SPOOL_INS_ERROR;
-	log_info("txn %llu: spooled as %s", (unsigned long long)t->id, msgid);
-	return SPOOL_INS_STORED;
-}
-
-static int
-apply_op(const struct spool_op *op, int64_t now)
-{
-	switch (op->kind) {
-	case SPOOL_OP_RETRY:
-		sqlite3_bind_int64(sp.retry, 1, op->row);
-		sqlite3_bind_int64(sp.retry, 2, op->next_ms);
-		bind_text(sp.retry, 3, op->error);
-		return step_done(sp.retry);
-	case SPOOL_OP_NOTICE:
-		sqlite3_bind_int64(sp.notice, 1, op->row);
-		sqlite3_bind_text(sp.notice, 2, op->msgid, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(sp.notice, 3, now);
-		{
-			char	 from[CONF_STR_MAX + 16];
-
-			snprintf(from, sizeof(from), "sip:imgate@%s",
-			    CONF->domain);
-			sqlite3_bind_text(sp.notice, 4, from, -1,
-			    SQLITE_TRANSIENT);
-		}
-		bind_text(sp.notice, 5, op->notice);
-		if (step_done(sp.notice) != 0)
-			return -1;
-		if (sqlite3_changes(sp.db) > 0)
-			sp.rows++;
-		/* FALLTHROUGH */
-	case SPOOL_OP_DELETE:
-		sqlite3_bind_int64(sp.del, 1, op->row);
-		if (step_done(sp.del) != 0)
-			return -1;
-		if (sqlite3_changes(sp.db) > 0 && sp.rows > 0)
-			sp.rows--;
-		return 0;
-	}
-	return 0;
+		new_msgid(sp.ids[i]);
+	n->msgid = sp.ids[i];
+	n->key = t->accept_key;
+	n->origin = t->origin == TXN_FROM_XMPP ? 1 : 0;
+	n->src_proto = (int)a->src_proto;
+	n->src_family = a->has_addr ? a->src_family : 0;
+	n->src_addr = a->has_addr ? a->src_addr : NULL;
+	n->from_uri = t->from;
+	n->xmpp_from = t->xmpp_from;
+	n->xmpp_id = t->xmpp_id;
+	n->want_receipt = t->want_receipt;
+	n->dest = t->dest;
+	n->call_id = t->call_id;
+	n->content_type = t->content_type;
+	n->body = t->body != NULL ? t->body : "";
+	n->body_len = t->body_len;
+	n->subject = t->subject;
+	n->lang = t->lang;
+	n->max_forwards = t->max_forwards;
+	n->probe = a->probe;
 }
 
 /*
- * One transaction for everything pending: the accepts first (their
- * senders are answered only after COMMIT), then the outcomes.  A failed
- * commit answers the accepts with 503; lost outcomes only repeat
- * attempts.
+ * The backend committed (@ok) or rolled back the current batch: answer
+ * its senders (202 only for what the commit holds, or held already: a
+ * copy), then go on with what queued meanwhile.
  */
 static void
-flush_batch(void)
+committed(bool ok, int64_t rows_delta)
 {
-	struct spool_accept	 acc[SPOOL_BATCH_MAX];
-	bool			 ok[SPOOL_BATCH_MAX];
-	size_t			 nacc = sp.nacc, nops = sp.nops, i, stored = 0;
-	uint64_t		 rows_before = sp.rows;
-	int64_t			 now = now_ms();
-	bool			 committed = false;
+	struct spool_batch	*b = sp.cur;
+	size_t			 i, stored = 0;
 
-	if (nacc == 0 && nops == 0)
-		return;
-	memcpy(acc, sp.acc, nacc * sizeof(acc[0]));
-	sp.nacc = 0;
-	memset(ok, 0, sizeof(ok));
-	if (sp.db != NULL && exec("BEGIN IMMEDIATE") == 0) {
-		for (i = 0; i < nacc; i++) {
-			struct gw_txn *t = txn_get(acc[i].txn);
-
-			/* Ended meanwhile (deadline, shutdown): skip. */
-			if (t == NULL || t->state != TXN_SPOOLING)
-				continue;
-			switch (insert_txn(t, &acc[i], now)) {
-			case SPOOL_INS_STORED:
-				stored++;
-				/* FALLTHROUGH */
-			case SPOOL_INS_COPY:
-				ok[i] = true;
-				break;
-			case SPOOL_INS_ERROR:
-				break;
-			}
-		}
-		for (i = 0; i < nops; i++)
-			apply_op(&sp.ops[i], now);
-		committed = exec("COMMIT") == 0;
-		if (!committed) {
-			exec("ROLLBACK");
-			sp.rows = rows_before;
-		}
-	}
-	for (i = 0; i < nops; i++)
-		free(sp.ops[i].notice);
-	sp.nops = 0;
-	if (committed)
-		sp.rows += stored;
-	else if (nacc > 0)
+	sp.committing = false;
+	for (i = 0; i < b->nops; i++)
+		free(b->ops[i].notice);
+	b->nops = 0;
+	if (!ok && b->nacc > 0)
 		log_warnx("spool: commit failed; %zu message%s refused with "
-		    "503", nacc, nacc == 1 ? "" : "s");
-	for (i = 0; i < nacc; i++) {
-		struct gw_txn *t = txn_get(acc[i].txn);
+		    "503", b->nacc, b->nacc == 1 ? "" : "s");
+	for (i = 0; i < b->nacc; i++) {
+		struct gw_txn *t = txn_get(b->acc[i].txn);
 
 		if (t == NULL || t->state != TXN_SPOOLING)
 			continue;
-		if (committed && ok[i])
+		if (ok && sp.nw[i].copy)
+			log_info("txn %llu: a copy of spooled message %s "
+			    "(retransmission or resend): not stored again",
+			    (unsigned long long)t->id, sp.ids[i]);
+		else if (ok && sp.nw[i].stored) {
+			log_info("txn %llu: spooled as %s",
+			    (unsigned long long)t->id, sp.ids[i]);
+			stored++;
+		}
+		if (ok && (sp.nw[i].stored || sp.nw[i].copy))
 			relay_finish(t, (struct gw_outcome){ GW_OK,
 			    GW_R_SPOOLED, 0, NULL });
+		else if (ok && b->acc[i].probe)
+			refuse_full(t);
 		else {
 			t->retry_after_s = 5;
 			relay_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
 			    GW_R_SPOOL_ERROR, 0, NULL });
 		}
 	}
-	if (sp.in_schedule)
-		sp.again = true;
-	else
+	b->nacc = 0;
+	if (ok) {
+		sp.rows += stored;
+		if (rows_delta < 0 && (uint64_t)-rows_delta > sp.rows)
+			sp.rows = 0;
+		else
+			sp.rows = (uint64_t)((int64_t)sp.rows + rows_delta);
+	}
+	/* What queued while this commit ran goes in the next one. */
+	if (sp.next->nacc > 0 || sp.next->nops > 0)
+		arm_commit();
+	if (!sp.stopping)
 		schedule();
+}
+
+/*
+ * Hand everything pending to the backend as one transaction: the
+ * accepts first (their senders are answered only after the commit),
+ * then the outcomes.  A failed commit answers the accepts with 503; lost
+ * outcomes only repeat attempts.  With a commit still running the batch
+ * waits for it (committed() arms the timer again).
+ */
+static void
+flush_batch(void)
+{
+	struct spool_batch	*b = sp.next;
+	size_t			 i;
+
+	if (b->nacc == 0 && b->nops == 0)
+		return;
+	if (sp.committing)
+		return;
+	sp.next = sp.cur;
+	sp.cur = b;
+	for (i = 0; i < b->nacc; i++)
+		new_of(i, &b->acc[i], &sp.nw[i]);
+	for (i = 0; i < b->nops; i++) {
+		sp.beops[i] = b->ops[i].be;
+		sp.beops[i].notice = b->ops[i].notice;
+	}
+	sp.committing = true;
+	/* Skipped accepts (nw[i].msgid NULL) are left alone by backends. */
+	if (!sp.open || sp.be->commit(sp.nw, b->nacc, sp.beops, b->nops,
+	    now_ms(), committed) != 0)
+		committed(false, 0);
 }
 
 void
@@ -648,45 +377,56 @@ spool_flush(void)
 	flush_batch();
 }
 
+/* Answer @t 503: the spool holds spool.max_messages. */
+static void
+refuse_full(struct gw_txn *t)
+{
+	const struct gw_conf	*c = &t->rt->conf;
+
+	log_warnx("txn %llu: spool full (%" PRIu64 " messages, "
+	    "spool.max_messages %lld): refused", (unsigned long long)t->id,
+	    sp.rows + sp.next->nacc, (long long)c->spool_max_messages);
+	t->retry_after_s = (uint32_t)(c->spool_retry_initial_ms / 1000 + 1);
+	relay_finish(t, (struct gw_outcome){ GW_TEMPFAIL, GW_R_SPOOL_FULL, 0,
+	    NULL });
+}
+
 void
 spool_accept(struct gw_txn *t, const struct policy_source *src)
 {
 	const struct gw_conf	*c = &t->rt->conf;
 	struct spool_accept	*a;
+	bool			 full;
 
-	if (sp.db == NULL && spool_open() != 0) {
+	if ((!sp.open && spool_open(false) != 0) || !sp.be->usable()) {
 		t->retry_after_s = 30;
 		relay_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
 		    GW_R_SPOOL_ERROR, 0, NULL });
 		return;
 	}
-	if (sp.rows + sp.nacc >= (uint64_t)c->spool_max_messages) {
-		char	 msgid[SPOOL_ID_SIZE];
-
-		/* A copy of a committed message needs no room: it is in. */
-		if (t->accept_key != NULL &&
-		    stored_copy(t->accept_key, msgid) == 1) {
-			log_info("txn %llu: a copy of spooled message %s "
-			    "(retransmission or resend): not stored again",
-			    (unsigned long long)t->id, msgid);
-			relay_finish(t, (struct gw_outcome){ GW_OK,
-			    GW_R_SPOOLED, 0, NULL });
-			return;
-		}
-		log_warnx("txn %llu: spool full (%" PRIu64 " messages, "
-		    "spool.max_messages %lld): refused", (unsigned long long)
-		    t->id, sp.rows + sp.nacc, (long long)c->spool_max_messages);
-		t->retry_after_s = (uint32_t)(c->spool_retry_initial_ms /
-		    1000 + 1);
-		relay_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
-		    GW_R_SPOOL_FULL, 0, NULL });
+	full = sp.rows + sp.next->nacc >= (uint64_t)c->spool_max_messages;
+	if (full && t->accept_key == NULL) {
+		refuse_full(t);
 		return;
 	}
-	if (sp.nacc >= SPOOL_BATCH_MAX)
+	if (sp.next->nacc >= SPOOL_BATCH_MAX)
 		flush_batch();
-	a = &sp.acc[sp.nacc++];
+	if (sp.next->nacc >= SPOOL_BATCH_MAX) {
+		/* Both batches full: the backend is behind. */
+		log_warnx("txn %llu: spool busy (%d messages waiting for a "
+		    "commit): refused", (unsigned long long)t->id,
+		    SPOOL_BATCH_MAX);
+		t->retry_after_s = 1;
+		relay_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
+		    GW_R_SPOOL_ERROR, 0, NULL });
+		return;
+	}
+	a = &sp.next->acc[sp.next->nacc++];
 	memset(a, 0, sizeof(*a));
 	a->txn = t->id;
+	/* Full: a copy of a stored message needs no room (it is in); the
+	 * commit tells which it is. */
+	a->probe = full;
 	a->src_proto = src->proto;
 	a->has_addr = src->has_addr;
 	a->src_family = src->family;
@@ -695,14 +435,26 @@ spool_accept(struct gw_txn *t, const struct policy_source *src)
 	arm_commit();
 }
 
+/*
+ * Room for one outcome, or NULL.  Outcomes come from deliveries that
+ * ended, and no claim runs while one is pending, so a batch never holds
+ * more than spool.max_inflight (at open) of them; NULL is a broken
+ * bound, and costs one repeated attempt.
+ */
 static struct spool_op *
 new_op(void)
 {
 	struct spool_op	*op;
 
-	if (sp.nops >= SPOOL_BATCH_MAX)
+	if (sp.next->ops == NULL)
+		return NULL;	/* closed */
+	if (sp.next->nops >= sp.opcap)
 		flush_batch();
-	op = &sp.ops[sp.nops++];
+	if (sp.next->nops >= sp.opcap) {
+		log_warnx("spool: outcome batch full: the attempt repeats");
+		return NULL;
+	}
+	op = &sp.next->ops[sp.next->nops++];
 	memset(op, 0, sizeof(*op));
 	arm_commit();
 	return op;
@@ -738,23 +490,30 @@ delivery_done(struct gw_txn *t, const struct gw_outcome *o,
 	/*
 	 * Shutting down: the row was never touched while the attempt ran,
 	 * so it is still due, with its attempt count as it was; the next
-	 * start delivers it.  Nobody was answered: say so, not "503".
+	 * start (or another node) delivers it.  Nobody was answered: say
+	 * so, not "503".
 	 */
-	if (o->reason == GW_R_SHUTDOWN || sp.db == NULL) {
+	if (o->reason == GW_R_SHUTDOWN || !sp.open) {
 		log_info("txn %llu: spooled message %s: delivery stopped by "
 		    "shutdown; due again at the next start, attempt not "
 		    "counted", (unsigned long long)t->id, fl.msgid);
-		if (sp.in_schedule)
-			sp.again = true;
+		/* Give the row back to the other nodes now rather than when
+		 * its lease ends (a no-op for a file).  After the close
+		 * there is nothing to write to: the lease ends by itself. */
+		if (sp.open && (op = new_op()) != NULL) {
+			op->be.kind = SPOOL_OP_RELEASE;
+			op->be.row = fl.row;
+		}
 		return;
 	}
 	if (o->status == GW_OK) {
 		log_info("txn %llu: spooled message %s delivered after %u "
 		    "attempt%s", (unsigned long long)t->id, fl.msgid,
 		    fl.attempts + 1, fl.attempts == 0 ? "" : "s");
-		op = new_op();
-		op->kind = SPOOL_OP_DELETE;
-		op->row = fl.row;
+		if ((op = new_op()) != NULL) {
+			op->be.kind = SPOOL_OP_DELETE;
+			op->be.row = fl.row;
+		}
 		/* XMPP sender: the XEP-0184 receipt, now that it arrived. */
 		if (t->origin == TXN_FROM_XMPP && sp.xmpp != NULL)
 			sp.xmpp->reply(t, o, r);
@@ -770,11 +529,12 @@ delivery_done(struct gw_txn *t, const struct gw_outcome *o,
 			    (unsigned long long)t->id, fl.msgid,
 			    fl.attempts + 1, status_strreason(o->reason),
 			    r->sip_code, wait);
-			op = new_op();
-			op->kind = SPOOL_OP_RETRY;
-			op->row = fl.row;
-			op->next_ms = now + (int64_t)wait;
-			op->error = status_strreason(o->reason);
+			if ((op = new_op()) != NULL) {
+				op->be.kind = SPOOL_OP_RETRY;
+				op->be.row = fl.row;
+				op->be.next_ms = now + (int64_t)wait;
+				op->be.error = status_strreason(o->reason);
+			}
 			return;
 		}
 		/* Too old for another try: fail for good. */
@@ -785,9 +545,10 @@ delivery_done(struct gw_txn *t, const struct gw_outcome *o,
 	    "%u attempt%s: %d %s (%s)", (unsigned long long)t->id, fl.msgid,
 	    t->dest, fl.attempts + 1, fl.attempts == 0 ? "" : "s",
 	    fr.sip_code, fr.sip_phrase, status_strreason(fin.reason));
-	op = new_op();
-	op->row = fl.row;
-	op->kind = SPOOL_OP_DELETE;
+	if ((op = new_op()) == NULL)
+		return;
+	op->be.row = fl.row;
+	op->be.kind = SPOOL_OP_DELETE;
 	if (fl.kind == SPOOL_NOTICE)
 		return;		/* no notice about a notice */
 	if (t->origin == TXN_FROM_XMPP) {
@@ -803,8 +564,11 @@ delivery_done(struct gw_txn *t, const struct gw_outcome *o,
 	spool_notice_text(op->notice, SPOOL_NOTICE_MAX, t->dest, fl.msgid,
 	    fl.created_ms / 1000, fl.attempts + 1, &fr,
 	    status_strreason(fin.reason));
-	new_msgid(op->msgid);
-	op->kind = SPOOL_OP_NOTICE;
+	new_msgid(op->be.msgid);
+	/* The notice goes to the From URI of the failed message, from
+	 * the gateway's own address. */
+	op->be.notice_from = sp.notice_from;
+	op->be.kind = SPOOL_OP_NOTICE;
 }
 
 void
@@ -820,45 +584,38 @@ spool_delivery_done(struct gw_txn *t, const struct gw_outcome *o,
 }
 
 static char *
-col_dup(sqlite3_stmt *st, int i)
+str_dup(const char *s)
 {
-	const unsigned char	*s = sqlite3_column_text(st, i);
-
-	return s != NULL ? txn_strndup((const char *)s,
-	    (size_t)sqlite3_column_bytes(st, i)) : NULL;
+	return s != NULL ? txn_strndup(s, strlen(s)) : NULL;
 }
 
 /* A due row -> a delivery transaction (in flight), or NULL. */
 static struct gw_txn *
-txn_of_row(sqlite3_stmt *st, struct policy_source *src, char *domain,
-    size_t domainsz)
+txn_of_row(const struct spool_be_row *r, struct policy_source *src,
+    char *domain, size_t domainsz)
 {
 	struct gw_txn		*t;
 	struct spool_flight	*f;
-	const void		*addr;
 	char			 cid[SPOOL_ID_SIZE + CONF_STR_MAX + 2];
-	int			 fam;
+	int			 fam = r->src_family;
 
-	t = txn_new(sqlite3_column_int(st, 5) == 1 ? TXN_FROM_XMPP :
-	    TXN_FROM_SIP);
+	t = txn_new(r->origin == 1 ? TXN_FROM_XMPP : TXN_FROM_SIP);
 	if (t == NULL)
 		return NULL;
-	t->spool_row = sqlite3_column_int64(st, 0);
-	t->from = col_dup(st, 9);
-	t->xmpp_from = col_dup(st, 10);
-	t->xmpp_id = col_dup(st, 11);
-	t->want_receipt = sqlite3_column_int(st, 12) != 0;
-	t->max_forwards = sqlite3_column_int(st, 19);
-	t->dest = col_dup(st, 13);
-	t->call_id = col_dup(st, 14);
-	t->content_type = col_dup(st, 15);
-	t->body_len = (size_t)sqlite3_column_bytes(st, 16);
-	t->body = txn_strndup(sqlite3_column_blob(st, 16) != NULL ?
-	    sqlite3_column_blob(st, 16) : "", t->body_len);
-	t->subject = col_dup(st, 17);
-	t->lang = col_dup(st, 18);
-	snprintf(cid, sizeof(cid), "%s@%s", sqlite3_column_text(st, 1),
-	    t->rt->conf.domain);
+	t->spool_row = r->row;
+	t->from = str_dup(r->from_uri);
+	t->xmpp_from = str_dup(r->xmpp_from);
+	t->xmpp_id = str_dup(r->xmpp_id);
+	t->want_receipt = r->want_receipt;
+	t->max_forwards = r->max_forwards;
+	t->dest = str_dup(r->dest);
+	t->call_id = str_dup(r->call_id);
+	t->content_type = str_dup(r->content_type);
+	t->body_len = r->body_len;
+	t->body = txn_strndup(r->body != NULL ? r->body : "", t->body_len);
+	t->subject = str_dup(r->subject);
+	t->lang = str_dup(r->lang);
+	snprintf(cid, sizeof(cid), "%s@%s", r->msgid, t->rt->conf.domain);
 	t->stable_call_id = txn_strndup(cid, strlen(cid));
 	/* The XMPP side answers from the JID the sender wrote to. */
 	if (t->origin == TXN_FROM_XMPP && t->dest != NULL) {
@@ -867,13 +624,11 @@ txn_of_row(sqlite3_stmt *st, struct policy_source *src, char *domain,
 		t->in = txn_strndup(cid, strlen(cid));
 	}
 	memset(src, 0, sizeof(*src));
-	src->proto = (enum conf_src_proto)sqlite3_column_int(st, 6);
-	fam = sqlite3_column_int(st, 7);
-	addr = sqlite3_column_blob(st, 8);
-	if (addr != NULL && (fam == AF_INET || fam == AF_INET6) &&
-	    sqlite3_column_bytes(st, 8) == (fam == AF_INET ? 4 : 16)) {
+	src->proto = (enum conf_src_proto)r->src_proto;
+	if (r->src_addr != NULL && (fam == AF_INET || fam == AF_INET6) &&
+	    r->src_addr_len == (fam == AF_INET ? 4u : 16u)) {
 		src->family = fam;
-		memcpy(src->addr, addr, (size_t)sqlite3_column_bytes(st, 8));
+		memcpy(src->addr, r->src_addr, r->src_addr_len);
 		src->has_addr = true;
 	}
 	if (t->xmpp_from != NULL) {
@@ -895,12 +650,10 @@ txn_of_row(sqlite3_stmt *st, struct policy_source *src, char *domain,
 	f = &sp.fl[sp.nfl++];
 	f->row = t->spool_row;
 	f->txn = t->id;
-	f->created_ms = sqlite3_column_int64(st, 2);
-	f->attempts = (unsigned)sqlite3_column_int(st, 3);
-	f->kind = sqlite3_column_int(st, 4) == SPOOL_NOTICE ? SPOOL_NOTICE :
-	    SPOOL_MSG;
-	snprintf(f->msgid, sizeof(f->msgid), "%s",
-	    (const char *)sqlite3_column_text(st, 1));
+	f->created_ms = r->created_ms;
+	f->attempts = r->attempts;
+	f->kind = r->kind;
+	snprintf(f->msgid, sizeof(f->msgid), "%s", r->msgid);
 	return t;
 }
 
@@ -910,83 +663,120 @@ on_wake(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
 	(void)m;
 	(void)t;
 	(void)arg;
-	if (sp.nops > 0 || sp.nacc > 0)
+	if (sp.next->nops > 0 || sp.next->nacc > 0)
 		flush_batch();
 	else
 		schedule();
 }
 
 /*
- * Start what is due, within spool.max_inflight.  Rows are read first and
- * started after the statement is reset: a start may end at once (a bad
- * number) and queue an outcome, which must not run SQL mid-query.
+ * Whether the outcome of a delivery of @row waits for a commit.  A claim
+ * sent before that commit may return the row again (a backend hands a
+ * node the rows it holds itself: gateway/spool_pg.c); it is not due.
+ */
+static bool
+outcome_pending(int64_t row)
+{
+	for (size_t i = 0; i < sp.next->nops; i++)
+		if (sp.next->ops[i].be.row == row)
+			return true;
+	for (size_t i = 0; sp.committing && i < sp.cur->nops; i++)
+		if (sp.cur->ops[i].be.row == row)
+			return true;
+	return false;
+}
+
+/* One due row from the backend: a delivery to start, unless it is in
+ * flight already.  Nothing starts here: the backend may be mid-query. */
+static bool
+on_row(const struct spool_be_row *r)
+{
+	struct spool_start	*s;
+	struct gw_txn		*t;
+
+	if (sp.nfl >= sp.limit)
+		return false;
+	if (flight_of(r->row) != NULL || outcome_pending(r->row))
+		return true;
+	s = &sp.starts[sp.nstarts];
+	t = txn_of_row(r, &s->src, s->domain, sizeof(s->domain));
+	if (t == NULL) {
+		sp.short_of_txns = true;
+		return false;
+	}
+	s->txn = t->id;
+	s->notice = r->kind == SPOOL_NOTICE;
+	sp.nstarts++;
+	return sp.nfl < sp.limit;
+}
+
+/* The claim ended: start what it found, and wake for the next due row. */
+static void
+on_claimed(int64_t next_ms, int64_t total)
+{
+	size_t	 i, n = sp.nstarts;
+	int64_t	 wait, idle = sp.be->idle_ms();
+
+	sp.nstarts = 0;
+	if (total >= 0)
+		sp.rows = (uint64_t)total;
+	for (i = 0; i < n; i++) {
+		struct gw_txn *t = txn_get(sp.starts[i].txn);
+
+		if (t == NULL)
+			continue;
+		log_info("txn %llu: spool delivery of %s to %s",
+		    (unsigned long long)t->id, t->stable_call_id, t->dest);
+		if (sp.starts[i].notice)
+			relay_resubmit_direct(t, LOOKUP_PROTO_SIP, t->dest);
+		else
+			relay_resubmit(t, &sp.starts[i].src);
+	}
+	sp.claiming = false;
+	wait = next_ms > 0 ? next_ms - now_ms() : idle;
+	if (wait <= 0 || wait > idle)
+		wait = idle;
+	if (sp.short_of_txns)
+		wait = 1000;
+	sp.short_of_txns = false;
+	/* Asked again while claiming: look once more, from the loop. */
+	if (sp.again)
+		wait = 1;
+	sp.again = false;
+	arm_wake(wait);
+}
+
+/*
+ * Ask the backend for what is due, within spool.max_inflight.  Rows are
+ * gathered first and started once the backend is done with them: a
+ * start may end at once (a bad number) and queue an outcome.  Not while
+ * an outcome waits for its commit: the row would still look due.
  */
 static void
 schedule(void)
 {
-	struct spool_start		*starts = sp.starts;
-	size_t				 limit, n = 0, i;
-	int64_t				 now, next = 0;
-	bool				 short_of_txns = false;
+	size_t	 limit;
 
-	if (sp.db == NULL || sp.in_schedule || sp.stopping)
+	if (!sp.open || sp.stopping || !sp.be->usable())
 		return;
-	sp.in_schedule = true;
-	do {
-		sp.again = false;
-		limit = (size_t)CONF->spool_max_inflight;
-		if (limit > sp.flcap)
-			limit = sp.flcap;
-		n = 0;
-		now = now_ms();
-		sqlite3_bind_int64(sp.due, 1, now);
-		sqlite3_bind_int64(sp.due, 2, (sqlite3_int64)limit);
-		while (sp.nfl < limit && sqlite3_step(sp.due) == SQLITE_ROW) {
-			struct gw_txn *t;
-
-			if (flight_of(sqlite3_column_int64(sp.due, 0)) != NULL)
-				continue;
-			t = txn_of_row(sp.due, &starts[n].src,
-			    starts[n].domain, sizeof(starts[n].domain));
-			if (t == NULL) {
-				short_of_txns = true;
-				break;
-			}
-			starts[n].txn = t->id;
-			starts[n].notice = sqlite3_column_int(sp.due, 4) ==
-			    SPOOL_NOTICE;
-			n++;
-		}
-		sqlite3_reset(sp.due);
-		for (i = 0; i < n; i++) {
-			struct gw_txn *t = txn_get(starts[i].txn);
-
-			if (t == NULL)
-				continue;
-			log_info("txn %llu: spool delivery of %s to %s",
-			    (unsigned long long)t->id, t->stable_call_id,
-			    t->dest);
-			if (starts[i].notice)
-				relay_resubmit_direct(t, LOOKUP_PROTO_SIP,
-				    t->dest);
-			else
-				relay_resubmit(t, &starts[i].src);
-		}
-	} while (sp.again);
-	sp.in_schedule = false;
-	/* Wake for the next row that falls due. */
-	sqlite3_bind_int64(sp.next, 1, now_ms());
-	if (sqlite3_step(sp.next) == SQLITE_ROW &&
-	    sqlite3_column_type(sp.next, 0) != SQLITE_NULL)
-		next = sqlite3_column_int64(sp.next, 0) - now_ms();
-	sqlite3_reset(sp.next);
-	if (next <= 0 || next > SPOOL_IDLE_MS)
-		next = SPOOL_IDLE_MS;
-	if (short_of_txns)
-		next = 1000;
-	if (sp.wake_timer != NULL)
-		su_timer_set_interval(sp.wake_timer, on_wake, NULL,
-		    (su_duration_t)(next < 1 ? 1 : next));
+	if (sp.claiming || sp.committing || sp.next->nops > 0) {
+		sp.again = true;
+		return;
+	}
+	limit = (size_t)CONF->spool_max_inflight;
+	if (limit > sp.flcap)
+		limit = sp.flcap;
+	if (sp.nfl >= limit)
+		return;		/* an ending delivery calls again */
+	sp.limit = limit;
+	sp.claiming = true;
+	sp.again = false;
+	sp.nstarts = 0;
+	sp.short_of_txns = false;
+	if (sp.be->claim(limit - sp.nfl, now_ms(), on_row, on_claimed) != 0) {
+		sp.claiming = false;
+		arm_wake(1000);
+	}
 }
 
 /* ------------------------------------------------------------- setup */
@@ -1001,9 +791,21 @@ spool_init(su_root_t *root, const struct gw_conf *c,
 	sp.root = root;
 	sp.sip = sip;
 	sp.xmpp = xmpp;
+	sp.be = c->spool_backend == CONF_SPOOL_POSTGRESQL ? &spool_pg_ops :
+	    &spool_sqlite_ops;
+	snprintf(sp.notice_from, sizeof(sp.notice_from), "sip:imgate@%s",
+	    c->domain);
 	sp.flcap = (size_t)c->spool_max_inflight;
+	sp.opcap = sp.flcap + 1;
+	sp.next = &sp.b[0];
+	sp.cur = &sp.b[1];
 	if ((sp.fl = calloc(sp.flcap, sizeof(*sp.fl))) == NULL ||
-	    (sp.starts = calloc(sp.flcap, sizeof(*sp.starts))) == NULL)
+	    (sp.starts = calloc(sp.flcap, sizeof(*sp.starts))) == NULL ||
+	    (sp.b[0].ops = calloc(sp.opcap, sizeof(struct spool_op))) ==
+	    NULL ||
+	    (sp.b[1].ops = calloc(sp.opcap, sizeof(struct spool_op))) ==
+	    NULL ||
+	    (sp.beops = calloc(sp.opcap, sizeof(*sp.beops))) == NULL)
 		return -1;
 	sp.commit_timer = su_timer_create(su_root_task(root), 0);
 	sp.wake_timer = su_timer_create(su_root_task(root), 0);
@@ -1012,11 +814,17 @@ spool_init(su_root_t *root, const struct gw_conf *c,
 	for (size_t i = 0; i < c->nroutes; i++)
 		if (c->routes[i].mode == CONF_MODE_SAF)
 			wanted = true;
-	if (!wanted && stat(c->spool_path, &st) != 0)
+	/* A database is always there to look at; a file maybe not. */
+	if (!wanted && c->spool_backend == CONF_SPOOL_SQLITE &&
+	    stat(c->spool_path, &st) != 0)
 		return 0;	/* opened when a reload brings a route */
-	if (spool_open() != 0)
+	if (!wanted && c->spool_backend == CONF_SPOOL_POSTGRESQL)
+		return 0;
+	if (spool_open(true) != 0)
 		return -1;
-	/* Rows left by the previous run: deliver them (at least once). */
+	/* Rows left by the previous run: deliver them (at least once).
+	 * A backend that is still connecting calls schedule() when it is
+	 * ready. */
 	schedule();
 	return 0;
 }
@@ -1024,18 +832,33 @@ spool_init(su_root_t *root, const struct gw_conf *c,
 void
 spool_close(void)
 {
+	sp.stopping = true;
 	flush_batch();
+	if (sp.open)
+		sp.be->close();
+	/* Outcomes that queued while the last commit ran. */
+	if (sp.next->nops > 0 || sp.next->nacc > 0) {
+		sp.open = false;
+		flush_batch();
+	}
 	if (sp.commit_timer != NULL)
 		su_timer_destroy(sp.commit_timer);
 	if (sp.wake_timer != NULL)
 		su_timer_destroy(sp.wake_timer);
 	sp.commit_timer = sp.wake_timer = NULL;
-	finalize_all();
-	if (sp.db != NULL)
-		sqlite3_close(sp.db);
-	sp.db = NULL;
+	sp.open = false;
+	for (size_t i = 0; i < 2; i++) {
+		for (size_t j = 0; j < sp.b[i].nops; j++)
+			free(sp.b[i].ops[j].notice);
+		free(sp.b[i].ops);
+		sp.b[i].ops = NULL;
+		sp.b[i].nops = sp.b[i].nacc = 0;
+	}
+	sp.opcap = 0;
+	free(sp.beops);
 	free(sp.fl);
 	free(sp.starts);
+	sp.beops = NULL;
 	sp.fl = NULL;
 	sp.starts = NULL;
 	sp.nfl = sp.flcap = 0;
@@ -1045,4 +868,104 @@ uint64_t
 spool_count(void)
 {
 	return sp.rows;
+}
+
+/* ----------------------------------------------------------- control */
+
+/*
+ * imgatectl's queue commands (gateway/ctl), through the backend's admin
+ * operations (SQLite; the PostgreSQL backend offers none: SPOOL_ADMIN_
+ * UNSUPPORTED, use psql).  The batch is handed to the backend first so
+ * that the spool shows every message accepted so far (SQLite commits at
+ * once).
+ */
+struct list_arg {
+	spool_visit_fn	*fn;
+	void		*arg;
+};
+
+static void
+list_one(void *arg, const struct spool_be_entry *be)
+{
+	struct list_arg		*la = arg;
+	struct spool_entry	 e;
+
+	e.in_flight = flight_of(be->row) != NULL;
+	e.id = be->msgid;
+	e.created_ms = be->created_ms;
+	e.next_ms = be->next_ms;
+	e.attempts = be->attempts;
+	e.notice = be->kind == SPOOL_NOTICE;
+	e.dest = be->dest;
+	e.last_error = be->last_error;
+	e.body_len = be->body_len;
+	la->fn(la->arg, &e);
+}
+
+int
+spool_queue_list(const char *id, size_t max, spool_visit_fn *fn, void *arg)
+{
+	struct list_arg	 la = { fn, arg };
+
+	if (!sp.open)
+		return -1;
+	if (sp.be->admin_list == NULL)
+		return -2;
+	flush_batch();
+	return sp.be->admin_list(id, max, list_one, &la);
+}
+
+int64_t
+spool_oldest_ms(void)
+{
+	if (!sp.open || sp.rows == 0 || sp.be->oldest_ms == NULL)
+		return 0;
+	return sp.be->oldest_ms();
+}
+
+/* Make @id due now, or drop it, unless it is being delivered. */
+static enum spool_admin
+admin_row(const char *id, bool drop)
+{
+	int64_t		 row;
+
+	if (!sp.open)
+		return SPOOL_ADMIN_NOT_FOUND;
+	if (sp.be->admin_row == NULL || sp.be->admin_update == NULL)
+		return SPOOL_ADMIN_UNSUPPORTED;
+	flush_batch();
+	if ((row = sp.be->admin_row(id)) < 0)
+		return SPOOL_ADMIN_ERROR;
+	if (row == 0)
+		return SPOOL_ADMIN_NOT_FOUND;
+	if (flight_of(row) != NULL)
+		return SPOOL_ADMIN_BUSY;
+	if (sp.be->admin_update(row, drop, now_ms()) != 0)
+		return SPOOL_ADMIN_ERROR;
+	return SPOOL_ADMIN_OK;
+}
+
+enum spool_admin
+spool_queue_retry(const char *id)
+{
+	enum spool_admin r = admin_row(id, false);
+
+	if (r == SPOOL_ADMIN_OK) {
+		log_info("spool: %s made due now (imgatectl)", id);
+		schedule();
+	}
+	return r;
+}
+
+enum spool_admin
+spool_queue_drop(const char *id)
+{
+	enum spool_admin r = admin_row(id, true);
+
+	if (r == SPOOL_ADMIN_OK) {
+		log_warnx("spool: %s dropped (imgatectl)", id);
+		if (sp.rows > 0)
+			sp.rows--;
+	}
+	return r;
 }

@@ -5,7 +5,9 @@
  * Where it sits: gateway/relay routes a message as usual; when the route
  * that matched has mode "store-and-forward" it hands the transaction to
  * spool_accept() instead of forwarding it.  The spool writes the message
- * to one SQLite file and, only once the COMMIT holding it has succeeded,
+ * to its backend (gateway/spool_be.h: an SQLite file, or a PostgreSQL
+ * database shared by several nodes) and, only once the COMMIT holding it
+ * has succeeded,
  * lets the relay answer the sender (SIP 202 Accepted; an XMPP sender gets
  * nothing yet).  Delivery then runs from the spool: each due row becomes a
  * new transaction (t->spool_row set) that relay_resubmit() routes and
@@ -28,19 +30,21 @@
  * can drop duplicates: delivery is at least once (a crash between the
  * far end's 200 and the row's deletion repeats it).
  *
- * Durability: journal_mode=WAL, synchronous=FULL.  FULL makes every
- * COMMIT fsync the WAL, so a 202 is never sent for a message that a
- * power cut could lose; NORMAL would only survive a crash of imgated.
- * The fsync is paid once per group commit: everything accepted (and every
+ * Durability: SQLite with journal_mode=WAL, synchronous=FULL.  FULL
+ * makes every COMMIT fsync the WAL, so a 202 is never sent for a message
+ * that a power cut could lose; NORMAL would only survive a crash of
+ * imgated.  PostgreSQL: what the server's COMMIT promises (fsync,
+ * synchronous_commit, synchronous standbys; docs/several-nodes.md).  The
+ * flush is paid once per group commit: everything accepted (and every
  * outcome recorded) within spool.commit_ms shares one transaction.
  *
- * The SQLite calls are synchronous on the one event loop (design.md: no
- * worker threads).  They are kept batched and cheap: prepared statements,
- * one transaction per commit window, indexed due-time queries bounded by
- * spool.max_inflight.  Memory: the rows waiting for a retry live only in
- * the file; in memory are the current batch (at most SPOOL_BATCH_MAX
- * accepts and outcomes) and the deliveries in flight (at most
- * spool.max_inflight as it was when the spool was opened).
+ * Nothing runs outside the one event loop (design.md: no worker
+ * threads): SQLite's calls are synchronous and kept batched and cheap;
+ * PostgreSQL's are asynchronous on the loop.  Memory: the rows waiting
+ * for a retry live only in the backend; in memory are two batches (the
+ * one being committed and the next, at most SPOOL_BATCH_MAX accepts and
+ * spool.max_inflight + 1 outcomes each) and the deliveries in flight (at
+ * most spool.max_inflight as it was when the spool was opened).
  */
 #ifndef GATEWAY_SPOOL_H
 #define GATEWAY_SPOOL_H
@@ -126,5 +130,46 @@ uint64_t spool_backoff_ms(uint64_t initial_ms, uint64_t max_ms,
 size_t spool_notice_text(char *buf, size_t bufsz, const char *dest,
     const char *msgid, int64_t created_s, unsigned attempts,
     const struct gw_reply *r, const char *why);
+
+/* ------------------------------------------------ control (imgatectl) */
+
+/* One spooled message as the control socket shows it (all borrowed). */
+struct spool_entry {
+	const char	*id;		/* message id: the Call-ID local part */
+	int64_t		 created_ms;	/* ms since the epoch */
+	int64_t		 next_ms;	/* next attempt, ms since the epoch */
+	int		 attempts;
+	bool		 notice;	/* a failure notice to the sender */
+	bool		 in_flight;	/* a delivery attempt is running */
+	const char	*dest;
+	const char	*last_error;	/* or NULL */
+	int64_t		 body_len;
+};
+
+typedef void spool_visit_fn(void *arg, const struct spool_entry *e);
+
+/**
+ * Visit up to @max messages in the order they fall due (@id NULL), or
+ * the one message @id.  @return how many were visited, -1 when the
+ * spool is not open or cannot be read (logged), -2 when its backend
+ * offers no queue commands (postgresql).
+ */
+int spool_queue_list(const char *id, size_t max, spool_visit_fn *fn,
+    void *arg);
+
+/** Creation time (ms since the epoch) of the oldest message in the
+ * spool, 0 when it is empty or not open (a metrics scrape). */
+int64_t spool_oldest_ms(void);
+
+enum spool_admin { SPOOL_ADMIN_OK, SPOOL_ADMIN_NOT_FOUND,
+    SPOOL_ADMIN_BUSY, SPOOL_ADMIN_ERROR, SPOOL_ADMIN_UNSUPPORTED };
+
+/** Make message @id due now (a delivery starts on the loop's next turn);
+ * BUSY while an attempt is running. */
+enum spool_admin spool_queue_retry(const char *id);
+
+/** Delete message @id without notice to anyone; BUSY while an attempt
+ * is running. */
+enum spool_admin spool_queue_drop(const char *id);
 
 #endif /* GATEWAY_SPOOL_H */

@@ -274,6 +274,10 @@ spoolfs_open(const struct gw_conf *c, const struct privs_target *owner,
 	struct stat	 st;
 	bool		 wanted = false;
 
+	/* A PostgreSQL spool has no files here and any number of
+	 * owners (gateway/spool_pg.c). */
+	if (c->spool_backend != CONF_SPOOL_SQLITE)
+		return 0;
 	for (size_t i = 0; i < c->nroutes; i++)
 		if (c->routes[i].mode == CONF_MODE_SAF)
 			wanted = true;

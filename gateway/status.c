@@ -72,6 +72,13 @@ static const struct {
 	    false, "remote-server-timeout" },
 	/* RFC 7247 table: 482 and 483 are not-acceptable. */
 	{ GW_R_LOOP, "forwarding loop", 482, false, "not-acceptable" },
+	/*
+	 * A sips: request, or a sips:/transport=tls target, that cannot go
+	 * over TLS: refused rather than sent in clear (docs/imgate.conf.5,
+	 * sip.tls).
+	 */
+	{ GW_R_NOT_SECURE, "no TLS path for a sips: request", 480, false,
+	    "policy-violation" },
 };
 
 /* RFC 7247 7.2 (standards.md 6.3), most specific first. */

@@ -45,10 +45,11 @@ enum gw_reason {
 	GW_R_SPOOL_FULL,	/* spool.max_messages reached */
 	GW_R_SPOOL_ERROR,	/* the spool could not be written */
 	GW_R_EXPIRED,		/* spooled longer than spool.max_age_s */
-	GW_R_LOOP		/* the target is imgate itself */
+	GW_R_LOOP,		/* the target is imgate itself */
+	GW_R_NOT_SECURE		/* sips: but no TLS path to the target */
 };
 
-#define GW_REASON_COUNT	(GW_R_LOOP + 1)
+#define GW_REASON_COUNT	(GW_R_NOT_SECURE + 1)
 
 struct gw_outcome {
 	enum gw_status	 status;

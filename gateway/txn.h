@@ -78,6 +78,11 @@ struct gw_txn {
 	char			*xmpp_from;
 	char			*xmpp_id;
 	bool			 want_receipt;
+	/* Who sent it, as the ACL and rate limit saw it (SIP: the IP
+	 * address, XMPP: the bare JID; truncated), for the transaction
+	 * log line (gateway/txnlog).  "" for a spool delivery. */
+	char			 source[64];
+	unsigned		 attempts;	/* sends to a next hop */
 	/* What identifies the sender's transaction (gateway/spool_key):
 	 * a store-and-forward route stores a message once per key.  NULL
 	 * when the request carries too little to tell a resend. */

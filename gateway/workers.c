@@ -18,6 +18,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
+
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
 #include "gateway/detach.h"
 #include "gateway/log.h"
 #include "gateway/workers.h"
@@ -184,6 +190,10 @@ workers_run(int n, uint64_t stop_ms, workers_main_fn *fn, void *arg)
 	await_ready(ready[0], ch, n);
 	log_info("imgated ready: %d workers serving", n);
 	detach_ready();
+#ifdef HAVE_SYSTEMD
+	/* Type=notify (the shipped unit): ready once every worker is. */
+	sd_notify(0, "READY=1");
+#endif
 	log_set_stderr(false);
 
 	for (;;) {
@@ -197,6 +207,9 @@ workers_run(int n, uint64_t stop_ms, workers_main_fn *fn, void *arg)
 				log_info("imgated: signal %d, stopping the "
 				    "workers", sig);
 				stop_at = now_ms() + stop_ms;
+#ifdef HAVE_SYSTEMD
+				sd_notify(0, "STOPPING=1");
+#endif
 			}
 			stopping = true;
 			for (int k = 0; k < n; k++)

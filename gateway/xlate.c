@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "gateway/xlate.h"
+#include "routing/idna.h"
 
 /* A bounded writer.  len counts every byte offered, even those that did
  * not fit, so that the caller can tell how much room was missing. */
@@ -51,6 +52,7 @@ struct xlate_hdr {
 /* NS prefixes declared in one message/cpim. */
 struct xlate_ns {
 	struct xlate_span prefix[XLATE_CPIM_NS_MAX];
+	struct xlate_span uri[XLATE_CPIM_NS_MAX];
 	size_t		  n;
 };
 
@@ -918,6 +920,7 @@ xlate_sip_to_jid(const char *sip_uri, char *jid, size_t jidsz)
 	struct xlate_buf	 b, t;
 	enum xlate_status	 st;
 	char			 tmp[XLATE_PART_MAX + 1];
+	char			 host[IDNA_HOST_MAX + 1];
 	size_t			 ulen;
 	const char		*semi;
 
@@ -940,7 +943,16 @@ xlate_sip_to_jid(const char *sip_uri, char *jid, size_t jidsz)
 			return xlate_fail(jid, jidsz, st);
 		xlate_put(&b, '@');
 	}
-	xlate_put_lower(&b, u.host.p, u.host.len);
+	/* RFC 7622 3.2: a domainpart is written with U-labels. */
+	switch (idna_to_unicode(u.host.p, u.host.len, host, sizeof(host))) {
+	case IDNA_OK:
+		break;
+	case IDNA_E_NO_SPACE:
+		return xlate_fail(jid, jidsz, XLATE_E_LONG);
+	default:
+		return xlate_fail(jid, jidsz, XLATE_E_IDNA);
+	}
+	xlate_put_str(&b, host);
 	if (u.gr.p != NULL &&
 	    (st = xlate_resource_to(&b, u.gr)) != XLATE_OK)
 		return xlate_fail(jid, jidsz, st);
@@ -955,10 +967,20 @@ xlate_jid_to_sip_buf(struct xlate_buf *b, const char *jid)
 	struct xlate_buf	 t;
 	enum xlate_status	 st;
 	char			 tmp[XLATE_PART_MAX + 1];
+	char			 host[IDNA_HOST_MAX + 1];
 
 	if ((st = xlate_jid_split(jid, &j)) != XLATE_OK)
 		return st;
-	if ((st = xlate_host_check(j.domain.p, j.domain.len)) != XLATE_OK)
+	/* SIP hosts are ASCII: U-labels go on the wire as A-labels. */
+	switch (idna_to_ascii(j.domain.p, j.domain.len, host, sizeof(host))) {
+	case IDNA_OK:
+		break;
+	case IDNA_E_NO_SPACE:
+		return XLATE_E_LONG;
+	default:
+		return XLATE_E_IDNA;
+	}
+	if ((st = xlate_host_check(host, strlen(host))) != XLATE_OK)
 		return st;
 	xlate_put_str(b, "sip:");
 	if (j.local.p != NULL) {
@@ -970,7 +992,7 @@ xlate_jid_to_sip_buf(struct xlate_buf *b, const char *jid)
 		xlate_put_pct_set(b, tmp, t.len, xlate_user_char);
 		xlate_put(b, '@');
 	}
-	xlate_put_lower(b, j.domain.p, j.domain.len);
+	xlate_put_str(b, host);
 	if (j.resource.p != NULL) {
 		xlate_put_str(b, ";gr=");
 		xlate_put_pct_set(b, j.resource.p, j.resource.len,
@@ -1127,7 +1149,9 @@ xlate_gw_jid_to_sip(const char *jid, const char *gw_domain, char *uri,
 	struct xlate_buf	 b, t;
 	enum xlate_status	 st;
 	char			 tmp[XLATE_PART_MAX + 1];
-	const char		*at = NULL;
+	char			 host[IDNA_HOST_MAX + 1];
+	const char		*at = NULL, *hp;
+	size_t			 hl, pl, n;
 
 	xlate_buf_init(&b, uri, urisz);
 	if ((st = xlate_jid_split(jid, &j)) != XLATE_OK)
@@ -1149,8 +1173,30 @@ xlate_gw_jid_to_sip(const char *jid, const char *gw_domain, char *uri,
 		xlate_put_mem(&b, tmp, t.len);
 		return xlate_buf_done(&b);
 	}
-	if ((st = xlate_hostport_check(at + 1,
-	    t.len - (size_t)(at + 1 - tmp))) != XLATE_OK)
+	/* A U-label host typed by an XMPP user goes out as A-labels. */
+	hp = at + 1;
+	hl = t.len - (size_t)(hp - tmp);
+	pl = hl;
+	if (hl > 0 && hp[0] != '[' && memchr(hp, ':', hl) != NULL)
+		pl = (size_t)((const char *)memchr(hp, ':', hl) - hp);
+	/* An ASCII host is the SIP sender's own: back exactly as it was. */
+	for (n = 0; n < pl && (unsigned char)hp[n] < 0x80; n++)
+		;
+	if (hl == 0 || hp[0] == '[' || n == pl) {
+		if (hl >= sizeof(host))
+			return xlate_fail(uri, urisz, XLATE_E_LONG);
+		memcpy(host, hp, hl);
+		host[hl] = '\0';
+	} else {
+		if (idna_to_ascii(hp, pl, host, sizeof(host)) != IDNA_OK)
+			return xlate_fail(uri, urisz, XLATE_E_IDNA);
+		n = strlen(host);
+		if (n + (hl - pl) >= sizeof(host))
+			return xlate_fail(uri, urisz, XLATE_E_LONG);
+		memcpy(host + n, hp + pl, hl - pl);
+		host[n + (hl - pl)] = '\0';
+	}
+	if ((st = xlate_hostport_check(host, strlen(host))) != XLATE_OK)
 		return xlate_fail(uri, urisz, st);
 	xlate_put_str(&b, "sip:");
 	if (at > tmp) {
@@ -1158,7 +1204,7 @@ xlate_gw_jid_to_sip(const char *jid, const char *gw_domain, char *uri,
 		    xlate_user_char);
 		xlate_put(&b, '@');
 	}
-	xlate_put_lower(&b, at + 1, t.len - (size_t)(at + 1 - tmp));
+	xlate_put_lower(&b, host, strlen(host));
 	if (j.resource.p != NULL) {
 		xlate_put_str(&b, ";gr=");
 		xlate_put_pct_set(&b, j.resource.p, j.resource.len,
@@ -1652,6 +1698,7 @@ xlate_cpim_ns(struct xlate_span v, struct xlate_ns *ns)
 			return XLATE_E_CPIM_HEADER;
 	if (ns->n >= XLATE_CPIM_NS_MAX)
 		return XLATE_E_CPIM_NS;
+	ns->uri[ns->n] = uri;
 	ns->prefix[ns->n++] = name;
 	return XLATE_OK;
 }
@@ -1695,13 +1742,26 @@ xlate_cpim_block(const char *buf, size_t len, size_t *pos,
 		(void)xlate_cpim_line(line, &h);
 		if (h.prefix.p != NULL) {
 			found = false;
-			for (size_t k = 0; k < ns.n; k++)
+			for (size_t k = 0; k < ns.n && !found; k++)
 				if (ns.prefix[k].len == h.prefix.len &&
 				    memcmp(ns.prefix[k].p, h.prefix.p,
-				    h.prefix.len) == 0)
+				    h.prefix.len) == 0) {
 					found = true;
+					uri = ns.uri[k];
+				}
 			if (!found)
 				return XLATE_E_CPIM_NS;
+			/* RFC 5438 6.3 / 7.1.1: the IMDN headers, found by
+			 * the namespace URI whatever the prefix. */
+			if (!xlate_span_ieq(uri, XLATE_IMDN_NS))
+				continue;
+			if (xlate_ieq(h.name.p, h.name.len, "message-id") &&
+			    out->imdn_message_id.p == NULL)
+				out->imdn_message_id = h.value;
+			else if (xlate_ieq(h.name.p, h.name.len,
+			    "disposition-notification") &&
+			    out->imdn_disp.p == NULL)
+				out->imdn_disp = h.value;
 			continue;
 		}
 #define XLATE_IS(lit)	(h.name.len == sizeof(lit) - 1 && \
@@ -1980,6 +2040,12 @@ xlate_content_type_okn(const char *s, size_t n)
 	else if (xlate_ieq(s + t0, s0 - 1 - t0, "message") &&
 	    xlate_ieq(s + s0, i - s0, "cpim"))
 		kind = XLATE_CT_CPIM;
+	else if (xlate_ieq(s + t0, s0 - 1 - t0, "message") &&
+	    xlate_ieq(s + s0, i - s0, "imdn+xml"))
+		kind = XLATE_CT_IMDN;
+	else if (xlate_ieq(s + t0, s0 - 1 - t0, "application") &&
+	    xlate_ieq(s + s0, i - s0, "im-iscomposing+xml"))
+		kind = XLATE_CT_ISCOMPOSING;
 	else
 		return XLATE_CT_UNSUPPORTED;
 	i = xlate_skip_ows(s, n, i);
@@ -2319,11 +2385,11 @@ xlate_strstatus(enum xlate_status st)
 		"XLATE_E_CPIM_ADDR", "XLATE_E_CPIM_DATETIME",
 		"XLATE_E_CPIM_REQUIRE", "XLATE_E_CPIM_NS",
 		"XLATE_E_CPIM_NO_CTYPE", "XLATE_E_CPIM_TRUNCATED",
-		"XLATE_E_CPIM_ESCAPE", "XLATE_E_CPIM_OUTER"
+		"XLATE_E_CPIM_ESCAPE", "XLATE_E_CPIM_OUTER", "XLATE_E_IDNA"
 	};
 
 	_Static_assert(sizeof(names) / sizeof(names[0]) ==
-	    XLATE_E_CPIM_OUTER + 1, "xlate_strstatus: one name per status");
+	    XLATE_E_IDNA + 1, "xlate_strstatus: one name per status");
 
 	if ((size_t)st >= sizeof(names) / sizeof(names[0]))
 		return "XLATE_E_UNKNOWN";

@@ -13,7 +13,9 @@
  *
  * Pure: no I/O, no allocation, no globals; every input is borrowed for
  * the call and never modified; every output goes to a caller buffer that
- * is NUL-terminated ("" on failure) whenever its size is not zero.
+ * is NUL-terminated ("" on failure) whenever its size is not zero.  Host
+ * names go through routing/idna, whose libidn2 allocates only for the
+ * length of one call.
  * Library types (sofia sip_t, libstrophe stanzas) never appear here: the
  * caller copies header values out first.  Error-to-status mapping is not
  * here but in gateway/status (status_sip_to_xmpp() and friends).
@@ -35,7 +37,7 @@ enum xlate_status {
 	XLATE_E_EDGE_SPACE,	/* space first or last in a localpart */
 	XLATE_E_UTF8,		/* not well-formed UTF-8 */
 	XLATE_E_CHAR,		/* control or non-XML-1.0 character */
-	XLATE_E_DOMAIN,		/* domain has no SIP host form (IDN) */
+	XLATE_E_DOMAIN,		/* domain has no SIP host form */
 	XLATE_E_NOT_GW,		/* not an address of the gateway's form */
 	XLATE_E_MEDIA,		/* content type not relayed */
 	XLATE_E_TOO_LARGE,	/* SIP request over the size limit */
@@ -55,7 +57,8 @@ enum xlate_status {
 	XLATE_E_CPIM_NO_CTYPE,	/* encapsulated part lacks Content-Type */
 	XLATE_E_CPIM_TRUNCATED,	/* a header block has no blank line */
 	XLATE_E_CPIM_ESCAPE,	/* bad backslash escape in a value */
-	XLATE_E_CPIM_OUTER	/* outer MIME type is not message/cpim */
+	XLATE_E_CPIM_OUTER,	/* outer MIME type is not message/cpim */
+	XLATE_E_IDNA		/* label not valid IDNA2008/UTS #46 */
 };
 
 /* RFC 7622 3.1: each of localpart, domainpart, resourcepart. */
@@ -151,7 +154,9 @@ enum xlate_status xlate_jid_split(const char *jid, struct xlate_jid *j);
 
 /**
  * "sip:user@host;params" -> "user@host[/gr]".  The user part is
- * percent-decoded and then XEP-0106 escaped; the host is lower-cased and
+ * percent-decoded and then XEP-0106 escaped; the host is lower-cased,
+ * its A-labels become U-labels (routing/idna: "xn--bcher-kva.example" ->
+ * "bücher.example", RFC 7622 3.2 domainparts are IDNA2008 U-labels), and
  * the port, password, URI headers and parameters are dropped, except
  * ";gr=VALUE" which becomes the resourcepart (RFC 5627 GRUU).  With
  * user=phone, telephone-subscriber parameters inside the user part
@@ -161,7 +166,8 @@ enum xlate_status xlate_jid_split(const char *jid, struct xlate_jid *j);
  * @param sip_uri a bare URI (no display name, no <>), borrowed
  * @return XLATE_OK, XLATE_E_SCHEME, XLATE_E_URI, XLATE_E_EDGE_SPACE
  *         (e.g. "sip:%20john@x"), XLATE_E_UTF8, XLATE_E_CHAR,
- *         XLATE_E_LONG, XLATE_E_NO_SPACE
+ *         XLATE_E_LONG, XLATE_E_IDNA (an A-label that is not one),
+ *         XLATE_E_NO_SPACE
  */
 enum xlate_status xlate_sip_to_jid(const char *sip_uri, char *jid,
     size_t jidsz);
@@ -171,12 +177,14 @@ enum xlate_status xlate_sip_to_jid(const char *sip_uri, char *jid,
  * XEP-0106 unescaped and then percent-encoded wherever the RFC 3261 user
  * production does not allow the octet (non-ASCII as UTF-8 octets, upper
  * case hex: "jürgen" -> "j%C3%BCrgen"); the resource is encoded the same
- * way as a paramchar string.  The domain must be an ASCII host name or IP
- * literal and is lower-cased.
+ * way as a paramchar string.  The domain is written in its ASCII form
+ * (routing/idna: U-labels become A-labels, "bücher.example" ->
+ * "xn--bcher-kva.example") and must then be a host name or IP literal.
  *
  * @return XLATE_OK, XLATE_E_JID, XLATE_E_LONG, XLATE_E_EDGE_SPACE,
- *         XLATE_E_UTF8, XLATE_E_CHAR, XLATE_E_DOMAIN (IDN or other
- *         non-host domain), XLATE_E_NO_SPACE
+ *         XLATE_E_UTF8, XLATE_E_CHAR, XLATE_E_IDNA (a label IDNA2008
+ *         refuses), XLATE_E_DOMAIN (not a host, e.g. "exa_mple.com"),
+ *         XLATE_E_NO_SPACE
  */
 enum xlate_status xlate_jid_to_sip(const char *jid, char *uri, size_t urisz);
 
@@ -218,7 +226,9 @@ enum xlate_status xlate_sip_sender_to_gw_jid(const char *sip_uri,
 
 /**
  * Reverse of xlate_sip_sender_to_gw_jid(): "alice\40a.example@gw..." ->
- * "sip:alice@a.example" (exact round trip of what it produced).  A
+ * "sip:alice@a.example" (exact round trip of what it produced).  A host
+ * typed with U-labels goes out with A-labels (routing/idna); a label
+ * IDNA2008 refuses is XLATE_E_IDNA.  An ASCII host comes back as it is.  A
  * number localpart ("+12025550100@gw...") has lost its host and yields a
  * tel: URI ("tel:+12025550100") for the router.
  *
@@ -297,7 +307,13 @@ struct xlate_cpim {
 	struct xlate_span content_type;	/* of the encapsulated part */
 	struct xlate_span body;		/* the encapsulated content */
 	bool		  outer;	/* an outer MIME block was skipped */
+	/* RFC 5438 headers (NS XLATE_IMDN_NS, any prefix), p NULL if none */
+	struct xlate_span imdn_message_id;	/* <prefix>.Message-ID */
+	struct xlate_span imdn_disp;	/* <prefix>.Disposition-Notification */
 };
+
+/* RFC 5438 6.3: the CPIM namespace of the IMDN headers. */
+#define XLATE_IMDN_NS		"urn:ietf:params:imdn"
 
 /**
  * Parse a message/cpim body.  @buf normally starts with the message
@@ -337,6 +353,8 @@ enum xlate_status xlate_cpim_unescape(const char *v, size_t len, char *out,
 enum xlate_ctype {
 	XLATE_CT_TEXT,		/* text/plain, charset absent/UTF-8/US-ASCII */
 	XLATE_CT_CPIM,		/* message/cpim */
+	XLATE_CT_IMDN,		/* message/imdn+xml (RFC 5438) */
+	XLATE_CT_ISCOMPOSING,	/* application/im-iscomposing+xml (RFC 3994) */
 	XLATE_CT_UNSUPPORTED	/* anything else, other charsets, garbage */
 };
 

@@ -28,6 +28,14 @@
  * (on_message) is judged by CONF, the runtime txn_new() then gives it.
  * The held-message queue and the outbox grow on demand up to the cap in
  * force; a lower cap refuses new items and keeps those already held.
+ *
+ * Notifications (docs/ARCHITECTURE.md "Delivery notifications") are
+ * mapped here, never relayed as text: a SIP isComposing becomes an
+ * XEP-0085 chat state (or is dropped, xmpp.chat_states); a SIP IMDN for
+ * a message that came from XMPP becomes the XEP-0184 receipt or XEP-0333
+ * displayed marker its sender asked for; an XMPP receipt or marker for a
+ * message whose SIP sender asked for an IMDN becomes that IMDN, a new
+ * SIP MESSAGE.  gateway/notify remembers who asked, by id.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,22 +44,29 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <strophe.h>
 
 #include "gateway/log.h"
+#include "gateway/metrics.h"
+#include "gateway/notify.h"
 #include "gateway/runtime.h"
 #include "gateway/spool_key.h"
 #include "gateway/status.h"
 #include "gateway/txn.h"
 #include "gateway/xlate.h"
+#include "gateway/xlate_imdn.h"
 #include "gateway/xmppgw.h"
 #include "routing/policy.h"
 
-#define NS_RECEIPTS	"urn:xmpp:receipts"
+#define NS_RECEIPTS	XLATE_NS_RECEIPTS
 #define NS_STANZAS	"urn:ietf:params:xml:ns:xmpp-stanzas"
-#define NS_CHATSTATES	"http://jabber.org/protocol/chatstates"
+#define NS_CHATSTATES	XLATE_NS_CHATSTATES
+#define NS_MARKERS	XLATE_NS_MARKERS
+/* imdn.Message-ID of an XMPP message sent to SIP asking for an IMDN. */
+#define IMDN_PREFIX	"imgate-m-"
 #define ID_PREFIX	"imgate-"
 #define NS_ORIGIN_ID	"urn:xmpp:sid:0"
 #define TICK_MS		250
@@ -368,28 +383,48 @@ send_or_hold(xmpp_stanza_t *st)
 
 /* -------------------------------------------------------- outbound */
 
+/* What a SIP MESSAGE bound for XMPP carries. */
+enum body_kind {
+	BODY_TEXT,		/* a text message: <body/> */
+	BODY_IMDN,		/* RFC 5438 notification: receipt/marker */
+	BODY_COMPOSING		/* RFC 3994 isComposing: chat state */
+};
+
 /*
  * The text to put in <body/>: text/plain as it is (UTF-8), message/cpim
- * unwrapped (RFC 3862) when it holds text/plain.  Anything else is
- * refused (415 with Accept; RFC 7572 section 7 makes only text/plain
- * mandatory).
+ * unwrapped (RFC 3862) when it holds text/plain.  An IMDN or isComposing
+ * document (bare or in CPIM) is no text: *kind says which, and *body is
+ * the document.  Anything else is refused (415 with Accept; RFC 7572
+ * section 7 makes only text/plain mandatory).
  */
 static enum gw_reason
 body_for_xmpp(struct gw_txn *t, const char **body, size_t *len,
-    struct xlate_cpim *cpim)
+    struct xlate_cpim *cpim, enum body_kind *kind)
 {
-	switch (xlate_content_type_ok(t->content_type)) {
-	case XLATE_CT_TEXT:
-		*body = t->body;
-		*len = t->body_len;
-		break;
-	case XLATE_CT_CPIM:
-		if (xlate_cpim_parse(t->body, t->body_len, cpim) != XLATE_OK ||
-		    xlate_content_type_okn(cpim->content_type.p,
-		    cpim->content_type.len) != XLATE_CT_TEXT)
+	enum xlate_ctype	 ct;
+
+	ct = xlate_content_type_ok(t->content_type);
+	*body = t->body;
+	*len = t->body_len;
+	if (ct == XLATE_CT_CPIM) {
+		if (xlate_cpim_parse(t->body, t->body_len, cpim) != XLATE_OK)
 			return GW_R_UNSUPPORTED_MEDIA;
+		ct = xlate_content_type_okn(cpim->content_type.p,
+		    cpim->content_type.len);
 		*body = cpim->body.p;
 		*len = cpim->body.len;
+		if (ct == XLATE_CT_CPIM)
+			return GW_R_UNSUPPORTED_MEDIA;
+	}
+	switch (ct) {
+	case XLATE_CT_TEXT:
+		*kind = BODY_TEXT;
+		break;
+	case XLATE_CT_IMDN:
+		*kind = BODY_IMDN;
+		break;
+	case XLATE_CT_ISCOMPOSING:
+		*kind = BODY_COMPOSING;
 		break;
 	default:
 		return GW_R_UNSUPPORTED_MEDIA;
@@ -483,6 +518,282 @@ send_xml(const struct xml_part *parts, size_t n)
 	return 0;
 }
 
+/* ------------------------------------------------------ notifications */
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* RFC 3339 UTC "now" for CPIM DateTime and IMDN <datetime/>. */
+static void
+datetime_now(char *buf, size_t sz)
+{
+	time_t		 now = time(NULL);
+	struct tm	 tm;
+
+	gmtime_r(&now, &tm);
+	strftime(buf, sz, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/*
+ * A stanza with one empty payload element:
+ * <message to from [type]><NAME xmlns='NS' [id='ID']/></message>.
+ */
+static int
+send_notice(const char *to, const char *from, const char *type,
+    const char *name, const char *ns, const char *id)
+{
+#define LIT(s)		{ (s), NULL, 0, false }
+#define TEXT(l, v, a)	{ (v) != NULL ? (l) : NULL, (v), \
+			    (v) != NULL ? strlen(v) : 0, (a) }
+	struct xml_part	 parts[] = {
+		TEXT("<message to='", to, true),
+		TEXT("' from='", from, true),
+		TEXT("' type='", type, true),
+		TEXT("'><", name, true),
+		TEXT(" xmlns='", ns, true),
+		TEXT("' id='", id, true),
+		LIT("'/></message>"),
+	};
+#undef LIT
+#undef TEXT
+
+	if (!xg.connected)
+		return -1;
+	if (send_xml(parts, sizeof(parts) / sizeof(parts[0])) != 0)
+		return -1;
+	kick();
+	return 0;
+}
+
+/* RFC 3994 isComposing -> XEP-0085 chat state, or nothing. */
+static enum gw_reason
+send_chat_state(struct gw_txn *t, const char *to, const char *from,
+    const char *body, size_t blen)
+{
+	enum xlate_composing	 cs;
+	const char		*state;
+
+	if (xlate_iscomposing_parse(body, blen, &cs) != XLATE_OK) {
+		log_warnx("txn %llu: malformed isComposing document refused",
+		    (unsigned long long)t->id);
+		return GW_R_BAD_REQUEST;
+	}
+	state = xlate_composing_chatstate(cs);
+	if (t->rt->conf.xmpp_chat_states == CONF_CHAT_DROP)
+		log_info("txn %llu: isComposing (%s) to %s dropped "
+		    "(xmpp.chat_states = drop)", (unsigned long long)t->id,
+		    state, to);
+	else {
+		/* XEP-0085 5.1: chat states travel in type='chat'. */
+		if (send_notice(to, from, "chat", state, NS_CHATSTATES,
+		    NULL) != 0)
+			return GW_R_OVERLOAD;
+		log_info("txn %llu: isComposing -> <%s/> to %s",
+		    (unsigned long long)t->id, state, to);
+	}
+	t->out = &sent_marker;
+	relay_attempt_done(t, 200);
+	return GW_R_NONE;
+}
+
+/*
+ * A SIP IMDN: the XEP-0184 receipt or XEP-0333 marker the XMPP sender of
+ * the message it reports on asked for.  Never a <body/>.
+ */
+static enum gw_reason
+send_imdn_as_xmpp(struct gw_txn *t, const char *body, size_t blen)
+{
+	struct xlate_imdn	 m;
+	struct notify_entry	 e;
+	unsigned		 clear;
+	const char		*name, *ns;
+
+	if (xlate_imdn_parse(body, blen, &m) != XLATE_OK) {
+		log_warnx("txn %llu: malformed IMDN document refused",
+		    (unsigned long long)t->id);
+		return GW_R_BAD_REQUEST;
+	}
+	if (xlate_imdn_to_xmpp(m.result, &name, &ns, &clear) != XLATE_OK)
+		clear = 0;
+	if (!notify_take(NOTIFY_TO_XMPP, m.message_id, clear, mono_ms(),
+	    &e))
+		log_info("txn %llu: IMDN for unknown message %s: no XMPP "
+		    "sender to notify, consumed", (unsigned long long)t->id,
+		    m.message_id);
+	else if (clear != 0 && (e.bits & clear) != 0) {
+		if (send_notice(e.peer, e.self, NULL, name, ns, e.orig_id) !=
+		    0)
+			return GW_R_OVERLOAD;
+		log_info("txn %llu: IMDN -> <%s xmlns='%s'/> for %s to %s",
+		    (unsigned long long)t->id, name, ns, e.orig_id, e.peer);
+	} else
+		log_info("txn %llu: IMDN for %s not asked for or not "
+		    "mappable, consumed", (unsigned long long)t->id,
+		    m.message_id);
+	t->out = &sent_marker;
+	relay_attempt_done(t, 200);
+	return GW_R_NONE;
+}
+
+/* Remember a SIP sender's imdn.Disposition-Notification; its bits. */
+static unsigned
+remember_sip_sender(struct gw_txn *t, const struct xlate_cpim *cpim,
+    const char *stanza_id)
+{
+	struct notify_entry	 e;
+	const struct xlate_span	*mid = &cpim->imdn_message_id;
+
+	memset(&e, 0, sizeof(e));
+	e.bits = xlate_imdn_disp_parse(cpim->imdn_disp.p,
+	    cpim->imdn_disp.len) &
+	    (XLATE_DN_POSITIVE_DELIVERY | XLATE_DN_DISPLAY);
+	if (e.bits == 0 || mid->p == NULL || t->from == NULL)
+		return 0;
+	e.kind = NOTIFY_TO_SIP;
+	snprintf(e.key, sizeof(e.key), "%s", stanza_id);
+	if (mid->len >= sizeof(e.orig_id) ||
+	    cpim->to_uri.len >= sizeof(e.self) ||
+	    xlate_sip_addr_uri(t->from, e.peer, sizeof(e.peer)) != XLATE_OK) {
+		log_info("txn %llu: IMDN request not kept (too long)",
+		    (unsigned long long)t->id);
+		return 0;
+	}
+	memcpy(e.orig_id, mid->p, mid->len);
+	memcpy(e.self, cpim->to_uri.p, cpim->to_uri.len);
+	if (notify_put(&e, mono_ms(),
+	    (uint64_t)t->rt->conf.xmpp_notify_ttl_s * 1000) != 0) {
+		log_info("txn %llu: IMDN request not kept (xmpp.notify_max "
+		    "is 0)", (unsigned long long)t->id);
+		return 0;
+	}
+	return e.bits;
+}
+
+/*
+ * An XMPP receipt or marker for a message whose SIP sender asked for an
+ * IMDN: send that IMDN, a new SIP MESSAGE straight to the sender's URI.
+ */
+static void
+notify_sip(const char *stanza_id, enum xlate_imdn_kind kind)
+{
+	struct notify_entry	 e;
+	struct xlate_imdn_out	 o;
+	struct policy_source	 src;
+	struct gw_txn		*t;
+	char			 body[2048], mid[48], now[40], from[600];
+	size_t			 blen;
+	unsigned		 want = kind == XLATE_IMDN_DELIVERY ?
+	    XLATE_DN_POSITIVE_DELIVERY : XLATE_DN_DISPLAY;
+
+	if (stanza_id == NULL ||
+	    !notify_take(NOTIFY_TO_SIP, stanza_id, want, mono_ms(), &e) ||
+	    (e.bits & want) == 0)
+		return;
+	if ((t = txn_new(TXN_FROM_XMPP)) == NULL) {
+		log_warnx("notify: no transaction for the IMDN to %s", e.peer);
+		return;
+	}
+	snprintf(mid, sizeof(mid), "imgate-n-%" PRIu64, t->id);
+	datetime_now(now, sizeof(now));
+	o = (struct xlate_imdn_out){ .from = e.self, .to = e.peer,
+	    .message_id = mid, .orig_id = e.orig_id, .datetime = now,
+	    .kind = kind, .result = kind == XLATE_IMDN_DELIVERY ?
+	    XLATE_IMDN_DELIVERED : XLATE_IMDN_DISPLAYED };
+	snprintf(from, sizeof(from), "<%s>", e.self);
+	if (xlate_imdn_build(&o, body, sizeof(body), &blen) != XLATE_OK) {
+		log_warnx("txn %llu: IMDN for %s to %s cannot be written",
+		    (unsigned long long)t->id, e.orig_id, e.peer);
+		relay_finish(t, (struct gw_outcome){ GW_PERMFAIL,
+		    GW_R_BAD_REQUEST, 0, NULL });
+		return;
+	}
+	t->from = txn_strndup(from, strlen(from));
+	t->dest = txn_strndup(e.peer, strlen(e.peer));
+	t->content_type = txn_strndup("message/cpim", 12);
+	t->body = txn_strndup(body, blen);
+	t->body_len = blen;
+	if (t->from == NULL || t->dest == NULL || t->content_type == NULL ||
+	    t->body == NULL) {
+		relay_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
+		    GW_R_OVERLOAD, 0, NULL });
+		return;
+	}
+	log_info("txn %llu: XMPP %s -> IMDN %s for %s to %s",
+	    (unsigned long long)t->id, kind == XLATE_IMDN_DELIVERY ?
+	    "receipt" : "displayed marker", kind == XLATE_IMDN_DELIVERY ?
+	    "delivered" : "displayed", e.orig_id, e.peer);
+	memset(&src, 0, sizeof(src));
+	src.proto = CONF_SRC_XMPP;
+	src.xmpp_domain = CONF->xmpp_domain;
+	relay_submit_direct(t, &src, LOOKUP_PROTO_SIP, e.peer);
+}
+
+/*
+ * XMPP -> SIP with xmpp.request_imdn: the text goes in message/cpim with
+ * an imdn.Message-ID and a Disposition-Notification for what the XMPP
+ * sender asked (XEP-0184 receipt: positive-delivery; XEP-0333 markable:
+ * display); the receipt is then sent when the IMDN comes, not on 200.
+ * Without room in the table the message goes as plain text, as before.
+ */
+static void
+ask_imdn(struct gw_txn *t, const char *dest, bool direct_sip, bool markable)
+{
+	struct notify_entry	 e;
+	struct xlate_cpim_req	 r;
+	char			 mid[48], now[40], to[600], from[600];
+	char			*buf;
+	size_t			 cap, blen;
+
+	memset(&e, 0, sizeof(e));
+	e.kind = NOTIFY_TO_XMPP;
+	e.bits = (t->want_receipt ? XLATE_DN_POSITIVE_DELIVERY : 0) |
+	    (markable ? XLATE_DN_DISPLAY : 0);
+	snprintf(mid, sizeof(mid), IMDN_PREFIX "%" PRIu64, t->id);
+	snprintf(e.key, sizeof(e.key), "%s", mid);
+	if (e.bits == 0 || strlen(t->xmpp_from) >= sizeof(e.peer) ||
+	    strlen((const char *)t->in) >= sizeof(e.self) ||
+	    strlen(t->xmpp_id) >= sizeof(e.orig_id) ||
+	    xlate_sip_addr_uri(t->from, from, sizeof(from)) != XLATE_OK)
+		return;
+	snprintf(e.peer, sizeof(e.peer), "%s", t->xmpp_from);
+	snprintf(e.self, sizeof(e.self), "%s", (const char *)t->in);
+	snprintf(e.orig_id, sizeof(e.orig_id), "%s", t->xmpp_id);
+	if (snprintf(to, sizeof(to), direct_sip ? "%s" : "tel:%s", dest) >=
+	    (int)sizeof(to))
+		return;
+	datetime_now(now, sizeof(now));
+	r = (struct xlate_cpim_req){ .from = from, .to = to,
+	    .message_id = mid, .datetime = now, .disp = e.bits,
+	    .body = t->body, .body_len = t->body_len };
+	cap = t->body_len + 2048;
+	if ((buf = malloc(cap)) == NULL)
+		return;
+	if (xlate_cpim_wrap(&r, buf, cap, &blen) != XLATE_OK ||
+	    notify_put(&e, mono_ms(),
+	    (uint64_t)t->rt->conf.xmpp_notify_ttl_s * 1000) != 0) {
+		log_info("txn %llu: no IMDN asked (table off or bad address)",
+		    (unsigned long long)t->id);
+		free(buf);
+		return;
+	}
+	free(t->body);
+	free(t->content_type);
+	t->body = buf;
+	t->body_len = blen;
+	t->content_type = txn_strndup("message/cpim", 12);
+	/* The receipt now waits for the IMDN (send_imdn_as_xmpp). */
+	t->want_receipt = false;
+	log_info("txn %llu: IMDN asked as %s (%s%s)", (unsigned long long)t->id,
+	    mid, e.bits & XLATE_DN_POSITIVE_DELIVERY ? "positive-delivery" :
+	    "", e.bits & XLATE_DN_DISPLAY ? " display" : "");
+}
+
 static enum gw_reason
 send_message(struct gw_txn *t, const char *to)
 {
@@ -493,11 +804,17 @@ send_message(struct gw_txn *t, const char *to)
 	char			 from[JID_MAX], id[32];
 	char			 cpim_subject[XLATE_SUBJECT_SIZE];
 	enum gw_reason		 why;
+	enum body_kind		 kind;
 	const char		*subject = t->subject, *number;
+	unsigned		 dn = 0;
 
 	memset(&cpim, 0, sizeof(cpim));
-	if ((why = body_for_xmpp(t, &body, &blen, &cpim)) != GW_R_NONE)
+	if ((why = body_for_xmpp(t, &body, &blen, &cpim, &kind)) !=
+	    GW_R_NONE)
 		return why;
+	/* Notifications are mapped, never sent as a <body/>. */
+	if (kind == BODY_IMDN)
+		return send_imdn_as_xmpp(t, body, blen);
 	/* A Subject inside the CPIM wrapper stands in for a SIP one. */
 	if (subject == NULL && cpim.subject.p != NULL &&
 	    xlate_cpim_unescape(cpim.subject.p, cpim.subject.len,
@@ -517,7 +834,12 @@ send_message(struct gw_txn *t, const char *to)
 	} else if (t->from == NULL || xlate_sip_sender_to_gw_jid(t->from,
 	    c->xmpp_domain, from, sizeof(from)) != 0)
 		return GW_R_BAD_REQUEST;
+	if (kind == BODY_COMPOSING)
+		return send_chat_state(t, to, from, body, blen);
 	snprintf(id, sizeof(id), ID_PREFIX "%" PRIu64, t->id);
+	/* A SIP sender's imdn.Disposition-Notification (RFC 5438 7.1.1). */
+	if (cpim.imdn_message_id.p != NULL)
+		dn = remember_sip_sender(t, &cpim, id);
 	{
 		/* RFC 7572 section 5: no type, or type='normal'. */
 #define LIT(s)		{ (s), NULL, 0, false }
@@ -536,6 +858,9 @@ send_message(struct gw_txn *t, const char *to)
 			TEXT("<thread>", t->call_id, false),
 			LIT(t->call_id != NULL ? "</thread>" : NULL),
 			LIT("<request xmlns='" NS_RECEIPTS "'/>"),
+			/* XEP-0333: a display notification was asked. */
+			LIT(dn & XLATE_DN_DISPLAY ?
+			    "<markable xmlns='" NS_MARKERS "'/>" : NULL),
 			/*
 			 * The stanza id names this attempt (replies find the
 			 * transaction by it); a spooled message's own id, the
@@ -719,6 +1044,10 @@ refuse(xmpp_stanza_t *st, enum gw_reason reason, const char *condition)
 	    status_strreason(reason), condition);
 	if (xmpp_stanza_get_from(st) == NULL)
 		return;
+	/* A chat state that cannot go on gets no error (XEP-0085). */
+	if (xmpp_stanza_get_child_by_name(st, "body") == NULL &&
+	    xmpp_stanza_get_child_by_ns(st, NS_CHATSTATES) != NULL)
+		return;
 	e = xmpp_stanza_reply_error(st, status_xmpp_type(condition),
 	    condition, status_strreason(reason));
 	if (e != NULL) {
@@ -743,6 +1072,8 @@ result_for_us(xmpp_stanza_t *st, const char *type)
 	xmpp_stanza_t	*rcv, *err, *c;
 	struct gw_txn	*t;
 	const char	*cond = "undefined-condition";
+	enum xlate_imdn_kind	 nk;
+	enum xlate_imdn_result	 nr;
 
 	if (type != NULL && strcmp(type, "error") == 0) {
 		t = txn_get(id_to_txn(xmpp_stanza_get_id(st)));
@@ -772,9 +1103,20 @@ result_for_us(xmpp_stanza_t *st, const char *type)
 		relay_attempt_failed_xmpp(t, status_xmpp_condition(cond));
 		return true;
 	}
+	/* XEP-0333 markers: displayed (and received) for an IMDN ask. */
+	if ((c = xmpp_stanza_get_child_by_ns(st, NS_MARKERS)) != NULL &&
+	    xlate_xmpp_to_imdn(xmpp_stanza_get_name(c), NS_MARKERS, &nk,
+	    &nr) == XLATE_OK) {
+		notify_sip(xmpp_stanza_get_attribute(c, "id"), nk);
+		if (xmpp_stanza_get_child_by_name(st, "body") == NULL)
+			return true;
+	}
 	rcv = xmpp_stanza_get_child_by_name_and_ns(st, "received",
 	    NS_RECEIPTS);
 	if (rcv != NULL) {
+		/* A SIP sender that asked for an IMDN gets it now. */
+		notify_sip(xmpp_stanza_get_attribute(rcv, "id"),
+		    XLATE_IMDN_DELIVERY);
 		t = txn_get(id_to_txn(xmpp_stanza_get_attribute(rcv, "id")));
 		if (t != NULL && t->out == &sent_marker) {
 			log_info("txn %llu: XEP-0184 receipt from %s",
@@ -784,6 +1126,37 @@ result_for_us(xmpp_stanza_t *st, const char *type)
 		}
 		/* A receipt carries no message: nothing else to do. */
 		if (xmpp_stanza_get_child_by_name(st, "body") == NULL)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Does @st carry an extension payload (a child element in a namespace of
+ * its own) other than the ones imgate reads alongside a body?
+ */
+static bool
+foreign_payload(xmpp_stanza_t *st)
+{
+	static const char *const known[] = {
+		NS_RECEIPTS, NS_MARKERS, NS_ORIGIN_ID, "urn:xmpp:hints"
+	};
+	xmpp_stanza_t	*c;
+	const char	*ns;
+	bool		 mine;
+
+	for (c = xmpp_stanza_get_children(st); c != NULL;
+	    c = xmpp_stanza_get_next(c)) {
+		if (!xmpp_stanza_is_tag(c) ||
+		    (ns = xmpp_stanza_get_ns(c)) == NULL ||
+		    strncmp(ns, "jabber:component:", 17) == 0 ||
+		    strcmp(ns, "jabber:client") == 0)
+			continue;
+		mine = false;
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (strcmp(ns, known[i]) == 0)
+				mine = true;
+		if (!mine)
 			return true;
 	}
 	return false;
@@ -800,7 +1173,9 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 	char		 dest[JID_MAX];
 	struct gw_txn	*t;
 	const char	*lang, *number;
-	bool		 direct_sip = false;
+	bool		 direct_sip = false, chatstate = false;
+	char		*cdoc = NULL;
+	const char	*text;
 
 	(void)conn;
 	(void)ud;
@@ -816,15 +1191,42 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 	}
 	child_text(st, "body", &body);
 	if (body == NULL) {
-		/* Chat states and the like are no messages (XEP-0085). */
-		if (xmpp_stanza_get_child_by_ns(st, NS_CHATSTATES) != NULL) {
-			log_debug("xmpp: chat state from %s ignored", from);
+		xmpp_stanza_t	*cs = xmpp_stanza_get_child_by_ns(st,
+		    NS_CHATSTATES);
+		enum xlate_composing comp;
+		char		 doc[512];
+		size_t		 dlen;
+
+		/*
+		 * A chat state alone (XEP-0085) is no message: mapped to an
+		 * RFC 3994 isComposing MESSAGE (xmpp.chat_states = map) and
+		 * routed like one, never answered with an error stanza.
+		 */
+		if (cs != NULL && (CONF->xmpp_chat_states == CONF_CHAT_DROP ||
+		    xlate_chatstate_composing(xmpp_stanza_get_name(cs),
+		    &comp) != XLATE_OK ||
+		    xlate_iscomposing_build(comp, doc, sizeof(doc), &dlen) !=
+		    XLATE_OK || (cdoc = strdup(doc)) == NULL)) {
+			log_debug("xmpp: chat state from %s dropped", from);
 			return 1;
 		}
-		refuse(st, GW_R_BAD_REQUEST, "bad-request");
-		return 1;
+		/*
+		 * No body and no chat state: an empty <body/> is a bad
+		 * request; any other payload (files, reactions, ...) has no
+		 * SIP mapping and is never sent as text (RFC 6120 8.3.3.3).
+		 */
+		if (cs == NULL) {
+			if (foreign_payload(st))
+				refuse(st, GW_R_UNSUPPORTED_MEDIA,
+				    "feature-not-implemented");
+			else
+				refuse(st, GW_R_BAD_REQUEST, "bad-request");
+			return 1;
+		}
+		chatstate = true;
 	}
-	if (body[0] == '\0') {
+	text = body != NULL ? body : cdoc;
+	if (text[0] == '\0') {
 		refuse(st, GW_R_BAD_REQUEST, "bad-request");
 		goto done;
 	}
@@ -849,7 +1251,7 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		direct_sip = true;
 	} else
 		snprintf(dest, sizeof(dest), "%s", node);
-	if ((int64_t)strlen(body) > CONF->sip_max_body) {
+	if ((int64_t)strlen(text) > CONF->sip_max_body) {
 		refuse(st, GW_R_TOO_LARGE, "policy-violation");
 		goto done;
 	}
@@ -894,9 +1296,14 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		if (klen > 0)
 			t->accept_key = txn_strndup(key, klen);
 	}
-	t->content_type = txn_strndup("text/plain; charset=UTF-8", 25);
-	t->body = txn_strndup(body, strlen(body));
-	t->body_len = strlen(body);
+	if (chatstate) {
+		t->content_type = txn_strndup(
+		    "application/im-iscomposing+xml", 30);
+		t->want_receipt = false;
+	} else
+		t->content_type = txn_strndup("text/plain; charset=UTF-8", 25);
+	t->body = txn_strndup(text, strlen(text));
+	t->body_len = strlen(text);
 	/* A <thread/> becomes the Call-ID only if it can be one (RFC 3261
 	 * word characters, no spaces); otherwise sofia makes a new one. */
 	if (thread != NULL && thread[0] != '\0' && strlen(thread) < 256 &&
@@ -920,8 +1327,22 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		    GW_R_OVERLOAD, 0, NULL });
 		goto done;
 	}
-	log_info("txn %llu: <message> to %s from %s (%zu bytes)",
-	    (unsigned long long)t->id, to, from, t->body_len);
+	/* A chat state is answered to nobody, an error least of all. */
+	if (chatstate) {
+		free(t->in);
+		t->in = NULL;
+	} else if (t->rt->conf.xmpp_request_imdn && t->xmpp_id != NULL)
+		ask_imdn(t, dest, direct_sip,
+		    xmpp_stanza_get_child_by_name_and_ns(st, "markable",
+		    NS_MARKERS) != NULL);
+	if (t->content_type == NULL) {
+		relay_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
+		    GW_R_OVERLOAD, 0, NULL });
+		goto done;
+	}
+	log_info("txn %llu: <message> to %s from %s (%zu bytes%s)",
+	    (unsigned long long)t->id, to, from, t->body_len,
+	    chatstate ? ", chat state -> isComposing" : "");
 	{
 		struct policy_source	 src;
 		char			*fromdom = xmpp_jid_domain(xg.ctx, from);
@@ -943,6 +1364,7 @@ done:
 		xmpp_free(xg.ctx, domain);
 	if (body != NULL)
 		xmpp_free(xg.ctx, body);
+	free(cdoc);
 	if (thread != NULL)
 		xmpp_free(xg.ctx, thread);
 	if (subject != NULL)
@@ -993,6 +1415,7 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 		    CONF->xmpp_domain, CONF->xmpp_server,
 		    (long long)CONF->xmpp_port);
 		xg.connected = true;
+		metrics_component_connected();
 		xg.backoff_ms = BACKOFF_MIN_MS;
 		flush();
 		return;
@@ -1052,6 +1475,8 @@ xmppgw_start(su_root_t *root, const struct gw_conf *conf)
 	if ((xg.ctx = xmpp_ctx_new(NULL, &strophe_logger)) == NULL ||
 	    (xg.conn = xmpp_conn_new(xg.ctx)) == NULL)
 		return -1;
+	if (notify_init((size_t)conf->xmpp_notify_max) != 0)
+		return -1;
 	if (sm_state_borrow(xg.conn) != 0)
 		log_warnx("xmpp: no stream-management state for the "
 		    "component; libstrophe may crash on a stanza");
@@ -1098,6 +1523,7 @@ xmppgw_stop(void)
 		free(xg.outbox[i]);
 	free(xg.outbox);
 	free(xg.queue);
+	notify_fini();
 	memset(&xg, 0, sizeof(xg));
 	xg.fd = -1;
 }

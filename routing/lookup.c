@@ -17,6 +17,7 @@
 
 #include "enum/strcopy.h"
 #include "routing/e164.h"
+#include "routing/idna.h"
 #include "routing/lookup.h"
 
 enum lookup_phase {
@@ -195,7 +196,21 @@ uri_chosen(struct lookup *lk)
 {
 	struct lookup_result	*r = &lk->res;
 	const char		*u = r->uri;
+	char			 ascii[LOOKUP_URI_MAX];
 
+	/*
+	 * IDNA: a host written with U-labels is queried, compared and sent
+	 * as its A-labels (routing/idna.h), so the URI is rewritten once,
+	 * here, and everything after (SRV owner, Request-URI, imgate-lookup)
+	 * sees the ASCII form.  A JID (xmpp:) keeps its U-labels (RFC 7622).
+	 */
+	if (strncasecmp(u, "xmpp:", 5) != 0) {
+		if (idna_uri_to_ascii(u, ascii, sizeof(ascii)) != IDNA_OK) {
+			finish(lk, LOOKUP_E_INVALID_IM_URI);
+			return;
+		}
+		str_copy(r->uri, sizeof(r->uri), ascii);
+	}
 	if (strncasecmp(u, "im:", 3) == 0 || strncasecmp(u, "pres:", 5) ==
 	    0) {
 		if (rfc3861_parse_uri(u, lk->user, sizeof(lk->user),

@@ -69,6 +69,7 @@ static bool	policy_v6_literal(const char *, size_t);
 static bool	policy_valid_aus(const char *);
 static int	policy_port(const char *, size_t, uint16_t *);
 static bool	policy_has_user_param(const char *);
+static bool	policy_transport_tls(const char *);
 static int	policy_target_sip(const char *, bool, const char *,
 		    struct policy_target *);
 static int	policy_target_xmpp(const char *, const char *,
@@ -560,6 +561,20 @@ policy_has_user_param(const char *params)
  * user=phone so that the next hop reads it as a telephone number
  * (RFC 3261 section 19.1.1).
  */
+/* ";transport=tls" among URI parameters @params (RFC 3261 19.1.2:
+ * TLS defaults to port 5061). */
+static bool
+policy_transport_tls(const char *params)
+{
+	const char	*p;
+
+	for (p = params; (p = strchr(p, ';')) != NULL; p++)
+		if (strncasecmp(p, ";transport=tls", 14) == 0 &&
+		    (p[14] == '\0' || p[14] == ';'))
+			return true;
+	return false;
+}
+
 static int
 policy_target_sip(const char *target, bool secure, const char *aus,
     struct policy_target *out)
@@ -592,7 +607,7 @@ policy_target_sip(const char *target, bool secure, const char *aus,
 		if (!policy_hostname(h, hlen))
 			return -1;
 	}
-	out->port = secure ? 5061 : 5060;
+	out->port = secure || policy_transport_tls(params) ? 5061 : 5060;
 	if (pe != params) {
 		if (*pe != ':' || policy_port(pe + 1,
 		    (size_t)(params - pe - 1), &out->port) < 0)
@@ -734,4 +749,38 @@ policy_identity_number(const struct gw_conf *c, const char *sip_uri,
 		}
 	}
 	return NULL;
+}
+
+bool
+policy_proxy_source(const struct gw_conf *c, struct policy_source *src,
+    const char *via2)
+{
+	char	 host[INET6_ADDRSTRLEN + 2];
+	uint8_t	 addr[16];
+	size_t	 n;
+	int	 family;
+
+	if (c->nacl_trusted_proxies == 0 || via2 == NULL ||
+	    src->proto != CONF_SRC_SIP || policy_find_net(
+	    c->acl_trusted_proxies, c->nacl_trusted_proxies, src) < 0)
+		return false;
+	n = strlen(via2);
+	if (n >= 2 && via2[0] == '[' && via2[n - 1] == ']') {
+		via2++;
+		n -= 2;
+	}
+	if (n == 0 || n >= sizeof(host))
+		return false;
+	memcpy(host, via2, n);
+	host[n] = '\0';
+	if (inet_pton(AF_INET, host, addr) == 1)
+		family = AF_INET;
+	else if (inet_pton(AF_INET6, host, addr) == 1)
+		family = AF_INET6;
+	else
+		return false;
+	src->family = family;
+	memset(src->addr, 0, sizeof(src->addr));
+	memcpy(src->addr, addr, family == AF_INET ? 4 : 16);
+	return true;
 }

@@ -79,6 +79,16 @@ bool policy_net_contains(const struct conf_net *n, int family,
     const uint8_t *addr);
 
 /**
+ * acl.trusted_proxies (imgate.conf(5)): when @src, a SIP source, lies in
+ * one of @c's trusted proxy networks and @via2 (the received parameter of
+ * the request's second Via, else its host; NULL when it has one Via) is
+ * an IPv4 or IPv6 literal (brackets allowed), @src becomes that address.
+ * @return true when @src was replaced
+ */
+bool policy_proxy_source(const struct gw_conf *c, struct policy_source *src,
+    const char *via2);
+
+/**
  * Access control: may @src use the gateway at all?
  *
  * SIP senders are checked against c->acl_sip_nets (a sender without an

@@ -1,7 +1,8 @@
 #!/bin/sh
-# The demo of the README: install what is needed, build, then route one
-# SIP MESSAGE for +1 202 555 0100 through real unbound (ENUM zone), imgated
-# and a sipp UAS on loopback, printing each step.
+# The demo of the README: install what is needed, build, then show
+# messages between SIP and XMPP both ways through real unbound (ENUM
+# zone), Prosody, imgated and sipp on loopback (scripts/demo.py).
+# --keep leaves the lab running until Ctrl-C.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -14,4 +15,4 @@ cd _build/demo
 make -j"$(nproc 2>/dev/null || echo 2)" imgated imgate-lookup >make.out 2>&1 ||
     { tail -40 make.out; exit 1; }
 IMGATE_BUILDDIR=$(pwd) IMGATE_SRCDIR=$top exec /usr/bin/python3 \
-    "$top/scripts/demo.py"
+    "$top/scripts/demo.py" "$@"

@@ -6,7 +6,9 @@ set -eu
 
 PKGS="build-essential autoconf automake libtool pkg-config autoconf-archive
 libsofia-sip-ua-dev libstrophe-dev libc-ares-dev libconfig-dev libsqlite3-dev
-libjemalloc-dev
+libpq-dev postgresql
+libjemalloc-dev libssl-dev openssl libjansson-dev libsystemd-dev systemd
+libmicrohttpd-dev libidn2-dev
 unbound nsd ldnsutils knot-dnsutils sip-tester prosody python3 python3-slixmpp
 clang libclang-rt-14-dev valgrind groff-base man-db iproute2 procps"
 

@@ -1,8 +1,9 @@
 #!/bin/sh
 # The test command of the README (and of .ci/run): install what is needed,
 # build, run the whole suite (unit + integration against real unbound,
-# sipp, ...), then build again with ASan+UBSan and run it again.  Ends with
-# one line: "N passed, N failed, N skipped" counted over both runs.
+# sipp, ...), then build again with ASan+UBSan and run it again, then
+# make distcheck-unit.  Ends with one line: "N passed, N failed, N
+# skipped" counted over both runs (a failed distcheck counts as one).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -41,6 +42,21 @@ export ASAN_OPTIONS UBSAN_OPTIONS
 run_build sanitizers --enable-sanitizers=address,undefined CC=gcc ||
     status=1
 
+# make distcheck with the unit tests and static checks (Makefile.am
+# distcheck-unit), in a folder outside _build: its results are not
+# counted below (the same tests ran in both builds), only its status.
+echo "== distcheck =="
+rm -rf "$top/_distcheck"
+mkdir -p "$top/_distcheck"
+if ( cd "$top/_distcheck" && "$top/configure" >configure.out 2>&1 &&
+    make distcheck-unit >distcheck.out 2>&1 ); then
+	rm -rf "$top/_distcheck"
+else
+	tail -40 "$top/_distcheck/distcheck.out" 2>/dev/null
+	echo "distcheck failed (log: _distcheck/distcheck.out)"
+	distcheck_failed=1
+fi
+
 # Count every TAP result of both runs from automake's .trs files.
 pass=0; fail=0; skip=0
 for f in $(find "$top/_build" -name '*.trs' 2>/dev/null); do
@@ -50,6 +66,7 @@ for f in $(find "$top/_build" -name '*.trs' 2>/dev/null); do
 	e=$(grep -cE '^:test-result: (FAIL|XPASS|ERROR)' "$f")
 	pass=$((pass + p + x)); skip=$((skip + s)); fail=$((fail + e))
 done
+fail=$((fail + ${distcheck_failed:-0}))
 if [ "$status" -ne 0 ] && [ "$fail" -eq 0 ]; then
 	fail=1	# a build that did not even run its tests is a failure
 fi

@@ -75,6 +75,13 @@ schema_rows=$(awk '
 		s = $0; sub(/.*\.def = "/, "", s); sub(/".*/, "", s)
 		d = s
 	}
+	# A path under the state directory configure was given is
+	# documented as the packaged one (--localstatedir=/var).
+	p != "" && /\.def = IMGATE_STATEDIR "/ {
+		s = $0; sub(/.*\.def = IMGATE_STATEDIR "/, "", s)
+		sub(/".*/, "", s)
+		d = "/var/lib/imgate" s
+	}
 	p != "" && /\.def = NULL/ { d = "(required)" }
 	p != "" && /\.reload = true/ { r = "yes" }
 	p != "" && /\.reload = false/ { r = "no" }

@@ -10,6 +10,10 @@
  * failure, CPIM spans stay inside the input, escape/unescape round-trip
  * exactly, and mapping an address, mapping it back and mapping it again
  * is stable (SIP <-> JID, the gateway-domain forms, JID <-> im:).
+ * The same bytes go to the IMDN and isComposing readers
+ * (gateway/xlate_imdn) and to routing/idna: a message-id is
+ * NUL-terminated and free of '&', an ASCII form converts again to
+ * itself.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,8 +22,11 @@
 #include <string.h>
 
 #include "gateway/xlate.h"
+#include "gateway/xlate_imdn.h"
+#include "routing/idna.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+static void	fuzz_notify(const char *, size_t, const char *);
 
 /* Longest NUL-terminated copy handed to the address mappers. */
 #define FUZZ_STR_MAX	4096
@@ -342,6 +349,30 @@ fuzz_msgs(const char *buf, size_t len, const char *s)
 		abort();
 }
 
+/* IMDN / isComposing readers and the IDNA conversions. */
+static void
+fuzz_notify(const char *buf, size_t len, const char *s)
+{
+	struct xlate_imdn	 m;
+	enum xlate_composing	 cs;
+	char			 a[512], b[512];
+
+	if (xlate_imdn_parse(buf, len, &m) == XLATE_OK &&
+	    (memchr(m.message_id, '\0', sizeof(m.message_id)) == NULL ||
+	    m.message_id[0] == '\0' || strchr(m.message_id, '&') != NULL))
+		abort();
+	(void)xlate_iscomposing_parse(buf, len, &cs);
+	(void)xlate_imdn_disp_parse(buf, len);
+	if (idna_to_ascii(s, strlen(s), a, sizeof(a)) == IDNA_OK) {
+		if (idna_to_ascii(a, strlen(a), b, sizeof(b)) != IDNA_OK ||
+		    strcmp(a, b) != 0)
+			abort();
+	} else if (a[0] != '\0')
+		abort();
+	if (idna_uri_to_ascii(s, a, sizeof(a)) != IDNA_OK && a[0] != '\0')
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -364,5 +395,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_sip(s);
 	fuzz_jid(s);
 	fuzz_msgs(buf, size, s);
+	fuzz_notify(buf, size, s);
 	return 0;
 }

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """gwtest.py - start imgated and sipp peers for the daemon's integration tests.
 
-    start_imgated(procs, dns_port, conf_extra="", ..., user=None) -> Daemon
-        (gateway.allow_root = true unless user names whom to serve as)
+    start_imgated(procs, dns_port, conf_extra="", sip_extra="", ...,
+                  user=None) -> Daemon
+        (sip_extra: settings inside the sip group, e.g. a tls group;
+        gateway.allow_root = true unless user names whom to serve as)
         .port (SIP, UDP and TCP on 127.0.0.1), .proc, .log, .addr
         .log_text(), .wait_log(regexp, timeout)
     start_uas(procs, scenario, port=None, extra_args=()) -> UAS
@@ -88,11 +90,14 @@ def open_up(path):
 
 def start_imgated(procs, dns_port, conf_extra="", enumservices=("im", "sip"),
                   sip_timeout_ms=4000, dns_timeout_ms=1000, verbose=True,
-                  env=None, user=None, port=None, workers=1):
+                  env=None, user=None, port=None, sip_extra="",
+                  log_extra="", workers=1):
     """user: serve as this user (gateway.user) when the suite runs as
     root (ignored otherwise: only root can change users); the folder of
     the configuration is opened up so that it can reload it.  Without
-    it the daemon may serve as whoever runs the suite."""
+    it the daemon may serve as whoever runs the suite.  sip_extra:
+    settings inside the sip group (a tls group).  log_extra: more
+    settings of the log group (its level is "debug")."""
     d = procs.tmpdir("imgated")
     want_port = port
     if user and os.geteuid() != 0:
@@ -112,12 +117,13 @@ def start_imgated(procs, dns_port, conf_extra="", enumservices=("im", "sip"),
         conf = os.path.join(d, "imgate.conf")
         with open(conf, "w") as f:
             f.write("""%s
-log = { level = "debug"; };
-sip = { listen = "sip:127.0.0.1:%d"; timeout_ms = %d; };
+log = { level = "debug"; %s };
+sip = { listen = "sip:127.0.0.1:%d"; timeout_ms = %d; %s };
 dns = { servers = [ "127.0.0.1:%d" ]; timeout_ms = %d; tries = 1; };
 enum = { enumservices = [ %s ]; };
 %s
-""" % (gateway_group(user, workers), port, sip_timeout_ms, dns_port, dns_timeout_ms,
+""" % (gateway_group(user, workers), log_extra, port, sip_timeout_ms,
+       sip_extra, dns_port, dns_timeout_ms,
        ", ".join('"%s"' % s for s in enumservices), conf_extra))
         if user:
             os.chmod(conf, 0o644)

@@ -18,6 +18,10 @@ RELOADABLE = {
     "log.level": "debug lines about a message appear, then vanish",
     "sip.timeout_ms": "report",
     "sip.max_body": "a 40-byte body gets 413, then 200",
+    "log.format": "the transaction line is a JSON object, then text",
+    "log.bodies": "the transaction line carries the body, then not",
+    "log.refusal_burst": "report",
+    "log.refusal_interval_s": "report",
     "sip.max_header_line": "a 300-byte Subject gets 513 at 256, then 200",
     "sip.max_headers_size": "three 400-byte headers get 513 at 1024, "
                             "then 200",
@@ -53,6 +57,9 @@ RELOADABLE = {
     "xmpp.reconnect_max_ms": "the reconnection backoff reaches 2000 ms, "
                              "then drops back to 500 ms at once",
     "xmpp.large_to_sip": "report",
+    "xmpp.chat_states": "report",
+    "xmpp.request_imdn": "report",
+    "xmpp.notify_ttl_s": "report",
     "limits.max_transactions": "503 'table full' at 1, 200 at 100, 503 "
                                "at 1",
     "limits.txn_deadline_ms": "report",
@@ -72,6 +79,11 @@ RELOADABLE = {
 
 # Values (in the file's syntax) for the "report" entries.
 REPORT_VALUES = {
+    "xmpp.chat_states": '"drop"',
+    "xmpp.request_imdn": "true",
+    "xmpp.notify_ttl_s": "120",
+    "log.refusal_burst": "7",
+    "log.refusal_interval_s": "30",
     "gateway.shutdown_grace_ms": "1500",
     "gateway.overload_lag_ms": "300",
     "dns.udp_max_queries": "50",
@@ -112,7 +124,19 @@ RESTART_ONLY = {
     "gateway.group": '"nogroup"',
     "gateway.allow_root": "false",
     "gateway.workers": "3",
+    "log.facility": '"local3"',
+    "xmpp.notify_max": "77",
+    "metrics.enable": "true",
+    "metrics.listen": '"127.0.0.1:@FREEPORT@"',
+    "control.socket": '"@TMP@/other.sock"',
+    "log.ident": '"imgate-other"',
     "sip.listen": '"sip:127.0.0.1:@FREEPORT@"',
+    # (checked at load for presence only; the files are read at start)
+    "sip.tls.listen": '"sips:127.0.0.1:@FREEPORT@"',
+    "sip.tls.certificate": '"@TMP@/cert.pem"',
+    "sip.tls.key": '"@TMP@/key.pem"',
+    "sip.tls.ca_file": '"@TMP@/ca.pem"',
+    "sip.tls.verify_client": "true",
     "dns.servers": '[ "127.0.0.2:53" ]',
     "dns.timeout_ms": "700",
     "dns.tries": "3",
@@ -122,4 +146,9 @@ RESTART_ONLY = {
     "xmpp.domain": '"other.localhost"',
     "xmpp.secret": '"other"',
     "spool.path": '"@TMP@/other.sqlite"',
+    "spool.backend": '"postgresql"',
+    "spool.conninfo": '"host=127.0.0.2 dbname=other"',
+    "spool.password_file": '"@TMP@/pgpass"',
+    "spool.node_id": '"other-node"',
+    "spool.lease_s": "120",
 }

@@ -54,7 +54,9 @@ def _hval(lines, name):
 class RateUAC(threading.Thread):
     def __init__(self, server, ruri_of, rate, seconds, lossy=None):
         super().__init__(daemon=True)
-        self.server, self.ruri_of = server, ruri_of
+        self.servers = server if isinstance(server, list) else [server]
+        self.server, self.ruri_of = self.servers[0], ruri_of
+        self.dead = set()       # gateways (host, port) known down
         self.rate, self.seconds = rate, seconds
         self.lossy = lossy or (lambda n: False)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -99,11 +101,12 @@ class RateUAC(threading.Thread):
             while self.sending and n < (now - start) * self.rate:
                 cid, raw = self._request(n)
                 self.msgs[n] = {"cid": cid, "raw": raw, "first": now,
+                                "srv": n % len(self.servers),
                                 "interval": T1, "final": None,
                                 "retry_after": None, "answered": None,
                                 "epoch": self.epoch, "sends": 1}
                 self.by_cid[cid] = n
-                self._send(raw)
+                self._send(raw, self.msgs[n])
                 heapq.heappush(heap, (now + T1, n))
                 n += 1
             while heap and heap[0][0] <= now:
@@ -114,7 +117,7 @@ class RateUAC(threading.Thread):
                 if now - m["first"] > TIMER_F:
                     m["final"] = 0      # gave up: no answer at all
                     continue
-                self._send(m["raw"])
+                self._send(m["raw"], m)
                 m["sends"] += 1
                 m["interval"] = min(m["interval"] * 2, T2)
                 heapq.heappush(heap, (now + m["interval"], k))
@@ -128,9 +131,13 @@ class RateUAC(threading.Thread):
             if r:
                 self._receive()
 
-    def _send(self, raw):
+    def _send(self, raw, m):
+        for _ in self.servers:
+            if self.servers[m["srv"]] not in self.dead:
+                break
+            m["srv"] = (m["srv"] + 1) % len(self.servers)
         try:
-            self.sock.sendto(raw, self.server)
+            self.sock.sendto(raw, self.servers[m["srv"]])
         except OSError:
             pass
 

@@ -5,10 +5,13 @@ translation code (gateway/xlate, gateway/status) via tests/iw/iw_tool.
 One TAP point per expect key.  The vector file is found like the ENUM
 vectors (IMGATE_VECTORS, shared/docs beside the tree, or the copy kept
 with the tests), so a file with more cases in the same format runs the
-same way.  A kind or an input shape this runner does not know is a
-failure, never a silent pass.
+same way; so does every tests/iw/*.json (IDNA, IMDN <-> XEP-0184/0333,
+isComposing <-> XEP-0085: tests/iw/vectors-notify.json).  A kind or an
+input shape this runner does not know is a failure, never a silent pass.
 """
 
+import glob
+import json
 import os
 import subprocess
 import sys
@@ -61,6 +64,42 @@ def evaluate(v):
         return got
     if kind == "sip_response_to_xmpp":
         return run("sip2xerr", code=inp["sip_status"])
+    if kind == "uri_idna":
+        return run("uri2ascii", **{"in": inp})
+    if kind == "sip_notification_to_xmpp":
+        sip = inp["sip"]
+        got = run("sipnote2xmpp", **{"Content-Type": sip["Content-Type"],
+                                     "body": sip.get("body", "")})
+        got["sip_status"] = int(got.get("sip_status", 0))
+        if got["sip_status"] == 200:
+            x = {k: got.get(k) for k in ("kind", "notification", "ns",
+                                          "id", "chatstate", "body",
+                                          "imdn_message_id")}
+            for b in ("request", "markable"):
+                if b in got:
+                    x[b] = got[b] == "true"
+            if x["kind"] != "text":
+                x["body"] = None
+            got["xmpp"] = x
+        return got
+    if kind == "xmpp_chatstate_to_sip":
+        got = run("chatstate2sip", chatstate=inp["xmpp"]["chatstate"])
+        if "error" not in got:
+            got["sip"] = {k: got.get(k) for k in ("Content-Type", "state")}
+        return got
+    if kind == "xmpp_notification_to_sip":
+        x, c = inp["xmpp"], inp["correlation"]
+        got = run("xmppnote2imdn", notification=x["notification"],
+                  ns=x["ns"], orig_id=c["orig_id"], **{
+                      "from": c["from"], "to": c["to"],
+                      "message_id": c.get("message_id", "imgate-n-1"),
+                      "datetime": c.get("datetime",
+                                        "2026-12-06T18:00:00Z")})
+        if "error" not in got:
+            got["sip"] = {k: got.get(k) for k in (
+                "Content-Type", "inner_content_type", "imdn_kind",
+                "imdn_status", "message_id", "cpim_from", "cpim_to")}
+        return got
     if kind in ("message_mapping", "size_limit"):
         if "sip" in inp:
             got = run("sip2xmpp", **sip_header_map(inp["sip"]))
@@ -99,14 +138,28 @@ def compare(got, want):
     return got == want
 
 
-def main():
+def vector_files():
+    """The public file, then every tests/iw/*.json, in name order."""
     data, path = imgtest.load_vectors()
-    vecs = data.get("interworking_vectors", []) if isinstance(data, dict) \
-        else []
+    out = [(data, path)]
+    src = os.environ.get("IMGATE_SRCDIR") or os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    for p in sorted(glob.glob(os.path.join(src, "tests", "iw", "*.json"))):
+        with open(p, encoding="utf-8") as f:
+            out.append((json.load(f), p))
+    return out
+
+
+def main():
     if not os.access(TOOL, os.X_OK):
         print("Bail out! %s not built" % TOOL)
         return 1
-    tap.diag("%d interworking vectors from %s" % (len(vecs), path))
+    vecs = []
+    for data, path in vector_files():
+        more = data.get("interworking_vectors", []) \
+            if isinstance(data, dict) else []
+        tap.diag("%d interworking vectors from %s" % (len(more), path))
+        vecs += more
     for v in vecs:
         try:
             got = evaluate(v)

@@ -109,12 +109,21 @@ class Gw:
     def write(self, settings=None, extra=None):
         settings = self.settings if settings is None else settings
         extra = self.extra if extra is None else extra
-        groups = {}
+        # "sip.tls.listen" is the setting listen of the group tls of
+        # the group sip: nested groups, written in one piece each.
+        tree = {}
         for path, v in settings.items():
-            g, k = path.split(".", 1)
-            groups.setdefault(g, []).append("%s = %s;" % (k, v))
-        text = "".join("%s = { %s };\n" % (g, " ".join(kv))
-                       for g, kv in groups.items())
+            node, parts = tree, path.split(".")
+            for p in parts[:-1]:
+                node = node.setdefault(p, {})
+            node[parts[-1]] = v
+
+        def body(node):
+            return " ".join("%s = { %s };" % (k, body(v))
+                            if isinstance(v, dict) else "%s = %s;" % (k, v)
+                            for k, v in node.items())
+        text = "".join("%s = { %s };\n" % (g, body(n))
+                       for g, n in tree.items())
         with open(self.conf + ".tmp", "w") as f:
             f.write(text + extra)
         os.rename(self.conf + ".tmp", self.conf)
@@ -559,6 +568,22 @@ def main():
              all(a == a.lower() for a in off),
              "mixed case while on, lower case after turning it off",
              diag=(on, off))
+
+        # log.format, log.bodies: the one line per finished transaction
+        def txn_line(body):
+            pos = gw.mark()
+            msg(n_sip, body=body)
+            m = gw.wait(pos, r"imgated: info: (\{.*\"txn\".*|txn \d+: "
+                        r"origin=.*)", 5)
+            return m.group(1) if m else ""
+        gw.reload({"log.format": '"json"', "log.bodies": "true"})
+        j = txn_line("body-marker-1")
+        gw.reload({"log.format": '"text"', "log.bodies": "false"})
+        t = txn_line("body-marker-2")
+        seen("log.format", j.startswith("{") and not t.startswith("{"),
+             "a JSON object after 'json', text after 'text'", diag=(j, t))
+        seen("log.bodies", "body-marker-1" in j and "body-marker-2" not in t,
+             "the body in the line while on, not after", diag=(j, t))
 
         # routes and acl
         gw.reload(extra='routes = ( { name = "no"; prefix = "+1202555"; '

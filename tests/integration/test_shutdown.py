@@ -13,7 +13,7 @@ stderr; the MESSAGEs that arrived during the grace period were answered
 503 with Retry-After and not forwarded; relay transactions in flight
 finished (no 503 for them); the spool deliveries still in flight at the
 end of the grace period were put back without counting an attempt and
-without a "-> 503" line; every message got a final answer and every
+without a status=503 transaction line; every message got a final answer and every
 202'd message was delivered after the restart; the second incarnation
 also stops cleanly.
 """
@@ -128,8 +128,8 @@ routes = (
                diag=sorted(ids & got)[:5])
 
         # Relay transactions in flight finished within the grace period.
-        shut503 = re.findall(r"txn (\d+): .*shutting down \(temporary\) "
-                             r"-> 503", log1)
+        shut503 = re.findall(r"txn (\d+): .*status=503 "
+                             r"reason=\"shutting down\"", log1)
         tap.ok(not shut503, "relay transactions in flight finished within "
                "the grace period (none answered 503 at its end)",
                diag=shut503[:5])
@@ -145,7 +145,7 @@ routes = (
                "not counted", diag=(len(stopped), left if not isinstance(
                    left, list) else len(left)))
         lies = [t for t, _ in stopped if re.search(
-            r"txn %s: .*-> 503" % t, log1)]
+            r"txn %s: .*status=503" % t, log1)]
         tap.ok(stopped and not lies, "no \"-> 503\" line for a spool "
                "delivery stopped by shutdown", diag=lies[:5])
 

@@ -359,11 +359,12 @@ identities = ( { sip = "sip:dave@id.example"; number = "+12025550177"; },
 
 def ms_between(log, first, second):
     """Milliseconds between the first log lines matching @first and
-    @second (HH:MM:SS.mmm stamps); a large number when one is missing."""
+    @second (YYYY-MM-DDTHH:MM:SS.mmmZ stamps, imgated -d); a large number
+    when one is missing."""
     stamps = []
     for pat in (first, second):
-        m = re.search(r"^(\d+):(\d+):(\d+)\.(\d+) .*%s" % pat, log,
-                      re.M)
+        m = re.search(r"^(?:\d{4}-\d\d-\d\dT)?(\d+):(\d+):(\d+)\.(\d+)Z? "
+                      r".*%s" % pat, log, re.M)
         if m is None:
             return 10 ** 9
         h, mi, se, ms = (int(x) for x in m.groups())

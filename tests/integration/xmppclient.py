@@ -11,7 +11,9 @@
 
 Each received message becomes a dict: from, to, id, type, body, thread,
 subject, lang, request (bool: XEP-0184 request), received (id acknowledged
-by an XEP-0184 receipt, or None), error (condition or None), error_type.
+by an XEP-0184 receipt, or None), error (condition or None), error_type,
+chatstate (XEP-0085 element name or None), markable (bool, XEP-0333),
+displayed (id of an XEP-0333 displayed marker, or None).
 With ack=True the client answers receipt requests itself (XEP-0184), as a
 real client with receipts enabled does.  Runs slixmpp on its own asyncio
 loop in a thread; loopback only.
@@ -27,6 +29,8 @@ import slixmpp
 NS_RECEIPTS = "urn:xmpp:receipts"
 NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
 NS_CLIENT = "jabber:client"
+NS_CHATSTATES = "http://jabber.org/protocol/chatstates"
+NS_MARKERS = "urn:xmpp:chat-markers:0"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
@@ -65,6 +69,9 @@ class _Bot(slixmpp.ClientXMPP):
         req = x.find("{%s}request" % NS_RECEIPTS) is not None
         rcv = x.find("{%s}received" % NS_RECEIPTS)
         err = x.find("{%s}error" % NS_CLIENT)
+        cs = [c.tag.split("}", 1)[1] for c in x
+              if c.tag.startswith("{%s}" % NS_CHATSTATES)]
+        shown = x.find("{%s}displayed" % NS_MARKERS)
         cond = etype = None
         if err is not None:
             etype = err.get("type")
@@ -78,7 +85,10 @@ class _Bot(slixmpp.ClientXMPP):
              "thread": text("thread"), "subject": text("subject"),
              "lang": x.get(XML_LANG), "request": req,
              "received": rcv.get("id") if rcv is not None else None,
-             "error": cond, "error_type": etype, "at": time.monotonic()}
+             "error": cond, "error_type": etype, "at": time.monotonic(),
+             "chatstate": cs[0] if cs else None,
+             "markable": x.find("{%s}markable" % NS_MARKERS) is not None,
+             "displayed": shown.get("id") if shown is not None else None}
         with self.owner.lock:
             self.owner.messages.append(m)
         if req and self.owner.ack and x.get("type") != "error" and \

@@ -10,7 +10,13 @@
  * KIND: sip2jid uri | jid2sip jid | jid2sipfrom jid | jid2im jid |
  * xerr2sip condition | sip2xerr code | sip2xmpp (From, To, Request-URI,
  * Call-ID, Content-Type, Content-Language, Subject, body) | xmpp2sip
- * (from, to, type, thread, subject, xml:lang, body, limit).
+ * (from, to, type, thread, subject, xml:lang, body, limit) |
+ * uri2ascii in (routing/idna) | sipnote2xmpp (Content-Type, body: what
+ * xmppgw makes of a SIP body: text, IMDN -> receipt/marker, isComposing
+ * -> chat state) | xmppnote2imdn (notification, ns, from, to, orig_id,
+ * message_id, datetime: the IMDN an XMPP receipt/marker becomes, read
+ * back with the CPIM and IMDN parsers) | chatstate2sip chatstate (the
+ * isComposing MESSAGE an XEP-0085 chat state becomes).
  * Exit 0; a translation error prints error=<xlate status name>.
  */
 #include <stdio.h>
@@ -19,6 +25,8 @@
 
 #include "gateway/status.h"
 #include "gateway/xlate.h"
+#include "gateway/xlate_imdn.h"
+#include "routing/idna.h"
 
 #define MAXKV	16
 
@@ -64,6 +72,126 @@ outs(const char *k, const char *v)
 {
 	if (v != NULL)
 		out(k, v, strlen(v));
+}
+
+/* The SIP answer the one status table gives @why (gateway/status). */
+static void
+out_status(enum gw_reason why)
+{
+	struct gw_outcome	 o = { why == GW_R_DELIVERED ? GW_OK :
+	    GW_PERMFAIL, why, why == GW_R_DELIVERED ? 200 : 0, NULL };
+	struct gw_reply		 r;
+	char			 code[8];
+
+	status_reply(&o, &r);
+	snprintf(code, sizeof(code), "%d", r.sip_code);
+	outs("sip_status", code);
+}
+
+/*
+ * As gateway/xmppgw body_for_xmpp() and send_imdn_as_xmpp() /
+ * send_chat_state(): a malformed notification document is a bad
+ * request, an IMDN with no XMPP form is consumed (200), other media 415.
+ */
+static enum xlate_status
+sipnote(const char *ct, const char *body)
+{
+	static struct xlate_cpim c;
+	enum xlate_ctype	 k = xlate_content_type_ok(ct);
+	const char		*b = body != NULL ? body : "", *name, *ns;
+	size_t			 n = strlen(b);
+	struct xlate_imdn	 m;
+	enum xlate_composing	 cs;
+	unsigned		 bit, dn = 0;
+
+	memset(&c, 0, sizeof(c));
+	if (k == XLATE_CT_CPIM) {
+		if (xlate_cpim_parse(b, n, &c) != XLATE_OK) {
+			out_status(GW_R_UNSUPPORTED_MEDIA);
+			return XLATE_OK;
+		}
+		k = xlate_content_type_okn(c.content_type.p,
+		    c.content_type.len);
+		b = c.body.p;
+		n = c.body.len;
+		dn = xlate_imdn_disp_parse(c.imdn_disp.p, c.imdn_disp.len);
+	}
+	switch (k) {
+	case XLATE_CT_TEXT:
+		outs("kind", "text");
+		out("body", b, n);
+		outs("request", "true");	/* every message asks */
+		outs("markable", dn & XLATE_DN_DISPLAY ? "true" : "false");
+		if (c.imdn_message_id.p != NULL && dn != 0)
+			out("imdn_message_id", c.imdn_message_id.p,
+			    c.imdn_message_id.len);
+		out_status(GW_R_DELIVERED);
+		return XLATE_OK;
+	case XLATE_CT_IMDN:
+		if (xlate_imdn_parse(b, n, &m) != XLATE_OK) {
+			out_status(GW_R_BAD_REQUEST);
+			return XLATE_OK;
+		}
+		outs("kind", "imdn");
+		if (xlate_imdn_to_xmpp(m.result, &name, &ns, &bit) ==
+		    XLATE_OK) {
+			outs("notification", name);
+			outs("ns", ns);
+		}
+		outs("id", m.message_id);
+		out_status(GW_R_DELIVERED);
+		return XLATE_OK;
+	case XLATE_CT_ISCOMPOSING:
+		if (xlate_iscomposing_parse(b, n, &cs) != XLATE_OK) {
+			out_status(GW_R_BAD_REQUEST);
+			return XLATE_OK;
+		}
+		outs("kind", "iscomposing");
+		outs("chatstate", xlate_composing_chatstate(cs));
+		outs("ns", XLATE_NS_CHATSTATES);
+		out_status(GW_R_DELIVERED);
+		return XLATE_OK;
+	default:
+		out_status(GW_R_UNSUPPORTED_MEDIA);
+		return XLATE_OK;
+	}
+}
+
+/* As gateway/xmppgw notify_sip(): XMPP receipt/marker -> IMDN. */
+static enum xlate_status
+xmppnote(void)
+{
+	static char		 body[4096];
+	static struct xlate_cpim c;
+	struct xlate_imdn_out	 o;
+	struct xlate_imdn	 m;
+	enum xlate_status	 st;
+	size_t			 n;
+
+	memset(&o, 0, sizeof(o));
+	if ((st = xlate_xmpp_to_imdn(arg("notification"), arg("ns"),
+	    &o.kind, &o.result)) != XLATE_OK)
+		return st;
+	o.from = arg("from");
+	o.to = arg("to");
+	o.orig_id = arg("orig_id");
+	o.message_id = arg("message_id");
+	o.datetime = arg("datetime");
+	if ((st = xlate_imdn_build(&o, body, sizeof(body), &n)) != XLATE_OK)
+		return st;
+	outs("Content-Type", "message/cpim");
+	if ((st = xlate_cpim_parse(body, n, &c)) != XLATE_OK ||
+	    (st = xlate_imdn_parse(c.body.p, c.body.len, &m)) != XLATE_OK)
+		return st;
+	out("cpim_from", c.from_uri.p, c.from_uri.len);
+	out("cpim_to", c.to_uri.p, c.to_uri.len);
+	out("inner_content_type", c.content_type.p, c.content_type.len);
+	outs("imdn_kind", m.kind == XLATE_IMDN_DELIVERY ?
+	    "delivery-notification" : "display-notification");
+	outs("imdn_status", m.result == XLATE_IMDN_DELIVERED ? "delivered" :
+	    "displayed");
+	outs("message_id", m.message_id);
+	return XLATE_OK;
 }
 
 int
@@ -153,6 +281,31 @@ main(int argc, char *argv[])
 		} else if (st == XLATE_E_TOO_LARGE) {
 			outs("condition", "policy-violation");
 			outs("error_type", status_xmpp_type("policy-violation"));
+		}
+	} else if (strcmp(kind, "uri2ascii") == 0) {
+		enum idna_status ist = idna_uri_to_ascii(arg("in"), buf,
+		    sizeof(buf));
+
+		if (ist == IDNA_OK)
+			outs("uri", buf);
+		else
+			outs("error", idna_strstatus(ist));
+	} else if (strcmp(kind, "sipnote2xmpp") == 0) {
+		st = sipnote(arg("Content-Type"), arg("body"));
+	} else if (strcmp(kind, "xmppnote2imdn") == 0) {
+		st = xmppnote();
+	} else if (strcmp(kind, "chatstate2sip") == 0) {
+		enum xlate_composing	 cs;
+		size_t			 n;
+
+		/* As xmppgw on_message(): chat state -> isComposing. */
+		if ((st = xlate_chatstate_composing(arg("chatstate"), &cs)) ==
+		    XLATE_OK && (st = xlate_iscomposing_build(cs, buf,
+		    sizeof(buf), &n)) == XLATE_OK) {
+			outs("Content-Type", "application/im-iscomposing+xml");
+			outs("state", cs == XLATE_COMPOSING_ACTIVE ? "active" :
+			    "idle");
+			out("body", buf, n);
 		}
 	} else
 		return 1;

@@ -637,6 +637,32 @@ test_edges(void)
 	unlink(path);
 }
 
+/* The sip.tls group, sips: URIs and static targets with parameters. */
+static void
+test_tls(const char *dir)
+{
+	static struct gw_conf	 c;
+	char			 err[1024];
+
+	if (!ok(test_load(dir, "good-tls.conf", &c, err, sizeof(err)) == 0,
+	    "good-tls.conf"))
+		diag("  %s", err);
+	is_str(c.sip_tls_listen, "sips:127.0.0.1:5061", "sip.tls.listen");
+	is_str(c.sip_tls_certificate, "/etc/imgate/tls/imgate.pem",
+	    "sip.tls.certificate");
+	is_str(c.sip_tls_key, "/etc/imgate/tls/imgate.key", "sip.tls.key");
+	is_str(c.sip_tls_ca_file, "/etc/imgate/tls/peers-ca.pem",
+	    "sip.tls.ca_file");
+	ok(c.sip_tls_verify_client, "sip.tls.verify_client");
+	is_str(c.routes[0].target, "sip:trunk.example.net:5061;transport=tls",
+	    "static target keeps its URI parameters");
+	is_str(c.routes[1].target, "sips:sbc.example.org",
+	    "sips: static target");
+	conf_defaults(&c);
+	ok(c.sip_tls_listen[0] == '\0' && c.sip_tls_certificate[0] == '\0' &&
+	    !c.sip_tls_verify_client, "no TLS by default");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -659,5 +685,6 @@ main(int argc, char **argv)
 	test_example(dir);
 	test_examples(dir);
 	test_edges();
+	test_tls(dir);
 	return done_testing();
 }

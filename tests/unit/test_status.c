@@ -130,6 +130,8 @@ main(void)
 		struct gw_outcome tmo = { GW_TEMPFAIL, GW_R_PEER_TIMEOUT, 0 };
 		struct gw_outcome big = { GW_PERMFAIL, GW_R_TOO_LARGE, 0 };
 		struct gw_outcome full = { GW_TEMPFAIL, GW_R_OVERLOAD, 0 };
+		struct gw_outcome insecure = { GW_PERMFAIL, GW_R_NOT_SECURE,
+		    0 };
 
 		status_reply(&ok200, &r);
 		ok(r.sip_code == 200 && r.xmpp_condition == NULL,
@@ -147,6 +149,10 @@ main(void)
 		status_reply(&full, &r);
 		ok(r.sip_code == 503 && r.retry_after,
 		    "overload -> 503 with Retry-After");
+		status_reply(&insecure, &r);
+		ok(r.sip_code == 480 && !r.retry_after &&
+		    strcmp(r.xmpp_condition, "policy-violation") == 0,
+		    "sips: without a TLS path -> 480, <policy-violation/>");
 	}
 	return done_testing();
 }

@@ -357,6 +357,12 @@ test_split(void)
 /* RFC 7247 / RFC 7572: domains map one to one. */
 static const struct map_row sip_to_jid_rows[] = {
 	{ "sip:romeo@example.net", "romeo@example.net", XLATE_OK }, /* 001 */
+	/* A-labels become the U-labels of an RFC 7622 domainpart. */
+	{ "sip:a@xn--bcher-kva.example", "a@b\xc3\xbc" "cher.example",
+	    XLATE_OK },
+	{ "sip:a@XN--BCHER-KVA.example", "a@b\xc3\xbc" "cher.example",
+	    XLATE_OK },
+	{ "sip:a@xn--zz.example", "", XLATE_E_IDNA },
 	{ "sip:+12025550100@gw.example.org;user=phone",
 	    "+12025550100@gw.example.org", XLATE_OK },		/* IW-005 */
 	{ "sip:john%20doe@example.com", "john\\20doe@example.com",
@@ -472,7 +478,22 @@ static const struct map_row jid_to_sip_rows[] = {
 	{ "a@b@c", "", XLATE_E_JID },
 	{ "\\20a@x", "", XLATE_E_EDGE_SPACE },
 	{ "a\\20@x", "", XLATE_E_EDGE_SPACE },
-	{ "a@b\xc3\xbc" "cher.example", "", XLATE_E_DOMAIN },
+	/* IDNA: U-labels go out as A-labels (routing/idna). */
+	{ "a@b\xc3\xbc" "cher.example", "sip:a@xn--bcher-kva.example",
+	    XLATE_OK },
+	{ "a@B\xc3\x9c" "CHER.example", "sip:a@xn--bcher-kva.example",
+	    XLATE_OK },					/* UTS #46 mapping */
+	{ "a@b\xc3\xbc" "cher\xe3\x80\x82" "example",
+	    "sip:a@xn--bcher-kva.example", XLATE_OK },	/* U+3002 dot */
+	{ "a@xn--bcher-kva.example", "sip:a@xn--bcher-kva.example",
+	    XLATE_OK },
+	{ "a@xn--bcher-kva.example/r", "sip:a@xn--bcher-kva.example;gr=r",
+	    XLATE_OK },
+	{ "a@xn--zz.example", "", XLATE_E_IDNA },	/* not an A-label */
+	{ "a@b\xc3\xbc" "cher-.example", "", XLATE_E_IDNA }, /* STD3 */
+	{ "a@\xe2\x98\x83" ".example", "", XLATE_E_IDNA },
+				/* U+2603: IDNA2008 disallows symbols */
+	{ "a@a\xcd\xb8" "b.example", "", XLATE_E_IDNA }, /* unassigned */
 	{ "a@exa_mple.com", "", XLATE_E_DOMAIN },
 	{ "a@a..b", "", XLATE_E_JID },			/* empty label */
 	{ "a@b:5060", "", XLATE_E_DOMAIN },
@@ -566,6 +587,15 @@ static const struct map_row gw_jid_rows[] = {
 	{ "j\xc3\xbcrgen\\40example.de@" GW, "sip:j%C3%BCrgen@example.de",
 	    XLATE_OK },
 	{ "+12025550100\\40a.example@" GW, "sip:+12025550100@a.example",
+	    XLATE_OK },
+	/* IDNA: a U-label host typed by an XMPP user goes out as A-labels. */
+	{ "carol\\40b\xc3\xbc" "cher.example\\3a5070@" GW,
+	    "sip:carol@xn--bcher-kva.example:5070", XLATE_OK },
+	{ "carol\\40B\xc3\x9c" "CHER.example@" GW,
+	    "sip:carol@xn--bcher-kva.example", XLATE_OK },
+	{ "carol\\40b\xc3\xbc" "cher-.example@" GW, "", XLATE_E_IDNA },
+	/* An ASCII host is the sender's own: exact round trip, unchecked. */
+	{ "carol\\40xn--zz.example@" GW, "sip:carol@xn--zz.example",
 	    XLATE_OK },
 	{ "+12025550100@" GW, "tel:+12025550100", XLATE_OK },
 	{ "+1-202-555-0100@" GW, "tel:+1-202-555-0100", XLATE_OK },
@@ -1133,8 +1163,11 @@ test_ctype(void)
 		{ "Message/CPIM", XLATE_CT_CPIM },
 		{ "message/cpim; charset=iso-8859-1", XLATE_CT_CPIM },
 		{ "text/html", XLATE_CT_UNSUPPORTED },
-		{ "application/im-iscomposing+xml", XLATE_CT_UNSUPPORTED },
-		{ "message/imdn+xml", XLATE_CT_UNSUPPORTED },
+		{ "application/im-iscomposing+xml", XLATE_CT_ISCOMPOSING },
+		{ "Application/IM-isComposing+XML", XLATE_CT_ISCOMPOSING },
+		{ "message/imdn+xml", XLATE_CT_IMDN },
+		{ "message/imdn+xml; charset=utf-8", XLATE_CT_IMDN },
+		{ "message/imdn", XLATE_CT_UNSUPPORTED },
 		{ "text", XLATE_CT_UNSUPPORTED },
 		{ "text/", XLATE_CT_UNSUPPORTED },
 		{ "/plain", XLATE_CT_UNSUPPORTED },
@@ -1576,8 +1609,12 @@ test_xmpp_to_sip_msg(void)
 	    "gateway mode: malformed sender");
 	in = in0;
 	in.to = "romeo@b\xc3\xbc" "cher.example";
-	is_int(xlate_xmpp_to_sip_msg(&in, NULL, 0, &s), XLATE_E_DOMAIN,
-	    "IDN recipient has no SIP host form");
+	ok(xlate_xmpp_to_sip_msg(&in, NULL, 0, &s) == XLATE_OK &&
+	    strcmp(s.request_uri, "sip:romeo@xn--bcher-kva.example") == 0,
+	    "IDN recipient: A-label Request-URI");
+	in.to = "romeo@xn--zz.example";
+	is_int(xlate_xmpp_to_sip_msg(&in, NULL, 0, &s), XLATE_E_IDNA,
+	    "bad A-label recipient refused");
 }
 
 static void
@@ -1586,7 +1623,7 @@ test_strstatus(void)
 	const char	*a, *b;
 	bool		 distinct = true;
 
-	for (int i = XLATE_OK; i <= XLATE_E_CPIM_OUTER; i++) {
+	for (int i = XLATE_OK; i <= XLATE_E_IDNA; i++) {
 		a = xlate_strstatus((enum xlate_status)i);
 		if (a == NULL || strncmp(a, "XLATE_", 6) != 0)
 			distinct = false;

@@ -1,0 +1,319 @@
+/*
+ * gateway/explain.c - print a routing decision (see explain.h).
+ *
+ * The JSON keeps the field names, order and value types imgate-lookup
+ * has always printed (tests/integration/test_vectors.py reads them);
+ * strings go through gateway/jsonout so any input bytes give a valid
+ * document.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "gateway/explain.h"
+#include "gateway/jsonout.h"
+
+/* A string field, or null when empty. */
+static void
+set_str(json_t *o, const char *k, const char *s)
+{
+	json_object_set_new(o, k, jsonout_str(s));
+}
+
+static void
+set_opt(json_t *o, const char *k, const char *s)
+{
+	set_str(o, k, s != NULL && s[0] != '\0' ? s : NULL);
+}
+
+static void
+set_int(json_t *o, const char *k, json_int_t v)
+{
+	json_object_set_new(o, k, json_integer(v));
+}
+
+static json_t *
+str_array(const char (*v)[DNSMSG_NAME_MAX], size_t n)
+{
+	json_t	*a = json_array();
+
+	for (size_t i = 0; a != NULL && i < n; i++)
+		json_array_append_new(a, jsonout_str(v[i]));
+	return a;
+}
+
+static json_t *
+selected_json(const struct lookup_result *r)
+{
+	const struct enumq_selected	*s = &r->selected;
+	json_t				*o;
+
+	if (!r->enum_done || (o = json_object()) == NULL)
+		return json_null();
+	set_str(o, "owner", s->owner);
+	set_int(o, "index", s->index);
+	set_int(o, "order", s->order);
+	set_int(o, "preference", s->preference);
+	set_str(o, "flags", s->flags);
+	set_str(o, "services", s->services);
+	set_str(o, "regexp", s->regexp);
+	set_str(o, "replacement", s->replacement);
+	return o;
+}
+
+static json_t *
+route_json(const struct route_decision *dec, const struct gw_conf *conf)
+{
+	json_t	*o;
+
+	if (dec == NULL || (dec->route < 0 && dec->verdict !=
+	    ROUTE_NO_MATCH) || (o = json_object()) == NULL)
+		return json_null();
+	if (dec->route >= 0) {
+		const struct conf_route *rr = &conf->routes[dec->route];
+
+		set_str(o, "name", rr->name);
+		set_int(o, "line", rr->line);
+		set_str(o, "action", route_strverdict(dec->verdict));
+		set_str(o, "why", dec->why);
+		if (dec->verdict == ROUTE_DENY)
+			set_int(o, "status", dec->deny_status);
+	} else {
+		json_object_set_new(o, "name", json_null());
+		set_str(o, "action", "no-match");
+		set_str(o, "why", dec->why);
+	}
+	return o;
+}
+
+json_t *
+explain_json(const struct lookup_result *r, const struct lookup_trace *t,
+    const struct route_decision *dec, const struct gw_conf *conf)
+{
+	json_t	*o, *a;
+	size_t	 i;
+
+	if ((o = json_object()) == NULL)
+		return NULL;
+	set_str(o, "input", r->input);
+	set_opt(o, "aus", r->aus);
+	set_opt(o, "first_key", r->first_key);
+	json_object_set_new(o, "naptr_queries",
+	    str_array(t->enumq.queries, t->enumq.nqueries));
+	set_opt(o, "uri", r->uri);
+	set_opt(o, "enumservice", r->enumservice);
+	json_object_set_new(o, "selected_record", selected_json(r));
+	a = json_array();
+	for (i = 0; a != NULL && i < t->enumq.ndiscards; i++) {
+		const struct enumq_discard *d = &t->enumq.discards[i];
+		json_t *e = json_object();
+
+		set_str(e, "owner", d->owner);
+		set_int(e, "index", d->index);
+		set_str(e, "reason", d->reason);
+		json_array_append_new(a, e);
+	}
+	json_object_set_new(o, "discards", a);
+	set_str(o, "protocol", lookup_strproto(r->protocol));
+	json_object_set_new(o, "srv_queries",
+	    str_array(t->srv_queries, t->nsrv_queries));
+	set_opt(o, "srv_owner", r->srv_owner);
+	a = json_array();
+	for (i = 0; a != NULL && i < r->ntargets; i++) {
+		const struct lookup_target *tg = &r->targets[i];
+		json_t *e = json_object();
+
+		set_str(e, "host", tg->host);
+		set_int(e, "port", tg->port);
+		set_int(e, "priority", tg->priority);
+		set_int(e, "weight", tg->weight);
+		json_array_append_new(a, e);
+	}
+	json_object_set_new(o, "targets", a);
+	json_object_set_new(o, "implicit", json_boolean(r->implicit));
+	set_opt(o, "request_uri", r->request_uri);
+	set_opt(o, "xmpp_to", r->xmpp_to);
+	json_object_set_new(o, "negative_cache_ttl",
+	    r->error == LOOKUP_E_ENUM_NO_DATA && r->negative_ttl >= 0 ?
+	    json_integer(r->negative_ttl) : json_null());
+	json_object_set_new(o, "failure_cache_seconds",
+	    r->error == LOOKUP_E_DNS_TEMPFAIL && r->failure_ttl >= 0 ?
+	    json_integer(r->failure_ttl) : json_null());
+	json_object_set_new(o, "ttl", r->error == LOOKUP_OK &&
+	    r->min_ttl >= 0 ? json_integer(r->min_ttl) : json_null());
+	set_str(o, "dnssec", lookup_strdnssec(r->dnssec));
+	set_int(o, "dns_queries", r->nqueries);
+	set_str(o, "dialplan", dec != NULL && dec->dialplan >= 0 ?
+	    conf->dialplans[dec->dialplan].name : NULL);
+	json_object_set_new(o, "route", route_json(dec, conf));
+	if (dec != NULL && dec->verdict == ROUTE_DENY)
+		set_str(o, "error", "E_DENIED");
+	else if (dec != NULL && dec->verdict == ROUTE_NO_MATCH)
+		set_str(o, "error", "E_NO_ROUTE_MATCH");
+	else
+		set_str(o, "error", lookup_strerror(r->error));
+	return o;
+}
+
+void
+explain_text(FILE *f, const struct lookup_result *r,
+    const struct lookup_trace *t, const struct route_decision *dec,
+    const struct gw_conf *conf)
+{
+	size_t	 i, k;
+
+	fprintf(f, "input:      %s\n", r->input);
+	if (dec != NULL && dec->dialplan >= 0)
+		fprintf(f, "dial plan:  '%s' -> %s\n",
+		    conf->dialplans[dec->dialplan].name, dec->aus);
+	if (dec != NULL && (dec->route >= 0 ||
+	    dec->verdict == ROUTE_NO_MATCH || conf->nroutes > 0))
+		fprintf(f, "route:      %s\n", dec->why);
+	if (dec != NULL && dec->verdict == ROUTE_DENY) {
+		fprintf(f, "result:     denied (SIP %d)\n", dec->deny_status);
+		return;
+	}
+	if (dec != NULL && dec->verdict == ROUTE_NO_MATCH) {
+		fprintf(f, "result:     no route matches\n");
+		return;
+	}
+	if (r->aus[0] != '\0')
+		fprintf(f, "AUS:        %s (RFC 6116 3.1)\n", r->aus);
+	if (r->first_key[0] != '\0')
+		fprintf(f, "first key:  %s\n", r->first_key);
+	for (i = 0; i < t->enumq.nqueries; i++) {
+		fprintf(f, "NAPTR query %zu: %s\n", i + 1, t->enumq.queries[i]);
+		for (k = 0; k < t->enumq.ndiscards; k++) {
+			const struct enumq_discard *d = &t->enumq.discards[k];
+
+			if (strcmp(d->owner, t->enumq.queries[i]) == 0)
+				fprintf(f, "  record #%d discarded: %s\n",
+				    d->index, d->reason);
+		}
+	}
+	if (r->enum_done) {
+		const struct enumq_selected *s = &r->selected;
+
+		fprintf(f, "selected:   %s record #%d: %u %u \"%s\" \"%s\" "
+		    "\"%s\" %s\n", s->owner, s->index, s->order,
+		    s->preference, s->flags, s->services, s->regexp,
+		    s->replacement);
+	}
+	if (r->uri[0] != '\0' && r->enumservice[0] != '\0')
+		fprintf(f, "URI:        %s  (enumservice %s)\n", r->uri,
+		    r->enumservice);
+	else if (r->uri[0] != '\0')
+		fprintf(f, "URI:        %s\n", r->uri);
+	for (i = 0; i < t->nsrv_queries; i++)
+		fprintf(f, "SRV query:  %s%s\n", t->srv_queries[i],
+		    strcmp(t->srv_queries[i], r->srv_owner) == 0 ?
+		    "  <- used" : "");
+	if (r->protocol != LOOKUP_PROTO_NONE)
+		fprintf(f, "protocol:   %s%s\n", lookup_strproto(r->protocol),
+		    r->implicit ? " (implicit A-record fallback)" : "");
+	for (i = 0; i < r->ntargets; i++)
+		fprintf(f, "target %zu:   %s port %u (priority %u weight %u)\n",
+		    i + 1, r->targets[i].host, r->targets[i].port,
+		    r->targets[i].priority, r->targets[i].weight);
+	if (r->request_uri[0] != '\0')
+		fprintf(f, "SIP Request-URI: %s\n", r->request_uri);
+	if (r->xmpp_to[0] != '\0')
+		fprintf(f, "XMPP to:    %s\n", r->xmpp_to);
+	fprintf(f, "DNSSEC:     %s\n", lookup_strdnssec(r->dnssec));
+	if (r->error != LOOKUP_OK) {
+		fprintf(f, "result:     %s", lookup_strerror(r->error));
+		if (r->error == LOOKUP_E_ENUM_NO_DATA && r->negative_ttl >= 0)
+			fprintf(f, " (negative answer cacheable %" PRId64 " s)",
+			    r->negative_ttl);
+		if (r->error == LOOKUP_E_DNS_TEMPFAIL && r->failure_ttl >= 0)
+			fprintf(f, " (failure remembered %" PRId64 " s)",
+			    r->failure_ttl);
+		fputc('\n', f);
+	} else
+		fprintf(f, "result:     routed\n");
+}
+
+
+/* One explanation in flight (heap: the lookup may outlive the caller's
+ * stack frame). */
+struct explain_req {
+	struct route_decision	 dec;
+	struct lookup_trace	 trace;
+	struct lookup_result	 res;
+	char			 input[LOOKUP_URI_MAX];
+	char			 im_target[LOOKUP_URI_MAX];
+	explain_done_fn		*cb;
+	void			*arg;
+};
+
+static void
+explain_finish(struct explain_req *q)
+{
+	snprintf(q->res.input, sizeof(q->res.input), "%s", q->input);
+	q->cb(q->arg, &q->res, &q->trace, &q->dec);
+	free(q);
+}
+
+static void
+on_lookup(void *arg, const struct lookup_result *res)
+{
+	struct explain_req	*q = arg;
+
+	q->res = *res;
+	explain_finish(q);
+}
+
+int
+explain_start(const struct gw_conf *c, const struct lookup_params *base,
+    const struct lookup_params *per_route, const struct dnsq_ops *ops,
+    const char *input, const struct policy_source *src,
+    explain_done_fn *cb, void *arg)
+{
+	struct explain_req		*q;
+	const struct lookup_params	*lp = base;
+	const char			*lookup_input = input;
+	int				 static_kind = 0;
+
+	if ((q = calloc(1, sizeof(*q))) == NULL)
+		return -1;
+	q->cb = cb;
+	q->arg = arg;
+	snprintf(q->input, sizeof(q->input), "%s", input);
+	q->dec.route = q->dec.dialplan = -1;
+	q->dec.verdict = ROUTE_ENUM;
+	/* An im:/pres: URI is resolved as it is (RFC 3861 only). */
+	if (strncasecmp(input, "im:", 3) != 0 &&
+	    strncasecmp(input, "pres:", 5) != 0) {
+		route_decide(c, base->input_forms, base->max_digits, input,
+		    src, &q->dec);
+		if (q->dec.verdict != ROUTE_BAD_NUMBER)
+			lookup_input = q->dec.aus;
+		if (q->dec.verdict == ROUTE_ENUM && q->dec.route >= 0)
+			lp = &per_route[q->dec.route];
+	}
+	/* The policy decided without DNS: a refusal, or a static target
+	 * (only an im: target still needs RFC 3861). */
+	if (q->dec.verdict == ROUTE_STATIC)
+		static_kind = route_static_result(
+		    c->routes[q->dec.route].target, q->dec.aus, &q->res);
+	if (static_kind == 1) {
+		snprintf(q->im_target, sizeof(q->im_target), "%s",
+		    q->res.uri);
+		lookup_input = q->im_target;
+	}
+	if (q->dec.verdict == ROUTE_DENY || q->dec.verdict ==
+	    ROUTE_NO_MATCH) {
+		memset(&q->res, 0, sizeof(q->res));
+		q->res.error = LOOKUP_E_ENUM_NO_DATA;
+		q->res.negative_ttl = q->res.failure_ttl = -1;
+		q->res.min_ttl = -1;
+		snprintf(q->res.aus, sizeof(q->res.aus), "%s", q->dec.aus);
+		explain_finish(q);
+	} else if (q->dec.verdict == ROUTE_STATIC && static_kind != 1)
+		explain_finish(q);
+	else
+		(void)lookup_start(lp, ops, lookup_input, &q->trace,
+		    on_lookup, q);
+	return 0;
+}
