@@ -154,7 +154,7 @@ relaying(void)
  * next start.
  */
 static void
-shut_down(bool xmpp)
+shut_down(bool xmpp, bool spool)
 {
 	int64_t		 grace = runtime_current()->conf.shutdown_grace_ms;
 	uint64_t	 end = dns_now_ms() + (uint64_t)grace;
@@ -163,7 +163,8 @@ shut_down(bool xmpp)
 	sipgw_drain();
 	if (xmpp)
 		xmppgw_drain();
-	spool_flush();
+	if (spool)
+		spool_flush();
 	n = txn_count();
 	r = relaying();
 	log_info("imgated: signal %d, shutting down: %zu message%s in "
@@ -180,7 +181,9 @@ shut_down(bool xmpp)
 		log_info("imgated: grace period over, %zu message%s still in "
 		    "flight", r, r == 1 ? "" : "s");
 	txn_foreach(shutdown_txn);
-	spool_close();
+	/* A worker other than 0 has no spool (gateway/handoff). */
+	if (spool)
+		spool_close();
 	/* The answers just queued (TCP) get a moment to leave; anything
 	 * that arrives meanwhile is refused by the draining edges. */
 	su_root_step(root, 100);
@@ -371,7 +374,7 @@ serve(struct gw_conf *conf, int k, enum privs_plan plan,
 		sd_notify(0, "STOPPING=1");
 #endif
 
-	shut_down(xmpp);
+	shut_down(xmpp, own);
 	if (own) {
 		metrics_http_stop();
 		ctl_stop();
