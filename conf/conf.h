@@ -127,6 +127,8 @@ struct gw_conf {
 	char		group[64];		/* "" = user's login group */
 	bool		allow_root;		/* may serve as root */
 	int64_t		shutdown_grace_ms;	/* SIGTERM: time to finish */
+	int64_t		workers;		/* processes; 0 = one per CPU */
+	int64_t		overload_lag_ms;	/* shed above; 0 = never */
 	char		log_level[16];		/* error|warning|info|debug */
 	char		log_format[8];		/* text|json */
 	bool		log_bodies;		/* bodies in txn lines */

@@ -122,6 +122,14 @@ const struct conf_schema_row conf_schema[] = {
 	  .def = "2000", .min = 0, .max = 30000,
 	  .reload = true, CONF_FIELD(shutdown_grace_ms),
 	  .doc = "SIGTERM: time messages in flight get to finish" },
+	{ .path = "gateway.workers", .type = CONF_TYPE_INT,
+	  .def = "1", .min = 0, .max = 64,
+	  .reload = false, CONF_FIELD(workers),
+	  .doc = "worker processes; 0: one per CPU, at most 16" },
+	{ .path = "gateway.overload_lag_ms", .type = CONF_TYPE_INT,
+	  .def = "100", .min = 0, .max = 10000,
+	  .reload = true, CONF_FIELD(overload_lag_ms),
+	  .doc = "loop lag above which new requests are shed; 0: never" },
 
 	/* log */
 	{ .path = "log.level", .type = CONF_TYPE_STRING,

@@ -13,7 +13,9 @@
  * (not with -d).  Everything that can fail happens while the terminal still
  * listens, so a failure exits non-zero with the reason on stderr.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <getopt.h>
 #include <signal.h>
@@ -34,6 +36,7 @@
 #include "gateway/ctl.h"
 #include "gateway/detach.h"
 #include "gateway/dns.h"
+#include "gateway/handoff.h"
 #include "gateway/log.h"
 #include "gateway/log_sofia.h"
 #include "gateway/metrics.h"
@@ -47,6 +50,7 @@
 #include "gateway/spool.h"
 #include "gateway/spoolfs.h"
 #include "gateway/txn.h"
+#include "gateway/workers.h"
 #include "gateway/xmppgw.h"
 
 #define DEFAULT_CONFIG	IMGATE_CONFDIR "/imgate.conf"
@@ -59,6 +63,7 @@ static const char		*config_path = DEFAULT_CONFIG;
  * configuration loaded, at start and on SIGHUP alike. */
 static char			 opt_user[PRIVS_NAME_MAX];
 static char			 opt_group[PRIVS_NAME_MAX];
+static int			 verbose;
 
 /* Apply the command line's -u to a configuration just loaded. */
 static void
@@ -149,7 +154,7 @@ relaying(void)
  * next start.
  */
 static void
-shut_down(bool xmpp)
+shut_down(bool xmpp, bool spool)
 {
 	int64_t		 grace = runtime_current()->conf.shutdown_grace_ms;
 	uint64_t	 end = dns_now_ms() + (uint64_t)grace;
@@ -158,7 +163,8 @@ shut_down(bool xmpp)
 	sipgw_drain();
 	if (xmpp)
 		xmppgw_drain();
-	spool_flush();
+	if (spool)
+		spool_flush();
 	n = txn_count();
 	r = relaying();
 	log_info("imgated: signal %d, shutting down: %zu message%s in "
@@ -175,7 +181,9 @@ shut_down(bool xmpp)
 		log_info("imgated: grace period over, %zu message%s still in "
 		    "flight", r, r == 1 ? "" : "s");
 	txn_foreach(shutdown_txn);
-	spool_close();
+	/* A worker other than 0 has no spool (gateway/handoff). */
+	if (spool)
+		spool_close();
 	/* The answers just queued (TCP) get a moment to leave; anything
 	 * that arrives meanwhile is refused by the draining edges. */
 	su_root_step(root, 100);
@@ -266,6 +274,182 @@ start_drop(const struct gw_conf *c, enum privs_plan plan,
 		    "SIGHUP cannot reload it", config_path);
 }
 
+/*
+ * Build the gateway on one loop and serve until SIGTERM/SIGINT: the whole
+ * daemon (@k -1), or worker @k of gateway.workers (gateway/workers.h).
+ * Worker 0, or the single process, owns the XMPP component and the spool;
+ * the other workers hand those messages to worker 0 (gateway/handoff).
+ * A single process binds, drops privileges and detaches here; a worker
+ * inherits all that from the supervisor and has its sockets given to it.
+ */
+static void
+serve(struct gw_conf *conf, int k, enum privs_plan plan,
+    const struct privs_target *target, bool foreground, bool reloaded)
+{
+	struct gw_runtime	*rt;
+	struct dns_config	 dcfg;
+	struct dns		*dns;
+	su_timer_t		*tick;
+	bool			 own = k <= 0;
+	bool			 xmpp = conf->xmpp_enable && own;
+
+	su_init();
+	if ((root = su_root_create(NULL)) == NULL)
+		fatalx("su_root_create failed");
+	/*
+	 * sofia-sip would run clone tasks (nua's stack, for one) in threads
+	 * of their own; imgate uses none, and this keeps it that way.  One
+	 * loop, one thread (design.md).
+	 */
+	su_root_threading(root, 0);
+	setup_dns_config(conf, &dcfg);
+	if ((dns = dns_create(root, &dcfg)) == NULL)
+		fatalx("cannot set up the resolver");
+	metrics_init(dns);
+	if ((rt = runtime_build(conf, conf->xmpp_enable)) == NULL)
+		fatalx("out of memory");
+	runtime_install(rt);
+	txn_init(root, (size_t)conf->max_transactions);
+	relay_init(dns, &sipgw_side, !conf->xmpp_enable ? NULL : own ?
+	    &xmppgw_side : &handoff_side);
+	reload_init(dns, verbose > 0, apply_options);
+	if (k >= 0)
+		workers_bind_replay(k);
+	if (sipgw_start(root, conf) != 0)
+		fatalx("cannot start SIP on %s", conf->sip_listen);
+	workers_bind_off();
+	if (xmpp && xmppgw_start(root, conf) != 0)
+		fatalx("cannot set up the XMPP component");
+	if (own && spool_init(root, conf, &sipgw_side, conf->xmpp_enable ?
+	    &xmppgw_side : NULL) != 0)
+		fatalx("cannot open the spool %s", conf->spool_path);
+	if (handoff_init(root) != 0)
+		fatalx("cannot set up the handoff to worker 0");
+	/*
+	 * Metrics and the control socket: the single process's, or worker
+	 * 0's (each worker counts its own messages; aggregating them in
+	 * the supervisor is not built yet: gateway/workers.h).
+	 */
+	if (own && conf->metrics_enable &&
+	    metrics_http_start(root, conf->metrics_listen) != 0)
+		fatalx("cannot serve metrics on %s", conf->metrics_listen);
+	/* The control socket, owned by the user and group imgated will
+	 * serve as, so that the service group can use imgatectl. */
+	ctl_hooks.config_path = config_path;
+	if (own && conf->control_socket[0] != '\0' && ctl_start(root,
+	    conf->control_socket, plan == PRIVS_SWITCH ? target->uid :
+	    (uid_t)-1, plan == PRIVS_SWITCH ? target->gid : (gid_t)-1, dns,
+	    &ctl_hooks) != 0)
+		fatalx("cannot open the control socket %s",
+		    conf->control_socket);
+	if (k < 0) {
+		start_drop(conf, plan, target);
+		if (!foreground && detach_start() != 0)
+			fatalx("cannot become a daemon");
+		spoolfs_lock_note_pid();
+	}
+
+	tick = su_timer_create(su_root_task(root), 200);
+	su_timer_set_for_ever(tick, on_tick, NULL);
+	if (k < 0) {
+		log_info("imgated ready (config %s)", config_path);
+		detach_ready();
+#ifdef HAVE_SYSTEMD
+		/* Type=notify (the shipped unit): ready once everything
+		 * listens. */
+		sd_notify(0, "READY=1");
+#endif
+		log_set_stderr(false);
+	} else {
+		log_info("worker %d ready (pid %ld)", k, (long)getpid());
+		workers_ready();
+	}
+	/* A worker started again after a SIGHUP serves what the others
+	 * serve: the file as it is now. */
+	if (reloaded)
+		reload_run(config_path, NULL, 0);
+	su_root_run(root);
+#ifdef HAVE_SYSTEMD
+	if (k < 0)
+		sd_notify(0, "STOPPING=1");
+#endif
+
+	shut_down(xmpp, own);
+	if (own) {
+		metrics_http_stop();
+		ctl_stop();
+	}
+	su_timer_destroy(tick);
+	handoff_fini();
+	if (xmpp)
+		xmppgw_stop();
+	sipgw_destroy();
+	dns_log_servers(dns);
+	dns_destroy(dns);
+	relay_fini();
+	txn_fini();
+	runtime_install(NULL);
+	runtime_fini();
+	su_root_destroy(root);
+	su_deinit();
+}
+
+/* A worker's life (workers_main_fn). */
+static int
+worker_main(int k, bool reloaded, void *arg)
+{
+	serve(arg, k, PRIVS_KEEP, NULL, true, reloaded);
+	return 0;
+}
+
+/*
+ * gateway.workers > 1: the SIP sockets are bound here, one per worker
+ * and address (gateway/workers_bind), by a SIP stack built for that
+ * alone; then privileges go, the supervisor detaches and runs the
+ * workers.
+ */
+static int
+supervise(struct gw_conf *conf, enum privs_plan plan,
+    const struct privs_target *target, bool foreground, int n)
+{
+	int	 sp[2], st;
+	pid_t	 pid;
+
+	/* Bound by a SIP stack in a child: the stack's random state must
+	 * be born in each worker, not inherited (gateway/workers_bind). */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp) != 0)
+		fatal("socketpair");
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid == 0) {
+		close(sp[0]);
+		su_init();
+		if ((root = su_root_create(NULL)) == NULL)
+			fatalx("su_root_create failed");
+		su_root_threading(root, 0);
+		workers_bind_record(n);
+		if (sipgw_start(root, conf) != 0)
+			fatalx("cannot start SIP on %s", conf->sip_listen);
+		workers_bind_off();
+		_exit(workers_bind_send(sp[1]) == 0 ? 0 : 1);
+	}
+	close(sp[1]);
+	if (workers_bind_receive(sp[0], n) != 0 ||
+	    waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
+	    WEXITSTATUS(st) != 0)
+		fatalx("cannot bind the SIP sockets for %d workers", n);
+	close(sp[0]);
+	start_drop(conf, plan, target);
+	if (!foreground && detach_start() != 0)
+		fatalx("cannot become a daemon");
+	spoolfs_lock_note_pid();
+	log_info("imgated: supervisor (config %s), starting %d workers",
+	    config_path, n);
+	/* The workers' grace, their last steps, and some slack. */
+	return workers_run(n, (uint64_t)conf->shutdown_grace_ms + 10000,
+	    worker_main, conf);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -275,16 +459,12 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct gw_conf	 conf;
-	struct gw_runtime	*rt;
-	struct dns_config	 dcfg;
-	struct dns		*dns;
 	struct privs_target	 target;
 	enum privs_plan		 plan;
-	su_timer_t		*tick;
 	const char		*config = DEFAULT_CONFIG;
 	char			 err[512];
 	bool			 check_only = false, foreground = false;
-	int			 ch, verbose = 0, level;
+	int			 ch, level, n;
 	struct sigaction	 sa;
 
 	while ((ch = getopt_long(argc, argv, "df:hnu:vV", longopts,
@@ -368,79 +548,11 @@ main(int argc, char *argv[])
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 
-	su_init();
-	if ((root = su_root_create(NULL)) == NULL)
-		fatalx("su_root_create failed");
-	/*
-	 * sofia-sip would run clone tasks (nua's stack, for one) in threads
-	 * of their own; imgate uses none, and this keeps it that way.  One
-	 * loop, one thread (design.md).
-	 */
-	su_root_threading(root, 0);
-	setup_dns_config(&conf, &dcfg);
-	if ((dns = dns_create(root, &dcfg)) == NULL)
-		fatalx("cannot set up the resolver");
-	metrics_init(dns);
-	if ((rt = runtime_build(&conf, conf.xmpp_enable)) == NULL)
-		fatalx("out of memory");
-	runtime_install(rt);
-	txn_init(root, (size_t)conf.max_transactions);
-	relay_init(dns, &sipgw_side, conf.xmpp_enable ? &xmppgw_side : NULL);
-	reload_init(dns, verbose > 0, apply_options);
-	if (sipgw_start(root, &conf) != 0)
-		fatalx("cannot start SIP on %s", conf.sip_listen);
-	if (conf.xmpp_enable && xmppgw_start(root, &conf) != 0)
-		fatalx("cannot set up the XMPP component");
-	if (spool_init(root, &conf, &sipgw_side, conf.xmpp_enable ?
-	    &xmppgw_side : NULL) != 0)
-		fatalx("cannot open the spool %s", conf.spool_path);
-	if (conf.metrics_enable &&
-	    metrics_http_start(root, conf.metrics_listen) != 0)
-		fatalx("cannot serve metrics on %s", conf.metrics_listen);
-	/* The control socket, owned by the user and group imgated will
-	 * serve as, so that the service group can use imgatectl. */
-	ctl_hooks.config_path = config_path;
-	if (conf.control_socket[0] != '\0' && ctl_start(root,
-	    conf.control_socket, plan == PRIVS_SWITCH ? target.uid : (uid_t)-1,
-	    plan == PRIVS_SWITCH ? target.gid : (gid_t)-1, dns,
-	    &ctl_hooks) != 0)
-		fatalx("cannot open the control socket %s",
-		    conf.control_socket);
-	start_drop(&conf, plan, &target);
-	if (!foreground && detach_start() != 0)
-		fatalx("cannot become a daemon");
-	spoolfs_lock_note_pid();
-
-	tick = su_timer_create(su_root_task(root), 200);
-	su_timer_set_for_ever(tick, on_tick, NULL);
-	log_info("imgated ready (config %s)", config);
-	detach_ready();
-#ifdef HAVE_SYSTEMD
-	/* Type=notify (the shipped unit): ready once everything listens. */
-	sd_notify(0, "READY=1");
-#endif
-	log_set_stderr(false);
-	su_root_run(root);
-#ifdef HAVE_SYSTEMD
-	sd_notify(0, "STOPPING=1");
-#endif
-
-	shut_down(conf.xmpp_enable);
-	metrics_http_stop();
-	ctl_stop();
-	su_timer_destroy(tick);
-	if (conf.xmpp_enable)
-		xmppgw_stop();
-	sipgw_destroy();
-	dns_log_servers(dns);
-	dns_destroy(dns);
-	relay_fini();
-	txn_fini();
-	runtime_install(NULL);
-	runtime_fini();
+	n = workers_count(&conf);
+	if (n > 1)
+		return supervise(&conf, plan, &target, foreground, n);
+	serve(&conf, -1, plan, &target, foreground, false);
 	if (config_path != config)
 		free((char *)config_path);
-	su_root_destroy(root);
-	su_deinit();
 	return 0;
 }

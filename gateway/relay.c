@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "gateway/handoff.h"
 #include "gateway/log.h"
 #include "gateway/metrics.h"
 #include "gateway/relay.h"
@@ -132,6 +133,9 @@ relay_finish(struct gw_txn *t, struct gw_outcome o)
 	if (t->spool_row != 0)
 		/* A spool delivery: the spool decides what the sender gets. */
 		spool_delivery_done(t, &o, &r);
+	else if (t->handoff_from > 0)
+		/* Another worker's sender: it answers (gateway/handoff). */
+		handoff_reply(t, &o);
 	else {
 		const struct relay_side *in = t->origin == TXN_FROM_XMPP ?
 		    relay_xmpp : relay_sip;
@@ -613,7 +617,11 @@ route_message(struct gw_txn *t, const struct policy_source *src,
 	    CONF_MODE_SAF) {
 		if (!xlate_is_notification(t->content_type, t->body,
 		    t->body_len)) {
-			spool_accept(t, src);
+			/* Worker 0 owns the spool (gateway/handoff). */
+			if (handoff_active())
+				handoff_spool(t, src);
+			else
+				spool_accept(t, src);
 			return;
 		}
 		log_debug("txn %llu: a notification: relayed, not stored",
@@ -634,6 +642,15 @@ relay_submit(struct gw_txn *t, const struct policy_source *src)
 	    on_deadline);
 	if (!admit(t, src))
 		return;
+	route_message(t, src, false);
+}
+
+void
+relay_submit_handed(struct gw_txn *t, const struct policy_source *src)
+{
+	txn_enter_state(t, TXN_ROUTING);
+	txn_set_deadline(t, (uint64_t)t->rt->conf.txn_deadline_ms,
+	    on_deadline);
 	route_message(t, src, false);
 }
 

@@ -61,6 +61,13 @@ void relay_submit(struct gw_txn *t, const struct policy_source *src);
 /** The RFC 3263 parameters SIP targets are located with (for explain). */
 const struct siptarget_params *relay_siptarget_params(void);
 
+/**
+ * Worker 0: @t, handed over by another worker (gateway/handoff) that
+ * admitted it already, routed as relay_submit() does without the ACL and
+ * the rate limit.
+ */
+void relay_submit_handed(struct gw_txn *t, const struct policy_source *src);
+
 /** Free what relay_init()/relay_reconfigure() took (at shutdown). */
 void relay_fini(void);
 

@@ -33,6 +33,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sys/ioctl.h>
+#include <linux/sock_diag.h>
+#include <linux/sockios.h>
 #include <ifaddrs.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -54,13 +57,16 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include "gateway/dns.h"
 #include "gateway/log.h"
+#include "gateway/overload.h"
 #include "gateway/runtime.h"
 #include "gateway/sipgw.h"
 #include "gateway/sipgw_screen.h"
 #include "gateway/sipgw_tls.h"
 #include "gateway/spool_key.h"
 #include "gateway/txn.h"
+#include "gateway/workers.h"
 #include "gateway/xlate.h"
 
 /* The newest runtime: for requests before they are transactions. */
@@ -82,9 +88,55 @@ const struct relay_side sipgw_side = { sipgw_reply, sipgw_send,
 static su_home_t		 sipgw_home[1] = { SU_HOME_INIT(sipgw_home) };
 static nta_agent_t		*sipgw_agent;
 static nta_leg_t		*sipgw_leg;	/* default leg: in and out */
+/* A worker of several sends its requests over UDP from a port of its
+ * own (tport ident SIPGW_OWN_IDENT), so that the answers come back to it
+ * and not to whichever worker the shared port's hash picks. */
+static bool			 sipgw_own_port;
+#define SIPGW_OWN_IDENT		"worker"
+#define SIPGW_SHARED_IDENT	"shared"
 static sip_allow_t		*sipgw_allow;
 static bool			 sipgw_has_tls;	/* a TLS transport is bound */
 static bool			 sipgw_draining;	/* shutting down */
+/* Overload control (gateway/overload): the share, its tick, what the
+ * tick measures and the UDP socket whose queue it watches (-1: none). */
+static struct overload		 sipgw_ol;
+static su_timer_t		*sipgw_ol_timer;
+static uint64_t			 sipgw_ol_last;
+static uint32_t			 sipgw_ol_handled;
+static uint32_t			 sipgw_ol_drops = UINT32_MAX;
+static int			 sipgw_udp_fd = -1;
+
+/*
+ * RFC 7339: an upstream peer whose Via carries "oc" gets the share this
+ * worker sheds in the Via of every answer: a copy of the request's Via
+ * with the oc parameters set (out of @home), or NULL when it did not ask
+ * (nta then copies the request's Via as it is).
+ */
+static sip_via_t *
+oc_via(nta_incoming_t *irq, su_home_t *home)
+{
+	msg_t		*msg = nta_incoming_getrequest(irq);
+	sip_t		*sip = msg != NULL ? sip_object(msg) : NULL;
+	sip_via_t	*via = NULL;
+	char		 p[4][40];
+
+	if (sip != NULL && sip->sip_via != NULL &&
+	    sip->sip_via->v_params != NULL &&
+	    overload_via_asks(msg_params_find(sip->sip_via->v_params,
+	    "oc") != NULL, msg_params_find(sip->sip_via->v_params,
+	    "oc-algo")) && overload_oc_params(&sipgw_ol, p) == 0 &&
+	    (via = sip_via_dup(home, sip->sip_via)) != NULL) {
+		/* sofia keeps the parameter strings, not copies. */
+		for (size_t i = 0; i < 4; i++)
+			msg_header_replace_param(home, via->v_common,
+			    su_strdup(home, p[i]));
+		/* Encoded again from its parameters, not copied. */
+		msg_fragment_clear(via->v_common);
+	}
+	if (msg != NULL)
+		msg_destroy(msg);
+	return via;
+}
 
 /*
  * Answer @irq inside the leg callback, before any transaction exists;
@@ -93,11 +145,16 @@ static bool			 sipgw_draining;	/* shutting down */
 static int
 respond_now(nta_incoming_t *irq, int code)
 {
+	su_home_t	 home[1] = { SU_HOME_INIT(home) };
+	sip_via_t	*via = oc_via(irq, home);
+
 	nta_incoming_treply(irq, code, sip_status_phrase(code),
 	    TAG_IF(code == 503, SIPTAG_RETRY_AFTER_STR("5")),
 	    TAG_IF(code == 415, SIPTAG_ACCEPT_STR(SIPGW_ACCEPT)),
+	    TAG_IF(via != NULL, SIPTAG_VIA(via)),
 	    SIPTAG_SERVER_STR(SIPGW_AGENT),
 	    TAG_END());
+	su_home_deinit(home);
 	return code;
 }
 
@@ -342,6 +399,15 @@ on_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
 		nta_incoming_destroy(irq);
 		return 0;
 	}
+	sipgw_ol_handled++;
+	/*
+	 * Overload (RFC 6357): the share being shed is refused first of
+	 * all, before anything is copied, so that what is accepted is
+	 * answered before the senders retransmit.
+	 */
+	if (sip->sip_request->rq_method == sip_method_message &&
+	    overload_shed(&sipgw_ol))
+		return respond_now(irq, 503);
 	/* Caps and hop count before anything is copied or relayed. */
 	if (screen_request(irq, sip, &v) != 0)
 		return v.code;
@@ -391,17 +457,22 @@ sipgw_reply(struct gw_txn *t, const struct gw_outcome *o,
 {
 	nta_incoming_t	*irq = t->in;
 	char		 retry[16] = "5";
+	su_home_t	 home[1] = { SU_HOME_INIT(home) };
+	sip_via_t	*via;
 
 	(void)o;
 	if (irq == NULL)
 		return;
 	if (t->retry_after_s > 0)
 		snprintf(retry, sizeof(retry), "%u", t->retry_after_s);
+	via = oc_via(irq, home);
 	nta_incoming_treply(irq, r->sip_code, r->sip_phrase,
 	    TAG_IF(r->retry_after, SIPTAG_RETRY_AFTER_STR(retry)),
 	    TAG_IF(r->sip_code == 415, SIPTAG_ACCEPT_STR(SIPGW_ACCEPT)),
+	    TAG_IF(via != NULL, SIPTAG_VIA(via)),
 	    SIPTAG_SERVER_STR(SIPGW_AGENT),
 	    TAG_END());
+	su_home_deinit(home);
 	/* nta keeps it for retransmissions (Timer J), then frees it. */
 	nta_incoming_destroy(irq);
 	t->in = NULL;
@@ -719,6 +790,8 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 	    TAG_IF(t->lang != NULL, SIPTAG_CONTENT_LANGUAGE_STR(t->lang)),
 	    SIPTAG_USER_AGENT_STR(SIPGW_AGENT),
 	    SIPTAG_PAYLOAD(pl),
+	    TAG_IF(sipgw_own_port && !big && !tls,
+	    TPTAG_IDENT(SIPGW_OWN_IDENT)),
 	    TAG_END());
 	if (orq == NULL) {
 		log_info("txn %llu: cannot send MESSAGE to %s via %s",
@@ -799,6 +872,103 @@ grow_udp_buffers(void)
 }
 
 /*
+ * Every OVERLOAD_TICK_MS: how late this tick is (the loop's lag) and how
+ * old the oldest request waiting in the UDP socket probably is (bytes
+ * queued, SO_MEMINFO, over what the last ticks read).
+ */
+static void
+on_overload_tick(su_root_magic_t *m, su_timer_t *tm, su_timer_arg_t *arg)
+{
+	uint64_t	 now = dns_now_ms();
+	uint64_t	 since = now - sipgw_ol_last;
+	uint32_t	 lag = since > OVERLOAD_TICK_MS ?
+	    (uint32_t)(since - OVERLOAD_TICK_MS) : 0, age = 0;
+	uint32_t	 mi[SK_MEMINFO_VARS];
+	socklen_t	 ml = sizeof(mi);
+	int		 next = 0;
+
+	(void)m;
+	(void)tm;
+	(void)arg;
+	if (sipgw_udp_fd >= 0 && getsockopt(sipgw_udp_fd, SOL_SOCKET,
+	    SO_MEMINFO, mi, &ml) == 0) {
+		if (mi[SK_MEMINFO_RMEM_ALLOC] > 0 &&
+		    ioctl(sipgw_udp_fd, SIOCINQ, &next) == 0)
+			age = overload_queue_age_ms(mi[SK_MEMINFO_RMEM_ALLOC],
+			    (uint32_t)next, sipgw_ol_handled,
+			    (uint32_t)since);
+		/* The kernel dropped requests: the queue was full, older
+		 * than the limit can allow. */
+		if (mi[SK_MEMINFO_DROPS] != sipgw_ol_drops &&
+		    sipgw_ol_drops != UINT32_MAX)
+			age = OVERLOAD_AGE_DROPPED;
+		sipgw_ol_drops = mi[SK_MEMINFO_DROPS];
+	}
+	sipgw_ol_handled = 0;
+	sipgw_ol_last = now;
+	if (runtime_current() != NULL)
+		overload_set_limit(&sipgw_ol,
+		    (uint32_t)runtime_current()->conf.overload_lag_ms);
+	{
+		uint32_t was = sipgw_ol.drop;
+
+		overload_tick(&sipgw_ol, now, lag, age);
+		if (sipgw_ol.drop != was && (was == 0 || sipgw_ol.drop == 0))
+			log_warnx("sip: overload: %s (lag %u ms, queue %u ms)",
+			    sipgw_ol.drop > 0 ? "shedding new requests" :
+			    "no longer shedding", lag, age);
+	}
+}
+
+/* The UDP socket nta reads requests from on the configured port. */
+static int
+find_udp_socket(const struct gw_conf *conf)
+{
+	url_t	*u = url_hdup(sipgw_home, URL_STRING_MAKE(conf->sip_listen)->
+	    us_url);
+	int	 port = u != NULL && u->url_port != NULL ? atoi(u->url_port) :
+	    5060;
+
+	for (int fd = 3; fd < 1024; fd++) {
+		int		 type;
+		socklen_t	 len = sizeof(type);
+		struct sipgw_addr a;
+		struct sockaddr_storage ss;
+		socklen_t	 sl = sizeof(ss);
+
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
+		    type == SOCK_DGRAM && getsockname(fd,
+		    (struct sockaddr *)&ss, &sl) == 0 &&
+		    addr_from_sockaddr((struct sockaddr *)&ss, &a) &&
+		    a.port == port)
+			return fd;
+	}
+	return -1;
+}
+
+/* A worker's own UDP port for the requests it sends (sipgw_own_port). */
+static int
+add_own_port(const struct gw_conf *conf)
+{
+	url_t	*u = url_hdup(sipgw_home, URL_STRING_MAKE(conf->sip_listen)->
+	    us_url);
+	char	 buf[CONF_STR_MAX + 32];
+
+	if (u == NULL || u->url_host == NULL)
+		return -1;
+	snprintf(buf, sizeof(buf), "sip:%s:0;transport=udp",
+	    strcmp(u->url_host, "*") == 0 ? "0.0.0.0" : u->url_host);
+	if (nta_agent_add_tport(sipgw_agent, URL_STRING_MAKE(buf),
+	    TPTAG_IDENT(SIPGW_OWN_IDENT), TAG_END()) != 0) {
+		log_warnx("sip: cannot open a port of this worker's own (%s)",
+		    buf);
+		return -1;
+	}
+	sipgw_own_port = true;
+	return 0;
+}
+
+/*
  * sofia's TLS transport checks the peer's certificate against the CAs in
  * cafile.pem on outbound connections and, TPTLS_VERIFY_SUBJECTS_OUT, the
  * target's name against its subjects; with sip.tls.verify_client it
@@ -864,10 +1034,14 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf)
 	     * answer 413/513 below that (sipgw_screen.c).
 	     */
 	    NTATAG_MAXSIZE(SIPGW_MAXSIZE),
+	    /* A worker's shared sockets need a name too: nta compares the
+	     * names of every transport when a request asks for one. */
+	    TAG_IF(workers_self() >= 0, TPTAG_IDENT(SIPGW_SHARED_IDENT)),
 	    TAG_END());
 	if (sipgw_agent != NULL && conf->sip_tls_listen[0] != '\0' &&
 	    nta_agent_add_tport(sipgw_agent,
 	    URL_STRING_MAKE(conf->sip_tls_listen),
+	    TAG_IF(workers_self() >= 0, TPTAG_IDENT(SIPGW_SHARED_IDENT)),
 	    TPTAG_CERTIFICATE(tlsdir),
 	    TPTAG_TLS_VERIFY_POLICY(tls_policy(conf)),
 	    TPTAG_TLS_VERIFY_DATE(1),
@@ -900,8 +1074,19 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf)
 		sipgw_destroy();
 		return -1;
 	}
+	if (workers_self() >= 0 && add_own_port(conf) != 0) {
+		sipgw_destroy();
+		return -1;
+	}
 	/* Only nta's sockets exist yet: c-ares opens its own on demand. */
 	grow_udp_buffers();
+	sipgw_udp_fd = find_udp_socket(conf);
+	overload_init(&sipgw_ol, (uint32_t)conf->overload_lag_ms);
+	sipgw_ol.seq = dns_now_ms();
+	sipgw_ol_last = dns_now_ms();
+	if ((sipgw_ol_timer = su_timer_create(su_root_task(root),
+	    OVERLOAD_TICK_MS)) != NULL)
+		su_timer_set_for_ever(sipgw_ol_timer, on_overload_tick, NULL);
 	remember_own_sockets();
 	log_info("sip: listening on %s (%s)%s%s", conf->sip_listen,
 	    is_sips(conf->sip_listen) ? "TLS" : "UDP and TCP",
@@ -919,6 +1104,10 @@ sipgw_drain(void)
 void
 sipgw_destroy(void)
 {
+	if (sipgw_ol_timer != NULL)
+		su_timer_destroy(sipgw_ol_timer);
+	sipgw_ol_timer = NULL;
+	sipgw_udp_fd = -1;
 	if (sipgw_leg != NULL)
 		nta_leg_destroy(sipgw_leg);
 	sipgw_leg = NULL;

@@ -119,6 +119,12 @@ struct gw_txn {
 	 * every attempt of that message uses ("<message id>@<domain>"). */
 	int64_t			 spool_row;
 	char			*stable_call_id;
+	/* Handed over by another worker (gateway/handoff): its number
+	 * (0: not handed over), its transaction's id and its generation;
+	 * the outcome goes back to it instead of to an inbound side. */
+	int			 handoff_from;
+	uint64_t		 handoff_id;
+	uint32_t		 handoff_gen;
 	/* Origin/destination specific state, owned by the gateway side. */
 	void			*in;		/* e.g. sipgw inbound record */
 	void			*out;		/* attempt in flight, or NULL */

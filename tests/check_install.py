@@ -222,7 +222,7 @@ def run_as_unit(procs, dest, m, conf):
     port = imgtest.free_port()
     cfg = os.path.join(state, "imgate.conf")
     with open(cfg, "w") as f:
-        f.write('gateway = { domain = "gw.test"; };\n'
+        f.write('gateway = { domain = "gw.test"; workers = 1; };\n'
                 'sip = { listen = "sip:127.0.0.1:%d"; };\n'
                 'dns = { servers = [ "127.0.0.1:%d" ]; };\n'
                 'spool = { path = "%s/spool.sqlite"; };\n'

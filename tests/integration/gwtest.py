@@ -61,13 +61,17 @@ class Daemon:
         return self.proc.poll() is None
 
 
-def gateway_group(user=None):
+def gateway_group(user=None, workers=1):
     """The gateway group of a test configuration.  The suite runs as
     root: imgated refuses to serve as root unless told it may
-    (imgate.conf(5) gateway.allow_root) or given a user to become."""
+    (imgate.conf(5) gateway.allow_root) or given a user to become.
+    One worker process unless the test asks for more (imgate.conf(5)
+    gateway.workers; its default depends on the machine)."""
     if user:
-        return 'gateway = { domain = "gw.test"; user = "%s"; };' % user
-    return 'gateway = { domain = "gw.test"; allow_root = true; };'
+        return ('gateway = { domain = "gw.test"; user = "%s"; '
+                'workers = %d; };' % (user, workers))
+    return ('gateway = { domain = "gw.test"; allow_root = true; '
+            'workers = %d; };' % workers)
 
 
 def open_up(path):
@@ -89,7 +93,8 @@ def open_up(path):
 def start_imgated(procs, dns_port, conf_extra="", enumservices=("im", "sip"),
                   sip_timeout_ms=4000, dns_timeout_ms=1000, verbose=True,
                   env=None, user=None, port=None, sip_extra="",
-                  log_extra="", listen_host="127.0.0.1", dns_extra=""):
+                  log_extra="", listen_host="127.0.0.1", dns_extra="",
+                  workers=1):
     """dns_port: one port, or a list of ports (several servers on
     127.0.0.1); dns_extra: more settings of the dns group.
     user: serve as this user (gateway.user) when the suite runs as
@@ -125,8 +130,8 @@ sip = { listen = "sip:%s:%d"; timeout_ms = %d; %s };
 dns = { servers = [ %s ]; timeout_ms = %d; tries = 1; %s };
 enum = { enumservices = [ %s ]; };
 %s
-""" % (gateway_group(user), log_extra, listen_host, port, sip_timeout_ms,
-       sip_extra, servers, dns_timeout_ms, dns_extra,
+""" % (gateway_group(user, workers), log_extra, listen_host, port,
+       sip_timeout_ms, sip_extra, servers, dns_timeout_ms, dns_extra,
        ", ".join('"%s"' % s for s in enumservices), conf_extra))
         if user:
             os.chmod(conf, 0o644)

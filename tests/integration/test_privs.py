@@ -232,7 +232,7 @@ routes = (
         port2 = imgtest.free_port()
         conf2 = os.path.join(d, "second.conf")
         write(conf2, conf_text(port2, dns_port,
-                               'gateway = { domain = "gw.test"; '
+                               'gateway = { domain = "gw.test"; workers = 1; '
                                'user = "nobody"; };', spool, routes))
         r = procs.run([gwtest.IMGATED, "-d", "-f", conf2], timeout=60)
         err = r.stderr.decode(errors="replace")
@@ -248,7 +248,7 @@ routes = (
         port3 = imgtest.free_port()
         conf3 = os.path.join(d, "root.conf")
         write(conf3, conf_text(port3, dns_port,
-                               'gateway = { domain = "gw.test"; };',
+                               'gateway = { domain = "gw.test"; workers = 1; };',
                                os.path.join(d, "root", "spool.sqlite"),
                                routes))
         for args, how in ((["-d"], "-d"), ([], "daemon")):
@@ -281,7 +281,7 @@ routes = (
         busy_t.listen(1)
         conf5 = os.path.join(d, "busy.conf")
         write(conf5, conf_text(p5, dns_port,
-                               'gateway = { domain = "gw.test"; '
+                               'gateway = { domain = "gw.test"; workers = 1; '
                                'allow_root = true; };',
                                os.path.join(d, "busy.sqlite"), routes))
         t0 = time.monotonic()
@@ -306,7 +306,7 @@ routes = (
         p6 = imgtest.free_port()
         conf6 = os.path.join(d, "daemon.conf")
         write(conf6, conf_text(p6, dns_port,
-                               'gateway = { domain = "gw.test"; };',
+                               'gateway = { domain = "gw.test"; workers = 1; };',
                                sp6, routes))
         r = procs.run([gwtest.IMGATED, "-u", "nobody", "-f", conf6],
                       timeout=60)
@@ -340,7 +340,7 @@ routes = (
         # -u must apply to the reloaded file too, or the reload would
         # see gateway.user change and refuse.
         write(conf6, conf_text(p6, dns_port,
-                               'gateway = { domain = "gw.test"; };', sp6,
+                               'gateway = { domain = "gw.test"; workers = 1; };', sp6,
                                routes.replace(
                                    '{ name = "any"',
                                    '{ name = "fr"; prefix = "+33"; '

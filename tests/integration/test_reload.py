@@ -223,6 +223,7 @@ def main():
         base = {
             "gateway.domain": '"gw.test"',
             "gateway.allow_root": "true",
+            "gateway.workers": "1",
             "log.level": '"info"',
             "sip.listen": '"sip:127.0.0.1:%d"' % imgtest.free_port(),
             "sip.timeout_ms": "4000",

@@ -1,0 +1,290 @@
+#!/usr/bin/python3
+"""bench/workers.py - imgated's worker processes and overload control
+(imgate.conf(5) gateway.workers, gateway.overload_lag_ms), in one run.
+
+For each worker count asked (--workers 1,2,...): the highest warm
+SIP->SIP burst rate that passes (run.py's rules: <= 0.1 % failed,
+<= 0.1 % retransmitted, >= 95 % of the offered rate achieved), with the
+µs of gateway CPU (supervisor and workers) per message.  The UAC sends
+each call from a socket of its own (sipp -t un), so that the kernel's
+reuseport hash spreads the senders over the workers.  Then, at the
+highest worker count, the overload scenario: 1.5x and 2x that rate for
+--overload-seconds, with overload control on (the default) and off
+(gateway.overload_lag_ms = 0: the behaviour before it), printing
+goodput (200/s), 503s, failures (no answer), retransmissions and the p99
+of the 200s.  --old EXE adds the one-worker search for another binary
+(the main branch's) in the same run.  --ceiling adds the sipp-to-sipp
+ceiling.  --pin-gw/--pin-gen CPUS pin the gateway and the load
+generators (taskset) for the scaling series on a bigger machine
+(bench/scaling.sh).
+
+Output: one line per scenario on stdout, the steps on stderr,
+results.json in the work directory.  It reuses run.py's NSD fixture,
+sipp UAS/UAC drivers and /proc readings.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import run as B  # noqa: E402
+
+
+# one socket per call (so that the senders spread over the workers),
+# within the open file limit
+UN = ["-t", "un", "-max_socket", "16000"]
+# every step: a 503 ends a call as a refusal (counted, and a failed step
+# when searching the max), answers go to the source port (rport)
+SCENARIO = "uac_inf_503.xml"
+
+
+def cpus(spec):
+    """"0-3,8" -> {0, 1, 2, 3, 8}"""
+    out = set()
+    for part in spec.split(","):
+        lo, _, hi = part.partition("-")
+        out.update(range(int(lo), int(hi or lo) + 1))
+    return out
+
+
+def children(pid):
+    """pid and its children (the workers), from /proc."""
+    out = [pid]
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            out += [int(x) for x in f.read().split()]
+    except OSError:
+        pass
+    return out
+
+
+def cpu(pids):
+    return sum(B.cpu_ticks(p) or 0 for p in pids)
+
+
+def counts_503(d):
+    """How many 503s the UAC received (sipp -trace_counts)."""
+    for fn in os.listdir(d):
+        if fn.endswith("_counts.csv"):
+            with open(os.path.join(d, fn)) as f:
+                lines = [ln.rstrip("\n") for ln in f if ln.strip()]
+            if len(lines) < 2:
+                return 0
+            hdr, last = lines[0].split(";"), lines[-1].split(";")
+            for i, h in enumerate(hdr):
+                if h.endswith("_503_Recv") and i < len(last):
+                    try:
+                        return int(last[i])
+                    except ValueError:
+                        return 0
+    return 0
+
+
+class Run:
+    def __init__(self, a):
+        self.a = a
+        self.procs = B.Procs()
+        self.dir = a.workdir or B.tempfile.mkdtemp(prefix="imgate-wbench-")
+        os.makedirs(self.dir, exist_ok=True)
+        self.res = {"machine": B.machine(), "steps": []}
+        self.n = 0
+
+    def setup(self):
+        self.uas_port, hold = B.free_port(), B.free_port()
+        self.nsd = B.start_nsd(self.procs, self.dir, self.uas_port, hold)
+        self.uas = B.start_uas(self.procs, self.dir, "uas_200.xml",
+                               self.uas_port, "uas")
+        self.nums = [B.e164(i) for i in range(B.WARM_NUMBERS)]
+        self.csv = os.path.join(self.dir, "warm.csv")
+        B.write_csv(self.csv, self.nums)
+
+    def gateway(self, exe, d, workers, lag_ms):
+        if workers is None:
+            B._GATEWAY_GROUP.pop(exe, None)
+            B.gateway_group(exe)
+        else:
+            B._GATEWAY_GROUP[exe] = (
+                'gateway = { domain = "gw.test"; allow_root = true; '
+                'workers = %d; overload_lag_ms = %d; };' % (workers, lag_ms))
+        gw = B.Gateway(self.procs, exe, d, self.nsd.port)
+        if self.a.pin_gw:
+            B.subprocess.run(["taskset", "-apc", self.a.pin_gw, str(gw.pid)],
+                             stdout=B.subprocess.DEVNULL)
+        # the workers bind after the supervisor: give them a moment
+        B.wait_until(lambda: len(children(gw.pid)) >= (workers or 1) + (
+            1 if (workers or 1) > 1 else 0), 10)
+        time.sleep(0.5 if (workers or 1) > 1 else 0)
+        if self.a.pin_gw:
+            for p in children(gw.pid):
+                B.subprocess.run(["taskset", "-apc", self.a.pin_gw, str(p)],
+                                 stdout=B.subprocess.DEVNULL)
+        return gw
+
+    def step(self, label, exe, workers, rate, secs, scenario=SCENARIO,
+             lag_ms=100, direct=False):
+        self.n += 1
+        d = os.path.join(self.dir, "s%02d-%s-%d" % (self.n, label, rate))
+        os.makedirs(d, exist_ok=True)
+        gw = None
+        if direct:
+            target = self.uas_port
+        else:
+            gw = self.gateway(exe, d, workers, lag_ms)
+            target = gw.port
+            B.run_uac(self.procs, os.path.join(d, "warmup"), target,
+                      self.csv, 200, len(self.nums), 10, 3000,
+                      extra=UN)
+        pids = children(gw.pid) if gw else []
+        c0, t0 = cpu(pids), time.monotonic()
+        count = int(rate * secs)
+        extra = UN + ["-trace_counts"]
+        st = B.run_uac(self.procs, d, target, self.csv, rate, count,
+                       int(secs + 10), 5000, extra=extra, scenario=scenario)
+        wall = time.monotonic() - t0
+        c1 = cpu(pids) if gw else 0
+        refused = counts_503(d)
+        good = st.ok - refused
+        r = {"label": label, "workers": workers, "rate": rate,
+             "count": count, "ok": good, "refused": refused,
+             "failed": st.failed, "retrans": st.retrans,
+             "missing": max(0, count - st.ok - st.failed),
+             "wall": wall, "secs": secs, "lag_ms": lag_ms}
+        if st.t_first is not None and st.t_last > st.t_first:
+            span = (st.t_last - st.t_first) / 1000.0 + 1.0 / rate
+        else:
+            span = max(wall, 1e-3)
+        r["goodput"] = good / max(span, secs)
+        r["p99"] = B.pct(sorted(st.rtt), 0.99)
+        r["cpu_us"] = ((c1 - c0) / B.HZ * 1e6 / st.ok) if gw and st.ok \
+            else None
+        bad = st.failed + r["missing"]
+        r["pass"] = (bad <= 0.001 * count and refused == 0 and st.rc == 0
+                     and st.retrans <= 0.001 * count
+                     and good / span >= 0.95 * rate)
+        if gw:
+            r["alive"] = gw.alive()
+            gw.stop()
+            self.procs.procs = [p for p in self.procs.procs if p is not gw.p]
+        B.log("  %-10s w=%-2s R=%-6d 200=%-7d 503=%-6d fail=%-5d miss=%-5d "
+              "rtx=%-6d goodput=%6.0f/s p99=%s ms cpu=%s us %s"
+              % (label, workers, rate, good, refused, st.failed,
+                 r["missing"], st.retrans, r["goodput"],
+                 B.fmt(r["p99"]), B.fmt(r["cpu_us"], 0),
+                 "PASS" if r["pass"] else "FAIL"))
+        self.res["steps"].append(r)
+        return r
+
+    def search(self, label, exe, workers, start, direct=False):
+        best, lo, hi, r = None, None, None, int(start)
+        for _ in range(self.a.max_steps):
+            res = self.step(label, exe, workers, r, self.a.seconds,
+                            direct=direct)
+            if res["pass"]:
+                best, lo = res, r
+            else:
+                hi = r
+            if hi is None:
+                r = int(r * 1.5)
+            elif lo is None:
+                r = int(r / 2)
+                if r < 100:
+                    break
+            elif hi - lo <= max(100, 0.1 * lo):
+                break
+            else:
+                r = int((lo + hi) / 2)
+        return best
+
+    def main(self):
+        a = self.a
+        self.setup()
+        lines = []
+        ceiling = None
+        if a.ceiling:
+            ceiling = self.search("ceiling", None, None, a.start * 4,
+                                  direct=True)
+            lines.append("sipp->sipp ceiling: %s/s" % (
+                ceiling["rate"] if ceiling else "-"))
+        if a.old:
+            old = self.search("old", a.old, None, a.start)
+            lines.append("old binary, 1 process: max %s/s, %s us/msg" % (
+                old["rate"] if old else "-",
+                B.fmt(old and old["cpu_us"], 0)))
+        best = {}
+        for w in a.workers:
+            best[w] = self.search("w%d" % w, a.imgated, w, a.start)
+            b = best[w]
+            lines.append("imgated workers=%d: max %s/s, %s us/msg%s" % (
+                w, b["rate"] if b else "-", B.fmt(b and b["cpu_us"], 0),
+                " (%.2fx 1 worker)" % (b["rate"] / best[a.workers[0]]["rate"])
+                if b and best.get(a.workers[0]) and w != a.workers[0]
+                else ""))
+        top = best.get(a.workers[-1])
+        if a.overload_at:
+            top = {"rate": a.overload_at}
+        if top and a.overload_seconds > 0:
+            m = top["rate"]
+            for f in (1.5, 2.0):
+                for lag in (100, 0):
+                    r = self.step("over%.1fx%s" % (f, "" if lag else "-off"),
+                                  a.imgated, a.workers[-1], int(m * f),
+                                  a.overload_seconds,
+                                  scenario="uac_inf_503.xml", lag_ms=lag)
+                    lines.append(
+                        "overload %.1fx (%d/s offered, control %s): "
+                        "goodput %.0f/s = %.0f %% of max, 503 %d, no answer "
+                        "%d, retransmissions %d, p99 %s ms"
+                        % (f, int(m * f), "on" if lag else "off",
+                           r["goodput"], 100.0 * r["goodput"] / m,
+                           r["refused"], r["failed"] + r["missing"],
+                           r["retrans"], B.fmt(r["p99"])))
+        self.res["lines"] = lines
+        with open(os.path.join(self.dir, "results.json"), "w") as f:
+            json.dump(self.res, f, indent=1, default=str)
+        print("machine: %s" % self.res["machine"])
+        for ln in lines:
+            print(ln)
+        sys.stdout.flush()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--imgated", default=os.environ.get("IMGATED"),
+                    required=os.environ.get("IMGATED") is None)
+    ap.add_argument("--old", help="another imgated, one process")
+    ap.add_argument("--workers", default="1,2",
+                    type=lambda s: [int(x) for x in s.split(",")])
+    ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--overload-seconds", type=float, default=30.0)
+    ap.add_argument("--start", type=int, default=2000)
+    ap.add_argument("--max-steps", type=int, default=5)
+    ap.add_argument("--ceiling", action="store_true")
+    ap.add_argument("--overload-at", type=int,
+                    help="the max rate the overload steps multiply "
+                    "(default: the highest worker count's)")
+    ap.add_argument("--pin-gw", help="CPU list for imgated (taskset)")
+    ap.add_argument("--pin-gen", help="CPU list for sipp and NSD")
+    ap.add_argument("--workdir")
+    a = ap.parse_args()
+    try:
+        import resource
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    except (ImportError, ValueError, OSError):
+        pass
+    r = Run(a)
+    if a.pin_gen:
+        # sipp and NSD are started by this process: they inherit it
+        os.sched_setaffinity(0, cpus(a.pin_gen))
+    try:
+        r.main()
+    finally:
+        r.procs.stop_all()
+
+
+if __name__ == "__main__":
+    main()

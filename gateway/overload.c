@@ -1,0 +1,125 @@
+/*
+ * gateway/overload.c - the shedding share and RFC 7339 "oc" parameters
+ * (gateway/overload.h).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "gateway/overload.h"
+
+void
+overload_init(struct overload *o, uint32_t limit_ms)
+{
+	memset(o, 0, sizeof(*o));
+	o->limit_ms = limit_ms;
+}
+
+void
+overload_set_limit(struct overload *o, uint32_t limit_ms)
+{
+	o->limit_ms = limit_ms;
+	if (limit_ms == 0)
+		o->drop = 0;
+}
+
+void
+overload_tick(struct overload *o, uint64_t now_ms, uint32_t lag_ms,
+    uint32_t age_ms)
+{
+	uint32_t	 worst = lag_ms > age_ms ? lag_ms : age_ms;
+	uint32_t	 was = o->drop;
+
+	if (worst > o->worst_ms)
+		o->worst_ms = worst;
+	/* A tick tells about the OVERLOAD_TICK_MS before it. */
+	if (o->interval_start == 0)
+		o->interval_start = now_ms - OVERLOAD_TICK_MS;
+	if (now_ms - o->interval_start < OVERLOAD_INTERVAL_MS)
+		return;
+	if (o->limit_ms == 0)
+		o->drop = 0;
+	else if (o->worst_ms > o->limit_ms) {
+		/* One stall (a reload, a big answer) is not overload: the
+		 * second interval over the limit in a row is. */
+		if (++o->streak >= OVERLOAD_STREAK)
+			o->drop = o->drop + OVERLOAD_STEP_UP >
+			    OVERLOAD_MAX_DROP ? OVERLOAD_MAX_DROP :
+			    o->drop + OVERLOAD_STEP_UP;
+	} else if (o->worst_ms < o->limit_ms / 4 * 3)
+		o->drop = o->drop < OVERLOAD_STEP_DOWN ? 0 :
+		    o->drop - OVERLOAD_STEP_DOWN;
+	if (o->worst_ms <= o->limit_ms)
+		o->streak = 0;
+	if (o->drop != was)
+		o->seq = now_ms;
+	o->worst_ms = 0;
+	o->interval_start = now_ms;
+}
+
+uint32_t
+overload_queue_age_ms(uint64_t queued_bytes, uint32_t next_len,
+    uint32_t handled, uint32_t ms)
+{
+	uint64_t	 waiting;
+
+	if (queued_bytes == 0)
+		return 0;
+	waiting = queued_bytes / ((uint64_t)next_len + OVERLOAD_DGRAM_OVERHEAD);
+	if (waiting == 0)
+		waiting = 1;
+	/* Nothing read lately: as old as the whole period, at least. */
+	if (handled == 0)
+		return ms;
+	waiting = waiting * ms / handled;
+	return waiting > UINT32_MAX ? UINT32_MAX : (uint32_t)waiting;
+}
+
+bool
+overload_shed(struct overload *o)
+{
+	if (o->drop == 0)
+		return false;
+	/* Bresenham: drop out of every 100 requests, evenly spread. */
+	o->acc += o->drop;
+	if (o->acc < 100)
+		return false;
+	o->acc -= 100;
+	o->shed++;
+	return true;
+}
+
+bool
+overload_via_asks(bool has_oc, const char *algo)
+{
+	const char	*p;
+
+	if (!has_oc)
+		return false;
+	if (algo == NULL)
+		return true;
+	for (p = algo; *p != '\0'; ) {
+		size_t	 n;
+
+		p += strspn(p, "\", \t");
+		n = strcspn(p, "\", \t");
+		if (n == 4 && strncasecmp(p, "loss", 4) == 0)
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+int
+overload_oc_params(const struct overload *o, char buf[4][40])
+{
+	if (snprintf(buf[0], 40, "oc=%u", o->drop) >= 40 ||
+	    snprintf(buf[1], 40, "oc-validity=%u", OVERLOAD_VALIDITY_MS) >=
+	    40 ||
+	    snprintf(buf[2], 40, "oc-seq=%llu.%03llu",
+	    (unsigned long long)(o->seq / 1000),
+	    (unsigned long long)(o->seq % 1000)) >= 40 ||
+	    snprintf(buf[3], 40, "oc-algo=\"loss\"") >= 40)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,93 @@
+/*
+ * gateway/overload.h - when to shed new requests (RFC 6357), and the
+ * RFC 7339 "oc" feedback that tells upstream peers how much to shed
+ * themselves (imgate.conf(5) gateway.overload_lag_ms).
+ *
+ * Pure: no I/O, no clock, no allocation.  The edge (gateway/sipgw) feeds
+ * it, every OVERLOAD_TICK_MS, how late its loop timer ran and how old
+ * the oldest request waiting in its socket probably is; every
+ * OVERLOAD_INTERVAL_MS the drop share moves: up by OVERLOAD_STEP_UP
+ * points while the worse of the two is over the limit, from the
+ * OVERLOAD_STREAK-th such interval in a row on (at most
+ * OVERLOAD_MAX_DROP), down by OVERLOAD_STEP_DOWN points once it is
+ * under three quarters of the limit: the share settles where the
+ * oldest waiting request is about the limit old.
+ * overload_shed() then refuses that share of new requests, spread
+ * evenly (a counter, not a coin: the share holds over any 100
+ * requests).
+ */
+#ifndef GATEWAY_OVERLOAD_H
+#define GATEWAY_OVERLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define OVERLOAD_TICK_MS	10
+#define OVERLOAD_INTERVAL_MS	100
+#define OVERLOAD_STEP_UP	5
+#define OVERLOAD_STEP_DOWN	5
+#define OVERLOAD_MAX_DROP	95
+#define OVERLOAD_STREAK		2
+/* RFC 7339 oc-validity: how long an upstream peer applies our share. */
+#define OVERLOAD_VALIDITY_MS	500
+/* Kernel bookkeeping per queued datagram, added to its payload to tell
+ * datagrams from bytes in the socket's receive queue (an estimate). */
+#define OVERLOAD_DGRAM_OVERHEAD	768
+/* The age the edge reports when the kernel dropped requests since the
+ * last tick (its queue was full): over any limit. */
+#define OVERLOAD_AGE_DROPPED	UINT32_MAX
+
+struct overload {
+	uint32_t	 limit_ms;	/* 0: off */
+	uint32_t	 drop;		/* share refused, percent */
+	uint64_t	 interval_start;
+	uint32_t	 worst_ms;	/* worst signal in this interval */
+	uint32_t	 streak;	/* intervals over the limit in a row */
+	uint32_t	 acc;		/* overload_shed()'s even spread */
+	uint64_t	 seq;		/* oc-seq: time the share changed */
+	uint64_t	 shed;		/* requests refused, ever */
+};
+
+/** Start at no shedding with @limit_ms (0: never shed). */
+void overload_init(struct overload *o, uint32_t limit_ms);
+
+/** A new limit (reload); the share carries on. */
+void overload_set_limit(struct overload *o, uint32_t limit_ms);
+
+/**
+ * One tick at @now_ms (milliseconds, any epoch): the loop ran @lag_ms
+ * late and the oldest waiting request is @age_ms old.
+ */
+void overload_tick(struct overload *o, uint64_t now_ms, uint32_t lag_ms,
+    uint32_t age_ms);
+
+/**
+ * Age of the oldest request in a receive queue of @queued_bytes, whose
+ * next datagram has @next_len bytes, when @handled requests were read in
+ * the last @ms milliseconds.
+ */
+uint32_t overload_queue_age_ms(uint64_t queued_bytes, uint32_t next_len,
+    uint32_t handled, uint32_t ms);
+
+/** Refuse this new request?  Counts it in o->shed when so. */
+bool overload_shed(struct overload *o);
+
+/**
+ * RFC 7339 section 5.1: does an upstream peer ask for feedback?  It does
+ * when its Via has an "oc" parameter (@has_oc) and its "oc-algo" (@algo,
+ * NULL when absent, quoted or not) lists "loss", the algorithm imgate
+ * answers with (and the one every peer supports, so an absent oc-algo
+ * means it).
+ */
+bool overload_via_asks(bool has_oc, const char *algo);
+
+/**
+ * The Via parameters answering an upstream peer that asked (RFC 7339
+ * section 5.2, "loss" algorithm), one per array slot as sofia-sip wants
+ * them ("oc=20", "oc-validity=500", "oc-seq=1234.567",
+ * "oc-algo=\"loss\"").  @return 0, or -1 if one does not fit (cannot happen).
+ */
+int overload_oc_params(const struct overload *o, char buf[4][40]);
+
+#endif /* GATEWAY_OVERLOAD_H */

@@ -1,0 +1,77 @@
+/*
+ * gateway/workers.h - the supervisor and its worker processes
+ * (imgate.conf(5) gateway.workers, imgated(8) PROCESSES).
+ *
+ * With more than one worker, imgated starts as a supervisor: it binds
+ * the SIP sockets (one per worker and address, all with SO_REUSEPORT, so
+ * that the kernel spreads the senders over the workers by address), drops
+ * privileges and detaches as a single process would, then forks the
+ * workers and watches them: a worker that dies is started again, SIGHUP
+ * and SIGTERM are passed on to every worker.  Each worker is a whole
+ * gateway with one loop (design.md: one loop per process).
+ *
+ * nta binds its own sockets: while armed (workers_bind_record() in the
+ * supervisor, workers_bind_replay() in a worker), the bind() that nta
+ * calls for a listening address is answered by this module, which puts
+ * the supervisor's socket for that worker in place of nta's.
+ */
+#ifndef GATEWAY_WORKERS_H
+#define GATEWAY_WORKERS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conf/conf.h"
+
+#define WORKERS_MAX		64
+#define WORKERS_AUTO_MAX	16
+
+/* A worker's life: start, serve, return the exit status. */
+typedef int workers_main_fn(int k, bool reloaded, void *arg);
+
+/** How many workers @c asks for (0: one per CPU, at most 16). */
+int workers_count(const struct gw_conf *c);
+
+/** Record the listening binds of the next sipgw_start() for @n workers. */
+void workers_bind_record(int n);
+
+/** Give worker @k its sockets in the binds of the next sipgw_start(). */
+void workers_bind_replay(int k);
+
+/** Disarm: bind() is the system's again; a worker closes the
+ * supervisor's sockets it inherited (nta keeps copies of its own). */
+void workers_bind_off(void);
+
+/** The child that recorded: send the sockets over @sock.  0 or -1. */
+int workers_bind_send(int sock);
+
+/**
+ * The supervisor: take the sockets for @n workers from @sock, until the
+ * child closes it.  0, or -1 when nothing usable came.
+ */
+int workers_bind_receive(int sock, int n);
+
+/**
+ * Supervise @n workers running @fn(k, reloaded, @arg) until SIGTERM or
+ * SIGINT; calls detach_ready() once every worker is ready.  A worker
+ * still running @stop_ms after the signal is killed.  @return the
+ * supervisor's exit status.
+ */
+int workers_run(int n, uint64_t stop_ms, workers_main_fn *fn, void *arg);
+
+/** The worker says it serves (a no-op in a single process). */
+void workers_ready(void);
+
+/** This process's worker number, or -1 in a single process. */
+int workers_self(void);
+
+/**
+ * The handoff socket between worker @k (1..n-1) and worker 0: the end
+ * worker 0 uses when @zero_end, otherwise worker @k's.  -1 if none.
+ */
+int workers_handoff_fd(int k, bool zero_end);
+
+/** Number of workers (1 in a single process). */
+int workers_n(void);
+
+#endif /* GATEWAY_WORKERS_H */

@@ -1,0 +1,156 @@
+/*
+ * tests/unit/test_overload.c - the shedding share and the RFC 7339 "oc"
+ * parameters (gateway/overload), with an injected clock.
+ *
+ * Asserted: no shedding while the signal stays under the limit, nor
+ * for one interval over it (a stall); the share rises by
+ * OVERLOAD_STEP_UP per interval over the limit from the second in a row,
+ * from the worse of lag and queue age, up to OVERLOAD_MAX_DROP; it holds
+ * between 3/4 of the limit and the limit and falls by OVERLOAD_STEP_DOWN
+ * below 3/4; limit 0 never sheds; overload_shed() refuses exactly the share
+ * of any 100 requests; the queue age estimate; which Via asks for oc;
+ * the oc parameters, oc-seq moving only when the share changes.  TAP.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gateway/overload.h"
+#include "tests/tap.h"
+
+/* Feed one interval of ticks with @lag and @age; @return the share. */
+static uint32_t
+interval(struct overload *o, uint64_t *now, uint32_t lag, uint32_t age)
+{
+	for (int i = 0; i < OVERLOAD_INTERVAL_MS / OVERLOAD_TICK_MS; i++) {
+		*now += OVERLOAD_TICK_MS;
+		overload_tick(o, *now, lag, age);
+	}
+	return o->drop;
+}
+
+static void
+test_share(void)
+{
+	struct overload	 o;
+	uint64_t	 now = 1000;
+	uint32_t	 d;
+	int		 i;
+
+	overload_init(&o, 100);
+	interval(&o, &now, 50, 0);
+	is_int(interval(&o, &now, 99, 99), 0, "under the limit: no shedding");
+	is_int(interval(&o, &now, 150, 0), 0,
+	    "one interval over the limit (a stall): no shedding yet");
+	is_int(interval(&o, &now, 10, 10), 0, "... and the streak ends");
+	is_int(interval(&o, &now, 150, 0), 0, "a new first interval over");
+	is_int(interval(&o, &now, 150, 0), OVERLOAD_STEP_UP,
+	    "lag over the limit a second interval in a row: share up a step");
+	is_int(interval(&o, &now, 0, 400), 2 * OVERLOAD_STEP_UP,
+	    "queue age over the limit counts the same");
+	is_int(interval(&o, &now, 80, 80), 2 * OVERLOAD_STEP_UP,
+	    "between 3/4 of the limit and the limit: the share holds");
+	for (i = 0; i < 20; i++)
+		d = interval(&o, &now, 500, 500);
+	is_int(d, OVERLOAD_MAX_DROP, "the share stops at %d %%",
+	    OVERLOAD_MAX_DROP);
+	is_int(interval(&o, &now, 10, 10), OVERLOAD_MAX_DROP -
+	    OVERLOAD_STEP_DOWN, "under 3/4 of the limit: share down one step");
+	for (i = 0; i < 40; i++)
+		d = interval(&o, &now, 0, 0);
+	is_int(d, 0, "and back to nothing");
+	overload_init(&o, 0);
+	is_int(interval(&o, &now, 5000, 5000), 0, "limit 0: never sheds");
+	overload_init(&o, 100);
+	interval(&o, &now, 0, 0);
+	interval(&o, &now, 500, 0);
+	interval(&o, &now, 500, 0);
+	ok(o.drop > 0, "shedding before the reload");
+	overload_set_limit(&o, 0);
+	is_int(o.drop, 0, "a reload to 0 stops shedding at once");
+}
+
+static void
+test_shed(void)
+{
+	struct overload	 o;
+	uint32_t	 shares[] = { 0, 5, 10, 33, 50, 95 };
+
+	for (size_t s = 0; s < sizeof(shares) / sizeof(shares[0]); s++) {
+		int	 n = 0, run = 0, longest = 0;
+
+		overload_init(&o, 100);
+		o.drop = shares[s];
+		for (int i = 0; i < 1000; i++) {
+			if (overload_shed(&o)) {
+				n++;
+				run++;
+				if (run > longest)
+					longest = run;
+			} else
+				run = 0;
+		}
+		is_int(n, (int)shares[s] * 10,
+		    "share %u %%: %u of 1000 refused", shares[s],
+		    shares[s] * 10);
+		ok(shares[s] > 50 || longest <= 1,
+		    "share %u %%: refusals spread, not in bursts", shares[s]);
+		is_int((long long)o.shed, n, "share %u %%: counted", shares[s]);
+	}
+}
+
+static void
+test_age(void)
+{
+	/* 100 datagrams of 232 bytes (1000 bytes each with the overhead)
+	 * waiting; 10 read in the last 10 ms: 100 ms to reach the last. */
+	is_int(overload_queue_age_ms(100 * (232 + OVERLOAD_DGRAM_OVERHEAD),
+	    232, 10, 10), 100, "queue age: waiting / rate");
+	is_int(overload_queue_age_ms(0, 0, 0, 10), 0, "empty queue: age 0");
+	is_int(overload_queue_age_ms(5000, 200, 0, 30), 30,
+	    "nothing read: at least the period");
+	is_int(overload_queue_age_ms(10, 200, 5, 10), 2,
+	    "less than one datagram's worth counts as one");
+}
+
+static void
+test_oc(void)
+{
+	struct overload	 o;
+	char		 p[4][40];
+	uint64_t	 now = 5000, seq;
+
+	ok(!overload_via_asks(false, NULL), "no oc parameter: no feedback");
+	ok(overload_via_asks(true, NULL), "oc without oc-algo: loss implied");
+	ok(overload_via_asks(true, "\"loss,rate\""), "oc-algo lists loss");
+	ok(overload_via_asks(true, "\"rate, LOSS\""), "... in any case");
+	ok(!overload_via_asks(true, "\"rate\""), "oc-algo without loss: no");
+	ok(!overload_via_asks(true, "\"lossy\""), "a token, not a prefix");
+
+	overload_init(&o, 100);
+	interval(&o, &now, 0, 0);
+	interval(&o, &now, 300, 0);
+	interval(&o, &now, 300, 0);
+	is_int(overload_oc_params(&o, p), 0, "oc parameters fit");
+	is_str(p[0], "oc=5", "oc is the share");
+	is_str(p[1], "oc-validity=500", "oc-validity");
+	ok(strncmp(p[2], "oc-seq=", 7) == 0 && strchr(p[2], '.') != NULL,
+	    "oc-seq is seconds.milliseconds (%s)", p[2]);
+	is_str(p[3], "oc-algo=\"loss\"", "oc-algo=\"loss\"");
+	seq = o.seq;
+	interval(&o, &now, 80, 0);
+	is_int((long long)o.seq, (long long)seq, "oc-seq holds with the share");
+	interval(&o, &now, 300, 0);
+	interval(&o, &now, 300, 0);
+	ok(o.seq > seq, "oc-seq moves when the share changes");
+}
+
+int
+main(void)
+{
+	test_share();
+	test_shed();
+	test_age();
+	test_oc();
+	return done_testing();
+}
