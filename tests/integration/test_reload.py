@@ -196,6 +196,9 @@ def main():
         n_ad = ["+1202555016%d" % i for i in range(4)]
         n_stale = ["+1202555017%d" % i for i in range(2)]
         n_case = ["+1202555018%d" % i for i in range(5)]
+        n_port = ["+120255502%02d" % i for i in range(16)]
+        n_sf = ["+120255502%02d" % i for i in range(20, 23)]   # SERVFAIL
+        n_back = "+12025550230"
         answers = [naptr(n_sip, "im:carol@sip.test"),
                    naptr(n_bob, "im:bob@localhost"),
                    naptr(n_carl, "im:carl@localhost"),
@@ -214,6 +217,13 @@ def main():
                             delay_ms=1500))
         answers += [naptr(n, "im:st@stale.test") for n in n_stale]
         answers += [naptr(n, "im:carol@sip.test") for n in n_case]
+        # (held 300 ms, so that the eight of a burst share c-ares' UDP
+        # socket: it closes it when no query is in flight)
+        answers += [dict(naptr(n, "im:carol@sip.test"), delay_ms=300)
+                    for n in n_port]
+        answers += [{"owner": key(n), "type": "NAPTR", "rcode": "SERVFAIL"}
+                    for n in n_sf]
+        answers.append(naptr(n_back, "im:carol@sip.test"))
         answers += sip_domain("sip.test", uas.port)
         answers += sip_domain("stale.test", uas.port)
         fake = imgtest.start_fakedns(answers, procs=procs)
@@ -549,6 +559,73 @@ def main():
         c2 = msg(n_sip, extra=many)[0]
         seen("sip.max_headers", (c1, c2) == (513, 200),
              "20 extra headers at 16: %s, at 128: %s" % (c1, c2))
+
+        # dns.udp_max_queries: a fresh source port after that many
+        # queries in flight on one socket (the ports the server saw)
+        def burst_of(ns):
+            ids = [uac.send(gw.addr, ruri(n)) for n in ns]
+            end = time.monotonic() + 15
+            while time.monotonic() < end and any(
+                    uac.result(i)[0] is None for i in ids):
+                uac.poll(0.05)
+
+        def ports(ns):
+            keys = set(key(n) for n in ns)
+            return set(q["port"] for q in fake.query_details()
+                       if q["transport"] == "udp" and
+                       imgtest.norm_owner(q["name"]) in keys)
+        gw.reload({"dns.udp_max_queries": "2"})
+        burst_of(n_port[:8])
+        gw.reload({"dns.udp_max_queries": "100"})
+        burst_of(n_port[8:])
+        p_small, p_big = ports(n_port[:8]), ports(n_port[8:])
+        seen("dns.udp_max_queries", len(p_small) >= 3 and len(p_big) <= 2,
+             "8 NAPTR queries from %d ports at 2 per port, from %d at 100"
+             % (len(p_small), len(p_big)), diag=(p_small, p_big))
+
+        # dns.health.failures: one SERVFAIL takes the (only) server out
+        # of service at 1, not at the running 3; a good answer brings it
+        # back (no server in service: every server is asked)
+        gw.reload({"dns.health.failures": "1"})
+        pos = gw.mark()
+        msg(n_sf[0])
+        down1 = gw.wait(pos, r"out of service after 1 failures", 5)
+        pos = gw.mark()
+        msg(n_back)         # not cached: its answer brings the server back
+        back = gw.wait(pos, r"back in service", 5)
+        gw.reload({"dns.health.failures": "3"})
+        pos = gw.mark()
+        msg(n_sf[1])
+        down3 = gw.wait(pos, r"out of service after", 2)
+        seen("dns.health.failures", down1 is not None and back is not None
+             and down3 is None, "one SERVFAIL takes the server out at 1, "
+             "not at 3", diag=gw.text()[-1200:])
+        # dns.health.interval_ms, probe_name, probe_type: the probe of a
+        # server out of service, as the server receives it
+        def probes(name, qtype):
+            return [q for q in fake.query_details()
+                    if imgtest.norm_owner(q["name"]) == name and
+                    q["type"] == qtype]
+        gw.reload({"dns.health.failures": "1", "dns.health.interval_ms":
+                   "500", "dns.health.probe_name": '"probe.test"',
+                   "dns.health.probe_type": '"A"'})
+        t0, pos = time.monotonic(), gw.mark()
+        msg(n_sf[2])
+        end = t0 + 5
+        while time.monotonic() < end and not probes("probe.test.", "A"):
+            time.sleep(0.05)
+        dt = time.monotonic() - t0
+        got = probes("probe.test.", "A")
+        back = gw.wait(pos, r"back in service", 5)
+        for path in ("dns.health.interval_ms", "dns.health.probe_name",
+                     "dns.health.probe_type"):
+            seen(path, got and dt < 3 and back is not None,
+                 "a server out of service is probed for probe.test/A "
+                 "within %.1f s (interval 500 ms) and comes back" % dt,
+                 diag=gw.text()[-1200:])
+        gw.reload({"dns.health.failures": "3", "dns.health.interval_ms":
+                   "30000", "dns.health.probe_name": '"e164.arpa"',
+                   "dns.health.probe_type": '"SOA"'})
 
         # dns.case_randomization: the names as the server received them
         def asked(n):
