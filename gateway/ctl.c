@@ -170,6 +170,13 @@ err_doc(const char *fmt, ...)
 
 /* ---------------------------------------------------------- commands */
 
+/* @o[@key] = the counter @v (JSON integers are signed 64-bit). */
+static void
+set_count(json_t *o, const char *key, uint64_t v)
+{
+	json_object_set_new(o, key, json_integer((json_int_t)v));
+}
+
 static json_t *
 cmd_status(void)
 {
@@ -183,10 +190,8 @@ cmd_status(void)
 	json_object_set_new(o, "config", jsonout_str(ctl.hooks->config_path));
 	json_object_set_new(o, "generation",
 	    json_integer(rt != NULL ? (json_int_t)rt->generation : 0));
-	json_object_set_new(o, "transactions", json_integer(
-	    (json_int_t)txn_count()));
-	json_object_set_new(o, "spool_messages", json_integer(
-	    (json_int_t)spool_count()));
+	set_count(o, "transactions", txn_count());
+	set_count(o, "spool_messages", spool_count());
 	json_object_set_new(o, "xmpp", rt != NULL && rt->conf.xmpp_enable ?
 	    json_string(xmppgw_connected() ? "connected" : "disconnected") :
 	    json_string("disabled"));
@@ -210,19 +215,13 @@ dns_servers_json(void)
 		json_object_set_new(s, "server", jsonout_str(sv[i].name));
 		json_object_set_new(s, "state", json_string(sv[i].up ?
 		    "in service" : sv[i].probing ? "out, probing" : "out"));
-		json_object_set_new(s, "since_s", json_integer((json_int_t)
-		    ((now >= sv[i].since_ms ? now - sv[i].since_ms : 0) /
-		    1000)));
-		json_object_set_new(s, "consecutive_failures",
-		    json_integer((json_int_t)sv[i].consecutive));
-		json_object_set_new(s, "queries",
-		    json_integer((json_int_t)sv[i].queries));
-		json_object_set_new(s, "failures",
-		    json_integer((json_int_t)sv[i].failures));
-		json_object_set_new(s, "outages",
-		    json_integer((json_int_t)sv[i].outages));
-		json_object_set_new(s, "probes",
-		    json_integer((json_int_t)sv[i].probes));
+		set_count(s, "since_s", (now >= sv[i].since_ms ?
+		    now - sv[i].since_ms : 0) / 1000);
+		set_count(s, "consecutive_failures", sv[i].consecutive);
+		set_count(s, "queries", sv[i].queries);
+		set_count(s, "failures", sv[i].failures);
+		set_count(s, "outages", sv[i].outages);
+		set_count(s, "probes", sv[i].probes);
 		json_array_append_new(a, s);
 	}
 	return a;
@@ -235,32 +234,20 @@ cmd_stats(void)
 	struct dns_stats	 st;
 
 	dns_get_stats(ctl.dns, &st);
-	json_object_set_new(d, "queries_sent", json_integer(
-	    (json_int_t)st.queries_sent));
-	json_object_set_new(d, "cache_hits", json_integer(
-	    (json_int_t)st.cache_hits));
-	json_object_set_new(d, "coalesced", json_integer(
-	    (json_int_t)st.coalesced));
-	json_object_set_new(d, "failures", json_integer(
-	    (json_int_t)st.failures));
-	json_object_set_new(d, "dropped_unknown_id", json_integer(
-	    (json_int_t)st.dropped_unknown_id));
-	json_object_set_new(d, "dropped_question", json_integer(
-	    (json_int_t)st.dropped_question));
-	json_object_set_new(d, "dropped_case", json_integer(
-	    (json_int_t)st.dropped_case));
-	json_object_set_new(d, "dropped_malformed", json_integer(
-	    (json_int_t)st.dropped_malformed));
-	json_object_set_new(d, "cache_entries", json_integer(
-	    (json_int_t)st.entries));
-	json_object_set_new(d, "cache_bytes", json_integer(
-	    (json_int_t)st.bytes));
+	set_count(d, "queries_sent", st.queries_sent);
+	set_count(d, "cache_hits", st.cache_hits);
+	set_count(d, "coalesced", st.coalesced);
+	set_count(d, "failures", st.failures);
+	set_count(d, "dropped_unknown_id", st.dropped_unknown_id);
+	set_count(d, "dropped_question", st.dropped_question);
+	set_count(d, "dropped_case", st.dropped_case);
+	set_count(d, "dropped_malformed", st.dropped_malformed);
+	set_count(d, "cache_entries", st.entries);
+	set_count(d, "cache_bytes", st.bytes);
 	json_object_set_new(d, "servers", dns_servers_json());
 	json_object_set_new(o, "dns", d);
-	json_object_set_new(o, "transactions", json_integer(
-	    (json_int_t)txn_count()));
-	json_object_set_new(o, "spool_messages", json_integer(
-	    (json_int_t)spool_count()));
+	set_count(o, "transactions", txn_count());
+	set_count(o, "spool_messages", spool_count());
 	json_object_set_new(o, "messages", metrics_json());
 	return o;
 }
