@@ -502,6 +502,7 @@ struct sipgw_addr {
 	unsigned char	 bytes[16];
 	uint16_t	 port;		/* 0 in the interface list */
 	bool		 wildcard;
+	int		 fd, type;	/* own sockets: descriptor, SOCK_* */
 };
 
 static struct sipgw_addr	sipgw_self[SIPGW_SELF_MAX];
@@ -552,7 +553,12 @@ remember_local_addresses(void)
 	freeifaddrs(ifa);
 }
 
-/* Record the address of every IP socket open now (only nta's exist). */
+/*
+ * Record every IP socket open now with its address and type: only the
+ * SIP stack's exist yet (c-ares opens its own on demand), so this is
+ * what nta bound.  The one walk over the descriptors serves the loop
+ * check, the receive buffers and the overload probe's UDP socket.
+ */
 static void
 remember_own_sockets(void)
 {
@@ -561,13 +567,15 @@ remember_own_sockets(void)
 	sipgw_nself = 0;
 	for (int fd = 3; fd < 1024 && sipgw_nself < SIPGW_SELF_MAX; fd++) {
 		struct sockaddr_storage ss;
-		socklen_t	 sl = sizeof(ss);
+		socklen_t	 sl = sizeof(ss), tl = sizeof(int);
 		struct sipgw_addr *a = &sipgw_self[sipgw_nself];
 
 		if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0 ||
 		    !addr_from_sockaddr((struct sockaddr *)&ss, a) ||
-		    a->port == 0)
+		    a->port == 0 ||
+		    getsockopt(fd, SOL_SOCKET, SO_TYPE, &a->type, &tl) != 0)
 			continue;
+		a->fd = fd;
 		wildcard |= a->wildcard;
 		sipgw_nself++;
 	}
@@ -852,22 +860,15 @@ out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 static void
 grow_udp_buffers(void)
 {
-	for (int fd = 3; fd < 1024; fd++) {
-		int		 type, size = SIPGW_UDP_RCVBUF;
-		socklen_t	 len = sizeof(type);
-		struct sockaddr_storage ss;
-		socklen_t	 sl = sizeof(ss);
+	for (size_t i = 0; i < sipgw_nself; i++) {
+		int	 size = SIPGW_UDP_RCVBUF;
 
-		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
-		    type != SOCK_DGRAM)
+		if (sipgw_self[i].type != SOCK_DGRAM)
 			continue;
-		if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0 ||
-		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
-			continue;
-		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size,
+		if (setsockopt(sipgw_self[i].fd, SOL_SOCKET, SO_RCVBUF, &size,
 		    sizeof(size)) != 0)
-			log_debug("sip: SO_RCVBUF on fd %d: %s", fd,
-			    strerror(errno));
+			log_debug("sip: SO_RCVBUF on fd %d: %s",
+			    sipgw_self[i].fd, strerror(errno));
 	}
 }
 
@@ -929,20 +930,10 @@ find_udp_socket(const struct gw_conf *conf)
 	int	 port = u != NULL && u->url_port != NULL ? atoi(u->url_port) :
 	    5060;
 
-	for (int fd = 3; fd < 1024; fd++) {
-		int		 type;
-		socklen_t	 len = sizeof(type);
-		struct sipgw_addr a;
-		struct sockaddr_storage ss;
-		socklen_t	 sl = sizeof(ss);
-
-		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
-		    type == SOCK_DGRAM && getsockname(fd,
-		    (struct sockaddr *)&ss, &sl) == 0 &&
-		    addr_from_sockaddr((struct sockaddr *)&ss, &a) &&
-		    a.port == port)
-			return fd;
-	}
+	for (size_t i = 0; i < sipgw_nself; i++)
+		if (sipgw_self[i].type == SOCK_DGRAM &&
+		    sipgw_self[i].port == port)
+			return sipgw_self[i].fd;
 	return -1;
 }
 
@@ -1078,7 +1069,7 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf)
 		sipgw_destroy();
 		return -1;
 	}
-	/* Only nta's sockets exist yet: c-ares opens its own on demand. */
+	remember_own_sockets();
 	grow_udp_buffers();
 	sipgw_udp_fd = find_udp_socket(conf);
 	overload_init(&sipgw_ol, (uint32_t)conf->overload_lag_ms);
@@ -1087,7 +1078,6 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf)
 	if ((sipgw_ol_timer = su_timer_create(su_root_task(root),
 	    OVERLOAD_TICK_MS)) != NULL)
 		su_timer_set_for_ever(sipgw_ol_timer, on_overload_tick, NULL);
-	remember_own_sockets();
 	log_info("sip: listening on %s (%s)%s%s", conf->sip_listen,
 	    is_sips(conf->sip_listen) ? "TLS" : "UDP and TCP",
 	    conf->sip_tls_listen[0] != '\0' ? " and on TLS " : "",
