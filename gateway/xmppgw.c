@@ -499,6 +499,11 @@ struct xml_part {
 	bool		 attr;
 };
 
+/* A literal part; a part "@l@v" that is left out when @v is NULL. */
+#define XML_LIT(s)		{ (s), NULL, 0, false }
+#define XML_TEXT(l, v, a)	{ (v) != NULL ? (l) : NULL, (v), \
+				    (v) != NULL ? strlen(v) : 0, (a) }
+
 /*
  * Write a stanza as text straight into libstrophe's send queue.  Built
  * with libstrophe's stanza tree and xmpp_stanza_to_text(), the message
@@ -565,20 +570,15 @@ static int
 send_notice(const char *to, const char *from, const char *type,
     const char *name, const char *ns, const char *id)
 {
-#define LIT(s)		{ (s), NULL, 0, false }
-#define TEXT(l, v, a)	{ (v) != NULL ? (l) : NULL, (v), \
-			    (v) != NULL ? strlen(v) : 0, (a) }
 	struct xml_part	 parts[] = {
-		TEXT("<message to='", to, true),
-		TEXT("' from='", from, true),
-		TEXT("' type='", type, true),
-		TEXT("'><", name, true),
-		TEXT(" xmlns='", ns, true),
-		TEXT("' id='", id, true),
-		LIT("'/></message>"),
+		XML_TEXT("<message to='", to, true),
+		XML_TEXT("' from='", from, true),
+		XML_TEXT("' type='", type, true),
+		XML_TEXT("'><", name, true),
+		XML_TEXT(" xmlns='", ns, true),
+		XML_TEXT("' id='", id, true),
+		XML_LIT("'/></message>"),
 	};
-#undef LIT
-#undef TEXT
 
 	if (!xg.connected)
 		return -1;
@@ -860,24 +860,21 @@ send_message(struct gw_txn *t, const char *to)
 		dn = remember_sip_sender(t, &cpim, id);
 	{
 		/* RFC 7572 section 5: no type, or type='normal'. */
-#define LIT(s)		{ (s), NULL, 0, false }
-#define TEXT(l, v, a)	{ (v) != NULL ? (l) : NULL, (v), \
-			    (v) != NULL ? strlen(v) : 0, (a) }
 		struct xml_part	 parts[] = {
-			TEXT("<message to='", to, true),
-			TEXT("' from='", from, true),
-			TEXT("' id='", id, true),
-			TEXT("' xml:lang='", t->lang, true),
+			XML_TEXT("<message to='", to, true),
+			XML_TEXT("' from='", from, true),
+			XML_TEXT("' id='", id, true),
+			XML_TEXT("' xml:lang='", t->lang, true),
 			{ "'><body>", body, blen, false },
-			LIT("</body>"),
-			TEXT("<subject>", subject, false),
-			LIT(subject != NULL ? "</subject>" : NULL),
+			XML_LIT("</body>"),
+			XML_TEXT("<subject>", subject, false),
+			XML_LIT(subject != NULL ? "</subject>" : NULL),
 			/* RFC 7572 table 1: the Call-ID becomes <thread/>. */
-			TEXT("<thread>", t->call_id, false),
-			LIT(t->call_id != NULL ? "</thread>" : NULL),
-			LIT("<request xmlns='" NS_RECEIPTS "'/>"),
+			XML_TEXT("<thread>", t->call_id, false),
+			XML_LIT(t->call_id != NULL ? "</thread>" : NULL),
+			XML_LIT("<request xmlns='" NS_RECEIPTS "'/>"),
 			/* XEP-0333: a display notification was asked. */
-			LIT(dn & XLATE_DN_DISPLAY ?
+			XML_LIT(dn & XLATE_DN_DISPLAY ?
 			    "<markable xmlns='" NS_MARKERS "'/>" : NULL),
 			/*
 			 * The stanza id names this attempt (replies find the
@@ -886,13 +883,11 @@ send_message(struct gw_txn *t, const char *to)
 			 * origin-id so that receivers can drop duplicates
 			 * (at-least-once delivery).
 			 */
-			TEXT("<origin-id xmlns='" NS_ORIGIN_ID "' id='",
+			XML_TEXT("<origin-id xmlns='" NS_ORIGIN_ID "' id='",
 			    t->stable_call_id, true),
-			LIT(t->stable_call_id != NULL ? "'/>" : NULL),
-			LIT("</message>"),
+			XML_LIT(t->stable_call_id != NULL ? "'/>" : NULL),
+			XML_LIT("</message>"),
 		};
-#undef LIT
-#undef TEXT
 
 		if (send_xml(parts, sizeof(parts) / sizeof(parts[0])) != 0)
 			return GW_R_OVERLOAD;
