@@ -30,10 +30,10 @@
 #include "gateway/jsonout.h"
 #include "gateway/log.h"
 #include "gateway/metrics.h"
-#include "gateway/relay.h"
+#include "gateway/flow/relay.h"
 #include "gateway/runtime.h"
-#include "gateway/spool.h"
-#include "gateway/txn.h"
+#include "gateway/flow/spool.h"
+#include "gateway/flow/txn.h"
 #include "gateway/xmppgw.h"
 
 #define CTL_MAX_CLIENTS		16

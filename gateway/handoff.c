@@ -12,7 +12,7 @@
 
 #include "gateway/handoff.h"
 #include "gateway/log.h"
-#include "gateway/relay.h"
+#include "gateway/flow/relay.h"
 #include "gateway/workers.h"
 
 enum handoff_kind {

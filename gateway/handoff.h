@@ -20,8 +20,8 @@
 
 #include <sofia-sip/su_wait.h>
 
-#include "gateway/relay.h"
-#include "gateway/txn.h"
+#include "gateway/flow/relay.h"
+#include "gateway/flow/txn.h"
 #include "routing/policy.h"
 
 #define HANDOFF_MAX	(256 * 1024)

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "gateway/metrics.h"
-#include "gateway/spool.h"
+#include "gateway/flow/spool.h"
 #include "gateway/xmppgw.h"
 
 #define METRICS_MAX_ROUTES	64

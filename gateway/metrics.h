@@ -20,7 +20,7 @@
 #include "gateway/dns.h"
 #include "gateway/promtext.h"
 #include "gateway/status.h"
-#include "gateway/txn.h"
+#include "gateway/flow/txn.h"
 
 /** Remember @dns (borrowed for the daemon's life) for its statistics. */
 void metrics_init(struct dns *dns);

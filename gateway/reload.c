@@ -21,11 +21,11 @@
 #include "conf/conf.h"
 #include "gateway/dns.h"
 #include "gateway/log.h"
-#include "gateway/relay.h"
+#include "gateway/flow/relay.h"
 #include "gateway/reload.h"
 #include "gateway/runtime.h"
 #include "gateway/setup.h"
-#include "gateway/txn.h"
+#include "gateway/flow/txn.h"
 
 static struct dns	*reload_dns;
 static bool		 reload_keep_level;

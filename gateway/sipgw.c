@@ -65,7 +65,7 @@
 #include "gateway/sipgw_screen.h"
 #include "gateway/sipgw_tls.h"
 #include "gateway/spool_key.h"
-#include "gateway/txn.h"
+#include "gateway/flow/txn.h"
 #include "gateway/workers.h"
 #include "gateway/xlate.h"
 

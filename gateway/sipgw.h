@@ -17,7 +17,7 @@
 #include <sofia-sip/su_wait.h>
 
 #include "conf/conf.h"
-#include "gateway/relay.h"
+#include "gateway/flow/relay.h"
 
 /** Bind and start; @return 0, or -1 (logged) when the address is unusable. */
 int sipgw_start(su_root_t *root, const struct gw_conf *conf);

@@ -13,7 +13,7 @@
 #define GATEWAY_TXNLOG_H
 
 #include "gateway/status.h"
-#include "gateway/txn.h"
+#include "gateway/flow/txn.h"
 
 /** Log the end of @t (which is not modified) with @o answered as @r. */
 void txnlog_finish(const struct gw_txn *t, const struct gw_outcome *o,

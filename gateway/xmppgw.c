@@ -58,7 +58,7 @@
 #include "gateway/runtime.h"
 #include "gateway/spool_key.h"
 #include "gateway/status.h"
-#include "gateway/txn.h"
+#include "gateway/flow/txn.h"
 #include "gateway/xlate.h"
 #include "gateway/xlate_imdn.h"
 #include "gateway/xmppgw.h"

@@ -18,7 +18,7 @@
 #include <sofia-sip/su_wait.h>
 
 #include "conf/conf.h"
-#include "gateway/relay.h"
+#include "gateway/flow/relay.h"
 
 /**
  * Create the component and start connecting (failures are retried with

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "gateway/spool.h"
+#include "gateway/flow/spool.h"
 #include "tests/tap.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))

@@ -1,5 +1,5 @@
 /*
- * gateway/spool.c - the store-and-forward spool: what it decides, the
+ * gateway/flow/spool.c - the store-and-forward spool: what it decides, the
  * same on every backend (gateway/spool_be.h: SQLite, PostgreSQL).
  *
  * One table, one row per message waiting for delivery, indexed by the
@@ -37,9 +37,9 @@
 #include <time.h>
 
 #include "gateway/log.h"
-#include "gateway/relay.h"
+#include "gateway/flow/relay.h"
 #include "gateway/runtime.h"
-#include "gateway/spool.h"
+#include "gateway/flow/spool.h"
 #include "gateway/spool_be.h"
 #include "gateway/spool_key.h"
 

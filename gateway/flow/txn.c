@@ -1,5 +1,5 @@
 /*
- * gateway/txn.c - the transaction registry: id -> struct gw_txn.
+ * gateway/flow/txn.c - the transaction registry: id -> struct gw_txn.
  *
  * A hash table keyed by the 64-bit id (ids are never reused within a run,
  * so a stale id cannot find a newer transaction).  Each transaction owns
@@ -11,7 +11,7 @@
 
 #include "gateway/dns.h"
 #include "gateway/log.h"
-#include "gateway/txn.h"
+#include "gateway/flow/txn.h"
 
 #define TXN_BUCKETS	4096
 

@@ -1,5 +1,5 @@
 /*
- * gateway/txn.h - one inbound message, from arrival to the sender's reply.
+ * gateway/flow/txn.h - one inbound message, from arrival to the sender's reply.
  *
  * Every message that enters (gateway/sipgw, later gateway/xmppgw) becomes
  * a struct gw_txn with a 64-bit id, a state and a deadline.  Callbacks

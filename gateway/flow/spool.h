@@ -1,5 +1,5 @@
 /*
- * gateway/spool.h - store-and-forward: the durable queue between the
+ * gateway/flow/spool.h - store-and-forward: the durable queue between the
  * inbound sides and the relay.
  *
  * Where it sits: gateway/relay routes a message as usual; when the route
@@ -55,9 +55,9 @@
 #include <sofia-sip/su_wait.h>
 
 #include "conf/conf.h"
-#include "gateway/relay.h"
+#include "gateway/flow/relay.h"
 #include "gateway/status.h"
-#include "gateway/txn.h"
+#include "gateway/flow/txn.h"
 #include "routing/policy.h"
 
 /* Accepts (and outcomes) one transaction holds; a fuller batch is

@@ -1,5 +1,5 @@
 /*
- * gateway/relay.c - route, forward, answer: the transaction's life.
+ * gateway/flow/relay.c - route, forward, answer: the transaction's life.
  *
  * relay_submit() starts routing/lookup with the transaction id as the
  * callback argument.  On a route: SIP destinations are tried target by
@@ -23,9 +23,9 @@
 #include "gateway/handoff.h"
 #include "gateway/log.h"
 #include "gateway/metrics.h"
-#include "gateway/relay.h"
+#include "gateway/flow/relay.h"
 #include "gateway/setup.h"
-#include "gateway/spool.h"
+#include "gateway/flow/spool.h"
 #include "gateway/txnlog.h"
 #include "gateway/xlate.h"
 #include "gateway/xlate_imdn.h"

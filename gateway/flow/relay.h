@@ -1,5 +1,5 @@
 /*
- * gateway/relay.h - the middle of the flow: route a transaction, forward
+ * gateway/flow/relay.h - the middle of the flow: route a transaction, forward
  * it, report the outcome to the sender.
  *
  * An inbound side (gateway/sipgw) builds a struct gw_txn and calls
@@ -15,7 +15,7 @@
 #include "conf/conf.h"
 #include "gateway/dns.h"
 #include "gateway/status.h"
-#include "gateway/txn.h"
+#include "gateway/flow/txn.h"
 #include "routing/lookup.h"
 #include "routing/policy.h"
 
