@@ -42,8 +42,12 @@ static su_root_t		*hw_root;
 static uint32_t			 hw_gen;
 static uint8_t			*hw_rbuf;	/* HANDOFF_MAX each, */
 static uint8_t			*hw_sbuf;	/* from handoff_init() */
-/* t->out of a handed transaction: the attempt is worker 0's. */
-static int			 handoff_mark;
+/* t->out.handoff of a handed transaction: the attempt is worker 0's
+ * (one static state, nothing to free; gateway/flow/txn.h). */
+struct handoff_out {
+	const char	*what;
+};
+static const struct handoff_out	 handoff_mark = { "at worker 0" };
 
 static void
 put(struct handoff_buf *b, const void *v, size_t n)
@@ -191,7 +195,7 @@ hand_over(struct gw_txn *t, enum handoff_kind kind, const char *dest,
 	rc = send_buf(workers_handoff_fd(workers_self(), false), &b);
 	if (rc != 0)
 		return GW_R_OVERLOAD;
-	t->out = &handoff_mark;
+	t->out.handoff = &handoff_mark;
 	t->out_proto = LOOKUP_PROTO_XMPP;
 	log_debug("txn %llu: handed to worker 0", (unsigned long long)t->id);
 	return GW_R_NONE;
@@ -208,7 +212,7 @@ static void
 handoff_abort(struct gw_txn *t)
 {
 	/* Worker 0 finishes on its own; its answer finds nothing here. */
-	t->out = NULL;
+	t->out.handoff = NULL;
 }
 
 static void
@@ -221,7 +225,7 @@ handoff_noreply(struct gw_txn *t, const struct gw_outcome *o,
 }
 
 const struct relay_side handoff_side = {
-	handoff_noreply, handoff_send, handoff_abort
+	handoff_noreply, handoff_send, handoff_abort, NULL
 };
 
 void
@@ -231,7 +235,7 @@ handoff_spool(struct gw_txn *t, const struct policy_source *src)
 
 	txn_enter_state(t, TXN_SPOOLING);
 	if ((why = hand_over(t, HANDOFF_SPOOL, NULL, src)) != GW_R_NONE)
-		relay_finish(t, (struct gw_outcome){ GW_TEMPFAIL, why, 0,
+		txn_finish(t, (struct gw_outcome){ GW_TEMPFAIL, why, 0,
 		    NULL });
 }
 
@@ -260,6 +264,15 @@ handoff_reply(struct gw_txn *t, const struct gw_outcome *o)
 		    t->handoff_from);
 }
 
+/* Worker 0: the completion hook of a handed transaction. */
+static void
+handoff_done(struct gw_txn *t, const struct gw_outcome *o,
+    const struct gw_reply *r)
+{
+	(void)r;
+	handoff_reply(t, o);
+}
+
 /* Worker k: worker 0's outcome for one of ours. */
 static void
 take_reply(struct handoff_buf *b)
@@ -279,7 +292,7 @@ take_reply(struct handoff_buf *b)
 	retry = get_u32(b);
 	cond = get_str(b, NULL);
 	if (b->bad || gen != hw_gen || (t = txn_get(id)) == NULL ||
-	    t->out != &handoff_mark || reason < 0 ||
+	    t->out.handoff != &handoff_mark || reason < 0 ||
 	    reason >= GW_REASON_COUNT) {
 		free(cond);
 		return;
@@ -289,10 +302,10 @@ take_reply(struct handoff_buf *b)
 	o.peer_code = code;
 	o.peer_condition = cond != NULL ? status_xmpp_condition(cond) : NULL;
 	free(cond);
-	t->out = NULL;
+	t->out.handoff = NULL;
 	if (retry != 0)
 		t->retry_after_s = retry;
-	relay_finish(t, o);
+	txn_finish(t, o);
 }
 
 /* Worker 0: a message from worker @k. */
@@ -329,6 +342,7 @@ take_message(int k, enum handoff_kind kind, struct handoff_buf *b)
 		    GW_R_OVERLOAD, 0, NULL });
 		return;
 	}
+	t->done = handoff_done;
 	t->handoff_from = k;
 	t->handoff_id = id;
 	t->handoff_gen = gen;
@@ -355,7 +369,7 @@ take_message(int k, enum handoff_kind kind, struct handoff_buf *b)
 	    (unsigned long long)t->id, k, (unsigned long long)id);
 	if (b->bad || t->dest == NULL || (kind == HANDOFF_XMPP &&
 	    dest == NULL)) {
-		relay_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
+		txn_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
 		    GW_R_OVERLOAD, 0, NULL });
 	} else if (kind == HANDOFF_XMPP)
 		relay_resubmit_direct(t, LOOKUP_PROTO_XMPP, dest);

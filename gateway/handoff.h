@@ -8,7 +8,7 @@
  * a SOCK_SEQPACKET socket from the supervisor (gateway/workers), and
  * answers its sender with the outcome worker 0 sends back.  Worker 0
  * handles a handed message as a transaction of its own, with
- * t->handoff_from set: relay_finish() gives its outcome to
+ * t->handoff_from set: its completion hook gives its outcome to
  * handoff_reply() instead of an inbound side.
  *
  * A message of at most HANDOFF_MAX bytes carries the transaction's

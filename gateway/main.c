@@ -36,20 +36,21 @@
 #include "gateway/ctl.h"
 #include "gateway/detach.h"
 #include "gateway/dns.h"
+#include "gateway/flow/relay.h"
+#include "gateway/flow/spool.h"
+#include "gateway/flow/txn.h"
 #include "gateway/handoff.h"
 #include "gateway/log.h"
 #include "gateway/log_sofia.h"
+#include "gateway/loop_su.h"
 #include "gateway/metrics.h"
 #include "gateway/metrics_http.h"
 #include "gateway/privs.h"
-#include "gateway/flow/relay.h"
 #include "gateway/reload.h"
 #include "gateway/runtime.h"
 #include "gateway/setup.h"
 #include "gateway/sipgw.h"
-#include "gateway/flow/spool.h"
 #include "gateway/spoolfs.h"
-#include "gateway/flow/txn.h"
 #include "gateway/workers.h"
 #include "gateway/xmppgw.h"
 
@@ -58,6 +59,8 @@
 static volatile sig_atomic_t	 quit_signal;
 static volatile sig_atomic_t	 reload_signal;
 static su_root_t		*root;
+/* The middle's view of root (gateway/flow/loop.h). */
+static struct flow_loop		 loop;
 static const char		*config_path = DEFAULT_CONFIG;
 /* -u USER[:GROUP]: replaces gateway.user (and gateway.group) in every
  * configuration loaded, at start and on SIGHUP alike. */
@@ -113,12 +116,22 @@ on_tick(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
 	}
 }
 
+/* Store-and-forward: worker 0 owns the spool (gateway/handoff). */
+static void
+store_message(struct gw_txn *t, const struct policy_source *src)
+{
+	if (handoff_active())
+		handoff_spool(t, src);
+	else
+		spool_accept(t, src);
+}
+
 static void
 shutdown_txn(struct gw_txn *t)
 {
 	struct gw_outcome o = { GW_TEMPFAIL, GW_R_SHUTDOWN, 0 };
 
-	relay_finish(t, o);
+	txn_finish(t, o);
 }
 
 /* Steps of the loop while draining: short, so the end is on time. */
@@ -309,9 +322,10 @@ serve(struct gw_conf *conf, int k, enum privs_plan plan,
 	if ((rt = runtime_build(conf, conf->xmpp_enable)) == NULL)
 		fatalx("out of memory");
 	runtime_install(rt);
-	txn_init(root, (size_t)conf->max_transactions);
-	relay_init(dns, &sipgw_side, !conf->xmpp_enable ? NULL : own ?
-	    &xmppgw_side : &handoff_side);
+	loop_su_init(&loop, root);
+	txn_init(&loop, (size_t)conf->max_transactions);
+	relay_init(dns_ops(dns), &sipgw_side, !conf->xmpp_enable ? NULL :
+	    own ? &xmppgw_side : &handoff_side, store_message);
 	reload_init(dns, verbose > 0, apply_options);
 	if (k >= 0)
 		workers_bind_replay(k);
@@ -320,8 +334,8 @@ serve(struct gw_conf *conf, int k, enum privs_plan plan,
 	workers_bind_off();
 	if (xmpp && xmppgw_start(root, conf) != 0)
 		fatalx("cannot set up the XMPP component");
-	if (own && spool_init(root, conf, &sipgw_side, conf->xmpp_enable ?
-	    &xmppgw_side : NULL) != 0)
+	if (own && spool_init(&loop, root, conf, &sipgw_side,
+	    conf->xmpp_enable ? &xmppgw_side : NULL) != 0)
 		fatalx("cannot open the spool %s", conf->spool_path);
 	if (handoff_init(root) != 0)
 		fatalx("cannot set up the handoff to worker 0");

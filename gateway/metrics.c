@@ -15,8 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "gateway/metrics.h"
+#include "gateway/dns.h"
 #include "gateway/flow/spool.h"
+#include "gateway/metrics.h"
 #include "gateway/xmppgw.h"
 
 #define METRICS_MAX_ROUTES	64

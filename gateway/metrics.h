@@ -2,7 +2,7 @@
  * gateway/metrics.h - counters of what the daemon did, and their
  * Prometheus rendering.
  *
- * Beside the flow: relay_finish() (gateway/relay), where every
+ * Beside the flow: txn_finish() (gateway/flow/txn), where every
  * transaction ends, calls metrics_txn_done() once per transaction;
  * the lookup callback calls metrics_lookup_done().  Counting is a few
  * integer increments in static arrays: no allocation, no lock (one
@@ -17,10 +17,11 @@
 
 #include <jansson.h>
 
-#include "gateway/dns.h"
+#include "gateway/flow/txn.h"
 #include "gateway/promtext.h"
 #include "gateway/status.h"
-#include "gateway/flow/txn.h"
+
+struct dns;
 
 /** Remember @dns (borrowed for the daemon's life) for its statistics. */
 void metrics_init(struct dns *dns);

@@ -69,8 +69,13 @@ apply(const struct gw_runtime *rt)
 
 	txn_set_max((size_t)rt->conf.max_transactions);
 	setup_dns_config(&rt->conf, &dcfg);
-	if (reload_dns != NULL)
+	if (reload_dns != NULL) {
 		dns_reconfigure(reload_dns, &dcfg);
+		dns_set_case_randomization(reload_dns,
+		    rt->conf.dns_case_randomization);
+		dns_set_udp_max_queries(reload_dns,
+		    (unsigned)rt->conf.dns_udp_max_queries);
+	}
 	relay_reconfigure(&rt->conf);
 	log_set_refusal_limit(rt->conf.log_refusal_burst,
 	    rt->conf.log_refusal_interval_s);

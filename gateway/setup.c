@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "enum/dnsmsg.h"
+#include "gateway/dns.h"
 #include "gateway/setup.h"
 #include "routing/e164.h"
 

@@ -11,9 +11,10 @@
 #include <stdint.h>
 
 #include "conf/conf.h"
-#include "gateway/dns.h"
 #include "routing/lookup.h"
 #include "routing/siptarget.h"
+
+struct dns_config;
 
 /**
  * Fill @p from @c.  @p borrows strings from @c: @c must outlive @p.

@@ -82,8 +82,38 @@ static relay_reply_fn		sipgw_reply;
 static relay_send_fn		sipgw_send;
 static relay_abort_fn		sipgw_abort;
 
+/*
+ * The transaction holds nta's handles under this edge's names
+ * (gateway/flow/txn.h): struct sipgw_in is the nta_incoming_t of the
+ * request, struct sipgw_out the nta_outgoing_t of the attempt.  Neither
+ * is ever defined; only this file converts them back.
+ */
+static struct sipgw_in *
+in_of(nta_incoming_t *irq)
+{
+	return (struct sipgw_in *)(void *)irq;
+}
+
+static nta_incoming_t *
+irq_of(const struct gw_txn *t)
+{
+	return (nta_incoming_t *)(void *)t->in.sip;
+}
+
+static struct sipgw_out *
+out_of(nta_outgoing_t *orq)
+{
+	return (struct sipgw_out *)(void *)orq;
+}
+
+static nta_outgoing_t *
+orq_of(const struct gw_txn *t)
+{
+	return (nta_outgoing_t *)(void *)t->out.sip;
+}
+
 const struct relay_side sipgw_side = { sipgw_reply, sipgw_send,
-    sipgw_abort };
+    sipgw_abort, NULL };
 
 static su_home_t		 sipgw_home[1] = { SU_HOME_INIT(sipgw_home) };
 static nta_agent_t		*sipgw_agent;
@@ -234,8 +264,8 @@ source_of(nta_incoming_t *irq, struct policy_source *src)
 
 /*
  * A MESSAGE: copy what the relay needs into a new gw_txn, which keeps
- * @irq (t->in) until sipgw_reply().  @return 0 (the transaction is ours)
- * or the status already sent.
+ * @irq (t->in.sip) until sipgw_reply(), its completion hook.  @return 0
+ * (the transaction is ours) or the status already sent.
  */
 static int
 in_message(nta_incoming_t *irq, const sip_t *sip,
@@ -260,7 +290,8 @@ in_message(nta_incoming_t *irq, const sip_t *sip,
 		log_warnx("sip: transaction table full -> 503");
 		return respond_now(irq, 503);
 	}
-	t->in = irq;
+	t->in.sip = in_of(irq);
+	t->done = sipgw_reply;
 	t->max_forwards = v->max_forwards;
 	source_of(irq, &src);
 
@@ -303,7 +334,7 @@ in_message(nta_incoming_t *irq, const sip_t *sip,
 	if (t->dest == NULL || t->content_type == NULL || t->body == NULL) {
 		struct gw_outcome o = { GW_TEMPFAIL, GW_R_OVERLOAD, 0 };
 
-		relay_finish(t, o);
+		txn_finish(t, o);
 		return 0;
 	}
 	log_info("txn %llu: MESSAGE %s from %s (%zu bytes %s)",
@@ -455,7 +486,7 @@ static void
 sipgw_reply(struct gw_txn *t, const struct gw_outcome *o,
     const struct gw_reply *r)
 {
-	nta_incoming_t	*irq = t->in;
+	nta_incoming_t	*irq = irq_of(t);
 	char		 retry[16] = "5";
 	su_home_t	 home[1] = { SU_HOME_INIT(home) };
 	sip_via_t	*via;
@@ -475,7 +506,7 @@ sipgw_reply(struct gw_txn *t, const struct gw_outcome *o,
 	su_home_deinit(home);
 	/* nta keeps it for retransmissions (Timer J), then frees it. */
 	nta_incoming_destroy(irq);
-	t->in = NULL;
+	t->in.sip = NULL;
 }
 
 /*
@@ -806,17 +837,17 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 		    (unsigned long long)t->id, request_uri, next_hop);
 		return GW_R_TARGET_UNREACHABLE;
 	}
-	t->out = orq;
+	t->out.sip = out_of(orq);
 	return GW_R_NONE;
 }
 
 static void
 sipgw_abort(struct gw_txn *t)
 {
-	if (t->out != NULL) {
+	if (t->out.sip != NULL) {
 		/* nta finishes the transaction on its own, without us. */
-		nta_outgoing_destroy(t->out);
-		t->out = NULL;
+		nta_outgoing_destroy(orq_of(t));
+		t->out.sip = NULL;
 	}
 }
 
@@ -833,12 +864,12 @@ out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 	if (status < 200)
 		return 0;
 	t = txn_get((uint64_t)(uintptr_t)magic);
-	ours = t != NULL && t->out == orq;
+	ours = t != NULL && orq_of(t) == orq;
 	nta_outgoing_destroy(orq);
 	if (!ours)
 		return 0;	/* the transaction ended first */
-	t->out = NULL;
-	relay_attempt_done(t, status);
+	t->out.sip = NULL;
+	relay_attempt_done(t, status_from_sip(status));
 	return 0;
 }
 

@@ -27,8 +27,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <sofia-sip/su_wait.h>
-
 #include "conf/conf.h"
 
 /* Bytes of a message id, hex, plus NUL (as SPOOL_ID_SIZE). */
@@ -131,8 +129,10 @@ struct spool_be_ops {
 	 * backend becomes usable and when rows may have fallen due.
 	 * @at_start: nothing is served yet, so the backend may wait a
 	 * bounded time to be usable when the daemon says it is ready.
+	 * @root is the daemon's su_root_t (spool_init()'s be_root), where
+	 * a backend that talks to a server watches its socket.
 	 */
-	int	(*open)(su_root_t *root, const struct gw_conf *c,
+	int	(*open)(void *root, const struct gw_conf *c,
 		    spool_be_wake_cb wake, bool at_start);
 	/* Whether a batch or a claim may be started now. */
 	bool	(*usable)(void);

@@ -51,6 +51,7 @@
 #include <sys/socket.h>
 
 #include <libpq-fe.h>
+#include <sofia-sip/su_wait.h>
 
 #include "gateway/log.h"
 #include "gateway/spool_be.h"
@@ -824,7 +825,7 @@ pump_until_ready(int ms)
 }
 
 static int
-pg_open(su_root_t *root, const struct gw_conf *c, spool_be_wake_cb wake,
+pg_open(void *root, const struct gw_conf *c, spool_be_wake_cb wake,
     bool at_start)
 {
 	PQconninfoOption	*opts;

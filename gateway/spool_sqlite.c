@@ -168,7 +168,7 @@ fail:
 }
 
 static int
-sqlite_open(su_root_t *root, const struct gw_conf *c, spool_be_wake_cb wake,
+sqlite_open(void *root, const struct gw_conf *c, spool_be_wake_cb wake,
     bool at_start)
 {
 	const char	*path = c->spool_path;

@@ -197,6 +197,42 @@ status_xmpp_type(const char *condition)
 	return "cancel";
 }
 
+struct gw_outcome
+status_from_sip(int code)
+{
+	struct gw_outcome o = { GW_OK, GW_R_DELIVERED, code, NULL, false };
+
+	if (code >= 300) {
+		o.status = status_sip_temporary(code) ? GW_TEMPFAIL :
+		    GW_PERMFAIL;
+		o.reason = code == 408 ? GW_R_PEER_TIMEOUT : GW_R_PEER_ERROR;
+		if (code == 408)
+			o.peer_code = 0;
+	}
+	/* No answer (408, also what the stack says after Timer F) or a
+	 * transport failure (503, also what the stack makes of one). */
+	o.retry_elsewhere = code == 408 || code == 503;
+	return o;
+}
+
+struct gw_outcome
+status_from_xmpp_error(const char *condition)
+{
+	int	 code = status_xmpp_to_sip(condition);
+
+	return (struct gw_outcome){ status_sip_temporary(code) ? GW_TEMPFAIL :
+	    GW_PERMFAIL, GW_R_PEER_ERROR, code, condition, false };
+}
+
+struct gw_outcome
+status_from_xmpp_sent(bool receipt)
+{
+	/* RFC 3261 21.2.1: 202, the request was accepted, delivery not
+	 * confirmed; a receipt (XEP-0184) confirms it: 200. */
+	return (struct gw_outcome){ GW_OK, GW_R_DELIVERED, receipt ? 200 :
+	    202, NULL, false };
+}
+
 void
 status_reply(const struct gw_outcome *o, struct gw_reply *r)
 {

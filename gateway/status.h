@@ -58,6 +58,10 @@ struct gw_outcome {
 	/* XMPP condition from downstream (static string), or NULL: kept so
 	 * that XMPP->XMPP errors pass through unchanged. */
 	const char	*peer_condition;
+	/* The attempt got no answer from the far end (no reply in time,
+	 * the transport failed): another hop, target or fallback link may
+	 * do, where the relay has one (RFC 3263 4.3). */
+	bool		 retry_elsewhere;
 };
 
 /* What the sender is told. */
@@ -74,6 +78,21 @@ void status_reply(const struct gw_outcome *o, struct gw_reply *r);
 
 /** Outcome of a failed lookup (@e != LOOKUP_OK). */
 struct gw_outcome status_from_lookup(enum lookup_error e);
+
+/*
+ * What an attempt's answer means, one per protocol: the edges report
+ * their far end's answer through these, so that the middle (gateway/flow)
+ * sees outcomes and never a SIP code or an XMPP condition.
+ */
+/** A SIP final response @code (408 and 503 made by the stack itself
+ * or by the far end: retry_elsewhere). */
+struct gw_outcome status_from_sip(int code);
+/** An XMPP error stanza with @condition (a static string). */
+struct gw_outcome status_from_xmpp_error(const char *condition);
+/** The XMPP server took the message; @receipt: its XEP-0184 receipt
+ * came (a SIP sender gets 200), else none was asked for or none came in
+ * time (202: accepted, delivery unknown). */
+struct gw_outcome status_from_xmpp_sent(bool receipt);
 
 /** RFC 7247 7.2: SIP response code -> XMPP condition. */
 /**

@@ -1,7 +1,7 @@
 /*
  * gateway/txnlog.h - the one log line of a finished transaction.
  *
- * relay_finish() calls txnlog_finish() for every transaction, whatever
+ * txn_finish() calls txnlog_finish() for every transaction, whatever
  * ended it: id, origin and source, the inbound Call-ID or stanza id,
  * from, to, route, target, protocol, the final status and reason, the
  * attempts and the duration.  log.format chooses text (key=value, every

@@ -84,9 +84,10 @@
 static relay_reply_fn	xmppgw_reply;
 static relay_send_fn	xmppgw_send;
 static relay_abort_fn	xmppgw_abort;
+static relay_adopt_fn	xmppgw_adopt;
 
 const struct relay_side xmppgw_side = { xmppgw_reply, xmppgw_send,
-    xmppgw_abort };
+    xmppgw_abort, xmppgw_adopt };
 
 struct xmppgw {
 	su_root_t		*root;
@@ -122,8 +123,25 @@ static struct xmppgw	 xg = { .fd = -1 };
  * 25, a different message.
  */
 static uint64_t		 xg_run_tag;
-static int		 queued_marker;	/* t->out while queued */
-static int		 sent_marker;	/* t->out while waiting a receipt */
+
+/*
+ * This edge's state in a transaction (gateway/flow/txn.h).  t->in.xmpp:
+ * the JID the sender wrote to, which the answer comes from; made here
+ * (on_message, or xmppgw_adopt() for a spool delivery), freed by
+ * xmppgw_reply() or, without an answer, by in_free().  t->out.xmpp:
+ * where the attempt is, one of two static states (nothing to free).
+ */
+struct xmppgw_in {
+	size_t		 len;
+	char		 jid[];
+};
+
+struct xmppgw_out {
+	const char	*what;
+};
+
+static const struct xmppgw_out	xmppgw_queued = { "held" };
+static const struct xmppgw_out	xmppgw_sent = { "waiting for a receipt" };
 
 static void	kick(void);
 static void	connect_now(void);
@@ -473,17 +491,49 @@ xmpp_sender_to_gw_jid(const char *jid, const char *domain, char *out,
 	return w < 0 || (size_t)w >= outsz ? -1 : 0;
 }
 
+/* The JID @jid as this edge's inbound state, or NULL (no memory). */
+static struct xmppgw_in *
+in_new(const char *jid)
+{
+	size_t			 n = strlen(jid);
+	struct xmppgw_in	*in;
+
+	if ((in = malloc(sizeof(*in) + n + 1)) == NULL)
+		return NULL;
+	in->len = n;
+	memcpy(in->jid, jid, n + 1);
+	return in;
+}
+
+/* A transaction ends without an answer: drop what is left. */
+static void
+in_free(struct gw_txn *t)
+{
+	free(t->in.xmpp);
+	t->in.xmpp = NULL;
+}
+
+static int
+xmppgw_adopt(struct gw_txn *t, const char *self)
+{
+	if ((t->in.xmpp = in_new(self)) == NULL)
+		return -1;
+	t->in.free = in_free;
+	return 0;
+}
+
 static void
 on_receipt_wait(struct gw_txn *t)
 {
 	/* RFC 3428 section 7: accepted by a relay, delivery unknown. */
-	relay_attempt_done(t, 202);
+	t->out.xmpp = NULL;
+	relay_attempt_done(t, status_from_xmpp_sent(false));
 }
 
 static void
 on_queue_wait(struct gw_txn *t)
 {
-	relay_finish(t, (struct gw_outcome){ GW_TEMPFAIL, GW_R_XMPP_DOWN, 0,
+	txn_finish(t, (struct gw_outcome){ GW_TEMPFAIL, GW_R_XMPP_DOWN, 0,
 	    NULL });
 }
 
@@ -614,8 +664,7 @@ send_chat_state(struct gw_txn *t, const char *to, const char *from,
 		log_info("txn %llu: isComposing -> <%s/> to %s",
 		    (unsigned long long)t->id, state, to);
 	}
-	t->out = &sent_marker;
-	relay_attempt_done(t, 200);
+	relay_attempt_done(t, status_from_xmpp_sent(true));
 	return GW_R_NONE;
 }
 
@@ -653,8 +702,7 @@ send_imdn_as_xmpp(struct gw_txn *t, const char *body, size_t blen)
 		log_info("txn %llu: IMDN for %s not asked for or not "
 		    "mappable, consumed", (unsigned long long)t->id,
 		    m.message_id);
-	t->out = &sent_marker;
-	relay_attempt_done(t, 200);
+	relay_attempt_done(t, status_from_xmpp_sent(true));
 	return GW_R_NONE;
 }
 
@@ -726,7 +774,7 @@ notify_sip(const char *stanza_id, enum xlate_imdn_kind kind)
 	if (xlate_imdn_build(&o, body, sizeof(body), &blen) != XLATE_OK) {
 		log_warnx("txn %llu: IMDN for %s to %s cannot be written",
 		    (unsigned long long)t->id, e.orig_id, e.peer);
-		relay_finish(t, (struct gw_outcome){ GW_PERMFAIL,
+		txn_finish(t, (struct gw_outcome){ GW_PERMFAIL,
 		    GW_R_BAD_REQUEST, 0, NULL });
 		return;
 	}
@@ -737,7 +785,7 @@ notify_sip(const char *stanza_id, enum xlate_imdn_kind kind)
 	t->body_len = blen;
 	if (t->from == NULL || t->dest == NULL || t->content_type == NULL ||
 	    t->body == NULL) {
-		relay_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
+		txn_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
 		    GW_R_OVERLOAD, 0, NULL });
 		return;
 	}
@@ -774,12 +822,12 @@ ask_imdn(struct gw_txn *t, const char *dest, bool direct_sip, bool markable)
 	snprintf(mid, sizeof(mid), IMDN_PREFIX "%" PRIu64, t->id);
 	snprintf(e.key, sizeof(e.key), "%s", mid);
 	if (e.bits == 0 || strlen(t->xmpp_from) >= sizeof(e.peer) ||
-	    strlen((const char *)t->in) >= sizeof(e.self) ||
+	    t->in.xmpp == NULL || t->in.xmpp->len >= sizeof(e.self) ||
 	    strlen(t->xmpp_id) >= sizeof(e.orig_id) ||
 	    xlate_sip_addr_uri(t->from, from, sizeof(from)) != XLATE_OK)
 		return;
 	snprintf(e.peer, sizeof(e.peer), "%s", t->xmpp_from);
-	snprintf(e.self, sizeof(e.self), "%s", (const char *)t->in);
+	snprintf(e.self, sizeof(e.self), "%s", t->in.xmpp->jid);
 	snprintf(e.orig_id, sizeof(e.orig_id), "%s", t->xmpp_id);
 	if (snprintf(to, sizeof(to), direct_sip ? "%s" : "tel:%s", dest) >=
 	    (int)sizeof(to))
@@ -895,7 +943,7 @@ send_message(struct gw_txn *t, const char *to)
 	kick();
 	log_debug("txn %llu: <message to='%s' from='%s' id='%s'>",
 	    (unsigned long long)t->id, to, from, id);
-	t->out = &sent_marker;
+	t->out.xmpp = &xmppgw_sent;
 	if (c->xmpp_receipt_wait_ms == 0)
 		on_receipt_wait(t);
 	else
@@ -921,7 +969,7 @@ xmppgw_send(struct gw_txn *t, const char *to, const char *next_hop)
 		for (i = 0; i < xg.qlen; i++) {
 			struct gw_txn *o = txn_get(xg.queue[i]);
 
-			if (o != NULL && o->out == &queued_marker)
+			if (o != NULL && o->out.xmpp == &xmppgw_queued)
 				xg.queue[k++] = xg.queue[i];
 		}
 		xg.qlen = k;
@@ -935,7 +983,7 @@ xmppgw_send(struct gw_txn *t, const char *to, const char *next_hop)
 	}
 	xg.queue = q;
 	xg.queue[xg.qlen++] = t->id;
-	t->out = &queued_marker;
+	t->out.xmpp = &xmppgw_queued;
 	txn_set_deadline(t, (uint64_t)t->rt->conf.xmpp_queue_wait_ms,
 	    on_queue_wait);
 	log_info("txn %llu: XMPP server not connected, message held "
@@ -948,7 +996,7 @@ static void
 xmppgw_abort(struct gw_txn *t)
 {
 	/* A queued id is skipped when the queue is flushed. */
-	t->out = NULL;
+	t->out.xmpp = NULL;
 }
 
 /* The connection is up: send what waited. */
@@ -967,11 +1015,12 @@ flush(void)
 		struct gw_txn	*t = txn_get(xg.queue[i]);
 		enum gw_reason	 why;
 
-		if (t == NULL || t->out != &queued_marker || t->route == NULL)
+		if (t == NULL || t->out.xmpp != &xmppgw_queued ||
+		    t->route == NULL)
 			continue;
 		why = send_message(t, t->route->dest);
 		if (why != GW_R_NONE)
-			relay_finish(t, (struct gw_outcome){ GW_PERMFAIL, why,
+			txn_finish(t, (struct gw_outcome){ GW_PERMFAIL, why,
 			    0, NULL });
 	}
 	kick();
@@ -983,13 +1032,14 @@ static void
 xmppgw_reply(struct gw_txn *t, const struct gw_outcome *o,
     const struct gw_reply *r)
 {
-	char		*me = t->in;	/* the JID the sender wrote to */
+	struct xmppgw_in *in = t->in.xmpp;
+	const char	*me = in != NULL ? in->jid : NULL;
 	xmpp_stanza_t	*msg, *el, *err, *cond, *text;
 
-	/* t->in is this side's (see on_message); it ends here. */
-	t->in = NULL;
+	/* t->in.xmpp is this side's (see on_message); it ends here. */
+	t->in.xmpp = NULL;
 	if (me == NULL || t->xmpp_from == NULL) {
-		free(me);
+		free(in);
 		return;
 	}
 	if (o->status == GW_OK) {
@@ -999,7 +1049,7 @@ xmppgw_reply(struct gw_txn *t, const struct gw_outcome *o,
 		 */
 		if (!t->want_receipt || r->sip_code != 200 ||
 		    t->xmpp_id == NULL) {
-			free(me);
+			free(in);
 			return;
 		}
 		msg = xmpp_message_new(xg.ctx, NULL, t->xmpp_from, NULL);
@@ -1012,7 +1062,7 @@ xmppgw_reply(struct gw_txn *t, const struct gw_outcome *o,
 		xmpp_stanza_release(el);
 		send_or_hold(msg);
 		xmpp_stanza_release(msg);
-		free(me);
+		free(in);
 		return;
 	}
 	/* RFC 6120 8.3.2 error stanza, condition from the one table. */
@@ -1037,7 +1087,7 @@ xmppgw_reply(struct gw_txn *t, const struct gw_outcome *o,
 	xmpp_stanza_release(err);
 	send_or_hold(msg);
 	xmpp_stanza_release(msg);
-	free(me);
+	free(in);
 }
 
 /* Answer a stanza that never became a transaction. */
@@ -1091,7 +1141,7 @@ result_for_us(xmpp_stanza_t *st, const char *type)
 	if (type != NULL && strcmp(type, "error") == 0) {
 		t = txn_get(id_to_txn(xmpp_stanza_get_id(st)));
 		/* Never answer an error with an error (RFC 6120 8.3.1). */
-		if (t == NULL || t->out != &sent_marker) {
+		if (t == NULL || t->out.xmpp != &xmppgw_sent) {
 			log_info("xmpp: error stanza from %s for no pending "
 			    "message, dropped", xmpp_stanza_get_from(st) ?
 			    xmpp_stanza_get_from(st) : "?");
@@ -1113,7 +1163,9 @@ result_for_us(xmpp_stanza_t *st, const char *type)
 		log_info("txn %llu: XMPP error <%s/> from %s",
 		    (unsigned long long)t->id, cond,
 		    xmpp_stanza_get_from(st) ? xmpp_stanza_get_from(st) : "?");
-		relay_attempt_failed_xmpp(t, status_xmpp_condition(cond));
+		t->out.xmpp = NULL;
+		relay_attempt_done(t,
+		    status_from_xmpp_error(status_xmpp_condition(cond)));
 		return true;
 	}
 	/* XEP-0333 markers: displayed (and received) for an IMDN ask. */
@@ -1131,11 +1183,12 @@ result_for_us(xmpp_stanza_t *st, const char *type)
 		notify_sip(xmpp_stanza_get_attribute(rcv, "id"),
 		    XLATE_IMDN_DELIVERY);
 		t = txn_get(id_to_txn(xmpp_stanza_get_attribute(rcv, "id")));
-		if (t != NULL && t->out == &sent_marker) {
+		if (t != NULL && t->out.xmpp == &xmppgw_sent) {
 			log_info("txn %llu: XEP-0184 receipt from %s",
 			    (unsigned long long)t->id,
 			    xmpp_stanza_get_from(st));
-			relay_attempt_done(t, 200);
+			t->out.xmpp = NULL;
+			relay_attempt_done(t, status_from_xmpp_sent(true));
 		}
 		/* A receipt carries no message: nothing else to do. */
 		if (xmpp_stanza_get_child_by_name(st, "body") == NULL)
@@ -1287,7 +1340,9 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 	}
 	child_text(st, "thread", &thread);
 	child_text(st, "subject", &subject);
-	t->in = txn_strndup(to, strlen(to));
+	if ((t->in.xmpp = in_new(to)) != NULL)
+		t->in.free = in_free;
+	t->done = xmppgw_reply;
 	t->dest = txn_strndup(dest, strlen(dest));
 	t->from = txn_strndup(sipfrom, strlen(sipfrom));
 	t->xmpp_from = txn_strndup(from, strlen(from));
@@ -1333,23 +1388,22 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		lang = xmpp_stanza_get_attribute(st, "xml:lang");
 	if (lang != NULL)
 		t->lang = txn_strndup(lang, strlen(lang));
-	if (t->in == NULL || t->dest == NULL || t->from == NULL ||
+	if (t->in.xmpp == NULL || t->dest == NULL || t->from == NULL ||
 	    t->xmpp_from == NULL || t->body == NULL ||
 	    t->content_type == NULL) {
-		relay_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
+		txn_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
 		    GW_R_OVERLOAD, 0, NULL });
 		goto done;
 	}
 	/* A chat state is answered to nobody, an error least of all. */
-	if (chatstate) {
-		free(t->in);
-		t->in = NULL;
-	} else if (t->rt->conf.xmpp_request_imdn && t->xmpp_id != NULL)
+	if (chatstate)
+		in_free(t);
+	else if (t->rt->conf.xmpp_request_imdn && t->xmpp_id != NULL)
 		ask_imdn(t, dest, direct_sip,
 		    xmpp_stanza_get_child_by_name_and_ns(st, "markable",
 		    NS_MARKERS) != NULL);
 	if (t->content_type == NULL) {
-		relay_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
+		txn_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
 		    GW_R_OVERLOAD, 0, NULL });
 		goto done;
 	}

@@ -12,6 +12,12 @@
  * relay try the next hop, then the next target; any other answer is
  * final and goes back to the sender as it is.  The transaction deadline
  * bounds the whole thing below SIP Timer F.
+ *
+ * The relay sees no wire library: DNS comes through a struct dnsq_ops,
+ * time and timers through the transaction's loop (gateway/flow/loop.h),
+ * the far ends through struct relay_side, and their answers as struct
+ * gw_outcome (gateway/status maps each protocol's).  A transaction ends
+ * in txn_finish(), which calls whatever hook its creator set.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -20,19 +26,16 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-#include "gateway/handoff.h"
+#include "gateway/flow/relay.h"
 #include "gateway/log.h"
 #include "gateway/metrics.h"
-#include "gateway/flow/relay.h"
 #include "gateway/setup.h"
-#include "gateway/flow/spool.h"
-#include "gateway/txnlog.h"
-#include "gateway/xlate.h"
 #include "gateway/xlate_imdn.h"
 #include "routing/ratelimit.h"
 #include "routing/route.h"
 
-static struct dns			*relay_dns;
+static const struct dnsq_ops		*relay_dnsq;
+static relay_store_fn			*relay_store;
 static const struct relay_side		*relay_sip;
 static const struct relay_side		*relay_xmpp;
 
@@ -63,7 +66,7 @@ static void
 start_sip_attempt(struct gw_txn *t)
 {
 	enum gw_reason	 why;
-	uint64_t	 now = dns_now_ms(), end, wait;
+	uint64_t	 now = txn_now_ms(), end, wait;
 
 	/*
 	 * Each attempt waits sip.timeout_ms, but never past the deadline
@@ -72,7 +75,7 @@ start_sip_attempt(struct gw_txn *t)
 	 */
 	end = txn_end_ms(t);
 	if (now >= end) {
-		relay_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
+		txn_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
 		    GW_R_PEER_TIMEOUT, 0, NULL });
 		return;
 	}
@@ -82,6 +85,7 @@ start_sip_attempt(struct gw_txn *t)
 	txn_enter_state(t, TXN_SENDING);
 	txn_set_deadline(t, wait, on_deadline);
 	t->out_proto = LOOKUP_PROTO_SIP;
+	t->out_abort = relay_sip->abort;
 	t->attempts++;
 	why = relay_sip->send(t, t->route->dest, t->next_hop);
 	if (why == GW_R_NONE)
@@ -93,58 +97,30 @@ start_sip_attempt(struct gw_txn *t)
 		try_next_hop(t);
 		return;
 	}
-	relay_finish(t, (struct gw_outcome){ GW_PERMFAIL, why, 0, NULL });
+	txn_finish(t, (struct gw_outcome){ GW_PERMFAIL, why, 0, NULL });
 }
 
 void
-relay_init(struct dns *dns, const struct relay_side *sip,
-    const struct relay_side *xmpp)
+relay_init(const struct dnsq_ops *dnsq, const struct relay_side *sip,
+    const struct relay_side *xmpp, relay_store_fn *store)
 {
-	relay_dns = dns;
+	relay_dnsq = dnsq;
 	if (runtime_current() != NULL)
 		relay_reconfigure(&runtime_current()->conf);
 	relay_sip = sip;
 	relay_xmpp = xmpp;
+	relay_store = store;
 }
 
-static const struct relay_side *
-side_of(enum lookup_proto p)
+/* Make the outbound edge drop the attempt in flight on @t, if any. */
+static void
+drop_attempt(struct gw_txn *t)
 {
-	return p == LOOKUP_PROTO_XMPP ? relay_xmpp : relay_sip;
-}
+	txn_edge_fn	*abort = t->out_abort;
 
-void
-relay_finish(struct gw_txn *t, struct gw_outcome o)
-{
-	struct gw_reply	 r;
-
-	status_reply(&o, &r);
-	metrics_txn_done(t, &o, &r);
-	/* A spool delivery stopped by shutdown answers nobody: the spool
-	 * logs what happens to it instead of a "-> 503". */
-	if (t->spool_row != 0 && o.reason == GW_R_SHUTDOWN)
-		log_debug("txn %llu: stopped by shutdown",
-		    (unsigned long long)t->id);
-	else
-		txnlog_finish(t, &o, &r);
-	if (t->out != NULL && side_of(t->out_proto) != NULL)
-		side_of(t->out_proto)->abort(t);
-	txn_enter_state(t, TXN_REPLIED);
-	if (t->spool_row != 0)
-		/* A spool delivery: the spool decides what the sender gets. */
-		spool_delivery_done(t, &o, &r);
-	else if (t->handoff_from > 0)
-		/* Another worker's sender: it answers (gateway/handoff). */
-		handoff_reply(t, &o);
-	else {
-		const struct relay_side *in = t->origin == TXN_FROM_XMPP ?
-		    relay_xmpp : relay_sip;
-
-		if (in != NULL)
-			in->reply(t, &o, &r);
-	}
-	txn_enter_state(t, TXN_DONE);
-	txn_free(t);
+	t->out_abort = NULL;
+	if (abort != NULL)
+		abort(t);
 }
 
 static void
@@ -158,13 +134,12 @@ on_deadline(struct gw_txn *t)
 	 * own 408 comes first: the next hop, while time is left.
 	 */
 	if (t->state == TXN_SENDING && t->out_proto == LOOKUP_PROTO_SIP &&
-	    t->route != NULL && more_to_try(t) && dns_now_ms() +
+	    t->route != NULL && more_to_try(t) && txn_now_ms() +
 	    RELAY_MIN_ATTEMPT_MS < txn_end_ms(t)) {
 		log_info("txn %llu: %s (%s) did not answer in time, trying "
 		    "the next hop", (unsigned long long)t->id, t->next_hop,
 		    rfc3263_strtransport(t->next_transport));
-		if (t->out != NULL)
-			relay_sip->abort(t);
+		drop_attempt(t);
 		try_next_hop(t);
 		return;
 	}
@@ -172,7 +147,7 @@ on_deadline(struct gw_txn *t)
 	/* Still routing: the DNS did not answer in time. */
 	if (t->state == TXN_ROUTING || t->state == TXN_RESOLVING)
 		o.reason = GW_R_DNS_TEMPFAIL;
-	relay_finish(t, o);
+	txn_finish(t, o);
 }
 
 /* The hops of the current target are known: try them in order. */
@@ -276,7 +251,7 @@ try_next_target(struct gw_txn *t)
 		if (t->fallback_next >= 0 &&
 		    start_fallback(t, LOOKUP_E_DNS_TEMPFAIL))
 			return;
-		relay_finish(t, o);
+		txn_finish(t, o);
 		return;
 	}
 	tg = &r->targets[t->target++];
@@ -293,7 +268,7 @@ try_next_target(struct gw_txn *t)
 		try_next_target(t);
 		return;
 	}
-	st = siptarget_start(&relay_stp, dns_ops(relay_dns), uri, on_hops,
+	st = siptarget_start(&relay_stp, relay_dnsq, uri, on_hops,
 	    (void *)(uintptr_t)t->id);
 	/* NULL: on_hops() already ran, and t may be gone. */
 	if (st != NULL)
@@ -307,7 +282,7 @@ keep_route(struct gw_txn *t, enum lookup_proto proto, const char *dest,
 {
 	free(t->route);
 	if ((t->route = txn_route_new(proto, dest, tg, n)) == NULL) {
-		relay_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
+		txn_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
 		    GW_R_OVERLOAD, 0, NULL });
 		return false;
 	}
@@ -359,7 +334,7 @@ on_route(void *arg, const struct lookup_result *res)
 			    res->uri);
 		if (start_fallback(t, res->error))
 			return;
-		relay_finish(t, status_from_lookup(res->error));
+		txn_finish(t, status_from_lookup(res->error));
 		return;
 	}
 	log_info("txn %llu: %s -> %s%s%s -> %s %s", (unsigned long long)t->id,
@@ -373,14 +348,14 @@ on_route(void *arg, const struct lookup_result *res)
 		/* Only protocols the daemon speaks are looked up, but an
 		 * E2U+xmpp URI names its protocol itself. */
 		if (relay_xmpp == NULL) {
-			relay_finish(t, (struct gw_outcome){ GW_PERMFAIL,
+			txn_finish(t, (struct gw_outcome){ GW_PERMFAIL,
 			    GW_R_NO_COMMON_PROTOCOL, 0, NULL });
 			return;
 		}
 		if (is_own_domain(res->xmpp_to, t->rt->conf.xmpp_domain)) {
 			log_warnx("txn %llu: %s is the component's own domain",
 			    (unsigned long long)t->id, res->xmpp_to);
-			relay_finish(t, (struct gw_outcome){ GW_PERMFAIL,
+			txn_finish(t, (struct gw_outcome){ GW_PERMFAIL,
 			    GW_R_LOOP, 0, NULL });
 			return;
 		}
@@ -388,10 +363,11 @@ on_route(void *arg, const struct lookup_result *res)
 			return;
 		txn_enter_state(t, TXN_SENDING);
 		t->out_proto = LOOKUP_PROTO_XMPP;
+		t->out_abort = relay_xmpp->abort;
 		t->attempts++;
 		why = relay_xmpp->send(t, t->route->dest, NULL);
 		if (why != GW_R_NONE)
-			relay_finish(t, (struct gw_outcome){ why ==
+			txn_finish(t, (struct gw_outcome){ why ==
 			    GW_R_XMPP_DOWN ? GW_TEMPFAIL : GW_PERMFAIL, why, 0,
 			    NULL });
 		return;
@@ -399,7 +375,7 @@ on_route(void *arg, const struct lookup_result *res)
 	if (is_own_domain(res->request_uri, t->rt->conf.domain)) {
 		log_warnx("txn %llu: %s names imgate's own domain",
 		    (unsigned long long)t->id, res->request_uri);
-		relay_finish(t, (struct gw_outcome){ GW_PERMFAIL, GW_R_LOOP,
+		txn_finish(t, (struct gw_outcome){ GW_PERMFAIL, GW_R_LOOP,
 		    0, NULL });
 		return;
 	}
@@ -416,7 +392,7 @@ on_route(void *arg, const struct lookup_result *res)
 			    (unsigned long long)t->id, res->request_uri);
 			free(t->route);	/* an earlier link's, if any */
 			t->route = NULL;
-			relay_finish(t, (struct gw_outcome){ GW_PERMFAIL,
+			txn_finish(t, (struct gw_outcome){ GW_PERMFAIL,
 			    GW_R_INVALID_IM_URI, 0, NULL });
 			return;
 		}
@@ -432,7 +408,7 @@ on_route(void *arg, const struct lookup_result *res)
 		log_warnx("txn %llu: %s needs TLS and no TLS transport is "
 		    "configured (sip.tls)", (unsigned long long)t->id,
 		    res->request_uri);
-		relay_finish(t, (struct gw_outcome){ GW_PERMFAIL,
+		txn_finish(t, (struct gw_outcome){ GW_PERMFAIL,
 		    GW_R_NOT_SECURE, 0, NULL });
 		return;
 	}
@@ -448,7 +424,7 @@ start_lookup(struct gw_txn *t, const struct lookup_params *params,
 	uint64_t	 id = t->id;
 	struct lookup	*lk;
 
-	lk = lookup_start(params, dns_ops(relay_dns), input, NULL, on_route,
+	lk = lookup_start(params, relay_dnsq, input, NULL, on_route,
 	    (void *)(uintptr_t)id);
 	/*
 	 * NULL means the lookup already completed and on_route() may have
@@ -472,7 +448,7 @@ route_static(struct gw_txn *t, const char *target, const char *aus)
 	case -1:
 		log_warnx("txn %llu: static target \"%s\" unusable",
 		    (unsigned long long)t->id, target);
-		relay_finish(t, (struct gw_outcome){ GW_PERMFAIL,
+		txn_finish(t, (struct gw_outcome){ GW_PERMFAIL,
 		    GW_R_NO_ROUTE, 0, NULL });
 		return;
 	case 1:
@@ -554,15 +530,15 @@ admit(struct gw_txn *t, const struct policy_source *src)
 		 * source (gateway/txnlog); this says which rule. */
 		log_debug("txn %llu: refused by the ACL: %s",
 		    (unsigned long long)t->id, why != NULL ? why : "");
-		relay_finish(t, (struct gw_outcome){ GW_PERMFAIL,
+		txn_finish(t, (struct gw_outcome){ GW_PERMFAIL,
 		    GW_R_FORBIDDEN, 0, NULL });
 		return false;
 	}
 	if (relay_rl != NULL && c->ratelimit_rate > 0 &&
 	    !ratelimit_take(relay_rl, source_key(t, src, key, sizeof(key)),
-	    dns_now_ms(), &retry)) {
+	    txn_now_ms(), &retry)) {
 		t->retry_after_s = retry;
-		relay_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
+		txn_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
 		    GW_R_RATE_LIMITED, 0, NULL });
 		return false;
 	}
@@ -592,19 +568,19 @@ route_message(struct gw_txn *t, const struct policy_source *src,
 		    d.dialplan >= 0 ? d.aus : "", d.why);
 	switch (d.verdict) {
 	case ROUTE_BAD_NUMBER:
-		relay_finish(t, status_from_lookup(d.number_status ==
+		txn_finish(t, status_from_lookup(d.number_status ==
 		    E164_NOT_E164 ? LOOKUP_E_NOT_E164 : d.number_status ==
 		    E164_TOO_LONG ? LOOKUP_E_NUMBER_TOO_LONG :
 		    LOOKUP_E_INVALID_NUMBER));
 		return;
 	case ROUTE_NO_MATCH:
 		log_warnx("txn %llu: %s", (unsigned long long)t->id, d.why);
-		relay_finish(t, (struct gw_outcome){ GW_PERMFAIL,
+		txn_finish(t, (struct gw_outcome){ GW_PERMFAIL,
 		    GW_R_NO_ROUTE, 0, NULL });
 		return;
 	case ROUTE_DENY:
 		log_warnx("txn %llu: %s", (unsigned long long)t->id, d.why);
-		relay_finish(t, (struct gw_outcome){ GW_PERMFAIL, GW_R_DENIED,
+		txn_finish(t, (struct gw_outcome){ GW_PERMFAIL, GW_R_DENIED,
 		    d.deny_status, NULL });
 		return;
 	case ROUTE_STATIC:
@@ -617,11 +593,12 @@ route_message(struct gw_txn *t, const struct policy_source *src,
 	    CONF_MODE_SAF) {
 		if (!xlate_is_notification(t->content_type, t->body,
 		    t->body_len)) {
-			/* Worker 0 owns the spool (gateway/handoff). */
-			if (handoff_active())
-				handoff_spool(t, src);
+			if (relay_store != NULL)
+				relay_store(t, src);
 			else
-				spool_accept(t, src);
+				txn_finish(t, (struct gw_outcome){
+				    GW_TEMPFAIL, GW_R_SPOOL_ERROR, 0, NULL,
+				    false });
 			return;
 		}
 		log_debug("txn %llu: a notification: relayed, not stored",
@@ -699,8 +676,6 @@ relay_reconfigure(const struct gw_conf *c)
 		relay_seed = setup_seed();
 	setup_siptarget_params(c, &relay_stp);
 	relay_stp.rngarg = &relay_seed;
-	dns_set_case_randomization(relay_dns, c->dns_case_randomization);
-	dns_set_udp_max_queries(relay_dns, (unsigned)c->dns_udp_max_queries);
 	/* Created on first use: no memory for a limiter that is off. */
 	if (relay_rl == NULL && c->ratelimit_rate > 0)
 		relay_rl = ratelimit_new((double)c->ratelimit_rate,
@@ -726,28 +701,22 @@ relay_submit_direct(struct gw_txn *t, const struct policy_source *src,
 }
 
 void
-relay_attempt_failed_xmpp(struct gw_txn *t, const char *condition)
+relay_attempt_done(struct gw_txn *t, struct gw_outcome o)
 {
-	int		 code = status_xmpp_to_sip(condition);
-	struct gw_outcome o = { status_sip_temporary(code) ? GW_TEMPFAIL :
-	    GW_PERMFAIL, GW_R_PEER_ERROR, code, condition };
-
-	t->out = NULL;
-	relay_finish(t, o);
-}
-
-void
-relay_attempt_done(struct gw_txn *t, int code)
-{
-	struct gw_outcome o = { GW_OK, GW_R_DELIVERED, code, NULL };
-
-	t->out = NULL;
-	if (t->out_proto == LOOKUP_PROTO_SIP && (code == 408 || code == 503)) {
+	/* The edge reports the attempt it ran: nothing left to drop. */
+	t->out_abort = NULL;
+	if (t->out_proto == LOOKUP_PROTO_SIP && o.retry_elsewhere) {
 		/* No answer or transport failure: the next server may do. */
 		if (more_to_try(t)) {
+			struct gw_reply	 r;
+
+			/* The log says it in SIP's words, as the hop
+			 * spoke them (gateway/status maps it). */
+			status_reply(&o, &r);
 			log_info("txn %llu: %s (%s) gave %d, trying the next "
 			    "hop", (unsigned long long)t->id, t->next_hop,
-			    rfc3263_strtransport(t->next_transport), code);
+			    rfc3263_strtransport(t->next_transport),
+			    r.sip_code);
 			try_next_hop(t);
 			return;
 		}
@@ -756,12 +725,5 @@ relay_attempt_done(struct gw_txn *t, int code)
 		    start_fallback(t, LOOKUP_E_DNS_TEMPFAIL))
 			return;
 	}
-	if (code >= 300) {
-		o.status = status_sip_temporary(code) ? GW_TEMPFAIL :
-		    GW_PERMFAIL;
-		o.reason = code == 408 ? GW_R_PEER_TIMEOUT : GW_R_PEER_ERROR;
-		if (code == 408)
-			o.peer_code = 0;
-	}
-	relay_finish(t, o);
+	txn_finish(t, o);
 }

@@ -2,26 +2,26 @@
  * gateway/flow/relay.h - the middle of the flow: route a transaction, forward
  * it, report the outcome to the sender.
  *
- * An inbound side (gateway/sipgw) builds a struct gw_txn and calls
- * relay_submit().  relay runs routing/lookup on the shared resolver,
- * resolves the chosen server's address, hands the message to an outbound
- * side, and, when the far end answers or something fails, calls
- * relay_finish(), which maps the outcome once (gateway/status) and asks
- * the inbound side to answer the sender.
+ * An inbound side (gateway/sipgw, gateway/xmppgw) builds a struct gw_txn,
+ * sets its completion hook and calls relay_submit().  relay runs
+ * routing/lookup on the resolver behind a struct dnsq_ops, resolves the
+ * chosen server's address, hands the message to an outbound side, and,
+ * when the far end answers or something fails, calls txn_finish()
+ * (gateway/flow/txn), which maps the outcome once (gateway/status) and
+ * calls the hook.  Nothing here knows a wire library.
  */
-#ifndef GATEWAY_RELAY_H
-#define GATEWAY_RELAY_H
+#ifndef GATEWAY_FLOW_RELAY_H
+#define GATEWAY_FLOW_RELAY_H
 
 #include "conf/conf.h"
-#include "gateway/dns.h"
-#include "gateway/status.h"
+#include "enum/dnsq.h"
 #include "gateway/flow/txn.h"
+#include "gateway/status.h"
 #include "routing/lookup.h"
 #include "routing/policy.h"
 
-/* An inbound side answers its sender; called exactly once per txn. */
-typedef void relay_reply_fn(struct gw_txn *t, const struct gw_outcome *o,
-    const struct gw_reply *r);
+/* An inbound side answers its sender: its transactions' t->done. */
+typedef txn_done_fn relay_reply_fn;
 
 /*
  * An outbound side forwards @t to @dest (SIP Request-URI or XMPP "to"),
@@ -33,23 +33,38 @@ typedef void relay_reply_fn(struct gw_txn *t, const struct gw_outcome *o,
 typedef enum gw_reason relay_send_fn(struct gw_txn *t, const char *dest,
     const char *next_hop);
 
-/* An outbound side drops the attempt in flight on @t (t->out). */
-typedef void relay_abort_fn(struct gw_txn *t);
+/* An outbound side drops the attempt in flight on @t (its t->out). */
+typedef txn_edge_fn relay_abort_fn;
+
+/*
+ * A spool delivery of a message this side received: give @t the
+ * inbound state its reply needs (@self: the address the sender wrote
+ * to); 0, or -1 when memory is short.  NULL for a side that needs none.
+ */
+typedef int relay_adopt_fn(struct gw_txn *t, const char *self);
 
 /* One protocol's edge as the relay sees it. */
 struct relay_side {
 	relay_reply_fn	*reply;
 	relay_send_fn	*send;
 	relay_abort_fn	*abort;
+	relay_adopt_fn	*adopt;
 };
 
+/* Store-and-forward: take @t (accepted, not yet stored) and finish it
+ * when it is stored or refused; @src borrowed for the call. */
+typedef void relay_store_fn(struct gw_txn *t,
+    const struct policy_source *src);
+
 /**
- * Wire the relay.  @dns and the sides are borrowed for the life of the
- * daemon; @xmpp is NULL when XMPP is not enabled.  The configuration
- * comes from each transaction's runtime (gateway/runtime).
+ * Wire the relay.  @dnsq, the sides and @store (the spool, or the
+ * handoff to the worker that owns it; NULL: store-and-forward routes
+ * are refused as "spool error") are borrowed for the life of the daemon;
+ * @xmpp is NULL when XMPP is not enabled.  The configuration comes from
+ * each transaction's runtime (gateway/runtime).
  */
-void relay_init(struct dns *dns, const struct relay_side *sip,
-    const struct relay_side *xmpp);
+void relay_init(const struct dnsq_ops *dnsq, const struct relay_side *sip,
+    const struct relay_side *xmpp, relay_store_fn *store);
 
 /**
  * Start routing @t (state TXN_NEW) sent by @src (borrowed for the call):
@@ -87,7 +102,7 @@ void relay_submit_direct(struct gw_txn *t, const struct policy_source *src,
  * Deliver @t, a message taken out of the spool (gateway/spool; t->spool_row
  * set): routed and sent as relay_submit() does, without the ACL and the
  * rate limit (it passed them when it was accepted) and without spooling
- * it again.  The outcome goes to spool_delivery_done(), not to a sender.
+ * it again.  The outcome goes to the spool's hook, not to a sender.
  * @src (borrowed for the call) is the original sender's description.
  */
 void relay_resubmit(struct gw_txn *t, const struct policy_source *src);
@@ -97,15 +112,12 @@ void relay_resubmit_direct(struct gw_txn *t, enum lookup_proto proto,
     const char *dest);
 
 /**
- * The far end answered attempt on @t with @code (a SIP final status;
- * 408/503 generated locally mean "no answer" / "transport failed").
+ * The attempt on @t ended with @o, mapped from the far end's answer by
+ * gateway/status (status_from_sip(), status_from_xmpp_*()).  An outcome
+ * with retry_elsewhere goes on to the next hop, target or fallback link
+ * while there is one; any other ends @t (txn_finish).  The edge has
+ * cleared its t->out.
  */
-void relay_attempt_done(struct gw_txn *t, int code);
+void relay_attempt_done(struct gw_txn *t, struct gw_outcome o);
 
-/** The far XMPP end refused with @condition (a static string). */
-void relay_attempt_failed_xmpp(struct gw_txn *t, const char *condition);
-
-/** Answer the sender with @o and free @t. */
-void relay_finish(struct gw_txn *t, struct gw_outcome o);
-
-#endif /* GATEWAY_RELAY_H */
+#endif /* GATEWAY_FLOW_RELAY_H */

@@ -36,10 +36,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "gateway/log.h"
 #include "gateway/flow/relay.h"
-#include "gateway/runtime.h"
 #include "gateway/flow/spool.h"
+#include "gateway/log.h"
+#include "gateway/runtime.h"
 #include "gateway/spool_be.h"
 #include "gateway/spool_key.h"
 
@@ -97,11 +97,12 @@ struct spool_batch {
 };
 
 static struct {
-	su_root_t		*root;
+	const struct flow_loop	*loop;
+	void			*be_root;	/* for the backend */
 	const struct relay_side	*sip, *xmpp;
 	const struct spool_be_ops *be;
 	bool			 open;
-	su_timer_t		*commit_timer, *wake_timer;
+	struct flow_timer	*commit_timer, *wake_timer;
 	bool			 claiming, again;
 	bool			 committing;	/* cur is with the backend */
 	bool			 stopping;	/* no new deliveries */
@@ -123,15 +124,13 @@ static struct {
 static void	schedule(void);
 static void	flush_batch(void);
 static void	refuse_full(struct gw_txn *);
-static void	on_wake(su_root_magic_t *, su_timer_t *, su_timer_arg_t *);
+static void	on_wake(void *);
 
+/* Rows keep wall-clock times: they outlive the process. */
 static int64_t
 now_ms(void)
 {
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return flow_wall_ms(sp.loop);
 }
 
 static uint32_t
@@ -210,7 +209,7 @@ spool_open(bool at_start)
 {
 	if (sp.open)
 		return 0;
-	if (sp.be->open(sp.root, CONF, schedule, at_start) != 0)
+	if (sp.be->open(sp.be_root, CONF, schedule, at_start) != 0)
 		return -1;
 	sp.open = true;
 	sp.rows = sp.be->count();
@@ -218,10 +217,8 @@ spool_open(bool at_start)
 }
 
 static void
-on_commit_timer(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
+on_commit_timer(void *arg)
 {
-	(void)m;
-	(void)t;
 	(void)arg;
 	flush_batch();
 }
@@ -229,18 +226,19 @@ on_commit_timer(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
 static void
 arm_commit(void)
 {
-	if (sp.commit_timer == NULL || su_timer_is_set(sp.commit_timer))
+	if (sp.commit_timer == NULL ||
+	    flow_timer_is_set(sp.loop, sp.commit_timer))
 		return;
-	su_timer_set_interval(sp.commit_timer, on_commit_timer, NULL,
-	    (su_duration_t)CONF->spool_commit_ms);
+	flow_timer_set(sp.loop, sp.commit_timer,
+	    (uint64_t)CONF->spool_commit_ms, on_commit_timer, NULL);
 }
 
 static void
 arm_wake(int64_t ms)
 {
 	if (sp.wake_timer != NULL)
-		su_timer_set_interval(sp.wake_timer, on_wake, NULL,
-		    (su_duration_t)(ms < 1 ? 1 : ms));
+		flow_timer_set(sp.loop, sp.wake_timer,
+		    (uint64_t)(ms < 1 ? 1 : ms), on_wake, NULL);
 }
 
 /* The backend's view of the accepted transaction @a, in slot @i (its
@@ -313,13 +311,13 @@ committed(bool ok, int64_t rows_delta)
 			stored++;
 		}
 		if (ok && (sp.nw[i].stored || sp.nw[i].copy))
-			relay_finish(t, (struct gw_outcome){ GW_OK,
+			txn_finish(t, (struct gw_outcome){ GW_OK,
 			    GW_R_SPOOLED, 0, NULL });
 		else if (ok && b->acc[i].probe)
 			refuse_full(t);
 		else {
 			t->retry_after_s = 5;
-			relay_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
+			txn_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
 			    GW_R_SPOOL_ERROR, 0, NULL });
 		}
 	}
@@ -387,7 +385,7 @@ refuse_full(struct gw_txn *t)
 	    "spool.max_messages %lld): refused", (unsigned long long)t->id,
 	    sp.rows + sp.next->nacc, (long long)c->spool_max_messages);
 	t->retry_after_s = (uint32_t)(c->spool_retry_initial_ms / 1000 + 1);
-	relay_finish(t, (struct gw_outcome){ GW_TEMPFAIL, GW_R_SPOOL_FULL, 0,
+	txn_finish(t, (struct gw_outcome){ GW_TEMPFAIL, GW_R_SPOOL_FULL, 0,
 	    NULL });
 }
 
@@ -400,7 +398,7 @@ spool_accept(struct gw_txn *t, const struct policy_source *src)
 
 	if ((!sp.open && spool_open(false) != 0) || !sp.be->usable()) {
 		t->retry_after_s = 30;
-		relay_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
+		txn_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
 		    GW_R_SPOOL_ERROR, 0, NULL });
 		return;
 	}
@@ -417,7 +415,7 @@ spool_accept(struct gw_txn *t, const struct policy_source *src)
 		    "commit): refused", (unsigned long long)t->id,
 		    SPOOL_BATCH_MAX);
 		t->retry_after_s = 1;
-		relay_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
+		txn_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
 		    GW_R_SPOOL_ERROR, 0, NULL });
 		return;
 	}
@@ -576,11 +574,6 @@ spool_delivery_done(struct gw_txn *t, const struct gw_outcome *o,
     const struct gw_reply *r)
 {
 	delivery_done(t, o, r);
-	/* The XMPP side frees t->in when it answers; if it did not. */
-	if (t->origin == TXN_FROM_XMPP) {
-		free(t->in);
-		t->in = NULL;
-	}
 }
 
 static char *
@@ -617,11 +610,17 @@ txn_of_row(const struct spool_be_row *r, struct policy_source *src,
 	t->lang = str_dup(r->lang);
 	snprintf(cid, sizeof(cid), "%s@%s", r->msgid, t->rt->conf.domain);
 	t->stable_call_id = txn_strndup(cid, strlen(cid));
-	/* The XMPP side answers from the JID the sender wrote to. */
+	t->done = spool_delivery_done;
+	/* The XMPP side answers from the JID the sender wrote to: its
+	 * own state, made by it. */
 	if (t->origin == TXN_FROM_XMPP && t->dest != NULL) {
 		snprintf(cid, sizeof(cid), "%s@%s", t->dest,
 		    t->rt->conf.xmpp_domain);
-		t->in = txn_strndup(cid, strlen(cid));
+		if (sp.xmpp == NULL || sp.xmpp->adopt == NULL ||
+		    sp.xmpp->adopt(t, cid) != 0) {
+			txn_free(t);
+			return NULL;
+		}
 	}
 	memset(src, 0, sizeof(*src));
 	src->proto = (enum conf_src_proto)r->src_proto;
@@ -640,10 +639,7 @@ txn_of_row(const struct spool_be_row *r, struct policy_source *src,
 		src->xmpp_domain = domain;
 	}
 	if (t->dest == NULL || t->content_type == NULL || t->body == NULL ||
-	    t->stable_call_id == NULL ||
-	    (t->origin == TXN_FROM_XMPP && t->in == NULL)) {
-		free(t->in);
-		t->in = NULL;
+	    t->stable_call_id == NULL) {
 		txn_free(t);
 		return NULL;
 	}
@@ -658,10 +654,8 @@ txn_of_row(const struct spool_be_row *r, struct policy_source *src,
 }
 
 static void
-on_wake(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
+on_wake(void *arg)
 {
-	(void)m;
-	(void)t;
 	(void)arg;
 	if (sp.next->nops > 0 || sp.next->nacc > 0)
 		flush_batch();
@@ -782,13 +776,15 @@ schedule(void)
 /* ------------------------------------------------------------- setup */
 
 int
-spool_init(su_root_t *root, const struct gw_conf *c,
-    const struct relay_side *sip, const struct relay_side *xmpp)
+spool_init(const struct flow_loop *loop, void *be_root,
+    const struct gw_conf *c, const struct relay_side *sip,
+    const struct relay_side *xmpp)
 {
 	struct stat	 st;
 	bool		 wanted = false;
 
-	sp.root = root;
+	sp.loop = loop;
+	sp.be_root = be_root;
 	sp.sip = sip;
 	sp.xmpp = xmpp;
 	sp.be = c->spool_backend == CONF_SPOOL_POSTGRESQL ? &spool_pg_ops :
@@ -807,8 +803,8 @@ spool_init(su_root_t *root, const struct gw_conf *c,
 	    NULL ||
 	    (sp.beops = calloc(sp.opcap, sizeof(*sp.beops))) == NULL)
 		return -1;
-	sp.commit_timer = su_timer_create(su_root_task(root), 0);
-	sp.wake_timer = su_timer_create(su_root_task(root), 0);
+	sp.commit_timer = flow_timer_new(loop);
+	sp.wake_timer = flow_timer_new(loop);
 	if (sp.commit_timer == NULL || sp.wake_timer == NULL)
 		return -1;
 	for (size_t i = 0; i < c->nroutes; i++)
@@ -841,10 +837,8 @@ spool_close(void)
 		sp.open = false;
 		flush_batch();
 	}
-	if (sp.commit_timer != NULL)
-		su_timer_destroy(sp.commit_timer);
-	if (sp.wake_timer != NULL)
-		su_timer_destroy(sp.wake_timer);
+	flow_timer_free(sp.loop, sp.commit_timer);
+	flow_timer_free(sp.loop, sp.wake_timer);
 	sp.commit_timer = sp.wake_timer = NULL;
 	sp.open = false;
 	for (size_t i = 0; i < 2; i++) {

@@ -12,8 +12,9 @@
  * nothing yet).  Delivery then runs from the spool: each due row becomes a
  * new transaction (t->spool_row set) that relay_resubmit() routes and
  * sends exactly like a relay-mode message, with the same ENUM/RFC 3861
- * walk re-evaluated on every attempt.  relay_finish() gives the outcome
- * back through spool_delivery_done(): delivered -> row deleted (an XMPP
+ * walk re-evaluated on every attempt.  txn_finish() gives the outcome
+ * back through spool_delivery_done(), the hook the spool sets on the
+ * transactions it makes: delivered -> row deleted (an XMPP
  * sender that asked gets its XEP-0184 receipt now); temporary failure ->
  * retried with exponential backoff and jitter; permanent failure or
  * spool.max_age_s reached -> row deleted and the sender gets a failure
@@ -46,15 +47,14 @@
  * spool.max_inflight + 1 outcomes each) and the deliveries in flight (at
  * most spool.max_inflight as it was when the spool was opened).
  */
-#ifndef GATEWAY_SPOOL_H
-#define GATEWAY_SPOOL_H
+#ifndef GATEWAY_FLOW_SPOOL_H
+#define GATEWAY_FLOW_SPOOL_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <sofia-sip/su_wait.h>
-
 #include "conf/conf.h"
+#include "gateway/flow/loop.h"
 #include "gateway/flow/relay.h"
 #include "gateway/status.h"
 #include "gateway/flow/txn.h"
@@ -67,28 +67,30 @@
 #define SPOOL_ID_SIZE		33
 
 /**
- * Prepare the spool on @root.  The file @c->spool_path is opened now when
+ * Prepare the spool on @loop (borrowed; its timers and wall clock);
+ * @be_root is what the backend's open() gets (gateway/spool_be.h).  The file @c->spool_path is opened now when
  * a route uses store-and-forward or the file exists (rows left by an
  * earlier run are then scheduled: crash recovery), otherwise on the first
  * message that needs it.  @sip and @xmpp (NULL without XMPP) are the sides
  * that answer senders, borrowed for the life of the daemon.
  * @return 0, or -1 (logged) when an existing spool cannot be opened.
  */
-int spool_init(su_root_t *root, const struct gw_conf *c,
-    const struct relay_side *sip, const struct relay_side *xmpp);
+int spool_init(const struct flow_loop *loop, void *be_root,
+    const struct gw_conf *c, const struct relay_side *sip,
+    const struct relay_side *xmpp);
 
 /**
  * Spool @t (routed to a store-and-forward route; @src borrowed for the
- * call).  The spool owns @t until the batch is committed, then answers
- * through relay_finish(): GW_R_SPOOLED (202) on success, GW_R_SPOOL_FULL
+ * call).  The spool owns @t until the batch is committed, then ends it
+ * with txn_finish(): GW_R_SPOOLED (202) on success, GW_R_SPOOL_FULL
  * or GW_R_SPOOL_ERROR (503 + Retry-After) otherwise.
  */
 void spool_accept(struct gw_txn *t, const struct policy_source *src);
 
 /**
  * The outcome @o (mapped as @r) of the delivery attempt @t
- * (t->spool_row != 0); called by relay_finish() instead of the inbound
- * side's reply.  @t stays the caller's (relay_finish frees it).
+ * (t->spool_row != 0): the completion hook of the spool's deliveries,
+ * called by txn_finish().  @t stays the caller's (txn_finish frees it).
  */
 void spool_delivery_done(struct gw_txn *t, const struct gw_outcome *o,
     const struct gw_reply *r);
@@ -172,4 +174,4 @@ enum spool_admin spool_queue_retry(const char *id);
  * is running. */
 enum spool_admin spool_queue_drop(const char *id);
 
-#endif /* GATEWAY_SPOOL_H */
+#endif /* GATEWAY_FLOW_SPOOL_H */

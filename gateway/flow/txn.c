@@ -3,29 +3,42 @@
  *
  * A hash table keyed by the 64-bit id (ids are never reused within a run,
  * so a stale id cannot find a newer transaction).  Each transaction owns
- * an su_timer for its deadline; the deadline callback runs on the loop
- * like every other event.
+ * a timer of the loop (gateway/flow/loop.h) for its deadline; the
+ * deadline callback runs on the loop like every other event.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/dns.h"
-#include "gateway/log.h"
 #include "gateway/flow/txn.h"
+#include "gateway/log.h"
+#include "gateway/metrics.h"
+#include "gateway/txnlog.h"
 
 #define TXN_BUCKETS	4096
 
-static su_root_t	*txn_root;
+static const struct flow_loop *txn_lp;
 static struct gw_txn	*txn_buckets[TXN_BUCKETS];
 static uint64_t		 txn_next_id = 1;
 static size_t		 txn_n, txn_max;
 
 int
-txn_init(su_root_t *root, size_t max)
+txn_init(const struct flow_loop *loop, size_t max)
 {
-	txn_root = root;
+	txn_lp = loop;
 	txn_max = max;
 	return 0;
+}
+
+const struct flow_loop *
+txn_loop(void)
+{
+	return txn_lp;
+}
+
+uint64_t
+txn_now_ms(void)
+{
+	return flow_now_ms(txn_lp);
 }
 
 /*
@@ -43,7 +56,7 @@ txn_set_max(size_t max)
 void
 txn_fini(void)
 {
-	txn_root = NULL;
+	txn_lp = NULL;
 }
 
 const char *
@@ -77,7 +90,7 @@ txn_new(enum txn_origin origin)
 	t->id = txn_next_id++;
 	t->origin = origin;
 	t->state = TXN_NEW;
-	t->started_ms = dns_now_ms();
+	t->started_ms = flow_now_ms(txn_lp);
 	t->rt = runtime_ref(runtime_current());
 	t->route_idx = -1;
 	t->fallback_next = -1;
@@ -101,12 +114,10 @@ txn_get(uint64_t id)
 }
 
 static void
-on_deadline(su_root_magic_t *m, su_timer_t *timer, su_timer_arg_t *arg)
+on_deadline(void *arg)
 {
 	struct gw_txn	*t = txn_get((uint64_t)(uintptr_t)arg);
 
-	(void)m;
-	(void)timer;
 	if (t != NULL && t->on_timeout != NULL)
 		t->on_timeout(t);
 }
@@ -115,16 +126,45 @@ void
 txn_set_deadline(struct gw_txn *t, uint64_t ms, txn_timeout_cb *cb)
 {
 	if (t->timer == NULL)
-		t->timer = su_timer_create(su_root_task(txn_root), 0);
+		t->timer = flow_timer_new(txn_lp);
 	if (t->timer == NULL) {
 		log_warnx("txn %llu: cannot create timer",
 		    (unsigned long long)t->id);
 		return;
 	}
 	t->on_timeout = cb;
-	/* The id, not the pointer, rides on the timer (style.md 6). */
-	su_timer_set_interval(t->timer, on_deadline,
-	    (su_timer_arg_t *)(uintptr_t)t->id, (su_duration_t)ms);
+	/* The id, not the pointer, rides on the timer: a transaction
+	 * freed meanwhile is not found. */
+	flow_timer_set(txn_lp, t->timer, ms, on_deadline,
+	    (void *)(uintptr_t)t->id);
+}
+
+void
+txn_finish(struct gw_txn *t, struct gw_outcome o)
+{
+	struct gw_reply	 r;
+	txn_edge_fn	*abort = t->out_abort;
+	txn_done_fn	*done = t->done;
+
+	status_reply(&o, &r);
+	metrics_txn_done(t, &o, &r);
+	/* A spool delivery stopped by shutdown answers nobody: the spool
+	 * logs what happens to it instead of a "-> 503". */
+	if (t->spool_row != 0 && o.reason == GW_R_SHUTDOWN)
+		log_debug("txn %llu: stopped by shutdown",
+		    (unsigned long long)t->id);
+	else
+		txnlog_finish(t, &o, &r);
+	/* Once: a hook that ends up here again finds them cleared. */
+	t->out_abort = NULL;
+	t->done = NULL;
+	if (abort != NULL)
+		abort(t);
+	txn_enter_state(t, TXN_REPLIED);
+	if (done != NULL)
+		done(t, &o, &r);
+	txn_enter_state(t, TXN_DONE);
+	txn_free(t);
 }
 
 char *
@@ -155,8 +195,9 @@ txn_free(struct gw_txn *t)
 	lookup_cancel(t->lookup);
 	siptarget_cancel(t->siptarget);
 	free(t->hops);
-	if (t->timer != NULL)
-		su_timer_destroy(t->timer);
+	if (t->in.free != NULL)
+		t->in.free(t);
+	flow_timer_free(txn_lp, t->timer);
 	free(t->dest);
 	free(t->from);
 	free(t->from_display);

@@ -1,21 +1,28 @@
 /*
  * gateway/flow/txn.h - one inbound message, from arrival to the sender's reply.
  *
- * Every message that enters (gateway/sipgw, later gateway/xmppgw) becomes
- * a struct gw_txn with a 64-bit id, a state and a deadline.  Callbacks
- * from the resolver and from sofia-sip carry the id, never the pointer,
- * and find the transaction with txn_get(): a late answer for a finished
- * transaction finds nothing and is dropped quietly.
+ * Every message that enters (gateway/sipgw, gateway/xmppgw, a spool
+ * delivery, a handoff from another worker) becomes a struct gw_txn with a
+ * 64-bit id, a state and a deadline.  Callbacks from the resolver and
+ * from the edges carry the id, never the pointer, and find the
+ * transaction with txn_get(): a late answer for a finished transaction
+ * finds nothing and is dropped quietly.
+ *
+ * Whoever creates a transaction sets its completion hook (t->done): the
+ * inbound edge that answers the sender, the spool that records a
+ * delivery's outcome, the handoff that sends it back to another worker.
+ * txn_finish() maps the outcome once (gateway/status), calls the hook
+ * exactly once and frees the transaction, so the middle never needs to
+ * know who is waiting.
  */
-#ifndef GATEWAY_TXN_H
-#define GATEWAY_TXN_H
+#ifndef GATEWAY_FLOW_TXN_H
+#define GATEWAY_FLOW_TXN_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include <sofia-sip/su_wait.h>
-
+#include "gateway/flow/loop.h"
 #include "gateway/runtime.h"
 #include "gateway/status.h"
 #include "routing/siptarget.h"
@@ -58,6 +65,23 @@ struct txn_route {
 
 /* Called when the deadline passes (state unchanged, caller decides). */
 typedef void txn_timeout_cb(struct gw_txn *t);
+
+/* The completion hook: the outcome @o, mapped once into @r. */
+typedef void txn_done_fn(struct gw_txn *t, const struct gw_outcome *o,
+    const struct gw_reply *r);
+
+/* An edge's hook on its own part of @t (drop an attempt, free state). */
+typedef void txn_edge_fn(struct gw_txn *t);
+
+/*
+ * Edge state.  Each edge defines its own struct (the middle only passes
+ * pointers) and frees what it allocated; the owner is named beside each.
+ */
+struct sipgw_in;	/* gateway/sipgw.c: the server transaction */
+struct sipgw_out;	/* gateway/sipgw.c: the client transaction */
+struct xmppgw_in;	/* gateway/xmppgw.c: the address written to */
+struct xmppgw_out;	/* gateway/xmppgw.c: queued or sent (static) */
+struct handoff_out;	/* gateway/handoff.c: at worker 0 (static) */
 
 struct gw_txn {
 	uint64_t		 id;
@@ -125,21 +149,46 @@ struct gw_txn {
 	int			 handoff_from;
 	uint64_t		 handoff_id;
 	uint32_t		 handoff_gen;
-	/* Origin/destination specific state, owned by the gateway side. */
-	void			*in;		/* e.g. sipgw inbound record */
-	void			*out;		/* attempt in flight, or NULL */
-	enum lookup_proto	 out_proto;	/* side that owns t->out */
+	/* Who hears the outcome (see above); NULL: nobody. */
+	txn_done_fn		*done;
+	/* The inbound edge's state (at most one set, by t->origin's
+	 * edge).  The edge frees it when it answers; in_free, set by the
+	 * edge with it, frees what is left when the transaction ends
+	 * without an answer (a spool delivery retried later). */
+	struct {
+		struct sipgw_in		*sip;
+		struct xmppgw_in	*xmpp;
+		txn_edge_fn		*free;
+	}			 in;
+	/* The attempt in flight, set and cleared by the outbound edge
+	 * that runs it (out_proto names the relay's side); out_abort, set
+	 * by the relay when it starts an attempt, makes that edge drop it
+	 * when the transaction ends first. */
+	struct {
+		struct sipgw_out	*sip;
+		const struct xmppgw_out	*xmpp;
+		const struct handoff_out *handoff;
+	}			 out;
+	enum lookup_proto	 out_proto;
+	txn_edge_fn		*out_abort;
 	/* The configuration this message is handled with (counted). */
 	struct gw_runtime	*rt;
-	/* Deadline. */
-	su_timer_t		*timer;
+	/* Deadline (the loop's timer, created on first use). */
+	struct flow_timer	*timer;
 	txn_timeout_cb		*on_timeout;
 	/* Registry link. */
 	struct gw_txn		*hnext;
 };
 
-/** Create the registry on @root (for timers).  @return 0 or -1. */
-int txn_init(su_root_t *root, size_t max);
+/** Create the registry on @loop (borrowed, for the time and the
+ * deadlines).  @return 0 or -1. */
+int txn_init(const struct flow_loop *loop, size_t max);
+
+/** The registry's loop (what txn_init() was given). */
+const struct flow_loop *txn_loop(void);
+
+/** The loop's monotonic time in milliseconds. */
+uint64_t txn_now_ms(void);
 void txn_fini(void);
 
 /** New cap on transactions in flight (reload); those above it finish. */
@@ -167,8 +216,16 @@ const char *txn_strstate(enum txn_state st);
 char *txn_strndup(const char *s, size_t len);
 
 /**
+ * End @t with @o: map it once (status_reply), count and log it, make
+ * the outbound edge drop an attempt still in flight, call the completion
+ * hook (exactly once: @t is freed after it) and free @t.
+ */
+void txn_finish(struct gw_txn *t, struct gw_outcome o);
+
+/**
  * Unregister and free @t and everything it owns (cancels the lookup and
- * the timer; the caller releases t->in / t->out first).
+ * the timer, calls t->in.free); nobody is answered: txn_finish() is the
+ * way to end a transaction, this is for one that never started.
  */
 void txn_free(struct gw_txn *t);
 
@@ -185,4 +242,4 @@ size_t txn_count(void);
 /** Visit every transaction (shutdown); @fn may free the one it gets. */
 void txn_foreach(void (*fn)(struct gw_txn *));
 
-#endif /* GATEWAY_TXN_H */
+#endif /* GATEWAY_FLOW_TXN_H */
