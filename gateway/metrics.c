@@ -149,7 +149,7 @@ metrics_txn_done(const struct gw_txn *t, const struct gw_outcome *o,
 	m.in[in][class_of(r->sip_code)]++;
 	if (sent && o->status == GW_OK) {
 		size_t op = t->route->proto == LOOKUP_PROTO_XMPP ? 1 : 0;
-		uint64_t now = dns_now_ms();
+		uint64_t now = txn_now_ms();
 
 		hist_add(&m.latency[in][op], now >= t->started_ms ?
 		    (double)(now - t->started_ms) / 1000.0 : 0);

@@ -10,7 +10,6 @@
 
 #include <jansson.h>
 
-#include "gateway/dns.h"
 #include "gateway/log.h"
 #include "gateway/txnlog.h"
 #include "routing/lookup.h"
@@ -232,7 +231,7 @@ void
 txnlog_finish(const struct gw_txn *t, const struct gw_outcome *o,
     const struct gw_reply *r)
 {
-	uint64_t	 now = dns_now_ms();
+	uint64_t	 now = txn_now_ms();
 	uint64_t	 ms = now >= t->started_ms ? now - t->started_ms : 0;
 
 	if (txnlog_is_refusal(o->reason) &&
