@@ -352,7 +352,7 @@ on_sip_target(void *arg, const struct siptarget_result *res)
 }
 
 /*
- * The relay's next step for a SIP route (gateway/relay): its targets in
+ * The relay's next step for a SIP route (gateway/flow/relay): its targets in
  * order, each located by routing/siptarget; the Request-URI itself when
  * ENUM gave a sip: URI (no SRV targets).  One at a time, on the loop.
  */

@@ -6,7 +6,8 @@
  * it and exit, -d stay in the foreground and log to stderr, -v more verbose,
  * -u USER[:GROUP] the user to serve as, -V version, -h usage.
  * Everything runs on the sofia-sip su_root: nta (gateway/sipgw), the
- * c-ares channel (gateway/dns) and the transaction timers (gateway/txn).
+ * c-ares channel (gateway/dns) and the transaction timers (gateway/flow/txn
+ * through gateway/loop_su).
  *
  * Start-up order (imgated(8)): parse; decide whom to serve as; lock
  * the spool; bind every socket; open the spool; drop privileges; detach

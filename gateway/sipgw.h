@@ -2,7 +2,7 @@
  * gateway/sipgw.h - the SIP edge: sofia-sip nta (the transaction layer)
  * bound on the configured address, MESSAGE in (RFC 3428) and MESSAGE out.
  *
- * Inbound: a MESSAGE becomes a struct gw_txn handed to gateway/relay; the
+ * Inbound: a MESSAGE becomes a struct gw_txn handed to gateway/flow/relay; the
  * server transaction (nta_incoming_t) is owned by the gw_txn (t->in)
  * until the relay asks for the final answer.  Outbound: relay asks to
  * send a transaction's message to a Request-URI through a next hop; the

@@ -1,12 +1,12 @@
 /*
  * gateway/spoolfs.h - the spool's files on disk: one owner, safe modes.
  *
- * Start-up, before gateway/spool opens the SQLite file: main.c calls
+ * Start-up, before gateway/flow/spool opens the SQLite file: main.c calls
  * spoolfs_open(), which creates the spool directory (0700) when a
  * store-and-forward route needs it, takes the lock that makes one
  * imgated the only owner of the spool, and gives the spool's files the
  * mode 0600 and the owner that imgated will run as after privs_drop().
- * gateway/spool calls spoolfs_lock() again before it opens the file
+ * gateway/flow/spool calls spoolfs_lock() again before it opens the file
  * later (a reload that brings the first store-and-forward route): a
  * no-op when the lock is held.
  *
@@ -37,7 +37,7 @@
 /**
  * Prepare the spool's directory and files and take the lock.  Nothing
  * is done when no route uses store-and-forward and the file does not
- * exist: then gateway/spool does not open it at start either.
+ * exist: then gateway/flow/spool does not open it at start either.
  * @param c      the configuration (spool.path, the routes' modes)
  * @param owner  the user imgated will run as (files are chown()ed to
  *               it), or NULL to stay the user it runs as now

@@ -3,7 +3,7 @@
  * the one su_root loop.
  *
  * Inbound: <message to='+12025550100@gw.domain'> becomes a struct gw_txn
- * for gateway/relay, like a SIP MESSAGE.  Outbound: relay hands a
+ * for gateway/flow/relay, like a SIP MESSAGE.  Outbound: relay hands a
  * transaction and a bare JID; the stanza goes out from the sender's
  * gateway JID with an XEP-0184 request, and the receipt or error stanza
  * that comes back is the transaction's result.  While the component is

@@ -5,7 +5,7 @@
  * or an RFC 3861 _im._sip target written as sip:HOST:PORT) to the list
  * of (transport, address, port) hops to try in order: NAPTR, SRV per
  * transport, then AAAA and A, as routing/rfc3263 decides.  DNS goes
- * through struct dnsq_ops, so imgated (gateway/relay on gateway/dns) and
+ * through struct dnsq_ops, so imgated (gateway/flow/relay on gateway/dns) and
  * imgate-lookup run this same code.
  */
 #ifndef ROUTING_SIPTARGET_H

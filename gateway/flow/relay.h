@@ -99,10 +99,10 @@ void relay_submit_direct(struct gw_txn *t, const struct policy_source *src,
     enum lookup_proto proto, const char *dest);
 
 /**
- * Deliver @t, a message taken out of the spool (gateway/spool; t->spool_row
- * set): routed and sent as relay_submit() does, without the ACL and the
- * rate limit (it passed them when it was accepted) and without spooling
- * it again.  The outcome goes to the spool's hook, not to a sender.
+ * Deliver @t, a message taken out of the spool (gateway/flow/spool;
+ * t->spool_row set): routed and sent as relay_submit() does, without the
+ * ACL and the rate limit (it passed them when it was accepted) and
+ * without spooling it again.  The outcome goes to the spool's hook, not to a sender.
  * @src (borrowed for the call) is the original sender's description.
  */
 void relay_resubmit(struct gw_txn *t, const struct policy_source *src);

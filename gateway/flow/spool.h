@@ -2,7 +2,7 @@
  * gateway/flow/spool.h - store-and-forward: the durable queue between the
  * inbound sides and the relay.
  *
- * Where it sits: gateway/relay routes a message as usual; when the route
+ * Where it sits: gateway/flow/relay routes a message as usual; when the route
  * that matched has mode "store-and-forward" it hands the transaction to
  * spool_accept() instead of forwarding it.  The spool writes the message
  * to its backend (gateway/spool_be.h: an SQLite file, or a PostgreSQL
@@ -68,9 +68,10 @@
 
 /**
  * Prepare the spool on @loop (borrowed; its timers and wall clock);
- * @be_root is what the backend's open() gets (gateway/spool_be.h).  The file @c->spool_path is opened now when
- * a route uses store-and-forward or the file exists (rows left by an
- * earlier run are then scheduled: crash recovery), otherwise on the first
+ * @be_root is what the backend's open() gets (gateway/spool_be.h).  The
+ * file @c->spool_path is opened now when a route uses store-and-forward
+ * or the file exists (rows left by an earlier run are then scheduled:
+ * crash recovery), otherwise on the first
  * message that needs it.  @sip and @xmpp (NULL without XMPP) are the sides
  * that answer senders, borrowed for the life of the daemon.
  * @return 0, or -1 (logged) when an existing spool cannot be opened.

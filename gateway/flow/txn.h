@@ -138,7 +138,7 @@ struct gw_txn {
 	 * (RFC 3261 16.6 step 3, 8.1.1.6). */
 	int			 max_forwards;
 	bool			 looped;	/* a target was imgate */
-	/* Store-and-forward (gateway/spool): on a delivery attempt, the
+	/* Store-and-forward (gateway/flow/spool): on a delivery attempt, the
 	 * spool row it delivers (0: not a spool delivery) and the Call-ID
 	 * every attempt of that message uses ("<message id>@<domain>"). */
 	int64_t			 spool_row;

@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_spool.c - the pure parts of gateway/spool: the retry
+ * tests/unit/test_spool.c - the pure parts of gateway/flow/spool: the retry
  * schedule and the failure notice text.
  *
  * The schedule: table rows of (initial, max, attempts) with the exact
