@@ -52,6 +52,7 @@
 #include "gateway/setup.h"
 #include "gateway/sipgw.h"
 #include "gateway/spoolfs.h"
+#include "gateway/txnlog.h"
 #include "gateway/workers.h"
 #include "gateway/xmppgw.h"
 
@@ -116,6 +117,24 @@ on_tick(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
 		reload_run(config_path, NULL, 0);
 	}
 }
+
+/* Every transaction's end: counted, and its one log line. */
+static void
+txn_ended(struct gw_txn *t, const struct gw_outcome *o,
+    const struct gw_reply *r)
+{
+	metrics_txn_done(t, o, r);
+	/* A spool delivery stopped by shutdown answers nobody: the spool
+	 * logs what happens to it instead of a "-> 503". */
+	if (t->spool_row != 0 && o->reason == GW_R_SHUTDOWN)
+		log_debug("txn %llu: stopped by shutdown",
+		    (unsigned long long)t->id);
+	else
+		txnlog_finish(t, o, r);
+}
+
+static const struct txn_observer	 txn_watch = { txn_ended,
+    metrics_lookup_done };
 
 /* Store-and-forward: worker 0 owns the spool (gateway/handoff). */
 static void
@@ -325,6 +344,7 @@ serve(struct gw_conf *conf, int k, enum privs_plan plan,
 	runtime_install(rt);
 	loop_su_init(&loop, root);
 	txn_init(&loop, (size_t)conf->max_transactions);
+	txn_set_observer(&txn_watch);
 	relay_init(dns_ops(dns), &sipgw_side, !conf->xmpp_enable ? NULL :
 	    own ? &xmppgw_side : &handoff_side, store_message);
 	reload_init(dns, verbose > 0, apply_options);

@@ -28,7 +28,6 @@
 
 #include "gateway/flow/relay.h"
 #include "gateway/log.h"
-#include "gateway/metrics.h"
 #include "gateway/setup.h"
 #include "gateway/xlate_imdn.h"
 #include "routing/ratelimit.h"
@@ -324,7 +323,8 @@ on_route(void *arg, const struct lookup_result *res)
 	if (t == NULL)
 		return;
 	t->lookup = NULL;
-	metrics_lookup_done(res->error);
+	if (txn_observer()->lookup_done != NULL)
+		txn_observer()->lookup_done(res->error);
 	if (res->error != LOOKUP_OK) {
 		/* Say which URI was unusable (a bad IDNA label, say). */
 		if (res->error == LOOKUP_E_INVALID_IM_URI &&

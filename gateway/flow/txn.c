@@ -11,12 +11,12 @@
 
 #include "gateway/flow/txn.h"
 #include "gateway/log.h"
-#include "gateway/metrics.h"
-#include "gateway/txnlog.h"
 
 #define TXN_BUCKETS	4096
 
 static const struct flow_loop *txn_lp;
+static const struct txn_observer txn_no_observer;
+static const struct txn_observer *txn_obs = &txn_no_observer;
 static struct gw_txn	*txn_buckets[TXN_BUCKETS];
 static uint64_t		 txn_next_id = 1;
 static size_t		 txn_n, txn_max;
@@ -27,6 +27,18 @@ txn_init(const struct flow_loop *loop, size_t max)
 	txn_lp = loop;
 	txn_max = max;
 	return 0;
+}
+
+void
+txn_set_observer(const struct txn_observer *obs)
+{
+	txn_obs = obs != NULL ? obs : &txn_no_observer;
+}
+
+const struct txn_observer *
+txn_observer(void)
+{
+	return txn_obs;
 }
 
 const struct flow_loop *
@@ -57,6 +69,7 @@ void
 txn_fini(void)
 {
 	txn_lp = NULL;
+	txn_obs = &txn_no_observer;
 }
 
 const char *
@@ -147,14 +160,8 @@ txn_finish(struct gw_txn *t, struct gw_outcome o)
 	txn_done_fn	*done = t->done;
 
 	status_reply(&o, &r);
-	metrics_txn_done(t, &o, &r);
-	/* A spool delivery stopped by shutdown answers nobody: the spool
-	 * logs what happens to it instead of a "-> 503". */
-	if (t->spool_row != 0 && o.reason == GW_R_SHUTDOWN)
-		log_debug("txn %llu: stopped by shutdown",
-		    (unsigned long long)t->id);
-	else
-		txnlog_finish(t, &o, &r);
+	if (txn_obs->finished != NULL)
+		txn_obs->finished(t, &o, &r);
 	/* Once: a hook that ends up here again finds them cleared. */
 	t->out_abort = NULL;
 	t->done = NULL;

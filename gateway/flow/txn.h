@@ -180,6 +180,24 @@ struct gw_txn {
 	struct gw_txn		*hnext;
 };
 
+/*
+ * Who watches transactions end: the daemon counts them (gateway/metrics)
+ * and logs their one line (gateway/txnlog); a test may count them too.
+ * The middle calls these and includes neither.  Either may be NULL.
+ */
+struct txn_observer {
+	/* Every transaction, as it ends, before its completion hook. */
+	txn_done_fn	*finished;
+	/* Every ENUM / RFC 3861 lookup result the relay gets. */
+	void		(*lookup_done)(enum lookup_error e);
+};
+
+/** Watch with @obs (borrowed until txn_fini; NULL: nobody). */
+void txn_set_observer(const struct txn_observer *obs);
+
+/** The observer (never NULL: one with no hooks when none is set). */
+const struct txn_observer *txn_observer(void);
+
 /** Create the registry on @loop (borrowed, for the time and the
  * deadlines).  @return 0 or -1. */
 int txn_init(const struct flow_loop *loop, size_t max);

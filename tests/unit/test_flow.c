@@ -490,6 +490,28 @@ in_done(struct gw_txn *t, const struct gw_outcome *o,
 	g->rt_gen = t->rt->generation;
 }
 
+/* The daemon's observer counts and logs; this one counts. */
+static int	 nfinished, nlookups;
+
+static void
+obs_finished(struct gw_txn *t, const struct gw_outcome *o,
+    const struct gw_reply *r)
+{
+	(void)t;
+	(void)o;
+	(void)r;
+	nfinished++;
+}
+
+static void
+obs_lookup(enum lookup_error e)
+{
+	(void)e;
+	nlookups++;
+}
+
+static const struct txn_observer obs = { obs_finished, obs_lookup };
+
 static const struct relay_side	 fake_sip = { in_done, sip_send, sip_abort,
     NULL };
 static const struct relay_side	 fake_xmpp = { in_done, xmpp_send,
@@ -561,6 +583,7 @@ reset(const struct dns_row *rows, size_t nrows, const struct far *far,
 	ngot = 0;
 	aborts = 0;
 	dns_queries = 0;
+	nfinished = nlookups = 0;
 }
 
 /* A SIP MESSAGE from 127.0.0.1 to @ruri, as sipgw would submit it. */
@@ -645,6 +668,8 @@ test_target_walk(void)
 	 * in the table: 1 ms), one after the other; 10 ms answers. */
 	is_int(g->at - t0, 5 + 5 + 6 + 10 + 6 + 10, "walk: answered at 42 ms "
 	    "of virtual time");
+	is_int(nlookups, 1, "walk: the observer saw one lookup");
+	is_int(nfinished, 1, "walk: and one transaction end");
 	all_once("walk");
 }
 
@@ -904,6 +929,7 @@ main(void)
 	}
 	log_init(true, LOG_L_WARNING, "test_flow");
 	txn_init(&vloop, 1000);
+	txn_set_observer(&obs);
 	install("");
 	relay_init(&dnsq, &fake_sip, &fake_xmpp, spool_accept);
 	test_target_walk();
