@@ -612,12 +612,12 @@ txn_of_row(const struct spool_be_row *r, struct policy_source *src,
 	t->stable_call_id = txn_strndup(cid, strlen(cid));
 	t->done = spool_delivery_done;
 	/* The XMPP side answers from the JID the sender wrote to: its
-	 * own state, made by it. */
-	if (t->origin == TXN_FROM_XMPP && t->dest != NULL) {
+	 * own state, made by it (without XMPP nobody can be answered). */
+	if (t->origin == TXN_FROM_XMPP && t->dest != NULL &&
+	    sp.xmpp != NULL && sp.xmpp->adopt != NULL) {
 		snprintf(cid, sizeof(cid), "%s@%s", t->dest,
 		    t->rt->conf.xmpp_domain);
-		if (sp.xmpp == NULL || sp.xmpp->adopt == NULL ||
-		    sp.xmpp->adopt(t, cid) != 0) {
+		if (sp.xmpp->adopt(t, cid) != 0) {
 			txn_free(t);
 			return NULL;
 		}

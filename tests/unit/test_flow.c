@@ -15,7 +15,9 @@
  * the deadline (dropped), XMPP receipt / no receipt / error, shutdown
  * while an attempt is in flight, a reload while a transaction runs, and
  * the store-and-forward spool (SQLite in a temporary directory): accept,
- * retry, delivery, and the failure notice.  TAP.
+ * retry, delivery, the failure notice, and an XMPP sender's message
+ * whose inbound state each delivery gets from (and gives back to) the
+ * XMPP edge.  TAP.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -512,10 +514,55 @@ obs_lookup(enum lookup_error e)
 
 static const struct txn_observer obs = { obs_finished, obs_lookup };
 
+/*
+ * The XMPP inbound edge's state: the address the sender wrote to.  A
+ * spool delivery of an XMPP sender's message asks the edge to adopt it
+ * (made here, freed by the reply or by t->in.free), never the spool.
+ */
+struct xmppgw_in {
+	char	 jid[128];
+};
+
+static int	 adopts, in_frees, xmpp_replies, xmpp_receipts;
+
+static void
+fake_in_free(struct gw_txn *t)
+{
+	if (t->in.xmpp != NULL)
+		in_frees++;
+	free(t->in.xmpp);
+	t->in.xmpp = NULL;
+}
+
+static int
+fake_adopt(struct gw_txn *t, const char *self)
+{
+	if ((t->in.xmpp = calloc(1, sizeof(*t->in.xmpp))) == NULL)
+		return -1;
+	snprintf(t->in.xmpp->jid, sizeof(t->in.xmpp->jid), "%s", self);
+	t->in.free = fake_in_free;
+	adopts++;
+	return 0;
+}
+
+/* The XMPP sender's answer; a spooled one gets its receipt on delivery. */
+static void
+xmpp_reply(struct gw_txn *t, const struct gw_outcome *o,
+    const struct gw_reply *r)
+{
+	xmpp_replies++;
+	if (t->spool_row != 0 && o->status == GW_OK && t->in.xmpp != NULL &&
+	    strcmp(t->in.xmpp->jid, "+12025550100@xmpp.gw.test") == 0)
+		xmpp_receipts++;
+	free(t->in.xmpp);
+	t->in.xmpp = NULL;
+	in_done(t, o, r);
+}
+
 static const struct relay_side	 fake_sip = { in_done, sip_send, sip_abort,
     NULL };
-static const struct relay_side	 fake_xmpp = { in_done, xmpp_send,
-    xmpp_abort, NULL };
+static const struct relay_side	 fake_xmpp = { xmpp_reply, xmpp_send,
+    xmpp_abort, fake_adopt };
 
 /* ------------------------------------------------ scenarios */
 
@@ -607,6 +654,35 @@ submit(const char *ruri)
 	src.family = AF_INET;
 	src.has_addr = true;
 	inet_pton(AF_INET, "127.0.0.1", src.addr);
+	got[ngot++] = (struct got){ t->id, 0, GW_R_NONE, 0, 0, 0 };
+	relay_submit(t, &src);
+	return got[ngot - 1].txn;
+}
+
+/* A <message/> from juliet to @number at the component's domain. */
+static uint64_t
+submit_xmpp(const char *number)
+{
+	struct gw_txn		*t = txn_new(TXN_FROM_XMPP);
+	struct policy_source	 src;
+	char			 self[128];
+
+	if (t == NULL)
+		return 0;
+	snprintf(self, sizeof(self), "%s@xmpp.gw.test", number);
+	t->done = xmpp_reply;
+	fake_adopt(t, self);
+	t->dest = txn_strndup(number, strlen(number));
+	t->from = txn_strndup("sip:juliet%40x.test@gw.test", 27);
+	t->xmpp_from = txn_strndup("juliet@x.test/r", 15);
+	t->xmpp_id = txn_strndup("m1", 2);
+	t->want_receipt = true;
+	t->content_type = txn_strndup("text/plain", 10);
+	t->body = txn_strndup("hi", 2);
+	t->body_len = 2;
+	memset(&src, 0, sizeof(src));
+	src.proto = CONF_SRC_XMPP;
+	src.xmpp_domain = "x.test";
 	got[ngot++] = (struct got){ t->id, 0, GW_R_NONE, 0, 0, 0 };
 	relay_submit(t, &src);
 	return got[ngot - 1].txn;
@@ -867,7 +943,7 @@ test_spool(void)
 	    "  action = \"static\"; target = \"sip:127.0.0.8:5060\";\n"
 	    "  mode = \"store-and-forward\"; } );\n");
 	if (spool_init(&vloop, NULL, &runtime_current()->conf, &fake_sip,
-	    NULL) != 0) {
+	    &fake_xmpp) != 0) {
 		ok(0, "spool: cannot open the spool");
 		return;
 	}
@@ -915,6 +991,25 @@ test_spool(void)
 	is_int(nn, 1, "notice: the failure notice went to the From URI");
 	is_int(n7, 0, "notice: nothing to the other route");
 	is_int(spool_count(), 0, "notice: spool empty after the notice");
+	/* An XMPP sender: each delivery attempt gets the edge's state from
+	 * the edge; a retried one frees it through t->in.free, the
+	 * delivered one answers with the receipt. */
+	far_table = &ok7;
+	far_n = 1;
+	ok7.code = 503;
+	natt = 0;
+	adopts = in_frees = xmpp_replies = xmpp_receipts = 0;
+	id = submit_xmpp("+12025550100");
+	run_for(130);
+	is_int(got_of(id)->reason, GW_R_SPOOLED, "xmpp spool: spooled");
+	is_int(natt, 1, "xmpp spool: first attempt");
+	ok7.code = 200;
+	run_for(2000);
+	is_int(natt, 2, "xmpp spool: retried and delivered");
+	is_int(adopts, 1 + 2, "xmpp spool: the edge adopted each delivery");
+	is_int(in_frees, 1, "xmpp spool: the retried one freed by its edge");
+	is_int(xmpp_receipts, 1, "xmpp spool: the receipt on delivery");
+	is_int(spool_count(), 0, "xmpp spool: row deleted");
 	all_once("spool");
 	spool_close();
 	install("");
