@@ -11,8 +11,9 @@ for pat in 'getaddrinfo *(' 'gethostbyname[_r2]* *(' 'res_n\?query *(' \
     'pthread_create *(' 'ARES_OPT_EVENT_THREAD' 'su_clone_start *(' \
     'xmpp_run *('; do
 	n=$((n + 1))
-	hits=$(grep -n "$pat" "$s"/gateway/*.c "$s"/routing/*.c "$s"/enum/*.c \
-	    "$s"/conf/*.c 2>/dev/null | grep -v '^\s*/\?\*')
+	hits=$(grep -n "$pat" "$s"/gateway/*.c "$s"/gateway/flow/*.c \
+	    "$s"/routing/*.c "$s"/enum/*.c "$s"/conf/*.c 2>/dev/null |
+	    grep -v '^\s*/\?\*')
 	if [ -z "$hits" ]; then
 		echo "ok $n - no $pat in the daemon's sources"
 	else
