@@ -123,7 +123,7 @@ const struct conf_schema_row conf_schema[] = {
 	  .reload = true, CONF_FIELD(shutdown_grace_ms),
 	  .doc = "SIGTERM: time messages in flight get to finish" },
 	{ .path = "gateway.workers", .type = CONF_TYPE_INT,
-	  .def = "1", .min = 0, .max = 64,
+	  .def = "0", .min = 0, .max = 64,
 	  .reload = false, CONF_FIELD(workers),
 	  .doc = "worker processes; 0: one per CPU, at most 16" },
 	{ .path = "gateway.overload_lag_ms", .type = CONF_TYPE_INT,

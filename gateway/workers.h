@@ -6,9 +6,11 @@
  * the SIP sockets (one per worker and address, all with SO_REUSEPORT, so
  * that the kernel spreads the senders over the workers by address), drops
  * privileges and detaches as a single process would, then forks the
- * workers and watches them: a worker that dies is started again, SIGHUP
- * and SIGTERM are passed on to every worker.  Each worker is a whole
- * gateway with one loop (design.md: one loop per process).
+ * workers and watches them: a worker that dies is started again, SIGTERM
+ * is passed on to every worker, SIGHUP reaches every worker or none (the
+ * supervisor checks the file first; gateway/workers.c).  Each worker is
+ * a whole gateway with one loop per process.  What they share, counters
+ * and the rare commands, is gateway/workers_shm.
  *
  * nta binds its own sockets: while armed (workers_bind_record() in the
  * supervisor, workers_bind_replay() in a worker), the bind() that nta
