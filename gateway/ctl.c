@@ -258,8 +258,7 @@ cmd_status(void)
 
 	json_object_set_new(o, "version", json_string(PACKAGE_VERSION));
 	/* The daemon's pid: the supervisor's, with several workers. */
-	json_object_set_new(o, "pid", json_integer(workers_self() < 0 ?
-	    getpid() : getppid()));
+	json_object_set_new(o, "pid", json_integer(workers_supervisor()));
 	json_object_set_new(o, "uptime_s",
 	    json_integer(time(NULL) - ctl.started));
 	json_object_set_new(o, "config", jsonout_str(ctl.hooks->config_path));

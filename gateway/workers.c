@@ -46,6 +46,7 @@
 static int			 w_self = -1;
 static int			 w_n = 1;
 static int			 w_ready_fd = -1;
+static pid_t			 w_supervisor;	/* in a worker */
 /* Handoff socketpairs: [k][0] worker 0's end, [k][1] worker k's. */
 static int			 w_pair[WORKERS_MAX][2];
 
@@ -67,6 +68,12 @@ int
 workers_self(void)
 {
 	return w_self;
+}
+
+pid_t
+workers_supervisor(void)
+{
+	return w_self < 0 ? getpid() : w_supervisor;
 }
 
 int
@@ -270,7 +277,7 @@ workers_reload_apply(const char *path, bool force)
 		if (!force)
 			log_info("worker %d: SIGHUP without a new "
 			    "configuration: reloads go through the "
-			    "supervisor (pid %ld)", w_self, (long)getppid());
+			    "supervisor (pid %ld)", w_self, (long)w_supervisor);
 		return;
 	}
 	if ((c = malloc(sizeof(*c))) == NULL) {
@@ -295,8 +302,13 @@ workers_reload_request(void)
 
 	if (w_self < 0 || h == NULL)
 		return 0;
+	/* Orphaned, the parent is somebody else (init): ask nobody. */
+	if (getppid() != w_supervisor) {
+		log_warnx("worker %d: the supervisor is gone", w_self);
+		return 0;
+	}
 	t = __atomic_add_fetch(&h->reload_req, 1, __ATOMIC_ACQ_REL);
-	if (kill(getppid(), SIGHUP) != 0) {
+	if (kill(w_supervisor, SIGHUP) != 0) {
 		log_warn("worker %d: cannot signal the supervisor", w_self);
 		return 0;
 	}
@@ -374,6 +386,7 @@ workers_run(int n, uint64_t stop_ms, workers_main_fn *fn,
 	pid_t			 pid;
 
 	w_n = n;
+	w_supervisor = getpid();
 	memset(ch, 0, sizeof(ch));
 	workers_shm_create(n);
 	for (int k = 1; k < n; k++)

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "conf/conf.h"
 
@@ -107,6 +108,9 @@ int workers_self(void);
  * worker 0 uses when @zero_end, otherwise worker @k's.  -1 if none.
  */
 int workers_handoff_fd(int k, bool zero_end);
+
+/** The daemon's pid: the supervisor's, or this single process's. */
+pid_t workers_supervisor(void);
 
 /** Number of workers (1 in a single process). */
 int workers_n(void);
