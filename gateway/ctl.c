@@ -78,6 +78,7 @@ struct ctl_client {
 struct ctl_cache_op {
 	uint64_t	 client;	/* 0: none */
 	int64_t		 cmd;		/* enum workers_shm_cmd */
+	int		 only;		/* the one worker asked, or -1 */
 	uint64_t	 seq[WORKERS_MAX];	/* posted; 0: not asked */
 	uint64_t	 deadline_ms;
 	json_t		*reply;		/* worker 0's part, owned */
@@ -518,9 +519,10 @@ cache_flush(struct dns *dns, int64_t cmd, const char *name)
 	return before - st.entries;
 }
 
-/* Post the cache command to every other running worker's mailbox. */
+/* Post the cache command to worker @only's mailbox, or (-1) to every
+ * other running worker's. */
 static void
-cache_post(int64_t cmd, const char *name)
+cache_post(int64_t cmd, const char *name, int only)
 {
 	struct ctl_cache_op	*op = &ctl.cache;
 
@@ -528,7 +530,7 @@ cache_post(int64_t cmd, const char *name)
 		struct workers_shm_slot *s = workers_shm_slot(k);
 
 		op->seq[k] = 0;
-		if (s->pid == 0)
+		if (s->pid == 0 || (only >= 0 && k != only))
 			continue;
 		s->cmd = cmd;
 		snprintf(s->cmd_name, sizeof(s->cmd_name), "%s", name);
@@ -536,49 +538,74 @@ cache_post(int64_t cmd, const char *name)
 		__atomic_store_n(&s->cmd_seq, op->seq[k], __ATOMIC_RELEASE);
 	}
 	op->cmd = cmd;
+	op->only = only;
 	op->deadline_ms = dns_now_ms() + CTL_WAIT_MS;
 }
 
+#define CACHE_USAGE	"usage: cache dump [--worker N] | cache flush [NAME] " \
+			"[--worker N]"
+
 /*
- * cache dump | cache flush [NAME]: this process's cache now; with
- * several workers, every worker's (the others answer from their tick,
- * ctl_mailbox()): dump entries name their worker, flush counts add up.
+ * cache dump | cache flush [NAME], optionally --worker N: this process's
+ * cache now; with several workers, every worker's or worker N's (the
+ * others answer from their tick, ctl_mailbox()): dump entries name their
+ * worker, flush counts add up.
  */
 static json_t *
 cmd_cache(struct ctl_client *c, const char **av, size_t ac)
 {
-	int	 self = workers_self() < 0 ? 0 : workers_self();
-	int64_t	 cmd;
-	json_t	*o, *w;
-	size_t	 n;
+	int		 self = workers_self() < 0 ? 0 : workers_self();
+	int		 only = -1;
+	int64_t		 cmd;
+	json_t		*o, *w;
+	size_t		 n;
+	const char	*name = "", *e;
+	long		 v;
 
+	if (ac >= 2 && strcmp(av[ac - 2], "--worker") == 0) {
+		errno = 0;
+		v = strtol(av[ac - 1], (char **)&e, 10);
+		if (errno != 0 || e == av[ac - 1] || *e != '\0' || v < 0 ||
+		    v >= workers_shm_n())
+			return err_doc("--worker: a number from 0 to %d",
+			    workers_shm_n() - 1);
+		only = (int)v;
+		ac -= 2;
+	}
 	if (ac == 1 && strcmp(av[0], "dump") == 0)
 		cmd = WORKERS_SHM_DUMP_CMD;
 	else if (ac == 1 && strcmp(av[0], "flush") == 0)
 		cmd = WORKERS_SHM_FLUSH;
-	else if (ac == 2 && strcmp(av[0], "flush") == 0)
+	else if (ac == 2 && strcmp(av[0], "flush") == 0) {
 		cmd = WORKERS_SHM_FLUSH_NAME;
-	else
-		return err_doc("usage: cache dump | cache flush [NAME]");
-	if (ac == 2 && strlen(av[1]) >= CONF_STR_MAX)
+		name = av[1];
+	} else
+		return err_doc(CACHE_USAGE);
+	if (strlen(name) >= CONF_STR_MAX)
 		return err_doc("cache flush: name too long");
 	if (workers_shm_n() > 1 && ctl.cache.client != 0)
 		return err_doc("another cache command is waiting for the "
 		    "workers; try again");
 	o = ok_doc();
 	if (cmd == WORKERS_SHM_DUMP_CMD)
-		json_object_set_new(o, "entries", cache_dump(ctl.dns, self));
+		json_object_set_new(o, "entries", only < 0 || only == self ?
+		    cache_dump(ctl.dns, self) : json_array());
 	else {
-		n = cache_flush(ctl.dns, cmd, ac == 2 ? av[1] : "");
+		n = only < 0 || only == self ? cache_flush(ctl.dns, cmd,
+		    name) : 0;
 		json_object_set_new(o, "flushed", json_integer((json_int_t)n));
-		w = json_object();
-		json_object_set_new(w, "worker", json_integer(self));
-		json_object_set_new(w, "flushed", json_integer((json_int_t)n));
-		json_object_set_new(o, "workers", json_pack("[o]", w));
+		json_object_set_new(o, "workers", json_array());
+		if (only < 0 || only == self) {
+			w = json_object();
+			json_object_set_new(w, "worker", json_integer(self));
+			json_object_set_new(w, "flushed",
+			    json_integer((json_int_t)n));
+			json_array_append_new(json_object_get(o, "workers"), w);
+		}
 	}
-	if (workers_shm_n() <= 1)
+	if (workers_shm_n() <= 1 || only == self)
 		return o;
-	cache_post(cmd, ac == 2 ? av[1] : "");
+	cache_post(cmd, name, only);
 	ctl.cache.client = c->id;
 	ctl.cache.reply = o;
 	c->busy = true;
@@ -639,7 +666,7 @@ cache_poll(void)
 		if (op->seq[k] != 0 && __atomic_load_n(&s->cmd_done,
 		    __ATOMIC_ACQUIRE) == op->seq[k])
 			cache_merge(op->reply, k, s);
-		else
+		else if (op->only < 0 || op->only == k)
 			json_array_append_new(silent, json_integer(k));
 	}
 	if (json_array_size(silent) > 0) {

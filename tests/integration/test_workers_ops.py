@@ -7,7 +7,8 @@ Asserted: (1) /metrics counts the messages of both workers: the sum
 equals what was sent, each worker's share is labelled worker="K" and
 both have some; (2) imgatectl status and stats list every worker (pid,
 restarts, transactions, loop lag) and sum the counters; (3) cache dump
-shows both workers' caches, cache flush empties both; (4) reload: a
+shows both workers' caches, --worker N one of them; cache flush
+empties one (--worker N) or both; (4) reload: a
 broken file is refused with one verdict and no worker changes; a good
 one is applied by every worker (one verdict, every sender meets the new
 route); SIGHUP with a broken file changes no worker either; (5) a
@@ -201,11 +202,30 @@ metrics = { enable = true; listen = "127.0.0.1:%d"; };
         tap.ok(rc == 0 and naptr_in(dump or {}) == [0, 1],
                "(3) cache dump: the NAPTR in both workers' caches",
                diag=str(dump)[:1500])
+        rc, dump = ctl(sock, "cache", "dump", "--worker", "1")
+        tap.ok(rc == 0 and naptr_in(dump or {}) == [1] and all(
+            e["worker"] == 1 for e in dump["entries"]),
+            "(3) cache dump --worker 1: worker 1's cache only",
+            diag=str(dump)[:1500])
+        rc, fl = ctl(sock, "cache", "flush", "--worker", "1")
+        tap.ok(rc == 0 and fl["flushed"] >= 3 and
+               [w["worker"] for w in fl["workers"]] == [1],
+               "(3) cache flush --worker 1: worker 1's only", diag=str(fl))
+        rc, dump = ctl(sock, "cache", "dump")
+        tap.ok(rc == 0 and naptr_in(dump or {}) == [0],
+               "(3) cache dump: the NAPTR left in worker 0's cache only",
+               diag=str(dump)[:1500])
+        rc, bad = ctl(sock, "cache", "flush", "--worker", "2")
+        tap.ok(rc != 0 and bad and not bad["ok"] and "--worker" in
+               bad["error"], "(3) --worker 2 of 2 workers: refused",
+               diag=str(bad))
         rc, fl = ctl(sock, "cache", "flush")
-        tap.ok(rc == 0 and fl["flushed"] >= 2 * 3 and
+        tap.ok(rc == 0 and fl["flushed"] >= 3 and
                sorted(w["worker"] for w in fl["workers"]) == [0, 1] and
-               all(w["flushed"] >= 3 for w in fl["workers"]),
-               "(3) cache flush: both workers' caches", diag=str(fl))
+               [w["flushed"] >= 3 for w in fl["workers"]
+                if w["worker"] == 0] == [True],
+               "(3) cache flush: both workers asked, worker 0's entries "
+               "counted", diag=str(fl))
         rc, dump = ctl(sock, "cache", "dump")
         tap.ok(rc == 0 and naptr_in(dump or {}) == [],
                "(3) cache dump after the flush: gone everywhere",
