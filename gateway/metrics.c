@@ -308,7 +308,7 @@ static void
 render_messages(struct promtext *p)
 {
 	struct promtext_label	 l[2];
-	size_t			 i, c;
+	size_t			 i, c, nr;
 
 	promtext_family(p, "imgate_messages_in_total", "Messages received, "
 	    "by protocol and the class of the answer the sender got",
@@ -352,8 +352,9 @@ render_messages(struct promtext *p)
 	promtext_family(p, "imgate_routing_decisions_total", "Finished "
 	    "transactions by the route that matched and their outcome",
 	    "counter");
-	for (i = 0; i < msum.nroutes + (msum.routes[METRICS_MAX_ROUTES].name[0] !=
-	    '\0' ? 1 : 0); i++) {
+	nr = (size_t)msum.nroutes +
+	    (msum.routes[METRICS_MAX_ROUTES].name[0] != '\0' ? 1 : 0);
+	for (i = 0; i < nr; i++) {
 		const struct metrics_route *rr = i < msum.nroutes ?
 		    &msum.routes[i] : &msum.routes[METRICS_MAX_ROUTES];
 
