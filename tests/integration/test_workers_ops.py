@@ -319,6 +319,22 @@ metrics = { enable = true; listen = "127.0.0.1:%d"; };
                diag="\n".join(bad[:5]))
         for u in uacs:
             u.close()
+
+        # (7) the default: one worker per CPU, at most 16
+        want = min(os.cpu_count() or 1, 16)
+        gw = gwtest.start_imgated(procs, dns_port, workers=None)
+        tap.ok(gw.wait_log(r"imgated ready: %d workers serving" % want
+                           if want > 1 else r"imgated ready \(config",
+                           20),
+               "(7) no gateway.workers: %d worker%s (one per CPU)" % (
+                   want, "s" if want > 1 else ""),
+               diag=gw.log_text()[-1500:])
+        gw.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = gw.proc.wait(15)
+        except Exception:
+            rc = None
+        tap.is_(rc, 0, "(7) SIGTERM: exit 0")
     tap.done()
 
 
