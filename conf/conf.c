@@ -1370,14 +1370,20 @@ conf_user_ok(const char *s, size_t len)
 	return 1;
 }
 
-/* HOST[:PORT]: an IPv4 address, "[IPv6]" or a host name (lower-cased). */
+/*
+ * HOST[:PORT]: an IPv4 address, "[IPv6]" or a host name (lower-cased).
+ * @out gets the canonical "host[:port]"; @host, when not NULL, the host
+ * alone (an IPv6 literal without its brackets) and @port its port, 0 when
+ * none was written.
+ */
 static int
-conf_hostport(const char *in, int port_ok, char *out, size_t outsz)
+conf_hostport(const char *in, int port_ok, char *out, size_t outsz,
+    char *hostout, size_t hostsz, unsigned int *portout)
 {
 	char		 host[CONF_STR_MAX], canon[CONF_STR_MAX], why[8];
 	unsigned char	 bin[sizeof(struct in6_addr)];
-	const char	*end, *rest;
-	unsigned int	 port;
+	const char	*end, *rest, *bare;
+	unsigned int	 port = 0;
 	size_t		 hlen;
 
 	if (in[0] == '[') {
@@ -1391,6 +1397,7 @@ conf_hostport(const char *in, int port_ok, char *out, size_t outsz)
 		if (inet_pton(AF_INET6, host, bin) != 1)
 			return -1;
 		snprintf(canon, sizeof(canon), "[%s]", host);
+		bare = host;
 		rest = end + 1;
 	} else {
 		rest = in + strcspn(in, ":");
@@ -1407,6 +1414,7 @@ conf_hostport(const char *in, int port_ok, char *out, size_t outsz)
 		    conf_check_host(host, 0, canon, sizeof(canon), why,
 		    sizeof(why)) == -1)
 			return -1;
+		bare = canon;
 	}
 	if (*rest == ':') {
 		if (!port_ok || conf_parse_port(rest + 1, &port) == -1)
@@ -1415,28 +1423,54 @@ conf_hostport(const char *in, int port_ok, char *out, size_t outsz)
 		return -1;
 	if (snprintf(out, outsz, "%s%s", canon, rest) >= (int)outsz)
 		return -1;
+	if (hostout != NULL &&
+	    snprintf(hostout, hostsz, "%s", bare) >= (int)hostsz)
+		return -1;
+	if (portout != NULL)
+		*portout = port;
 	return 0;
+}
+
+/* ";transport=tls" among URI parameters @params (RFC 3261 19.1.2:
+ * TLS defaults to port 5061). */
+static bool
+conf_transport_tls(const char *params)
+{
+	const char	*p;
+
+	for (p = params; (p = strchr(p, ';')) != NULL; p++)
+		if (strncasecmp(p, ";transport=tls", 14) == 0 &&
+		    (p[14] == '\0' || p[14] == ';'))
+			return true;
+	return false;
 }
 
 /*
  * A static target: "sip:HOST[:PORT]", "sip:USER@HOST[:PORT]" (either
  * also sips:, either with URI parameters such as ";transport=tls"),
- * "xmpp:DOMAIN" or "im:USER@DOMAIN".  Stored with the scheme and host in
- * lower case, so that duplicates compare equal; parameters as written.
+ * "xmpp:DOMAIN" or "im:USER@DOMAIN".  The text is kept with the scheme
+ * and host in lower case, so that duplicates compare equal; parameters
+ * as written.  This is the one parser of targets: routing/policy.c only
+ * fills the number into what is stored here.
  */
-static int
-conf_canon_target(const char *in, char *out, size_t outsz, char *why,
+int
+conf_target_parse(const char *in, struct conf_target *t, char *why,
     size_t whysz)
 {
 	const char	*p, *at, *form, *params;
 	char		 q[96], hp[CONF_STR_MAX];
-	size_t		 o, i;
+	char		*out = t->text;
+	size_t		 outsz = sizeof(t->text), o, i;
+	unsigned int	 port;
 	bool		 sips = strncasecmp(in, "sips:", 5) == 0;
 
+	memset(t, 0, sizeof(*t));
 	conf_quote(in, q, sizeof(q));
 	if (strncasecmp(in, "sip:", 4) == 0 || sips) {
 		form = "sip:HOST[:PORT][;params], "
 		    "sip:USER@HOST[:PORT][;params] or the same with sips:";
+		t->kind = CONF_TARGET_SIP;
+		t->secure = sips;
 		p = in + (sips ? 5 : 4);
 		o = (size_t)snprintf(out, outsz, sips ? "sips:" : "sip:");
 		if ((at = strchr(p, '@')) != NULL) {
@@ -1444,6 +1478,7 @@ conf_canon_target(const char *in, char *out, size_t outsz, char *why,
 			    o + (size_t)(at - p) + 1 >= outsz)
 				goto bad;
 			memcpy(out + o, p, (size_t)(at - p) + 1);
+			memcpy(t->user, p, (size_t)(at - p));
 			o += (size_t)(at - p) + 1;
 			p = at + 1;
 		}
@@ -1452,32 +1487,44 @@ conf_canon_target(const char *in, char *out, size_t outsz, char *why,
 			goto bad;
 		memcpy(hp, p, (size_t)(params - p));
 		hp[params - p] = '\0';
-		if (conf_hostport(hp, 1, out + o, outsz - o) == -1)
+		if (conf_hostport(hp, 1, out + o, outsz - o, t->host,
+		    sizeof(t->host), &port) == -1)
 			goto bad;
-		if (*params == '\0')
-			return 0;
-		/* ";name[=value]" words only: nothing that ends the URI. */
-		for (i = 1; params[i] != '\0'; i++)
-			if (!isalnum((unsigned char)params[i]) &&
-			    strchr("=;._-", params[i]) == NULL)
+		if (*params != '\0') {
+			/* ";name[=value]" words only: nothing that ends the
+			 * URI. */
+			for (i = 1; params[i] != '\0'; i++)
+				if (!isalnum((unsigned char)params[i]) &&
+				    strchr("=;._-", params[i]) == NULL)
+					goto bad;
+			if (params[1] == '\0' ||
+			    strstr(params, ";;") != NULL ||
+			    (o = strlen(out)) + strlen(params) >= outsz)
 				goto bad;
-		if (params[1] == '\0' || strstr(params, ";;") != NULL ||
-		    (o = strlen(out)) + strlen(params) >= outsz)
-			goto bad;
-		memcpy(out + o, params, strlen(params) + 1);
+			memcpy(out + o, params, strlen(params) + 1);
+			memcpy(t->params, params, strlen(params) + 1);
+		}
+		if (port != 0)
+			t->port = (uint16_t)port;
+		else
+			t->port = sips || conf_transport_tls(t->params) ?
+			    5061 : 5060;
 		return 0;
 	}
 	if (strncasecmp(in, "xmpp:", 5) == 0) {
 		form = "xmpp:DOMAIN";
+		t->kind = CONF_TARGET_XMPP;
 		p = in + 5;
 		o = (size_t)snprintf(out, outsz, "xmpp:");
 		if (strchr(p, '@') != NULL ||
-		    conf_hostport(p, 0, out + o, outsz - o) == -1)
+		    conf_hostport(p, 0, out + o, outsz - o, t->host,
+		    sizeof(t->host), NULL) == -1)
 			goto bad;
 		return 0;
 	}
 	if (strncasecmp(in, "im:", 3) == 0) {
 		form = "im:USER@DOMAIN";
+		t->kind = CONF_TARGET_IM;
 		p = in + 3;
 		o = (size_t)snprintf(out, outsz, "im:");
 		if ((at = strchr(p, '@')) == NULL ||
@@ -1485,15 +1532,56 @@ conf_canon_target(const char *in, char *out, size_t outsz, char *why,
 		    o + (size_t)(at - p) + 1 >= outsz)
 			goto bad;
 		memcpy(out + o, p, (size_t)(at - p) + 1);
+		memcpy(t->user, p, (size_t)(at - p));
 		o += (size_t)(at - p) + 1;
-		if (conf_hostport(at + 1, 0, out + o, outsz - o) == -1)
+		if (conf_hostport(at + 1, 0, out + o, outsz - o, t->host,
+		    sizeof(t->host), NULL) == -1)
 			goto bad;
 		return 0;
 	}
+	memset(t, 0, sizeof(*t));
 	conf_why(why, whysz, "%s is not a sip:, xmpp: or im: URI", q);
 	return -1;
 bad:
+	memset(t, 0, sizeof(*t));
 	conf_why(why, whysz, "%s is not %s", q, form);
+	return -1;
+}
+
+/* routes.fallback: a list of targets, each parsed, no two the same. */
+static int
+conf_store_targets(struct conf_ctx *ctx, const char *who,
+    const struct conf_val *v, struct conf_target *base, size_t cap,
+    size_t *count)
+{
+	char	why[CONF_WHY_MAX], q[96];
+	size_t	i, j;
+
+	memset(base, 0, cap * sizeof(*base));
+	*count = 0;
+	if (v->n > cap) {
+		conf_errorf(ctx, v->file, v->line, "%s%s: %zu entries, at "
+		    "most %zu allowed", who, v->key->path, v->n, cap);
+		return -1;
+	}
+	for (i = 0; i < v->n; i++) {
+		if (conf_target_parse(v->items[i], &base[i], why,
+		    sizeof(why)) == -1)
+			goto bad;
+		for (j = 0; j < i; j++)
+			if (strcmp(base[j].text, base[i].text) == 0) {
+				conf_quote(base[i].text, q, sizeof(q));
+				conf_why(why, sizeof(why), "duplicate entry %s",
+				    q);
+				goto bad;
+			}
+	}
+	*count = v->n;
+	return 0;
+bad:
+	memset(base, 0, cap * sizeof(*base));
+	conf_errorf(ctx, v->file, v->line, "%s%s: entry %zu: %s", who,
+	    v->key->path, i + 1, why);
 	return -1;
 }
 
@@ -1597,7 +1685,7 @@ conf_canon_id_sip(const char *in, char *out, size_t outsz, char *why,
 	memcpy(out, "sip:", 4);
 	memcpy(out + 4, p, ulen + 1);
 	o = 4 + ulen + 1;
-	if (conf_hostport(at + 1, 1, out + o, outsz - o) == -1)
+	if (conf_hostport(at + 1, 1, out + o, outsz - o, NULL, 0, NULL) == -1)
 		goto bad;
 	for (; out[o] != '\0'; o++)		/* "[2001:DB8::1]" too */
 		out[o] = (char)tolower((unsigned char)out[o]);
@@ -1703,15 +1791,14 @@ conf_route_store(struct conf_ctx *ctx, const char *who, void *obj,
 		    sizeof(r->protocols) / sizeof(r->protocols[0]),
 		    &r->nprotocols);
 	else if (strcmp(k, "target") == 0) {
-		if (conf_canon_target(v->str, r->target, sizeof(r->target),
-		    why, sizeof(why)) == -1)
+		if (conf_target_parse(v->str, &r->target, why,
+		    sizeof(why)) == -1)
 			return conf_val_fail(ctx, who, v, why);
 	} else if (strcmp(k, "status") == 0)
 		r->deny_status = (int)v->num;
 	else if (strcmp(k, "fallback") == 0)
-		return conf_store_list(ctx, who, v, conf_canon_target,
-		    r->fallback[0], sizeof(r->fallback[0]), CONF_MAX_FALLBACK,
-		    &r->nfallback);
+		return conf_store_targets(ctx, who, v, r->fallback,
+		    CONF_MAX_FALLBACK, &r->nfallback);
 	else if (strcmp(k, "fallback_on") == 0) {
 		r->fallback_noroute = r->fallback_tempfail = false;
 		for (i = 0; i < v->n; i++) {

@@ -439,7 +439,7 @@ explain_start(const struct gw_conf *c, const struct lookup_params *base,
 	 * (only an im: target still needs RFC 3861). */
 	if (q->dec.verdict == ROUTE_STATIC)
 		static_kind = route_static_result(
-		    c->routes[q->dec.route].target, q->dec.aus, &q->res);
+		    &c->routes[q->dec.route].target, q->dec.aus, &q->res);
 	if (static_kind == 1) {
 		snprintf(q->im_target, sizeof(q->im_target), "%s",
 		    q->res.uri);

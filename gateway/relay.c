@@ -464,14 +464,15 @@ start_lookup(struct gw_txn *t, const struct lookup_params *params,
  * number@DOMAIN, an im: URI goes through RFC 3861.
  */
 static void
-route_static(struct gw_txn *t, const char *target, const char *aus)
+route_static(struct gw_txn *t, const struct conf_target *target,
+    const char *aus)
 {
 	struct lookup_result	 r;
 
 	switch (route_static_result(target, aus, &r)) {
 	case -1:
 		log_warnx("txn %llu: static target \"%s\" unusable",
-		    (unsigned long long)t->id, target);
+		    (unsigned long long)t->id, target->text);
 		relay_finish(t, (struct gw_outcome){ GW_PERMFAIL,
 		    GW_R_NO_ROUTE, 0, NULL });
 		return;
@@ -514,8 +515,8 @@ start_fallback(struct gw_txn *t, enum lookup_error e)
 	i = t->fallback_next++;
 	log_info("txn %llu: %s; route '%s' falls back to %s",
 	    (unsigned long long)t->id, lookup_strerror(e) ? lookup_strerror(e) :
-	    "delivery failed", r->name, r->fallback[i]);
-	route_static(t, r->fallback[i], t->aus);
+	    "delivery failed", r->name, r->fallback[i].text);
+	route_static(t, &r->fallback[i], t->aus);
 	return true;
 }
 
@@ -628,7 +629,7 @@ route_message(struct gw_txn *t, const struct policy_source *src,
 		    (unsigned long long)t->id);
 	}
 	if (d.verdict == ROUTE_STATIC)
-		route_static(t, c->routes[d.route].target, d.aus);
+		route_static(t, &c->routes[d.route].target, d.aus);
 	else
 		start_lookup(t, d.route >= 0 ? &rt->route[d.route] :
 		    &rt->base, d.aus);

@@ -6,7 +6,7 @@
  * policy_acl_allows() whether it may use the gateway at all, pick its dial
  * plan with policy_match_dialplan() (routing/dialplan then makes the AUS),
  * and policy_match_route() tells which configured route (ENUM, static
- * target or deny) the AUS takes.  For a static route, policy_parse_target()
+ * target or deny) the AUS takes.  For a static route, policy_expand_target()
  * turns the configured target into the Request-URI or JID the outbound
  * side uses.  imgate-lookup prints the @why strings as its explanation.
  *
@@ -144,28 +144,27 @@ int policy_match_dialplan(const struct gw_conf *c,
     const struct policy_source *src);
 
 /**
- * Turn a static route target into what the outbound side needs.
+ * Turn a static route target, parsed at load by conf_target_parse(), into
+ * what the outbound side needs for the number @aus.  No parsing happens
+ * here: the number goes where the target has no user.
  *
  *   "sip:HOST[:PORT][;params]"  -> SIP, uri
  *        "sip:+12025550100@HOST[:PORT][;params];user=phone" (user=phone
  *        is not added twice)
- *   "sip:USER@HOST[:PORT][;params]" -> SIP, uri = the target as is
- *   "sips:..."                  -> the same, default port 5061
+ *   "sip:USER@HOST[:PORT][;params]" -> SIP, uri = the target as stored
+ *   "sips:..."                  -> the same (default port 5061)
  *   "xmpp:DOMAIN"               -> XMPP, uri = bare JID "+12025550100@DOMAIN"
- *   "xmpp:USER@DOMAIN"          -> XMPP, uri = "USER@DOMAIN"
- *   "im:USER@DOMAIN"            -> IM, uri = the target as is
- * Schemes are case-insensitive.  @host is the SIP host (an IPv6 literal
- * without its brackets) and @port the SIP port (default 5060), or the
- * XMPP/IM domain and port 0.  URI headers ("?..."), an XMPP resource or
- * authority ("xmpp://") and empty or ill-formed hosts are refused.
- * @param target  configured target, borrowed
+ *   "im:USER@DOMAIN"            -> IM, uri = the target as stored
+ * @host is the SIP host (an IPv6 literal without its brackets) and @port
+ * the SIP port, or the XMPP/IM domain and port 0.
+ * @param t       parsed target, borrowed
  * @param aus     "+digits", borrowed; needed (and checked) only for
  *                "sip:HOST" and "xmpp:DOMAIN", may be NULL otherwise
  * @param out     caller-owned result; unspecified on failure
- * @return 0, or -1 for a malformed target, a missing/invalid @aus or a
+ * @return 0, or -1 for an empty target, a missing/invalid @aus or a
  *         result that does not fit
  */
-int policy_parse_target(const char *target, const char *aus,
+int policy_expand_target(const struct conf_target *t, const char *aus,
     struct policy_target *out);
 
 /**

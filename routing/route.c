@@ -145,12 +145,12 @@ route_direct_result(struct lookup_result *r, enum lookup_proto proto,
 }
 
 int
-route_static_result(const char *target, const char *aus,
+route_static_result(const struct conf_target *target, const char *aus,
     struct lookup_result *r)
 {
 	struct policy_target	 tg;
 
-	if (policy_parse_target(target, aus, &tg) != 0) {
+	if (policy_expand_target(target, aus, &tg) != 0) {
 		result_init(r, LOOKUP_E_INVALID_IM_URI);
 		return -1;
 	}
@@ -163,6 +163,6 @@ route_static_result(const char *target, const char *aus,
 	    LOOKUP_PROTO_SIP, tg.uri, tg.kind == POLICY_T_SIP ? tg.host : NULL,
 	    tg.port, aus);
 	/* What was configured, for logs and imgate-lookup. */
-	snprintf(r->input, sizeof(r->input), "%s", target);
+	snprintf(r->input, sizeof(r->input), "%s", target->text);
 	return 0;
 }

@@ -533,7 +533,13 @@ test_dialplans(void)
 	}
 }
 
-/* ---- policy_parse_target ---------------------------------------- */
+/* ---- static targets: conf_target_parse + policy_expand_target ---- */
+
+/*
+ * Each row goes through what the daemon runs: the loader's one parser
+ * (conf_target_parse) at load, then policy_expand_target per message.
+ * want -1: refused by either step.
+ */
 
 #define AUS	"+12025550100"
 
@@ -573,10 +579,9 @@ static const struct tcase tcases[] = {
 	{ "sip:alice@pbx.example.com:5080;transport=udp", NULL, 0,
 	  POLICY_T_SIP, "sip:alice@pbx.example.com:5080;transport=udp",
 	  "pbx.example.com", 5080 },
-	{ "sip:+4420;isub=1@pbx.example.com", NULL, 0, POLICY_T_SIP,
-	  "sip:+4420;isub=1@pbx.example.com", "pbx.example.com", 5060 },
-	{ "SIP:gw.example.net", AUS, 0, POLICY_T_SIP,
-	  "SIP:+12025550100@gw.example.net;user=phone", "gw.example.net",
+	/* the loader keeps the scheme and host in lower case */
+	{ "SIP:GW.Example.net", AUS, 0, POLICY_T_SIP,
+	  "sip:+12025550100@gw.example.net;user=phone", "gw.example.net",
 	  5060 },
 	{ "sips:gw.example.net", AUS, 0, POLICY_T_SIP,
 	  "sips:+12025550100@gw.example.net;user=phone", "gw.example.net",
@@ -594,16 +599,24 @@ static const struct tcase tcases[] = {
 	{ "sip:gw.example.net;transport=tlsx", AUS, 0, POLICY_T_SIP,
 	  "sip:+12025550100@gw.example.net;transport=tlsx;user=phone",
 	  "gw.example.net", 5060 },
-	{ "sip:gw.example.net.", AUS, 0, POLICY_T_SIP,
-	  "sip:+12025550100@gw.example.net.;user=phone", "gw.example.net.",
-	  5060 },
+
 	{ "xmpp:xmpp.example.org", AUS, 0, POLICY_T_XMPP,
 	  "+12025550100@xmpp.example.org", "xmpp.example.org", 0 },
-	{ "XMPP:bob@example.org", NULL, 0, POLICY_T_XMPP, "bob@example.org",
-	  "example.org", 0 },
+	{ "XMPP:Example.org", AUS, 0, POLICY_T_XMPP,
+	  "+12025550100@example.org", "example.org", 0 },
 	{ "im:fred@example.com", NULL, 0, POLICY_T_IM, "im:fred@example.com",
 	  "example.com", 0 },
 	/* malformed */
+	{ "sip:gw.example.net.", AUS, -1, 0, NULL, NULL, 0 },
+	{ "sip:+4420;isub=1@pbx.example.com", NULL, -1, 0, NULL, NULL, 0 },
+	{ "XMPP:bob@example.org", NULL, -1, 0, NULL, NULL, 0 },
+	{ "sip:gw.example.net;transport", AUS, 0, POLICY_T_SIP,
+	  "sip:+12025550100@gw.example.net;transport;user=phone",
+	  "gw.example.net", 5060 },
+	{ "sip:gw.example.net;", AUS, -1, 0, NULL, NULL, 0 },
+	{ "sip:gw.example.net;;lr", AUS, -1, 0, NULL, NULL, 0 },
+	{ "sip:gw.example.net;a%20b", AUS, -1, 0, NULL, NULL, 0 },
+	{ "im:fred@example.com:5222", AUS, -1, 0, NULL, NULL, 0 },
 	{ "sip:", AUS, -1, 0, NULL, NULL, 0 },
 	{ "sip:gw:0", AUS, -1, 0, NULL, NULL, 0 },
 	{ "sip:gw:65536", AUS, -1, 0, NULL, NULL, 0 },
@@ -640,11 +653,25 @@ static const struct tcase tcases[] = {
 	{ "", AUS, -1, 0, NULL, NULL, 0 },
 };
 
+/* What the daemon does with a configured target: parse at load, expand
+ * per message.  -1 when either refuses. */
+static int
+test_target(const char *text, const char *aus, struct policy_target *t)
+{
+	struct conf_target	 ct;
+	char			 why[256];
+
+	if (conf_target_parse(text, &ct, why, sizeof(why)) != 0)
+		return -1;
+	return policy_expand_target(&ct, aus, t);
+}
+
 static void
 test_targets(void)
 {
 	struct policy_target	 t;
-	char			 longhost[300];
+	struct conf_target	 ct;
+	char			 longhost[300], why[256];
 	size_t			 i;
 	int			 r;
 
@@ -652,7 +679,7 @@ test_targets(void)
 		const struct tcase *tc = &tcases[i];
 
 		memset(&t, 0, sizeof(t));
-		r = policy_parse_target(tc->target, tc->aus, &t);
+		r = test_target(tc->target, tc->aus, &t);
 		is_int(r, tc->want, "target \"%s\" (aus %s): %s", tc->target,
 		    tc->aus != NULL ? tc->aus : "NULL",
 		    tc->want == 0 ? "accepted" : "refused");
@@ -663,19 +690,29 @@ test_targets(void)
 		is_str(t.host, tc->host, "target \"%s\": host", tc->target);
 		is_int(t.port, tc->port, "target \"%s\": port", tc->target);
 	}
-	ok(policy_parse_target(NULL, AUS, &t) == -1, "target NULL refused");
+	ok(policy_expand_target(NULL, AUS, &t) == -1, "target NULL refused");
+	memset(&ct, 0, sizeof(ct));
+	ok(policy_expand_target(&ct, AUS, &t) == -1,
+	    "target never parsed (empty) refused");
 
-	/* A 254-byte host name is one too many. */
+	/* The parser says what is wrong, quoting the target. */
+	ok(conf_target_parse("sip:gw:0", &ct, why, sizeof(why)) == -1 &&
+	    strstr(why, "\"sip:gw:0\" is not sip:HOST") != NULL,
+	    "refusal names the target and the form (%s)", why);
+	ok(ct.text[0] == '\0', "refused target left empty");
+
+	/* A host name of 64-byte labels is refused; 63 is the limit. */
 	memset(longhost, 0, sizeof(longhost));
 	memcpy(longhost, "sip:", 4);
-	for (i = 0; i < 254; i++)
-		longhost[4 + i] = (i % 50 == 49) ? '.' : 'a';
-	ok(policy_parse_target(longhost, AUS, &t) == -1,
-	    "target with a 254-byte host refused");
-	longhost[4 + 253] = '\0';
-	ok(policy_parse_target(longhost, AUS, &t) == 0,
-	    "target with a 253-byte host accepted");
-	is_int(strlen(t.host), 253, "253-byte host kept whole");
+	for (i = 0; i < 64; i++)
+		longhost[4 + i] = 'a';
+	memcpy(longhost + 4 + 64, ".example", 9);
+	ok(test_target(longhost, AUS, &t) == -1,
+	    "target with a 64-byte label refused");
+	memmove(longhost + 4 + 63, longhost + 4 + 64, 9);
+	ok(test_target(longhost, AUS, &t) == 0,
+	    "target with a 63-byte label accepted");
+	is_int(strlen(t.host), 63 + 8, "long host kept whole");
 }
 
 static struct gw_conf iconf;
