@@ -1,19 +1,20 @@
 /*
  * conf/conf_schema.c - every imgate option, one row each.
  *
- * This is the single list of what imgate.conf may contain.  conf/conf.c
- * reads it twice: conf_defaults() turns the `def' column into a struct
- * gw_conf, and conf_load() uses the rest of the row to accept, check and
- * store each setting found in the file.  Adding an option means adding a
- * field to struct gw_conf, a row here and an entry to docs/imgate.conf.5
- * (tests/check_docsync.sh fails until all three agree).
+ * This is the single list of what imgate.conf may contain.
+ * conf/conf_load.c reads it twice: conf_defaults() turns the `def'
+ * column into a struct gw_conf, and conf_load() uses the rest of the row
+ * to accept, check and store each setting found in the file.  Adding an
+ * option means adding a field to struct gw_conf, a row here and an entry
+ * to docs/imgate.conf.5 (tests/check_docsync.sh fails until all three
+ * agree).
  *
  * Rows keep `.path' as the first thing on their first line: the docs
  * test extracts paths with awk and relies on it.  The second table,
  * conf_keys[], lists the keys of the list-of-groups options ("routes",
- * "dialplans", "identities") and of "acl", which conf.c parses by hand;
- * it follows the same conventions and is checked against the man page
- * the same way.
+ * "dialplans", "identities") and of "acl", which conf/conf_policy.c
+ * parses by hand; it follows the same conventions and is checked against
+ * the man page the same way.
  */
 #include <string.h>
 
