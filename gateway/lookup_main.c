@@ -26,7 +26,6 @@
 #include "gateway/explain.h"
 #include "gateway/jsonout.h"
 #include "gateway/log.h"
-#include "gateway/setup.h"
 #include "routing/e164.h"
 #include "routing/lookup.h"
 #include "routing/policy.h"
@@ -387,15 +386,15 @@ main(int argc, char *argv[])
 	if (o_noscheme)
 		conf.enum_scheme_check = false;
 
-	setup_lookup_params(&conf, &params);
+	runtime_lookup_params(&conf, &params);
 	if (forms != 0)
 		params.input_forms = forms;
 	if (!seeded)
-		seed = setup_seed();
+		seed = runtime_seed();
 	if (seed == 0)
 		seed = 0x9e3779b97f4a7c15ULL;
 	params.rngarg = &seed;
-	setup_dns_config(&conf, &dcfg);
+	runtime_dns_config(&conf, &dcfg);
 
 	su_init();
 	memset(&run, 0, sizeof(run));
@@ -422,7 +421,7 @@ main(int argc, char *argv[])
 		rt->route[i].rngarg = &seed;
 	}
 	run.conf = &conf;
-	setup_siptarget_params(&conf, &sparams);
+	runtime_siptarget_params(&conf, &sparams);
 	sparams.rngarg = &seed;
 	if (explain_start(&conf, &params, rt->route, &sparams, dns_ops(dns),
 	    argv[optind], &src, on_explained, &run) != 0) {

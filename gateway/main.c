@@ -45,7 +45,6 @@
 #include "gateway/relay.h"
 #include "gateway/reload.h"
 #include "gateway/runtime.h"
-#include "gateway/setup.h"
 #include "gateway/sipgw.h"
 #include "gateway/spool.h"
 #include "gateway/spoolfs.h"
@@ -302,7 +301,7 @@ serve(struct gw_conf *conf, int k, enum privs_plan plan,
 	 * loop, one thread (design.md).
 	 */
 	su_root_threading(root, 0);
-	setup_dns_config(conf, &dcfg);
+	runtime_dns_config(conf, &dcfg);
 	if ((dns = dns_create(root, &dcfg)) == NULL)
 		fatalx("cannot set up the resolver");
 	metrics_init(dns);

@@ -24,7 +24,7 @@
 #include "gateway/log.h"
 #include "gateway/metrics.h"
 #include "gateway/relay.h"
-#include "gateway/setup.h"
+#include "gateway/runtime.h"
 #include "gateway/spool.h"
 #include "gateway/txnlog.h"
 #include "gateway/xlate.h"
@@ -697,8 +697,8 @@ void
 relay_reconfigure(const struct gw_conf *c)
 {
 	if (relay_seed == 0)
-		relay_seed = setup_seed();
-	setup_siptarget_params(c, &relay_stp);
+		relay_seed = runtime_seed();
+	runtime_siptarget_params(c, &relay_stp);
 	relay_stp.rngarg = &relay_seed;
 	dns_set_case_randomization(relay_dns, c->dns_case_randomization);
 	dns_set_udp_max_queries(relay_dns, (unsigned)c->dns_udp_max_queries);
