@@ -3,7 +3,8 @@
 
 Arrows point down: gateway/ -> routing/ -> enum/.  This fails on
   - an include from enum/ to routing/ or gateway/, or from routing/ to
-    gateway/;
+    gateway/, or of a folder's private header (conf/conf_int.h) from
+    outside that folder;
   - a wire library header (sofia-sip, libstrophe, c-ares, libpq) outside
     gateway/, or libconfig outside conf/;
   - an include cycle between modules.  A module is a .c file and its .h
@@ -43,6 +44,9 @@ WIRE = [
      "gateway"),
     (re.compile(r"^libconfig\.h$"), "libconfig", "conf"),
 ]
+
+# Headers private to their folder.
+PRIVATE = {"conf/conf_int.h": "conf"}
 
 # Headers the build generates (configure's config.h).
 GENERATED = {"config.h"}
@@ -175,6 +179,9 @@ def main():
                 ttop = target.split("/", 1)[0]
                 if ttop in FORBIDDEN.get(top, ()):
                     bad_arrow.append(where)
+                if PRIVATE.get(target, top) != top:
+                    bad_arrow.append(where + " (private to %s/)" %
+                                     PRIVATE[target])
                 a, b = module(path), module(target)
                 if a != b:
                     graph.setdefault(a, set()).add(b)
@@ -187,7 +194,8 @@ def main():
     ok(not missing, 'every "..." include names a file in the tree',
        missing)
     ok(not bad_arrow, "no include from enum/ to routing/ or gateway/, "
-       "nor from routing/ to gateway/", bad_arrow)
+       "nor from routing/ to gateway/, nor of a folder's private header",
+       bad_arrow)
     ok(not bad_wire, "sofia-sip, libstrophe, c-ares and libpq only in "
        "gateway/, libconfig only in conf/", bad_wire)
 
