@@ -47,6 +47,8 @@ struct conf_ctx {
 
 /* ---- conf_value.c: messages and value parsers ------------------------ */
 
+/* These keep the folder's conf_ prefix: every file of conf/ uses them, a
+ * hundred times over, as its vocabulary for errors and values. */
 /* Messages quote values from the file, short and printable only. */
 void conf_quote(const char *in, char *out, size_t outsz);
 void conf_why(char *why, size_t whysz, const char *fmt, ...)
@@ -80,21 +82,21 @@ int conf_canon_jid(const char *in, char *out, size_t outsz, char *why,
 /* ---- conf_prescan.c: what libconfig lets through silently ------------ */
 
 int conf_prescan(struct conf_ctx *ctx, const char *file, int depth);
-int conf_setting_wrapped(const struct conf_ctx *ctx,
+int conf_prescan_wrapped(const struct conf_ctx *ctx,
     const config_setting_t *s);
-void conf_report_wrap(struct conf_ctx *ctx, const char *who, const char *path,
-    int64_t min, int64_t max, const config_setting_t *s);
+void conf_prescan_report(struct conf_ctx *ctx, const char *who,
+    const char *path, int64_t min, int64_t max, const config_setting_t *s);
 
 /* ---- conf_policy.c: routes, dial plans, identities, acl -------------- */
 
-int conf_key_in(const struct conf_key_row *key, const char *list);
-int conf_load_routes(struct conf_ctx *ctx, const config_setting_t *s,
+int conf_policy_key_in(const struct conf_key_row *key, const char *list);
+int conf_policy_routes(struct conf_ctx *ctx, const config_setting_t *s,
     struct gw_conf *c);
-int conf_load_dialplans(struct conf_ctx *ctx, const config_setting_t *s,
+int conf_policy_dialplans(struct conf_ctx *ctx, const config_setting_t *s,
     struct gw_conf *c);
-int conf_load_identities(struct conf_ctx *ctx, const config_setting_t *s,
+int conf_policy_identities(struct conf_ctx *ctx, const config_setting_t *s,
     struct gw_conf *c);
-int conf_load_acl(struct conf_ctx *ctx, const config_setting_t *s,
+int conf_policy_acl(struct conf_ctx *ctx, const config_setting_t *s,
     struct gw_conf *c);
 
 #endif /* CONF_CONF_INT_H */

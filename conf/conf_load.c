@@ -236,8 +236,8 @@ conf_load_setting(struct conf_ctx *ctx, const struct conf_schema_row *row,
 	case CONF_TYPE_INT:
 		if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64)
 			break;
-		if (conf_setting_wrapped(ctx, s)) {
-			conf_report_wrap(ctx, "", row->path, row->min,
+		if (conf_prescan_wrapped(ctx, s)) {
+			conf_prescan_report(ctx, "", row->path, row->min,
 			    row->max, s);
 			return -1;
 		}
@@ -328,22 +328,22 @@ conf_walk(struct conf_ctx *ctx, const config_setting_t *group,
 		len = snprintf(path, sizeof(path), "%s%s%s", prefix,
 		    prefix[0] != '\0' ? "." : "", name != NULL ? name : "");
 		if (prefix[0] == '\0' && strcmp(path, "routes") == 0) {
-			if (conf_load_routes(ctx, s, c) == -1)
+			if (conf_policy_routes(ctx, s, c) == -1)
 				return -1;
 			continue;
 		}
 		if (prefix[0] == '\0' && strcmp(path, "dialplans") == 0) {
-			if (conf_load_dialplans(ctx, s, c) == -1)
+			if (conf_policy_dialplans(ctx, s, c) == -1)
 				return -1;
 			continue;
 		}
 		if (prefix[0] == '\0' && strcmp(path, "identities") == 0) {
-			if (conf_load_identities(ctx, s, c) == -1)
+			if (conf_policy_identities(ctx, s, c) == -1)
 				return -1;
 			continue;
 		}
 		if (prefix[0] == '\0' && strcmp(path, "acl") == 0) {
-			if (conf_load_acl(ctx, s, c) == -1)
+			if (conf_policy_acl(ctx, s, c) == -1)
 				return -1;
 			continue;
 		}

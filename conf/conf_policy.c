@@ -127,8 +127,8 @@ conf_val_read(struct conf_ctx *ctx, const char *who,
 	case CONF_TYPE_INT:
 		if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64)
 			goto badtype;
-		if (conf_setting_wrapped(ctx, s)) {
-			conf_report_wrap(ctx, who, key->path, key->min,
+		if (conf_prescan_wrapped(ctx, s)) {
+			conf_prescan_report(ctx, who, key->path, key->min,
 			    key->max, s);
 			return -1;
 		}
@@ -558,7 +558,7 @@ conf_identity_store(struct conf_ctx *ctx, const char *who, void *obj,
 
 /* Whether @key belongs to list @list ("routes.x" to "routes"). */
 int
-conf_key_in(const struct conf_key_row *key, const char *list)
+conf_policy_key_in(const struct conf_key_row *key, const char *list)
 {
 	size_t	len = strlen(list);
 
@@ -631,7 +631,7 @@ conf_load_group(struct conf_ctx *ctx, const char *list,
 	}
 	for (i = 0; i < conf_keys_len; i++) {
 		key = &conf_keys[i];
-		if (!conf_key_in(key, list) ||
+		if (!conf_policy_key_in(key, list) ||
 		    (action >= 0 && (key->actions & (1u << action)) == 0) ||
 		    config_setting_get_member(g, conf_key_name(key)) != NULL)
 			continue;
@@ -734,7 +734,7 @@ conf_route_covers(const struct conf_route *a, const struct conf_route *b)
 }
 
 int
-conf_load_routes(struct conf_ctx *ctx, const config_setting_t *s,
+conf_policy_routes(struct conf_ctx *ctx, const config_setting_t *s,
     struct gw_conf *c)
 {
 	const struct conf_key_row	*akey;
@@ -824,7 +824,7 @@ conf_load_routes(struct conf_ctx *ctx, const config_setting_t *s,
 }
 
 int
-conf_load_dialplans(struct conf_ctx *ctx, const config_setting_t *s,
+conf_policy_dialplans(struct conf_ctx *ctx, const config_setting_t *s,
     struct gw_conf *c)
 {
 	const config_setting_t	*g;
@@ -900,7 +900,7 @@ conf_load_dialplans(struct conf_ctx *ctx, const config_setting_t *s,
  * parts as written, as routing/policy.c compares them).
  */
 int
-conf_load_identities(struct conf_ctx *ctx, const config_setting_t *s,
+conf_policy_identities(struct conf_ctx *ctx, const config_setting_t *s,
     struct gw_conf *c)
 {
 	const config_setting_t	*g, *msip, *mxmpp;
@@ -965,7 +965,7 @@ conf_load_identities(struct conf_ctx *ctx, const config_setting_t *s,
 }
 
 int
-conf_load_acl(struct conf_ctx *ctx, const config_setting_t *s,
+conf_policy_acl(struct conf_ctx *ctx, const config_setting_t *s,
     struct gw_conf *c)
 {
 	if (!config_setting_is_group(s)) {

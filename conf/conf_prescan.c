@@ -6,7 +6,7 @@
  * integer literals libconfig wraps silently and for a stray quote or
  * comment that hides the rest of the file.  A wrapped literal is
  * remembered in the struct conf_ctx and reported when the walk reaches
- * the setting that holds it (conf_report_wrap()).
+ * the setting that holds it (conf_prescan_report()).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -290,7 +290,7 @@ conf_prescan(struct conf_ctx *ctx, const char *file, int depth)
 }
 
 int
-conf_setting_wrapped(const struct conf_ctx *ctx, const config_setting_t *s)
+conf_prescan_wrapped(const struct conf_ctx *ctx, const config_setting_t *s)
 {
 	const char	*file = config_setting_source_file(s);
 	const char	*name = config_setting_name(s);
@@ -306,7 +306,7 @@ conf_setting_wrapped(const struct conf_ctx *ctx, const config_setting_t *s)
  * @path (bounds @min..@max); @who prefixes the message ("route 'x': ").
  */
 void
-conf_report_wrap(struct conf_ctx *ctx, const char *who, const char *path,
+conf_prescan_report(struct conf_ctx *ctx, const char *who, const char *path,
     int64_t min, int64_t max, const config_setting_t *s)
 {
 	const char	*file = config_setting_source_file(s);

@@ -170,7 +170,7 @@ conf_reload_merge(const struct gw_conf *old, struct gw_conf *new,
 			continue;
 		reload = true;
 		for (i = 0; i < conf_keys_len; i++)
-			if (conf_key_in(&conf_keys[i],
+			if (conf_policy_key_in(&conf_keys[i],
 			    conf_key_regions[j].list) && !conf_keys[i].reload)
 				reload = false;
 		if (!reload)
