@@ -18,7 +18,8 @@ is read; tests/ may include what it needs.  A cycle another branch is
 removing is named, edge by edge, in PENDING_EDGES below with the branch
 that removes it: those edges are left out of the cycle check.  The lead
 empties that list once the branch has landed; an edge that no longer
-lies on a cycle is reported, so that the list cannot go stale.  TAP.
+lies on a cycle fails the check, so that the list cannot go stale, and
+an edge not in the tree at all is shown as a SKIP.  TAP.
 """
 import os
 import re
@@ -66,6 +67,15 @@ PENDING_EDGES = {
     "pushed, not pulled",
     ("gateway/metrics", "gateway/xmppgw"): "flow/aggregate: gauges "
     "pushed, not pulled",
+    # On main since this branch forked (gateway/workers_shm): metrics
+    # reads the workers' shared block and the workers' settings, which
+    # reach relay (through reload) and so metrics again.
+    ("gateway/metrics", "gateway/workers"): "aggregate: workers_shm "
+    "cycle",
+    ("gateway/metrics", "gateway/workers_shm"): "aggregate: workers_shm "
+    "cycle",
+    ("gateway/workers_shm", "gateway/workers"): "aggregate: workers_shm "
+    "cycle",
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
@@ -205,9 +215,14 @@ def main():
     ok(not found, "no include cycle between modules", [
         " <-> ".join(c) for c in found])
     for (a, b), branch in sorted(PENDING_EDGES.items()):
-        ok(b in graph.get(a, ()) and reaches(graph, b, a),
-           "pending edge %s -> %s (%s) still closes a cycle; remove it "
-           "from PENDING_EDGES once it does not" % (a, b, branch))
+        name = ("pending edge %s -> %s (%s) still closes a cycle; remove "
+                "it from PENDING_EDGES once it does not" % (a, b, branch))
+        if b not in graph.get(a, ()):
+            # Not in this tree: not merged yet, or removed (then the
+            # lead deletes the entry; the SKIP line shows it).
+            ok(True, name + " # SKIP edge not in this tree")
+            continue
+        ok(b in graph.get(a, ()) and reaches(graph, b, a), name)
 
     # The checker itself: a made-up cycle and arrow must be caught.
     ok(cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) ==
