@@ -13,11 +13,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conf/proto.h"
+
 #define CONF_MAX_LIST	16	/* entries in any list option */
 #define CONF_STR_MAX	256	/* bytes in any string option, incl. NUL */
 
 enum conf_dnssec { CONF_DNSSEC_OFF, CONF_DNSSEC_PREFER, CONF_DNSSEC_REQUIRE };
-enum conf_implicit { CONF_IMPLICIT_OFF, CONF_IMPLICIT_SIP, CONF_IMPLICIT_XMPP };
 enum conf_large { CONF_LARGE_TCP, CONF_LARGE_REFUSE };
 /* SIP isComposing (RFC 3994) towards XMPP: XEP-0085 chat state or none. */
 enum conf_chat_states { CONF_CHAT_MAP, CONF_CHAT_DROP };
@@ -42,7 +43,6 @@ enum conf_dns_probe_type {
 
 enum conf_route_action { CONF_ROUTE_ENUM, CONF_ROUTE_STATIC,
     CONF_ROUTE_DENY };
-enum conf_src_proto { CONF_SRC_ANY, CONF_SRC_SIP, CONF_SRC_XMPP };
 /* How a route delivers: answer with the downstream result (relay), or
  * spool durably, answer 202 and retry (store-and-forward). */
 enum conf_route_mode { CONF_MODE_RELAY, CONF_MODE_SAF };
@@ -87,7 +87,7 @@ struct conf_route {
 	int		 line;			/* where it was defined */
 	/* match: all given conditions must hold; empty = any */
 	char		 prefix[32];		/* E.164 prefix, "+1202" */
-	enum conf_src_proto from;		/* source protocol */
+	enum proto from;		/* source protocol */
 	struct conf_net	 nets[CONF_MAX_NETS];	/* SIP source networks */
 	size_t		 nnets;
 	char		 domains[CONF_MAX_DOMAINS][CONF_STR_MAX];
@@ -215,7 +215,7 @@ struct gw_conf {
 	bool		enum_scheme_check;
 	bool		enum_strict_delimiters;
 	bool		sip_plus_without_user_phone;
-	enum conf_implicit implicit_srv;
+	enum proto implicit_srv;
 	int64_t		srv_max_targets;	/* delivery attempts (>= 2) */
 
 	/* xmpp (XEP-0114 component) */

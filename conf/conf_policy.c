@@ -419,7 +419,7 @@ conf_route_store(struct conf_ctx *ctx, const char *who, void *obj,
 		    why, sizeof(why)) == -1)
 			return conf_val_fail(ctx, who, v, why);
 	} else if (strcmp(k, "from") == 0)
-		r->from = (enum conf_src_proto)v->word;
+		r->from = (enum proto)v->word;
 	else if (strcmp(k, "networks") == 0)
 		return conf_store_nets(ctx, who, v, r->nets, CONF_MAX_NETS,
 		    &r->nnets);
@@ -729,7 +729,7 @@ static int
 conf_route_covers(const struct conf_route *a, const struct conf_route *b)
 {
 	return a->nnets == 0 && a->ndomains == 0 &&
-	    (a->from == CONF_SRC_ANY || a->from == b->from) &&
+	    (a->from == PROTO_NONE || a->from == b->from) &&
 	    strncmp(a->prefix, b->prefix, strlen(a->prefix)) == 0;
 }
 
@@ -781,13 +781,13 @@ conf_policy_routes(struct conf_ctx *ctx, const config_setting_t *s,
 			return -1;
 
 		/* Checks that involve several keys. */
-		if (r->from == CONF_SRC_XMPP && r->nnets > 0) {
+		if (r->from == PROTO_XMPP && r->nnets > 0) {
 			conf_errorf(ctx, file, conf_member_line(g,
 			    "networks"), "%sroutes.networks: only SIP senders "
 			    "have networks, and from is \"xmpp\"", who);
 			return -1;
 		}
-		if (r->from == CONF_SRC_SIP && r->ndomains > 0) {
+		if (r->from == PROTO_SIP && r->ndomains > 0) {
 			conf_errorf(ctx, file, conf_member_line(g, "domains"),
 			    "%sroutes.domains: only XMPP senders have domains, "
 			    "and from is \"sip\"", who);

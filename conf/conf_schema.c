@@ -33,8 +33,8 @@
 /* The loader stores CONF_TYPE_ENUM values through an int. */
 _Static_assert(sizeof(enum conf_dnssec) == sizeof(int),
     "enum conf_dnssec must be int-sized");
-_Static_assert(sizeof(enum conf_implicit) == sizeof(int),
-    "enum conf_implicit must be int-sized");
+_Static_assert(sizeof(enum proto) == sizeof(int),
+    "enum proto must be int-sized");
 _Static_assert(sizeof(enum conf_large) == sizeof(int),
     "enum conf_large must be int-sized");
 _Static_assert(sizeof(enum conf_chat_states) == sizeof(int),
@@ -66,7 +66,7 @@ static const char *const conf_spool_backends[] = {
 	"sqlite", "postgresql", NULL
 };
 
-/* Index order must follow enum conf_implicit. */
+/* Index order must follow enum proto. */
 static const char *const conf_implicit_modes[] = {
 	"off", "sip", "xmpp", NULL
 };
@@ -492,7 +492,7 @@ const struct conf_schema_row conf_schema[] = {
 
 const size_t conf_schema_len = sizeof(conf_schema) / sizeof(conf_schema[0]);
 
-/* Index order must follow enum conf_src_proto. */
+/* Index order must follow enum proto. */
 const char *const conf_route_froms[] = {
 	"any", "sip", "xmpp", NULL
 };

@@ -89,7 +89,7 @@ extern const struct conf_key_row conf_keys[];
 extern const size_t conf_keys_len;
 
 /* Words of routes.from, routes.action and routes.fallback_on; index
- * order follows enum conf_src_proto and enum conf_route_action. */
+ * order follows enum proto and enum conf_route_action. */
 extern const char *const conf_route_froms[];
 extern const char *const conf_route_actions[];
 extern const char *const conf_fallback_ons[];

@@ -201,7 +201,7 @@ main(int argc, char *argv[])
 	int			 o_implicit = -1, o_dnssec = -1;
 	bool			 o_private = false, o_nolegacy = false;
 	bool			 o_lax = false, o_noscheme = false;
-	struct policy_source	 src = { .proto = CONF_SRC_ANY };
+	struct policy_source	 src = { .proto = PROTO_NONE };
 	struct gw_runtime	*rt;
 
 	while ((ch = getopt_long(argc, argv, "f:hvV", longopts, NULL)) != -1) {
@@ -251,9 +251,9 @@ main(int argc, char *argv[])
 			break;
 		case OPT_IMPLICIT:
 			o_implicit = strcmp(optarg, "off") == 0 ?
-			    CONF_IMPLICIT_OFF : strcmp(optarg, "sip") == 0 ?
-			    CONF_IMPLICIT_SIP : strcmp(optarg, "xmpp") == 0 ?
-			    CONF_IMPLICIT_XMPP : -2;
+			    PROTO_NONE : strcmp(optarg, "sip") == 0 ?
+			    PROTO_SIP : strcmp(optarg, "xmpp") == 0 ?
+			    PROTO_XMPP : -2;
 			if (o_implicit == -2)
 				usage();
 			break;
@@ -284,7 +284,7 @@ main(int argc, char *argv[])
 			o_private = true;
 			break;
 		case OPT_FROM_SIP:
-			src.proto = CONF_SRC_SIP;
+			src.proto = PROTO_SIP;
 			if (inet_pton(AF_INET, optarg, src.addr) == 1)
 				src.family = AF_INET;
 			else if (inet_pton(AF_INET6, optarg, src.addr) == 1)
@@ -294,7 +294,7 @@ main(int argc, char *argv[])
 			src.has_addr = true;
 			break;
 		case OPT_FROM_XMPP:
-			src.proto = CONF_SRC_XMPP;
+			src.proto = PROTO_XMPP;
 			src.xmpp_domain = optarg;
 			break;
 		case OPT_NOLEGACY:
@@ -374,7 +374,7 @@ main(int argc, char *argv[])
 	if (o_maxdigits >= 0)
 		conf.max_digits = o_maxdigits;
 	if (o_implicit >= 0)
-		conf.implicit_srv = (enum conf_implicit)o_implicit;
+		conf.implicit_srv = (enum proto)o_implicit;
 	if (o_dnssec >= 0)
 		conf.dnssec = (enum conf_dnssec)o_dnssec;
 	if (o_private)

@@ -81,7 +81,7 @@ start_sip_attempt(struct gw_txn *t)
 		wait = end - now;
 	txn_enter_state(t, TXN_SENDING);
 	txn_set_deadline(t, wait, on_deadline);
-	t->out_proto = LOOKUP_PROTO_SIP;
+	t->out_proto = PROTO_SIP;
 	t->attempts++;
 	why = relay_sip->send(t, t->route->dest, t->next_hop);
 	if (why == GW_R_NONE)
@@ -108,9 +108,9 @@ relay_init(struct dns *dns, const struct relay_side *sip,
 }
 
 static const struct relay_side *
-side_of(enum lookup_proto p)
+side_of(enum proto p)
 {
-	return p == LOOKUP_PROTO_XMPP ? relay_xmpp : relay_sip;
+	return p == PROTO_XMPP ? relay_xmpp : relay_sip;
 }
 
 void
@@ -137,7 +137,7 @@ relay_finish(struct gw_txn *t, struct gw_outcome o)
 		/* Another worker's sender: it answers (gateway/handoff). */
 		handoff_reply(t, &o);
 	else {
-		const struct relay_side *in = t->origin == TXN_FROM_XMPP ?
+		const struct relay_side *in = t->origin == PROTO_XMPP ?
 		    relay_xmpp : relay_sip;
 
 		if (in != NULL)
@@ -157,7 +157,7 @@ on_deadline(struct gw_txn *t)
 	 * attempt (RFC 3263 4.3), whichever of this timer and the stack's
 	 * own 408 comes first: the next hop, while time is left.
 	 */
-	if (t->state == TXN_SENDING && t->out_proto == LOOKUP_PROTO_SIP &&
+	if (t->state == TXN_SENDING && t->out_proto == PROTO_SIP &&
 	    t->route != NULL && more_to_try(t) && dns_now_ms() +
 	    RELAY_MIN_ATTEMPT_MS < txn_end_ms(t)) {
 		log_info("txn %llu: %s (%s) did not answer in time, trying "
@@ -302,7 +302,7 @@ try_next_target(struct gw_txn *t)
 
 /* Replace t->route; false (and the sender answered) without memory. */
 static bool
-keep_route(struct gw_txn *t, enum lookup_proto proto, const char *dest,
+keep_route(struct gw_txn *t, enum proto proto, const char *dest,
     const struct lookup_target *tg, size_t n)
 {
 	free(t->route);
@@ -365,9 +365,9 @@ on_route(void *arg, const struct lookup_result *res)
 	log_info("txn %llu: %s -> %s%s%s -> %s %s", (unsigned long long)t->id,
 	    t->dest, res->aus[0] ? res->aus : "", res->aus[0] ? " -> " : "",
 	    res->uri[0] ? res->uri : "-", lookup_strproto(res->protocol),
-	    res->protocol == LOOKUP_PROTO_SIP ? res->request_uri :
+	    res->protocol == PROTO_SIP ? res->request_uri :
 	    res->xmpp_to);
-	if (res->protocol == LOOKUP_PROTO_XMPP) {
+	if (res->protocol == PROTO_XMPP) {
 		enum gw_reason	 why;
 
 		/* Only protocols the daemon speaks are looked up, but an
@@ -387,7 +387,7 @@ on_route(void *arg, const struct lookup_result *res)
 		if (!keep_route(t, res->protocol, res->xmpp_to, NULL, 0))
 			return;
 		txn_enter_state(t, TXN_SENDING);
-		t->out_proto = LOOKUP_PROTO_XMPP;
+		t->out_proto = PROTO_XMPP;
 		t->attempts++;
 		why = relay_xmpp->send(t, t->route->dest, NULL);
 		if (why != GW_R_NONE)
@@ -524,7 +524,7 @@ static const char *
 source_key(const struct gw_txn *t, const struct policy_source *src,
     char *buf, size_t bufsz)
 {
-	if (src->proto == CONF_SRC_SIP && src->has_addr) {
+	if (src->proto == PROTO_SIP && src->has_addr) {
 		inet_ntop(src->family, src->addr, buf, (socklen_t)bufsz);
 		return buf;
 	}
@@ -665,7 +665,7 @@ relay_resubmit(struct gw_txn *t, const struct policy_source *src)
 }
 
 void
-relay_resubmit_direct(struct gw_txn *t, enum lookup_proto proto,
+relay_resubmit_direct(struct gw_txn *t, enum proto proto,
     const char *dest)
 {
 	struct lookup_result	 r;
@@ -713,7 +713,7 @@ relay_reconfigure(const struct gw_conf *c)
 
 void
 relay_submit_direct(struct gw_txn *t, const struct policy_source *src,
-    enum lookup_proto proto, const char *dest)
+    enum proto proto, const char *dest)
 {
 	struct lookup_result	 r;
 
@@ -743,7 +743,7 @@ relay_attempt_done(struct gw_txn *t, int code)
 	struct gw_outcome o = { GW_OK, GW_R_DELIVERED, code, NULL };
 
 	t->out = NULL;
-	if (t->out_proto == LOOKUP_PROTO_SIP && (code == 408 || code == 503)) {
+	if (t->out_proto == PROTO_SIP && (code == 408 || code == 503)) {
 		/* No answer or transport failure: the next server may do. */
 		if (more_to_try(t)) {
 			log_info("txn %llu: %s (%s) gave %d, trying the next "

@@ -49,12 +49,12 @@ route_params(struct gw_runtime *rt, size_t i)
 			    r->enumservices[k];
 	}
 	if (r->nprotocols > 0) {
-		enum lookup_proto keep[2];
+		enum proto keep[2];
 		size_t n = 0;
 
 		for (k = 0; k < r->nprotocols && n < 2; k++) {
-			enum lookup_proto pr = strcmp(r->protocols[k],
-			    "xmpp") == 0 ? LOOKUP_PROTO_XMPP : LOOKUP_PROTO_SIP;
+			enum proto pr = strcmp(r->protocols[k],
+			    "xmpp") == 0 ? PROTO_XMPP : PROTO_SIP;
 
 			/* Only what the daemon speaks. */
 			for (size_t j = 0; j < rt->base.nprotocols; j++)
@@ -83,7 +83,7 @@ runtime_build(const struct gw_conf *c, bool xmpp)
 		for (size_t i = 0; i < rt->conf.nim_protocols; i++)
 			if (strcmp(rt->conf.im_protocols[i], "sip") == 0)
 				rt->base.protocols[rt->base.nprotocols++] =
-				    LOOKUP_PROTO_SIP;
+				    PROTO_SIP;
 	}
 	rt->rng = runtime_seed();
 	rt->base.rngarg = &rt->rng;
@@ -167,13 +167,11 @@ runtime_lookup_params(const struct gw_conf *c, struct lookup_params *p)
 	p->nprotocols = 0;
 	for (i = 0; i < c->nim_protocols && p->nprotocols < 2; i++) {
 		if (strcmp(c->im_protocols[i], "sip") == 0)
-			p->protocols[p->nprotocols++] = LOOKUP_PROTO_SIP;
+			p->protocols[p->nprotocols++] = PROTO_SIP;
 		else if (strcmp(c->im_protocols[i], "xmpp") == 0)
-			p->protocols[p->nprotocols++] = LOOKUP_PROTO_XMPP;
+			p->protocols[p->nprotocols++] = PROTO_XMPP;
 	}
-	p->implicit = c->implicit_srv == CONF_IMPLICIT_SIP ? LOOKUP_PROTO_SIP :
-	    c->implicit_srv == CONF_IMPLICIT_XMPP ? LOOKUP_PROTO_XMPP :
-	    LOOKUP_PROTO_NONE;
+	p->implicit = c->implicit_srv;
 	p->max_targets = LOOKUP_MAX_TARGETS;
 	p->dnssec = c->dnssec == CONF_DNSSEC_REQUIRE ? LOOKUP_DNSSEC_REQUIRE :
 	    c->dnssec == CONF_DNSSEC_PREFER ? LOOKUP_DNSSEC_PREFER :

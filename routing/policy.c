@@ -57,7 +57,7 @@ static void	policy_buf_init(struct policy_buf *, char *, size_t);
 static void	policy_buf_add(struct policy_buf *, const char *, ...)
 		    POLICY_PRINTF(2, 3);
 static void	policy_buf_end(struct policy_buf *);
-static const char *policy_strproto(enum conf_src_proto);
+static const char *policy_strproto(enum proto);
 static void	policy_route_label(struct policy_buf *,
 		    const struct conf_route *, size_t);
 static bool	policy_route_holds(const struct conf_route *, const char *,
@@ -230,14 +230,14 @@ policy_buf_end(struct policy_buf *b)
 }
 
 static const char *
-policy_strproto(enum conf_src_proto p)
+policy_strproto(enum proto p)
 {
 	switch (p) {
-	case CONF_SRC_SIP:
+	case PROTO_SIP:
 		return "sip";
-	case CONF_SRC_XMPP:
+	case PROTO_XMPP:
 		return "xmpp";
-	case CONF_SRC_ANY:
+	case PROTO_NONE:
 		break;
 	}
 	return "any";
@@ -252,7 +252,7 @@ policy_acl_allows(const struct gw_conf *c, const struct policy_source *src,
 	if (why == NULL)
 		why = &dummy;
 	switch (src->proto) {
-	case CONF_SRC_SIP:
+	case PROTO_SIP:
 		if (c->nacl_sip_nets == 0) {
 			*why = "no SIP access list";
 			return true;
@@ -268,7 +268,7 @@ policy_acl_allows(const struct gw_conf *c, const struct policy_source *src,
 		}
 		*why = "source address in the SIP access list";
 		return true;
-	case CONF_SRC_XMPP:
+	case PROTO_XMPP:
 		if (c->nacl_xmpp_domains == 0) {
 			*why = "no XMPP access list";
 			return true;
@@ -284,7 +284,7 @@ policy_acl_allows(const struct gw_conf *c, const struct policy_source *src,
 		}
 		*why = "sender domain in the XMPP access list";
 		return true;
-	case CONF_SRC_ANY:
+	case PROTO_NONE:
 		break;
 	}
 	/* Unknown protocol: fail closed as soon as any list restricts. */
@@ -338,7 +338,7 @@ policy_route_holds(const struct conf_route *r, const char *aus,
 		policy_buf_add(b, ": prefix %s does not match", r->prefix);
 		return false;
 	}
-	if (r->from != CONF_SRC_ANY && r->from != src->proto) {
+	if (r->from != PROTO_NONE && r->from != src->proto) {
 		policy_buf_add(b, ": only from %s", policy_strproto(r->from));
 		return false;
 	}
@@ -372,7 +372,7 @@ policy_route_holds(const struct conf_route *r, const char *aus,
 		policy_buf_add(b, ": prefix %s matches", r->prefix);
 	else
 		policy_buf_add(b, ": any number");
-	policy_buf_add(b, ", from %s", r->from != CONF_SRC_ANY ?
+	policy_buf_add(b, ", from %s", r->from != PROTO_NONE ?
 	    policy_strproto(r->from) : "any");
 	if (ni >= 0) {
 		policy_fmt_net(&r->nets[ni], na, sizeof(na));
@@ -580,7 +580,7 @@ policy_proxy_source(const struct gw_conf *c, struct policy_source *src,
 	int	 family;
 
 	if (c->nacl_trusted_proxies == 0 || via2 == NULL ||
-	    src->proto != CONF_SRC_SIP || policy_find_net(
+	    src->proto != PROTO_SIP || policy_find_net(
 	    c->acl_trusted_proxies, c->nacl_trusted_proxies, src) < 0)
 		return false;
 	n = strlen(via2);

@@ -24,8 +24,8 @@
 #include "conf/conf.h"
 
 /*
- * The sender of one inbound message.  @proto is CONF_SRC_SIP or
- * CONF_SRC_XMPP; CONF_SRC_ANY means "unknown" (imgate-lookup without
+ * The sender of one inbound message.  @proto is PROTO_SIP or
+ * PROTO_XMPP; PROTO_NONE means "unknown" (imgate-lookup without
  * --from) and matches only conditions that do not look at the protocol.
  * @addr holds 4 bytes (AF_INET) or 16 bytes (AF_INET6) in network order
  * and is looked at only when @has_addr is set; an XMPP sender normally
@@ -33,7 +33,7 @@
  * of its bare JID), borrowed, or NULL.
  */
 struct policy_source {
-	enum conf_src_proto	 proto;
+	enum proto	 proto;
 	int			 family;	/* AF_INET or AF_INET6 */
 	uint8_t			 addr[16];
 	bool			 has_addr;
@@ -97,7 +97,7 @@ bool policy_proxy_source(const struct gw_conf *c, struct policy_source *src,
  * "example.org" does not admit "chat.example.org", because whoever runs a
  * subdomain is not necessarily trusted like its parent; list each one.
  * An empty list allows everyone of that protocol.  A sender of unknown
- * protocol (CONF_SRC_ANY) is allowed only when both lists are empty.
+ * protocol (PROTO_NONE) is allowed only when both lists are empty.
  * @param c    configuration, borrowed
  * @param src  sender, borrowed
  * @param why  if not NULL, receives a static string saying why (never
@@ -111,7 +111,7 @@ bool policy_acl_allows(const struct gw_conf *c,
  * The route an AUS takes: the first of c->routes whose conditions all
  * hold.  Conditions left empty hold for everything:
  *   prefix   a string prefix of @aus ("+1202" matches "+12025550100")
- *   from     CONF_SRC_ANY, or equal to src->proto
+ *   from     PROTO_NONE, or equal to src->proto
  *   nets     src has an address inside one of them
  *   domains  src->xmpp_domain equals one of them (as in the ACL)
  * @param c      configuration, borrowed

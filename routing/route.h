@@ -48,7 +48,7 @@ void route_decide(const struct gw_conf *c, unsigned forms,
  * (next hop @host:@port when @host is not NULL) or the bare JID.  @aus may
  * be NULL.  @r is filled completely.
  */
-void route_direct_result(struct lookup_result *r, enum lookup_proto proto,
+void route_direct_result(struct lookup_result *r, enum proto proto,
     const char *dest, const char *host, uint16_t port, const char *aus);
 
 /**

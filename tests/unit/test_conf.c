@@ -182,7 +182,7 @@ test_defaults(void)
 	ok(c.enum_strict_delimiters, "default enum.strict_delimiters");
 	ok(c.sip_plus_without_user_phone,
 	    "default enum.sip_plus_without_user_phone");
-	is_int(c.implicit_srv, CONF_IMPLICIT_OFF, "default implicit_srv");
+	is_int(c.implicit_srv, PROTO_NONE, "default implicit_srv");
 	is_int(c.srv_max_targets, 4, "default enum.srv_max_targets");
 	is_int(c.max_transactions, 10000, "default max_transactions");
 	is_int(c.txn_deadline_ms, 30000, "default txn_deadline_ms");
@@ -280,7 +280,7 @@ test_values(const char *dir)
 	ok(!c.enum_legacy_syntax && c.enum_allow_private &&
 	    !c.enum_scheme_check && !c.enum_strict_delimiters &&
 	    !c.sip_plus_without_user_phone, "enum booleans flipped");
-	is_int(c.implicit_srv, CONF_IMPLICIT_XMPP, "implicit_srv xmpp");
+	is_int(c.implicit_srv, PROTO_XMPP, "implicit_srv xmpp");
 	is_int(c.max_transactions, 1000000, "max_transactions");
 	is_int(c.txn_deadline_ms, 1000, "txn_deadline_ms");
 
@@ -302,7 +302,7 @@ test_values(const char *dir)
 	is_int(c.dns_cache_max_ttl, 14400, "hexadecimal literal");
 	is_str(c.enum_suffixes[0], "e164.arpa.", "concatenated string");
 	is_int((int64_t)c.nim_protocols, 1, "one protocol");
-	is_int(c.implicit_srv, CONF_IMPLICIT_SIP, "implicit_srv sip");
+	is_int(c.implicit_srv, PROTO_SIP, "implicit_srv sip");
 	is_int(c.sip_max_body, 4096, "signed literal");
 
 	ok(test_load(dir, "good-dnssec-require.conf", &c, err,
@@ -336,7 +336,7 @@ test_routing(const char *dir)
 	is_str(r->name, "dc-local", "route 1 name");
 	is_int(r->line, 8, "route 1 line is its '{'");
 	is_str(r->prefix, "+1202", "route 1 prefix");
-	is_int(r->from, CONF_SRC_SIP, "route 1 from sip");
+	is_int(r->from, PROTO_SIP, "route 1 from sip");
 	is_int((int64_t)r->nnets, 3, "route 1: three networks");
 	ok(test_net(&r->nets[0], AF_INET, "\x0a\0\0\0", 4, 8),
 	    "10.0.0.0/8");
@@ -373,11 +373,11 @@ test_routing(const char *dir)
 	    "target host lower-case");
 	is_str(r->target.host, "trunk.example.net", "target: parsed host");
 	is_int(r->target.port, 5060, "target: default port");
-	is_int(r->from, CONF_SRC_ANY, "from defaults to any");
+	is_int(r->from, PROTO_NONE, "from defaults to any");
 	is_int((int64_t)(r->nnets + r->ndomains + r->nsuffixes), 0,
 	    "route 2: empty lists");
 	r = &c.routes[2];
-	is_int(r->from, CONF_SRC_XMPP, "route 3 from xmpp");
+	is_int(r->from, PROTO_XMPP, "route 3 from xmpp");
 	is_int((int64_t)r->ndomains, 1, "route 3: one domain");
 	is_str(r->domains[0], "corp.example", "domain lower-cased");
 	is_str(r->target.text, "xmpp:im.corp.example", "xmpp: target");
