@@ -404,14 +404,14 @@ on_explained(void *arg, const struct lookup_result *r,
 static json_t *
 cmd_explain(struct ctl_client *c, const char **av, size_t ac)
 {
-	struct policy_source	 src = { .proto = CONF_SRC_ANY };
+	struct policy_source	 src = { .proto = PROTO_NONE };
 	struct ctl_explain	*x;
 
 	if (ac != 1 && ac != 3)
 		return err_doc("usage: explain NUMBER [--from-sip IP | "
 		    "--from-xmpp JID]");
 	if (ac == 3 && strcmp(av[1], "--from-sip") == 0) {
-		src.proto = CONF_SRC_SIP;
+		src.proto = PROTO_SIP;
 		if (inet_pton(AF_INET, av[2], src.addr) == 1)
 			src.family = AF_INET;
 		else if (inet_pton(AF_INET6, av[2], src.addr) == 1)
@@ -420,7 +420,7 @@ cmd_explain(struct ctl_client *c, const char **av, size_t ac)
 			return err_doc("--from-sip: not an IP address");
 		src.has_addr = true;
 	} else if (ac == 3 && strcmp(av[1], "--from-xmpp") == 0) {
-		src.proto = CONF_SRC_XMPP;
+		src.proto = PROTO_XMPP;
 		src.xmpp_domain = av[2];
 	} else if (ac == 3)
 		return err_doc("explain: unknown option %s", av[1]);

@@ -46,7 +46,6 @@
 #include "gateway/relay.h"
 #include "gateway/reload.h"
 #include "gateway/runtime.h"
-#include "gateway/setup.h"
 #include "gateway/sipgw.h"
 #include "gateway/spool.h"
 #include "gateway/spoolfs.h"
@@ -328,7 +327,7 @@ serve(struct gw_conf *conf, int k, enum privs_plan plan,
 	 * loop, one thread (design.md).
 	 */
 	su_root_threading(root, 0);
-	setup_dns_config(conf, &dcfg);
+	runtime_dns_config(conf, &dcfg);
 	if ((dns = dns_create(root, &dcfg)) == NULL)
 		fatalx("cannot set up the resolver");
 	serve_dns = dns;

@@ -119,7 +119,7 @@ metrics_txn_done(const struct gw_txn *t, const struct gw_outcome *o,
     const struct gw_reply *r)
 {
 	size_t	 oc = outcome_of(o->status);
-	size_t	 in = t->origin == TXN_FROM_XMPP ? 1 : 0;
+	size_t	 in = t->origin == PROTO_XMPP ? 1 : 0;
 	bool	 sent;
 
 	if ((size_t)o->reason < GW_REASON_COUNT)
@@ -135,7 +135,7 @@ metrics_txn_done(const struct gw_txn *t, const struct gw_outcome *o,
 	sent = t->route != NULL && (o->reason == GW_R_DELIVERED ||
 	    o->reason == GW_R_PEER_ERROR || o->reason == GW_R_PEER_TIMEOUT);
 	if (sent) {
-		size_t op = t->route->proto == LOOKUP_PROTO_XMPP ? 1 : 0;
+		size_t op = t->route->proto == PROTO_XMPP ? 1 : 0;
 		int code = o->peer_code != 0 ? o->peer_code :
 		    o->reason == GW_R_DELIVERED ? 200 :
 		    o->reason == GW_R_PEER_TIMEOUT ? 408 : 0;
@@ -148,7 +148,7 @@ metrics_txn_done(const struct gw_txn *t, const struct gw_outcome *o,
 	}
 	m.c->in[in][class_of(r->sip_code)]++;
 	if (sent && o->status == GW_OK) {
-		size_t op = t->route->proto == LOOKUP_PROTO_XMPP ? 1 : 0;
+		size_t op = t->route->proto == PROTO_XMPP ? 1 : 0;
 		uint64_t now = dns_now_ms();
 
 		hist_add(&m.c->latency[in][op], now >= t->started_ms ?

@@ -24,7 +24,6 @@
 #include "gateway/relay.h"
 #include "gateway/reload.h"
 #include "gateway/runtime.h"
-#include "gateway/setup.h"
 #include "gateway/txn.h"
 
 static struct dns	*reload_dns;
@@ -68,7 +67,7 @@ apply(const struct gw_runtime *rt)
 	struct dns_config	 dcfg;
 
 	txn_set_max((size_t)rt->conf.max_transactions);
-	setup_dns_config(&rt->conf, &dcfg);
+	runtime_dns_config(&rt->conf, &dcfg);
 	if (reload_dns != NULL)
 		dns_reconfigure(reload_dns, &dcfg);
 	relay_reconfigure(&rt->conf);

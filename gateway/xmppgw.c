@@ -712,7 +712,7 @@ notify_sip(const char *stanza_id, enum xlate_imdn_kind kind)
 	    !notify_take(NOTIFY_TO_SIP, stanza_id, want, mono_ms(), &e) ||
 	    (e.bits & want) == 0)
 		return;
-	if ((t = txn_new(TXN_FROM_XMPP)) == NULL) {
+	if ((t = txn_new(PROTO_XMPP)) == NULL) {
 		log_warnx("notify: no transaction for the IMDN to %s", e.peer);
 		return;
 	}
@@ -746,9 +746,9 @@ notify_sip(const char *stanza_id, enum xlate_imdn_kind kind)
 	    "receipt" : "displayed marker", kind == XLATE_IMDN_DELIVERY ?
 	    "delivered" : "displayed", e.orig_id, e.peer);
 	memset(&src, 0, sizeof(src));
-	src.proto = CONF_SRC_XMPP;
+	src.proto = PROTO_XMPP;
 	src.xmpp_domain = CONF->xmpp_domain;
-	relay_submit_direct(t, &src, LOOKUP_PROTO_SIP, e.peer);
+	relay_submit_direct(t, &src, PROTO_SIP, e.peer);
 }
 
 /*
@@ -840,11 +840,11 @@ send_message(struct gw_txn *t, const char *to)
 	/* XEP-0114: every stanza is from the component's domain.  A sender
 	 * in the identity table shows up as its number. */
 	if ((number = policy_identity_number(c,
-	    t->origin == TXN_FROM_SIP ? t->from : NULL,
-	    t->origin == TXN_FROM_XMPP ? t->xmpp_from : NULL)) != NULL)
+	    t->origin == PROTO_SIP ? t->from : NULL,
+	    t->origin == PROTO_XMPP ? t->xmpp_from : NULL)) != NULL)
 		snprintf(from, sizeof(from), "%s@%s", number,
 		    c->xmpp_domain);
-	else if (t->origin == TXN_FROM_XMPP) {
+	else if (t->origin == PROTO_XMPP) {
 		if (xmpp_sender_to_gw_jid(t->xmpp_from,
 		    c->xmpp_domain, from, sizeof(from)) != 0)
 			return GW_R_BAD_REQUEST;
@@ -1281,7 +1281,7 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		refuse(st, GW_R_SHUTDOWN, NULL);
 		goto done;
 	}
-	if ((t = txn_new(TXN_FROM_XMPP)) == NULL) {
+	if ((t = txn_new(PROTO_XMPP)) == NULL) {
 		refuse(st, GW_R_OVERLOAD, "resource-constraint");
 		goto done;
 	}
@@ -1361,10 +1361,10 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		char			*fromdom = xmpp_jid_domain(xg.ctx, from);
 
 		memset(&src, 0, sizeof(src));
-		src.proto = CONF_SRC_XMPP;
+		src.proto = PROTO_XMPP;
 		src.xmpp_domain = fromdom;
 		if (direct_sip)
-			relay_submit_direct(t, &src, LOOKUP_PROTO_SIP, dest);
+			relay_submit_direct(t, &src, PROTO_SIP, dest);
 		else
 			relay_submit(t, &src);
 		if (fromdom != NULL)

@@ -66,10 +66,10 @@ lookup_params_default(struct lookup_params *p)
 	p->enum_params.max_queries = 32;
 	p->input_forms = E164_FORM_ALL;
 	p->max_digits = 15;
-	p->protocols[0] = LOOKUP_PROTO_SIP;
-	p->protocols[1] = LOOKUP_PROTO_XMPP;
+	p->protocols[0] = PROTO_SIP;
+	p->protocols[1] = PROTO_XMPP;
 	p->nprotocols = 2;
-	p->implicit = LOOKUP_PROTO_NONE;
+	p->implicit = PROTO_NONE;
 	p->max_queries = 32;
 	p->max_targets = 4;
 	p->dnssec = LOOKUP_DNSSEC_OFF;
@@ -102,9 +102,9 @@ lookup_strerror(enum lookup_error e)
 }
 
 const char *
-lookup_strproto(enum lookup_proto p)
+lookup_strproto(enum proto p)
 {
-	return p == LOOKUP_PROTO_SIP ? "sip" : p == LOOKUP_PROTO_XMPP ?
+	return p == PROTO_SIP ? "sip" : p == PROTO_XMPP ?
 	    "xmpp" : NULL;
 }
 
@@ -167,7 +167,7 @@ srv_next_protocol(struct lookup *lk)
 		finish(lk, LOOKUP_E_DNS_TEMPFAIL);
 		return;
 	}
-	if (p->implicit != LOOKUP_PROTO_NONE) {
+	if (p->implicit != PROTO_NONE) {
 		lk->phase = PH_IMPLICIT;
 		snprintf(lk->qname, sizeof(lk->qname), "%s.", lk->domain);
 		lk->qtype = DNSMSG_T_A;
@@ -177,12 +177,12 @@ srv_next_protocol(struct lookup *lk)
 }
 
 static void
-set_addresses(struct lookup *lk, enum lookup_proto proto)
+set_addresses(struct lookup *lk, enum proto proto)
 {
 	struct lookup_result	*r = &lk->res;
 
 	r->protocol = proto;
-	if (proto == LOOKUP_PROTO_SIP)
+	if (proto == PROTO_SIP)
 		snprintf(r->request_uri, sizeof(r->request_uri), "sip:%s@%s",
 		    lk->user, lk->domain);
 	else
@@ -230,7 +230,7 @@ uri_chosen(struct lookup *lk)
 	 */
 	if (strncasecmp(u, "sip:", 4) == 0 || strncasecmp(u, "sips:", 5) ==
 	    0) {
-		r->protocol = LOOKUP_PROTO_SIP;
+		r->protocol = PROTO_SIP;
 		str_copy(r->request_uri, sizeof(r->request_uri), u);
 		finish(lk, LOOKUP_OK);
 		return;
@@ -250,7 +250,7 @@ uri_chosen(struct lookup *lk)
 		}
 		memcpy(r->xmpp_to, j, n);
 		r->xmpp_to[n] = '\0';
-		r->protocol = LOOKUP_PROTO_XMPP;
+		r->protocol = PROTO_XMPP;
 		finish(lk, LOOKUP_OK);
 		return;
 	}
@@ -343,7 +343,7 @@ static void
 implicit_answer(struct lookup *lk, const struct dnsq_result *res)
 {
 	struct lookup_result	*r = &lk->res;
-	enum lookup_proto	 proto = lk->params->implicit;
+	enum proto	 proto = lk->params->implicit;
 
 	if (res->status == DNSQ_TEMPFAIL) {
 		r->failure_ttl = res->failure_ttl;
@@ -359,7 +359,7 @@ implicit_answer(struct lookup *lk, const struct dnsq_result *res)
 	r->implicit = true;
 	snprintf(r->targets[0].host, sizeof(r->targets[0].host), "%s.",
 	    lk->domain);
-	r->targets[0].port = proto == LOOKUP_PROTO_SIP ? 5060 : 5269;
+	r->targets[0].port = proto == PROTO_SIP ? 5060 : 5269;
 	r->ntargets = 1;
 	set_addresses(lk, proto);
 	finish(lk, LOOKUP_OK);
@@ -492,7 +492,7 @@ result_init(struct lookup_result *r)
 	r->uri[0] = '\0';
 	r->enumservice[0] = '\0';
 	enumq_selected_clear(&r->selected);
-	r->protocol = LOOKUP_PROTO_NONE;
+	r->protocol = PROTO_NONE;
 	r->srv_owner[0] = '\0';
 	r->ntargets = 0;
 	r->implicit = false;
