@@ -397,9 +397,9 @@ main(int argc, char *argv[])
 	/*
 	 * The daemon's runtime and its decision code (routing/resolve via
 	 * gateway/explain).  With a configuration, XMPP is what it says;
-	 * without one, imgate-lookup answers for both protocols.  The
-	 * command line's input forms and seed apply to every route's
-	 * parameters too.
+	 * without one, imgate-lookup answers for both protocols (the SIP
+	 * transports are the default listener's: UDP and TCP).  The command line's
+	 * input forms and seed apply to every route's parameters too.
 	 */
 	xmpp = config == NULL || conf.xmpp_enable;
 	if ((rt = runtime_build(&conf, xmpp)) == NULL) {
