@@ -2,11 +2,14 @@
  * gateway/lookup_main.c - imgate-lookup: resolve one destination exactly as
  * imgated would and explain the decision.
  *
- * Same configuration (conf/), same resolver (gateway/dns on an su_root),
- * same engine (routing/lookup); only the output differs: a readable
- * account of every step, or with --json one object whose field names are
- * documented in imgate-lookup(1).  Exit: 0 routed, 2 no route, 3
- * temporary failure, 1 usage or configuration error.
+ * argv -> conf -> dns -> resolve -> print: the same configuration
+ * (conf/, the daemon's runtime), the same resolver (gateway/dns on an
+ * su_root) and the same decision (one routing/resolve session through
+ * gateway/explain: routes, ENUM, fallback links, RFC 3263 hops); only
+ * the output differs: a readable account of every step, or with --json
+ * one object whose field names are documented in imgate-lookup(1).
+ * Exit: 0 routed, 2 no route, 3 temporary failure, 1 usage or
+ * configuration error (explain_exit_status()).
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -30,7 +33,6 @@
 #include "routing/e164.h"
 #include "routing/lookup.h"
 #include "routing/policy.h"
-#include "routing/route.h"
 #include "gateway/runtime.h"
 
 #define MAX_SAMPLES	100000
@@ -398,8 +400,9 @@ main(int argc, char *argv[])
 	 * The daemon's runtime and its decision code (routing/resolve via
 	 * gateway/explain).  With a configuration, XMPP is what it says;
 	 * without one, imgate-lookup answers for both protocols (the SIP
-	 * transports are the default listener's: UDP and TCP).  The command line's
-	 * input forms and seed apply to every route's parameters too.
+	 * transports are the default listener's: UDP and TCP).  The
+	 * command line's input forms and seed apply to every route's
+	 * parameters too.
 	 */
 	xmpp = config == NULL || conf.xmpp_enable;
 	if ((rt = runtime_build(&conf, xmpp)) == NULL) {
