@@ -234,6 +234,8 @@ routes = (
   { name = "premium"; prefix = "+1900"; action = "deny"; status = 403; },
   { name = "uk"; prefix = "+44"; action = "static";
     target = "sip:127.0.0.1:%(trunk)d"; },
+  { name = "self"; prefix = "+1777"; action = "static";
+    target = "sip:gw.test"; },
   { name = "chain"; prefix = "+1555"; action = "enum";
     fallback = [ "im:nobody@broken.test", "sip:127.0.0.1:%(smsc2)d" ];
     fallback_on = [ "no-route", "tempfail" ]; },
@@ -282,7 +284,9 @@ def main():
                srv("_im._sip.sip.test.", P["enum"], "uas.sip.test."),
                a("uas.sip.test."),
                naptr_sip("+12025550101", "sip:dave@127.0.0.1:%d" %
-                         P["enum"])]
+                         P["enum"]),
+               naptr_im("+12025550102", "im:zoe@xmpp-only.test"),
+               srv("_im._xmpp.xmpp-only.test.", 5269, "x.xmpp-only.test.")]
         dns += fail("+12025550106", "SERVFAIL")
         dns += fail("+12025550107", "REFUSED")
         dns += fail("+12025550108", "TIMEOUT")
@@ -294,6 +298,12 @@ def main():
         cases = [
             ("+12025550100", ("enum", None)),	# answers: im: + SRV
             ("+12025550101", ("enum", None)),	# answers: E2U+sip
+            # XMPP is off: only _im._sip is asked, none: no-route, link
+            # 0 (imgate-lookup -f used to choose XMPP regardless)
+            ("+12025550102", ("smsc", 0)),
+            # imgate's own domain: refused as a loop by both
+            # (imgate-lookup used to say routed)
+            ("+17775550100", (None, None)),
             ("+12025550106", ("smsc", 0)),	# SERVFAIL: link 0
             ("+12025550107", ("smsc", 0)),	# REFUSED: link 0
             ("+12025550108", ("smsc", 0)),	# timeout: link 0
