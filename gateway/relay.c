@@ -381,6 +381,10 @@ on_route(struct gw_txn *t, const struct resolve_result *rr)
 	    rr->outcome != RESOLVE_NOMEM)
 		metrics_lookup_done(res->error);
 	if (rr->outcome != RESOLVE_ROUTED) {
+		/* No destination: an earlier link's is not this outcome's
+		 * (the transaction log names none, as imgate-lookup does). */
+		free(t->route);
+		t->route = NULL;
 		relay_finish(t, route_outcome(t, rr));
 		return;
 	}
