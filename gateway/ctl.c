@@ -371,8 +371,7 @@ struct ctl_explain {
 };
 
 static void
-on_explained(void *arg, const struct lookup_result *r,
-    const struct lookup_trace *t, const struct route_decision *dec)
+on_explained(void *arg, const struct explain_result *r)
 {
 	struct ctl_explain	*x = arg;
 	struct ctl_client	*c = client_get(x->client);
@@ -389,9 +388,9 @@ on_explained(void *arg, const struct lookup_result *r,
 	}
 	c->busy = false;
 	o = ok_doc();
-	json_object_set_new(o, "result", explain_json(r, t, dec, &rt->conf));
+	json_object_set_new(o, "result", explain_json(r, &rt->conf));
 	if ((f = open_memstream(&text, &len)) != NULL) {
-		explain_text(f, r, t, dec, &rt->conf);
+		explain_text(f, r, &rt->conf);
 		fclose(f);
 		json_object_set_new(o, "text", jsonout_str(text));
 	}
@@ -434,7 +433,8 @@ cmd_explain(struct ctl_client *c, const char **av, size_t ac)
 	c->busy = true;
 	c->wait = CTL_WAIT_EXPLAIN;
 	if (explain_start(&x->rt->conf, &x->rt->base, x->rt->route,
-	    relay_siptarget_params(), dns_ops(ctl.dns), av[0], &src,
+	    relay_siptarget_params(), x->rt->conf.xmpp_enable,
+	    dns_ops(ctl.dns), av[0], &src,
 	    on_explained, x) != 0) {
 		runtime_unref(x->rt);
 		free(x);

@@ -3,9 +3,10 @@
  * it, report the outcome to the sender.
  *
  * An inbound side (gateway/sipgw) builds a struct gw_txn and calls
- * relay_submit().  relay runs routing/lookup on the shared resolver,
- * resolves the chosen server's address, hands the message to an outbound
- * side, and, when the far end answers or something fails, calls
+ * relay_submit().  relay runs one routing/resolve session on the shared
+ * resolver (the destination decision and its targets' addresses), hands
+ * the message to an outbound side, and, when the far end answers or
+ * something fails, calls
  * relay_finish(), which maps the outcome once (gateway/status) and asks
  * the inbound side to answer the sender.
  */

@@ -80,7 +80,7 @@ txn_new(enum proto origin)
 	t->started_ms = dns_now_ms();
 	t->rt = runtime_ref(runtime_current());
 	t->route_idx = -1;
-	t->fallback_next = -1;
+	t->fallback_link = -1;
 	t->max_forwards = TXN_MAX_FORWARDS;
 	b = t->id % TXN_BUCKETS;
 	t->hnext = txn_buckets[b];
@@ -152,8 +152,7 @@ txn_free(struct gw_txn *t)
 		*pp = t->hnext;
 		txn_n--;
 	}
-	lookup_cancel(t->lookup);
-	siptarget_cancel(t->siptarget);
+	resolve_cancel(t->resolve);
 	free(t->hops);
 	if (t->timer != NULL)
 		su_timer_destroy(t->timer);

@@ -21,6 +21,7 @@
 #include "gateway/status.h"
 #include "routing/siptarget.h"
 #include "routing/lookup.h"
+#include "routing/resolve.h"
 
 enum txn_state {
 	TXN_NEW,	/* accepted, not yet routed */
@@ -88,19 +89,20 @@ struct gw_txn {
 	 * when the request carries too little to tell a resend. */
 	char			*accept_key;
 	/* Routing. */
-	struct lookup		*lookup;	/* in flight, or NULL */
+	/* The destination decision and target walk (routing/resolve):
+	 * owned, cancelled by txn_free(). */
+	struct resolve		*resolve;
 	struct txn_route	*route;		/* owned, after routing */
 	size_t			 target;	/* next SRV target to try */
 	int			 route_idx;	/* conf route used, or -1 */
 	char			 aus[32];	/* normalised number, or "" */
-	int			 fallback_next;	/* next fallback, -1: none */
+	int			 fallback_link;	/* link in use, -1: none */
 	uint32_t		 retry_after_s;	/* Retry-After, 0: default */
 	char			 next_hop[80];	/* "IP:PORT" being tried */
 	/* The current target's hops (routing/siptarget, RFC 3263): each a
 	 * transport, "IP:PORT" and the name it came from (what a TLS
 	 * certificate must name; the strings follow the array in the same
 	 * allocation), tried in order before the next target. */
-	struct siptarget	*siptarget;	/* in flight, or NULL */
 	struct txn_hop {
 		enum rfc3263_transport	 transport;
 		char			 addr[INET6_ADDRSTRLEN + 8];

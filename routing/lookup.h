@@ -61,7 +61,7 @@ struct lookup_target {
 };
 
 /* The RFC 3263 steps of a SIP route's targets, in the relay's order
- * (gateway/explain runs routing/siptarget after the lookup). */
+ * (gateway/explain walks them through routing/resolve). */
 struct lookup_sip_trace {
 	bool			 ran;
 	char			 uri[LOOKUP_URI_MAX + 16];	/* first */
