@@ -21,14 +21,7 @@
 
 #include "gateway/xlate.h"
 #include "routing/idna.h"
-
-/* A bounded writer.  len counts every byte offered, even those that did
- * not fit, so that the caller can tell how much room was missing. */
-struct xlate_buf {
-	char	*p;
-	size_t	 size;
-	size_t	 len;
-};
+#include "routing/imaddr.h"
 
 /* What xlate_sip_parse() extracts from a sip:/sips: URI (borrowed). */
 struct xlate_sip_uri {
@@ -56,26 +49,10 @@ struct xlate_ns {
 	size_t		  n;
 };
 
-/* The ten XEP-0106 sequences, in the order of standards.md 7.2. */
-static const struct {
-	char		 c;
-	const char	*hex;
-} xlate_escapes[] = {
-	{ ' ', "20" }, { '"', "22" }, { '&', "26" }, { '\'', "27" },
-	{ '/', "2f" }, { ':', "3a" }, { '<', "3c" }, { '>', "3e" },
-	{ '@', "40" }, { '\\', "5c" }
-};
-#define XLATE_NESCAPES	(sizeof(xlate_escapes) / sizeof(xlate_escapes[0]))
-
 static const char	 xlate_text_plain[] = "text/plain;charset=UTF-8";
 
-static void	xlate_buf_init(struct xlate_buf *, char *, size_t);
-static void	xlate_put(struct xlate_buf *, int);
-static void	xlate_put_mem(struct xlate_buf *, const char *, size_t);
-static void	xlate_put_str(struct xlate_buf *, const char *);
-static void	xlate_put_lower(struct xlate_buf *, const char *, size_t);
-static void	xlate_put_pct(struct xlate_buf *, int);
-static enum xlate_status xlate_buf_done(struct xlate_buf *);
+static enum xlate_status xlate_buf_done(struct imaddr_buf *);
+static enum xlate_status xlate_st(enum imaddr_status);
 static enum xlate_status xlate_fail(char *, size_t, enum xlate_status);
 static bool	xlate_is_alnum(int);
 static bool	xlate_is_digit(int);
@@ -87,35 +64,30 @@ static bool	xlate_param_char(int);
 static bool	xlate_im_char(int);
 static bool	xlate_ieq(const char *, size_t, const char *);
 static bool	xlate_prefix(const char *, const char *);
-static int	xlate_utf8_next(const unsigned char *, size_t, size_t *,
-		    unsigned long *);
-static bool	xlate_xml_char(unsigned long);
 static enum xlate_status xlate_text_check(const char *, size_t);
-static int	xlate_esc_seq(const char *, size_t);
-static enum xlate_status xlate_escape_to(struct xlate_buf *, const char *,
+static enum xlate_status xlate_escape_to(struct imaddr_buf *, const char *,
 		    size_t);
 static enum xlate_status xlate_local_check(const char *, size_t);
-static enum xlate_status xlate_unescape_to(struct xlate_buf *,
+static enum xlate_status xlate_unescape_to(struct imaddr_buf *,
 		    const char *, size_t);
 static enum xlate_status xlate_domain_check(const char *, size_t);
 static enum xlate_status xlate_host_check(const char *, size_t);
 static size_t	xlate_host_len(const char *, size_t);
 static enum xlate_status xlate_hostport_check(const char *, size_t);
-static void	xlate_put_pct_set(struct xlate_buf *, const char *, size_t,
+static void	xlate_put_pct_set(struct imaddr_buf *, const char *, size_t,
 		    bool (*)(int));
-static enum xlate_status xlate_pct_decode_to(struct xlate_buf *,
+static enum xlate_status xlate_pct_decode_to(struct imaddr_buf *,
 		    const char *, size_t, bool (*)(int));
 static enum xlate_status xlate_sip_parse(const char *,
 		    struct xlate_sip_uri *);
 static enum xlate_status xlate_sip_param(const char *, size_t *,
 		    struct xlate_sip_uri *);
-static enum xlate_status xlate_resource_to(struct xlate_buf *,
+static enum xlate_status xlate_resource_to(struct imaddr_buf *,
 		    struct xlate_span);
-static enum xlate_status xlate_jid_to_sip_buf(struct xlate_buf *,
+static enum xlate_status xlate_jid_to_sip_buf(struct imaddr_buf *,
 		    const char *);
 static bool	xlate_span_ieq(struct xlate_span, const char *);
 static bool	xlate_host_eq(const char *, size_t, const char *);
-static bool	xlate_im_raw_char(int);
 static size_t	xlate_skip_ows(const char *, size_t, size_t);
 static size_t	xlate_skip_token(const char *, size_t, size_t);
 static bool	xlate_global_number(const char *, size_t);
@@ -143,71 +115,6 @@ static bool	xlate_callid_ok(const char *);
 static enum xlate_status xlate_sip_host_is(const char *, const char *,
 		    bool *);
 
-/*
- * The writer.
- */
-
-static void
-xlate_buf_init(struct xlate_buf *b, char *p, size_t size)
-{
-	b->p = p;
-	b->size = size;
-	b->len = 0;
-	if (size > 0)
-		p[0] = '\0';
-}
-
-static void
-xlate_put(struct xlate_buf *b, int c)
-{
-	if (b->len + 1 < b->size)
-		b->p[b->len] = (char)c;
-	b->len++;
-}
-
-static void
-xlate_put_mem(struct xlate_buf *b, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		xlate_put(b, (unsigned char)s[i]);
-}
-
-static void
-xlate_put_str(struct xlate_buf *b, const char *s)
-{
-	xlate_put_mem(b, s, strlen(s));
-}
-
-static void
-xlate_put_lower(struct xlate_buf *b, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		xlate_put(b, xlate_lower((unsigned char)s[i]));
-}
-
-/* RFC 3986 2.1: upper-case hex digits. */
-static void
-xlate_put_pct(struct xlate_buf *b, int c)
-{
-	static const char	 hex[] = "0123456789ABCDEF";
-
-	xlate_put(b, '%');
-	xlate_put(b, hex[(c >> 4) & 0x0f]);
-	xlate_put(b, hex[c & 0x0f]);
-}
-
-/* NUL-terminate, or empty the buffer and report that it was too small. */
-static enum xlate_status
-xlate_buf_done(struct xlate_buf *b)
-{
-	if (b->len >= b->size) {
-		if (b->size > 0)
-			b->p[0] = '\0';
-		return XLATE_E_NO_SPACE;
-	}
-	b->p[b->len] = '\0';
-	return XLATE_OK;
-}
 
 static enum xlate_status
 xlate_fail(char *out, size_t outsz, enum xlate_status st)
@@ -215,6 +122,78 @@ xlate_fail(char *out, size_t outsz, enum xlate_status st)
 	if (outsz > 0)
 		out[0] = '\0';
 	return st;
+}
+
+/*
+ * routing/imaddr's checks and writers, with its status as ours: the first
+ * nine values of enum xlate_status are enum imaddr_status's, value for
+ * value (gateway/xlate.h).
+ */
+static enum xlate_status
+xlate_st(enum imaddr_status st)
+{
+	return (enum xlate_status)st;
+}
+
+static enum xlate_status
+xlate_buf_done(struct imaddr_buf *b)
+{
+	return xlate_st(imaddr_buf_done(b));
+}
+
+static enum xlate_status
+xlate_text_check(const char *s, size_t len)
+{
+	return xlate_st(imaddr_text_check(s, len));
+}
+
+static enum xlate_status
+xlate_escape_to(struct imaddr_buf *b, const char *in, size_t inlen)
+{
+	return xlate_st(imaddr_escape_to(b, in, inlen));
+}
+
+static enum xlate_status
+xlate_local_check(const char *s, size_t n)
+{
+	return xlate_st(imaddr_local_check(s, n));
+}
+
+static enum xlate_status
+xlate_unescape_to(struct imaddr_buf *b, const char *in, size_t inlen)
+{
+	return xlate_st(imaddr_unescape_to(b, in, inlen));
+}
+
+static enum xlate_status
+xlate_domain_check(const char *s, size_t n)
+{
+	return xlate_st(imaddr_domain_check(s, n));
+}
+
+static enum xlate_status
+xlate_pct_decode_to(struct imaddr_buf *b, const char *s, size_t n,
+    bool (*ok)(int))
+{
+	return xlate_st(imaddr_pct_decode_to(b, s, n, ok));
+}
+
+enum xlate_status
+xlate_jid_escape(const char *in, size_t inlen, char *out, size_t outsz)
+{
+	return xlate_st(imaddr_jid_escape(in, inlen, out, outsz));
+}
+
+enum xlate_status
+xlate_jid_unescape(const char *in, size_t inlen, char *out, size_t outsz)
+{
+	return xlate_st(imaddr_jid_unescape(in, inlen, out, outsz));
+}
+
+enum xlate_status
+xlate_im_to_jid(const char *im, char *jid, size_t jidsz)
+{
+	return xlate_st(imaddr_im_to_jid(im, jid, jidsz));
 }
 
 /*
@@ -327,51 +306,6 @@ xlate_prefix(const char *s, const char *lit)
 	return true;
 }
 
-/*
- * UTF-8 (RFC 3629).  Returns 0 and the code point, or -1 for an ill-formed
- * sequence: bad lead byte, missing continuation, overlong form, surrogate,
- * or a value above U+10FFFF.
- */
-static int
-xlate_utf8_next(const unsigned char *s, size_t len, size_t *i,
-    unsigned long *cp)
-{
-	unsigned long	 c, min;
-	size_t		 n;
-
-	c = s[*i];
-	if (c < 0x80) {
-		(*i)++;
-		*cp = c;
-		return 0;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 1;
-		c &= 0x1f;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 2;
-		c &= 0x0f;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 3;
-		c &= 0x07;
-		min = 0x10000;
-	} else
-		return -1;
-	if (len - *i <= n)
-		return -1;
-	for (size_t k = 1; k <= n; k++) {
-		if ((s[*i + k] & 0xc0) != 0x80)
-			return -1;
-		c = (c << 6) | (s[*i + k] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return -1;
-	*i += n + 1;
-	*cp = c;
-	return 0;
-}
 
 size_t
 xlate_xml_escape(const char *in, size_t len, bool attr, char *out)
@@ -412,14 +346,6 @@ xlate_xml_escape(const char *in, size_t len, bool attr, char *out)
 	return (size_t)(o - out);
 }
 
-/* XML 1.0 section 2.2 Char. */
-static bool
-xlate_xml_char(unsigned long c)
-{
-	return c == 0x9 || c == 0xa || c == 0xd ||
-	    (c >= 0x20 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) ||
-	    (c >= 0x10000 && c <= 0x10ffff);
-}
 
 enum xlate_status
 xlate_utf8_check(const char *s, size_t len, size_t *erroff)
@@ -432,12 +358,12 @@ xlate_utf8_check(const char *s, size_t len, size_t *erroff)
 		*erroff = 0;
 	while (i < len) {
 		at = i;
-		if (xlate_utf8_next(u, len, &i, &c) < 0) {
+		if (imaddr_utf8_next(u, len, &i, &c) < 0) {
 			if (erroff != NULL)
 				*erroff = at;
 			return XLATE_E_UTF8;
 		}
-		if (!xlate_xml_char(c)) {
+		if (!imaddr_xml_char(c)) {
 			if (erroff != NULL)
 				*erroff = at;
 			return XLATE_E_CHAR;
@@ -446,184 +372,12 @@ xlate_utf8_check(const char *s, size_t len, size_t *erroff)
 	return XLATE_OK;
 }
 
-/*
- * Text inside an address part: well-formed UTF-8, XML characters, and no
- * control characters at all (C0, DEL, C1), which neither nodeprep nor a
- * SIP header would let through.
- */
-static enum xlate_status
-xlate_text_check(const char *s, size_t len)
-{
-	const unsigned char	*u = (const unsigned char *)s;
-	unsigned long		 c;
-	size_t			 i = 0;
 
-	while (i < len) {
-		if (xlate_utf8_next(u, len, &i, &c) < 0)
-			return XLATE_E_UTF8;
-		if (c < 0x20 || (c >= 0x7f && c <= 0x9f) ||
-		    !xlate_xml_char(c))
-			return XLATE_E_CHAR;
-	}
-	return XLATE_OK;
-}
-
-/*
- * XEP-0106.  The character a sequence at s stands for, or -1 when s does
- * not start with one of the ten exact sequences (hex is lower case and
- * case-significant: "\2F" is not a sequence).
- */
-static int
-xlate_esc_seq(const char *s, size_t n)
-{
-	if (n < 3 || s[0] != '\\')
-		return -1;
-	for (size_t k = 0; k < XLATE_NESCAPES; k++)
-		if (s[1] == xlate_escapes[k].hex[0] &&
-		    s[2] == xlate_escapes[k].hex[1])
-			return (unsigned char)xlate_escapes[k].c;
-	return -1;
-}
-
-/*
- * Append the escaped form of a raw localpart.  The backslash is the only
- * subtle case: it is escaped exactly when the two octets after it would
- * make one of the ten sequences, which is what makes the transformation
- * reversible (a hex digit is never itself escaped, so a literal backslash
- * left alone is never followed by a sequence in the output either).
- */
-static enum xlate_status
-xlate_escape_to(struct xlate_buf *b, const char *in, size_t inlen)
-{
-	enum xlate_status	 st;
-	size_t			 start = b->len;
-	int			 c;
-
-	if (inlen == 0)
-		return XLATE_E_JID;
-	if ((st = xlate_text_check(in, inlen)) != XLATE_OK)
-		return st;
-	if (in[0] == ' ' || in[inlen - 1] == ' ')
-		return XLATE_E_EDGE_SPACE;
-	for (size_t i = 0; i < inlen; i++) {
-		c = (unsigned char)in[i];
-		if (c == '\\' && xlate_esc_seq(in + i, inlen - i) < 0) {
-			xlate_put(b, c);
-			continue;
-		}
-		if (xlate_in(c, " \"&'/:<>@\\")) {
-			for (size_t k = 0; k < XLATE_NESCAPES; k++)
-				if (xlate_escapes[k].c == c) {
-					xlate_put(b, '\\');
-					xlate_put_str(b, xlate_escapes[k].hex);
-				}
-			continue;
-		}
-		xlate_put(b, c);
-	}
-	if (b->len - start > XLATE_PART_MAX)
-		return XLATE_E_LONG;
-	return XLATE_OK;
-}
-
-enum xlate_status
-xlate_jid_escape(const char *in, size_t inlen, char *out, size_t outsz)
-{
-	struct xlate_buf	 b;
-	enum xlate_status	 st;
-
-	xlate_buf_init(&b, out, outsz);
-	if ((st = xlate_escape_to(&b, in, inlen)) != XLATE_OK)
-		return xlate_fail(out, outsz, st);
-	return xlate_buf_done(&b);
-}
-
-/*
- * An escaped localpart as found in a JID: not empty, at most 1023
- * octets, UTF-8 text, none of the nine characters XEP-0106 exists to
- * escape, and (XEP-0106 3.2) no \20 at either end.
- */
-static enum xlate_status
-xlate_local_check(const char *s, size_t n)
-{
-	enum xlate_status	 st;
-
-	if (n == 0)
-		return XLATE_E_JID;
-	if (n > XLATE_PART_MAX)
-		return XLATE_E_LONG;
-	if ((st = xlate_text_check(s, n)) != XLATE_OK)
-		return st;
-	for (size_t i = 0; i < n; i++)
-		if (xlate_in((unsigned char)s[i], " \"&'/:<>@"))
-			return XLATE_E_JID;
-	if (xlate_esc_seq(s, n) == ' ' ||
-	    (n >= 3 && xlate_esc_seq(s + n - 3, 3) == ' '))
-		return XLATE_E_EDGE_SPACE;
-	return XLATE_OK;
-}
-
-static enum xlate_status
-xlate_unescape_to(struct xlate_buf *b, const char *in, size_t inlen)
-{
-	enum xlate_status	 st;
-	int			 c;
-
-	if ((st = xlate_local_check(in, inlen)) != XLATE_OK)
-		return st;
-	for (size_t i = 0; i < inlen; i++) {
-		if ((c = xlate_esc_seq(in + i, inlen - i)) >= 0) {
-			xlate_put(b, c);
-			i += 2;
-		} else
-			xlate_put(b, (unsigned char)in[i]);
-	}
-	return XLATE_OK;
-}
-
-enum xlate_status
-xlate_jid_unescape(const char *in, size_t inlen, char *out, size_t outsz)
-{
-	struct xlate_buf	 b;
-	enum xlate_status	 st;
-
-	xlate_buf_init(&b, out, outsz);
-	if ((st = xlate_unescape_to(&b, in, inlen)) != XLATE_OK)
-		return xlate_fail(out, outsz, st);
-	return xlate_buf_done(&b);
-}
 
 /*
  * JIDs.
  */
 
-/*
- * A JID domainpart as received.  No IDNA processing: U-labels are fine
- * here (the XMPP side speaks UTF-8), only characters that can never be in
- * a domain, and empty labels, are refused.
- */
-static enum xlate_status
-xlate_domain_check(const char *s, size_t n)
-{
-	enum xlate_status	 st;
-
-	if (n == 0)
-		return XLATE_E_JID;
-	if (n > XLATE_PART_MAX)
-		return XLATE_E_LONG;
-	if ((st = xlate_text_check(s, n)) != XLATE_OK)
-		return st;
-	/* No empty label (the one final dot was dropped by the caller). */
-	if (s[0] == '.' || s[n - 1] == '.')
-		return XLATE_E_JID;
-	for (size_t i = 0; i < n; i++) {
-		if (xlate_in((unsigned char)s[i], " \"&'/<>@\\"))
-			return XLATE_E_JID;
-		if (s[i] == '.' && i + 1 < n && s[i + 1] == '.')
-			return XLATE_E_JID;
-	}
-	return XLATE_OK;
-}
 
 enum xlate_status
 xlate_jid_split(const char *jid, struct xlate_jid *j)
@@ -740,7 +494,7 @@ xlate_hostport_check(const char *s, size_t n)
 
 /* Append s[0..n), percent-encoding every octet @ok does not accept. */
 static void
-xlate_put_pct_set(struct xlate_buf *b, const char *s, size_t n,
+xlate_put_pct_set(struct imaddr_buf *b, const char *s, size_t n,
     bool (*ok)(int))
 {
 	int	 c;
@@ -748,41 +502,12 @@ xlate_put_pct_set(struct xlate_buf *b, const char *s, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		c = (unsigned char)s[i];
 		if (ok(c))
-			xlate_put(b, c);
+			imaddr_put(b, c);
 		else
-			xlate_put_pct(b, c);
+			imaddr_put_pct(b, c);
 	}
 }
 
-/*
- * Append the percent-decoded s[0..n).  Raw octets must be in @ok (the
- * grammar of the URI component); a broken %XX is XLATE_E_URI.
- */
-static enum xlate_status
-xlate_pct_decode_to(struct xlate_buf *b, const char *s, size_t n,
-    bool (*ok)(int))
-{
-	int	 c, hi, lo;
-
-	for (size_t i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if (c != '%') {
-			if (!ok(c))
-				return XLATE_E_URI;
-			xlate_put(b, c);
-			continue;
-		}
-		if (n - i < 3)
-			return XLATE_E_URI;
-		hi = xlate_hexval((unsigned char)s[i + 1]);
-		lo = xlate_hexval((unsigned char)s[i + 2]);
-		if (hi < 0 || lo < 0)
-			return XLATE_E_URI;
-		xlate_put(b, hi * 16 + lo);
-		i += 2;
-	}
-	return XLATE_OK;
-}
 
 /*
  * One ";name[=value]" URI parameter at uri[*pos] (which is ';').  Only
@@ -896,12 +621,12 @@ xlate_sip_parse(const char *uri, struct xlate_sip_uri *u)
 
 /* Append "/" and the decoded ;gr= value as a resourcepart. */
 static enum xlate_status
-xlate_resource_to(struct xlate_buf *b, struct xlate_span gr)
+xlate_resource_to(struct imaddr_buf *b, struct xlate_span gr)
 {
 	enum xlate_status	 st;
 	size_t			 start;
 
-	xlate_put(b, '/');
+	imaddr_put(b, '/');
 	start = b->len;
 	if ((st = xlate_pct_decode_to(b, gr.p, gr.len, xlate_param_char)) !=
 	    XLATE_OK)
@@ -917,14 +642,14 @@ enum xlate_status
 xlate_sip_to_jid(const char *sip_uri, char *jid, size_t jidsz)
 {
 	struct xlate_sip_uri	 u;
-	struct xlate_buf	 b, t;
+	struct imaddr_buf	 b, t;
 	enum xlate_status	 st;
 	char			 tmp[XLATE_PART_MAX + 1];
 	char			 host[IDNA_HOST_MAX + 1];
 	size_t			 ulen;
 	const char		*semi;
 
-	xlate_buf_init(&b, jid, jidsz);
+	imaddr_buf_init(&b, jid, jidsz);
 	if ((st = xlate_sip_parse(sip_uri, &u)) != XLATE_OK)
 		return xlate_fail(jid, jidsz, st);
 	if (u.user.p != NULL) {
@@ -933,7 +658,7 @@ xlate_sip_to_jid(const char *sip_uri, char *jid, size_t jidsz)
 		if (u.user_phone &&
 		    (semi = memchr(u.user.p, ';', u.user.len)) != NULL)
 			ulen = (size_t)(semi - u.user.p);
-		xlate_buf_init(&t, tmp, sizeof(tmp));
+		imaddr_buf_init(&t, tmp, sizeof(tmp));
 		if ((st = xlate_pct_decode_to(&t, u.user.p, ulen,
 		    xlate_user_char)) != XLATE_OK)
 			return xlate_fail(jid, jidsz, st);
@@ -941,7 +666,7 @@ xlate_sip_to_jid(const char *sip_uri, char *jid, size_t jidsz)
 			return xlate_fail(jid, jidsz, XLATE_E_LONG);
 		if ((st = xlate_escape_to(&b, tmp, t.len)) != XLATE_OK)
 			return xlate_fail(jid, jidsz, st);
-		xlate_put(&b, '@');
+		imaddr_put(&b, '@');
 	}
 	/* RFC 7622 3.2: a domainpart is written with U-labels. */
 	switch (idna_to_unicode(u.host.p, u.host.len, host, sizeof(host))) {
@@ -952,7 +677,7 @@ xlate_sip_to_jid(const char *sip_uri, char *jid, size_t jidsz)
 	default:
 		return xlate_fail(jid, jidsz, XLATE_E_IDNA);
 	}
-	xlate_put_str(&b, host);
+	imaddr_put_str(&b, host);
 	if (u.gr.p != NULL &&
 	    (st = xlate_resource_to(&b, u.gr)) != XLATE_OK)
 		return xlate_fail(jid, jidsz, st);
@@ -961,10 +686,10 @@ xlate_sip_to_jid(const char *sip_uri, char *jid, size_t jidsz)
 
 /* The body of xlate_jid_to_sip(), appending to @b. */
 static enum xlate_status
-xlate_jid_to_sip_buf(struct xlate_buf *b, const char *jid)
+xlate_jid_to_sip_buf(struct imaddr_buf *b, const char *jid)
 {
 	struct xlate_jid	 j;
-	struct xlate_buf	 t;
+	struct imaddr_buf	 t;
 	enum xlate_status	 st;
 	char			 tmp[XLATE_PART_MAX + 1];
 	char			 host[IDNA_HOST_MAX + 1];
@@ -982,19 +707,19 @@ xlate_jid_to_sip_buf(struct xlate_buf *b, const char *jid)
 	}
 	if ((st = xlate_host_check(host, strlen(host))) != XLATE_OK)
 		return st;
-	xlate_put_str(b, "sip:");
+	imaddr_put_str(b, "sip:");
 	if (j.local.p != NULL) {
-		xlate_buf_init(&t, tmp, sizeof(tmp));
+		imaddr_buf_init(&t, tmp, sizeof(tmp));
 		if ((st = xlate_unescape_to(&t, j.local.p, j.local.len)) !=
 		    XLATE_OK)
 			return st;
 		/* Unescaping never grows a localpart: t fits. */
 		xlate_put_pct_set(b, tmp, t.len, xlate_user_char);
-		xlate_put(b, '@');
+		imaddr_put(b, '@');
 	}
-	xlate_put_str(b, host);
+	imaddr_put_str(b, host);
 	if (j.resource.p != NULL) {
-		xlate_put_str(b, ";gr=");
+		imaddr_put_str(b, ";gr=");
 		xlate_put_pct_set(b, j.resource.p, j.resource.len,
 		    xlate_param_char);
 	}
@@ -1004,10 +729,10 @@ xlate_jid_to_sip_buf(struct xlate_buf *b, const char *jid)
 enum xlate_status
 xlate_jid_to_sip(const char *jid, char *uri, size_t urisz)
 {
-	struct xlate_buf	 b;
+	struct imaddr_buf	 b;
 	enum xlate_status	 st;
 
-	xlate_buf_init(&b, uri, urisz);
+	imaddr_buf_init(&b, uri, urisz);
 	if ((st = xlate_jid_to_sip_buf(&b, jid)) != XLATE_OK)
 		return xlate_fail(uri, urisz, st);
 	return xlate_buf_done(&b);
@@ -1016,24 +741,24 @@ xlate_jid_to_sip(const char *jid, char *uri, size_t urisz)
 enum xlate_status
 xlate_jid_to_sip_from(const char *jid, char *out, size_t outsz)
 {
-	struct xlate_buf	 b;
+	struct imaddr_buf	 b;
 	enum xlate_status	 st;
 
-	xlate_buf_init(&b, out, outsz);
-	xlate_put(&b, '<');
+	imaddr_buf_init(&b, out, outsz);
+	imaddr_put(&b, '<');
 	if ((st = xlate_jid_to_sip_buf(&b, jid)) != XLATE_OK)
 		return xlate_fail(out, outsz, st);
-	xlate_put(&b, '>');
+	imaddr_put(&b, '>');
 	return xlate_buf_done(&b);
 }
 
 enum xlate_status
 xlate_sip_addr_uri(const char *hvalue, char *uri, size_t urisz)
 {
-	struct xlate_buf	 b;
+	struct imaddr_buf	 b;
 	const char		*s = hvalue, *e, *lt, *gt, *at, *semi;
 
-	xlate_buf_init(&b, uri, urisz);
+	imaddr_buf_init(&b, uri, urisz);
 	while (*s == ' ' || *s == '\t')
 		s++;
 	e = s + strlen(s);
@@ -1053,7 +778,7 @@ xlate_sip_addr_uri(const char *hvalue, char *uri, size_t urisz)
 		gt = memchr(lt, '>', (size_t)(e - lt));
 		if (gt == NULL || gt == lt + 1)
 			return xlate_fail(uri, urisz, XLATE_E_URI);
-		xlate_put_mem(&b, lt + 1, (size_t)(gt - lt - 1));
+		imaddr_put_mem(&b, lt + 1, (size_t)(gt - lt - 1));
 		return xlate_buf_done(&b);
 	}
 	/* addr-spec: header parameters start at the first ';' after the
@@ -1065,7 +790,7 @@ xlate_sip_addr_uri(const char *hvalue, char *uri, size_t urisz)
 		e = semi;
 	if (e == s || memchr(s, ' ', (size_t)(e - s)) != NULL)
 		return xlate_fail(uri, urisz, XLATE_E_URI);
-	xlate_put_mem(&b, s, (size_t)(e - s));
+	imaddr_put_mem(&b, s, (size_t)(e - s));
 	return xlate_buf_done(&b);
 }
 
@@ -1095,18 +820,18 @@ xlate_sip_sender_to_gw_jid(const char *sip_uri, const char *gw_domain,
     char *jid, size_t jidsz)
 {
 	struct xlate_sip_uri	 u;
-	struct xlate_buf	 b, t;
+	struct imaddr_buf	 b, t;
 	enum xlate_status	 st;
 	char			 tmp[XLATE_PART_MAX + 1];
 	size_t			 ulen;
 	const char		*semi;
 
-	xlate_buf_init(&b, jid, jidsz);
+	imaddr_buf_init(&b, jid, jidsz);
 	if (xlate_host_check(gw_domain, strlen(gw_domain)) != XLATE_OK)
 		return xlate_fail(jid, jidsz, XLATE_E_DOMAIN);
 	if ((st = xlate_sip_parse(sip_uri, &u)) != XLATE_OK)
 		return xlate_fail(jid, jidsz, st);
-	xlate_buf_init(&t, tmp, sizeof(tmp));
+	imaddr_buf_init(&t, tmp, sizeof(tmp));
 	if (u.user_phone && u.user.p != NULL) {
 		/* A number stands for itself: "+12025550100@gw". */
 		ulen = u.user.len;
@@ -1120,11 +845,11 @@ xlate_sip_sender_to_gw_jid(const char *sip_uri, const char *gw_domain,
 		if (u.user.p != NULL)
 			st = xlate_pct_decode_to(&t, u.user.p, u.user.len,
 			    xlate_user_char);
-		xlate_put(&t, '@');
-		xlate_put_lower(&t, u.host.p, u.host.len);
+		imaddr_put(&t, '@');
+		imaddr_put_lower(&t, u.host.p, u.host.len);
 		if (u.port.p != NULL) {
-			xlate_put(&t, ':');
-			xlate_put_mem(&t, u.port.p, u.port.len);
+			imaddr_put(&t, ':');
+			imaddr_put_mem(&t, u.port.p, u.port.len);
 		}
 	}
 	if (st != XLATE_OK)
@@ -1133,8 +858,8 @@ xlate_sip_sender_to_gw_jid(const char *sip_uri, const char *gw_domain,
 		return xlate_fail(jid, jidsz, XLATE_E_LONG);
 	if ((st = xlate_escape_to(&b, tmp, t.len)) != XLATE_OK)
 		return xlate_fail(jid, jidsz, st);
-	xlate_put(&b, '@');
-	xlate_put_lower(&b, gw_domain, strlen(gw_domain));
+	imaddr_put(&b, '@');
+	imaddr_put_lower(&b, gw_domain, strlen(gw_domain));
 	if (u.gr.p != NULL &&
 	    (st = xlate_resource_to(&b, u.gr)) != XLATE_OK)
 		return xlate_fail(jid, jidsz, st);
@@ -1146,20 +871,20 @@ xlate_gw_jid_to_sip(const char *jid, const char *gw_domain, char *uri,
     size_t urisz)
 {
 	struct xlate_jid	 j;
-	struct xlate_buf	 b, t;
+	struct imaddr_buf	 b, t;
 	enum xlate_status	 st;
 	char			 tmp[XLATE_PART_MAX + 1];
 	char			 host[IDNA_HOST_MAX + 1];
 	const char		*at = NULL, *hp;
 	size_t			 hl, pl, n;
 
-	xlate_buf_init(&b, uri, urisz);
+	imaddr_buf_init(&b, uri, urisz);
 	if ((st = xlate_jid_split(jid, &j)) != XLATE_OK)
 		return xlate_fail(uri, urisz, st);
 	if (!xlate_host_eq(j.domain.p, j.domain.len, gw_domain) ||
 	    j.local.p == NULL)
 		return xlate_fail(uri, urisz, XLATE_E_NOT_GW);
-	xlate_buf_init(&t, tmp, sizeof(tmp));
+	imaddr_buf_init(&t, tmp, sizeof(tmp));
 	if ((st = xlate_unescape_to(&t, j.local.p, j.local.len)) != XLATE_OK)
 		return xlate_fail(uri, urisz, st);
 	for (size_t i = 0; i < t.len; i++)
@@ -1169,8 +894,8 @@ xlate_gw_jid_to_sip(const char *jid, const char *gw_domain, char *uri,
 		/* The host was dropped on the way in: let ENUM decide. */
 		if (!xlate_global_number(tmp, t.len))
 			return xlate_fail(uri, urisz, XLATE_E_NOT_GW);
-		xlate_put_str(&b, "tel:");
-		xlate_put_mem(&b, tmp, t.len);
+		imaddr_put_str(&b, "tel:");
+		imaddr_put_mem(&b, tmp, t.len);
 		return xlate_buf_done(&b);
 	}
 	/* A U-label host typed by an XMPP user goes out as A-labels. */
@@ -1198,15 +923,15 @@ xlate_gw_jid_to_sip(const char *jid, const char *gw_domain, char *uri,
 	}
 	if ((st = xlate_hostport_check(host, strlen(host))) != XLATE_OK)
 		return xlate_fail(uri, urisz, st);
-	xlate_put_str(&b, "sip:");
+	imaddr_put_str(&b, "sip:");
 	if (at > tmp) {
 		xlate_put_pct_set(&b, tmp, (size_t)(at - tmp),
 		    xlate_user_char);
-		xlate_put(&b, '@');
+		imaddr_put(&b, '@');
 	}
-	xlate_put_lower(&b, host, strlen(host));
+	imaddr_put_lower(&b, host, strlen(host));
 	if (j.resource.p != NULL) {
-		xlate_put_str(&b, ";gr=");
+		imaddr_put_str(&b, ";gr=");
 		xlate_put_pct_set(&b, j.resource.p, j.resource.len,
 		    xlate_param_char);
 	}
@@ -1218,34 +943,34 @@ xlate_xmpp_sender_to_gw_sip(const char *jid, const char *gw_domain,
     char *uri, size_t urisz)
 {
 	struct xlate_jid	 j;
-	struct xlate_buf	 b, t;
+	struct imaddr_buf	 b, t;
 	enum xlate_status	 st;
 	char			 tmp[XLATE_PART_MAX + 1];
 
-	xlate_buf_init(&b, uri, urisz);
+	imaddr_buf_init(&b, uri, urisz);
 	if (xlate_host_check(gw_domain, strlen(gw_domain)) != XLATE_OK)
 		return xlate_fail(uri, urisz, XLATE_E_DOMAIN);
 	if ((st = xlate_jid_split(jid, &j)) != XLATE_OK)
 		return xlate_fail(uri, urisz, st);
-	xlate_put_str(&b, "sip:");
+	imaddr_put_str(&b, "sip:");
 	if (j.local.p != NULL) {
-		xlate_buf_init(&t, tmp, sizeof(tmp));
+		imaddr_buf_init(&t, tmp, sizeof(tmp));
 		if ((st = xlate_unescape_to(&t, j.local.p, j.local.len)) !=
 		    XLATE_OK)
 			return xlate_fail(uri, urisz, st);
 		xlate_put_pct_set(&b, tmp, t.len, xlate_user_char);
 	}
-	xlate_put_str(&b, "%40");
+	imaddr_put_str(&b, "%40");
 	for (size_t i = 0; i < j.domain.len; i++) {
 		int c = xlate_lower((unsigned char)j.domain.p[i]);
 
 		if (xlate_user_char(c))
-			xlate_put(&b, c);
+			imaddr_put(&b, c);
 		else
-			xlate_put_pct(&b, c);
+			imaddr_put_pct(&b, c);
 	}
-	xlate_put(&b, '@');
-	xlate_put_lower(&b, gw_domain, strlen(gw_domain));
+	imaddr_put(&b, '@');
+	imaddr_put_lower(&b, gw_domain, strlen(gw_domain));
 	return xlate_buf_done(&b);
 }
 
@@ -1268,19 +993,19 @@ xlate_gw_sip_to_xmpp(const char *sip_uri, const char *gw_domain,
     char *jid, size_t jidsz)
 {
 	struct xlate_sip_uri	 u;
-	struct xlate_buf	 b, t;
+	struct imaddr_buf	 b, t;
 	enum xlate_status	 st;
 	char			 tmp[XLATE_JID_SIZE];
 	const char		*at = NULL, *dom;
 	size_t			 dlen;
 
-	xlate_buf_init(&b, jid, jidsz);
+	imaddr_buf_init(&b, jid, jidsz);
 	if ((st = xlate_sip_parse(sip_uri, &u)) != XLATE_OK)
 		return xlate_fail(jid, jidsz, st);
 	if (!xlate_host_eq(u.host.p, u.host.len, gw_domain) ||
 	    u.user.p == NULL)
 		return xlate_fail(jid, jidsz, XLATE_E_NOT_GW);
-	xlate_buf_init(&t, tmp, sizeof(tmp));
+	imaddr_buf_init(&t, tmp, sizeof(tmp));
 	if ((st = xlate_pct_decode_to(&t, u.user.p, u.user.len,
 	    xlate_user_char)) != XLATE_OK)
 		return xlate_fail(jid, jidsz, st);
@@ -1301,9 +1026,9 @@ xlate_gw_sip_to_xmpp(const char *sip_uri, const char *gw_domain,
 		if ((st = xlate_escape_to(&b, tmp, (size_t)(at - tmp))) !=
 		    XLATE_OK)
 			return xlate_fail(jid, jidsz, st);
-		xlate_put(&b, '@');
+		imaddr_put(&b, '@');
 	}
-	xlate_put_lower(&b, dom, dlen);
+	imaddr_put_lower(&b, dom, dlen);
 	if (u.gr.p != NULL &&
 	    (st = xlate_resource_to(&b, u.gr)) != XLATE_OK)
 		return xlate_fail(jid, jidsz, st);
@@ -1318,13 +1043,13 @@ enum xlate_status
 xlate_jid_to_im(const char *jid, char *im, size_t imsz)
 {
 	struct xlate_jid	 j;
-	struct xlate_buf	 b;
+	struct imaddr_buf	 b;
 	enum xlate_status	 st;
 	const char		*s;
 	size_t			 n;
 	int			 c;
 
-	xlate_buf_init(&b, im, imsz);
+	imaddr_buf_init(&b, im, imsz);
 	if ((st = xlate_jid_split(jid, &j)) != XLATE_OK)
 		return xlate_fail(im, imsz, st);
 	if (j.local.p == NULL)
@@ -1333,9 +1058,9 @@ xlate_jid_to_im(const char *jid, char *im, size_t imsz)
 		return xlate_fail(im, imsz, st);
 	s = j.local.p;
 	n = j.local.len;
-	xlate_put_str(&b, "im:");
+	imaddr_put_str(&b, "im:");
 	for (size_t i = 0; i < n; i++) {
-		c = xlate_esc_seq(s + i, n - i);
+		c = imaddr_esc_seq(s + i, n - i);
 		if (c >= 0)
 			i += 2;
 		else if (n - i >= 4 && s[i] == '#' && s[i + 3] == ';' &&
@@ -1349,75 +1074,21 @@ xlate_jid_to_im(const char *jid, char *im, size_t imsz)
 		} else
 			c = (unsigned char)s[i];
 		if (xlate_im_char(c))
-			xlate_put(&b, c);
+			imaddr_put(&b, c);
 		else
-			xlate_put_pct(&b, c);
+			imaddr_put_pct(&b, c);
 	}
-	xlate_put(&b, '@');
+	imaddr_put(&b, '@');
 	for (size_t i = 0; i < j.domain.len; i++) {
 		c = xlate_lower((unsigned char)j.domain.p[i]);
 		if (xlate_is_alnum(c) || c == '.' || c == '-')
-			xlate_put(&b, c);
+			imaddr_put(&b, c);
 		else
-			xlate_put_pct(&b, c);
+			imaddr_put_pct(&b, c);
 	}
 	return xlate_buf_done(&b);
 }
 
-/* Octets an im: URI may carry raw: printable ASCII but the delimiters
- * ('?' is one of RFC 3922's safe localpart characters). */
-static bool
-xlate_im_raw_char(int c)
-{
-	return c > ' ' && c < 0x7f && !xlate_in(c, "<>\"@%");
-}
-
-enum xlate_status
-xlate_im_to_jid(const char *im, char *jid, size_t jidsz)
-{
-	struct xlate_buf	 b, t;
-	enum xlate_status	 st;
-	char			 tmp[XLATE_PART_MAX + 1];
-	char			 dom[XLATE_PART_MAX + 1];
-	const char		*rest, *at, *q;
-	size_t			 n, dlen;
-
-	xlate_buf_init(&b, jid, jidsz);
-	if (!xlate_prefix(im, "im:"))
-		return xlate_fail(jid, jidsz, XLATE_E_SCHEME);
-	rest = im + 3;
-	n = strlen(rest);
-	/* The localpart holds no raw '@' but may hold '?': headers start
-	 * at the first '?' after the domain's '@' (RFC 3860 3). */
-	at = memchr(rest, '@', n);
-	if (at != NULL && (q = memchr(at, '?', n - (size_t)(at - rest))) !=
-	    NULL)
-		n = (size_t)(q - rest);
-	if (at == NULL || at == rest || at + 1 == rest + n)
-		return xlate_fail(jid, jidsz, XLATE_E_URI);
-	xlate_buf_init(&t, tmp, sizeof(tmp));
-	if ((st = xlate_pct_decode_to(&t, rest, (size_t)(at - rest),
-	    xlate_im_raw_char)) != XLATE_OK)
-		return xlate_fail(jid, jidsz, st);
-	if (xlate_buf_done(&t) != XLATE_OK)
-		return xlate_fail(jid, jidsz, XLATE_E_LONG);
-	if ((st = xlate_escape_to(&b, tmp, t.len)) != XLATE_OK)
-		return xlate_fail(jid, jidsz, st);
-	xlate_put(&b, '@');
-	xlate_buf_init(&t, dom, sizeof(dom));
-	if ((st = xlate_pct_decode_to(&t, at + 1,
-	    (size_t)(rest + n - at - 1), xlate_im_raw_char)) != XLATE_OK)
-		return xlate_fail(jid, jidsz, st);
-	if (xlate_buf_done(&t) != XLATE_OK)
-		return xlate_fail(jid, jidsz, XLATE_E_LONG);
-	dlen = t.len;
-	if (dlen > 0 && dom[dlen - 1] == '.')
-		dlen--;
-	if ((st = xlate_domain_check(dom, dlen)) != XLATE_OK)
-		return xlate_fail(jid, jidsz, st);
-	xlate_put_lower(&b, dom, dlen);
-	return xlate_buf_done(&b);
-}
 
 /*
  * message/cpim (RFC 3862).
@@ -1911,33 +1582,33 @@ fail:
 enum xlate_status
 xlate_cpim_unescape(const char *v, size_t len, char *out, size_t outsz)
 {
-	struct xlate_buf	 b;
+	struct imaddr_buf	 b;
 	unsigned long		 c, lo;
 	int			 h;
 
-	xlate_buf_init(&b, out, outsz);
+	imaddr_buf_init(&b, out, outsz);
 	for (size_t i = 0; i < len; i++) {
 		if (v[i] != '\\') {
-			xlate_put(&b, (unsigned char)v[i]);
+			imaddr_put(&b, (unsigned char)v[i]);
 			continue;
 		}
 		if (++i >= len)
 			return xlate_fail(out, outsz, XLATE_E_CPIM_ESCAPE);
 		switch (v[i]) {
 		case '\\': case '"': case '\'':
-			xlate_put(&b, v[i]);
+			imaddr_put(&b, v[i]);
 			continue;
 		case 'b':
-			xlate_put(&b, '\b');
+			imaddr_put(&b, '\b');
 			continue;
 		case 't':
-			xlate_put(&b, '\t');
+			imaddr_put(&b, '\t');
 			continue;
 		case 'n':
-			xlate_put(&b, '\n');
+			imaddr_put(&b, '\n');
 			continue;
 		case 'r':
-			xlate_put(&b, '\r');
+			imaddr_put(&b, '\r');
 			continue;
 		case 'u':
 			break;
@@ -1973,19 +1644,19 @@ xlate_cpim_unescape(const char *v, size_t len, char *out, size_t outsz)
 		} else if ((c >= 0xdc00 && c <= 0xdfff) || c == 0)
 			return xlate_fail(out, outsz, XLATE_E_CPIM_ESCAPE);
 		if (c < 0x80)
-			xlate_put(&b, (int)c);
+			imaddr_put(&b, (int)c);
 		else if (c < 0x800) {
-			xlate_put(&b, (int)(0xc0 | (c >> 6)));
-			xlate_put(&b, (int)(0x80 | (c & 0x3f)));
+			imaddr_put(&b, (int)(0xc0 | (c >> 6)));
+			imaddr_put(&b, (int)(0x80 | (c & 0x3f)));
 		} else if (c < 0x10000) {
-			xlate_put(&b, (int)(0xe0 | (c >> 12)));
-			xlate_put(&b, (int)(0x80 | ((c >> 6) & 0x3f)));
-			xlate_put(&b, (int)(0x80 | (c & 0x3f)));
+			imaddr_put(&b, (int)(0xe0 | (c >> 12)));
+			imaddr_put(&b, (int)(0x80 | ((c >> 6) & 0x3f)));
+			imaddr_put(&b, (int)(0x80 | (c & 0x3f)));
 		} else {
-			xlate_put(&b, (int)(0xf0 | (c >> 18)));
-			xlate_put(&b, (int)(0x80 | ((c >> 12) & 0x3f)));
-			xlate_put(&b, (int)(0x80 | ((c >> 6) & 0x3f)));
-			xlate_put(&b, (int)(0x80 | (c & 0x3f)));
+			imaddr_put(&b, (int)(0xf0 | (c >> 18)));
+			imaddr_put(&b, (int)(0x80 | ((c >> 12) & 0x3f)));
+			imaddr_put(&b, (int)(0x80 | ((c >> 6) & 0x3f)));
+			imaddr_put(&b, (int)(0x80 | (c & 0x3f)));
 		}
 	}
 	return xlate_buf_done(&b);

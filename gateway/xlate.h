@@ -26,17 +26,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "routing/imaddr.h"
+
 /* Every outcome of this module; xlate_strstatus() names them. */
+/* The first nine are routing/imaddr's, value for value. */
 enum xlate_status {
-	XLATE_OK = 0,
-	XLATE_E_NO_SPACE,	/* caller buffer too small */
-	XLATE_E_SCHEME,		/* missing or unexpected URI scheme */
-	XLATE_E_URI,		/* malformed URI (host, %XX, parameter) */
-	XLATE_E_JID,		/* malformed JID or localpart */
-	XLATE_E_LONG,		/* a JID part over 1023 octets */
-	XLATE_E_EDGE_SPACE,	/* space first or last in a localpart */
-	XLATE_E_UTF8,		/* not well-formed UTF-8 */
-	XLATE_E_CHAR,		/* control or non-XML-1.0 character */
+	XLATE_OK = IMADDR_OK,
+	XLATE_E_NO_SPACE = IMADDR_E_NO_SPACE,	/* caller buffer too small */
+	XLATE_E_SCHEME = IMADDR_E_SCHEME,	/* missing/unexpected scheme */
+	XLATE_E_URI = IMADDR_E_URI,	/* malformed URI (host, %XX, param) */
+	XLATE_E_JID = IMADDR_E_JID,	/* malformed JID or localpart */
+	XLATE_E_LONG = IMADDR_E_LONG,	/* a JID part over 1023 octets */
+	XLATE_E_EDGE_SPACE = IMADDR_E_EDGE_SPACE, /* space first/last */
+	XLATE_E_UTF8 = IMADDR_E_UTF8,	/* not well-formed UTF-8 */
+	XLATE_E_CHAR = IMADDR_E_CHAR,	/* control or non-XML-1.0 char */
 	XLATE_E_DOMAIN,		/* domain has no SIP host form */
 	XLATE_E_NOT_GW,		/* not an address of the gateway's form */
 	XLATE_E_MEDIA,		/* content type not relayed */
@@ -62,7 +65,7 @@ enum xlate_status {
 };
 
 /* RFC 7622 3.1: each of localpart, domainpart, resourcepart. */
-#define XLATE_PART_MAX		1023
+#define XLATE_PART_MAX		IMADDR_PART_MAX
 /* Buffer for a whole JID: three parts, '@', '/' and NUL. */
 #define XLATE_JID_SIZE		(3 * XLATE_PART_MAX + 3)
 /* Buffer for any URI built here (percent-encoding triples octets). */
