@@ -17,6 +17,7 @@
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "gateway/xlate.h"
@@ -989,6 +990,24 @@ xlate_sip_host_is(const char *sip_uri, const char *gw_domain, bool *yes)
 }
 
 enum xlate_status
+xlate_xmpp_sender_to_gw_jid(const char *jid, const char *gw_domain,
+    char *out, size_t outsz)
+{
+	struct imaddr_buf	 b;
+	enum xlate_status	 st;
+	size_t			 n = strcspn(jid, "/");
+
+	imaddr_buf_init(&b, out, outsz);
+	if (n == 0)
+		return xlate_fail(out, outsz, XLATE_E_JID);
+	if ((st = xlate_escape_to(&b, jid, n)) != XLATE_OK)
+		return xlate_fail(out, outsz, st);
+	imaddr_put(&b, '@');
+	imaddr_put_str(&b, gw_domain);
+	return xlate_buf_done(&b);
+}
+
+enum xlate_status
 xlate_gw_sip_to_xmpp(const char *sip_uri, const char *gw_domain,
     char *jid, size_t jidsz)
 {
@@ -1843,11 +1862,48 @@ xlate_callid_ok(const char *s)
 	return w > 0;
 }
 
+/*
+ * RFC 3261 7.3.1: a header value folded over lines is one line; each run
+ * of CR/LF with the white space around it reads as one SP.  XMPP would
+ * keep the line breaks, so the value is unfolded on the way.
+ * @return XLATE_OK, XLATE_E_NO_SPACE (over @outsz - 1 octets), or the
+ *         errors of xlate_utf8_check()
+ */
+static enum xlate_status
+xlate_unfold(const char *in, char *out, size_t outsz)
+{
+	enum xlate_status	 st;
+	size_t			 i, n = 0, len = strlen(in);
+
+	if ((st = xlate_utf8_check(in, len, NULL)) != XLATE_OK)
+		return st;
+	for (i = 0; i < len; i++) {
+		if (in[i] == '\r' || in[i] == '\n') {
+			while (n > 0 && (out[n - 1] == ' ' ||
+			    out[n - 1] == '\t'))
+				n--;
+			while (i + 1 < len && (in[i + 1] == '\r' ||
+			    in[i + 1] == '\n' || in[i + 1] == ' ' ||
+			    in[i + 1] == '\t'))
+				i++;
+			if (n + 1 >= outsz)
+				return xlate_fail(out, outsz, XLATE_E_NO_SPACE);
+			out[n++] = ' ';
+			continue;
+		}
+		if (n + 1 >= outsz)
+			return xlate_fail(out, outsz, XLATE_E_NO_SPACE);
+		out[n++] = in[i];
+	}
+	out[n] = '\0';
+	return XLATE_OK;
+}
+
 enum xlate_status
 xlate_sip_to_xmpp_msg(const struct xlate_sip_msg *in, const char *gw_domain,
     struct xlate_xmpp_msg *out)
 {
-	struct xlate_cpim	 cpim;
+	const struct xlate_cpim	*cpim;
 	enum xlate_status	 st;
 	enum xlate_ctype	 ct;
 	char			 uri[XLATE_URI_SIZE];
@@ -1855,40 +1911,78 @@ xlate_sip_to_xmpp_msg(const struct xlate_sip_msg *in, const char *gw_domain,
 	size_t			 n;
 	bool			 mine;
 
-	memset(out, 0, sizeof(*out));
-	/* from: the URI of the From header, never its tag. */
-	if (in->from == NULL || in->to == NULL)
-		return XLATE_E_URI;
-	if ((st = xlate_sip_addr_uri(in->from, uri, sizeof(uri))) != XLATE_OK)
-		return st;
-	st = gw_domain != NULL ?
-	    xlate_sip_sender_to_gw_jid(uri, gw_domain, out->from,
-	    sizeof(out->from)) :
-	    xlate_sip_to_jid(uri, out->from, sizeof(out->from));
-	if (st != XLATE_OK)
-		return st;
-
-	/* to: Request-URI, else To. */
-	dest = in->request_uri != NULL ? in->request_uri : in->to;
-	mine = false;
-	st = xlate_sip_addr_uri(dest, uri, sizeof(uri));
-	if (st == XLATE_OK && gw_domain != NULL)
-		st = xlate_sip_host_is(uri, gw_domain, &mine);
-	if (st == XLATE_OK) {
-		st = mine ? xlate_gw_sip_to_xmpp(uri, gw_domain, out->to,
-		    sizeof(out->to)) : XLATE_E_NOT_GW;
-		if (st == XLATE_E_NOT_GW)
-			st = xlate_sip_to_jid(uri, out->to, sizeof(out->to));
-	}
-	/* Behind a gateway domain the router names the recipient anyway
-	 * (tel:, im: and numbers reach it here): leave "to" empty. */
-	if (st != XLATE_OK) {
-		if (gw_domain == NULL)
-			return st;
-		out->to[0] = '\0';
-	}
-
+	/*
+	 * Field by field, not memset(): the struct holds 7 kB of buffers
+	 * and this runs for every message to XMPP.
+	 */
+	out->from[0] = out->to[0] = out->thread[0] = out->subject[0] =
+	    out->lang[0] = '\0';
 	out->type = NULL;
+	out->body.p = NULL;
+	out->body.len = 0;
+	out->cpim = false;
+	out->kind = XLATE_CT_TEXT;
+	/* from: the number the identity table gives, an XMPP sender seen
+	 * at the gateway, or the URI of the From header, never its tag. */
+	if (in->sender_number != NULL) {
+		if (gw_domain == NULL)
+			return XLATE_E_DOMAIN;
+		n = (size_t)snprintf(out->from, sizeof(out->from), "%s@%s",
+		    in->sender_number, gw_domain);
+		if (n >= sizeof(out->from))
+			return xlate_fail(out->from, sizeof(out->from),
+			    XLATE_E_NO_SPACE);
+	} else if (in->sender_jid != NULL) {
+		if (gw_domain == NULL)
+			return XLATE_E_DOMAIN;
+		if ((st = xlate_xmpp_sender_to_gw_jid(in->sender_jid,
+		    gw_domain, out->from, sizeof(out->from))) != XLATE_OK)
+			return st;
+	} else {
+		if (in->from == NULL)
+			return XLATE_E_URI;
+		if ((st = xlate_sip_addr_uri(in->from, uri, sizeof(uri))) !=
+		    XLATE_OK)
+			return st;
+		st = gw_domain != NULL ?
+		    xlate_sip_sender_to_gw_jid(uri, gw_domain, out->from,
+		    sizeof(out->from)) :
+		    xlate_sip_to_jid(uri, out->from, sizeof(out->from));
+		if (st != XLATE_OK)
+			return st;
+	}
+
+	/* to: the JID routing chose, else Request-URI, else To. */
+	if (in->xmpp_to != NULL) {
+		n = strlen(in->xmpp_to);
+		if (n >= sizeof(out->to))
+			return XLATE_E_NO_SPACE;
+		memcpy(out->to, in->xmpp_to, n + 1);
+	} else {
+		if (in->to == NULL)
+			return XLATE_E_URI;
+		dest = in->request_uri != NULL ? in->request_uri : in->to;
+		mine = false;
+		st = xlate_sip_addr_uri(dest, uri, sizeof(uri));
+		if (st == XLATE_OK && gw_domain != NULL)
+			st = xlate_sip_host_is(uri, gw_domain, &mine);
+		if (st == XLATE_OK) {
+			st = mine ? xlate_gw_sip_to_xmpp(uri, gw_domain,
+			    out->to, sizeof(out->to)) : XLATE_E_NOT_GW;
+			if (st == XLATE_E_NOT_GW)
+				st = xlate_sip_to_jid(uri, out->to,
+				    sizeof(out->to));
+		}
+		/* Behind a gateway domain the router names the recipient
+		 * anyway (tel:, im: and numbers reach it here): leave "to"
+		 * empty. */
+		if (st != XLATE_OK) {
+			if (gw_domain == NULL)
+				return st;
+			out->to[0] = '\0';
+		}
+	}
+
 	if (in->call_id != NULL) {
 		n = strlen(in->call_id);
 		if (n >= sizeof(out->thread))
@@ -1899,14 +1993,9 @@ xlate_sip_to_xmpp_msg(const struct xlate_sip_msg *in, const char *gw_domain,
 	}
 	(void)xlate_lang_tag(in->content_language, out->lang,
 	    sizeof(out->lang));
-	if (in->subject != NULL) {
-		n = strlen(in->subject);
-		if (n >= sizeof(out->subject))
-			return XLATE_E_NO_SPACE;
-		if ((st = xlate_utf8_check(in->subject, n, NULL)) != XLATE_OK)
-			return st;
-		memcpy(out->subject, in->subject, n + 1);
-	}
+	if (in->subject != NULL && (st = xlate_unfold(in->subject,
+	    out->subject, sizeof(out->subject))) != XLATE_OK)
+		return st;
 
 	if (in->content_type == NULL && in->body_len == 0) {
 		out->body.p = in->body != NULL ? in->body : "";
@@ -1919,23 +2008,28 @@ xlate_sip_to_xmpp_msg(const struct xlate_sip_msg *in, const char *gw_domain,
 	out->body.p = in->body != NULL ? in->body : "";
 	out->body.len = in->body != NULL ? in->body_len : 0;
 	if (ct == XLATE_CT_CPIM) {
-		if ((st = xlate_cpim_parse(in->body, in->body_len, &cpim)) !=
-		    XLATE_OK)
+		if ((st = xlate_cpim_parse(in->body, in->body_len,
+		    &out->wrap)) != XLATE_OK)
 			return st;
-		if (xlate_content_type_okn(cpim.content_type.p,
-		    cpim.content_type.len) != XLATE_CT_TEXT)
+		cpim = &out->wrap;
+		ct = xlate_content_type_okn(cpim->content_type.p,
+		    cpim->content_type.len);
+		if (ct == XLATE_CT_CPIM || ct == XLATE_CT_UNSUPPORTED)
 			return XLATE_E_MEDIA;
-		out->body = cpim.body;
+		out->body = cpim->body;
 		out->cpim = true;
 		/* RFC 3922 4.1: Subject <-> <subject/>; a subject that
 		 * does not decode to XML text is dropped, not fatal. */
-		if (in->subject == NULL && cpim.subject.p != NULL &&
-		    (xlate_cpim_unescape(cpim.subject.p, cpim.subject.len,
+		if (in->subject == NULL && cpim->subject.p != NULL &&
+		    (xlate_cpim_unescape(cpim->subject.p, cpim->subject.len,
 		    out->subject, sizeof(out->subject)) != XLATE_OK ||
 		    xlate_utf8_check(out->subject, strlen(out->subject),
 		    NULL) != XLATE_OK))
 			out->subject[0] = '\0';
 	}
+	/* RFC 5438 / RFC 3994 documents are notifications, not text: the
+	 * caller maps them (gateway/xlate_imdn.h). */
+	out->kind = ct;
 	return xlate_utf8_check(out->body.p, out->body.len, NULL);
 }
 
@@ -1948,7 +2042,13 @@ xlate_xmpp_to_sip_msg(const struct xlate_xmpp_in *in, const char *gw_domain,
 	size_t			 n, est;
 	char			 c;
 
-	memset(out, 0, sizeof(*out));
+	/* Field by field, not memset(): 17 kB of buffers, every message. */
+	out->request_uri[0] = out->from[0] = out->subject[0] =
+	    out->content_language[0] = '\0';
+	out->call_id = NULL;
+	out->body.p = NULL;
+	out->body.len = 0;
+	out->size_estimate = 0;
 	out->content_type = xlate_text_plain;
 	/* RFC 6120 8.3.1 / standards.md 6.4: errors are never relayed. */
 	if (in->type != NULL && strcmp(in->type, "error") == 0)
@@ -1959,10 +2059,18 @@ xlate_xmpp_to_sip_msg(const struct xlate_xmpp_in *in, const char *gw_domain,
 		return XLATE_E_TYPE;
 	if (in->body == NULL && in->subject == NULL)
 		return XLATE_E_EMPTY;
-	if (in->from == NULL || in->to == NULL)
+	if (in->from == NULL || (in->to == NULL && !in->to_routed))
 		return XLATE_E_JID;
 
-	if (gw_domain != NULL) {
+	if (in->sender_number != NULL) {
+		if (gw_domain == NULL)
+			return XLATE_E_DOMAIN;
+		n = (size_t)snprintf(out->from, sizeof(out->from),
+		    "<sip:%s@%s;user=phone>", in->sender_number, gw_domain);
+		if (n >= sizeof(out->from))
+			return xlate_fail(out->from, sizeof(out->from),
+			    XLATE_E_NO_SPACE);
+	} else if (gw_domain != NULL) {
 		/* "<" + URI + ">": the URI gets the middle of the buffer. */
 		st = xlate_xmpp_sender_to_gw_sip(in->from, gw_domain,
 		    out->from + 1, sizeof(out->from) - 2);
@@ -1977,7 +2085,9 @@ xlate_xmpp_to_sip_msg(const struct xlate_xmpp_in *in, const char *gw_domain,
 		return st;
 
 	st = XLATE_E_NOT_GW;
-	if (gw_domain != NULL) {
+	if (in->to_routed)
+		st = XLATE_OK;	/* routing writes the Request-URI */
+	else if (gw_domain != NULL) {
 		if ((st = xlate_jid_split(in->to, &j)) != XLATE_OK)
 			return st;
 		if (xlate_host_eq(j.domain.p, j.domain.len, gw_domain)) {

@@ -256,6 +256,16 @@ enum xlate_status xlate_xmpp_sender_to_gw_sip(const char *jid,
     const char *gw_domain, char *uri, size_t urisz);
 
 /**
+ * An XMPP sender as a JID at @gw_domain: its bare JID, XEP-0106
+ * escaped, is the localpart ("juliet@b.example/res" ->
+ * "juliet\40b.example@gw.example.org"), for XMPP -> XMPP through imgate.
+ *
+ * @return XLATE_OK, the errors of xlate_jid_escape(), XLATE_E_NO_SPACE
+ */
+enum xlate_status xlate_xmpp_sender_to_gw_jid(const char *jid,
+    const char *gw_domain, char *out, size_t outsz);
+
+/**
  * Reverse of xlate_xmpp_sender_to_gw_sip(): "sip:juliet%40b.example@gw"
  * -> "juliet@b.example".  ";gr=" becomes the resource.
  *
@@ -413,6 +423,10 @@ struct xlate_sip_msg {
 	const char	*subject;	/* NULL if absent */
 	const char	*body;
 	size_t		 body_len;
+	/* Set by the daemon, NULL in a plain mapping: */
+	const char	*xmpp_to;	/* the JID routing chose: used as is */
+	const char	*sender_number;	/* identity table: NUMBER@gw_domain */
+	const char	*sender_jid;	/* an XMPP sender (XMPP -> XMPP) */
 };
 
 /* The <message/> to send; buffers are the caller's (in the struct). */
@@ -425,14 +439,28 @@ struct xlate_xmpp_msg {
 	char		 lang[XLATE_LANG_SIZE];		/* xml:lang, "" */
 	struct xlate_span body;	/* into the SIP body or its CPIM part */
 	bool		 cpim;		/* body was unwrapped from CPIM */
+	/* XLATE_CT_TEXT; XLATE_CT_IMDN or XLATE_CT_ISCOMPOSING: body is
+	 * that document, a notification the caller maps (xlate_imdn.h) */
+	enum xlate_ctype kind;
+	/* The CPIM wrapper's headers (imdn.*, To), valid when cpim */
+	struct xlate_cpim wrap;
 };
 
 /**
  * SIP MESSAGE -> XMPP <message/> (RFC 7572 Table 2): From -> from (tag
  * dropped), Request-URI or To -> to, Call-ID -> thread, Subject ->
- * subject, Content-Language (first tag) -> xml:lang, body -> body, no
- * type.  text/plain is relayed; message/cpim is unwrapped (its text/plain
- * part is the body, its Subject is used when SIP had none).
+ * subject (unfolded: CR/LF runs become one space, RFC 3261 7.3.1),
+ * Content-Language (first tag) -> xml:lang, body -> body, no type.
+ * text/plain is relayed; message/cpim is unwrapped (its part is the
+ * body, its Subject is used when SIP had none, its imdn.* headers are
+ * kept in @out->wrap).  An IMDN or isComposing document, bare or in CPIM, is
+ * mapped with @out->kind saying which: the caller turns it into a
+ * receipt, marker or chat state, never a <body/>.
+ *
+ * imgated fills @in->xmpp_to (routing chose the JID: no To mapping),
+ * and @in->sender_number (the identity table names the sender: "NUMBER@
+ * gw_domain") or @in->sender_jid (an XMPP sender: its bare JID, escaped,
+ * at @gw_domain, xlate_xmpp_sender_to_gw_jid()) in place of From.
  *
  * With @gw_domain NULL domains map one to one (xlate_sip_to_jid()).
  * Otherwise the sender becomes a JID at @gw_domain
@@ -462,6 +490,9 @@ struct xlate_xmpp_in {
 	const char	*lang;		/* xml:lang, NULL if absent */
 	const char	*body;		/* NULL if absent */
 	size_t		 body_len;
+	/* Set by the daemon, NULL/false in a plain mapping: */
+	bool		 to_routed;	/* routing writes the Request-URI */
+	const char	*sender_number;	/* identity table: the From number */
 };
 
 /* The MESSAGE to send; To carries the same URI as the Request-URI. */
@@ -483,7 +514,9 @@ struct xlate_sip_out {
  * xml:lang -> Content-Language, body -> text/plain body; type not mapped.
  * type='error' is never relayed (standards.md 6.4) and groupchat is
  * refused by policy.  @gw_domain selects the address mode as in
- * xlate_sip_to_xmpp_msg().  The request size is estimated from the
+ * xlate_sip_to_xmpp_msg().  With @in->to_routed @in->to is not mapped
+ * (@out->request_uri stays ""): routing names the recipient later.  With
+ * @in->sender_number From is "<sip:NUMBER@gw_domain;user=phone>".  The request size is estimated from the
  * mapped fields plus XLATE_SIP_OVERHEAD and checked against @limit.
  *
  * @param limit  byte cap (0: XLATE_SIP_LIMIT)
