@@ -27,8 +27,8 @@
 #include "gateway/setup.h"
 #include "gateway/spool.h"
 #include "gateway/txnlog.h"
-#include "gateway/xlate.h"
-#include "gateway/xlate_imdn.h"
+#include "gateway/xlate/xlate.h"
+#include "gateway/xlate/xlate_imdn.h"
 #include "routing/ratelimit.h"
 #include "routing/route.h"
 

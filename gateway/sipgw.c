@@ -67,7 +67,7 @@
 #include "gateway/spool_key.h"
 #include "gateway/txn.h"
 #include "gateway/workers.h"
-#include "gateway/xlate.h"
+#include "gateway/xlate/xlate.h"
 
 /* The newest runtime: for requests before they are transactions. */
 #define CONF	(&runtime_current()->conf)

@@ -59,8 +59,8 @@
 #include "gateway/spool_key.h"
 #include "gateway/status.h"
 #include "gateway/txn.h"
-#include "gateway/xlate.h"
-#include "gateway/xlate_imdn.h"
+#include "gateway/xlate/xlate.h"
+#include "gateway/xlate/xlate_imdn.h"
 #include "gateway/xmppgw.h"
 #include "routing/policy.h"
 
@@ -783,7 +783,7 @@ send_message(struct gw_txn *t, const char *to)
 	unsigned		 dn = 0;
 
 	/*
-	 * RFC 7572 Table 2, the one mapping (gateway/xlate.h): routing
+	 * RFC 7572 Table 2, the one mapping (gateway/xlate/xlate.h): routing
 	 * chose the JID; XEP-0114 makes every stanza from the component's
 	 * domain, where a sender in the identity table shows up as its
 	 * number and an XMPP sender as its escaped bare JID.
@@ -1240,7 +1240,7 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		goto done;
 	}
 	/*
-	 * RFC 7572 Table 1, the one mapping (gateway/xlate.h): from ->
+	 * RFC 7572 Table 1, the one mapping (gateway/xlate/xlate.h): from ->
 	 * From at the SIP domain (or the identity table's number), thread
 	 * -> Call-ID when it is one, subject -> Subject on one line,
 	 * xml:lang -> Content-Language (one tag).  Routing names the

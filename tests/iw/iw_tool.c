@@ -24,8 +24,8 @@
 #include <string.h>
 
 #include "gateway/status.h"
-#include "gateway/xlate.h"
-#include "gateway/xlate_imdn.h"
+#include "gateway/xlate/xlate.h"
+#include "gateway/xlate/xlate_imdn.h"
 #include "routing/idna.h"
 
 #define MAXKV	16

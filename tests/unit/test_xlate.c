@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "gateway/status.h"
-#include "gateway/xlate.h"
+#include "gateway/xlate/xlate.h"
 #include "tests/tap.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))

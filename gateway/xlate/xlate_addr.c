@@ -1,5 +1,5 @@
 /*
- * gateway/xlate.c - SIP <-> XMPP address and message translation.
+ * gateway/xlate/xlate_addr.c - SIP <-> XMPP address and message translation.
  *
  * Used at both edges of the inbound -> route -> pick -> outbound flow: the
  * inbound sides name a sender in the other protocol, check and unwrap the
@@ -20,7 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "gateway/xlate.h"
+#include "gateway/xlate/xlate.h"
 #include "routing/idna.h"
 #include "routing/imaddr.h"
 
@@ -128,7 +128,7 @@ xlate_fail(char *out, size_t outsz, enum xlate_status st)
 /*
  * routing/imaddr's checks and writers, with its status as ours: the first
  * nine values of enum xlate_status are enum imaddr_status's, value for
- * value (gateway/xlate.h).
+ * value (gateway/xlate/xlate.h).
  */
 static enum xlate_status
 xlate_st(enum imaddr_status st)
@@ -2028,7 +2028,7 @@ xlate_sip_to_xmpp_msg(const struct xlate_sip_msg *in, const char *gw_domain,
 			out->subject[0] = '\0';
 	}
 	/* RFC 5438 / RFC 3994 documents are notifications, not text: the
-	 * caller maps them (gateway/xlate_imdn.h). */
+	 * caller maps them (gateway/xlate/xlate_imdn.h). */
 	out->kind = ct;
 	return xlate_utf8_check(out->body.p, out->body.len, NULL);
 }

@@ -1,5 +1,5 @@
 /*
- * gateway/xlate.h - SIP <-> XMPP address and message translation.
+ * gateway/xlate/xlate.h - SIP <-> XMPP address and message translation.
  *
  * Sits on the edges of the inbound -> route -> pick -> outbound flow,
  * between the wire libraries and the protocol-neutral transaction:
@@ -20,8 +20,8 @@
  * caller copies header values out first.  Error-to-status mapping is not
  * here but in gateway/status (status_sip_to_xmpp() and friends).
  */
-#ifndef GATEWAY_XLATE_H
-#define GATEWAY_XLATE_H
+#ifndef GATEWAY_XLATE_XLATE_H
+#define GATEWAY_XLATE_XLATE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -528,4 +528,4 @@ struct xlate_sip_out {
 enum xlate_status xlate_xmpp_to_sip_msg(const struct xlate_xmpp_in *in,
     const char *gw_domain, size_t limit, struct xlate_sip_out *out);
 
-#endif /* GATEWAY_XLATE_H */
+#endif /* GATEWAY_XLATE_XLATE_H */
