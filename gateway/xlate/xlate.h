@@ -8,8 +8,10 @@
  * message/cpim, check the body) and when a message leaves (to name the
  * recipient, size the SIP request).  Rules: RFC 7572 (pager-mode message
  * mapping and size), RFC 7247 (addresses), RFC 3922 (XMPP -> im:),
- * RFC 3862 (message/cpim), XEP-0106 (JID escaping); standards.md sections
- * 5.5, 6 and 7.2, design.md "Addresses".
+ * RFC 3862 (message/cpim), XEP-0106 (JID escaping, routing/imaddr).
+ * Files: xlate_addr.c (addresses), xlate_cpim.c (message/cpim),
+ * xlate_text.c (UTF-8, XML, content types, size), xlate_msg.c (the two
+ * message mappers imgated runs), xlate_imdn.c (notifications).
  *
  * Pure: no I/O, no allocation, no globals; every input is borrowed for
  * the call and never modified; every output goes to a caller buffer that
@@ -95,7 +97,7 @@ struct xlate_span {
 };
 
 /*
- * XEP-0106 (standards.md 7.2)
+ * XEP-0106 (routing/imaddr does the work)
  */
 
 /**
@@ -152,7 +154,7 @@ enum xlate_status xlate_jid_split(const char *jid, struct xlate_jid *j);
 
 /*
  * SIP <-> XMPP addresses where the domains map one to one (RFC 7247,
- * RFC 7572 examples; standards.md 6.3).
+ * RFC 7572 examples).
  */
 
 /**
@@ -210,8 +212,8 @@ enum xlate_status xlate_sip_addr_uri(const char *hvalue, char *uri,
     size_t urisz);
 
 /*
- * Senders at the gateway's own domain (design.md "Addresses",
- * standards.md 6.4: an XEP-0114 component may only send from its domain).
+ * Senders at the gateway's own domain (XEP-0114: a component may only
+ * send from its domain, so every sender is written at it).
  */
 
 /**
@@ -301,7 +303,7 @@ enum xlate_status xlate_jid_to_im(const char *jid, char *im, size_t imsz);
 enum xlate_status xlate_im_to_jid(const char *im, char *jid, size_t jidsz);
 
 /*
- * message/cpim (RFC 3862, standards.md 5.5)
+ * message/cpim (RFC 3862)
  */
 
 /* What xlate_cpim_parse() found; every span points into its buffer. */
@@ -512,12 +514,15 @@ struct xlate_sip_out {
  * and To, from -> From (resource as ;gr=), thread -> Call-ID (when it is
  * a valid Call-ID word), subject -> Subject (CR/LF/TAB become spaces),
  * xml:lang -> Content-Language, body -> text/plain body; type not mapped.
- * type='error' is never relayed (standards.md 6.4) and groupchat is
+ * type='error' is never relayed (RFC 6120 8.3.1) and groupchat is
  * refused by policy.  @gw_domain selects the address mode as in
  * xlate_sip_to_xmpp_msg().  With @in->to_routed @in->to is not mapped
  * (@out->request_uri stays ""): routing names the recipient later.  With
- * @in->sender_number From is "<sip:NUMBER@gw_domain;user=phone>".  The request size is estimated from the
- * mapped fields plus XLATE_SIP_OVERHEAD and checked against @limit.
+ * @in->sender_number From is "<sip:NUMBER@gw_domain;user=phone>".  The
+ * request size is estimated from the mapped fields plus
+ * XLATE_SIP_OVERHEAD and checked against @limit (imgated passes
+ * SIZE_MAX: it checks sip.max_body itself and sends large requests over
+ * TCP).
  *
  * @param limit  byte cap (0: XLATE_SIP_LIMIT)
  * @return XLATE_OK; XLATE_E_ERROR_STANZA, XLATE_E_TYPE, XLATE_E_EMPTY;
