@@ -247,9 +247,10 @@ enum xlate_status xlate_gw_jid_to_sip(const char *jid,
 
 /**
  * An XMPP sender as a SIP URI at @gw_domain: the bare JID, unescaped,
- * is the percent-encoded user part ("juliet@b.example/res" ->
- * "sip:juliet%40b.example@gw.example.org").  The resource is dropped
- * (replies go to the bare JID); a domain JID becomes "%40domain".
+ * is the percent-encoded user part and the resource, as RFC 7572 Table 1
+ * maps it, a ";gr=" parameter ("juliet@b.example/res" ->
+ * "sip:juliet%40b.example@gw.example.org;gr=res"), so that a reply
+ * reaches the same resource; a domain JID becomes "%40domain".
  *
  * @return XLATE_OK, the errors of xlate_jid_split(), XLATE_E_EDGE_SPACE,
  *         XLATE_E_DOMAIN (bad @gw_domain), XLATE_E_NO_SPACE
@@ -269,7 +270,9 @@ enum xlate_status xlate_xmpp_sender_to_gw_jid(const char *jid,
 
 /**
  * Reverse of xlate_xmpp_sender_to_gw_sip(): "sip:juliet%40b.example@gw"
- * -> "juliet@b.example".  ";gr=" becomes the resource.
+ * -> "juliet@b.example".  ";gr=" becomes the resource.  A NULL
+ * @gw_domain takes any host: a Request-URI that reached imgate names it,
+ * whatever name the sender used.
  *
  * @return XLATE_OK; XLATE_E_NOT_GW when the host is not @gw_domain or the
  *         decoded user part holds no '@'; URI and JID errors as above

@@ -726,6 +726,12 @@ xlate_xmpp_sender_to_gw_sip(const char *jid, const char *gw_domain,
 	}
 	imaddr_put(&b, '@');
 	imaddr_put_lower(&b, gw_domain, strlen(gw_domain));
+	/* RFC 7572 Table 1: the resource travels as a GRUU parameter. */
+	if (j.resource.p != NULL) {
+		imaddr_put_str(&b, ";gr=");
+		xlate_put_pct_set(&b, j.resource.p, j.resource.len,
+		    xlate_param_char);
+	}
 	return xlate_buf_done(&b);
 }
 
@@ -775,7 +781,8 @@ xlate_gw_sip_to_xmpp(const char *sip_uri, const char *gw_domain,
 	imaddr_buf_init(&b, jid, jidsz);
 	if ((st = xlate_sip_parse(sip_uri, &u)) != XLATE_OK)
 		return xlate_fail(jid, jidsz, st);
-	if (!xlate_host_eq(u.host.p, u.host.len, gw_domain) ||
+	if ((gw_domain != NULL &&
+	    !xlate_host_eq(u.host.p, u.host.len, gw_domain)) ||
 	    u.user.p == NULL)
 		return xlate_fail(jid, jidsz, XLATE_E_NOT_GW);
 	imaddr_buf_init(&t, tmp, sizeof(tmp));

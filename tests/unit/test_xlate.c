@@ -616,7 +616,11 @@ static const struct map_row gw_jid_rows[] = {
 
 /* design.md "Addresses": XMPP senders as SIP URIs at the gateway. */
 static const struct map_row xsender_rows[] = {
-	{ "juliet@b.example/res", "sip:juliet%40b.example@" GW, XLATE_OK },
+	/* RFC 7572 Table 1: the resource is the GRUU parameter. */
+	{ "juliet@b.example/res", "sip:juliet%40b.example@" GW ";gr=res",
+	    XLATE_OK },
+	{ "juliet@b.example/a b", "sip:juliet%40b.example@" GW ";gr=a%20b",
+	    XLATE_OK },
 	{ "juliet@b.example", "sip:juliet%40b.example@" GW, XLATE_OK },
 	{ "d\\27artagnan@musketeers.lit",
 	    "sip:d'artagnan%40musketeers.lit@" GW, XLATE_OK },
@@ -690,21 +694,24 @@ test_gateway(void)
 		    strcmp(uri, u) == 0,
 		    "round trip %s -> %s -> %s", u, jid, uri);
 	}
-	/* ... and of XMPP senders (the resource is dropped on purpose). */
+	/* ... and of XMPP senders, resource included (;gr=, RFC 7572
+	 * Table 1), also through a Request-URI at any host (sipgw). */
 	for (size_t i = 0; i < NELEM(xsender_rows); i++) {
 		const char	*j = xsender_rows[i].in;
-		const char	*slash;
-		size_t		 bare;
 
 		if (xsender_rows[i].st != XLATE_OK || strchr(j, 'J') != NULL)
 			continue;
-		slash = strchr(j, '/');
-		bare = slash != NULL ? (size_t)(slash - j) : strlen(j);
 		ok(xsender_to_gw(j, uri, sizeof(uri)) == XLATE_OK &&
 		    gw_to_xmpp(uri, jid, sizeof(jid)) == XLATE_OK &&
-		    strlen(jid) == bare && memcmp(jid, j, bare) == 0,
+		    strcmp(jid, j) == 0,
 		    "round trip %s -> %s -> %s", j, uri, jid);
+		ok(xlate_gw_sip_to_xmpp(uri, NULL, jid2, sizeof(jid2)) ==
+		    XLATE_OK && strcmp(jid2, j) == 0,
+		    "any host: %s -> %s", uri, jid2);
 	}
+	is_int(xlate_gw_sip_to_xmpp("sip:+12025550100@x.example", NULL,
+	    jid, sizeof(jid)), XLATE_E_NOT_GW,
+	    "any host: a number is no XMPP user");
 	/* Mapping a mapped address again is stable. */
 	ok(sender_to_gw("sip:x%40y@z.example", jid, sizeof(jid)) ==
 	    XLATE_OK && gw_to_sip(jid, uri, sizeof(uri)) == XLATE_OK &&
@@ -1590,7 +1597,7 @@ test_xmpp_to_sip_msg(void)
 	in.to = "alice\\40a.example@" GW;
 	st = xlate_xmpp_to_sip_msg(&in, GW, 0, &s);
 	ok(st == XLATE_OK && strcmp(s.from,
-	    "<sip:juliet%40b.example@" GW ">") == 0 &&
+	    "<sip:juliet%40b.example@" GW ";gr=res>") == 0 &&
 	    strcmp(s.request_uri, "sip:alice@a.example") == 0,
 	    "gateway mode: %s -> %s", s.from, s.request_uri);
 	in.to = "+12025550100@" GW;
