@@ -119,6 +119,8 @@ xlate_unfold(const char *in, char *out, size_t outsz)
 			    in[i + 1] == '\n' || in[i + 1] == ' ' ||
 			    in[i + 1] == '\t'))
 				i++;
+			if (i + 1 == len)	/* a break at the end: none */
+				break;
 			if (n + 1 >= outsz)
 				return xlate_fail(out, outsz, XLATE_E_NO_SPACE);
 			out[n++] = ' ';

@@ -11,6 +11,7 @@
  * vectors-public.json is a row below (IW-nnn in a comment); the error
  * vectors run against gateway/status, which owns those tables.  TAP.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -1682,6 +1683,109 @@ test_xml_escape(void)
 	}
 }
 
+/*
+ * What imgated passes besides the headers (gateway/xmppgw): the JID
+ * routing chose, the identity table's number, an XMPP sender going back
+ * to XMPP, a recipient routing names later; and what it reads back:
+ * the body kind and the CPIM wrapper's IMDN headers, an unfolded Subject.
+ */
+static void
+test_daemon_mapping(void)
+{
+	static const char	 imdn_cpim[] =
+	    "From: <sip:a@x.example>\r\nTo: <sip:b@y.example>\r\n"
+	    "NS: imdn <urn:ietf:params:imdn>\r\n"
+	    "imdn.Message-ID: m-1\r\n"
+	    "imdn.Disposition-Notification: positive-delivery, display\r\n"
+	    "\r\nContent-Type: text/plain\r\n\r\nhello";
+	struct xlate_sip_msg	 m, m0 = {
+		.from = "sip:romeo@example.net;tag=1",
+		.to = "sip:+12025550100@gw.example.org;user=phone",
+		.content_type = "text/plain",
+		.body = "hi",
+		.body_len = 2,
+		.xmpp_to = "d\\27artagnan@example.net",
+	};
+	struct xlate_xmpp_in	 in, in0 = {
+		.from = "juliet@b.example/balcony", .to = "+1@" GW,
+		.body = "hi", .body_len = 2, .to_routed = true,
+	};
+	static struct xlate_xmpp_msg x;
+	static struct xlate_sip_out s;
+
+	m = m0;
+	ok(xlate_sip_to_xmpp_msg(&m, GW, &x) == XLATE_OK &&
+	    strcmp(x.to, m0.xmpp_to) == 0 &&
+	    strcmp(x.from, "romeo\\40example.net@" GW) == 0 &&
+	    x.kind == XLATE_CT_TEXT && !x.cpim,
+	    "daemon: routing's JID is the to (%s)", x.to);
+	m.sender_number = "+12025550177";
+	ok(xlate_sip_to_xmpp_msg(&m, GW, &x) == XLATE_OK &&
+	    strcmp(x.from, "+12025550177@" GW) == 0,
+	    "daemon: identity number is the from (%s)", x.from);
+	m = m0;
+	m.from = NULL;
+	m.sender_jid = "juliet@b.example/balcony";
+	ok(xlate_sip_to_xmpp_msg(&m, GW, &x) == XLATE_OK &&
+	    strcmp(x.from, "juliet\\40b.example@" GW) == 0,
+	    "daemon: XMPP sender back to XMPP (%s)", x.from);
+	is_int(xlate_sip_to_xmpp_msg(&m, NULL, &x), XLATE_E_DOMAIN,
+	    "daemon: sender_jid needs a gateway domain");
+	m = m0;
+	m.subject = "first\r\n  second\n\tthird \r\n";
+	ok(xlate_sip_to_xmpp_msg(&m, GW, &x) == XLATE_OK &&
+	    strcmp(x.subject, "first second third") == 0,
+	    "daemon: folded Subject unfolded (%s)", x.subject);
+	m.subject = "tab\tkept";
+	ok(xlate_sip_to_xmpp_msg(&m, GW, &x) == XLATE_OK &&
+	    strcmp(x.subject, "tab\tkept") == 0,
+	    "daemon: a TAB without a line break stays");
+	m = m0;
+	m.content_type = "message/imdn+xml";
+	m.body = "<imdn/>";
+	m.body_len = 7;
+	ok(xlate_sip_to_xmpp_msg(&m, GW, &x) == XLATE_OK &&
+	    x.kind == XLATE_CT_IMDN && x.body.p == m.body,
+	    "daemon: IMDN is a notification, not text");
+	m.content_type = "application/im-iscomposing+xml";
+	ok(xlate_sip_to_xmpp_msg(&m, GW, &x) == XLATE_OK &&
+	    x.kind == XLATE_CT_ISCOMPOSING,
+	    "daemon: isComposing is a notification, not text");
+	m.content_type = "message/cpim";
+	m.body = imdn_cpim;
+	m.body_len = sizeof(imdn_cpim) - 1;
+	ok(xlate_sip_to_xmpp_msg(&m, GW, &x) == XLATE_OK && x.cpim &&
+	    x.kind == XLATE_CT_TEXT && x.body.len == 5 &&
+	    x.wrap.imdn_message_id.len == 3 &&
+	    memcmp(x.wrap.imdn_message_id.p, "m-1", 3) == 0 &&
+	    x.wrap.imdn_disp.p != NULL,
+	    "daemon: the CPIM wrapper's imdn.* headers are kept");
+
+	in = in0;
+	ok(xlate_xmpp_to_sip_msg(&in, GW, SIZE_MAX, &s) == XLATE_OK &&
+	    s.request_uri[0] == '\0' &&
+	    strcmp(s.from, "<sip:juliet%40b.example@" GW ";gr=balcony>") ==
+	    0, "daemon: to_routed leaves the Request-URI to routing (%s)",
+	    s.from);
+	in.sender_number = "+12025550178";
+	ok(xlate_xmpp_to_sip_msg(&in, GW, SIZE_MAX, &s) == XLATE_OK &&
+	    strcmp(s.from, "<sip:+12025550178@" GW ";user=phone>") == 0,
+	    "daemon: identity number is the From (%s)", s.from);
+	in = in0;
+	in.thread = "a@b@c";
+	ok(xlate_xmpp_to_sip_msg(&in, GW, SIZE_MAX, &s) == XLATE_OK &&
+	    s.call_id == NULL, "daemon: a thread with two '@' is no Call-ID");
+	in.thread = "x@y";
+	ok(xlate_xmpp_to_sip_msg(&in, GW, SIZE_MAX, &s) == XLATE_OK &&
+	    s.call_id == in.thread, "daemon: word@word is a Call-ID");
+	in.lang = "en-GB";
+	in.subject = "a\nb";
+	ok(xlate_xmpp_to_sip_msg(&in, GW, SIZE_MAX, &s) == XLATE_OK &&
+	    strcmp(s.content_language, "en-GB") == 0 &&
+	    strcmp(s.subject, "a b") == 0,
+	    "daemon: xml:lang and a one-line subject");
+}
+
 int
 main(void)
 {
@@ -1700,6 +1804,7 @@ main(void)
 	test_size();
 	test_status_vectors();
 	test_sip_to_xmpp_msg();
+	test_daemon_mapping();
 	test_xmpp_to_sip_msg();
 	test_strstatus();
 	return done_testing();
