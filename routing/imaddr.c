@@ -218,6 +218,11 @@ imaddr_text_check(const char *s, size_t len)
 	size_t			 i = 0;
 
 	while (i < len) {
+		/* Printable ASCII, most addresses, needs no decoding. */
+		if (u[i] >= 0x20 && u[i] < 0x7f) {
+			i++;
+			continue;
+		}
 		if (imaddr_utf8_next(u, len, &i, &c) < 0)
 			return IMADDR_E_UTF8;
 		if (c < 0x20 || (c >= 0x7f && c <= 0x9f) ||

@@ -779,6 +779,15 @@ xlate_gw_sip_to_xmpp(const char *sip_uri, const char *gw_domain,
 	size_t			 dlen;
 
 	imaddr_buf_init(&b, jid, jidsz);
+	/*
+	 * The user part of this form holds an '@', which a URI can only
+	 * carry as "%40": a sip: URI without one is none of ours, and needs
+	 * no parsing.  sipgw asks this of every MESSAGE it receives, most of
+	 * them numbers.
+	 */
+	if (strstr(sip_uri, "%40") == NULL && (xlate_prefix(sip_uri, "sip:") ||
+	    xlate_prefix(sip_uri, "sips:")))
+		return xlate_fail(jid, jidsz, XLATE_E_NOT_GW);
 	if ((st = xlate_sip_parse(sip_uri, &u)) != XLATE_OK)
 		return xlate_fail(jid, jidsz, st);
 	if ((gw_domain != NULL &&

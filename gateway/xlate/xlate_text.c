@@ -189,6 +189,14 @@ xlate_utf8_check(const char *s, size_t len, size_t *erroff)
 		*erroff = 0;
 	while (i < len) {
 		at = i;
+		/*
+		 * ASCII without a call: every body passes here, and
+		 * routing/imaddr's decoder is in another file.
+		 */
+		if (u[i] >= 0x20 && u[i] < 0x80) {
+			i++;
+			continue;
+		}
 		if (imaddr_utf8_next(u, len, &i, &c) < 0) {
 			if (erroff != NULL)
 				*erroff = at;
