@@ -257,7 +257,7 @@ explain_text(FILE *f, const struct lookup_result *r,
 		fprintf(f, "SRV query:  %s%s\n", t->srv_queries[i],
 		    strcmp(t->srv_queries[i], r->srv_owner) == 0 ?
 		    "  <- used" : "");
-	if (r->protocol != LOOKUP_PROTO_NONE)
+	if (r->protocol != PROTO_NONE)
 		fprintf(f, "protocol:   %s%s\n", lookup_strproto(r->protocol),
 		    r->implicit ? " (implicit A-record fallback)" : "");
 	for (i = 0; i < r->ntargets; i++)
@@ -387,7 +387,7 @@ static void
 lookup_complete(struct explain_req *q)
 {
 	if (q->sp != NULL && q->res.error == LOOKUP_OK &&
-	    q->res.protocol == LOOKUP_PROTO_SIP) {
+	    q->res.protocol == PROTO_SIP) {
 		q->sip_next = 0;
 		sip_next_target(q);
 		return;
@@ -439,7 +439,7 @@ explain_start(const struct gw_conf *c, const struct lookup_params *base,
 	 * (only an im: target still needs RFC 3861). */
 	if (q->dec.verdict == ROUTE_STATIC)
 		static_kind = route_static_result(
-		    c->routes[q->dec.route].target, q->dec.aus, &q->res);
+		    &c->routes[q->dec.route].target, q->dec.aus, &q->res);
 	if (static_kind == 1) {
 		snprintf(q->im_target, sizeof(q->im_target), "%s",
 		    q->res.uri);

@@ -26,7 +26,6 @@
 #include "gateway/explain.h"
 #include "gateway/jsonout.h"
 #include "gateway/log.h"
-#include "gateway/setup.h"
 #include "routing/e164.h"
 #include "routing/lookup.h"
 #include "routing/policy.h"
@@ -202,7 +201,7 @@ main(int argc, char *argv[])
 	int			 o_implicit = -1, o_dnssec = -1;
 	bool			 o_private = false, o_nolegacy = false;
 	bool			 o_lax = false, o_noscheme = false;
-	struct policy_source	 src = { .proto = CONF_SRC_ANY };
+	struct policy_source	 src = { .proto = PROTO_NONE };
 	struct gw_runtime	*rt;
 
 	while ((ch = getopt_long(argc, argv, "f:hvV", longopts, NULL)) != -1) {
@@ -252,9 +251,9 @@ main(int argc, char *argv[])
 			break;
 		case OPT_IMPLICIT:
 			o_implicit = strcmp(optarg, "off") == 0 ?
-			    CONF_IMPLICIT_OFF : strcmp(optarg, "sip") == 0 ?
-			    CONF_IMPLICIT_SIP : strcmp(optarg, "xmpp") == 0 ?
-			    CONF_IMPLICIT_XMPP : -2;
+			    PROTO_NONE : strcmp(optarg, "sip") == 0 ?
+			    PROTO_SIP : strcmp(optarg, "xmpp") == 0 ?
+			    PROTO_XMPP : -2;
 			if (o_implicit == -2)
 				usage();
 			break;
@@ -285,7 +284,7 @@ main(int argc, char *argv[])
 			o_private = true;
 			break;
 		case OPT_FROM_SIP:
-			src.proto = CONF_SRC_SIP;
+			src.proto = PROTO_SIP;
 			if (inet_pton(AF_INET, optarg, src.addr) == 1)
 				src.family = AF_INET;
 			else if (inet_pton(AF_INET6, optarg, src.addr) == 1)
@@ -295,7 +294,7 @@ main(int argc, char *argv[])
 			src.has_addr = true;
 			break;
 		case OPT_FROM_XMPP:
-			src.proto = CONF_SRC_XMPP;
+			src.proto = PROTO_XMPP;
 			src.xmpp_domain = optarg;
 			break;
 		case OPT_NOLEGACY:
@@ -375,7 +374,7 @@ main(int argc, char *argv[])
 	if (o_maxdigits >= 0)
 		conf.max_digits = o_maxdigits;
 	if (o_implicit >= 0)
-		conf.implicit_srv = (enum conf_implicit)o_implicit;
+		conf.implicit_srv = (enum proto)o_implicit;
 	if (o_dnssec >= 0)
 		conf.dnssec = (enum conf_dnssec)o_dnssec;
 	if (o_private)
@@ -387,15 +386,15 @@ main(int argc, char *argv[])
 	if (o_noscheme)
 		conf.enum_scheme_check = false;
 
-	setup_lookup_params(&conf, &params);
+	runtime_lookup_params(&conf, &params);
 	if (forms != 0)
 		params.input_forms = forms;
 	if (!seeded)
-		seed = setup_seed();
+		seed = runtime_seed();
 	if (seed == 0)
 		seed = 0x9e3779b97f4a7c15ULL;
 	params.rngarg = &seed;
-	setup_dns_config(&conf, &dcfg);
+	runtime_dns_config(&conf, &dcfg);
 
 	su_init();
 	memset(&run, 0, sizeof(run));
@@ -422,7 +421,7 @@ main(int argc, char *argv[])
 		rt->route[i].rngarg = &seed;
 	}
 	run.conf = &conf;
-	setup_siptarget_params(&conf, &sparams);
+	runtime_siptarget_params(&conf, &sparams);
 	sparams.rngarg = &seed;
 	if (explain_start(&conf, &params, rt->route, &sparams, dns_ops(dns),
 	    argv[optind], &src, on_explained, &run) != 0) {

@@ -24,7 +24,7 @@
 #include "gateway/log.h"
 #include "gateway/metrics.h"
 #include "gateway/relay.h"
-#include "gateway/setup.h"
+#include "gateway/runtime.h"
 #include "gateway/spool.h"
 #include "gateway/txnlog.h"
 #include "gateway/xlate/xlate.h"
@@ -81,7 +81,7 @@ start_sip_attempt(struct gw_txn *t)
 		wait = end - now;
 	txn_enter_state(t, TXN_SENDING);
 	txn_set_deadline(t, wait, on_deadline);
-	t->out_proto = LOOKUP_PROTO_SIP;
+	t->out_proto = PROTO_SIP;
 	t->attempts++;
 	why = relay_sip->send(t, t->route->dest, t->next_hop);
 	if (why == GW_R_NONE)
@@ -108,9 +108,9 @@ relay_init(struct dns *dns, const struct relay_side *sip,
 }
 
 static const struct relay_side *
-side_of(enum lookup_proto p)
+side_of(enum proto p)
 {
-	return p == LOOKUP_PROTO_XMPP ? relay_xmpp : relay_sip;
+	return p == PROTO_XMPP ? relay_xmpp : relay_sip;
 }
 
 void
@@ -137,7 +137,7 @@ relay_finish(struct gw_txn *t, struct gw_outcome o)
 		/* Another worker's sender: it answers (gateway/handoff). */
 		handoff_reply(t, &o);
 	else {
-		const struct relay_side *in = t->origin == TXN_FROM_XMPP ?
+		const struct relay_side *in = t->origin == PROTO_XMPP ?
 		    relay_xmpp : relay_sip;
 
 		if (in != NULL)
@@ -157,7 +157,7 @@ on_deadline(struct gw_txn *t)
 	 * attempt (RFC 3263 4.3), whichever of this timer and the stack's
 	 * own 408 comes first: the next hop, while time is left.
 	 */
-	if (t->state == TXN_SENDING && t->out_proto == LOOKUP_PROTO_SIP &&
+	if (t->state == TXN_SENDING && t->out_proto == PROTO_SIP &&
 	    t->route != NULL && more_to_try(t) && dns_now_ms() +
 	    RELAY_MIN_ATTEMPT_MS < txn_end_ms(t)) {
 		log_info("txn %llu: %s (%s) did not answer in time, trying "
@@ -302,7 +302,7 @@ try_next_target(struct gw_txn *t)
 
 /* Replace t->route; false (and the sender answered) without memory. */
 static bool
-keep_route(struct gw_txn *t, enum lookup_proto proto, const char *dest,
+keep_route(struct gw_txn *t, enum proto proto, const char *dest,
     const struct lookup_target *tg, size_t n)
 {
 	free(t->route);
@@ -365,9 +365,9 @@ on_route(void *arg, const struct lookup_result *res)
 	log_info("txn %llu: %s -> %s%s%s -> %s %s", (unsigned long long)t->id,
 	    t->dest, res->aus[0] ? res->aus : "", res->aus[0] ? " -> " : "",
 	    res->uri[0] ? res->uri : "-", lookup_strproto(res->protocol),
-	    res->protocol == LOOKUP_PROTO_SIP ? res->request_uri :
+	    res->protocol == PROTO_SIP ? res->request_uri :
 	    res->xmpp_to);
-	if (res->protocol == LOOKUP_PROTO_XMPP) {
+	if (res->protocol == PROTO_XMPP) {
 		enum gw_reason	 why;
 
 		/* Only protocols the daemon speaks are looked up, but an
@@ -387,7 +387,7 @@ on_route(void *arg, const struct lookup_result *res)
 		if (!keep_route(t, res->protocol, res->xmpp_to, NULL, 0))
 			return;
 		txn_enter_state(t, TXN_SENDING);
-		t->out_proto = LOOKUP_PROTO_XMPP;
+		t->out_proto = PROTO_XMPP;
 		t->attempts++;
 		why = relay_xmpp->send(t, t->route->dest, NULL);
 		if (why != GW_R_NONE)
@@ -464,14 +464,15 @@ start_lookup(struct gw_txn *t, const struct lookup_params *params,
  * number@DOMAIN, an im: URI goes through RFC 3861.
  */
 static void
-route_static(struct gw_txn *t, const char *target, const char *aus)
+route_static(struct gw_txn *t, const struct conf_target *target,
+    const char *aus)
 {
 	struct lookup_result	 r;
 
 	switch (route_static_result(target, aus, &r)) {
 	case -1:
 		log_warnx("txn %llu: static target \"%s\" unusable",
-		    (unsigned long long)t->id, target);
+		    (unsigned long long)t->id, target->text);
 		relay_finish(t, (struct gw_outcome){ GW_PERMFAIL,
 		    GW_R_NO_ROUTE, 0, NULL });
 		return;
@@ -514,8 +515,8 @@ start_fallback(struct gw_txn *t, enum lookup_error e)
 	i = t->fallback_next++;
 	log_info("txn %llu: %s; route '%s' falls back to %s",
 	    (unsigned long long)t->id, lookup_strerror(e) ? lookup_strerror(e) :
-	    "delivery failed", r->name, r->fallback[i]);
-	route_static(t, r->fallback[i], t->aus);
+	    "delivery failed", r->name, r->fallback[i].text);
+	route_static(t, &r->fallback[i], t->aus);
 	return true;
 }
 
@@ -523,7 +524,7 @@ static const char *
 source_key(const struct gw_txn *t, const struct policy_source *src,
     char *buf, size_t bufsz)
 {
-	if (src->proto == CONF_SRC_SIP && src->has_addr) {
+	if (src->proto == PROTO_SIP && src->has_addr) {
 		inet_ntop(src->family, src->addr, buf, (socklen_t)bufsz);
 		return buf;
 	}
@@ -628,7 +629,7 @@ route_message(struct gw_txn *t, const struct policy_source *src,
 		    (unsigned long long)t->id);
 	}
 	if (d.verdict == ROUTE_STATIC)
-		route_static(t, c->routes[d.route].target, d.aus);
+		route_static(t, &c->routes[d.route].target, d.aus);
 	else
 		start_lookup(t, d.route >= 0 ? &rt->route[d.route] :
 		    &rt->base, d.aus);
@@ -664,7 +665,7 @@ relay_resubmit(struct gw_txn *t, const struct policy_source *src)
 }
 
 void
-relay_resubmit_direct(struct gw_txn *t, enum lookup_proto proto,
+relay_resubmit_direct(struct gw_txn *t, enum proto proto,
     const char *dest)
 {
 	struct lookup_result	 r;
@@ -696,8 +697,8 @@ void
 relay_reconfigure(const struct gw_conf *c)
 {
 	if (relay_seed == 0)
-		relay_seed = setup_seed();
-	setup_siptarget_params(c, &relay_stp);
+		relay_seed = runtime_seed();
+	runtime_siptarget_params(c, &relay_stp);
 	relay_stp.rngarg = &relay_seed;
 	dns_set_case_randomization(relay_dns, c->dns_case_randomization);
 	dns_set_udp_max_queries(relay_dns, (unsigned)c->dns_udp_max_queries);
@@ -712,7 +713,7 @@ relay_reconfigure(const struct gw_conf *c)
 
 void
 relay_submit_direct(struct gw_txn *t, const struct policy_source *src,
-    enum lookup_proto proto, const char *dest)
+    enum proto proto, const char *dest)
 {
 	struct lookup_result	 r;
 
@@ -742,7 +743,7 @@ relay_attempt_done(struct gw_txn *t, int code)
 	struct gw_outcome o = { GW_OK, GW_R_DELIVERED, code, NULL };
 
 	t->out = NULL;
-	if (t->out_proto == LOOKUP_PROTO_SIP && (code == 408 || code == 503)) {
+	if (t->out_proto == PROTO_SIP && (code == 408 || code == 503)) {
 		/* No answer or transport failure: the next server may do. */
 		if (more_to_try(t)) {
 			log_info("txn %llu: %s (%s) gave %d, trying the next "

@@ -81,7 +81,7 @@ void relay_reconfigure(const struct gw_conf *c);
  * ACL and rate limit apply as for relay_submit().
  */
 void relay_submit_direct(struct gw_txn *t, const struct policy_source *src,
-    enum lookup_proto proto, const char *dest);
+    enum proto proto, const char *dest);
 
 /**
  * Deliver @t, a message taken out of the spool (gateway/spool; t->spool_row
@@ -93,7 +93,7 @@ void relay_submit_direct(struct gw_txn *t, const struct policy_source *src,
 void relay_resubmit(struct gw_txn *t, const struct policy_source *src);
 
 /** As relay_resubmit(), straight to @dest (a spooled failure notice). */
-void relay_resubmit_direct(struct gw_txn *t, enum lookup_proto proto,
+void relay_resubmit_direct(struct gw_txn *t, enum proto proto,
     const char *dest);
 
 /**

@@ -195,7 +195,7 @@ source_of(nta_incoming_t *irq, struct policy_source *src)
 	su_addrinfo_t	*ai = m != NULL ? msg_addrinfo(m) : NULL;
 
 	memset(src, 0, sizeof(*src));
-	src->proto = CONF_SRC_SIP;
+	src->proto = PROTO_SIP;
 	if (ai != NULL && ai->ai_addr != NULL && ai->ai_family == AF_INET) {
 		src->family = AF_INET;
 		memcpy(src->addr, &((struct sockaddr_in *)(void *)
@@ -246,7 +246,7 @@ in_message(nta_incoming_t *irq, const sip_t *sip,
 		    NULL ? sip->sip_from->a_url->url_host : "?");
 		return respond_now(irq, 503);
 	}
-	if ((t = txn_new(TXN_FROM_SIP)) == NULL) {
+	if ((t = txn_new(PROTO_SIP)) == NULL) {
 		log_warnx("sip: transaction table full -> 503");
 		return respond_now(irq, 503);
 	}
@@ -305,7 +305,7 @@ in_message(nta_incoming_t *irq, const sip_t *sip,
 	 */
 	if (t->rt->conf.xmpp_enable && direct_xmpp(t->dest, jid, sizeof(jid)) ==
 	    0) {
-		relay_submit_direct(t, &src, LOOKUP_PROTO_XMPP, jid);
+		relay_submit_direct(t, &src, PROTO_XMPP, jid);
 		return 0;
 	}
 	relay_submit(t, &src);
@@ -698,7 +698,7 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 	 * operator chose.  SIP->SIP keeps whatever the sender used; nta
 	 * switches to TCP by itself above its UDP MTU.
 	 */
-	if (big && t->origin == TXN_FROM_XMPP &&
+	if (big && t->origin == PROTO_XMPP &&
 	    t->rt->conf.xmpp_large_to_sip == CONF_LARGE_REFUSE)
 		return GW_R_TOO_BIG_FOR_SIP;
 	/*
@@ -720,7 +720,7 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 	 * Nothing that asks for TLS goes out in clear, whatever the
 	 * configuration.
 	 */
-	if (t->origin == TXN_FROM_SIP && is_sips(t->dest) && !tls) {
+	if (t->origin == PROTO_SIP && is_sips(t->dest) && !tls) {
 		log_warnx("txn %llu: sips: request, but the target %s is "
 		    "neither sips: nor transport=tls: not sent in clear",
 		    (unsigned long long)t->id, request_uri);
@@ -779,7 +779,7 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 	     */
 	    TAG_IF(t->stable_call_id != NULL,
 	    SIPTAG_CALL_ID_STR(t->stable_call_id)),
-	    TAG_IF(t->stable_call_id == NULL && t->origin == TXN_FROM_XMPP &&
+	    TAG_IF(t->stable_call_id == NULL && t->origin == PROTO_XMPP &&
 	    t->call_id != NULL, SIPTAG_CALL_ID_STR(t->call_id)),
 	    SIPTAG_ROUTE_STR(route),
 	    SIPTAG_MAX_FORWARDS_STR(mf),

@@ -65,7 +65,7 @@ txn_enter_state(struct gw_txn *t, enum txn_state st)
 }
 
 struct gw_txn *
-txn_new(enum txn_origin origin)
+txn_new(enum proto origin)
 {
 	struct gw_txn	*t;
 	size_t		 b;
@@ -175,7 +175,7 @@ txn_free(struct gw_txn *t)
 }
 
 struct txn_route *
-txn_route_new(enum lookup_proto proto, const char *dest,
+txn_route_new(enum proto proto, const char *dest,
     const struct lookup_target *targets, size_t n)
 {
 	struct txn_route	*r;

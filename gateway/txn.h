@@ -16,6 +16,7 @@
 
 #include <sofia-sip/su_wait.h>
 
+#include "conf/proto.h"
 #include "gateway/runtime.h"
 #include "gateway/status.h"
 #include "routing/siptarget.h"
@@ -31,8 +32,6 @@ enum txn_state {
 	TXN_DONE
 };
 
-enum txn_origin { TXN_FROM_SIP, TXN_FROM_XMPP };
-
 /* RFC 3261 8.1.1.6: the hop count of a request imgate starts. */
 #define TXN_MAX_FORWARDS	70
 
@@ -47,7 +46,7 @@ struct gw_txn;
  * txn_free().
  */
 struct txn_route {
-	enum lookup_proto	 proto;
+	enum proto	 proto;
 	size_t			 ntargets;
 	const char		*dest;		/* Request-URI / XMPP to */
 	struct txn_target {
@@ -62,7 +61,7 @@ typedef void txn_timeout_cb(struct gw_txn *t);
 struct gw_txn {
 	uint64_t		 id;
 	enum txn_state		 state;
-	enum txn_origin		 origin;
+	enum proto		 origin;
 	uint64_t		 started_ms;
 	/* What the sender asked (copied out of library structures). */
 	char			*dest;		/* Request-URI / to */
@@ -128,7 +127,7 @@ struct gw_txn {
 	/* Origin/destination specific state, owned by the gateway side. */
 	void			*in;		/* e.g. sipgw inbound record */
 	void			*out;		/* attempt in flight, or NULL */
-	enum lookup_proto	 out_proto;	/* side that owns t->out */
+	enum proto	 out_proto;	/* side that owns t->out */
 	/* The configuration this message is handled with (counted). */
 	struct gw_runtime	*rt;
 	/* Deadline. */
@@ -151,7 +150,7 @@ void txn_set_max(size_t max);
  * is short.  The strings of the struct are filled by the caller with
  * txn_strndup().
  */
-struct gw_txn *txn_new(enum txn_origin origin);
+struct gw_txn *txn_new(enum proto origin);
 
 /** Find by id; NULL when it is gone (stale callback: drop quietly). */
 struct gw_txn *txn_get(uint64_t id);
@@ -176,7 +175,7 @@ void txn_free(struct gw_txn *t);
  * A route for @proto to @dest through @n targets (copied; @n at most
  * LOOKUP_MAX_TARGETS).  @return NULL when memory is short.
  */
-struct txn_route *txn_route_new(enum lookup_proto proto, const char *dest,
+struct txn_route *txn_route_new(enum proto proto, const char *dest,
     const struct lookup_target *targets, size_t n);
 
 /** Transactions in flight. */

@@ -75,7 +75,7 @@ txnlog_origin(const struct gw_txn *t)
 {
 	if (t->spool_row != 0)
 		return "spool";
-	return t->origin == TXN_FROM_XMPP ? "xmpp" : "sip";
+	return t->origin == PROTO_XMPP ? "xmpp" : "sip";
 }
 
 static const char *
@@ -114,9 +114,9 @@ txnlog_json(const struct gw_txn *t, const struct gw_outcome *o,
 	json_object_set_new(j, "origin", json_string(txnlog_origin(t)));
 	json_object_set_new(j, "source", txnlog_jstr(t->source));
 	json_object_set_new(j, "in_id", txnlog_jstr(t->origin ==
-	    TXN_FROM_XMPP ? t->xmpp_id : t->call_id));
+	    PROTO_XMPP ? t->xmpp_id : t->call_id));
 	json_object_set_new(j, "from", txnlog_jstr(t->origin ==
-	    TXN_FROM_XMPP ? t->xmpp_from : t->from));
+	    PROTO_XMPP ? t->xmpp_from : t->from));
 	json_object_set_new(j, "to", txnlog_jstr(t->dest));
 	json_object_set_new(j, "route", txnlog_jstr(txnlog_route(t)));
 	json_object_set_new(j, "target", txnlog_jstr(t->route != NULL ?
@@ -200,7 +200,7 @@ txnlog_text(const struct gw_txn *t, const struct gw_outcome *o,
 	char	 to[TXNLOG_FIELD], target[TXNLOG_FIELD];
 	char	 route[CONF_NAME_MAX];
 	char	 body[TXNLOG_BODY], line[LOG_LINE_MAX];
-	bool	 xmpp = t->origin == TXN_FROM_XMPP;
+	bool	 xmpp = t->origin == PROTO_XMPP;
 
 	body[0] = '\0';
 	if (t->rt->conf.log_bodies && t->body != NULL)

@@ -639,7 +639,7 @@ notify_sip(const char *stanza_id, enum xlate_imdn_kind kind)
 	    !notify_take(NOTIFY_TO_SIP, stanza_id, want, mono_ms(), &e) ||
 	    (e.bits & want) == 0)
 		return;
-	if ((t = txn_new(TXN_FROM_XMPP)) == NULL) {
+	if ((t = txn_new(PROTO_XMPP)) == NULL) {
 		log_warnx("notify: no transaction for the IMDN to %s", e.peer);
 		return;
 	}
@@ -673,9 +673,9 @@ notify_sip(const char *stanza_id, enum xlate_imdn_kind kind)
 	    "receipt" : "displayed marker", kind == XLATE_IMDN_DELIVERY ?
 	    "delivered" : "displayed", e.orig_id, e.peer);
 	memset(&src, 0, sizeof(src));
-	src.proto = CONF_SRC_XMPP;
+	src.proto = PROTO_XMPP;
 	src.xmpp_domain = CONF->xmpp_domain;
-	relay_submit_direct(t, &src, LOOKUP_PROTO_SIP, e.peer);
+	relay_submit_direct(t, &src, PROTO_SIP, e.peer);
 }
 
 /*
@@ -799,9 +799,9 @@ send_message(struct gw_txn *t, const char *to)
 	in.body = t->body;
 	in.body_len = t->body_len;
 	in.sender_number = policy_identity_number(c,
-	    t->origin == TXN_FROM_SIP ? t->from : NULL,
-	    t->origin == TXN_FROM_XMPP ? t->xmpp_from : NULL);
-	if (in.sender_number == NULL && t->origin == TXN_FROM_XMPP)
+	    t->origin == PROTO_SIP ? t->from : NULL,
+	    t->origin == PROTO_XMPP ? t->xmpp_from : NULL);
+	if (in.sender_number == NULL && t->origin == PROTO_XMPP)
 		in.sender_jid = t->xmpp_from;
 	if ((st = xlate_sip_to_xmpp_msg(&in, c->xmpp_domain, &m)) !=
 	    XLATE_OK) {
@@ -1284,7 +1284,7 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		refuse(st, GW_R_SHUTDOWN, NULL);
 		goto done;
 	}
-	if ((t = txn_new(TXN_FROM_XMPP)) == NULL) {
+	if ((t = txn_new(PROTO_XMPP)) == NULL) {
 		refuse(st, GW_R_OVERLOAD, "resource-constraint");
 		goto done;
 	}
@@ -1356,10 +1356,10 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		char			*fromdom = xmpp_jid_domain(xg.ctx, from);
 
 		memset(&src, 0, sizeof(src));
-		src.proto = CONF_SRC_XMPP;
+		src.proto = PROTO_XMPP;
 		src.xmpp_domain = fromdom;
 		if (direct_sip)
-			relay_submit_direct(t, &src, LOOKUP_PROTO_SIP, dest);
+			relay_submit_direct(t, &src, PROTO_SIP, dest);
 		else
 			relay_submit(t, &src);
 		if (fromdom != NULL)

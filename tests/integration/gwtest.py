@@ -66,12 +66,13 @@ def gateway_group(user=None, workers=1):
     root: imgated refuses to serve as root unless told it may
     (imgate.conf(5) gateway.allow_root) or given a user to become.
     One worker process unless the test asks for more (imgate.conf(5)
-    gateway.workers; its default depends on the machine)."""
+    gateway.workers; its default depends on the machine); workers=None
+    leaves the setting out (the default)."""
+    w = "" if workers is None else "workers = %d; " % workers
     if user:
-        return ('gateway = { domain = "gw.test"; user = "%s"; '
-                'workers = %d; };' % (user, workers))
-    return ('gateway = { domain = "gw.test"; allow_root = true; '
-            'workers = %d; };' % workers)
+        return ('gateway = { domain = "gw.test"; user = "%s"; %s};'
+                % (user, w))
+    return ('gateway = { domain = "gw.test"; allow_root = true; %s};' % w)
 
 
 def open_up(path):

@@ -297,8 +297,8 @@ run_case(const struct lcase *c, bool deferred, struct lookup_result *out)
 		}
 	}
 	if (c->protocols != NULL && strcmp(c->protocols, "xmpp,sip") == 0) {
-		p.protocols[0] = LOOKUP_PROTO_XMPP;
-		p.protocols[1] = LOOKUP_PROTO_SIP;
+		p.protocols[0] = PROTO_XMPP;
+		p.protocols[1] = PROTO_SIP;
 	}
 	if (c->suffix2 != NULL) {
 		p.enum_params.suffixes[1] = c->suffix2;
