@@ -479,8 +479,9 @@ struct xlate_xmpp_msg {
  * @return XLATE_OK; address errors; XLATE_E_MEDIA (content type, or a
  *         CPIM part that is not text/plain; reply 415); XLATE_E_CPIM_*;
  *         XLATE_E_UTF8 / XLATE_E_CHAR (body, subject or Call-ID not
- *         XML text); XLATE_E_NO_SPACE (Call-ID or Subject longer than
- *         its buffer in struct xlate_xmpp_msg)
+ *         XML text); XLATE_E_NO_SPACE (Subject longer than its buffer
+ *         in struct xlate_xmpp_msg; a Call-ID too long for
+ *         XLATE_THREAD_SIZE gives no <thread/> instead)
  */
 enum xlate_status xlate_sip_to_xmpp_msg(const struct xlate_sip_msg *in,
     const char *gw_domain, struct xlate_xmpp_msg *out);

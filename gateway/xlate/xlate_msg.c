@@ -218,10 +218,10 @@ xlate_sip_to_xmpp_msg(const struct xlate_sip_msg *in, const char *gw_domain,
 		}
 	}
 
-	if (in->call_id != NULL) {
-		n = strlen(in->call_id);
-		if (n >= sizeof(out->thread))
-			return XLATE_E_NO_SPACE;
+	/* A Call-ID too long for a thread id is left out, as a bad
+	 * Content-Language is: an optional header refuses no message. */
+	if (in->call_id != NULL &&
+	    (n = strlen(in->call_id)) < sizeof(out->thread)) {
 		if ((st = xlate_text_check(in->call_id, n)) != XLATE_OK)
 			return st;
 		memcpy(out->thread, in->call_id, n + 1);

@@ -1736,6 +1736,16 @@ test_daemon_mapping(void)
 	ok(xlate_sip_to_xmpp_msg(&m, GW, &x) == XLATE_OK &&
 	    strcmp(x.subject, "first second third") == 0,
 	    "daemon: folded Subject unfolded (%s)", x.subject);
+	{
+		static char	 cid[XLATE_THREAD_SIZE + 1];
+
+		memset(cid, 'c', sizeof(cid) - 1);
+		m.call_id = cid;
+		ok(xlate_sip_to_xmpp_msg(&m, GW, &x) == XLATE_OK &&
+		    x.thread[0] == '\0',
+		    "daemon: a Call-ID too long for a thread: no <thread/>");
+		m.call_id = NULL;
+	}
 	m.subject = "tab\tkept";
 	ok(xlate_sip_to_xmpp_msg(&m, GW, &x) == XLATE_OK &&
 	    strcmp(x.subject, "tab\tkept") == 0,
