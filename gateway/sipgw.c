@@ -67,7 +67,7 @@
 #include "gateway/spool_key.h"
 #include "gateway/txn.h"
 #include "gateway/workers.h"
-#include "gateway/xlate.h"
+#include "gateway/xlate/xlate.h"
 
 /* The newest runtime: for requests before they are transactions. */
 #define CONF	(&runtime_current()->conf)
@@ -170,26 +170,16 @@ header_dup(su_home_t *home, const sip_header_t *h)
 	return txn_strndup(s, strlen(s));
 }
 
-/* "sip:USER@HOST" with "%40" in USER -> the JID it stands for. */
+/*
+ * "sip:USER@HOST;gr=RES" with "%40" in USER -> the JID it stands for
+ * (gateway/xlate: xlate_gw_sip_to_xmpp()).  The host was imgate's own
+ * address, whatever name reached it.
+ */
 static int
-direct_xmpp(const struct gw_conf *c, const char *ruri, char *jid,
-    size_t jidsz)
+direct_xmpp(const char *ruri, char *jid, size_t jidsz)
 {
-	char		 uri[1200];
-	const char	*user, *at;
-
-	if (strncasecmp(ruri, "sip:", 4) != 0)
-		return -1;
-	user = ruri + 4;
-	if ((at = strchr(user, '@')) == NULL ||
-	    memmem(user, (size_t)(at - user), "%40", 3) == NULL)
-		return -1;
-	/* The host was imgate's own address, whatever name reached it. */
-	if (snprintf(uri, sizeof(uri), "sip:%.*s@%s", (int)(at - user), user,
-	    c->domain) >= (int)sizeof(uri))
-		return -1;
-	return xlate_gw_sip_to_xmpp(uri, c->domain, jid, jidsz) ==
-	    XLATE_OK ? 0 : -1;
+	return xlate_gw_sip_to_xmpp(ruri, NULL, jid, jidsz) == XLATE_OK ?
+	    0 : -1;
 }
 
 /*
@@ -313,8 +303,8 @@ in_message(nta_incoming_t *irq, const sip_t *sip,
 	 * sip:juliet%40b.example@gw is how an XMPP user appears in SIP:
 	 * a message to it is a reply that goes straight to that JID.
 	 */
-	if (t->rt->conf.xmpp_enable && direct_xmpp(&t->rt->conf, t->dest,
-	    jid, sizeof(jid)) == 0) {
+	if (t->rt->conf.xmpp_enable && direct_xmpp(t->dest, jid, sizeof(jid)) ==
+	    0) {
 		relay_submit_direct(t, &src, PROTO_XMPP, jid);
 		return 0;
 	}

@@ -18,6 +18,7 @@
 #include "enum/strcopy.h"
 #include "routing/e164.h"
 #include "routing/idna.h"
+#include "routing/imaddr.h"
 #include "routing/lookup.h"
 
 enum lookup_phase {
@@ -176,18 +177,33 @@ srv_next_protocol(struct lookup *lk)
 	finish(lk, LOOKUP_E_IM_NO_COMMON_PROTOCOL);
 }
 
-static void
+/*
+ * The address on the chosen protocol.  An XMPP recipient is the JID of
+ * RFC 3922 3.3 (routing/imaddr): the im: localpart is percent-decoded
+ * and XEP-0106 escaped, so im:d'artagnan@x and im:d%27artagnan@x both
+ * reach d\27artagnan@x; the raw user part would be a malformed JID
+ * (d'artagnan) or someone else's (o%27neil).
+ * @return 0, or -1 when the im: address has no JID form.
+ */
+static int
 set_addresses(struct lookup *lk, enum proto proto)
 {
 	struct lookup_result	*r = &lk->res;
+	char			 im[LOOKUP_URI_MAX + 8];
+	int			 n;
 
 	r->protocol = proto;
-	if (proto == PROTO_SIP)
+	if (proto == PROTO_SIP) {
 		snprintf(r->request_uri, sizeof(r->request_uri), "sip:%s@%s",
 		    lk->user, lk->domain);
-	else
-		snprintf(r->xmpp_to, sizeof(r->xmpp_to), "%s@%s", lk->user,
-		    lk->domain);
+		return 0;
+	}
+	n = snprintf(im, sizeof(im), "im:%s@%s", lk->user, lk->domain);
+	if (n < 0 || (size_t)n >= sizeof(im) ||
+	    imaddr_im_to_jid(im, r->xmpp_to, sizeof(r->xmpp_to)) !=
+	    IMADDR_OK)
+		return -1;
+	return 0;
 }
 
 /* The URI ENUM produced (or the input im: URI) decides what comes next. */
@@ -335,8 +351,8 @@ srv_answer(struct lookup *lk, const struct dnsq_result *res)
 		t->weight = order[i]->weight;
 	}
 	r->ntargets = n;
-	set_addresses(lk, lk->params->protocols[lk->proto_idx - 1]);
-	finish(lk, LOOKUP_OK);
+	finish(lk, set_addresses(lk, lk->params->protocols[lk->proto_idx -
+	    1]) == 0 ? LOOKUP_OK : LOOKUP_E_INVALID_IM_URI);
 }
 
 static void
@@ -361,8 +377,8 @@ implicit_answer(struct lookup *lk, const struct dnsq_result *res)
 	    lk->domain);
 	r->targets[0].port = proto == PROTO_SIP ? 5060 : 5269;
 	r->ntargets = 1;
-	set_addresses(lk, proto);
-	finish(lk, LOOKUP_OK);
+	finish(lk, set_addresses(lk, proto) == 0 ? LOOKUP_OK :
+	    LOOKUP_E_INVALID_IM_URI);
 }
 
 static void

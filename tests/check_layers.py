@@ -47,7 +47,8 @@ WIRE = [
 ]
 
 # Headers private to their folder.
-PRIVATE = {"conf/conf_int.h": "conf"}
+PRIVATE = {"conf/conf_int.h": "conf",
+           "gateway/xlate/xlate_int.h": "gateway/xlate"}
 
 # Headers the build generates (configure's config.h).
 GENERATED = {"config.h"}
@@ -189,7 +190,8 @@ def main():
                 ttop = target.split("/", 1)[0]
                 if ttop in FORBIDDEN.get(top, ()):
                     bad_arrow.append(where)
-                if PRIVATE.get(target, top) != top:
+                if target in PRIVATE and not path.startswith(
+                        PRIVATE[target] + "/"):
                     bad_arrow.append(where + " (private to %s/)" %
                                      PRIVATE[target])
                 a, b = module(path), module(target)
