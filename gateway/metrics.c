@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "gateway/metrics.h"
+#include "gateway/sipgw.h"
 #include "gateway/spool.h"
 #include "gateway/xmppgw.h"
 
@@ -430,6 +431,29 @@ render_process(struct promtext *p)
 	    "the epoch", (double)m.started);
 }
 
+/* Overload control (gateway/sipgw, gateway/overload). */
+static void
+render_overload(struct promtext *p)
+{
+	struct sipgw_overload_stats	 st;
+	struct promtext_label		 l[2] = { { "stage", "raw" },
+	    { "stage", "parsed" } };
+
+	sipgw_overload_stats(&st);
+	gauge(p, "imgate_overload_share_percent", "Share of new SIP "
+	    "MESSAGEs refused for overload", (double)st.share);
+	promtext_family(p, "imgate_overload_refused_total", "New SIP "
+	    "MESSAGEs answered 503 for overload, before parsing (raw) or "
+	    "by the SIP stack (parsed)", "counter");
+	promtext_uint(p, "imgate_overload_refused_total", &l[0], 1,
+	    st.refused_raw);
+	promtext_uint(p, "imgate_overload_refused_total", &l[1], 1,
+	    st.refused_parsed);
+	counter(p, "imgate_overload_dropped_total", "New SIP MESSAGEs "
+	    "refused for overload whose 503 could not be sent",
+	    st.dropped);
+}
+
 void
 metrics_render(struct promtext *p)
 {
@@ -459,6 +483,7 @@ metrics_render(struct promtext *p)
 	    "is connected", xmppgw_connected() ? 1 : 0);
 	counter(p, "imgate_component_connects_total", "XMPP component "
 	    "connections established", m.component_connects);
+	render_overload(p);
 	render_dns(p);
 	render_process(p);
 }

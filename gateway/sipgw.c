@@ -60,6 +60,7 @@
 #include "gateway/dns.h"
 #include "gateway/log.h"
 #include "gateway/overload.h"
+#include "gateway/overload_sip.h"
 #include "gateway/runtime.h"
 #include "gateway/sipgw.h"
 #include "gateway/sipgw_screen.h"
@@ -105,6 +106,27 @@ static uint64_t			 sipgw_ol_last;
 static uint32_t			 sipgw_ol_handled;
 static uint32_t			 sipgw_ol_drops = UINT32_MAX;
 static int			 sipgw_udp_fd = -1;
+/*
+ * Before parsing (sipgw_datagram()): the top Via branches of the
+ * MESSAGEs accepted lately, so that a retransmission of one is never
+ * refused while its transaction goes on (direct-mapped: an entry lasts
+ * about SIPGW_ACCEPTED requests, 17 s at 7 500/s; an entry overwritten
+ * sooner can only let a later retransmission be refused, which its
+ * sender then treats as any 503); what was decided for the datagram
+ * that the stack is about to parse; what was refused and dropped.
+ */
+#define SIPGW_ACCEPTED			(1u << 17)
+static uint64_t			 sipgw_accepted[SIPGW_ACCEPTED];
+enum sipgw_ol_verdict { SIPGW_OL_NONE, SIPGW_OL_ACCEPT, SIPGW_OL_REFUSE };
+static enum sipgw_ol_verdict	 sipgw_ol_next;
+static uint64_t			 sipgw_ol_raw, sipgw_ol_parsed;
+static uint64_t			 sipgw_ol_dropped, sipgw_ol_logged;
+static uint64_t			 sipgw_ol_logged_at;
+/* Retry-After of every refusal for overload (seconds). */
+#define SIPGW_RETRY_AFTER_S		5
+#define SIPGW_RETRY_AFTER_STR		"5"
+/* At most one summary line of refusals per this many ms. */
+#define SIPGW_OL_LOG_MS			1000
 
 /*
  * RFC 7339: an upstream peer whose Via carries "oc" gets the share this
@@ -149,7 +171,7 @@ respond_now(nta_incoming_t *irq, int code)
 	sip_via_t	*via = oc_via(irq, home);
 
 	nta_incoming_treply(irq, code, sip_status_phrase(code),
-	    TAG_IF(code == 503, SIPTAG_RETRY_AFTER_STR("5")),
+	    TAG_IF(code == 503, SIPTAG_RETRY_AFTER_STR(SIPGW_RETRY_AFTER_STR)),
 	    TAG_IF(code == 415, SIPTAG_ACCEPT_STR(SIPGW_ACCEPT)),
 	    TAG_IF(via != NULL, SIPTAG_VIA(via)),
 	    SIPTAG_SERVER_STR(SIPGW_AGENT),
@@ -403,11 +425,21 @@ on_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
 	/*
 	 * Overload (RFC 6357): the share being shed is refused first of
 	 * all, before anything is copied, so that what is accepted is
-	 * answered before the senders retransmit.
+	 * answered before the senders retransmit.  A MESSAGE read from
+	 * the UDP socket was decided before it was parsed
+	 * (sipgw_datagram()); this decides the others, and refuses those
+	 * that the raw path could not answer itself.
 	 */
-	if (sip->sip_request->rq_method == sip_method_message &&
-	    overload_shed(&sipgw_ol))
-		return respond_now(irq, 503);
+	if (sip->sip_request->rq_method == sip_method_message) {
+		enum sipgw_ol_verdict ov = sipgw_ol_next;
+
+		sipgw_ol_next = SIPGW_OL_NONE;
+		if (ov == SIPGW_OL_REFUSE || (ov == SIPGW_OL_NONE &&
+		    overload_shed(&sipgw_ol))) {
+			sipgw_ol_parsed++;
+			return respond_now(irq, 503);
+		}
+	}
 	/* Caps and hop count before anything is copied or relayed. */
 	if (screen_request(irq, sip, &v) != 0)
 		return v.code;
@@ -919,6 +951,121 @@ on_overload_tick(su_root_magic_t *m, su_timer_t *tm, su_timer_arg_t *arg)
 			    sipgw_ol.drop > 0 ? "shedding new requests" :
 			    "no longer shedding", lag, age);
 	}
+	/* What was refused, one line a second at most: a line per
+	 * refusal would be work the overload cannot afford. */
+	if (now - sipgw_ol_logged_at >= SIPGW_OL_LOG_MS) {
+		uint64_t all = sipgw_ol_raw + sipgw_ol_parsed +
+		    sipgw_ol_dropped;
+
+		if (all != sipgw_ol_logged)
+			log_warnx("sip: overload: %llu new MESSAGEs refused "
+			    "with 503 in %llu ms (%llu in all: %llu before "
+			    "parsing, %llu dropped unanswered), share %u %%",
+			    (unsigned long long)(all - sipgw_ol_logged),
+			    (unsigned long long)(now - sipgw_ol_logged_at),
+			    (unsigned long long)all,
+			    (unsigned long long)sipgw_ol_raw,
+			    (unsigned long long)sipgw_ol_dropped,
+			    sipgw_ol.drop);
+		sipgw_ol_logged = all;
+		sipgw_ol_logged_at = now;
+	}
+}
+
+/* @sa's address as text (an IPv4-mapped one as IPv4) and its port. */
+static bool
+sockaddr_text(const struct sockaddr *sa, socklen_t len, char *ip,
+    size_t ipsz, uint16_t *port)
+{
+	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *in = (const void *)sa;
+
+		*port = ntohs(in->sin_port);
+		return inet_ntop(AF_INET, &in->sin_addr, ip,
+		    (socklen_t)ipsz) != NULL;
+	}
+	if (sa->sa_family == AF_INET6 &&
+	    len >= sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+
+		*port = ntohs(in6->sin6_port);
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
+			return inet_ntop(AF_INET,
+			    &in6->sin6_addr.s6_addr[12], ip,
+			    (socklen_t)ipsz) != NULL;
+		return inet_ntop(AF_INET6, &in6->sin6_addr, ip,
+		    (socklen_t)ipsz) != NULL;
+	}
+	return false;
+}
+
+bool
+sipgw_datagram(int fd, const void *buf, size_t len,
+    const struct sockaddr *from, socklen_t fromlen)
+{
+	struct overload_sip_req	 r;
+	struct overload_sip_answer a;
+	struct sockaddr_storage	 to;
+	char			 ip[INET6_ADDRSTRLEN], out[OVERLOAD_SIP_MAX];
+	uint64_t		*slot;
+	uint16_t		 port, src_port;
+	ssize_t			 n;
+
+	if (fd != sipgw_udp_fd)
+		return false;
+	sipgw_ol_next = SIPGW_OL_NONE;
+	if (overload_sip_scan(buf, len, &r) != OVERLOAD_SIP_MESSAGE)
+		return false;
+	/* A retransmission of an accepted request: nta answers it. */
+	slot = &sipgw_accepted[r.key & (SIPGW_ACCEPTED - 1)];
+	if (*slot == r.key)
+		return false;
+	if (!overload_shed(&sipgw_ol)) {
+		*slot = r.key;
+		sipgw_ol_next = SIPGW_OL_ACCEPT;
+		return false;
+	}
+	/*
+	 * Refused: answered from its bytes and never parsed.  What the
+	 * scanner cannot answer goes on to the stack, which refuses it
+	 * in on_request() (the share already counted it).
+	 */
+	sipgw_ol_next = SIPGW_OL_REFUSE;
+	if (from == NULL || fromlen > sizeof(to) ||
+	    !sockaddr_text(from, fromlen, ip, sizeof(ip), &src_port))
+		return false;
+	a.src_ip = ip;
+	a.src_port = src_port;
+	a.retry_after_s = SIPGW_RETRY_AFTER_S;
+	a.server = SIPGW_AGENT;
+	a.ol = &sipgw_ol;
+	if ((n = overload_sip_refuse(buf, len, &a, out, sizeof(out),
+	    &port)) < 0)
+		return false;
+	sipgw_ol_next = SIPGW_OL_NONE;
+	sipgw_ol_handled++;
+	memcpy(&to, from, fromlen);
+	if (to.ss_family == AF_INET)
+		((struct sockaddr_in *)(void *)&to)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)(void *)&to)->sin6_port = htons(port);
+	/* A full send buffer drops the answer: the sender retransmits,
+	 * and is refused or accepted again. */
+	if (sendto(fd, out, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL,
+	    (struct sockaddr *)&to, fromlen) == n)
+		sipgw_ol_raw++;
+	else
+		sipgw_ol_dropped++;
+	return true;
+}
+
+void
+sipgw_overload_stats(struct sipgw_overload_stats *s)
+{
+	s->share = sipgw_ol.drop;
+	s->refused_raw = sipgw_ol_raw;
+	s->refused_parsed = sipgw_ol_parsed;
+	s->dropped = sipgw_ol_dropped;
 }
 
 /* The UDP socket nta reads requests from on the configured port. */
@@ -1075,6 +1222,7 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf)
 	overload_init(&sipgw_ol, (uint32_t)conf->overload_lag_ms);
 	sipgw_ol.seq = dns_now_ms();
 	sipgw_ol_last = dns_now_ms();
+	sipgw_ol_logged_at = sipgw_ol_last;
 	if ((sipgw_ol_timer = su_timer_create(su_root_task(root),
 	    OVERLOAD_TICK_MS)) != NULL)
 		su_timer_set_for_ever(sipgw_ol_timer, on_overload_tick, NULL);

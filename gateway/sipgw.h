@@ -13,6 +13,9 @@
 #define GATEWAY_SIPGW_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
 
 #include <sofia-sip/su_wait.h>
 
@@ -38,6 +41,32 @@ void sipgw_destroy(void);
  * match every address of the host.
  */
 bool sipgw_is_self(const char *hop);
+
+/**
+ * A datagram of @len bytes from @from (@fromlen) that was just read from
+ * descriptor @fd into @buf (borrowed for the call), before the SIP stack
+ * parses it (gateway/sipgw_recv.c).  While overload control sheds
+ * (gateway/overload), a new MESSAGE on the SIP UDP socket picked for
+ * refusal is answered here with a stateless 503 and Retry-After built
+ * from its bytes (gateway/overload_sip), or dropped when that answer
+ * cannot be sent; a retransmission of a request already accepted is
+ * never refused.  @return true when the datagram was consumed and must
+ * not reach the SIP stack; false for everything else (other
+ * descriptors, responses, other methods, accepted requests).
+ */
+bool sipgw_datagram(int fd, const void *buf, size_t len,
+    const struct sockaddr *from, socklen_t fromlen);
+
+/* Overload control's counters, for gateway/metrics. */
+struct sipgw_overload_stats {
+	uint32_t	 share;		/* percent of new requests refused */
+	uint64_t	 refused_raw;	/* 503 before parsing */
+	uint64_t	 refused_parsed;	/* 503 by the SIP stack */
+	uint64_t	 dropped;	/* consumed, the 503 not sent */
+};
+
+/** Fill @s (the caller's) with overload control's counters. */
+void sipgw_overload_stats(struct sipgw_overload_stats *s);
 
 /* The SIP side for relay_init(). */
 extern const struct relay_side sipgw_side;
