@@ -46,7 +46,7 @@ overload_tick(struct overload *o, uint64_t now_ms, uint32_t lag_ms,
 			o->drop = o->drop + OVERLOAD_STEP_UP >
 			    OVERLOAD_MAX_DROP ? OVERLOAD_MAX_DROP :
 			    o->drop + OVERLOAD_STEP_UP;
-	} else if (o->worst_ms < o->limit_ms / 4 * 3)
+	} else if ((uint64_t)o->worst_ms * 4 < (uint64_t)o->limit_ms * 3)
 		o->drop = o->drop < OVERLOAD_STEP_DOWN ? 0 :
 		    o->drop - OVERLOAD_STEP_DOWN;
 	if (o->worst_ms <= o->limit_ms)

@@ -106,19 +106,25 @@ static uint64_t			 sipgw_ol_last;
 static uint32_t			 sipgw_ol_handled;
 static uint32_t			 sipgw_ol_drops = UINT32_MAX;
 static int			 sipgw_udp_fd = -1;
+static int			 sipgw_udp_port;	/* sip.listen's */
 /*
- * Before parsing (sipgw_datagram()): the top Via branches of the
- * MESSAGEs accepted lately, so that a retransmission of one is never
- * refused while its transaction goes on (direct-mapped: an entry lasts
- * about SIPGW_ACCEPTED requests, 17 s at 7 500/s; an entry overwritten
- * sooner can only let a later retransmission be refused, which its
- * sender then treats as any 503); what was decided for the datagram
- * that the stack is about to parse; what was refused and dropped.
+ * Before parsing (sipgw_datagram()): what was decided lately for each
+ * new MESSAGE, by the key of its top Via branch with the lowest bit set
+ * when it was refused, so that a retransmission gets the same answer as
+ * the first copy, as nta's server transaction would give it: never a
+ * 503 after an acceptance, never an acceptance after a 503.  Sets of
+ * SIPGW_DECIDED_WAYS keys (one cache line), the newest first: a key
+ * lasts until that many newer ones landed in its set, about
+ * SIPGW_DECIDED requests (17 s at 7 500/s); one forgotten sooner is
+ * decided anew.  Then what was decided for the datagram that the stack
+ * is about to parse (by its key), and what was refused and dropped.
  */
-#define SIPGW_ACCEPTED			(1u << 17)
-static uint64_t			 sipgw_accepted[SIPGW_ACCEPTED];
+#define SIPGW_DECIDED			(1u << 17)
+#define SIPGW_DECIDED_WAYS		8
+static uint64_t			 sipgw_decided[SIPGW_DECIDED];
 enum sipgw_ol_verdict { SIPGW_OL_NONE, SIPGW_OL_ACCEPT, SIPGW_OL_REFUSE };
 static enum sipgw_ol_verdict	 sipgw_ol_next;
+static uint64_t			 sipgw_ol_next_key;
 static uint64_t			 sipgw_ol_raw, sipgw_ol_parsed;
 static uint64_t			 sipgw_ol_dropped, sipgw_ol_logged;
 static uint64_t			 sipgw_ol_logged_at;
@@ -433,6 +439,13 @@ on_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
 	if (sip->sip_request->rq_method == sip_method_message) {
 		enum sipgw_ol_verdict ov = sipgw_ol_next;
 
+		/* The verdict is this request's only if its branch is the
+		 * one decided (a datagram nta absorbed leaves one behind). */
+		if (ov != SIPGW_OL_NONE && (sip->sip_via == NULL ||
+		    sip->sip_via->v_branch == NULL ||
+		    overload_sip_key(sip->sip_via->v_branch,
+		    strlen(sip->sip_via->v_branch)) != sipgw_ol_next_key))
+			ov = SIPGW_OL_NONE;
 		sipgw_ol_next = SIPGW_OL_NONE;
 		if (ov == SIPGW_OL_REFUSE || (ov == SIPGW_OL_NONE &&
 		    overload_shed(&sipgw_ol))) {
@@ -1007,8 +1020,9 @@ sipgw_datagram(int fd, const void *buf, size_t len,
 	struct overload_sip_answer a;
 	struct sockaddr_storage	 to;
 	char			 ip[INET6_ADDRSTRLEN], out[OVERLOAD_SIP_MAX];
-	uint64_t		*slot;
+	uint64_t		*set, key;
 	uint16_t		 port, src_port;
+	size_t			 i;
 	ssize_t			 n;
 
 	if (fd != sipgw_udp_fd)
@@ -1016,14 +1030,31 @@ sipgw_datagram(int fd, const void *buf, size_t len,
 	sipgw_ol_next = SIPGW_OL_NONE;
 	if (overload_sip_scan(buf, len, &r) != OVERLOAD_SIP_MESSAGE)
 		return false;
-	/* A retransmission of an accepted request: nta answers it. */
-	slot = &sipgw_accepted[r.key & (SIPGW_ACCEPTED - 1)];
-	if (*slot == r.key)
-		return false;
-	if (!overload_shed(&sipgw_ol)) {
-		*slot = r.key;
-		sipgw_ol_next = SIPGW_OL_ACCEPT;
-		return false;
+	key = (r.key | 2) & ~(uint64_t)1;
+	set = &sipgw_decided[(r.key >> 1) & (SIPGW_DECIDED - 1) &
+	    ~(uint64_t)(SIPGW_DECIDED_WAYS - 1)];
+	sipgw_ol_next_key = r.key;
+	for (i = 0; i < SIPGW_DECIDED_WAYS; i++)
+		if ((set[i] & ~(uint64_t)1) == key)
+			break;
+	if (i < SIPGW_DECIDED_WAYS) {
+		/* A retransmission: an accepted one is nta's to answer
+		 * (and never shed, should nta have let it go already), a
+		 * refused one is refused again below. */
+		if ((set[i] & 1) == 0) {
+			sipgw_ol_next = SIPGW_OL_ACCEPT;
+			return false;
+		}
+	} else {
+		bool	 shed = overload_shed(&sipgw_ol);
+
+		memmove(set + 1, set, sizeof(*set) *
+		    (SIPGW_DECIDED_WAYS - 1));
+		set[0] = key | (shed ? 1 : 0);
+		if (!shed) {
+			sipgw_ol_next = SIPGW_OL_ACCEPT;
+			return false;
+		}
 	}
 	/*
 	 * Refused: answered from its bytes and never parsed.  What the
@@ -1068,20 +1099,33 @@ sipgw_overload_stats(struct sipgw_overload_stats *s)
 	s->dropped = sipgw_ol_dropped;
 }
 
-/* The UDP socket nta reads requests from on the configured port. */
+/* The port of sip.listen. */
 static int
-find_udp_socket(const struct gw_conf *conf)
+listen_port(const struct gw_conf *conf)
 {
 	url_t	*u = url_hdup(sipgw_home, URL_STRING_MAKE(conf->sip_listen)->
 	    us_url);
-	int	 port = u != NULL && u->url_port != NULL ? atoi(u->url_port) :
-	    5060;
 
+	return u != NULL && u->url_port != NULL ? atoi(u->url_port) : 5060;
+}
+
+/* The UDP socket nta reads requests from on the configured port. */
+static int
+find_udp_socket(int port)
+{
 	for (size_t i = 0; i < sipgw_nself; i++)
 		if (sipgw_self[i].type == SOCK_DGRAM &&
 		    sipgw_self[i].port == port)
 			return sipgw_self[i].fd;
 	return -1;
+}
+
+void
+sipgw_sockets_settled(void)
+{
+	remember_own_sockets();
+	grow_udp_buffers();
+	sipgw_udp_fd = find_udp_socket(sipgw_udp_port);
 }
 
 /* A worker's own UDP port for the requests it sends (sipgw_own_port). */
@@ -1216,9 +1260,8 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf)
 		sipgw_destroy();
 		return -1;
 	}
-	remember_own_sockets();
-	grow_udp_buffers();
-	sipgw_udp_fd = find_udp_socket(conf);
+	sipgw_udp_port = listen_port(conf);
+	sipgw_sockets_settled();
 	overload_init(&sipgw_ol, (uint32_t)conf->overload_lag_ms);
 	sipgw_ol.seq = dns_now_ms();
 	sipgw_ol_last = dns_now_ms();

@@ -32,6 +32,15 @@ int sipgw_start(su_root_t *root, const struct gw_conf *conf);
  */
 void sipgw_drain(void);
 
+/**
+ * Read imgate's own SIP sockets from the kernel again (sipgw_is_self(),
+ * receive buffers, overload control's UDP socket).  sipgw_start() does
+ * it; a worker calls it once more after it closed the other workers'
+ * sockets (gateway/workers_bind): until then a scan finds theirs too,
+ * on the same port, and may pick one of them as the socket to watch.
+ */
+void sipgw_sockets_settled(void);
+
 /** Close the SIP sockets and free nta (after the last answer). */
 void sipgw_destroy(void);
 
@@ -49,8 +58,8 @@ bool sipgw_is_self(const char *hop);
  * (gateway/overload), a new MESSAGE on the SIP UDP socket picked for
  * refusal is answered here with a stateless 503 and Retry-After built
  * from its bytes (gateway/overload_sip), or dropped when that answer
- * cannot be sent; a retransmission of a request already accepted is
- * never refused.  @return true when the datagram was consumed and must
+ * cannot be sent; a retransmission gets what its first copy got (never
+ * a 503 after an acceptance, never an acceptance after a 503).  @return true when the datagram was consumed and must
  * not reach the SIP stack; false for everything else (other
  * descriptors, responses, other methods, accepted requests).
  */

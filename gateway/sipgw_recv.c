@@ -11,9 +11,10 @@
  * sipgw_datagram() first.  A datagram that the edge consumed (answered
  * or dropped) is reported to sofia as EAGAIN, "nothing there after
  * all", which it handles by freeing the empty message: no parse, no
- * transaction.  For every other descriptor, a peek, a datagram that
- * does not fit the first iovec or a truncated one, it is the system
- * call and nothing else.
+ * transaction.  For every other descriptor, a peek, a read of the error
+ * queue (what comes back there is what imgate sent, with an ICMP
+ * error), a datagram that does not fit the first iovec or a truncated
+ * one, it is the system call and nothing else.
  */
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -28,7 +29,8 @@ recvmsg(int fd, struct msghdr *mh, int flags)
 {
 	ssize_t	 n = (ssize_t)syscall(SYS_recvmsg, fd, mh, flags);
 
-	if (n > 0 && (flags & MSG_PEEK) == 0 && mh->msg_iovlen >= 1 &&
+	if (n > 0 && (flags & (MSG_PEEK | MSG_ERRQUEUE)) == 0 &&
+	    mh->msg_iovlen >= 1 &&
 	    (size_t)n <= mh->msg_iov[0].iov_len &&
 	    (mh->msg_flags & MSG_TRUNC) == 0 &&
 	    sipgw_datagram(fd, mh->msg_iov[0].iov_base, (size_t)n,

@@ -68,6 +68,13 @@ test_share(void)
 	ok(o.drop > 0, "shedding before the reload");
 	overload_set_limit(&o, 0);
 	is_int(o.drop, 0, "a reload to 0 stops shedding at once");
+	/* 3/4 of a limit of 1-3 ms rounded down to 0 once: the share
+	 * never fell again. */
+	overload_init(&o, 1);
+	interval(&o, &now, 0, 0);
+	interval(&o, &now, 5, 0);
+	is_int(interval(&o, &now, 5, 0), OVERLOAD_STEP_UP, "limit 1 ms: sheds");
+	is_int(interval(&o, &now, 0, 0), 0, "limit 1 ms: falls again");
 }
 
 static void
