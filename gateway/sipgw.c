@@ -57,6 +57,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include "enum/strcopy.h"
 #include "gateway/dns.h"
 #include "gateway/log.h"
 #include "gateway/overload.h"
@@ -740,6 +741,8 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 {
 	nta_outgoing_t	*orq;
 	char		 route[400], from[300], to[LOOKUP_URI_MAX + 16], mf[8];
+	size_t		 len;	/* of mf, route, to: written by hand, once
+				 * per message (no format parsing) */
 	sip_payload_t	 pl[1];
 	bool		 big = t->body_len + SIPGW_HEADER_ESTIMATE >
 	    SIPGW_UDP_LIMIT;
@@ -768,7 +771,11 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 		return GW_R_LOOP;
 	}
 	/* RFC 3261 16.6 step 3: one hop fewer than it arrived with. */
-	snprintf(mf, sizeof(mf), "%d", t->max_forwards);
+	len = 0;
+	if (t->max_forwards < 0 ||
+	    str_append_u(mf, sizeof(mf), &len,
+	    (unsigned long)t->max_forwards) != 0)
+		return GW_R_TARGET_UNREACHABLE;
 	/*
 	 * A sips: request stays secure on the next hop (RFC 3261 26.2):
 	 * only a target that is itself sips: or transport=tls will do.
@@ -803,13 +810,19 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 			return GW_R_TARGET_UNREACHABLE;
 		log_debug("txn %llu: over TLS to %s, certificate checked for "
 		    "%s", (unsigned long long)t->id, next_hop, host);
-	} else
-		snprintf(route, sizeof(route), "<sip:%s;lr%s>", next_hop,
-		    t->next_transport == RFC3263_TP_TCP || big ?
-		    ";transport=tcp" : "");
+	} else if (len = 0, str_append_s(route, sizeof(route), &len,
+	    "<sip:") != 0 ||
+	    str_append_s(route, sizeof(route), &len, next_hop) != 0 ||
+	    str_append_s(route, sizeof(route), &len,
+	    t->next_transport == RFC3263_TP_TCP || big ?
+	    ";lr;transport=tcp>" : ";lr>") != 0)
+		return GW_R_TARGET_UNREACHABLE;
 	/* In angle brackets, so that URI parameters (user=phone) stay the
 	 * URI's and do not become To header parameters. */
-	if (snprintf(to, sizeof(to), "<%s>", request_uri) >= (int)sizeof(to))
+	len = 0;
+	if (str_append(to, sizeof(to), &len, "<", 1) != 0 ||
+	    str_append_s(to, sizeof(to), &len, request_uri) != 0 ||
+	    str_append(to, sizeof(to), &len, ">", 1) != 0)
 		return GW_R_TARGET_UNREACHABLE;
 	/* nta wants a From; a message without a sender is the gateway's. */
 	if (t->from == NULL)
