@@ -64,12 +64,21 @@ skip_lws(const char *p, const char *end)
 	return p;
 }
 
-/* RFC 3261 25.1 token characters, and ':' for unbracketed IPv6. */
+/* RFC 3261 25.1 token characters, and ':' for unbracketed IPv6 (every
+ * byte of every scanned Via goes through here: no strchr()). */
 static bool
 is_tokc(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || strchr("-.!%*_+`'~:", c) != NULL;
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'))
+		return true;
+	switch (c) {
+	case '-': case '.': case '!': case '%': case '*': case '_':
+	case '+': case '`': case '\'': case '~': case ':':
+		return true;
+	default:
+		return false;
+	}
 }
 
 /*

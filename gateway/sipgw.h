@@ -59,9 +59,10 @@ bool sipgw_is_self(const char *hop);
  * refusal is answered here with a stateless 503 and Retry-After built
  * from its bytes (gateway/overload_sip), or dropped when that answer
  * cannot be sent; a retransmission gets what its first copy got (never
- * a 503 after an acceptance, never an acceptance after a 503).  @return true when the datagram was consumed and must
- * not reach the SIP stack; false for everything else (other
- * descriptors, responses, other methods, accepted requests).
+ * a 503 after an acceptance, never an acceptance after a 503).
+ * @return true when the datagram was consumed and must not reach the
+ * SIP stack; false for everything else (other descriptors, responses,
+ * other methods, accepted requests).
  */
 bool sipgw_datagram(int fd, const void *buf, size_t len,
     const struct sockaddr *from, socklen_t fromlen);
