@@ -344,6 +344,8 @@ serve(struct gw_conf *conf, int k, enum privs_plan plan,
 	if (sipgw_start(root, conf) != 0)
 		fatalx("cannot start SIP on %s", conf->sip_listen);
 	workers_bind_off();
+	if (k >= 0)
+		sipgw_sockets_settled();
 	if (xmpp && xmppgw_start(root, conf) != 0)
 		fatalx("cannot set up the XMPP component");
 	if (own && spool_init(root, conf, &sipgw_side, conf->xmpp_enable ?

@@ -22,6 +22,7 @@
 #include "gateway/log.h"
 #include "gateway/metrics.h"
 #include "gateway/runtime.h"
+#include "gateway/sipgw.h"
 #include "gateway/spool.h"
 #include "gateway/workers.h"
 #include "gateway/workers_shm.h"
@@ -196,6 +197,18 @@ rss_bytes(void)
 	return (uint64_t)rss * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
+static void
+publish_overload(struct workers_shm_overload *o)
+{
+	struct sipgw_overload_stats	 st;
+
+	sipgw_overload_stats(&st);
+	o->share = st.share;
+	o->refused_raw = st.refused_raw;
+	o->refused_parsed = st.refused_parsed;
+	o->dropped = st.dropped;
+}
+
 void
 metrics_publish(uint64_t lag_ms)
 {
@@ -217,6 +230,7 @@ metrics_publish(uint64_t lag_ms)
 		m.lag_max_ms = lag_ms;
 	s->lag_max_ms = m.lag_max_ms;
 	s->cpu_us = cpu_us();
+	publish_overload(&s->overload);
 	/* /proc/self/statm once a second is plenty for a gauge. */
 	if (s->tick_ms / 1000 != dns_now_ms() / 1000)
 		s->rss_bytes = rss_bytes();
@@ -693,6 +707,51 @@ metrics_transactions(void)
 	return n;
 }
 
+/*
+ * Overload control (gateway/sipgw, gateway/overload), over every worker:
+ * the refusals summed (a dead worker's kept, so no sum goes back), the
+ * share the worst-loaded running worker sheds (each sheds on its own
+ * socket and loop, so an average would hide the one that refuses).
+ */
+static void
+render_overload(struct promtext *p)
+{
+	struct sipgw_overload_stats	 st;
+	struct promtext_label		 l[2] = { { "stage", "raw" },
+	    { "stage", "parsed" } };
+
+	sipgw_overload_stats(&st);
+	if (workers_shm_n() > 0) {
+		metrics_publish(m.slot != NULL ? m.slot->lag_ms : 0);
+		memset(&st, 0, sizeof(st));
+		for (int k = 0; k < workers_shm_n(); k++) {
+			const struct workers_shm_slot *s = workers_shm_slot(k);
+
+			st.refused_raw += s->overload.refused_raw +
+			    s->retired_overload.refused_raw;
+			st.refused_parsed += s->overload.refused_parsed +
+			    s->retired_overload.refused_parsed;
+			st.dropped += s->overload.dropped +
+			    s->retired_overload.dropped;
+			if (slot_live(k) && s->overload.share > st.share)
+				st.share = (uint32_t)s->overload.share;
+		}
+	}
+	gauge(p, "imgate_overload_share_percent", "Share of new SIP "
+	    "MESSAGEs refused for overload (the most of any worker)",
+	    (double)st.share);
+	promtext_family(p, "imgate_overload_refused_total", "New SIP "
+	    "MESSAGEs answered 503 for overload, before parsing (raw) or "
+	    "by the SIP stack (parsed)", "counter");
+	promtext_uint(p, "imgate_overload_refused_total", &l[0], 1,
+	    st.refused_raw);
+	promtext_uint(p, "imgate_overload_refused_total", &l[1], 1,
+	    st.refused_parsed);
+	counter(p, "imgate_overload_dropped_total", "New SIP MESSAGEs "
+	    "refused for overload whose 503 could not be sent",
+	    st.dropped);
+}
+
 void
 metrics_render(struct promtext *p)
 {
@@ -723,6 +782,7 @@ metrics_render(struct promtext *p)
 	    "is connected", xmppgw_connected() ? 1 : 0);
 	counter(p, "imgate_component_connects_total", "XMPP component "
 	    "connections established", msum.component_connects);
+	render_overload(p);
 	render_dns(p);
 	render_workers(p);
 	render_process(p);

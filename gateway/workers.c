@@ -152,6 +152,10 @@ reap(struct workers_child *ch, int k)
 	s->retired_dns.entries = 0;
 	s->retired_dns.bytes = 0;
 	memset(&s->dns, 0, sizeof(s->dns));
+	s->retired_overload.refused_raw += s->overload.refused_raw;
+	s->retired_overload.refused_parsed += s->overload.refused_parsed;
+	s->retired_overload.dropped += s->overload.dropped;
+	memset(&s->overload, 0, sizeof(s->overload));
 	s->transactions = 0;
 }
 

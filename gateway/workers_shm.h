@@ -46,12 +46,22 @@ enum workers_shm_cmd {
 	WORKERS_SHM_DUMP_CMD		/* the entries as a JSON array */
 };
 
+/* Overload control's counters (gateway/sipgw), as a worker publishes
+ * them; share is a gauge, the others count from the worker's start. */
+struct workers_shm_overload {
+	uint64_t	 share;		/* percent of new requests refused */
+	uint64_t	 refused_raw;	/* 503 before parsing */
+	uint64_t	 refused_parsed;	/* 503 by the SIP stack */
+	uint64_t	 dropped;	/* consumed, the 503 not sent */
+};
+
 struct workers_shm_slot {
 	/* supervisor: who runs in this slot */
 	_Alignas(WORKERS_SHM_LINE) int64_t pid;	/* 0: not running */
 	uint64_t	 restarts;
 	int64_t		 started_s;		/* wall clock, this pid */
 	struct dns_stats retired_dns;		/* dead workers' counters */
+	struct workers_shm_overload retired_overload;	/* likewise */
 
 	/* the worker: the message path's counters */
 	_Alignas(WORKERS_SHM_LINE) struct metrics_counters mc;
@@ -67,6 +77,7 @@ struct workers_shm_slot {
 	uint64_t	 generation;		/* of its configuration */
 	uint64_t	 cpu_us;		/* user + system */
 	uint64_t	 rss_bytes;
+	struct workers_shm_overload overload;	/* gateway/sipgw's */
 	uint64_t	 reload_seen;		/* the supervisor's seq done */
 	int64_t		 reload_rc;
 	char		 reload_verdict[WORKERS_SHM_VERDICT];
