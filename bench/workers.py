@@ -13,7 +13,8 @@ highest worker count, the overload scenario: 1.5x and 2x that rate for
 (gateway.overload_lag_ms = 0: the behaviour before it), printing
 goodput (200/s), 503s, failures (no answer), retransmissions and the p99
 of the 200s.  --old EXE adds the one-worker search for another binary
-(the main branch's) in the same run.  --ceiling adds the sipp-to-sipp
+(the main branch's) in the same run, and the same overload steps for
+it, alternating with --imgated's.  --ceiling adds the sipp-to-sipp
 ceiling.  --pin-gw/--pin-gen CPUS pin the gateway and the load
 generators (taskset) for the scaling series on a bigger machine
 (bench/scaling.sh).
@@ -199,6 +200,35 @@ class Run:
                 r = int((lo + hi) / 2)
         return best
 
+    def overload(self, exes, workers, m, factors=(1.5, 2.0), lags=(100, 0),
+                 secs=30.0):
+        """The overload scenario: each factor of the max rate @m offered
+        for @secs to each (name, exe) of @exes with each overload_lag_ms
+        of @lags, the binaries alternating at every step so that a
+        change in the machine's load hits them alike.  An exe of None
+        is the sipp-to-sipp baseline.  @return one line per step (also
+        in self.res["steps"]).  Reusable beside other gateways (the
+        Kamailio baseline): step() takes the exe and its label."""
+        lines = []
+        for f in factors:
+            for lag in lags:
+                for name, exe in exes:
+                    r = self.step("over%.1fx%s%s" % (
+                        f, "" if lag else "-off", "-" + name if name else ""),
+                        exe, workers, int(m * f), secs,
+                        scenario="uac_inf_503.xml", lag_ms=lag,
+                        direct=exe is None)
+                    lines.append(
+                        "overload %.1fx (%d/s offered, %scontrol %s): "
+                        "goodput %.0f/s = %.0f %% of max, 503 %d, no answer "
+                        "%d, retransmissions %d, p99 %s ms"
+                        % (f, int(m * f), name + " " if name else "",
+                           "on" if lag else "off",
+                           r["goodput"], 100.0 * r["goodput"] / m,
+                           r["refused"], r["failed"] + r["missing"],
+                           r["retrans"], B.fmt(r["p99"])))
+        return lines
+
     def main(self):
         a = self.a
         self.setup()
@@ -209,13 +239,13 @@ class Run:
                                   direct=True)
             lines.append("sipp->sipp ceiling: %s/s" % (
                 ceiling["rate"] if ceiling else "-"))
-        if a.old:
+        if a.old and not a.overload_at:
             old = self.search("old", a.old, None, a.start)
             lines.append("old binary, 1 process: max %s/s, %s us/msg" % (
                 old["rate"] if old else "-",
                 B.fmt(old and old["cpu_us"], 0)))
         best = {}
-        for w in a.workers:
+        for w in a.workers if not a.overload_at else []:
             best[w] = self.search("w%d" % w, a.imgated, w, a.start)
             b = best[w]
             lines.append("imgated workers=%d: max %s/s, %s us/msg%s" % (
@@ -227,21 +257,10 @@ class Run:
         if a.overload_at:
             top = {"rate": a.overload_at}
         if top and a.overload_seconds > 0:
-            m = top["rate"]
-            for f in (1.5, 2.0):
-                for lag in (100, 0):
-                    r = self.step("over%.1fx%s" % (f, "" if lag else "-off"),
-                                  a.imgated, a.workers[-1], int(m * f),
-                                  a.overload_seconds,
-                                  scenario="uac_inf_503.xml", lag_ms=lag)
-                    lines.append(
-                        "overload %.1fx (%d/s offered, control %s): "
-                        "goodput %.0f/s = %.0f %% of max, 503 %d, no answer "
-                        "%d, retransmissions %d, p99 %s ms"
-                        % (f, int(m * f), "on" if lag else "off",
-                           r["goodput"], 100.0 * r["goodput"] / m,
-                           r["refused"], r["failed"] + r["missing"],
-                           r["retrans"], B.fmt(r["p99"])))
+            exes = [("", a.imgated)] + ([("old", a.old)] if a.old else [])
+            lines += self.overload(exes, a.workers[-1], top["rate"],
+                                   a.overload_factors, a.overload_lags,
+                                   a.overload_seconds)
         self.res["lines"] = lines
         with open(os.path.join(self.dir, "results.json"), "w") as f:
             json.dump(self.res, f, indent=1, default=str)
@@ -266,6 +285,13 @@ def main():
     ap.add_argument("--overload-at", type=int,
                     help="the max rate the overload steps multiply "
                     "(default: the highest worker count's)")
+    ap.add_argument("--overload-factors", default="1.5,2",
+                    type=lambda s: [float(x) for x in s.split(",")],
+                    help="multiples of the max rate offered (1.5,2)")
+    ap.add_argument("--overload-lags", default="100,0",
+                    type=lambda s: [int(x) for x in s.split(",")],
+                    help="overload_lag_ms values run at each factor "
+                    "(100,0: control on and off)")
     ap.add_argument("--pin-gw", help="CPU list for imgated (taskset)")
     ap.add_argument("--pin-gen", help="CPU list for sipp and NSD")
     ap.add_argument("--workdir")

@@ -13,11 +13,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conf/proto.h"
+
 #define CONF_MAX_LIST	16	/* entries in any list option */
 #define CONF_STR_MAX	256	/* bytes in any string option, incl. NUL */
 
 enum conf_dnssec { CONF_DNSSEC_OFF, CONF_DNSSEC_PREFER, CONF_DNSSEC_REQUIRE };
-enum conf_implicit { CONF_IMPLICIT_OFF, CONF_IMPLICIT_SIP, CONF_IMPLICIT_XMPP };
 enum conf_large { CONF_LARGE_TCP, CONF_LARGE_REFUSE };
 /* SIP isComposing (RFC 3994) towards XMPP: XEP-0085 chat state or none. */
 enum conf_chat_states { CONF_CHAT_MAP, CONF_CHAT_DROP };
@@ -42,7 +43,6 @@ enum conf_dns_probe_type {
 
 enum conf_route_action { CONF_ROUTE_ENUM, CONF_ROUTE_STATIC,
     CONF_ROUTE_DENY };
-enum conf_src_proto { CONF_SRC_ANY, CONF_SRC_SIP, CONF_SRC_XMPP };
 /* How a route delivers: answer with the downstream result (relay), or
  * spool durably, answer 202 and retry (store-and-forward). */
 enum conf_route_mode { CONF_MODE_RELAY, CONF_MODE_SAF };
@@ -56,12 +56,38 @@ struct conf_net {
 	unsigned	 prefixlen;
 };
 
+/*
+ * A static target (routes.target, routes.fallback), parsed once at load
+ * by conf_target_parse(), the one parser of targets: routing/policy.c
+ * only fills the number in, per message, without parsing again.
+ */
+enum conf_target_kind {
+	CONF_TARGET_SIP,	/* SIP MESSAGE to host:port */
+	CONF_TARGET_XMPP,	/* <message/> to NUMBER@host */
+	CONF_TARGET_IM		/* im:USER@host, resolved with RFC 3861 */
+};
+
+struct conf_target {
+	char		 text[CONF_STR_MAX];	/* canonical, for logs and
+						 * duplicate checks */
+	enum conf_target_kind kind;
+	bool		 secure;		/* sips: */
+	/* SIP or IM user part as written; "" = the number goes there */
+	char		 user[CONF_STR_MAX];
+	/* host or domain, lower case; an IPv6 literal without brackets */
+	char		 host[CONF_STR_MAX];
+	/* SIP: the port written, else 5061 for sips: or ;transport=tls,
+	 * else 5060; XMPP and IM: 0 */
+	uint16_t	 port;
+	char		 params[CONF_STR_MAX];	/* SIP ";a=b;c", as written */
+};
+
 struct conf_route {
 	char		 name[CONF_NAME_MAX];	/* for logs and lookup */
 	int		 line;			/* where it was defined */
 	/* match: all given conditions must hold; empty = any */
 	char		 prefix[32];		/* E.164 prefix, "+1202" */
-	enum conf_src_proto from;		/* source protocol */
+	enum proto from;		/* source protocol */
 	struct conf_net	 nets[CONF_MAX_NETS];	/* SIP source networks */
 	size_t		 nnets;
 	char		 domains[CONF_MAX_DOMAINS][CONF_STR_MAX];
@@ -79,13 +105,13 @@ struct conf_route {
 	/* static: "sip:HOST[:PORT]" (the number becomes the user part),
 	 * "sip:USER@HOST[:PORT]", "xmpp:DOMAIN" (number@DOMAIN) or an
 	 * "im:USER@DOMAIN" URI resolved with RFC 3861 */
-	char		 target[CONF_STR_MAX];
+	struct conf_target target;
 	/* deny: the SIP status returned (400..699) */
 	int		 deny_status;
 	/* fallback chain: static targets tried, in order, when ENUM gives
 	 * no route (fallback_noroute) or fails temporarily
 	 * (fallback_tempfail) */
-	char		 fallback[CONF_MAX_FALLBACK][CONF_STR_MAX];
+	struct conf_target fallback[CONF_MAX_FALLBACK];
 	size_t		 nfallback;
 	bool		 fallback_noroute;
 	bool		 fallback_tempfail;
@@ -189,7 +215,7 @@ struct gw_conf {
 	bool		enum_scheme_check;
 	bool		enum_strict_delimiters;
 	bool		sip_plus_without_user_phone;
-	enum conf_implicit implicit_srv;
+	enum proto implicit_srv;
 	int64_t		srv_max_targets;	/* delivery attempts (>= 2) */
 
 	/* xmpp (XEP-0114 component) */
@@ -268,6 +294,20 @@ void conf_defaults(struct gw_conf *c);
  * @return 0 on success, -1 with @err filled (and @c unspecified)
  */
 int conf_load(const char *path, struct gw_conf *c, char *err, size_t errsz);
+
+/**
+ * Parse a static target ("sip:HOST[:PORT][;params]", "sip:USER@HOST...",
+ * the same with sips:, "xmpp:DOMAIN", "im:USER@DOMAIN") into @t.  The
+ * loader calls it for routes.target and routes.fallback; tests call it to
+ * build targets the way the loader does.
+ * @param in     the target as written, borrowed
+ * @param t      caller-owned result; zeroed on failure
+ * @param why    caller buffer (256 bytes are enough) receiving what is
+ *               wrong, quoting @in
+ * @return 0, or -1 with @why filled
+ */
+int conf_target_parse(const char *in, struct conf_target *t, char *why,
+    size_t whysz);
 
 /* Room for one value in a reload report (a list of 16 names fits). */
 #define CONF_VALUE_TEXT	1024

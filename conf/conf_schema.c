@@ -1,19 +1,20 @@
 /*
  * conf/conf_schema.c - every imgate option, one row each.
  *
- * This is the single list of what imgate.conf may contain.  conf/conf.c
- * reads it twice: conf_defaults() turns the `def' column into a struct
- * gw_conf, and conf_load() uses the rest of the row to accept, check and
- * store each setting found in the file.  Adding an option means adding a
- * field to struct gw_conf, a row here and an entry to docs/imgate.conf.5
- * (tests/check_docsync.sh fails until all three agree).
+ * This is the single list of what imgate.conf may contain.
+ * conf/conf_load.c reads it twice: conf_defaults() turns the `def'
+ * column into a struct gw_conf, and conf_load() uses the rest of the row
+ * to accept, check and store each setting found in the file.  Adding an
+ * option means adding a field to struct gw_conf, a row here and an entry
+ * to docs/imgate.conf.5 (tests/check_docsync.sh fails until all three
+ * agree).
  *
  * Rows keep `.path' as the first thing on their first line: the docs
  * test extracts paths with awk and relies on it.  The second table,
  * conf_keys[], lists the keys of the list-of-groups options ("routes",
- * "dialplans", "identities") and of "acl", which conf.c parses by hand;
- * it follows the same conventions and is checked against the man page
- * the same way.
+ * "dialplans", "identities") and of "acl", which conf/conf_policy.c
+ * parses by hand; it follows the same conventions and is checked against
+ * the man page the same way.
  */
 #include <string.h>
 
@@ -32,8 +33,8 @@
 /* The loader stores CONF_TYPE_ENUM values through an int. */
 _Static_assert(sizeof(enum conf_dnssec) == sizeof(int),
     "enum conf_dnssec must be int-sized");
-_Static_assert(sizeof(enum conf_implicit) == sizeof(int),
-    "enum conf_implicit must be int-sized");
+_Static_assert(sizeof(enum proto) == sizeof(int),
+    "enum proto must be int-sized");
 _Static_assert(sizeof(enum conf_large) == sizeof(int),
     "enum conf_large must be int-sized");
 _Static_assert(sizeof(enum conf_chat_states) == sizeof(int),
@@ -65,7 +66,7 @@ static const char *const conf_spool_backends[] = {
 	"sqlite", "postgresql", NULL
 };
 
-/* Index order must follow enum conf_implicit. */
+/* Index order must follow enum proto. */
 static const char *const conf_implicit_modes[] = {
 	"off", "sip", "xmpp", NULL
 };
@@ -123,7 +124,7 @@ const struct conf_schema_row conf_schema[] = {
 	  .reload = true, CONF_FIELD(shutdown_grace_ms),
 	  .doc = "SIGTERM: time messages in flight get to finish" },
 	{ .path = "gateway.workers", .type = CONF_TYPE_INT,
-	  .def = "1", .min = 0, .max = 64,
+	  .def = "0", .min = 0, .max = 64,
 	  .reload = false, CONF_FIELD(workers),
 	  .doc = "worker processes; 0: one per CPU, at most 16" },
 	{ .path = "gateway.overload_lag_ms", .type = CONF_TYPE_INT,
@@ -491,7 +492,7 @@ const struct conf_schema_row conf_schema[] = {
 
 const size_t conf_schema_len = sizeof(conf_schema) / sizeof(conf_schema[0]);
 
-/* Index order must follow enum conf_src_proto. */
+/* Index order must follow enum proto. */
 const char *const conf_route_froms[] = {
 	"any", "sip", "xmpp", NULL
 };

@@ -1,12 +1,13 @@
 /*
  * conf/conf_schema.h - the declarative table behind struct gw_conf.
  *
- * Startup step zero, before any message flows: conf/conf.c walks the
- * libconfig tree once and uses this table to decide, for every setting,
- * whether it exists, what type it has, which bounds apply and where it
- * lands in struct gw_conf.  The table holds data only; the checks it
- * names (enum conf_check) are carried out by conf.c.  docs/imgate.conf.5
- * has one entry per row and tests/check_docsync.sh keeps both in step.
+ * Startup step zero, before any message flows: conf/conf_load.c walks
+ * the libconfig tree once and uses this table to decide, for every
+ * setting, whether it exists, what type it has, which bounds apply and
+ * where it lands in struct gw_conf.  The table holds data only; the
+ * checks it names (enum conf_check) are carried out by conf/conf_load.c
+ * with the parsers of conf/conf_value.c.  docs/imgate.conf.5 has one
+ * entry per row and tests/check_docsync.sh keeps both in step.
  * Only conf/ includes this header.
  */
 #ifndef CONF_CONF_SCHEMA_H
@@ -59,11 +60,10 @@ struct conf_schema_row {
  * Keys of the groups that do not map onto one struct field each: the
  * groups inside the lists "routes", "dialplans" and "identities", and
  * the "acl" group (its lists hold struct conf_net, which CONF_TYPE_LIST
- * cannot store).
- * conf.c parses these by hand, but this table decides which keys exist,
- * their type, bounds and allowed words, and which route actions accept
- * them; docs/imgate.conf.5 has one entry per row, checked by
- * tests/check_docsync.sh as for conf_schema[].
+ * cannot store).  conf/conf_policy.c parses these by hand, but this
+ * table decides which keys exist, their type, bounds and allowed words,
+ * and which route actions accept them; docs/imgate.conf.5 has one entry
+ * per row, checked by tests/check_docsync.sh as for conf_schema[].
  */
 #define CONF_ACT_ENUM	(1u << 0)	/* bit (1 << enum conf_route_action) */
 #define CONF_ACT_STATIC	(1u << 1)
@@ -89,7 +89,7 @@ extern const struct conf_key_row conf_keys[];
 extern const size_t conf_keys_len;
 
 /* Words of routes.from, routes.action and routes.fallback_on; index
- * order follows enum conf_src_proto and enum conf_route_action. */
+ * order follows enum proto and enum conf_route_action. */
 extern const char *const conf_route_froms[];
 extern const char *const conf_route_actions[];
 extern const char *const conf_fallback_ons[];

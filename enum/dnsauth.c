@@ -14,7 +14,6 @@
 
 #include "enum/dnsauth.h"
 
-#define HDR_LEN	12
 
 static uint8_t
 lower(uint8_t c)
@@ -31,9 +30,9 @@ is_letter(uint8_t c)
 size_t
 dnsauth_question_len(const uint8_t *msg, size_t len)
 {
-	size_t	 off = HDR_LEN;
+	size_t	 off = DNSMSG_HDR_LEN;
 
-	if (len < HDR_LEN + 5 || msg[4] != 0 || msg[5] != 1)
+	if (len < DNSMSG_HDR_LEN + 5 || msg[4] != 0 || msg[5] != 1)
 		return 0;
 	for (;;) {
 		uint8_t	 l;
@@ -44,14 +43,14 @@ dnsauth_question_len(const uint8_t *msg, size_t len)
 		if ((l & 0xc0) != 0)
 			return 0;	/* compressed or extended label */
 		off += (size_t)l + 1;
-		if (off - HDR_LEN > 255)
+		if (off - DNSMSG_HDR_LEN > 255)
 			return 0;
 		if (l == 0)
 			break;
 	}
-	if (off + 4 > len || off + 4 - HDR_LEN > DNSAUTH_Q_MAX)
+	if (off + 4 > len || off + 4 - DNSMSG_HDR_LEN > DNSAUTH_Q_MAX)
 		return 0;
-	return off + 4 - HDR_LEN;
+	return off + 4 - DNSMSG_HDR_LEN;
 }
 
 void
@@ -100,9 +99,9 @@ dnsauth_query_init(struct dnsauth_query *q, const uint8_t *msg, size_t len,
 	if (ql == 0)
 		return -1;
 	memset(q, 0, sizeof(*q));
-	q->id = (uint16_t)((msg[0] << 8) | msg[1]);
+	q->id = (uint16_t)dnsmsg_header_id(msg, len);
 	q->qlen = (uint16_t)ql;
-	memcpy(q->lower, msg + HDR_LEN, ql);
+	memcpy(q->lower, msg + DNSMSG_HDR_LEN, ql);
 	/* Lower-case the name only; type and class stay as they are. */
 	for (size_t i = 0; i + 4 < ql; i++)
 		q->lower[i] = lower(q->lower[i]);
@@ -112,15 +111,22 @@ dnsauth_query_init(struct dnsauth_query *q, const uint8_t *msg, size_t len,
 	return 0;
 }
 
+bool
+dnsauth_answers(const struct dnsauth_query *q, const uint8_t *msg,
+    size_t len)
+{
+	return msg != NULL && dnsmsg_header_id(msg, len) == q->id &&
+	    dnsauth_question_len(msg, len) == q->qlen &&
+	    dnsauth_same_nocase(msg + DNSMSG_HDR_LEN, q->lower, q->qlen);
+}
+
 int
 dnsauth_set_question(const struct dnsauth_query *q, const uint8_t *form,
     uint8_t *msg, size_t len)
 {
-	if (dnsauth_question_len(msg, len) != q->qlen ||
-	    (uint16_t)((msg[0] << 8) | msg[1]) != q->id ||
-	    !dnsauth_same_nocase(msg + HDR_LEN, q->lower, q->qlen))
+	if (!dnsauth_answers(q, msg, len))
 		return -1;
-	memcpy(msg + HDR_LEN, form, q->qlen);
+	memcpy(msg + DNSMSG_HDR_LEN, form, q->qlen);
 	return 0;
 }
 
@@ -158,9 +164,9 @@ dnsauth_judge(const struct dnsauth_table *t, const uint8_t *msg, size_t len,
 
 	*qp = NULL;
 	/* A response (QR), opcode QUERY, one question. */
-	if (len < HDR_LEN || (msg[2] & 0x80) == 0 || (msg[2] & 0x78) != 0)
+	if (len < DNSMSG_HDR_LEN || (msg[2] & 0x80) == 0 || (msg[2] & 0x78) != 0)
 		return DNSAUTH_MALFORMED;
-	q = t->slot[(msg[0] << 8) | msg[1]];
+	q = t->slot[dnsmsg_header_id(msg, len)];
 	if (q == NULL)
 		return DNSAUTH_UNKNOWN_ID;
 	*qp = q;
@@ -169,11 +175,11 @@ dnsauth_judge(const struct dnsauth_table *t, const uint8_t *msg, size_t len,
 	if (ql != q->qlen)
 		return DNSAUTH_WRONG_QUESTION;
 	if (((q->sent & DNSAUTH_SENT_CASED) &&
-	    memcmp(msg + HDR_LEN, q->cased, ql) == 0) ||
+	    memcmp(msg + DNSMSG_HDR_LEN, q->cased, ql) == 0) ||
 	    ((q->sent & DNSAUTH_SENT_LOWER) &&
-	    memcmp(msg + HDR_LEN, q->lower, ql) == 0))
+	    memcmp(msg + DNSMSG_HDR_LEN, q->lower, ql) == 0))
 		return DNSAUTH_ACCEPT;
-	if (dnsauth_same_nocase(msg + HDR_LEN, q->lower, ql))
+	if (dnsauth_same_nocase(msg + DNSMSG_HDR_LEN, q->lower, ql))
 		return DNSAUTH_WRONG_CASE;
 	return DNSAUTH_WRONG_QUESTION;
 }

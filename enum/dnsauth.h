@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "enum/dnsmsg.h"
+
 /* Longest question section: a 255-byte wire name, type, class. */
 #define DNSAUTH_Q_MAX		(255 + 4)
 /* Random bytes dnsauth_randomize_case() may consume: one bit a letter. */
@@ -77,6 +79,14 @@ size_t dnsauth_question_len(const uint8_t *msg, size_t len);
  */
 int dnsauth_query_init(struct dnsauth_query *q, const uint8_t *msg,
     size_t len, const uint8_t rnd[DNSAUTH_RND_BYTES]);
+
+/**
+ * Does the message @msg carry @q's ID and question, letter case aside?
+ * gateway/dns asks it of every answer c-ares hands back (TCP included),
+ * dnsauth_set_question() of every query it rewrites.
+ */
+bool dnsauth_answers(const struct dnsauth_query *q, const uint8_t *msg,
+    size_t len);
 
 /**
  * Copy the question @form (q->lower or q->cased) over the question of

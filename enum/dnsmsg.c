@@ -16,7 +16,6 @@
 
 #include "enum/dnsmsg.h"
 
-#define HDR_LEN		12
 #define MAX_CNAME_HOPS	8
 
 /* Bump allocator over the caller block; with base == NULL it only counts. */
@@ -184,19 +183,19 @@ parse_pass(const uint8_t *msg, size_t len, struct bump *b,
     struct dnsmsg_answer *a)
 {
 	uint16_t	 qd, an, ns;
-	size_t		 off = HDR_LEN, an_off;
+	size_t		 off = DNSMSG_HDR_LEN, an_off;
 	char		 qname[DNSMSG_NAME_MAX], cur[DNSMSG_NAME_MAX];
 	struct rr_hdr	 rr;
 	size_t		 nnaptr = 0, nsrv = 0, naddr = 0;
 	bool		 have_ttl = false;
 
-	if (len < HDR_LEN || (msg[2] & 0x80) == 0)
+	if (len < DNSMSG_HDR_LEN || (msg[2] & 0x80) == 0)
 		return -1;
 	memset(a, 0, sizeof(*a));
 	a->aa = (msg[2] & 0x04) != 0;
 	a->tc = (msg[2] & 0x02) != 0;
 	a->ad = (msg[3] & 0x20) != 0;
-	a->rcode = msg[3] & 0x0f;
+	a->rcode = dnsmsg_header_rcode(msg, len);
 	qd = get16(msg + 4);
 	an = get16(msg + 6);
 	ns = get16(msg + 8);
@@ -406,12 +405,12 @@ size_t
 dnsmsg_build_query(const char *name, uint16_t qtype, uint16_t id, bool ad,
     bool edns, uint8_t *out, size_t outsz)
 {
-	size_t	 o = HDR_LEN, nlen = strlen(name);
+	size_t	 o = DNSMSG_HDR_LEN, nlen = strlen(name);
 
-	if (outsz < HDR_LEN + nlen + 2 + 4 + (edns ? 11 : 0) ||
+	if (outsz < DNSMSG_HDR_LEN + nlen + 2 + 4 + (edns ? 11 : 0) ||
 	    nlen == 0 || nlen >= DNSMSG_NAME_MAX)
 		return 0;
-	memset(out, 0, HDR_LEN);
+	memset(out, 0, DNSMSG_HDR_LEN);
 	out[0] = (uint8_t)(id >> 8);
 	out[1] = (uint8_t)id;
 	out[2] = 0x01;			/* RD */
@@ -458,7 +457,7 @@ dnsmsg_build_query(const char *name, uint16_t qtype, uint16_t id, bool ad,
 				i++;		/* the dot */
 		}
 	}
-	if (o - HDR_LEN + 1 > 255)
+	if (o - DNSMSG_HDR_LEN + 1 > 255)
 		return 0;
 	out[o++] = 0;
 	out[o++] = (uint8_t)(qtype >> 8);

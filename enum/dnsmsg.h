@@ -25,6 +25,9 @@
 #define DNSMSG_T_NAPTR	35
 #define DNSMSG_T_OPT	41
 
+/* The fixed header (RFC 1035 4.1.1): ID, flags, QD/AN/NS/AR counts. */
+#define DNSMSG_HDR_LEN	12
+
 #define DNSMSG_RCODE_NOERROR	0
 #define DNSMSG_RCODE_FORMERR	1
 #define DNSMSG_RCODE_SERVFAIL	2
@@ -38,6 +41,25 @@
 #define DNSMSG_MAX_ADDR	16
 /* Longest query dnsmsg_build_query() writes (name + header + OPT). */
 #define DNSMSG_QUERY_MAX 300
+
+/*
+ * The header fields that gateway/dns and enum/dnsauth read from raw
+ * datagrams, decoded here once (the rest of a message is dnsmsg_parse()'s).
+ */
+
+/** The ID of @msg, or -1 when @len is shorter than 2 bytes. */
+static inline int32_t
+dnsmsg_header_id(const uint8_t *msg, size_t len)
+{
+	return len >= 2 ? (int32_t)(((uint32_t)msg[0] << 8) | msg[1]) : -1;
+}
+
+/** The RCODE of @msg, or -1 when @len is shorter than 4 bytes. */
+static inline int
+dnsmsg_header_rcode(const uint8_t *msg, size_t len)
+{
+	return len >= 4 ? msg[3] & 0x0f : -1;
+}
 
 /* One SRV record; target borrowed from the answer, absolute, "." = none. */
 struct srv_rr {

@@ -20,9 +20,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "enum/enumkey.h"
 #include "enum/enumq.h"
 #include "enum/strcopy.h"
-#include "routing/e164.h"
 
 struct enumq_frame {
 	char			 owner[DNSMSG_NAME_MAX];
@@ -322,13 +322,13 @@ enumq_next(struct enumq *q)
 		if (q->pending[0] != '\0')
 			return q->pending;
 		if (q->depth == 0) {
-			char	 key[E164_KEY_MAX];
+			char	 key[ENUMKEY_MAX];
 
 			if (q->suffix >= q->params->nsuffixes) {
 				q->done = true;
 				return NULL;
 			}
-			if (e164_first_key(q->aus,
+			if (enumkey_first(q->aus,
 			    q->params->suffixes[q->suffix], key,
 			    sizeof(key)) != 0 || strlen(key) >=
 			    DNSMSG_NAME_MAX) {

@@ -1,5 +1,6 @@
 /*
- * enum/strcopy.h - bounded string copy for the pure modules.
+ * enum/strcopy.h - bounded string copy and append for the pure modules
+ * and the message path.
  *
  * The same result as snprintf(dst, size, "%s", src) - truncated, always
  * NUL-terminated when size > 0 - without the format machinery, which the
@@ -25,6 +26,42 @@ str_copy(char *dst, size_t size, const char *src)
 		dst[n] = '\0';
 	}
 	return len;
+}
+
+/**
+ * Append the @n bytes at @src to the string of *@len bytes in @dst (@size
+ * bytes), NUL-terminated; *@len grows by @n.  @return 0, or -1 when it
+ * does not fit (@dst and *@len are then left as they were).
+ */
+static inline int
+str_append(char *dst, size_t size, size_t *len, const char *src, size_t n)
+{
+	if (*len + n >= size)
+		return -1;
+	memcpy(dst + *len, src, n);
+	*len += n;
+	dst[*len] = '\0';
+	return 0;
+}
+
+/** str_append() of the NUL-terminated @src. */
+static inline int
+str_append_s(char *dst, size_t size, size_t *len, const char *src)
+{
+	return str_append(dst, size, len, src, strlen(src));
+}
+
+/** str_append() of @v in decimal. */
+static inline int
+str_append_u(char *dst, size_t size, size_t *len, unsigned long v)
+{
+	char	 b[20];
+	size_t	 i = sizeof(b);
+
+	do
+		b[--i] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	return str_append(dst, size, len, b + i, sizeof(b) - i);
 }
 
 #endif /* ENUM_STRCOPY_H */

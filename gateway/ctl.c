@@ -5,8 +5,15 @@
  * CTL_MAX_REQUEST bytes, a connection lives at most CTL_TIMEOUT_MS, and a
  * reply is written as the socket accepts it (never a blocking write).
  * Connections are found again by id: an "explain" answer that arrives
- * after its client went away is dropped quietly (style.md 6).  Every
- * document goes through jansson (gateway/jsonout).
+ * after its client went away is dropped quietly.  Every document goes
+ * through jansson (gateway/jsonout).
+ *
+ * With several workers, worker 0 serves the socket for the daemon:
+ * status and stats read every worker's slot (gateway/workers_shm);
+ * reload asks the supervisor, which answers with one verdict for all
+ * (gateway/workers.c); cache dump and flush are posted in each worker's
+ * mailbox and answered from its tick (ctl_mailbox()); the queue and
+ * component commands act on what worker 0 owns.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -34,6 +41,8 @@
 #include "gateway/runtime.h"
 #include "gateway/flow/spool.h"
 #include "gateway/flow/txn.h"
+#include "gateway/workers.h"
+#include "gateway/workers_shm.h"
 #include "gateway/xmppgw.h"
 
 #define CTL_MAX_CLIENTS		16
@@ -41,6 +50,15 @@
 #define CTL_TIMEOUT_MS		30000
 #define CTL_QUEUE_MAX		1000	/* rows "queue list" shows */
 #define CTL_DUMP_MAX		10000	/* entries "cache dump" shows */
+#define CTL_POLL_MS		20	/* while waiting for other processes */
+#define CTL_WAIT_MS		5000	/* for a worker's cache answer */
+
+enum ctl_wait {
+	CTL_WAIT_NONE,
+	CTL_WAIT_EXPLAIN,	/* a lookup in this process */
+	CTL_WAIT_RELOAD,	/* the supervisor's verdict */
+	CTL_WAIT_CACHE		/* the other workers' mailboxes */
+};
 
 struct ctl_client {
 	uint64_t	 id;		/* 0: free slot */
@@ -51,7 +69,19 @@ struct ctl_client {
 	size_t		 inlen;
 	char		*out;		/* reply, owned */
 	size_t		 outlen, outoff;
-	bool		 busy;		/* explain in flight */
+	bool		 busy;		/* an answer is awaited */
+	enum ctl_wait	 wait;
+	uint64_t	 ticket;	/* CTL_WAIT_RELOAD */
+};
+
+/* The cache command posted to the other workers (one at a time). */
+struct ctl_cache_op {
+	uint64_t	 client;	/* 0: none */
+	int64_t		 cmd;		/* enum workers_shm_cmd */
+	int		 only;		/* the one worker asked, or -1 */
+	uint64_t	 seq[WORKERS_MAX];	/* posted; 0: not asked */
+	uint64_t	 deadline_ms;
+	json_t		*reply;		/* worker 0's part, owned */
 };
 
 static struct {
@@ -62,6 +92,9 @@ static struct {
 	int			 fd;
 	int			 index;
 	su_timer_t		*timer;
+	su_timer_t		*poll;		/* CTL_POLL_MS, while waiting */
+	bool			 polling;
+	struct ctl_cache_op	 cache;
 	uint64_t		 next_id;
 	time_t			 started;
 	struct ctl_client	 cl[CTL_MAX_CLIENTS];
@@ -177,6 +210,47 @@ set_count(json_t *o, const char *key, uint64_t v)
 	json_object_set_new(o, key, json_integer((json_int_t)v));
 }
 
+/*
+ * Every worker: who runs it, and what its tick last published (this
+ * process's transactions are counted now).  @stats adds its share of the
+ * traffic and its resources.
+ */
+static json_t *
+workers_json(bool stats)
+{
+	json_t	*a = json_array(), *w;
+	int	 self = workers_self() < 0 ? 0 : workers_self();
+	time_t	 now = time(NULL);
+
+	for (int k = 0; k < workers_shm_n(); k++) {
+		const struct workers_shm_slot *s = workers_shm_slot(k);
+		bool live = k == self || s->pid != 0;
+
+		w = json_object();
+		json_object_set_new(w, "worker", json_integer(k));
+		json_object_set_new(w, "pid", json_integer(live ?
+		    (json_int_t)(k == self ? getpid() : s->pid) : 0));
+		json_object_set_new(w, "running", json_boolean(live));
+		set_count(w, "restarts", s->restarts);
+		json_object_set_new(w, "uptime_s", json_integer(live &&
+		    s->started_s > 0 ? (json_int_t)(now - s->started_s) : 0));
+		set_count(w, "transactions", k == self ? txn_count() :
+		    live ? s->transactions : 0);
+		set_count(w, "loop_lag_ms", s->lag_ms);
+		set_count(w, "loop_lag_max_ms", s->lag_max_ms);
+		set_count(w, "generation", s->generation);
+		if (stats) {
+			set_count(w, "messages_in", metrics_worker_in(k));
+			json_object_set_new(w, "cpu_s",
+			    json_real((double)s->cpu_us / 1e6));
+			set_count(w, "resident_bytes", s->rss_bytes);
+			set_count(w, "dns_cache_entries", s->dns.entries);
+		}
+		json_array_append_new(a, w);
+	}
+	return a;
+}
+
 static json_t *
 cmd_status(void)
 {
@@ -184,17 +258,19 @@ cmd_status(void)
 	const struct gw_runtime	*rt = runtime_current();
 
 	json_object_set_new(o, "version", json_string(PACKAGE_VERSION));
-	json_object_set_new(o, "pid", json_integer(getpid()));
+	/* The daemon's pid: the supervisor's, with several workers. */
+	json_object_set_new(o, "pid", json_integer(workers_supervisor()));
 	json_object_set_new(o, "uptime_s",
 	    json_integer(time(NULL) - ctl.started));
 	json_object_set_new(o, "config", jsonout_str(ctl.hooks->config_path));
 	json_object_set_new(o, "generation",
 	    json_integer(rt != NULL ? (json_int_t)rt->generation : 0));
-	set_count(o, "transactions", txn_count());
+	set_count(o, "transactions", metrics_transactions());
 	set_count(o, "spool_messages", spool_count());
 	json_object_set_new(o, "xmpp", rt != NULL && rt->conf.xmpp_enable ?
 	    json_string(xmppgw_connected() ? "connected" : "disconnected") :
 	    json_string("disabled"));
+	json_object_set_new(o, "workers", workers_json(false));
 	return o;
 }
 
@@ -209,8 +285,9 @@ dns_servers_json(void)
 	uint64_t		 now = dns_now_ms();
 	size_t			 i, n;
 
-	n = dns_server_stats(ctl.dns, sv, CTL_DNS_SERVERS);
-	for (i = 0; i < n && i < CTL_DNS_SERVERS; i++) {
+	/* Every worker's, merged by name (gateway/metrics). */
+	n = metrics_dns_servers(sv, CTL_DNS_SERVERS);
+	for (i = 0; i < n; i++) {
 		s = json_object();
 		json_object_set_new(s, "server", jsonout_str(sv[i].name));
 		json_object_set_new(s, "state", json_string(sv[i].up ?
@@ -233,7 +310,7 @@ cmd_stats(void)
 	json_t			*o = ok_doc(), *d = json_object();
 	struct dns_stats	 st;
 
-	dns_get_stats(ctl.dns, &st);
+	metrics_dns_sum(&st);
 	set_count(d, "queries_sent", st.queries_sent);
 	set_count(d, "cache_hits", st.cache_hits);
 	set_count(d, "coalesced", st.coalesced);
@@ -246,23 +323,44 @@ cmd_stats(void)
 	set_count(d, "cache_bytes", st.bytes);
 	json_object_set_new(d, "servers", dns_servers_json());
 	json_object_set_new(o, "dns", d);
-	set_count(o, "transactions", txn_count());
+	set_count(o, "transactions", metrics_transactions());
 	set_count(o, "spool_messages", spool_count());
 	json_object_set_new(o, "messages", metrics_json());
+	json_object_set_new(o, "workers", workers_json(true));
 	return o;
 }
 
 static json_t *
-cmd_reload(void)
+reload_doc(int rc, const char *verdict)
 {
-	char	 verdict[512];
-	int	 rc = ctl.hooks->reload(verdict, sizeof(verdict));
 	json_t	*o = json_object();
 
 	json_object_set_new(o, "ok", json_boolean(rc == 0));
 	json_object_set_new(o, rc == 0 ? "verdict" : "error",
 	    jsonout_str(verdict));
 	return o;
+}
+
+static void	poll_start(void);
+
+/* A single process reloads now; a worker asks the supervisor, which
+ * answers for every worker (ctl_poll()). */
+static json_t *
+cmd_reload(struct ctl_client *c)
+{
+	char	 verdict[WORKERS_SHM_VERDICT];
+	int	 rc;
+
+	if (workers_self() < 0) {
+		rc = ctl.hooks->reload(verdict, sizeof(verdict));
+		return reload_doc(rc, verdict);
+	}
+	if ((c->ticket = workers_reload_request()) == 0)
+		return err_doc("cannot reach the supervisor");
+	c->busy = true;
+	c->wait = CTL_WAIT_RELOAD;
+	poll_start();
+	return NULL;
 }
 
 /* An explanation in flight: its client (by id) and the runtime it
@@ -273,8 +371,7 @@ struct ctl_explain {
 };
 
 static void
-on_explained(void *arg, const struct lookup_result *r,
-    const struct lookup_trace *t, const struct route_decision *dec)
+on_explained(void *arg, const struct explain_result *r)
 {
 	struct ctl_explain	*x = arg;
 	struct ctl_client	*c = client_get(x->client);
@@ -291,9 +388,9 @@ on_explained(void *arg, const struct lookup_result *r,
 	}
 	c->busy = false;
 	o = ok_doc();
-	json_object_set_new(o, "result", explain_json(r, t, dec, &rt->conf));
+	json_object_set_new(o, "result", explain_json(r, &rt->conf));
 	if ((f = open_memstream(&text, &len)) != NULL) {
-		explain_text(f, r, t, dec, &rt->conf);
+		explain_text(f, r, &rt->conf);
 		fclose(f);
 		json_object_set_new(o, "text", jsonout_str(text));
 	}
@@ -306,14 +403,14 @@ on_explained(void *arg, const struct lookup_result *r,
 static json_t *
 cmd_explain(struct ctl_client *c, const char **av, size_t ac)
 {
-	struct policy_source	 src = { .proto = CONF_SRC_ANY };
+	struct policy_source	 src = { .proto = PROTO_NONE };
 	struct ctl_explain	*x;
 
 	if (ac != 1 && ac != 3)
 		return err_doc("usage: explain NUMBER [--from-sip IP | "
 		    "--from-xmpp JID]");
 	if (ac == 3 && strcmp(av[1], "--from-sip") == 0) {
-		src.proto = CONF_SRC_SIP;
+		src.proto = PROTO_SIP;
 		if (inet_pton(AF_INET, av[2], src.addr) == 1)
 			src.family = AF_INET;
 		else if (inet_pton(AF_INET6, av[2], src.addr) == 1)
@@ -322,7 +419,7 @@ cmd_explain(struct ctl_client *c, const char **av, size_t ac)
 			return err_doc("--from-sip: not an IP address");
 		src.has_addr = true;
 	} else if (ac == 3 && strcmp(av[1], "--from-xmpp") == 0) {
-		src.proto = CONF_SRC_XMPP;
+		src.proto = PROTO_XMPP;
 		src.xmpp_domain = av[2];
 	} else if (ac == 3)
 		return err_doc("explain: unknown option %s", av[1]);
@@ -334,8 +431,10 @@ cmd_explain(struct ctl_client *c, const char **av, size_t ac)
 	x->client = c->id;
 	x->rt = runtime_ref(runtime_current());
 	c->busy = true;
+	c->wait = CTL_WAIT_EXPLAIN;
 	if (explain_start(&x->rt->conf, &x->rt->base, x->rt->route,
-	    relay_siptarget_params(), dns_ops(ctl.dns), av[0], &src,
+	    relay_siptarget_params(), x->rt->conf.xmpp_enable,
+	    dns_ops(ctl.dns), av[0], &src,
 	    on_explained, x) != 0) {
 		runtime_unref(x->rt);
 		free(x);
@@ -363,14 +462,21 @@ type_name(uint16_t t)
 	return "other";
 }
 
+/* What dump_one() fills: the array, and the worker that answers. */
+struct ctl_dump {
+	json_t	*a;
+	int	 k;
+};
+
 static void
 dump_one(void *arg, const struct dns_cache_info *ci)
 {
 	static const char *const st[] = { "ok", "nodata", "nxdomain",
 	    "tempfail" };
-	json_t	*a = arg, *e;
+	struct ctl_dump	*d = arg;
+	json_t		*e;
 
-	if (json_array_size(a) >= CTL_DUMP_MAX || (e = json_object()) ==
+	if (json_array_size(d->a) >= CTL_DUMP_MAX || (e = json_object()) ==
 	    NULL)
 		return;
 	json_object_set_new(e, "name", jsonout_str(ci->name));
@@ -378,47 +484,292 @@ dump_one(void *arg, const struct dns_cache_info *ci)
 	json_object_set_new(e, "status", json_string(ci->pending ?
 	    "pending" : (size_t)ci->status < 4 ? st[ci->status] : "?"));
 	json_object_set_new(e, "ttl", json_integer(ci->ttl_s));
-	json_array_append_new(a, e);
+	json_object_set_new(e, "worker", json_integer(d->k));
+	json_array_append_new(d->a, e);
 }
 
+/* @dns's entries, each naming worker @k.  A new reference. */
 static json_t *
-cmd_cache(const char **av, size_t ac)
+cache_dump(struct dns *dns, int k)
 {
-	json_t	*o;
+	struct ctl_dump	 d = { json_array(), k };
 
-	if (ac == 1 && strcmp(av[0], "dump") == 0) {
-		json_t *a = json_array();
+	dns_cache_foreach(dns, dump_one, &d);
+	return d.a;
+}
 
-		dns_cache_foreach(ctl.dns, dump_one, a);
-		o = ok_doc();
-		json_object_set_new(o, "entries", a);
-		return o;
+/* Flush @dns (@cmd: all, or the entries of @name); entries flushed. */
+static size_t
+cache_flush(struct dns *dns, int64_t cmd, const char *name)
+{
+	struct dns_stats	 st;
+	size_t			 n, before;
+
+	if (cmd == WORKERS_SHM_FLUSH_NAME) {
+		n = dns_cache_flush_name(dns, name);
+		log_info("control: cache flush %s: %zu entries", name, n);
+		return n;
 	}
-	if (ac >= 1 && ac <= 2 && strcmp(av[0], "flush") == 0) {
-		struct dns_stats st;
+	dns_get_stats(dns, &st);
+	before = st.entries;
+	/* Entries with a query in flight stay. */
+	dns_cache_flush(dns);
+	dns_get_stats(dns, &st);
+	log_info("control: cache flushed");
+	return before - st.entries;
+}
 
-		dns_get_stats(ctl.dns, &st);
-		o = ok_doc();
-		if (ac == 2) {
-			size_t n = dns_cache_flush_name(ctl.dns, av[1]);
+/* Post the cache command to worker @only's mailbox, or (-1) to every
+ * other running worker's. */
+static void
+cache_post(int64_t cmd, const char *name, int only)
+{
+	struct ctl_cache_op	*op = &ctl.cache;
 
-			log_info("control: cache flush %s: %zu entries", av[1],
-			    n);
-			json_object_set_new(o, "flushed",
+	for (int k = 1; k < workers_shm_n(); k++) {
+		struct workers_shm_slot *s = workers_shm_slot(k);
+
+		op->seq[k] = 0;
+		if (s->pid == 0 || (only >= 0 && k != only))
+			continue;
+		s->cmd = cmd;
+		snprintf(s->cmd_name, sizeof(s->cmd_name), "%s", name);
+		op->seq[k] = s->cmd_seq + 1;
+		__atomic_store_n(&s->cmd_seq, op->seq[k], __ATOMIC_RELEASE);
+	}
+	op->cmd = cmd;
+	op->only = only;
+	op->deadline_ms = dns_now_ms() + CTL_WAIT_MS;
+}
+
+#define CACHE_USAGE	"usage: cache dump [--worker N] | cache flush [NAME] " \
+			"[--worker N]"
+
+/*
+ * cache dump | cache flush [NAME], optionally --worker N: this process's
+ * cache now; with several workers, every worker's or worker N's (the
+ * others answer from their tick, ctl_mailbox()): dump entries name their
+ * worker, flush counts add up.
+ */
+static json_t *
+cmd_cache(struct ctl_client *c, const char **av, size_t ac)
+{
+	int		 self = workers_self() < 0 ? 0 : workers_self();
+	int		 only = -1;
+	int64_t		 cmd;
+	json_t		*o, *w;
+	size_t		 n;
+	const char	*name = "", *e;
+	long		 v;
+
+	if (ac >= 2 && strcmp(av[ac - 2], "--worker") == 0) {
+		errno = 0;
+		v = strtol(av[ac - 1], (char **)&e, 10);
+		if (errno != 0 || e == av[ac - 1] || *e != '\0' || v < 0 ||
+		    v >= workers_shm_n())
+			return err_doc("--worker: a number from 0 to %d",
+			    workers_shm_n() - 1);
+		only = (int)v;
+		ac -= 2;
+	}
+	if (ac == 1 && strcmp(av[0], "dump") == 0)
+		cmd = WORKERS_SHM_DUMP_CMD;
+	else if (ac == 1 && strcmp(av[0], "flush") == 0)
+		cmd = WORKERS_SHM_FLUSH;
+	else if (ac == 2 && strcmp(av[0], "flush") == 0) {
+		cmd = WORKERS_SHM_FLUSH_NAME;
+		name = av[1];
+	} else
+		return err_doc(CACHE_USAGE);
+	if (strlen(name) >= CONF_STR_MAX)
+		return err_doc("cache flush: name too long");
+	if (workers_shm_n() > 1 && ctl.cache.client != 0)
+		return err_doc("another cache command is waiting for the "
+		    "workers; try again");
+	o = ok_doc();
+	if (cmd == WORKERS_SHM_DUMP_CMD)
+		json_object_set_new(o, "entries", only < 0 || only == self ?
+		    cache_dump(ctl.dns, self) : json_array());
+	else {
+		n = only < 0 || only == self ? cache_flush(ctl.dns, cmd,
+		    name) : 0;
+		json_object_set_new(o, "flushed", json_integer((json_int_t)n));
+		json_object_set_new(o, "workers", json_array());
+		if (only < 0 || only == self) {
+			w = json_object();
+			json_object_set_new(w, "worker", json_integer(self));
+			json_object_set_new(w, "flushed",
 			    json_integer((json_int_t)n));
-		} else {
-			size_t before = st.entries;
-
-			/* Entries with a query in flight stay. */
-			dns_cache_flush(ctl.dns);
-			dns_get_stats(ctl.dns, &st);
-			log_info("control: cache flushed");
-			json_object_set_new(o, "flushed", json_integer(
-			    (json_int_t)(before - st.entries)));
+			json_array_append_new(json_object_get(o, "workers"), w);
 		}
-		return o;
 	}
-	return err_doc("usage: cache dump | cache flush [NAME]");
+	if (workers_shm_n() <= 1 || only == self)
+		return o;
+	cache_post(cmd, name, only);
+	ctl.cache.client = c->id;
+	ctl.cache.reply = o;
+	c->busy = true;
+	c->wait = CTL_WAIT_CACHE;
+	poll_start();
+	return NULL;
+}
+
+/* Worker @k's answer (@s) joins the reply @o. */
+static void
+cache_merge(json_t *o, int k, const struct workers_shm_slot *s)
+{
+	json_t		*doc, *e, *w;
+	json_error_t	 jerr;
+	size_t		 i;
+
+	if (ctl.cache.cmd != WORKERS_SHM_DUMP_CMD) {
+		json_object_set_new(o, "flushed", json_integer(
+		    json_integer_value(json_object_get(o, "flushed")) +
+		    (json_int_t)s->cmd_count));
+		w = json_object();
+		json_object_set_new(w, "worker", json_integer(k));
+		json_object_set_new(w, "flushed",
+		    json_integer((json_int_t)s->cmd_count));
+		json_array_append_new(json_object_get(o, "workers"), w);
+		return;
+	}
+	doc = json_loadb(s->cmd_out, strnlen(s->cmd_out,
+	    sizeof(s->cmd_out)), 0, &jerr);
+	json_array_foreach(json_object_get(doc, "entries"), i, e)
+		json_array_append(json_object_get(o, "entries"), e);
+	if (doc == NULL || json_is_true(json_object_get(doc, "truncated")))
+		json_object_set_new(o, "truncated", json_true());
+	json_decref(doc);
+}
+
+/* The cache command's answers: all in (or the wait is over)?  Then the
+ * reply.  @return false while still waiting. */
+static bool
+cache_poll(void)
+{
+	struct ctl_cache_op	*op = &ctl.cache;
+	struct ctl_client	*c = client_get(op->client);
+	bool			 over = dns_now_ms() >= op->deadline_ms;
+	json_t			*silent = json_array();
+
+	for (int k = 1; k < workers_shm_n() && c != NULL && !over; k++) {
+		const struct workers_shm_slot *s = workers_shm_slot(k);
+
+		if (op->seq[k] != 0 && s->pid != 0 &&
+		    __atomic_load_n(&s->cmd_done, __ATOMIC_ACQUIRE) !=
+		    op->seq[k])
+			return false;
+	}
+	for (int k = 1; k < workers_shm_n() && c != NULL; k++) {
+		const struct workers_shm_slot *s = workers_shm_slot(k);
+
+		if (op->seq[k] != 0 && __atomic_load_n(&s->cmd_done,
+		    __ATOMIC_ACQUIRE) == op->seq[k])
+			cache_merge(op->reply, k, s);
+		else if (op->only < 0 || op->only == k)
+			json_array_append_new(silent, json_integer(k));
+	}
+	if (json_array_size(silent) > 0) {
+		log_warnx("control: cache %s: %zu workers did not answer",
+		    op->cmd == WORKERS_SHM_DUMP_CMD ? "dump" : "flush",
+		    json_array_size(silent));
+		json_object_set(op->reply, "not_answered", silent);
+	}
+	json_decref(silent);
+	if (c != NULL) {
+		c->busy = false;
+		c->wait = CTL_WAIT_NONE;
+		client_reply(c, op->reply);
+	} else
+		json_decref(op->reply);
+	op->reply = NULL;
+	op->client = 0;
+	return true;
+}
+
+void
+ctl_mailbox(struct dns *dns)
+{
+	struct workers_shm_slot	*s = workers_shm_slot(workers_self());
+	uint64_t		 seq;
+	json_t			*a, *doc;
+	char			*text = NULL;
+	bool			 cut = false;
+	size_t			 keep;
+
+	if (s == NULL || dns == NULL ||
+	    (seq = __atomic_load_n(&s->cmd_seq, __ATOMIC_ACQUIRE)) ==
+	    s->cmd_done)
+		return;
+	s->cmd_out[0] = '\0';
+	if (s->cmd == WORKERS_SHM_DUMP_CMD) {
+		a = cache_dump(dns, workers_self());
+		/* Halved until it fits the mailbox; the reply says so. */
+		for (;;) {
+			doc = json_pack("{s:O, s:b}", "entries", a,
+			    "truncated", cut);
+			text = doc != NULL ? json_dumps(doc, JSON_COMPACT) :
+			    NULL;
+			json_decref(doc);
+			if (text == NULL || strlen(text) < sizeof(s->cmd_out))
+				break;
+			free(text);
+			text = NULL;
+			keep = json_array_size(a) / 2;
+			while (json_array_size(a) > keep)
+				json_array_remove(a, json_array_size(a) - 1);
+			cut = true;
+		}
+		if (text != NULL)
+			snprintf(s->cmd_out, sizeof(s->cmd_out), "%s", text);
+		s->cmd_count = json_array_size(a);
+		free(text);
+		json_decref(a);
+	} else {
+		s->cmd_name[sizeof(s->cmd_name) - 1] = '\0';
+		s->cmd_count = cache_flush(dns, s->cmd, s->cmd_name);
+	}
+	__atomic_store_n(&s->cmd_done, seq, __ATOMIC_RELEASE);
+}
+
+/* Answers awaited from other processes: reload verdicts, cache. */
+static void
+on_poll(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
+{
+	char	 v[WORKERS_SHM_VERDICT];
+	bool	 more = false;
+	int	 rc;
+
+	(void)m;
+	(void)t;
+	(void)arg;
+	ctl.polling = false;
+	for (size_t i = 0; i < CTL_MAX_CLIENTS; i++) {
+		struct ctl_client *c = &ctl.cl[i];
+
+		if (c->id == 0 || c->wait != CTL_WAIT_RELOAD)
+			continue;
+		if (!workers_reload_answer(c->ticket, &rc, v, sizeof(v))) {
+			more = true;
+			continue;
+		}
+		c->busy = false;
+		c->wait = CTL_WAIT_NONE;
+		client_reply(c, reload_doc(rc, v));
+	}
+	if (ctl.cache.client != 0 && !cache_poll())
+		more = true;
+	if (more)
+		poll_start();
+}
+
+static void
+poll_start(void)
+{
+	if (ctl.polling || ctl.poll == NULL)
+		return;
+	if (su_timer_set(ctl.poll, on_poll, NULL) == 0)
+		ctl.polling = true;
 }
 
 static void
@@ -547,11 +898,11 @@ client_request(struct ctl_client *c)
 	else if (strcmp(cmd, "stats") == 0 && ac == 0)
 		reply = cmd_stats();
 	else if (strcmp(cmd, "reload") == 0 && ac == 0)
-		reply = cmd_reload();
+		reply = cmd_reload(c);
 	else if (strcmp(cmd, "explain") == 0)
 		reply = cmd_explain(c, av, ac);
 	else if (strcmp(cmd, "cache") == 0)
-		reply = cmd_cache(av, ac);
+		reply = cmd_cache(c, av, ac);
 	else if (strcmp(cmd, "queue") == 0)
 		reply = cmd_queue(av, ac);
 	else if (strcmp(cmd, "component") == 0)
@@ -732,6 +1083,7 @@ ctl_start(su_root_t *root, const char *path, uid_t uid, gid_t gid,
 	ctl.started = time(NULL);
 	ctl.timer = su_timer_create(su_root_task(root), 1000);
 	su_timer_set_for_ever(ctl.timer, on_sweep, NULL);
+	ctl.poll = su_timer_create(su_root_task(root), CTL_POLL_MS);
 	log_info("control: listening on %s", path);
 	return 0;
 fail:
@@ -753,6 +1105,12 @@ ctl_stop(void)
 	if (ctl.timer != NULL)
 		su_timer_destroy(ctl.timer);
 	ctl.timer = NULL;
+	if (ctl.poll != NULL)
+		su_timer_destroy(ctl.poll);
+	ctl.poll = NULL;
+	ctl.polling = false;
+	json_decref(ctl.cache.reply);
+	memset(&ctl.cache, 0, sizeof(ctl.cache));
 	if (ctl.index > 0)
 		su_root_deregister(ctl.root, ctl.index);
 	ctl.index = 0;

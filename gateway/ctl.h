@@ -40,4 +40,11 @@ int ctl_start(su_root_t *root, const char *path, uid_t uid, gid_t gid,
 /** Close every connection and remove the socket (safe when not started). */
 void ctl_stop(void);
 
+/**
+ * A worker other than 0, from its tick: answer the cache command worker
+ * 0's control socket posted in this worker's slot (gateway/workers_shm),
+ * on @dns (borrowed), if there is one.
+ */
+void ctl_mailbox(struct dns *dns);
+
 #endif /* GATEWAY_CTL_H */

@@ -38,7 +38,7 @@ usage(FILE *out, int status)
 	    "commands:\n"
 	    "  status | stats | reload\n"
 	    "  explain NUMBER [--from-sip IP | --from-xmpp JID]\n"
-	    "  cache dump | cache flush [NAME]\n"
+	    "  cache dump [--worker N] | cache flush [NAME] [--worker N]\n"
 	    "  queue list | queue show|retry|drop ID\n"
 	    "  component status\n");
 	exit(status);

@@ -512,20 +512,6 @@ count_answer(struct dns *d, const struct dns_entry *e)
 	d->st.latency_sum_ms += ms;
 }
 
-/* Does @abuf carry @aq's ID and question (letter case aside)? */
-static bool
-answers_query(const struct dnsauth_query *aq, const unsigned char *abuf,
-    int alen)
-{
-	size_t	 ql;
-
-	if (abuf == NULL || alen < 12)
-		return false;
-	ql = dnsauth_question_len(abuf, (size_t)alen);
-	return ((abuf[0] << 8) | abuf[1]) == aq->id && ql == aq->qlen &&
-	    dnsauth_same_nocase(abuf + 12, aq->lower, ql);
-}
-
 /*
  * Build the query for @name/@type with a fresh random ID that no query in
  * flight has, and with dns.case_randomization its 0x20 form.
@@ -667,7 +653,7 @@ note_drop(struct dns *d, enum dnsauth_verdict v, const uint8_t *msg,
 {
 	uint64_t	 now = dns_now_ms();
 	char		 buf[INET6_ADDRSTRLEN + 16];
-	unsigned	 id = len >= 2 ? (unsigned)((msg[0] << 8) | msg[1]) : 0;
+	int32_t		 id = dnsmsg_header_id(msg, len);
 
 	switch (v) {
 	case DNSAUTH_UNKNOWN_ID:
@@ -684,7 +670,8 @@ note_drop(struct dns *d, enum dnsauth_verdict v, const uint8_t *msg,
 		break;
 	}
 	log_debug("dns: answer from %s dropped (id %u, %zu bytes): %s",
-	    server_str(d, server, buf, sizeof(buf)), id, len,
+	    server_str(d, server, buf, sizeof(buf)),
+	    (unsigned)(id < 0 ? 0 : id), len,
 	    dnsauth_strverdict(v));
 	if (now - d->last_drop_warn >= DNS_DROP_WARN_MS ||
 	    d->last_drop_warn == 0) {
@@ -1078,10 +1065,12 @@ sock_sendv(ares_socket_t fd, const struct iovec *iov, int iovcnt, void *arg)
 		port_change(d, f);
 	if (f != NULL && f->udp)
 		f->sent++;
-	if (f != NULL && f->udp && iovcnt == 1 && iov[0].iov_len >= 12 &&
+	if (f != NULL && f->udp && iovcnt == 1 &&
+	    iov[0].iov_len >= DNSMSG_HDR_LEN &&
 	    iov[0].iov_len <= sizeof(m)) {
 		p = iov[0].iov_base;
-		aq = dnsauth_find(d->auth, (uint16_t)((p[0] << 8) | p[1]));
+		aq = dnsauth_find(d->auth,
+		    (uint16_t)dnsmsg_header_id(p, iov[0].iov_len));
 		if (aq != NULL) {
 			plain = aq->fallback || server_plain(d, f->server);
 			memcpy(m, p, iov[0].iov_len);
@@ -1121,7 +1110,8 @@ outcome(int status, const unsigned char *abuf, int alen)
 
 	switch (status) {
 	case ARES_SUCCESS:
-		rcode = abuf != NULL && alen >= 4 ? abuf[3] & 0x0f : -1;
+		rcode = abuf != NULL && alen > 0 ?
+		    dnsmsg_header_rcode(abuf, (size_t)alen) : -1;
 		return rcode == DNSMSG_RCODE_SERVFAIL ||
 		    rcode == DNSMSG_RCODE_REFUSED ? DNSHEALTH_FAILURE :
 		    DNSHEALTH_ANSWER;
@@ -1141,8 +1131,8 @@ failure_str(int status, const unsigned char *abuf, int alen)
 {
 	if (status != ARES_SUCCESS)
 		return ares_strerror(status);
-	if (abuf != NULL && alen >= 4 &&
-	    (abuf[3] & 0x0f) == DNSMSG_RCODE_REFUSED)
+	if (abuf != NULL && alen > 0 &&
+	    dnsmsg_header_rcode(abuf, (size_t)alen) == DNSMSG_RCODE_REFUSED)
 		return "REFUSED";
 	return "SERVFAIL";
 }
@@ -1246,7 +1236,8 @@ on_probe(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 	int			 o;
 
 	(void)timeouts;
-	if (status == ARES_SUCCESS && !answers_query(&p->inf->aq, abuf, alen))
+	if (status == ARES_SUCCESS && !dnsauth_answers(&p->inf->aq, abuf,
+	    alen > 0 ? (size_t)alen : 0))
 		status = ARES_EBADRESP;
 	dnsauth_del(d->auth, &p->inf->aq);
 	free(p->inf);
@@ -1332,8 +1323,9 @@ on_ares(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 		 * Check the ID and question once more here, on every path
 		 * (TCP too), so no other answer can reach the cache.
 		 */
-		if (status == ARES_SUCCESS && !answers_query(&e->inflight->aq,
-		    abuf, alen)) {
+		if (status == ARES_SUCCESS &&
+		    !dnsauth_answers(&e->inflight->aq, abuf,
+		    alen > 0 ? (size_t)alen : 0)) {
 			log_warnx("dns: %s/%u: answer does not match the "
 			    "query; ignored", e->name, e->type);
 			status = ARES_EBADRESP;

@@ -133,12 +133,83 @@ sip_json(const struct lookup_sip_trace *s)
 	return o;
 }
 
-json_t *
-explain_json(const struct lookup_result *r, const struct lookup_trace *t,
-    const struct route_decision *dec, const struct gw_conf *conf)
+/* The "error" of imgate-lookup(1): why no destination, or null. */
+static const char *
+error_name(const struct explain_result *x)
+{
+	switch (x->outcome) {
+	case RESOLVE_ROUTED:
+		return NULL;
+	case RESOLVE_DENIED:
+		return "E_DENIED";
+	case RESOLVE_NO_MATCH:
+		return "E_NO_ROUTE_MATCH";
+	case RESOLVE_STATIC_UNUSABLE:
+		return "E_STATIC_TARGET";
+	case RESOLVE_LOOP:
+		return "E_LOOP";
+	case RESOLVE_NOT_SECURE:
+		return "E_NOT_SECURE";
+	case RESOLVE_NO_XMPP:
+		return "E_IM_NO_COMMON_PROTOCOL";
+	case RESOLVE_BAD_SIP_URI:
+		return "E_SIP_INVALID_URI";
+	case RESOLVE_NOMEM:
+		return "E_NO_MEMORY";
+	case RESOLVE_BAD_NUMBER:
+	case RESOLVE_LOOKUP_FAILED:
+		break;
+	}
+	return lookup_strerror(x->res.error);
+}
+
+/* A link's target: the route's own (-1) or fallback @link. */
+static const char *
+link_name(const struct explain_result *x, const struct gw_conf *conf,
+    int link)
+{
+	const struct conf_route	*r;
+
+	if (x->dec.route < 0)
+		return NULL;
+	r = &conf->routes[x->dec.route];
+	if (link < 0)
+		return x->dec.verdict == ROUTE_STATIC ? r->target.text : NULL;
+	return (size_t)link < r->nfallback ? r->fallback[link].text : NULL;
+}
+
+/* The "fallback" object: the link taken and what failed before it. */
+static json_t *
+fallback_json(const struct explain_result *x, const struct gw_conf *conf)
 {
 	json_t	*o, *a;
-	size_t	 i;
+
+	if (x->link < 0 || (o = json_object()) == NULL)
+		return json_null();
+	set_int(o, "link", x->link);
+	set_str(o, "target", x->link_target);
+	a = json_array();
+	for (size_t i = 0; a != NULL && i < x->ntries; i++) {
+		json_t	*e = json_object();
+
+		set_int(e, "link", x->tries[i].link);
+		set_str(e, "target", link_name(x, conf, x->tries[i].link));
+		set_str(e, "error", x->tries[i].error == LOOKUP_OK ?
+		    "E_UNREACHABLE" : lookup_strerror(x->tries[i].error));
+		json_array_append_new(a, e);
+	}
+	json_object_set_new(o, "after", a);
+	return o;
+}
+
+json_t *
+explain_json(const struct explain_result *x, const struct gw_conf *conf)
+{
+	const struct lookup_result	*r = &x->res;
+	const struct lookup_trace	*t = &x->trace;
+	const struct route_decision	*dec = &x->dec;
+	json_t				*o, *a;
+	size_t				 i;
 
 	if ((o = json_object()) == NULL)
 		return NULL;
@@ -190,26 +261,25 @@ explain_json(const struct lookup_result *r, const struct lookup_trace *t,
 	    r->min_ttl >= 0 ? json_integer(r->min_ttl) : json_null());
 	set_str(o, "dnssec", lookup_strdnssec(r->dnssec));
 	set_int(o, "dns_queries", r->nqueries);
-	set_str(o, "dialplan", dec != NULL && dec->dialplan >= 0 ?
+	set_str(o, "dialplan", dec->dialplan >= 0 ?
 	    conf->dialplans[dec->dialplan].name : NULL);
 	json_object_set_new(o, "route", route_json(dec, conf));
-	if (dec != NULL && dec->verdict == ROUTE_DENY)
-		set_str(o, "error", "E_DENIED");
-	else if (dec != NULL && dec->verdict == ROUTE_NO_MATCH)
-		set_str(o, "error", "E_NO_ROUTE_MATCH");
-	else
-		set_str(o, "error", lookup_strerror(r->error));
+	set_str(o, "error", error_name(x));
 	json_object_set_new(o, "rfc3263", t->sip.ran ? sip_json(&t->sip) :
 	    json_null());
+	set_str(o, "outcome", resolve_stroutcome(x->outcome));
+	json_object_set_new(o, "fallback", fallback_json(x, conf));
 	return o;
 }
 
 void
-explain_text(FILE *f, const struct lookup_result *r,
-    const struct lookup_trace *t, const struct route_decision *dec,
+explain_text(FILE *f, const struct explain_result *x,
     const struct gw_conf *conf)
 {
-	size_t	 i, k;
+	const struct lookup_result	*r = &x->res;
+	const struct lookup_trace	*t = &x->trace;
+	const struct route_decision	*dec = &x->dec;
+	size_t				 i, k;
 
 	fprintf(f, "input:      %s\n", r->input);
 	if (dec != NULL && dec->dialplan >= 0)
@@ -257,7 +327,7 @@ explain_text(FILE *f, const struct lookup_result *r,
 		fprintf(f, "SRV query:  %s%s\n", t->srv_queries[i],
 		    strcmp(t->srv_queries[i], r->srv_owner) == 0 ?
 		    "  <- used" : "");
-	if (r->protocol != LOOKUP_PROTO_NONE)
+	if (r->protocol != PROTO_NONE)
 		fprintf(f, "protocol:   %s%s\n", lookup_strproto(r->protocol),
 		    r->implicit ? " (implicit A-record fallback)" : "");
 	for (i = 0; i < r->ntargets; i++)
@@ -286,7 +356,20 @@ explain_text(FILE *f, const struct lookup_result *r,
 	if (r->xmpp_to[0] != '\0')
 		fprintf(f, "XMPP to:    %s\n", r->xmpp_to);
 	fprintf(f, "DNSSEC:     %s\n", lookup_strdnssec(r->dnssec));
-	if (r->error != LOOKUP_OK) {
+	for (i = 0; i < x->ntries && x->link >= 0; i++)
+		fprintf(f, "fallback:   %s %s: %s\n", x->tries[i].link < 0 ?
+		    "route" : "link", x->tries[i].link < 0 ? (dec->route >= 0 ?
+		    conf->routes[dec->route].name : "-") :
+		    link_name(x, conf, x->tries[i].link),
+		    x->tries[i].error == LOOKUP_OK ? "E_UNREACHABLE" :
+		    lookup_strerror(x->tries[i].error));
+	if (x->link >= 0)
+		fprintf(f, "fallback:   link %d taken: %s\n", x->link,
+		    x->link_target);
+	if (x->outcome != RESOLVE_ROUTED && x->outcome !=
+	    RESOLVE_LOOKUP_FAILED && x->outcome != RESOLVE_BAD_NUMBER)
+		fprintf(f, "result:     %s\n", error_name(x));
+	else if (r->error != LOOKUP_OK) {
 		fprintf(f, "result:     %s", lookup_strerror(r->error));
 		if (r->error == LOOKUP_E_ENUM_NO_DATA && r->negative_ttl >= 0)
 			fprintf(f, " (negative answer cacheable %" PRId64 " s)",
@@ -300,163 +383,142 @@ explain_text(FILE *f, const struct lookup_result *r,
 }
 
 
-/* One explanation in flight (heap: the lookup may outlive the caller's
- * stack frame). */
+/* One explanation in flight (heap: the session may outlive the
+ * caller's stack frame). */
 struct explain_req {
-	const struct gw_conf	*conf;
-	const struct siptarget_params *sp;
-	const struct dnsq_ops	*ops;
-	size_t			 sip_next;	/* next target to locate */
-	struct route_decision	 dec;
-	struct lookup_trace	 trace;
-	struct lookup_result	 res;
+	bool			 sip;		/* walk SIP targets */
+	struct explain_result	 x;
 	char			 input[LOOKUP_URI_MAX];
-	char			 im_target[LOOKUP_URI_MAX];
 	explain_done_fn		*cb;
 	void			*arg;
 };
 
 static void
-explain_finish(struct explain_req *q)
+explain_finish(struct explain_req *q, struct resolve *rs)
 {
-	snprintf(q->res.input, sizeof(q->res.input), "%s", q->input);
-	q->cb(q->arg, &q->res, &q->trace, &q->dec);
+	/* From inside the session's callback: freed as it unwinds. */
+	resolve_cancel(rs);
+	snprintf(q->x.res.input, sizeof(q->x.res.input), "%s", q->input);
+	q->cb(q->arg, &q->x);
 	free(q);
 }
 
-static void	sip_next_target(struct explain_req *);
+/*
+ * The relay's walk of a SIP destination: each target located in turn
+ * (imgated tries the next one when a target's hops fail; here every
+ * target's steps are shown); when no target of the link has an
+ * address, the relay takes the route's next fallback link, and so
+ * does this.
+ */
+static void
+sip_walk(struct explain_req *q, struct resolve *rs)
+{
+	if (resolve_next_target(rs))
+		return;
+	if (q->x.trace.sip.nhops == 0 && resolve_next_link(rs, LOOKUP_OK))
+		return;
+	explain_finish(q, rs);
+}
 
 /* One target's RFC 3263 steps, appended to the trace. */
 static void
-on_sip_target(void *arg, const struct siptarget_result *res)
+add_hops(struct explain_req *q, const struct resolve_result *rr)
 {
-	struct explain_req	*q = arg;
-	struct lookup_sip_trace	*s = &q->trace.sip;
+	const struct siptarget_result	*res = rr->hops;
+	struct lookup_sip_trace		*s = &q->x.trace.sip;
 
 	if (!s->ran) {
+		snprintf(s->uri, sizeof(s->uri), "%s", rr->target_uri);
 		s->plan = res->plan;
 		s->error = res->error;
 	} else if (s->nhops == 0)
 		s->error = res->error;
 	s->ran = true;
 	for (size_t i = 0; i < res->nqueries && s->nqueries <
-	    SIPTARGET_MAX_QUERIES * 2; i++) {
+	    SIPTARGET_MAX_QUERIES * 2; i++)
 		s->queries[s->nqueries++] = res->queries[i];
-	}
 	for (size_t i = 0; i < res->nhops && s->nhops < SIPTARGET_MAX_HOPS;
 	    i++)
 		s->hops[s->nhops++] = res->hops[i];
 	if (s->nhops > 0)
 		s->error = SIPTARGET_OK;
-	sip_next_target(q);
-}
-
-/*
- * The relay's next step for a SIP route (gateway/flow/relay): its targets in
- * order, each located by routing/siptarget; the Request-URI itself when
- * ENUM gave a sip: URI (no SRV targets).  One at a time, on the loop.
- */
-static void
-sip_next_target(struct explain_req *q)
-{
-	const struct lookup_result	*r = &q->res;
-	size_t				 n = r->ntargets > 0 ? r->ntargets : 1;
-	size_t				 max = (size_t)q->conf->srv_max_targets;
-	char				 uri[LOOKUP_URI_MAX + 16];
-
-	while (q->sip_next < n && q->sip_next < max) {
-		size_t	 i = q->sip_next++;
-
-		if (r->ntargets == 0)
-			snprintf(uri, sizeof(uri), "%s", r->request_uri);
-		else if (siptarget_uri(r->targets[i].host, r->targets[i].port,
-		    siptarget_dest_transport(r->request_uri), uri,
-		    sizeof(uri)) != 0)
-			continue;
-		if (!q->trace.sip.ran)
-			snprintf(q->trace.sip.uri, sizeof(q->trace.sip.uri),
-			    "%s", uri);
-		(void)siptarget_start(q->sp, q->ops, uri, on_sip_target, q);
-		return;
-	}
-	explain_finish(q);
-}
-
-/* A SIP route goes on with RFC 3263; anything else is complete. */
-static void
-lookup_complete(struct explain_req *q)
-{
-	if (q->sp != NULL && q->res.error == LOOKUP_OK &&
-	    q->res.protocol == LOOKUP_PROTO_SIP) {
-		q->sip_next = 0;
-		sip_next_target(q);
-		return;
-	}
-	explain_finish(q);
 }
 
 static void
-on_lookup(void *arg, const struct lookup_result *res)
+on_resolve(void *arg, struct resolve *rs, const struct resolve_result *rr)
 {
 	struct explain_req	*q = arg;
+	struct explain_result	*x = &q->x;
 
-	q->res = *res;
-	lookup_complete(q);
+	if (rr->event == RESOLVE_EV_HOPS) {
+		add_hops(q, rr);
+		sip_walk(q, rs);
+		return;
+	}
+	x->outcome = rr->outcome;
+	x->dec = *rr->dec;
+	x->res = *rr->res;
+	/* A fallback link's own lookup knows no number: the route's. */
+	if (x->res.aus[0] == '\0' && rr->outcome != RESOLVE_BAD_NUMBER)
+		snprintf(x->res.aus, sizeof(x->res.aus), "%s", x->dec.aus);
+	x->link = rr->link;
+	snprintf(x->link_target, sizeof(x->link_target), "%s",
+	    rr->link_target != NULL ? rr->link_target : "");
+	x->ntries = rr->ntries;
+	memcpy(x->tries, rr->tries, rr->ntries * sizeof(*rr->tries));
+	memset(&x->trace.sip, 0, sizeof(x->trace.sip));
+	if (q->sip && rr->outcome == RESOLVE_ROUTED &&
+	    rr->res->protocol == PROTO_SIP) {
+		sip_walk(q, rs);
+		return;
+	}
+	explain_finish(q, rs);
 }
 
 int
 explain_start(const struct gw_conf *c, const struct lookup_params *base,
     const struct lookup_params *per_route, const struct siptarget_params *sp,
-    const struct dnsq_ops *ops, const char *input,
+    bool xmpp, const struct dnsq_ops *ops, const char *input,
     const struct policy_source *src, explain_done_fn *cb, void *arg)
 {
-	struct explain_req		*q;
-	const struct lookup_params	*lp = base;
-	const char			*lookup_input = input;
-	int				 static_kind = 0;
+	struct explain_req	*q;
+	struct resolve_params	 p;
+	struct resolve		*rs;
 
 	if ((q = calloc(1, sizeof(*q))) == NULL)
 		return -1;
 	q->cb = cb;
 	q->arg = arg;
-	q->conf = c;
-	q->sp = sp;
-	q->ops = ops;
+	q->sip = sp != NULL;
+	q->x.link = -1;
 	snprintf(q->input, sizeof(q->input), "%s", input);
-	q->dec.route = q->dec.dialplan = -1;
-	q->dec.verdict = ROUTE_ENUM;
-	/* An im:/pres: URI is resolved as it is (RFC 3861 only). */
-	if (strncasecmp(input, "im:", 3) != 0 &&
-	    strncasecmp(input, "pres:", 5) != 0) {
-		route_decide(c, base->input_forms, base->max_digits, input,
-		    src, &q->dec);
-		if (q->dec.verdict != ROUTE_BAD_NUMBER)
-			lookup_input = q->dec.aus;
-		if (q->dec.verdict == ROUTE_ENUM && q->dec.route >= 0)
-			lp = &per_route[q->dec.route];
+	p.conf = c;
+	p.base = base;
+	p.per_route = per_route;
+	p.sip = sp;
+	p.xmpp = xmpp;
+	p.uri_input = true;
+	p.trace = &q->x.trace;
+	if ((rs = resolve_new(&p, ops, input, src, on_resolve, q)) == NULL) {
+		free(q);
+		return -1;
 	}
-	/* The policy decided without DNS: a refusal, or a static target
-	 * (only an im: target still needs RFC 3861). */
-	if (q->dec.verdict == ROUTE_STATIC)
-		static_kind = route_static_result(
-		    c->routes[q->dec.route].target, q->dec.aus, &q->res);
-	if (static_kind == 1) {
-		snprintf(q->im_target, sizeof(q->im_target), "%s",
-		    q->res.uri);
-		lookup_input = q->im_target;
-	}
-	if (q->dec.verdict == ROUTE_DENY || q->dec.verdict ==
-	    ROUTE_NO_MATCH) {
-		memset(&q->res, 0, sizeof(q->res));
-		q->res.error = LOOKUP_E_ENUM_NO_DATA;
-		q->res.negative_ttl = q->res.failure_ttl = -1;
-		q->res.min_ttl = -1;
-		snprintf(q->res.aus, sizeof(q->res.aus), "%s", q->dec.aus);
-		explain_finish(q);
-	} else if (q->dec.verdict == ROUTE_STATIC && static_kind != 1)
-		lookup_complete(q);
-	else
-		(void)lookup_start(lp, ops, lookup_input, &q->trace,
-		    on_lookup, q);
+	resolve_start(rs);	/* q may be gone when this returns */
 	return 0;
+}
+
+int
+explain_exit_status(const struct explain_result *x)
+{
+	switch (x->outcome) {
+	case RESOLVE_ROUTED:
+		return 0;
+	case RESOLVE_NOMEM:
+		return 3;
+	case RESOLVE_BAD_NUMBER:
+	case RESOLVE_LOOKUP_FAILED:
+		return x->res.error == LOOKUP_E_DNS_TEMPFAIL ? 3 : 2;
+	default:
+		return 2;
+	}
 }

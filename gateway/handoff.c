@@ -196,7 +196,7 @@ hand_over(struct gw_txn *t, enum handoff_kind kind, const char *dest,
 	if (rc != 0)
 		return GW_R_OVERLOAD;
 	t->out.handoff = &handoff_mark;
-	t->out_proto = LOOKUP_PROTO_XMPP;
+	t->out_proto = PROTO_XMPP;
 	log_debug("txn %llu: handed to worker 0", (unsigned long long)t->id);
 	return GW_R_NONE;
 }
@@ -331,7 +331,7 @@ take_message(int k, enum handoff_kind kind, struct handoff_buf *b)
 	get(b, &has_addr, 1);
 	if (b->bad)
 		return;
-	if ((t = txn_new(TXN_FROM_SIP)) == NULL) {
+	if ((t = txn_new(PROTO_SIP)) == NULL) {
 		struct gw_txn	 fake;
 
 		memset(&fake, 0, sizeof(fake));
@@ -348,7 +348,7 @@ take_message(int k, enum handoff_kind kind, struct handoff_buf *b)
 	t->handoff_gen = gen;
 	t->max_forwards = mf;
 	t->want_receipt = receipt != 0;
-	src.proto = (enum conf_src_proto)proto;
+	src.proto = (enum proto)proto;
 	src.family = family;
 	src.has_addr = has_addr != 0;
 	domain = get_str(b, NULL);
@@ -372,7 +372,7 @@ take_message(int k, enum handoff_kind kind, struct handoff_buf *b)
 		txn_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
 		    GW_R_OVERLOAD, 0, NULL });
 	} else if (kind == HANDOFF_XMPP)
-		relay_resubmit_direct(t, LOOKUP_PROTO_XMPP, dest);
+		relay_resubmit_direct(t, PROTO_XMPP, dest);
 	else
 		relay_submit_handed(t, &src);
 	free(domain);

@@ -2,11 +2,14 @@
  * gateway/lookup_main.c - imgate-lookup: resolve one destination exactly as
  * imgated would and explain the decision.
  *
- * Same configuration (conf/), same resolver (gateway/dns on an su_root),
- * same engine (routing/lookup); only the output differs: a readable
- * account of every step, or with --json one object whose field names are
- * documented in imgate-lookup(1).  Exit: 0 routed, 2 no route, 3
- * temporary failure, 1 usage or configuration error.
+ * argv -> conf -> dns -> resolve -> print: the same configuration
+ * (conf/, the daemon's runtime), the same resolver (gateway/dns on an
+ * su_root) and the same decision (one routing/resolve session through
+ * gateway/explain: routes, ENUM, fallback links, RFC 3263 hops); only
+ * the output differs: a readable account of every step, or with --json
+ * one object whose field names are documented in imgate-lookup(1).
+ * Exit: 0 routed, 2 no route, 3 temporary failure, 1 usage or
+ * configuration error (explain_exit_status()).
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -26,11 +29,9 @@
 #include "gateway/explain.h"
 #include "gateway/jsonout.h"
 #include "gateway/log.h"
-#include "gateway/setup.h"
 #include "routing/e164.h"
 #include "routing/lookup.h"
 #include "routing/policy.h"
-#include "routing/route.h"
 #include "gateway/runtime.h"
 
 #define MAX_SAMPLES	100000
@@ -38,17 +39,13 @@
 struct run {
 	su_root_t		*root;
 	bool			 done;
-	struct lookup_result	 res;
+	struct explain_result	 x;
 	/* --srv-samples */
 	const struct lookup_params *params;
 	long			 nsamples;
 	bool			 samples_done;
 	char			(*samples)[LOOKUP_MAX_TARGETS][DNSMSG_NAME_MAX];
 	size_t			*sample_len;
-	/* the routing policy's decision and the lookup's trace */
-	struct route_decision	 dec;
-	struct lookup_trace	 trace;
-	const struct gw_conf	*conf;
 };
 
 static void
@@ -77,14 +74,11 @@ usage(void)
 }
 
 static void
-on_explained(void *arg, const struct lookup_result *res,
-    const struct lookup_trace *t, const struct route_decision *dec)
+on_explained(void *arg, const struct explain_result *x)
 {
 	struct run	*r = arg;
 
-	r->res = *res;
-	r->trace = *t;
-	r->dec = *dec;
+	r->x = *x;
 	r->done = true;
 	su_root_break(r->root);
 }
@@ -181,7 +175,6 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	static struct gw_conf	 conf;
-	struct lookup_params	 params;
 	struct siptarget_params	 sparams;
 	struct dns_config	 dcfg;
 	static struct run	 run;
@@ -192,7 +185,7 @@ main(int argc, char *argv[])
 	char			 suffixes[16][CONF_STR_MAX];
 	int			 nservers = 0, nsuffixes = 0, ch, verbose = 0;
 	int			 rc;
-	bool			 json = false, seeded = false;
+	bool			 json = false, seeded = false, xmpp;
 	uint64_t		 seed = 0;
 	long			 nsamples = 0;
 	unsigned		 forms = 0;
@@ -202,7 +195,7 @@ main(int argc, char *argv[])
 	int			 o_implicit = -1, o_dnssec = -1;
 	bool			 o_private = false, o_nolegacy = false;
 	bool			 o_lax = false, o_noscheme = false;
-	struct policy_source	 src = { .proto = CONF_SRC_ANY };
+	struct policy_source	 src = { .proto = PROTO_NONE };
 	struct gw_runtime	*rt;
 
 	while ((ch = getopt_long(argc, argv, "f:hvV", longopts, NULL)) != -1) {
@@ -252,9 +245,9 @@ main(int argc, char *argv[])
 			break;
 		case OPT_IMPLICIT:
 			o_implicit = strcmp(optarg, "off") == 0 ?
-			    CONF_IMPLICIT_OFF : strcmp(optarg, "sip") == 0 ?
-			    CONF_IMPLICIT_SIP : strcmp(optarg, "xmpp") == 0 ?
-			    CONF_IMPLICIT_XMPP : -2;
+			    PROTO_NONE : strcmp(optarg, "sip") == 0 ?
+			    PROTO_SIP : strcmp(optarg, "xmpp") == 0 ?
+			    PROTO_XMPP : -2;
 			if (o_implicit == -2)
 				usage();
 			break;
@@ -285,7 +278,7 @@ main(int argc, char *argv[])
 			o_private = true;
 			break;
 		case OPT_FROM_SIP:
-			src.proto = CONF_SRC_SIP;
+			src.proto = PROTO_SIP;
 			if (inet_pton(AF_INET, optarg, src.addr) == 1)
 				src.family = AF_INET;
 			else if (inet_pton(AF_INET6, optarg, src.addr) == 1)
@@ -295,7 +288,7 @@ main(int argc, char *argv[])
 			src.has_addr = true;
 			break;
 		case OPT_FROM_XMPP:
-			src.proto = CONF_SRC_XMPP;
+			src.proto = PROTO_XMPP;
 			src.xmpp_domain = optarg;
 			break;
 		case OPT_NOLEGACY:
@@ -375,7 +368,7 @@ main(int argc, char *argv[])
 	if (o_maxdigits >= 0)
 		conf.max_digits = o_maxdigits;
 	if (o_implicit >= 0)
-		conf.implicit_srv = (enum conf_implicit)o_implicit;
+		conf.implicit_srv = (enum proto)o_implicit;
 	if (o_dnssec >= 0)
 		conf.dnssec = (enum conf_dnssec)o_dnssec;
 	if (o_private)
@@ -387,19 +380,13 @@ main(int argc, char *argv[])
 	if (o_noscheme)
 		conf.enum_scheme_check = false;
 
-	setup_lookup_params(&conf, &params);
-	if (forms != 0)
-		params.input_forms = forms;
+	runtime_dns_config(&conf, &dcfg);
 	if (!seeded)
-		seed = setup_seed();
+		seed = runtime_seed();
 	if (seed == 0)
 		seed = 0x9e3779b97f4a7c15ULL;
-	params.rngarg = &seed;
-	setup_dns_config(&conf, &dcfg);
-
 	su_init();
 	memset(&run, 0, sizeof(run));
-	run.params = &params;
 	if ((run.root = su_root_create(NULL)) == NULL) {
 		fprintf(stderr, "imgate-lookup: su_root_create failed\n");
 		return 1;
@@ -409,30 +396,37 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	/*
-	 * The routing policy first, as imgated applies it (gateway/explain
-	 * runs routing/route, then the lookup); the command line's input
-	 * forms and seed apply to every route's parameters too.
+	 * The daemon's runtime and its decision code (routing/resolve via
+	 * gateway/explain).  With a configuration, XMPP is what it says;
+	 * without one, imgate-lookup answers for both protocols (the SIP
+	 * transports are the default listener's: UDP and TCP).  The
+	 * command line's input forms and seed apply to every route's
+	 * parameters too.
 	 */
-	if ((rt = runtime_build(&conf, true)) == NULL) {
+	xmpp = config == NULL || conf.xmpp_enable;
+	if ((rt = runtime_build(&conf, xmpp)) == NULL) {
 		fprintf(stderr, "imgate-lookup: out of memory\n");
 		return 1;
 	}
+	if (forms != 0)
+		rt->base.input_forms = forms;
+	rt->base.rngarg = &seed;
 	for (size_t i = 0; i < conf.nroutes; i++) {
-		rt->route[i].input_forms = params.input_forms;
+		rt->route[i].input_forms = rt->base.input_forms;
 		rt->route[i].rngarg = &seed;
 	}
-	run.conf = &conf;
-	setup_siptarget_params(&conf, &sparams);
+	run.params = &rt->base;
+	runtime_siptarget_params(&conf, &sparams);
 	sparams.rngarg = &seed;
-	if (explain_start(&conf, &params, rt->route, &sparams, dns_ops(dns),
-	    argv[optind], &src, on_explained, &run) != 0) {
+	if (explain_start(&rt->conf, &rt->base, rt->route, &sparams, xmpp,
+	    dns_ops(dns), argv[optind], &src, on_explained, &run) != 0) {
 		fprintf(stderr, "imgate-lookup: out of memory\n");
 		return 1;
 	}
 	while (!run.done)
 		su_root_run(run.root);
 
-	if (nsamples > 0 && run.res.srv_owner[0] != '\0') {
+	if (nsamples > 0 && run.x.res.srv_owner[0] != '\0') {
 		run.nsamples = nsamples;
 		run.samples = calloc((size_t)nsamples, sizeof(*run.samples));
 		run.sample_len = calloc((size_t)nsamples, sizeof(size_t));
@@ -440,15 +434,14 @@ main(int argc, char *argv[])
 			fprintf(stderr, "imgate-lookup: out of memory\n");
 			return 1;
 		}
-		if (dns_ops(dns)->query(dns, run.res.srv_owner, DNSMSG_T_SRV,
+		if (dns_ops(dns)->query(dns, run.x.res.srv_owner, DNSMSG_T_SRV,
 		    on_srv_rrset, &run) == 0)
 			while (!run.samples_done)
 				su_root_run(run.root);
 	}
 
 	if (json) {
-		json_t	*doc = explain_json(&run.res, &run.trace, &run.dec,
-		    &conf);
+		json_t	*doc = explain_json(&run.x, &conf);
 
 		if (doc != NULL && run.nsamples > 0)
 			add_samples(doc, &run);
@@ -458,7 +451,7 @@ main(int argc, char *argv[])
 		}
 		json_decref(doc);
 	} else
-		explain_text(stdout, &run.res, &run.trace, &run.dec, &conf);
+		explain_text(stdout, &run.x, &conf);
 
 	dns_destroy(dns);
 	runtime_unref(rt);
@@ -468,15 +461,5 @@ main(int argc, char *argv[])
 	free(run.samples);
 	free(run.sample_len);
 
-	if (run.dec.verdict == ROUTE_DENY ||
-	    run.dec.verdict == ROUTE_NO_MATCH)
-		return 2;
-	switch (run.res.error) {
-	case LOOKUP_OK:
-		return 0;
-	case LOOKUP_E_DNS_TEMPFAIL:
-		return 3;
-	default:
-		return 2;
-	}
+	return explain_exit_status(&run.x);
 }

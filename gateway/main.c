@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -49,11 +50,11 @@
 #include "gateway/privs.h"
 #include "gateway/reload.h"
 #include "gateway/runtime.h"
-#include "gateway/setup.h"
 #include "gateway/sipgw.h"
 #include "gateway/spoolfs.h"
 #include "gateway/txnlog.h"
 #include "gateway/workers.h"
+#include "gateway/workers_shm.h"
 #include "gateway/xmppgw.h"
 
 #define DEFAULT_CONFIG	IMGATE_CONFDIR "/imgate.conf"
@@ -63,6 +64,9 @@ static volatile sig_atomic_t	 reload_signal;
 static su_root_t		*root;
 /* The middle's view of root (gateway/flow/loop.h). */
 static struct flow_loop		 loop;
+/* Which worker this process is (-1: a single process), for the tick. */
+static int			 serve_k = -1;
+static struct dns		*serve_dns;
 static const char		*config_path = DEFAULT_CONFIG;
 /* -u USER[:GROUP]: replaces gateway.user (and gateway.group) in every
  * configuration loaded, at start and on SIGHUP alike. */
@@ -103,19 +107,39 @@ on_signal(int sig)
 	quit_signal = sig;
 }
 
-/* Signals are only noted by the handler; this tick acts on them. */
+#define TICK_MS		200
+
+/*
+ * Signals are only noted by the handler; this tick acts on them.  It
+ * also measures how late it runs (the loop's lag: a loop busy for 300
+ * ms runs it 100 ms late) and publishes the gauges for the metrics
+ * (gateway/metrics, gateway/workers_shm).  A worker reloads what the
+ * supervisor checked, not the file (gateway/workers.c).
+ */
 static void
 on_tick(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
 {
+	static uint64_t	 last;
+	uint64_t	 now = dns_now_ms(), lag = 0;
+
 	(void)m;
 	(void)t;
 	(void)arg;
+	if (last != 0 && now > last + TICK_MS)
+		lag = now - last - TICK_MS;
+	last = now;
+	metrics_publish(lag);
 	if (quit_signal != 0)
 		su_root_break(root);
 	if (reload_signal != 0) {
 		reload_signal = 0;
-		reload_run(config_path, NULL, 0);
+		if (serve_k >= 0)
+			workers_reload_apply(config_path, false);
+		else
+			reload_run(config_path, NULL, 0);
 	}
+	if (serve_k > 0)
+		ctl_mailbox(serve_dns);
 }
 
 /* Every transaction's end: counted, and its one log line. */
@@ -326,6 +350,7 @@ serve(struct gw_conf *conf, int k, enum privs_plan plan,
 	bool			 own = k <= 0;
 	bool			 xmpp = conf->xmpp_enable && own;
 
+	serve_k = k;
 	su_init();
 	if ((root = su_root_create(NULL)) == NULL)
 		fatalx("su_root_create failed");
@@ -335,9 +360,10 @@ serve(struct gw_conf *conf, int k, enum privs_plan plan,
 	 * loop, one thread (design.md).
 	 */
 	su_root_threading(root, 0);
-	setup_dns_config(conf, &dcfg);
+	runtime_dns_config(conf, &dcfg);
 	if ((dns = dns_create(root, &dcfg)) == NULL)
 		fatalx("cannot set up the resolver");
+	serve_dns = dns;
 	metrics_init(dns);
 	if ((rt = runtime_build(conf, conf->xmpp_enable)) == NULL)
 		fatalx("out of memory");
@@ -353,6 +379,8 @@ serve(struct gw_conf *conf, int k, enum privs_plan plan,
 	if (sipgw_start(root, conf) != 0)
 		fatalx("cannot start SIP on %s", conf->sip_listen);
 	workers_bind_off();
+	if (k >= 0)
+		sipgw_sockets_settled();
 	if (xmpp && xmppgw_start(root, conf) != 0)
 		fatalx("cannot set up the XMPP component");
 	if (own && spool_init(&loop, root, conf, &sipgw_side,
@@ -362,8 +390,8 @@ serve(struct gw_conf *conf, int k, enum privs_plan plan,
 		fatalx("cannot set up the handoff to worker 0");
 	/*
 	 * Metrics and the control socket: the single process's, or worker
-	 * 0's (each worker counts its own messages; aggregating them in
-	 * the supervisor is not built yet: gateway/workers.h).
+	 * 0's, which sums every worker's slot (gateway/workers_shm) and
+	 * routes the commands that act on another worker's state there.
 	 */
 	if (own && conf->metrics_enable &&
 	    metrics_http_start(root, conf->metrics_listen) != 0)
@@ -382,9 +410,12 @@ serve(struct gw_conf *conf, int k, enum privs_plan plan,
 		if (!foreground && detach_start() != 0)
 			fatalx("cannot become a daemon");
 		spoolfs_lock_note_pid();
+		/* After the detach's fork: the pid that serves. */
+		workers_shm_slot(0)->pid = getpid();
+		workers_shm_slot(0)->started_s = (int64_t)time(NULL);
 	}
 
-	tick = su_timer_create(su_root_task(root), 200);
+	tick = su_timer_create(su_root_task(root), TICK_MS);
 	su_timer_set_for_ever(tick, on_tick, NULL);
 	if (k < 0) {
 		log_info("imgated ready (config %s)", config_path);
@@ -399,10 +430,10 @@ serve(struct gw_conf *conf, int k, enum privs_plan plan,
 		log_info("worker %d ready (pid %ld)", k, (long)getpid());
 		workers_ready();
 	}
-	/* A worker started again after a SIGHUP serves what the others
-	 * serve: the file as it is now. */
+	/* A worker started again after a reload serves what the others
+	 * serve: the configuration the supervisor checked last. */
 	if (reloaded)
-		reload_run(config_path, NULL, 0);
+		workers_reload_apply(config_path, true);
 	su_root_run(root);
 #ifdef HAVE_SYSTEMD
 	if (k < 0)
@@ -420,6 +451,7 @@ serve(struct gw_conf *conf, int k, enum privs_plan plan,
 		xmppgw_stop();
 	sipgw_destroy();
 	dns_log_servers(dns);
+	serve_dns = NULL;
 	dns_destroy(dns);
 	relay_fini();
 	txn_fini();
@@ -434,6 +466,18 @@ static int
 worker_main(int k, bool reloaded, void *arg)
 {
 	serve(arg, k, PRIVS_KEEP, NULL, true, reloaded);
+	return 0;
+}
+
+/* The supervisor's check on SIGHUP (workers_check_fn): load the file
+ * as a worker would have, -u applied. */
+static int
+supervisor_check(struct gw_conf *c, char *err, size_t errsz)
+{
+	conf_defaults(c);
+	if (conf_load(config_path, c, err, errsz) != 0)
+		return -1;
+	apply_options(c);
 	return 0;
 }
 
@@ -482,7 +526,7 @@ supervise(struct gw_conf *conf, enum privs_plan plan,
 	    config_path, n);
 	/* The workers' grace, their last steps, and some slack. */
 	return workers_run(n, (uint64_t)conf->shutdown_grace_ms + 10000,
-	    worker_main, conf);
+	    worker_main, supervisor_check, conf);
 }
 
 int
@@ -586,6 +630,8 @@ main(int argc, char *argv[])
 	n = workers_count(&conf);
 	if (n > 1)
 		return supervise(&conf, plan, &target, foreground, n);
+	/* A region of one slot: the counters live where a worker's do. */
+	workers_shm_create(1);
 	serve(&conf, -1, plan, &target, foreground, false);
 	if (config_path != config)
 		free((char *)config_path);

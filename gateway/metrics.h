@@ -5,10 +5,13 @@
  * Beside the flow: txn_finish() (gateway/flow/txn), where every
  * transaction ends, calls metrics_txn_done() once per transaction;
  * the lookup callback calls metrics_lookup_done().  Counting is a few
- * integer increments in static arrays: no allocation, no lock (one
- * thread), no I/O.  The gauges (in flight, spool, DNS cache, process)
- * are read when /metrics is scraped (gateway/metrics_http) or the
- * control socket asks (gateway/ctl).
+ * integer increments in this process's slot of the workers' shared
+ * region (gateway/workers_shm; a single process has a region of one
+ * slot): no allocation, no lock (one writer per slot), no I/O.  The
+ * loop's tick calls metrics_publish(), which copies the gauges (in
+ * flight, DNS statistics, loop lag, CPU) into the slot.  /metrics
+ * (gateway/metrics_http) and the control socket (gateway/ctl), which
+ * worker 0 serves, sum the slots of every worker.
  */
 #ifndef GATEWAY_METRICS_H
 #define GATEWAY_METRICS_H
@@ -22,9 +25,72 @@
 #include "gateway/status.h"
 
 struct dns;
+struct dns_server_stats;
+struct dns_stats;
 
-/** Remember @dns (borrowed for the daemon's life) for its statistics. */
+#define METRICS_MAX_ROUTES	64
+#define METRICS_NCLASS		7	/* 1xx..6xx, other */
+#define METRICS_NPROTO		2	/* sip, xmpp */
+#define METRICS_NOUTCOME	3	/* ok, tempfail, permfail */
+#define METRICS_NLOOKUP		(LOOKUP_E_DNS_TEMPFAIL + 1)
+#define METRICS_NB		14	/* latency buckets (metrics.c) */
+
+struct metrics_hist {
+	uint64_t	 counts[METRICS_NB + 1];
+	double		 sum;
+};
+
+struct metrics_route {
+	char		 name[64];
+	uint64_t	 n[METRICS_NOUTCOME];
+};
+
+/* What the message path counts: one block per worker, in its slot. */
+struct metrics_counters {
+	uint64_t		 in[METRICS_NPROTO][METRICS_NCLASS];
+	uint64_t		 out[METRICS_NPROTO][METRICS_NCLASS];
+	uint64_t		 reason[GW_REASON_COUNT];
+	uint64_t		 spool_deliveries[METRICS_NOUTCOME];
+	uint64_t		 lookups[METRICS_NLOOKUP];
+	uint64_t		 component_connects;
+	/* Route names in the order first seen; the last one collects
+	 * the names past the cap, as "other". */
+	struct metrics_route	 routes[METRICS_MAX_ROUTES + 1];
+	uint64_t		 nroutes;
+	/* path: [origin][destination protocol] */
+	struct metrics_hist	 latency[METRICS_NPROTO][METRICS_NPROTO];
+};
+
+/**
+ * Remember @dns (borrowed for the daemon's life) for its statistics, and
+ * count into this process's slot (gateway/workers_shm, which must exist).
+ */
 void metrics_init(struct dns *dns);
+
+/**
+ * The loop's tick: copy the gauges into this process's slot; @lag_ms is
+ * how late the tick ran.
+ */
+void metrics_publish(uint64_t lag_ms);
+
+/** The messages worker @k received (all protocols and answers). */
+uint64_t metrics_worker_in(int k);
+
+/**
+ * The resolver statistics summed over every worker (the retired ones of
+ * restarted workers included); this process's are read fresh.
+ */
+void metrics_dns_sum(struct dns_stats *st);
+
+/**
+ * The DNS servers of every running worker, merged by name into @sv (at
+ * most @cap): in service while every worker has it in service, counters
+ * summed.  @return how many.
+ */
+size_t metrics_dns_servers(struct dns_server_stats *sv, size_t cap);
+
+/** Transactions in flight in every running worker. */
+uint64_t metrics_transactions(void);
 
 /** @t finished with @o answered as @r (all borrowed for the call). */
 void metrics_txn_done(const struct gw_txn *t, const struct gw_outcome *o,
@@ -43,7 +109,8 @@ void metrics_component_connected(void);
 void metrics_render(struct promtext *p);
 
 /**
- * The message counters as JSON (imgatectl stats): {"in": {"sip":
+ * The message counters, summed over every worker, as JSON (imgatectl
+ * stats): {"in": {"sip":
  * {"2xx": N, ...}, "xmpp": {...}}, "out": {...}, "outcomes": {REASON:
  * N, ...}}, zero counts left out.  A new reference owned by the caller.
  */

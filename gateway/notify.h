@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "gateway/xlate_imdn.h"
+#include "gateway/xlate/xlate_imdn.h"
 
 /* An address kept in an entry (longer ones are not remembered). */
 #define NOTIFY_ADDR_SIZE	512

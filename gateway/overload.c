@@ -40,13 +40,27 @@ overload_tick(struct overload *o, uint64_t now_ms, uint32_t lag_ms,
 	if (o->limit_ms == 0)
 		o->drop = 0;
 	else if (o->worst_ms > o->limit_ms) {
-		/* One stall (a reload, a big answer) is not overload: the
-		 * second interval over the limit in a row is. */
-		if (++o->streak >= OVERLOAD_STREAK)
-			o->drop = o->drop + OVERLOAD_STEP_UP >
+		/*
+		 * One stall (a reload, a big answer) is not overload: the
+		 * second interval over the limit in a row is, and a socket
+		 * that overflowed is at once.  Far over the limit the share
+		 * climbs a step per multiple of it (up to
+		 * OVERLOAD_STEP_MULT_MAX), so that the queue stops growing
+		 * before the requests in it are older than the senders'
+		 * retransmission timer; a refusal costs little
+		 * (gateway/overload_sip), a late answer costs a
+		 * retransmission.
+		 */
+		uint32_t mult = o->worst_ms / o->limit_ms;
+
+		if (mult > OVERLOAD_STEP_MULT_MAX)
+			mult = OVERLOAD_STEP_MULT_MAX;
+		if (++o->streak >= OVERLOAD_STREAK ||
+		    o->worst_ms == OVERLOAD_AGE_DROPPED)
+			o->drop = o->drop + OVERLOAD_STEP_UP * mult >
 			    OVERLOAD_MAX_DROP ? OVERLOAD_MAX_DROP :
-			    o->drop + OVERLOAD_STEP_UP;
-	} else if (o->worst_ms < o->limit_ms / 4 * 3)
+			    o->drop + OVERLOAD_STEP_UP * mult;
+	} else if ((uint64_t)o->worst_ms * 4 < (uint64_t)o->limit_ms * 3)
 		o->drop = o->drop < OVERLOAD_STEP_DOWN ? 0 :
 		    o->drop - OVERLOAD_STEP_DOWN;
 	if (o->worst_ms <= o->limit_ms)

@@ -7,11 +7,13 @@
  * it, every OVERLOAD_TICK_MS, how late its loop timer ran and how old
  * the oldest request waiting in its socket probably is; every
  * OVERLOAD_INTERVAL_MS the drop share moves: up by OVERLOAD_STEP_UP
- * points while the worse of the two is over the limit, from the
- * OVERLOAD_STREAK-th such interval in a row on (at most
- * OVERLOAD_MAX_DROP), down by OVERLOAD_STEP_DOWN points once it is
- * under three quarters of the limit: the share settles where the
- * oldest waiting request is about the limit old.
+ * points for each whole multiple of the limit that the worse of the two
+ * reached (at most OVERLOAD_STEP_MULT_MAX steps), from the
+ * OVERLOAD_STREAK-th such interval in a row on or at once when the
+ * kernel dropped requests (at most OVERLOAD_MAX_DROP), down by
+ * OVERLOAD_STEP_DOWN points once it is under three quarters of the
+ * limit: the share settles where the oldest waiting request is about
+ * the limit old.
  * overload_shed() then refuses that share of new requests, spread
  * evenly (a counter, not a coin: the share holds over any 100
  * requests).
@@ -29,6 +31,7 @@
 #define OVERLOAD_STEP_DOWN	5
 #define OVERLOAD_MAX_DROP	95
 #define OVERLOAD_STREAK		2
+#define OVERLOAD_STEP_MULT_MAX	4
 /* RFC 7339 oc-validity: how long an upstream peer applies our share. */
 #define OVERLOAD_VALIDITY_MS	500
 /* Kernel bookkeeping per queued datagram, added to its payload to tell

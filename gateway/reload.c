@@ -22,10 +22,9 @@
 #include "gateway/dns.h"
 #include "gateway/log.h"
 #include "gateway/flow/relay.h"
+#include "gateway/flow/txn.h"
 #include "gateway/reload.h"
 #include "gateway/runtime.h"
-#include "gateway/setup.h"
-#include "gateway/flow/txn.h"
 
 static struct dns	*reload_dns;
 static bool		 reload_keep_level;
@@ -68,7 +67,7 @@ apply(const struct gw_runtime *rt)
 	struct dns_config	 dcfg;
 
 	txn_set_max((size_t)rt->conf.max_transactions);
-	setup_dns_config(&rt->conf, &dcfg);
+	runtime_dns_config(&rt->conf, &dcfg);
 	if (reload_dns != NULL) {
 		dns_reconfigure(reload_dns, &dcfg);
 		dns_set_case_randomization(reload_dns,
@@ -94,25 +93,44 @@ refused(char *verdict, size_t verdictsz, const char *why)
 int
 reload_run(const char *path, char *verdict, size_t verdictsz)
 {
-	struct gw_runtime	*cur = runtime_ref(runtime_current()), *rt;
-	struct gw_conf		*loaded, *next = NULL;
-	struct reload_count	 n = { 0, 0 };
-	char			 err[512];
-	int			 level, rc = -1;
+	struct gw_conf	*loaded;
+	char		 err[512];
+	int		 rc;
 
-	if ((loaded = calloc(1, sizeof(*loaded))) == NULL ||
-	    (next = calloc(1, sizeof(*next))) == NULL) {
+	if ((loaded = calloc(1, sizeof(*loaded))) == NULL) {
 		refused(verdict, verdictsz, "out of memory");
-		goto done;
+		return -1;
 	}
 	conf_defaults(loaded);
 	if (conf_load(path, loaded, err, sizeof(err)) != 0) {
 		refused(verdict, verdictsz, err);
-		goto done;
+		free(loaded);
+		return -1;
 	}
 	if (reload_adjust != NULL)
 		reload_adjust(loaded);
-	*next = *loaded;
+	rc = reload_apply(loaded, path, verdict, verdictsz);
+	free(loaded);
+	return rc;
+}
+
+int
+reload_apply(const struct gw_conf *file, const char *path, char *verdict,
+    size_t verdictsz)
+{
+	struct gw_runtime	*cur = runtime_ref(runtime_current()), *rt;
+	struct gw_conf		*next, *seen = NULL;
+	struct reload_count	 n = { 0, 0 };
+	int			 level, rc = -1;
+
+	/* Two copies: the merge rewrites the one it is given. */
+	if ((next = calloc(1, sizeof(*next))) == NULL ||
+	    (seen = calloc(1, sizeof(*seen))) == NULL) {
+		refused(verdict, verdictsz, "out of memory");
+		goto done;
+	}
+	*next = *file;
+	*seen = *file;
 	conf_reload_merge(&cur->conf, next, NULL, NULL);
 	if ((rt = runtime_build(next, cur->conf.xmpp_enable)) == NULL) {
 		refused(verdict, verdictsz, "out of memory");
@@ -120,7 +138,7 @@ reload_run(const char *path, char *verdict, size_t verdictsz)
 	}
 	runtime_install(rt);
 	apply(rt);
-	conf_reload_merge(&cur->conf, loaded, report, &n);
+	conf_reload_merge(&cur->conf, seen, report, &n);
 	/* After the report, so that lowering the level still shows it. */
 	level = log_level_parse(rt->conf.log_level);
 	if (!reload_keep_level && level >= 0)
@@ -137,8 +155,8 @@ reload_run(const char *path, char *verdict, size_t verdictsz)
 		    n.applied, n.restart);
 	rc = 0;
 done:
+	free(seen);
 	free(next);
-	free(loaded);
 	runtime_unref(cur);
 	return rc;
 }

@@ -42,4 +42,12 @@ void reload_init(struct dns *dns, bool keep_log_level,
  */
 int reload_run(const char *path, char *verdict, size_t verdictsz);
 
+/**
+ * As reload_run(), with @file loaded and checked already (by the
+ * supervisor, gateway/workers: every worker applies the same one, and
+ * the command line's adjustments are in it); @path names it in the log.
+ */
+int reload_apply(const struct gw_conf *file, const char *path,
+    char *verdict, size_t verdictsz);
+
 #endif /* GATEWAY_RELOAD_H */

@@ -57,9 +57,11 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include "enum/strcopy.h"
 #include "gateway/dns.h"
 #include "gateway/log.h"
 #include "gateway/overload.h"
+#include "gateway/overload_sip.h"
 #include "gateway/runtime.h"
 #include "gateway/sipgw.h"
 #include "gateway/sipgw_screen.h"
@@ -67,7 +69,7 @@
 #include "gateway/spool_key.h"
 #include "gateway/flow/txn.h"
 #include "gateway/workers.h"
-#include "gateway/xlate.h"
+#include "gateway/xlate/xlate.h"
 
 /* The newest runtime: for requests before they are transactions. */
 #define CONF	(&runtime_current()->conf)
@@ -135,6 +137,33 @@ static uint64_t			 sipgw_ol_last;
 static uint32_t			 sipgw_ol_handled;
 static uint32_t			 sipgw_ol_drops = UINT32_MAX;
 static int			 sipgw_udp_fd = -1;
+static int			 sipgw_udp_port;	/* sip.listen's */
+/*
+ * Before parsing (sipgw_datagram()): what was decided lately for each
+ * new MESSAGE, by the key of its top Via branch with the lowest bit set
+ * when it was refused, so that a retransmission gets the same answer as
+ * the first copy, as nta's server transaction would give it: never a
+ * 503 after an acceptance, never an acceptance after a 503.  Sets of
+ * SIPGW_DECIDED_WAYS keys (one cache line), the newest first: a key
+ * lasts until that many newer ones landed in its set, about
+ * SIPGW_DECIDED requests (17 s at 7 500/s); one forgotten sooner is
+ * decided anew.  Then what was decided for the datagram that the stack
+ * is about to parse (by its key), and what was refused and dropped.
+ */
+#define SIPGW_DECIDED			(1u << 17)
+#define SIPGW_DECIDED_WAYS		8
+static uint64_t			 sipgw_decided[SIPGW_DECIDED];
+enum sipgw_ol_verdict { SIPGW_OL_NONE, SIPGW_OL_ACCEPT, SIPGW_OL_REFUSE };
+static enum sipgw_ol_verdict	 sipgw_ol_next;
+static uint64_t			 sipgw_ol_next_key;
+static uint64_t			 sipgw_ol_raw, sipgw_ol_parsed;
+static uint64_t			 sipgw_ol_dropped, sipgw_ol_logged;
+static uint64_t			 sipgw_ol_logged_at;
+/* Retry-After of every refusal for overload (seconds). */
+#define SIPGW_RETRY_AFTER_S		5
+#define SIPGW_RETRY_AFTER_STR		"5"
+/* At most one summary line of refusals per this many ms. */
+#define SIPGW_OL_LOG_MS			1000
 
 /*
  * RFC 7339: an upstream peer whose Via carries "oc" gets the share this
@@ -179,7 +208,7 @@ respond_now(nta_incoming_t *irq, int code)
 	sip_via_t	*via = oc_via(irq, home);
 
 	nta_incoming_treply(irq, code, sip_status_phrase(code),
-	    TAG_IF(code == 503, SIPTAG_RETRY_AFTER_STR("5")),
+	    TAG_IF(code == 503, SIPTAG_RETRY_AFTER_STR(SIPGW_RETRY_AFTER_STR)),
 	    TAG_IF(code == 415, SIPTAG_ACCEPT_STR(SIPGW_ACCEPT)),
 	    TAG_IF(via != NULL, SIPTAG_VIA(via)),
 	    SIPTAG_SERVER_STR(SIPGW_AGENT),
@@ -200,26 +229,16 @@ header_dup(su_home_t *home, const sip_header_t *h)
 	return txn_strndup(s, strlen(s));
 }
 
-/* "sip:USER@HOST" with "%40" in USER -> the JID it stands for. */
+/*
+ * "sip:USER@HOST;gr=RES" with "%40" in USER -> the JID it stands for
+ * (gateway/xlate: xlate_gw_sip_to_xmpp()).  The host was imgate's own
+ * address, whatever name reached it.
+ */
 static int
-direct_xmpp(const struct gw_conf *c, const char *ruri, char *jid,
-    size_t jidsz)
+direct_xmpp(const char *ruri, char *jid, size_t jidsz)
 {
-	char		 uri[1200];
-	const char	*user, *at;
-
-	if (strncasecmp(ruri, "sip:", 4) != 0)
-		return -1;
-	user = ruri + 4;
-	if ((at = strchr(user, '@')) == NULL ||
-	    memmem(user, (size_t)(at - user), "%40", 3) == NULL)
-		return -1;
-	/* The host was imgate's own address, whatever name reached it. */
-	if (snprintf(uri, sizeof(uri), "sip:%.*s@%s", (int)(at - user), user,
-	    c->domain) >= (int)sizeof(uri))
-		return -1;
-	return xlate_gw_sip_to_xmpp(uri, c->domain, jid, jidsz) ==
-	    XLATE_OK ? 0 : -1;
+	return xlate_gw_sip_to_xmpp(ruri, NULL, jid, jidsz) == XLATE_OK ?
+	    0 : -1;
 }
 
 /*
@@ -235,7 +254,7 @@ source_of(nta_incoming_t *irq, struct policy_source *src)
 	su_addrinfo_t	*ai = m != NULL ? msg_addrinfo(m) : NULL;
 
 	memset(src, 0, sizeof(*src));
-	src->proto = CONF_SRC_SIP;
+	src->proto = PROTO_SIP;
 	if (ai != NULL && ai->ai_addr != NULL && ai->ai_family == AF_INET) {
 		src->family = AF_INET;
 		memcpy(src->addr, &((struct sockaddr_in *)(void *)
@@ -286,7 +305,7 @@ in_message(nta_incoming_t *irq, const sip_t *sip,
 		    NULL ? sip->sip_from->a_url->url_host : "?");
 		return respond_now(irq, 503);
 	}
-	if ((t = txn_new(TXN_FROM_SIP)) == NULL) {
+	if ((t = txn_new(PROTO_SIP)) == NULL) {
 		log_warnx("sip: transaction table full -> 503");
 		return respond_now(irq, 503);
 	}
@@ -344,9 +363,9 @@ in_message(nta_incoming_t *irq, const sip_t *sip,
 	 * sip:juliet%40b.example@gw is how an XMPP user appears in SIP:
 	 * a message to it is a reply that goes straight to that JID.
 	 */
-	if (t->rt->conf.xmpp_enable && direct_xmpp(&t->rt->conf, t->dest,
-	    jid, sizeof(jid)) == 0) {
-		relay_submit_direct(t, &src, LOOKUP_PROTO_XMPP, jid);
+	if (t->rt->conf.xmpp_enable && direct_xmpp(t->dest, jid, sizeof(jid)) ==
+	    0) {
+		relay_submit_direct(t, &src, PROTO_XMPP, jid);
 		return 0;
 	}
 	relay_submit(t, &src);
@@ -434,11 +453,28 @@ on_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
 	/*
 	 * Overload (RFC 6357): the share being shed is refused first of
 	 * all, before anything is copied, so that what is accepted is
-	 * answered before the senders retransmit.
+	 * answered before the senders retransmit.  A MESSAGE read from
+	 * the UDP socket was decided before it was parsed
+	 * (sipgw_datagram()); this decides the others, and refuses those
+	 * that the raw path could not answer itself.
 	 */
-	if (sip->sip_request->rq_method == sip_method_message &&
-	    overload_shed(&sipgw_ol))
-		return respond_now(irq, 503);
+	if (sip->sip_request->rq_method == sip_method_message) {
+		enum sipgw_ol_verdict ov = sipgw_ol_next;
+
+		/* The verdict is this request's only if its branch is the
+		 * one decided (a datagram nta absorbed leaves one behind). */
+		if (ov != SIPGW_OL_NONE && (sip->sip_via == NULL ||
+		    sip->sip_via->v_branch == NULL ||
+		    overload_sip_key(sip->sip_via->v_branch,
+		    strlen(sip->sip_via->v_branch)) != sipgw_ol_next_key))
+			ov = SIPGW_OL_NONE;
+		sipgw_ol_next = SIPGW_OL_NONE;
+		if (ov == SIPGW_OL_REFUSE || (ov == SIPGW_OL_NONE &&
+		    overload_shed(&sipgw_ol))) {
+			sipgw_ol_parsed++;
+			return respond_now(irq, 503);
+		}
+	}
 	/* Caps and hop count before anything is copied or relayed. */
 	if (screen_request(irq, sip, &v) != 0)
 		return v.code;
@@ -726,6 +762,8 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 {
 	nta_outgoing_t	*orq;
 	char		 route[400], from[300], to[LOOKUP_URI_MAX + 16], mf[8];
+	size_t		 len;	/* of mf, route, to: written by hand, once
+				 * per message (no format parsing) */
 	sip_payload_t	 pl[1];
 	bool		 big = t->body_len + SIPGW_HEADER_ESTIMATE >
 	    SIPGW_UDP_LIMIT;
@@ -739,7 +777,7 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 	 * operator chose.  SIP->SIP keeps whatever the sender used; nta
 	 * switches to TCP by itself above its UDP MTU.
 	 */
-	if (big && t->origin == TXN_FROM_XMPP &&
+	if (big && t->origin == PROTO_XMPP &&
 	    t->rt->conf.xmpp_large_to_sip == CONF_LARGE_REFUSE)
 		return GW_R_TOO_BIG_FOR_SIP;
 	/*
@@ -754,14 +792,18 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 		return GW_R_LOOP;
 	}
 	/* RFC 3261 16.6 step 3: one hop fewer than it arrived with. */
-	snprintf(mf, sizeof(mf), "%d", t->max_forwards);
+	len = 0;
+	if (t->max_forwards < 0 ||
+	    str_append_u(mf, sizeof(mf), &len,
+	    (unsigned long)t->max_forwards) != 0)
+		return GW_R_TARGET_UNREACHABLE;
 	/*
 	 * A sips: request stays secure on the next hop (RFC 3261 26.2):
 	 * only a target that is itself sips: or transport=tls will do.
 	 * Nothing that asks for TLS goes out in clear, whatever the
 	 * configuration.
 	 */
-	if (t->origin == TXN_FROM_SIP && is_sips(t->dest) && !tls) {
+	if (t->origin == PROTO_SIP && is_sips(t->dest) && !tls) {
 		log_warnx("txn %llu: sips: request, but the target %s is "
 		    "neither sips: nor transport=tls: not sent in clear",
 		    (unsigned long long)t->id, request_uri);
@@ -789,13 +831,19 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 			return GW_R_TARGET_UNREACHABLE;
 		log_debug("txn %llu: over TLS to %s, certificate checked for "
 		    "%s", (unsigned long long)t->id, next_hop, host);
-	} else
-		snprintf(route, sizeof(route), "<sip:%s;lr%s>", next_hop,
-		    t->next_transport == RFC3263_TP_TCP || big ?
-		    ";transport=tcp" : "");
+	} else if (len = 0, str_append_s(route, sizeof(route), &len,
+	    "<sip:") != 0 ||
+	    str_append_s(route, sizeof(route), &len, next_hop) != 0 ||
+	    str_append_s(route, sizeof(route), &len,
+	    t->next_transport == RFC3263_TP_TCP || big ?
+	    ";lr;transport=tcp>" : ";lr>") != 0)
+		return GW_R_TARGET_UNREACHABLE;
 	/* In angle brackets, so that URI parameters (user=phone) stay the
 	 * URI's and do not become To header parameters. */
-	if (snprintf(to, sizeof(to), "<%s>", request_uri) >= (int)sizeof(to))
+	len = 0;
+	if (str_append(to, sizeof(to), &len, "<", 1) != 0 ||
+	    str_append_s(to, sizeof(to), &len, request_uri) != 0 ||
+	    str_append(to, sizeof(to), &len, ">", 1) != 0)
 		return GW_R_TARGET_UNREACHABLE;
 	/* nta wants a From; a message without a sender is the gateway's. */
 	if (t->from == NULL)
@@ -820,7 +868,7 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 	     */
 	    TAG_IF(t->stable_call_id != NULL,
 	    SIPTAG_CALL_ID_STR(t->stable_call_id)),
-	    TAG_IF(t->stable_call_id == NULL && t->origin == TXN_FROM_XMPP &&
+	    TAG_IF(t->stable_call_id == NULL && t->origin == PROTO_XMPP &&
 	    t->call_id != NULL, SIPTAG_CALL_ID_STR(t->call_id)),
 	    SIPTAG_ROUTE_STR(route),
 	    SIPTAG_MAX_FORWARDS_STR(mf),
@@ -950,22 +998,168 @@ on_overload_tick(su_root_magic_t *m, su_timer_t *tm, su_timer_arg_t *arg)
 			    sipgw_ol.drop > 0 ? "shedding new requests" :
 			    "no longer shedding", lag, age);
 	}
+	/* What was refused, one line a second at most: a line per
+	 * refusal would be work the overload cannot afford. */
+	if (now - sipgw_ol_logged_at >= SIPGW_OL_LOG_MS) {
+		uint64_t all = sipgw_ol_raw + sipgw_ol_parsed +
+		    sipgw_ol_dropped;
+
+		if (all != sipgw_ol_logged)
+			log_warnx("sip: overload: %llu new MESSAGEs refused "
+			    "with 503 in %llu ms (%llu in all: %llu before "
+			    "parsing, %llu dropped unanswered), share %u %%",
+			    (unsigned long long)(all - sipgw_ol_logged),
+			    (unsigned long long)(now - sipgw_ol_logged_at),
+			    (unsigned long long)all,
+			    (unsigned long long)sipgw_ol_raw,
+			    (unsigned long long)sipgw_ol_dropped,
+			    sipgw_ol.drop);
+		sipgw_ol_logged = all;
+		sipgw_ol_logged_at = now;
+	}
+}
+
+/* @sa's address as text (an IPv4-mapped one as IPv4) and its port. */
+static bool
+sockaddr_text(const struct sockaddr *sa, socklen_t len, char *ip,
+    size_t ipsz, uint16_t *port)
+{
+	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *in = (const void *)sa;
+
+		*port = ntohs(in->sin_port);
+		return inet_ntop(AF_INET, &in->sin_addr, ip,
+		    (socklen_t)ipsz) != NULL;
+	}
+	if (sa->sa_family == AF_INET6 &&
+	    len >= sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+
+		*port = ntohs(in6->sin6_port);
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr))
+			return inet_ntop(AF_INET,
+			    &in6->sin6_addr.s6_addr[12], ip,
+			    (socklen_t)ipsz) != NULL;
+		return inet_ntop(AF_INET6, &in6->sin6_addr, ip,
+		    (socklen_t)ipsz) != NULL;
+	}
+	return false;
+}
+
+bool
+sipgw_datagram(int fd, const void *buf, size_t len,
+    const struct sockaddr *from, socklen_t fromlen)
+{
+	struct overload_sip_req	 r;
+	struct overload_sip_answer a;
+	struct sockaddr_storage	 to;
+	char			 ip[INET6_ADDRSTRLEN], out[OVERLOAD_SIP_MAX];
+	uint64_t		*set, key;
+	uint16_t		 port, src_port;
+	size_t			 i;
+	ssize_t			 n;
+
+	if (fd != sipgw_udp_fd)
+		return false;
+	sipgw_ol_next = SIPGW_OL_NONE;
+	if (overload_sip_scan(buf, len, &r) != OVERLOAD_SIP_MESSAGE)
+		return false;
+	key = (r.key | 2) & ~(uint64_t)1;
+	set = &sipgw_decided[(r.key >> 1) & (SIPGW_DECIDED - 1) &
+	    ~(uint64_t)(SIPGW_DECIDED_WAYS - 1)];
+	sipgw_ol_next_key = r.key;
+	for (i = 0; i < SIPGW_DECIDED_WAYS; i++)
+		if ((set[i] & ~(uint64_t)1) == key)
+			break;
+	if (i < SIPGW_DECIDED_WAYS) {
+		/* A retransmission: an accepted one is nta's to answer
+		 * (and never shed, should nta have let it go already), a
+		 * refused one is refused again below. */
+		if ((set[i] & 1) == 0) {
+			sipgw_ol_next = SIPGW_OL_ACCEPT;
+			return false;
+		}
+	} else {
+		bool	 shed = overload_shed(&sipgw_ol);
+
+		memmove(set + 1, set, sizeof(*set) *
+		    (SIPGW_DECIDED_WAYS - 1));
+		set[0] = key | (shed ? 1 : 0);
+		if (!shed) {
+			sipgw_ol_next = SIPGW_OL_ACCEPT;
+			return false;
+		}
+	}
+	/*
+	 * Refused: answered from its bytes and never parsed.  What the
+	 * scanner cannot answer goes on to the stack, which refuses it
+	 * in on_request() (the share already counted it).
+	 */
+	sipgw_ol_next = SIPGW_OL_REFUSE;
+	if (from == NULL || fromlen > sizeof(to) ||
+	    !sockaddr_text(from, fromlen, ip, sizeof(ip), &src_port))
+		return false;
+	a.src_ip = ip;
+	a.src_port = src_port;
+	a.retry_after_s = SIPGW_RETRY_AFTER_S;
+	a.server = SIPGW_AGENT;
+	a.ol = &sipgw_ol;
+	if ((n = overload_sip_refuse(buf, len, &a, out, sizeof(out),
+	    &port)) < 0)
+		return false;
+	sipgw_ol_next = SIPGW_OL_NONE;
+	sipgw_ol_handled++;
+	memcpy(&to, from, fromlen);
+	if (to.ss_family == AF_INET)
+		((struct sockaddr_in *)(void *)&to)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)(void *)&to)->sin6_port = htons(port);
+	/* A full send buffer drops the answer: the sender retransmits,
+	 * and is refused or accepted again. */
+	if (sendto(fd, out, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL,
+	    (struct sockaddr *)&to, fromlen) == n)
+		sipgw_ol_raw++;
+	else
+		sipgw_ol_dropped++;
+	return true;
+}
+
+void
+sipgw_overload_stats(struct sipgw_overload_stats *s)
+{
+	s->share = sipgw_ol.drop;
+	s->refused_raw = sipgw_ol_raw;
+	s->refused_parsed = sipgw_ol_parsed;
+	s->dropped = sipgw_ol_dropped;
+}
+
+/* The port of sip.listen. */
+static int
+listen_port(const struct gw_conf *conf)
+{
+	url_t	*u = url_hdup(sipgw_home, URL_STRING_MAKE(conf->sip_listen)->
+	    us_url);
+
+	return u != NULL && u->url_port != NULL ? atoi(u->url_port) : 5060;
 }
 
 /* The UDP socket nta reads requests from on the configured port. */
 static int
-find_udp_socket(const struct gw_conf *conf)
+find_udp_socket(int port)
 {
-	url_t	*u = url_hdup(sipgw_home, URL_STRING_MAKE(conf->sip_listen)->
-	    us_url);
-	int	 port = u != NULL && u->url_port != NULL ? atoi(u->url_port) :
-	    5060;
-
 	for (size_t i = 0; i < sipgw_nself; i++)
 		if (sipgw_self[i].type == SOCK_DGRAM &&
 		    sipgw_self[i].port == port)
 			return sipgw_self[i].fd;
 	return -1;
+}
+
+void
+sipgw_sockets_settled(void)
+{
+	remember_own_sockets();
+	grow_udp_buffers();
+	sipgw_udp_fd = find_udp_socket(sipgw_udp_port);
 }
 
 /* A worker's own UDP port for the requests it sends (sipgw_own_port). */
@@ -1100,12 +1294,12 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf)
 		sipgw_destroy();
 		return -1;
 	}
-	remember_own_sockets();
-	grow_udp_buffers();
-	sipgw_udp_fd = find_udp_socket(conf);
+	sipgw_udp_port = listen_port(conf);
+	sipgw_sockets_settled();
 	overload_init(&sipgw_ol, (uint32_t)conf->overload_lag_ms);
 	sipgw_ol.seq = dns_now_ms();
 	sipgw_ol_last = dns_now_ms();
+	sipgw_ol_logged_at = sipgw_ol_last;
 	if ((sipgw_ol_timer = su_timer_create(su_root_task(root),
 	    OVERLOAD_TICK_MS)) != NULL)
 		su_timer_set_for_ever(sipgw_ol_timer, on_overload_tick, NULL);

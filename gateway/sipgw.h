@@ -13,6 +13,9 @@
 #define GATEWAY_SIPGW_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
 
 #include <sofia-sip/su_wait.h>
 
@@ -29,6 +32,15 @@ int sipgw_start(su_root_t *root, const struct gw_conf *conf);
  */
 void sipgw_drain(void);
 
+/**
+ * Read imgate's own SIP sockets from the kernel again (sipgw_is_self(),
+ * receive buffers, overload control's UDP socket).  sipgw_start() does
+ * it; a worker calls it once more after it closed the other workers'
+ * sockets (gateway/workers_bind): until then a scan finds theirs too,
+ * on the same port, and may pick one of them as the socket to watch.
+ */
+void sipgw_sockets_settled(void);
+
 /** Close the SIP sockets and free nta (after the last answer). */
 void sipgw_destroy(void);
 
@@ -38,6 +50,33 @@ void sipgw_destroy(void);
  * match every address of the host.
  */
 bool sipgw_is_self(const char *hop);
+
+/**
+ * A datagram of @len bytes from @from (@fromlen) that was just read from
+ * descriptor @fd into @buf (borrowed for the call), before the SIP stack
+ * parses it (gateway/sipgw_recv.c).  While overload control sheds
+ * (gateway/overload), a new MESSAGE on the SIP UDP socket picked for
+ * refusal is answered here with a stateless 503 and Retry-After built
+ * from its bytes (gateway/overload_sip), or dropped when that answer
+ * cannot be sent; a retransmission gets what its first copy got (never
+ * a 503 after an acceptance, never an acceptance after a 503).
+ * @return true when the datagram was consumed and must not reach the
+ * SIP stack; false for everything else (other descriptors, responses,
+ * other methods, accepted requests).
+ */
+bool sipgw_datagram(int fd, const void *buf, size_t len,
+    const struct sockaddr *from, socklen_t fromlen);
+
+/* Overload control's counters, for gateway/metrics. */
+struct sipgw_overload_stats {
+	uint32_t	 share;		/* percent of new requests refused */
+	uint64_t	 refused_raw;	/* 503 before parsing */
+	uint64_t	 refused_parsed;	/* 503 by the SIP stack */
+	uint64_t	 dropped;	/* consumed, the 503 not sent */
+};
+
+/** Fill @s (the caller's) with overload control's counters. */
+void sipgw_overload_stats(struct sipgw_overload_stats *s);
 
 /* The SIP side for relay_init(). */
 extern const struct relay_side sipgw_side;

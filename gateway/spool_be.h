@@ -41,7 +41,7 @@ struct spool_be_new {
 	const char	*msgid;
 	const char	*key;		/* acceptance key, NULL: none */
 	int		 origin;	/* 0 SIP, 1 XMPP */
-	int		 src_proto;	/* enum conf_src_proto */
+	int		 src_proto;	/* enum proto */
 	int		 src_family;	/* 0: no address */
 	const uint8_t	*src_addr;	/* 4 or 16 bytes by family */
 	const char	*from_uri, *xmpp_from, *xmpp_id;

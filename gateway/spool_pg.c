@@ -433,7 +433,7 @@ static const char pg_schema[] =
     " attempts integer NOT NULL DEFAULT 0,"
     " kind smallint NOT NULL,"		/* 0 message, 1 failure notice */
     " origin smallint NOT NULL,"	/* 0 SIP, 1 XMPP */
-    " src_proto smallint NOT NULL,"	/* enum conf_src_proto */
+    " src_proto smallint NOT NULL,"	/* enum proto */
     " src_family smallint NOT NULL,"	/* 0: no address */
     " src_addr bytea,"
     " from_uri text,"

@@ -59,7 +59,7 @@ static const char spool_schema_v0[] =
     " attempts INTEGER NOT NULL DEFAULT 0,"
     " kind INTEGER NOT NULL,"		/* 0 message, 1 failure notice */
     " origin INTEGER NOT NULL,"		/* 0 SIP, 1 XMPP */
-    " src_proto INTEGER NOT NULL,"	/* enum conf_src_proto */
+    " src_proto INTEGER NOT NULL,"	/* enum proto */
     " src_family INTEGER NOT NULL,"	/* 0: no address */
     " src_addr BLOB,"
     " from_uri TEXT,"			/* SIP From of the outbound MESSAGE */

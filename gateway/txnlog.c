@@ -74,7 +74,7 @@ txnlog_origin(const struct gw_txn *t)
 {
 	if (t->spool_row != 0)
 		return "spool";
-	return t->origin == TXN_FROM_XMPP ? "xmpp" : "sip";
+	return t->origin == PROTO_XMPP ? "xmpp" : "sip";
 }
 
 static const char *
@@ -113,9 +113,9 @@ txnlog_json(const struct gw_txn *t, const struct gw_outcome *o,
 	json_object_set_new(j, "origin", json_string(txnlog_origin(t)));
 	json_object_set_new(j, "source", txnlog_jstr(t->source));
 	json_object_set_new(j, "in_id", txnlog_jstr(t->origin ==
-	    TXN_FROM_XMPP ? t->xmpp_id : t->call_id));
+	    PROTO_XMPP ? t->xmpp_id : t->call_id));
 	json_object_set_new(j, "from", txnlog_jstr(t->origin ==
-	    TXN_FROM_XMPP ? t->xmpp_from : t->from));
+	    PROTO_XMPP ? t->xmpp_from : t->from));
 	json_object_set_new(j, "to", txnlog_jstr(t->dest));
 	json_object_set_new(j, "route", txnlog_jstr(txnlog_route(t)));
 	json_object_set_new(j, "target", txnlog_jstr(t->route != NULL ?
@@ -131,6 +131,8 @@ txnlog_json(const struct gw_txn *t, const struct gw_outcome *o,
 	    "ok" : o->status == GW_TEMPFAIL ? "temporary" : "permanent"));
 	json_object_set_new(j, "attempts", json_integer(t->attempts));
 	json_object_set_new(j, "ms", json_integer((json_int_t)ms));
+	json_object_set_new(j, "fallback", t->fallback_link >= 0 ?
+	    json_integer(t->fallback_link) : json_null());
 	if (t->rt->conf.log_bodies && t->body != NULL) {
 		/* A body is cut at TXNLOG_JBODY bytes (body_cut says so). */
 		json_t	*b = t->body_len <= TXNLOG_JBODY ?
@@ -199,15 +201,21 @@ txnlog_text(const struct gw_txn *t, const struct gw_outcome *o,
 	char	 to[TXNLOG_FIELD], target[TXNLOG_FIELD];
 	char	 route[CONF_NAME_MAX];
 	char	 body[TXNLOG_BODY], line[LOG_LINE_MAX];
-	bool	 xmpp = t->origin == TXN_FROM_XMPP;
+	char	 fb[16];
+	bool	 xmpp = t->origin == PROTO_XMPP;
 
+	/* The fallback link the message went to (routing/resolve). */
+	if (t->fallback_link >= 0)
+		snprintf(fb, sizeof(fb), "%d", t->fallback_link);
+	else
+		snprintf(fb, sizeof(fb), "-");
 	body[0] = '\0';
 	if (t->rt->conf.log_bodies && t->body != NULL)
 		txnlog_escape_n(t->body, t->body_len, body, sizeof(body));
 	snprintf(line, sizeof(line), "txn %llu: origin=%s source=%s "
 	    "in_id=%s from=%s to=%s route=%s target=%s next_hop=%s "
 	    "protocol=%s status=%d reason=\"%s\" outcome=%s attempts=%u ms=%llu"
-	    "%s%s",
+	    " fallback=%s%s%s",
 	    (unsigned long long)t->id, txnlog_origin(t),
 	    t->source[0] ? txnlog_escape(t->source, src, sizeof(src)) : "-",
 	    txnlog_escape((xmpp ? t->xmpp_id : t->call_id) != NULL ?
@@ -221,7 +229,7 @@ txnlog_text(const struct gw_txn *t, const struct gw_outcome *o,
 	    t->route != NULL ? lookup_strproto(t->route->proto) : "-",
 	    r->sip_code, status_strreason(o->reason), o->status == GW_OK ?
 	    "ok" : o->status == GW_TEMPFAIL ? "temporary" : "permanent",
-	    t->attempts, (unsigned long long)ms,
+	    t->attempts, (unsigned long long)ms, fb,
 	    t->rt->conf.log_bodies ? " body=" : "",
 	    t->rt->conf.log_bodies ? body : "");
 	txnlog_emit(o->status == GW_OK, line);

@@ -59,8 +59,8 @@
 #include "gateway/spool_key.h"
 #include "gateway/status.h"
 #include "gateway/flow/txn.h"
-#include "gateway/xlate.h"
-#include "gateway/xlate_imdn.h"
+#include "gateway/xlate/xlate.h"
+#include "gateway/xlate/xlate_imdn.h"
 #include "gateway/xmppgw.h"
 #include "routing/policy.h"
 
@@ -418,79 +418,6 @@ send_or_hold(xmpp_stanza_t *st)
 
 /* -------------------------------------------------------- outbound */
 
-/* What a SIP MESSAGE bound for XMPP carries. */
-enum body_kind {
-	BODY_TEXT,		/* a text message: <body/> */
-	BODY_IMDN,		/* RFC 5438 notification: receipt/marker */
-	BODY_COMPOSING		/* RFC 3994 isComposing: chat state */
-};
-
-/*
- * The text to put in <body/>: text/plain as it is (UTF-8), message/cpim
- * unwrapped (RFC 3862) when it holds text/plain.  An IMDN or isComposing
- * document (bare or in CPIM) is no text: *kind says which, and *body is
- * the document.  Anything else is refused (415 with Accept; RFC 7572
- * section 7 makes only text/plain mandatory).
- */
-static enum gw_reason
-body_for_xmpp(struct gw_txn *t, const char **body, size_t *len,
-    struct xlate_cpim *cpim, enum body_kind *kind)
-{
-	enum xlate_ctype	 ct;
-
-	ct = xlate_content_type_ok(t->content_type);
-	*body = t->body;
-	*len = t->body_len;
-	if (ct == XLATE_CT_CPIM) {
-		if (xlate_cpim_parse(t->body, t->body_len, cpim) != XLATE_OK)
-			return GW_R_UNSUPPORTED_MEDIA;
-		ct = xlate_content_type_okn(cpim->content_type.p,
-		    cpim->content_type.len);
-		*body = cpim->body.p;
-		*len = cpim->body.len;
-		if (ct == XLATE_CT_CPIM)
-			return GW_R_UNSUPPORTED_MEDIA;
-	}
-	switch (ct) {
-	case XLATE_CT_TEXT:
-		*kind = BODY_TEXT;
-		break;
-	case XLATE_CT_IMDN:
-		*kind = BODY_IMDN;
-		break;
-	case XLATE_CT_ISCOMPOSING:
-		*kind = BODY_COMPOSING;
-		break;
-	default:
-		return GW_R_UNSUPPORTED_MEDIA;
-	}
-	if (xlate_utf8_check(*body, *len, NULL) != XLATE_OK)
-		return GW_R_BAD_REQUEST;
-	return GW_R_NONE;
-}
-
-/*
- * An XMPP sender seen through imgate: its bare JID, XEP-0106 escaped, as
- * the localpart at the component domain ("juliet\40b.example@gw").
- */
-static int
-xmpp_sender_to_gw_jid(const char *jid, const char *domain, char *out,
-    size_t outsz)
-{
-	char	 bare[XLATE_JID_SIZE], esc[XLATE_JID_SIZE];
-	size_t	 n = strcspn(jid, "/");
-	int	 w;
-
-	if (n == 0 || n >= sizeof(bare))
-		return -1;
-	memcpy(bare, jid, n);
-	bare[n] = '\0';
-	if (xlate_jid_escape(bare, n, esc, sizeof(esc)) != XLATE_OK)
-		return -1;
-	w = snprintf(out, outsz, "%s@%s", esc, domain);
-	return w < 0 || (size_t)w >= outsz ? -1 : 0;
-}
-
 /* The JID @jid as this edge's inbound state, or NULL (no memory). */
 static struct xmppgw_in *
 in_new(const char *jid)
@@ -760,7 +687,7 @@ notify_sip(const char *stanza_id, enum xlate_imdn_kind kind)
 	    !notify_take(NOTIFY_TO_SIP, stanza_id, want, mono_ms(), &e) ||
 	    (e.bits & want) == 0)
 		return;
-	if ((t = txn_new(TXN_FROM_XMPP)) == NULL) {
+	if ((t = txn_new(PROTO_XMPP)) == NULL) {
 		log_warnx("notify: no transaction for the IMDN to %s", e.peer);
 		return;
 	}
@@ -794,9 +721,9 @@ notify_sip(const char *stanza_id, enum xlate_imdn_kind kind)
 	    "receipt" : "displayed marker", kind == XLATE_IMDN_DELIVERY ?
 	    "delivered" : "displayed", e.orig_id, e.peer);
 	memset(&src, 0, sizeof(src));
-	src.proto = CONF_SRC_XMPP;
+	src.proto = PROTO_XMPP;
 	src.xmpp_domain = CONF->xmpp_domain;
-	relay_submit_direct(t, &src, LOOKUP_PROTO_SIP, e.peer);
+	relay_submit_direct(t, &src, PROTO_SIP, e.peer);
 }
 
 /*
@@ -859,67 +786,107 @@ ask_imdn(struct gw_txn *t, const char *dest, bool direct_sip, bool markable)
 	    "", e.bits & XLATE_DN_DISPLAY ? " display" : "");
 }
 
+/*
+ * What the SIP -> XMPP mapper's refusal means for the sender: a body
+ * that is no text or a broken CPIM wrapper is 415 (with Accept, RFC 7572
+ * section 7 makes only text/plain mandatory), anything else a bad
+ * request.
+ */
+static enum gw_reason
+sip_to_xmpp_reason(enum xlate_status st)
+{
+	switch (st) {
+	case XLATE_E_MEDIA:
+	case XLATE_E_CPIM_LINE:
+	case XLATE_E_CPIM_HEADER:
+	case XLATE_E_CPIM_CHAR:
+	case XLATE_E_CPIM_DUP:
+	case XLATE_E_CPIM_NO_FROM:
+	case XLATE_E_CPIM_NO_TO:
+	case XLATE_E_CPIM_ADDR:
+	case XLATE_E_CPIM_DATETIME:
+	case XLATE_E_CPIM_REQUIRE:
+	case XLATE_E_CPIM_NS:
+	case XLATE_E_CPIM_NO_CTYPE:
+	case XLATE_E_CPIM_TRUNCATED:
+	case XLATE_E_CPIM_ESCAPE:
+	case XLATE_E_CPIM_OUTER:
+		return GW_R_UNSUPPORTED_MEDIA;
+	default:
+		return GW_R_BAD_REQUEST;
+	}
+}
+
 static enum gw_reason
 send_message(struct gw_txn *t, const char *to)
 {
 	const struct gw_conf	*c = &t->rt->conf;
-	struct xlate_cpim	 cpim;
-	const char		*body;
+	/* Static: 7 kB of buffers, one message at a time (one loop). */
+	static struct xlate_xmpp_msg m;
+	struct xlate_sip_msg	 in;
+	enum xlate_status	 st;
+	const char		*body, *from, *subject, *thread, *lang;
 	size_t			 blen;
-	char			 from[JID_MAX], id[64];
-	char			 cpim_subject[XLATE_SUBJECT_SIZE];
-	enum gw_reason		 why;
-	enum body_kind		 kind;
-	const char		*subject = t->subject, *number;
+	char			 id[64];
 	unsigned		 dn = 0;
 
-	memset(&cpim, 0, sizeof(cpim));
-	if ((why = body_for_xmpp(t, &body, &blen, &cpim, &kind)) !=
-	    GW_R_NONE)
-		return why;
+	/*
+	 * RFC 7572 Table 2, the one mapping (gateway/xlate/xlate.h): routing
+	 * chose the JID; XEP-0114 makes every stanza from the component's
+	 * domain, where a sender in the identity table shows up as its
+	 * number and an XMPP sender as its escaped bare JID.
+	 */
+	memset(&in, 0, sizeof(in));
+	in.from = t->from;
+	in.to = t->dest;
+	in.xmpp_to = to;
+	in.call_id = t->call_id;
+	in.content_type = t->content_type;
+	in.content_language = t->lang;
+	in.subject = t->subject;
+	in.body = t->body;
+	in.body_len = t->body_len;
+	in.sender_number = policy_identity_number(c,
+	    t->origin == PROTO_SIP ? t->from : NULL,
+	    t->origin == PROTO_XMPP ? t->xmpp_from : NULL);
+	if (in.sender_number == NULL && t->origin == PROTO_XMPP)
+		in.sender_jid = t->xmpp_from;
+	if ((st = xlate_sip_to_xmpp_msg(&in, c->xmpp_domain, &m)) !=
+	    XLATE_OK) {
+		log_info("txn %llu: not mapped to XMPP: %s",
+		    (unsigned long long)t->id, xlate_strstatus(st));
+		return sip_to_xmpp_reason(st);
+	}
+	body = m.body.p;
+	blen = m.body.len;
 	/* Notifications are mapped, never sent as a <body/>. */
-	if (kind == BODY_IMDN)
+	if (m.kind == XLATE_CT_IMDN)
 		return send_imdn_as_xmpp(t, body, blen);
-	/* A Subject inside the CPIM wrapper stands in for a SIP one. */
-	if (subject == NULL && cpim.subject.p != NULL &&
-	    xlate_cpim_unescape(cpim.subject.p, cpim.subject.len,
-	    cpim_subject, sizeof(cpim_subject)) == XLATE_OK)
-		subject = cpim_subject;
-	/* XEP-0114: every stanza is from the component's domain.  A sender
-	 * in the identity table shows up as its number. */
-	if ((number = policy_identity_number(c,
-	    t->origin == TXN_FROM_SIP ? t->from : NULL,
-	    t->origin == TXN_FROM_XMPP ? t->xmpp_from : NULL)) != NULL)
-		snprintf(from, sizeof(from), "%s@%s", number,
-		    c->xmpp_domain);
-	else if (t->origin == TXN_FROM_XMPP) {
-		if (xmpp_sender_to_gw_jid(t->xmpp_from,
-		    c->xmpp_domain, from, sizeof(from)) != 0)
-			return GW_R_BAD_REQUEST;
-	} else if (t->from == NULL || xlate_sip_sender_to_gw_jid(t->from,
-	    c->xmpp_domain, from, sizeof(from)) != 0)
-		return GW_R_BAD_REQUEST;
-	if (kind == BODY_COMPOSING)
+	from = m.from;
+	subject = m.subject[0] != '\0' ? m.subject : NULL;
+	thread = m.thread[0] != '\0' ? m.thread : NULL;
+	lang = m.lang[0] != '\0' ? m.lang : NULL;
+	if (m.kind == XLATE_CT_ISCOMPOSING)
 		return send_chat_state(t, to, from, body, blen);
 	snprintf(id, sizeof(id), ID_PREFIX "%016" PRIx64 "-%" PRIu64,
 	    xg_run_tag, t->id);
 	/* A SIP sender's imdn.Disposition-Notification (RFC 5438 7.1.1). */
-	if (cpim.imdn_message_id.p != NULL)
-		dn = remember_sip_sender(t, &cpim, id);
+	if (m.cpim && m.wrap.imdn_message_id.p != NULL)
+		dn = remember_sip_sender(t, &m.wrap, id);
 	{
 		/* RFC 7572 section 5: no type, or type='normal'. */
 		struct xml_part	 parts[] = {
 			XML_TEXT("<message to='", to, true),
 			XML_TEXT("' from='", from, true),
 			XML_TEXT("' id='", id, true),
-			XML_TEXT("' xml:lang='", t->lang, true),
+			XML_TEXT("' xml:lang='", lang, true),
 			{ "'><body>", body, blen, false },
 			XML_LIT("</body>"),
 			XML_TEXT("<subject>", subject, false),
 			XML_LIT(subject != NULL ? "</subject>" : NULL),
 			/* RFC 7572 table 1: the Call-ID becomes <thread/>. */
-			XML_TEXT("<thread>", t->call_id, false),
-			XML_LIT(t->call_id != NULL ? "</thread>" : NULL),
+			XML_TEXT("<thread>", thread, false),
+			XML_LIT(thread != NULL ? "</thread>" : NULL),
 			XML_LIT("<request xmlns='" NS_RECEIPTS "'/>"),
 			/* XEP-0333: a display notification was asked. */
 			XML_LIT(dn & XLATE_DN_DISPLAY ?
@@ -1235,10 +1202,14 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 	const char	*to = xmpp_stanza_get_to(st);
 	const char	*from = xmpp_stanza_get_from(st);
 	char		*node = NULL, *domain = NULL, *body = NULL;
-	char		*thread = NULL, *subject = NULL, sipfrom[JID_MAX];
+	char		*thread = NULL, *subject = NULL;
 	char		 dest[JID_MAX];
 	struct gw_txn	*t;
-	const char	*lang, *number;
+	const char	*lang;
+	/* Static: 17 kB of buffers, one stanza at a time (one loop). */
+	static struct xlate_sip_out xout;
+	struct xlate_xmpp_in	 xin;
+	enum xlate_status	 xst;
 	bool		 direct_sip = false, chatstate = false;
 	char		*cdoc = NULL;
 	const char	*text;
@@ -1321,12 +1292,44 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		refuse(st, GW_R_TOO_LARGE, "policy-violation");
 		goto done;
 	}
-	if ((number = policy_identity_number(CONF, NULL, from)) != NULL)
-		snprintf(sipfrom, sizeof(sipfrom), "<sip:%s@%s;user=phone>",
-		    number, CONF->domain);
-	else if (xlate_xmpp_sender_to_gw_sip(from, CONF->domain, sipfrom,
-	    sizeof(sipfrom)) != 0) {
-		refuse(st, GW_R_BAD_REQUEST, "jid-malformed");
+	/*
+	 * RFC 7572 Table 1, the one mapping (gateway/xlate/xlate.h): from ->
+	 * From at the SIP domain (or the identity table's number), thread
+	 * -> Call-ID when it is one, subject -> Subject on one line,
+	 * xml:lang -> Content-Language (one tag).  Routing names the
+	 * recipient; the size is sip.max_body's, checked above.
+	 */
+	child_text(st, "thread", &thread);
+	child_text(st, "subject", &subject);
+	/* libstrophe's parser drops attribute namespaces: "xml:lang"
+	 * arrives as "lang". */
+	lang = xmpp_stanza_get_attribute(st, "lang");
+	if (lang == NULL)
+		lang = xmpp_stanza_get_attribute(st, "xml:lang");
+	memset(&xin, 0, sizeof(xin));
+	xin.from = from;
+	xin.to = to;
+	xin.to_routed = true;
+	xin.type = type;
+	xin.thread = thread;
+	xin.subject = subject;
+	xin.lang = lang;
+	xin.body = text;
+	xin.body_len = strlen(text);
+	xin.sender_number = policy_identity_number(CONF, NULL, from);
+	if ((xst = xlate_xmpp_to_sip_msg(&xin, CONF->domain, SIZE_MAX,
+	    &xout)) != XLATE_OK) {
+		log_info("xmpp: <message> from %s not mapped to SIP: %s", from,
+		    xlate_strstatus(xst));
+		if (xst == XLATE_E_TOO_LARGE)
+			refuse(st, GW_R_TOO_LARGE, "policy-violation");
+		else if (xst == XLATE_E_TYPE)
+			refuse(st, GW_R_NOT_ALLOWED, "not-acceptable");
+		else if (xst == XLATE_E_UTF8 || xst == XLATE_E_CHAR ||
+		    xst == XLATE_E_EMPTY)
+			refuse(st, GW_R_BAD_REQUEST, "bad-request");
+		else
+			refuse(st, GW_R_BAD_REQUEST, "jid-malformed");
 		goto done;
 	}
 	/* Shutting down: nothing new is started (imgated(8) SIGNALS). */
@@ -1334,17 +1337,15 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		refuse(st, GW_R_SHUTDOWN, NULL);
 		goto done;
 	}
-	if ((t = txn_new(TXN_FROM_XMPP)) == NULL) {
+	if ((t = txn_new(PROTO_XMPP)) == NULL) {
 		refuse(st, GW_R_OVERLOAD, "resource-constraint");
 		goto done;
 	}
-	child_text(st, "thread", &thread);
-	child_text(st, "subject", &subject);
 	if ((t->in.xmpp = in_new(to)) != NULL)
 		t->in.free = in_free;
 	t->done = xmppgw_reply;
 	t->dest = txn_strndup(dest, strlen(dest));
-	t->from = txn_strndup(sipfrom, strlen(sipfrom));
+	t->from = txn_strndup(xout.from, strlen(xout.from));
 	t->xmpp_from = txn_strndup(from, strlen(from));
 	if (xmpp_stanza_get_id(st) != NULL)
 		t->xmpp_id = txn_strndup(xmpp_stanza_get_id(st),
@@ -1369,25 +1370,19 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		    "application/im-iscomposing+xml", 30);
 		t->want_receipt = false;
 	} else
-		t->content_type = txn_strndup("text/plain; charset=UTF-8", 25);
-	t->body = txn_strndup(text, strlen(text));
-	t->body_len = strlen(text);
-	/* A <thread/> becomes the Call-ID only if it can be one (RFC 3261
-	 * word characters, no spaces); otherwise sofia makes a new one. */
-	if (thread != NULL && thread[0] != '\0' && strlen(thread) < 256 &&
-	    thread[strspn(thread, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~()<>:\\\"/[]?{}@")]
-	    == '\0')
-		t->call_id = txn_strndup(thread, strlen(thread));
-	if (subject != NULL)
-		t->subject = txn_strndup(subject, strlen(subject));
-	/* libstrophe's parser drops attribute namespaces: "xml:lang"
-	 * arrives as "lang". */
-	lang = xmpp_stanza_get_attribute(st, "lang");
-	if (lang == NULL)
-		lang = xmpp_stanza_get_attribute(st, "xml:lang");
-	if (lang != NULL)
-		t->lang = txn_strndup(lang, strlen(lang));
+		t->content_type = txn_strndup(xout.content_type,
+		    strlen(xout.content_type));
+	t->body = txn_strndup(xout.body.p, xout.body.len);
+	t->body_len = xout.body.len;
+	/* Without a <thread/> that can be a Call-ID sofia makes one. */
+	if (xout.call_id != NULL && xout.call_id[0] != '\0')
+		t->call_id = txn_strndup(xout.call_id,
+		    strlen(xout.call_id));
+	if (xout.subject[0] != '\0')
+		t->subject = txn_strndup(xout.subject, strlen(xout.subject));
+	if (xout.content_language[0] != '\0')
+		t->lang = txn_strndup(xout.content_language,
+		    strlen(xout.content_language));
 	if (t->in.xmpp == NULL || t->dest == NULL || t->from == NULL ||
 	    t->xmpp_from == NULL || t->body == NULL ||
 	    t->content_type == NULL) {
@@ -1415,10 +1410,10 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		char			*fromdom = xmpp_jid_domain(xg.ctx, from);
 
 		memset(&src, 0, sizeof(src));
-		src.proto = CONF_SRC_XMPP;
+		src.proto = PROTO_XMPP;
 		src.xmpp_domain = fromdom;
 		if (direct_sip)
-			relay_submit_direct(t, &src, LOOKUP_PROTO_SIP, dest);
+			relay_submit_direct(t, &src, PROTO_SIP, dest);
 		else
 			relay_submit(t, &src);
 		if (fromdom != NULL)

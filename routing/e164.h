@@ -5,7 +5,7 @@
  * raw destination (a number typed with visual separators, a tel: URI, a
  * sip:/sips: URI) to e164_parse(), which yields the Application Unique
  * String of RFC 6116 section 3.1 ("+" followed by digits).
- * e164_first_key() then builds the ENUM query name under a suffix.  Pure:
+ * enum/enumkey then builds the ENUM query name under a suffix.  Pure:
  * no I/O, no allocation, no globals, inputs are never modified.
  */
 #ifndef ROUTING_E164_H
@@ -26,8 +26,6 @@ enum e164_status {
 
 /* Longest AUS: '+' + 15 digits + NUL; callers use a bigger buffer anyway. */
 #define E164_AUS_MAX	32
-/* Longest first key: 2 chars per digit + suffix (<= 255) + dot + NUL. */
-#define E164_KEY_MAX	300
 
 /* Input forms accepted by e164_parse(), OR-ed together. */
 #define E164_FORM_PLAIN		0x01	/* "+1-202-555-0100", "+1 (202) 555.0100" */
@@ -58,15 +56,6 @@ enum e164_status {
  */
 enum e164_status e164_parse(const char *in, size_t inlen, unsigned forms,
     unsigned max_digits, char *aus, size_t aussz);
-
-/**
- * Build the RFC 6116 first key: digits reversed, dot-separated, then
- * @suffix, always absolute ("...e164.arpa.").  @suffix may be given with
- * or without its trailing dot.
- * @return 0, or -1 when @aus is not "+digits" or @out is too small.
- */
-int e164_first_key(const char *aus, const char *suffix, char *out,
-    size_t outsz);
 
 /** Static name of a status, e.g. "E_NOT_E164" (never NULL). */
 const char *e164_strstatus(enum e164_status st);

@@ -18,6 +18,7 @@
 #include "enum/strcopy.h"
 #include "routing/e164.h"
 #include "routing/idna.h"
+#include "routing/imaddr.h"
 #include "routing/lookup.h"
 
 enum lookup_phase {
@@ -66,10 +67,10 @@ lookup_params_default(struct lookup_params *p)
 	p->enum_params.max_queries = 32;
 	p->input_forms = E164_FORM_ALL;
 	p->max_digits = 15;
-	p->protocols[0] = LOOKUP_PROTO_SIP;
-	p->protocols[1] = LOOKUP_PROTO_XMPP;
+	p->protocols[0] = PROTO_SIP;
+	p->protocols[1] = PROTO_XMPP;
 	p->nprotocols = 2;
-	p->implicit = LOOKUP_PROTO_NONE;
+	p->implicit = PROTO_NONE;
 	p->max_queries = 32;
 	p->max_targets = 4;
 	p->dnssec = LOOKUP_DNSSEC_OFF;
@@ -102,9 +103,9 @@ lookup_strerror(enum lookup_error e)
 }
 
 const char *
-lookup_strproto(enum lookup_proto p)
+lookup_strproto(enum proto p)
 {
-	return p == LOOKUP_PROTO_SIP ? "sip" : p == LOOKUP_PROTO_XMPP ?
+	return p == PROTO_SIP ? "sip" : p == PROTO_XMPP ?
 	    "xmpp" : NULL;
 }
 
@@ -167,7 +168,7 @@ srv_next_protocol(struct lookup *lk)
 		finish(lk, LOOKUP_E_DNS_TEMPFAIL);
 		return;
 	}
-	if (p->implicit != LOOKUP_PROTO_NONE) {
+	if (p->implicit != PROTO_NONE) {
 		lk->phase = PH_IMPLICIT;
 		snprintf(lk->qname, sizeof(lk->qname), "%s.", lk->domain);
 		lk->qtype = DNSMSG_T_A;
@@ -176,18 +177,33 @@ srv_next_protocol(struct lookup *lk)
 	finish(lk, LOOKUP_E_IM_NO_COMMON_PROTOCOL);
 }
 
-static void
-set_addresses(struct lookup *lk, enum lookup_proto proto)
+/*
+ * The address on the chosen protocol.  An XMPP recipient is the JID of
+ * RFC 3922 3.3 (routing/imaddr): the im: localpart is percent-decoded
+ * and XEP-0106 escaped, so im:d'artagnan@x and im:d%27artagnan@x both
+ * reach d\27artagnan@x; the raw user part would be a malformed JID
+ * (d'artagnan) or someone else's (o%27neil).
+ * @return 0, or -1 when the im: address has no JID form.
+ */
+static int
+set_addresses(struct lookup *lk, enum proto proto)
 {
 	struct lookup_result	*r = &lk->res;
+	char			 im[LOOKUP_URI_MAX + 8];
+	int			 n;
 
 	r->protocol = proto;
-	if (proto == LOOKUP_PROTO_SIP)
+	if (proto == PROTO_SIP) {
 		snprintf(r->request_uri, sizeof(r->request_uri), "sip:%s@%s",
 		    lk->user, lk->domain);
-	else
-		snprintf(r->xmpp_to, sizeof(r->xmpp_to), "%s@%s", lk->user,
-		    lk->domain);
+		return 0;
+	}
+	n = snprintf(im, sizeof(im), "im:%s@%s", lk->user, lk->domain);
+	if (n < 0 || (size_t)n >= sizeof(im) ||
+	    imaddr_im_to_jid(im, r->xmpp_to, sizeof(r->xmpp_to)) !=
+	    IMADDR_OK)
+		return -1;
+	return 0;
 }
 
 /* The URI ENUM produced (or the input im: URI) decides what comes next. */
@@ -230,7 +246,7 @@ uri_chosen(struct lookup *lk)
 	 */
 	if (strncasecmp(u, "sip:", 4) == 0 || strncasecmp(u, "sips:", 5) ==
 	    0) {
-		r->protocol = LOOKUP_PROTO_SIP;
+		r->protocol = PROTO_SIP;
 		str_copy(r->request_uri, sizeof(r->request_uri), u);
 		finish(lk, LOOKUP_OK);
 		return;
@@ -250,7 +266,7 @@ uri_chosen(struct lookup *lk)
 		}
 		memcpy(r->xmpp_to, j, n);
 		r->xmpp_to[n] = '\0';
-		r->protocol = LOOKUP_PROTO_XMPP;
+		r->protocol = PROTO_XMPP;
 		finish(lk, LOOKUP_OK);
 		return;
 	}
@@ -335,15 +351,15 @@ srv_answer(struct lookup *lk, const struct dnsq_result *res)
 		t->weight = order[i]->weight;
 	}
 	r->ntargets = n;
-	set_addresses(lk, lk->params->protocols[lk->proto_idx - 1]);
-	finish(lk, LOOKUP_OK);
+	finish(lk, set_addresses(lk, lk->params->protocols[lk->proto_idx -
+	    1]) == 0 ? LOOKUP_OK : LOOKUP_E_INVALID_IM_URI);
 }
 
 static void
 implicit_answer(struct lookup *lk, const struct dnsq_result *res)
 {
 	struct lookup_result	*r = &lk->res;
-	enum lookup_proto	 proto = lk->params->implicit;
+	enum proto	 proto = lk->params->implicit;
 
 	if (res->status == DNSQ_TEMPFAIL) {
 		r->failure_ttl = res->failure_ttl;
@@ -359,10 +375,10 @@ implicit_answer(struct lookup *lk, const struct dnsq_result *res)
 	r->implicit = true;
 	snprintf(r->targets[0].host, sizeof(r->targets[0].host), "%s.",
 	    lk->domain);
-	r->targets[0].port = proto == LOOKUP_PROTO_SIP ? 5060 : 5269;
+	r->targets[0].port = proto == PROTO_SIP ? 5060 : 5269;
 	r->ntargets = 1;
-	set_addresses(lk, proto);
-	finish(lk, LOOKUP_OK);
+	finish(lk, set_addresses(lk, proto) == 0 ? LOOKUP_OK :
+	    LOOKUP_E_INVALID_IM_URI);
 }
 
 static void
@@ -492,7 +508,7 @@ result_init(struct lookup_result *r)
 	r->uri[0] = '\0';
 	r->enumservice[0] = '\0';
 	enumq_selected_clear(&r->selected);
-	r->protocol = LOOKUP_PROTO_NONE;
+	r->protocol = PROTO_NONE;
 	r->srv_owner[0] = '\0';
 	r->ntargets = 0;
 	r->implicit = false;

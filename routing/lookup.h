@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "conf/proto.h"
 #include "enum/dnsq.h"
 #include "enum/enumq.h"
 #include "enum/naptr.h"
@@ -31,7 +32,6 @@ enum lookup_error {
 	LOOKUP_E_IM_NO_COMMON_PROTOCOL
 };
 
-enum lookup_proto { LOOKUP_PROTO_NONE, LOOKUP_PROTO_SIP, LOOKUP_PROTO_XMPP };
 enum lookup_dnssec { LOOKUP_DNSSEC_OFF, LOOKUP_DNSSEC_PREFER,
     LOOKUP_DNSSEC_REQUIRE };
 
@@ -43,9 +43,9 @@ struct lookup_params {
 	struct enumq_params	 enum_params;	/* .policy set by lookup */
 	unsigned		 input_forms;	/* E164_FORM_* */
 	unsigned		 max_digits;
-	enum lookup_proto	 protocols[2];	/* RFC 3861 preference */
+	enum proto	 protocols[2];	/* RFC 3861 preference */
 	size_t			 nprotocols;
-	enum lookup_proto	 implicit;	/* A-record fallback or NONE */
+	enum proto	 implicit;	/* A-record fallback or NONE */
 	unsigned		 max_queries;	/* all queries of one lookup */
 	unsigned		 max_targets;
 	enum lookup_dnssec	 dnssec;
@@ -61,7 +61,7 @@ struct lookup_target {
 };
 
 /* The RFC 3263 steps of a SIP route's targets, in the relay's order
- * (gateway/explain runs routing/siptarget after the lookup). */
+ * (gateway/explain walks them through routing/resolve). */
 struct lookup_sip_trace {
 	bool			 ran;
 	char			 uri[LOOKUP_URI_MAX + 16];	/* first */
@@ -90,7 +90,7 @@ struct lookup_result {
 	char			 uri[LOOKUP_URI_MAX];
 	char			 enumservice[NAPTR_TYPE_MAX];
 	struct enumq_selected	 selected;
-	enum lookup_proto	 protocol;
+	enum proto	 protocol;
 	char			 srv_owner[DNSMSG_NAME_MAX];
 	struct lookup_target	 targets[LOOKUP_MAX_TARGETS];
 	size_t			 ntargets;
@@ -132,7 +132,7 @@ void lookup_params_default(struct lookup_params *p);
 
 /** "E_ENUM_NO_DATA" etc.; NULL for LOOKUP_OK. */
 const char *lookup_strerror(enum lookup_error e);
-const char *lookup_strproto(enum lookup_proto p);
+const char *lookup_strproto(enum proto p);
 const char *lookup_strdnssec(int sec);
 
 #endif /* ROUTING_LOOKUP_H */

@@ -57,25 +57,14 @@ static void	policy_buf_init(struct policy_buf *, char *, size_t);
 static void	policy_buf_add(struct policy_buf *, const char *, ...)
 		    POLICY_PRINTF(2, 3);
 static void	policy_buf_end(struct policy_buf *);
-static const char *policy_strproto(enum conf_src_proto);
+static const char *policy_strproto(enum proto);
 static void	policy_route_label(struct policy_buf *,
 		    const struct conf_route *, size_t);
 static bool	policy_route_holds(const struct conf_route *, const char *,
 		    const struct policy_source *, struct policy_buf *);
 static bool	policy_str_prefix(const char *, const char *);
-static bool	policy_printable(const char *);
-static bool	policy_hostname(const char *, size_t);
-static bool	policy_v6_literal(const char *, size_t);
 static bool	policy_valid_aus(const char *);
-static int	policy_port(const char *, size_t, uint16_t *);
 static bool	policy_has_user_param(const char *);
-static bool	policy_transport_tls(const char *);
-static int	policy_target_sip(const char *, bool, const char *,
-		    struct policy_target *);
-static int	policy_target_xmpp(const char *, const char *,
-		    struct policy_target *);
-static int	policy_target_im(const char *, const char *,
-		    struct policy_target *);
 
 /* First @bits bits of @a and @b equal. */
 static bool
@@ -241,14 +230,14 @@ policy_buf_end(struct policy_buf *b)
 }
 
 static const char *
-policy_strproto(enum conf_src_proto p)
+policy_strproto(enum proto p)
 {
 	switch (p) {
-	case CONF_SRC_SIP:
+	case PROTO_SIP:
 		return "sip";
-	case CONF_SRC_XMPP:
+	case PROTO_XMPP:
 		return "xmpp";
-	case CONF_SRC_ANY:
+	case PROTO_NONE:
 		break;
 	}
 	return "any";
@@ -263,7 +252,7 @@ policy_acl_allows(const struct gw_conf *c, const struct policy_source *src,
 	if (why == NULL)
 		why = &dummy;
 	switch (src->proto) {
-	case CONF_SRC_SIP:
+	case PROTO_SIP:
 		if (c->nacl_sip_nets == 0) {
 			*why = "no SIP access list";
 			return true;
@@ -279,7 +268,7 @@ policy_acl_allows(const struct gw_conf *c, const struct policy_source *src,
 		}
 		*why = "source address in the SIP access list";
 		return true;
-	case CONF_SRC_XMPP:
+	case PROTO_XMPP:
 		if (c->nacl_xmpp_domains == 0) {
 			*why = "no XMPP access list";
 			return true;
@@ -295,7 +284,7 @@ policy_acl_allows(const struct gw_conf *c, const struct policy_source *src,
 		}
 		*why = "sender domain in the XMPP access list";
 		return true;
-	case CONF_SRC_ANY:
+	case PROTO_NONE:
 		break;
 	}
 	/* Unknown protocol: fail closed as soon as any list restricts. */
@@ -349,7 +338,7 @@ policy_route_holds(const struct conf_route *r, const char *aus,
 		policy_buf_add(b, ": prefix %s does not match", r->prefix);
 		return false;
 	}
-	if (r->from != CONF_SRC_ANY && r->from != src->proto) {
+	if (r->from != PROTO_NONE && r->from != src->proto) {
 		policy_buf_add(b, ": only from %s", policy_strproto(r->from));
 		return false;
 	}
@@ -383,7 +372,7 @@ policy_route_holds(const struct conf_route *r, const char *aus,
 		policy_buf_add(b, ": prefix %s matches", r->prefix);
 	else
 		policy_buf_add(b, ": any number");
-	policy_buf_add(b, ", from %s", r->from != CONF_SRC_ANY ?
+	policy_buf_add(b, ", from %s", r->from != PROTO_NONE ?
 	    policy_strproto(r->from) : "any");
 	if (ni >= 0) {
 		policy_fmt_net(&r->nets[ni], na, sizeof(na));
@@ -456,58 +445,6 @@ policy_match_dialplan(const struct gw_conf *c,
 	return -1;
 }
 
-/* Visible ASCII only: no spaces, controls or 8-bit bytes in a target. */
-static bool
-policy_printable(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
-			return false;
-	return true;
-}
-
-/* LDH labels, none empty (a single trailing dot is allowed). */
-static bool
-policy_hostname(const char *h, size_t len)
-{
-	size_t	 i, label;
-	char	 ch;
-
-	if (len == 0 || len > 253)
-		return false;
-	label = 0;
-	for (i = 0; i < len; i++) {
-		ch = h[i];
-		if (ch == '.') {
-			if (label == 0)
-				return false;
-			label = 0;
-		} else if ((ch >= 'a' && ch <= 'z') ||
-		    (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-		    ch == '-') {
-			if (++label > 63)
-				return false;
-		} else
-			return false;
-	}
-	return true;
-}
-
-/* Inside the brackets of "[2001:db8::1]": checked for real with
- * inet_pton, which is pure (it only parses). */
-static bool
-policy_v6_literal(const char *h, size_t len)
-{
-	char	 tmp[POLICY_ADDRSTR];
-	uint8_t	 bin[16];
-
-	if (len == 0 || len >= sizeof(tmp))
-		return false;
-	memcpy(tmp, h, len);
-	tmp[len] = '\0';
-	return inet_pton(AF_INET6, tmp, bin) == 1;
-}
-
 static bool
 policy_valid_aus(const char *aus)
 {
@@ -519,26 +456,6 @@ policy_valid_aus(const char *aus)
 		if (aus[i] < '0' || aus[i] > '9' || i > 31)
 			return false;
 	return true;
-}
-
-/* 1..65535, decimal, no sign. */
-static int
-policy_port(const char *s, size_t len, uint16_t *port)
-{
-	unsigned long	 v = 0;
-	size_t		 i;
-
-	if (len == 0 || len > 5)
-		return -1;
-	for (i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (unsigned long)(s[i] - '0');
-	}
-	if (v == 0 || v > 65535)
-		return -1;
-	*port = (uint16_t)v;
-	return 0;
 }
 
 /* Does ";a;user=ip;b" carry a "user" parameter (any value)? */
@@ -555,155 +472,57 @@ policy_has_user_param(const char *params)
 }
 
 /*
- * SIP: [user "@"] host [":" port] *(";" param).  The user part may itself
- * hold ';' (tel parameters) so the host starts after the first '@'.  A
+ * The target was parsed at load (conf_target_parse()); what is left per
+ * message is putting the number where the target has no user.  A SIP
  * target without a user part gets the number as its user, with
  * user=phone so that the next hop reads it as a telephone number
- * (RFC 3261 section 19.1.1).
+ * (RFC 3261 section 19.1.1); "xmpp:DOMAIN" becomes NUMBER@DOMAIN.
  */
-/* ";transport=tls" among URI parameters @params (RFC 3261 19.1.2:
- * TLS defaults to port 5061). */
-static bool
-policy_transport_tls(const char *params)
-{
-	const char	*p;
-
-	for (p = params; (p = strchr(p, ';')) != NULL; p++)
-		if (strncasecmp(p, ";transport=tls", 14) == 0 &&
-		    (p[14] == '\0' || p[14] == ';'))
-			return true;
-	return false;
-}
-
-static int
-policy_target_sip(const char *target, bool secure, const char *aus,
-    struct policy_target *out)
-{
-	const char	*rest, *at, *hp, *params, *h, *pe;
-	size_t		 slen, hlen;
-	int		 r;
-
-	slen = secure ? 5 : 4;
-	rest = target + slen;
-	at = strchr(rest, '@');
-	if (at == rest)
-		return -1;
-	hp = at != NULL ? at + 1 : rest;
-	params = hp + strcspn(hp, ";");
-
-	if (*hp == '[') {
-		h = hp + 1;
-		pe = memchr(h, ']', (size_t)(params - h));
-		if (pe == NULL || !policy_v6_literal(h, (size_t)(pe - h)))
-			return -1;
-		hlen = (size_t)(pe - h);
-		pe++;
-	} else {
-		h = hp;
-		pe = memchr(h, ':', (size_t)(params - h));
-		if (pe == NULL)
-			pe = params;
-		hlen = (size_t)(pe - h);
-		if (!policy_hostname(h, hlen))
-			return -1;
-	}
-	out->port = secure || policy_transport_tls(params) ? 5061 : 5060;
-	if (pe != params) {
-		if (*pe != ':' || policy_port(pe + 1,
-		    (size_t)(params - pe - 1), &out->port) < 0)
-			return -1;
-	}
-	if (hlen >= sizeof(out->host))
-		return -1;
-	memcpy(out->host, h, hlen);
-	out->host[hlen] = '\0';
-	out->kind = POLICY_T_SIP;
-
-	if (at != NULL)
-		r = snprintf(out->uri, sizeof(out->uri), "%s", target);
-	else {
-		if (!policy_valid_aus(aus))
-			return -1;
-		r = snprintf(out->uri, sizeof(out->uri), "%.*s%s@%s%s",
-		    (int)slen, target, aus, rest,
-		    policy_has_user_param(params) ? "" : ";user=phone");
-	}
-	return r < 0 || (size_t)r >= sizeof(out->uri) ? -1 : 0;
-}
-
-/*
- * XMPP: "xmpp:" [node "@"] domain, the RFC 5122 path form without
- * resource or query.  A domain alone gets the number as its node.
- */
-static int
-policy_target_xmpp(const char *rest, const char *aus,
-    struct policy_target *out)
-{
-	const char	*at, *dom;
-	size_t		 dlen;
-	int		 r;
-
-	if (strchr(rest, '/') != NULL)		/* authority or resource */
-		return -1;
-	at = strchr(rest, '@');
-	if (at == rest || (at != NULL && strchr(at + 1, '@') != NULL))
-		return -1;
-	dom = at != NULL ? at + 1 : rest;
-	dlen = strlen(dom);
-	if (!policy_hostname(dom, dlen) || dlen >= sizeof(out->host))
-		return -1;
-	memcpy(out->host, dom, dlen + 1);
-	out->port = 0;
-	out->kind = POLICY_T_XMPP;
-	if (at != NULL)
-		r = snprintf(out->uri, sizeof(out->uri), "%s", rest);
-	else {
-		if (!policy_valid_aus(aus))
-			return -1;
-		r = snprintf(out->uri, sizeof(out->uri), "%s@%s", aus, rest);
-	}
-	return r < 0 || (size_t)r >= sizeof(out->uri) ? -1 : 0;
-}
-
-/* im:user@domain, handed on untouched for RFC 3861 resolution. */
-static int
-policy_target_im(const char *target, const char *rest,
-    struct policy_target *out)
-{
-	const char	*at, *dom;
-	size_t		 dlen;
-	int		 r;
-
-	at = strchr(rest, '@');
-	if (at == NULL || at == rest || strchr(at + 1, '@') != NULL)
-		return -1;
-	dom = at + 1;
-	dlen = strlen(dom);
-	if (!policy_hostname(dom, dlen) || dlen >= sizeof(out->host))
-		return -1;
-	memcpy(out->host, dom, dlen + 1);
-	out->port = 0;
-	out->kind = POLICY_T_IM;
-	r = snprintf(out->uri, sizeof(out->uri), "%s", target);
-	return r < 0 || (size_t)r >= sizeof(out->uri) ? -1 : 0;
-}
-
 int
-policy_parse_target(const char *target, const char *aus,
+policy_expand_target(const struct conf_target *t, const char *aus,
     struct policy_target *out)
 {
-	if (target == NULL || out == NULL || !policy_printable(target) ||
-	    strchr(target, '?') != NULL)
+	size_t	 slen;
+	int	 r;
+
+	if (t == NULL || out == NULL || t->text[0] == '\0' ||
+	    strlen(t->host) >= sizeof(out->host))
 		return -1;
-	if (strncasecmp(target, "sip:", 4) == 0)
-		return policy_target_sip(target, false, aus, out);
-	if (strncasecmp(target, "sips:", 5) == 0)
-		return policy_target_sip(target, true, aus, out);
-	if (strncasecmp(target, "xmpp:", 5) == 0)
-		return policy_target_xmpp(target + 5, aus, out);
-	if (strncasecmp(target, "im:", 3) == 0)
-		return policy_target_im(target, target + 3, out);
-	return -1;
+	memcpy(out->host, t->host, strlen(t->host) + 1);
+	switch (t->kind) {
+	case CONF_TARGET_SIP:
+		out->kind = POLICY_T_SIP;
+		out->port = t->port;
+		if (t->user[0] != '\0') {
+			r = snprintf(out->uri, sizeof(out->uri), "%s",
+			    t->text);
+			break;
+		}
+		if (!policy_valid_aus(aus))
+			return -1;
+		/* text is "sip:" or "sips:", then host[:port][;params] */
+		slen = t->secure ? 5 : 4;
+		r = snprintf(out->uri, sizeof(out->uri), "%.*s%s@%s%s",
+		    (int)slen, t->text, aus, t->text + slen,
+		    policy_has_user_param(t->params) ? "" : ";user=phone");
+		break;
+	case CONF_TARGET_XMPP:
+		out->kind = POLICY_T_XMPP;
+		out->port = 0;
+		if (!policy_valid_aus(aus))
+			return -1;
+		r = snprintf(out->uri, sizeof(out->uri), "%s@%s", aus,
+		    t->host);
+		break;
+	case CONF_TARGET_IM:
+		out->kind = POLICY_T_IM;
+		out->port = 0;
+		r = snprintf(out->uri, sizeof(out->uri), "%s", t->text);
+		break;
+	default:
+		return -1;
+	}
+	return r < 0 || (size_t)r >= sizeof(out->uri) ? -1 : 0;
 }
 
 /* Compare "user@host" parts: user exactly, host case-insensitively. */
@@ -761,7 +580,7 @@ policy_proxy_source(const struct gw_conf *c, struct policy_source *src,
 	int	 family;
 
 	if (c->nacl_trusted_proxies == 0 || via2 == NULL ||
-	    src->proto != CONF_SRC_SIP || policy_find_net(
+	    src->proto != PROTO_SIP || policy_find_net(
 	    c->acl_trusted_proxies, c->nacl_trusted_proxies, src) < 0)
 		return false;
 	n = strlen(via2);

@@ -6,7 +6,7 @@
  * policy_acl_allows() whether it may use the gateway at all, pick its dial
  * plan with policy_match_dialplan() (routing/dialplan then makes the AUS),
  * and policy_match_route() tells which configured route (ENUM, static
- * target or deny) the AUS takes.  For a static route, policy_parse_target()
+ * target or deny) the AUS takes.  For a static route, policy_expand_target()
  * turns the configured target into the Request-URI or JID the outbound
  * side uses.  imgate-lookup prints the @why strings as its explanation.
  *
@@ -24,8 +24,8 @@
 #include "conf/conf.h"
 
 /*
- * The sender of one inbound message.  @proto is CONF_SRC_SIP or
- * CONF_SRC_XMPP; CONF_SRC_ANY means "unknown" (imgate-lookup without
+ * The sender of one inbound message.  @proto is PROTO_SIP or
+ * PROTO_XMPP; PROTO_NONE means "unknown" (imgate-lookup without
  * --from) and matches only conditions that do not look at the protocol.
  * @addr holds 4 bytes (AF_INET) or 16 bytes (AF_INET6) in network order
  * and is looked at only when @has_addr is set; an XMPP sender normally
@@ -33,7 +33,7 @@
  * of its bare JID), borrowed, or NULL.
  */
 struct policy_source {
-	enum conf_src_proto	 proto;
+	enum proto	 proto;
 	int			 family;	/* AF_INET or AF_INET6 */
 	uint8_t			 addr[16];
 	bool			 has_addr;
@@ -97,7 +97,7 @@ bool policy_proxy_source(const struct gw_conf *c, struct policy_source *src,
  * "example.org" does not admit "chat.example.org", because whoever runs a
  * subdomain is not necessarily trusted like its parent; list each one.
  * An empty list allows everyone of that protocol.  A sender of unknown
- * protocol (CONF_SRC_ANY) is allowed only when both lists are empty.
+ * protocol (PROTO_NONE) is allowed only when both lists are empty.
  * @param c    configuration, borrowed
  * @param src  sender, borrowed
  * @param why  if not NULL, receives a static string saying why (never
@@ -111,7 +111,7 @@ bool policy_acl_allows(const struct gw_conf *c,
  * The route an AUS takes: the first of c->routes whose conditions all
  * hold.  Conditions left empty hold for everything:
  *   prefix   a string prefix of @aus ("+1202" matches "+12025550100")
- *   from     CONF_SRC_ANY, or equal to src->proto
+ *   from     PROTO_NONE, or equal to src->proto
  *   nets     src has an address inside one of them
  *   domains  src->xmpp_domain equals one of them (as in the ACL)
  * @param c      configuration, borrowed
@@ -144,28 +144,27 @@ int policy_match_dialplan(const struct gw_conf *c,
     const struct policy_source *src);
 
 /**
- * Turn a static route target into what the outbound side needs.
+ * Turn a static route target, parsed at load by conf_target_parse(), into
+ * what the outbound side needs for the number @aus.  No parsing happens
+ * here: the number goes where the target has no user.
  *
  *   "sip:HOST[:PORT][;params]"  -> SIP, uri
  *        "sip:+12025550100@HOST[:PORT][;params];user=phone" (user=phone
  *        is not added twice)
- *   "sip:USER@HOST[:PORT][;params]" -> SIP, uri = the target as is
- *   "sips:..."                  -> the same, default port 5061
+ *   "sip:USER@HOST[:PORT][;params]" -> SIP, uri = the target as stored
+ *   "sips:..."                  -> the same (default port 5061)
  *   "xmpp:DOMAIN"               -> XMPP, uri = bare JID "+12025550100@DOMAIN"
- *   "xmpp:USER@DOMAIN"          -> XMPP, uri = "USER@DOMAIN"
- *   "im:USER@DOMAIN"            -> IM, uri = the target as is
- * Schemes are case-insensitive.  @host is the SIP host (an IPv6 literal
- * without its brackets) and @port the SIP port (default 5060), or the
- * XMPP/IM domain and port 0.  URI headers ("?..."), an XMPP resource or
- * authority ("xmpp://") and empty or ill-formed hosts are refused.
- * @param target  configured target, borrowed
+ *   "im:USER@DOMAIN"            -> IM, uri = the target as stored
+ * @host is the SIP host (an IPv6 literal without its brackets) and @port
+ * the SIP port, or the XMPP/IM domain and port 0.
+ * @param t       parsed target, borrowed
  * @param aus     "+digits", borrowed; needed (and checked) only for
  *                "sip:HOST" and "xmpp:DOMAIN", may be NULL otherwise
  * @param out     caller-owned result; unspecified on failure
- * @return 0, or -1 for a malformed target, a missing/invalid @aus or a
+ * @return 0, or -1 for an empty target, a missing/invalid @aus or a
  *         result that does not fit
  */
-int policy_parse_target(const char *target, const char *aus,
+int policy_expand_target(const struct conf_target *t, const char *aus,
     struct policy_target *out);
 
 /**

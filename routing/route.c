@@ -123,7 +123,7 @@ result_init(struct lookup_result *r, enum lookup_error e)
 }
 
 void
-route_direct_result(struct lookup_result *r, enum lookup_proto proto,
+route_direct_result(struct lookup_result *r, enum proto proto,
     const char *dest, const char *host, uint16_t port, const char *aus)
 {
 	result_init(r, LOOKUP_OK);
@@ -131,7 +131,7 @@ route_direct_result(struct lookup_result *r, enum lookup_proto proto,
 	snprintf(r->input, sizeof(r->input), "%s", dest);
 	if (aus != NULL)
 		snprintf(r->aus, sizeof(r->aus), "%s", aus);
-	if (proto == LOOKUP_PROTO_XMPP) {
+	if (proto == PROTO_XMPP) {
 		snprintf(r->xmpp_to, sizeof(r->xmpp_to), "%s", dest);
 		return;
 	}
@@ -145,12 +145,12 @@ route_direct_result(struct lookup_result *r, enum lookup_proto proto,
 }
 
 int
-route_static_result(const char *target, const char *aus,
+route_static_result(const struct conf_target *target, const char *aus,
     struct lookup_result *r)
 {
 	struct policy_target	 tg;
 
-	if (policy_parse_target(target, aus, &tg) != 0) {
+	if (policy_expand_target(target, aus, &tg) != 0) {
 		result_init(r, LOOKUP_E_INVALID_IM_URI);
 		return -1;
 	}
@@ -159,10 +159,10 @@ route_static_result(const char *target, const char *aus,
 		snprintf(r->uri, sizeof(r->uri), "%s", tg.uri);
 		return 1;
 	}
-	route_direct_result(r, tg.kind == POLICY_T_XMPP ? LOOKUP_PROTO_XMPP :
-	    LOOKUP_PROTO_SIP, tg.uri, tg.kind == POLICY_T_SIP ? tg.host : NULL,
+	route_direct_result(r, tg.kind == POLICY_T_XMPP ? PROTO_XMPP :
+	    PROTO_SIP, tg.uri, tg.kind == POLICY_T_SIP ? tg.host : NULL,
 	    tg.port, aus);
 	/* What was configured, for logs and imgate-lookup. */
-	snprintf(r->input, sizeof(r->input), "%s", target);
+	snprintf(r->input, sizeof(r->input), "%s", target->text);
 	return 0;
 }

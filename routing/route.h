@@ -48,16 +48,17 @@ void route_decide(const struct gw_conf *c, unsigned forms,
  * (next hop @host:@port when @host is not NULL) or the bare JID.  @aus may
  * be NULL.  @r is filled completely.
  */
-void route_direct_result(struct lookup_result *r, enum lookup_proto proto,
+void route_direct_result(struct lookup_result *r, enum proto proto,
     const char *dest, const char *host, uint16_t port, const char *aus);
 
 /**
- * A static target (a static route or a fallback link) for @aus.
+ * A static target (a static route or a fallback link), parsed at load,
+ * for @aus.  @target is borrowed for the call.
  * @return 0 with @r filled (SIP or XMPP), 1 when the target is an im:
  *         URI to resolve with RFC 3861 (the URI is in @r->uri), -1 when
  *         the target is unusable (@r is then a failed result).
  */
-int route_static_result(const char *target, const char *aus,
+int route_static_result(const struct conf_target *target, const char *aus,
     struct lookup_result *r);
 
 /** "enum", "static", "deny", "bad-number", "no-match". */

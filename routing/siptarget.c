@@ -90,12 +90,19 @@ siptarget_uri(const char *host, uint16_t port, enum rfc3263_transport tp,
 {
 	bool		 v6 = strchr(host, ':') != NULL && host[0] != '[';
 	const char	*tps = rfc3263_strtransport(tp);
-	int		 n;
+	size_t		 len = 0;
 
-	n = snprintf(out, outsz, "sip:%s%s%s:%u%s%s", v6 ? "[" : "", host,
-	    v6 ? "]" : "", port, tps != NULL ? ";transport=" : "",
-	    tps != NULL ? tps : "");
-	return n < 0 || (size_t)n >= outsz ? -1 : 0;
+	/* Written by hand: once per target and hop of every message. */
+	if (str_append(out, outsz, &len, "sip:[", v6 ? 5 : 4) != 0 ||
+	    str_append_s(out, outsz, &len, host) != 0 ||
+	    (v6 && str_append(out, outsz, &len, "]", 1) != 0) ||
+	    str_append(out, outsz, &len, ":", 1) != 0 ||
+	    str_append_u(out, outsz, &len, port) != 0 ||
+	    (tps != NULL && (str_append_s(out, outsz, &len,
+	    ";transport=") != 0 ||
+	    str_append_s(out, outsz, &len, tps) != 0)))
+		return -1;
+	return 0;
 }
 
 enum rfc3263_transport

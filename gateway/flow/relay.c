@@ -1,18 +1,22 @@
 /*
  * gateway/flow/relay.c - route, forward, answer: the transaction's life.
  *
- * relay_submit() starts routing/lookup with the transaction id as the
- * callback argument.  On a route: SIP destinations are tried target by
- * target in RFC 2782 order (at least two, RFC 3861 6); each target
- * becomes a list of hops (transport, address) through routing/siptarget,
- * the RFC 3263 client, on the same cached resolver (an E2U+sip URI is
- * one target located from the URI itself), then the outbound side sends
- * through each hop in turn.  A hop that does not answer in time or
- * whose transport fails (the edge's outcome says retry_elsewhere: for SIP
- * a 408 or 503, gateway/status) makes the relay try the next hop, then
- * the next target; any other answer is final and goes back to the sender
- * as it is.  The transaction deadline
- * bounds the whole thing below SIP Timer F.
+ * relay_submit() opens a routing/resolve session (t->resolve) with the
+ * transaction id as the callback argument: the policy, a static target
+ * or ENUM, the route's fallback links, the last checks, all decided
+ * there, in the same code imgate-lookup runs.  On a route: SIP
+ * destinations are tried target by target in RFC 2782 order (at least
+ * two, RFC 3861 6); the session locates each target's hops (transport,
+ * address) through routing/siptarget, the RFC 3263 client, on the same
+ * cached resolver (an E2U+sip URI is one target located from the URI
+ * itself), then the outbound side sends through each hop in turn.  A
+ * hop that does not answer in time or whose transport fails (the edge's
+ * outcome says retry_elsewhere: for SIP a 408 or 503, gateway/status)
+ * makes the relay try the next hop, then the next target; any other
+ * answer is final and goes back to the sender as it is.  When every
+ * target of a fallback link has failed, the session takes the chain's
+ * next link.  The transaction deadline bounds the whole thing below SIP
+ * Timer F.
  *
  * The relay sees no wire library: DNS comes through a struct dnsq_ops,
  * time and timers through the transaction's loop (gateway/flow/loop.h),
@@ -29,9 +33,11 @@
 
 #include "gateway/flow/relay.h"
 #include "gateway/log.h"
-#include "gateway/setup.h"
-#include "gateway/xlate_imdn.h"
+#include "gateway/runtime.h"
+#include "gateway/xlate/xlate.h"
+#include "gateway/xlate/xlate_imdn.h"
 #include "routing/ratelimit.h"
+#include "routing/resolve.h"
 #include "routing/route.h"
 
 static const struct dnsq_ops		*relay_dnsq;
@@ -42,8 +48,6 @@ static const struct relay_side		*relay_xmpp;
 static void	try_next_target(struct gw_txn *);
 static void	try_next_hop(struct gw_txn *);
 static void	on_deadline(struct gw_txn *);
-static void	on_route(void *, const struct lookup_result *);
-static bool	start_fallback(struct gw_txn *, enum lookup_error);
 static struct ratelimit	*relay_rl;
 /* RFC 3263 parameters of every SIP target lookup (borrowed by them). */
 static struct siptarget_params	 relay_stp;
@@ -84,7 +88,7 @@ start_sip_attempt(struct gw_txn *t)
 		wait = end - now;
 	txn_enter_state(t, TXN_SENDING);
 	txn_set_deadline(t, wait, on_deadline);
-	t->out_proto = LOOKUP_PROTO_SIP;
+	t->out_proto = PROTO_SIP;
 	t->out_abort = relay_sip->abort;
 	t->attempts++;
 	why = relay_sip->send(t, t->route->dest, t->next_hop);
@@ -133,7 +137,7 @@ on_deadline(struct gw_txn *t)
 	 * attempt (RFC 3263 4.3), whichever of this timer and the stack's
 	 * own 408 comes first: the next hop, while time is left.
 	 */
-	if (t->state == TXN_SENDING && t->out_proto == LOOKUP_PROTO_SIP &&
+	if (t->state == TXN_SENDING && t->out_proto == PROTO_SIP &&
 	    t->route != NULL && more_to_try(t) && txn_now_ms() +
 	    RELAY_MIN_ATTEMPT_MS < txn_end_ms(t)) {
 		log_info("txn %llu: %s (%s) did not answer in time, trying "
@@ -152,13 +156,12 @@ on_deadline(struct gw_txn *t)
 
 /* The hops of the current target are known: try them in order. */
 static void
-on_hops(void *arg, const struct siptarget_result *res)
+on_hops(struct gw_txn *t, const struct resolve_result *rr)
 {
-	struct gw_txn	*t = txn_get((uint64_t)(uintptr_t)arg);
+	const struct siptarget_result	*res = rr->hops;
 
-	if (t == NULL || t->state != TXN_RESOLVING)
-		return;		/* finished meanwhile: drop quietly */
-	t->siptarget = NULL;
+	if (t->state != TXN_RESOLVING)
+		return;		/* not waiting for these */
 	if (res->error == SIPTARGET_OK && res->nhops > 0) {
 		size_t	 len = res->nhops * sizeof(*t->hops);
 
@@ -169,7 +172,7 @@ on_hops(void *arg, const struct siptarget_result *res)
 	}
 	if (res->error != SIPTARGET_OK || res->nhops == 0 || t->hops == NULL) {
 		log_info("txn %llu: target %zu: no address (%s)",
-		    (unsigned long long)t->id, t->target,
+		    (unsigned long long)t->id, rr->target + 1,
 		    res->error != SIPTARGET_OK ?
 		    siptarget_strerror(res->error) : "out of memory");
 		try_next_target(t);
@@ -192,7 +195,7 @@ on_hops(void *arg, const struct siptarget_result *res)
 			t->hops[i].host = p;
 			p += hl;
 			log_debug("txn %llu: target %zu hop %zu: %s %s (%s)",
-			    (unsigned long long)t->id, t->target, i + 1,
+			    (unsigned long long)t->id, rr->target + 1, i + 1,
 			    rfc3263_strtransport(h->transport),
 			    t->hops[i].addr, t->hops[i].host);
 		}
@@ -222,62 +225,38 @@ try_next_hop(struct gw_txn *t)
 static bool
 more_to_try(const struct gw_txn *t)
 {
-	return t->hop < t->nhops || (t->target < t->route->ntargets &&
-	    t->target < (size_t)t->rt->conf.srv_max_targets);
+	return t->hop < t->nhops || (t->resolve != NULL &&
+	    resolve_more_targets(t->resolve));
 }
 
+/*
+ * The next target's hops (routing/resolve walks the targets); when none
+ * is left, the next link of a fallback chain in progress, else the end.
+ */
 static void
 try_next_target(struct gw_txn *t)
 {
-	const struct txn_route		*r = t->route;
-	const struct txn_target		*tg;
-	size_t				 max;
-	char				 uri[LOOKUP_URI_MAX + 16];
-	struct siptarget		*st;
+	struct gw_outcome	 o = { GW_TEMPFAIL, GW_R_TARGET_UNREACHABLE,
+	    0, NULL };
 
-	max = (size_t)t->rt->conf.srv_max_targets;
 	free(t->hops);
 	t->hops = NULL;
 	t->nhops = t->hop = 0;
-	if (t->target >= r->ntargets || t->target >= max) {
-		struct gw_outcome o = { GW_TEMPFAIL, GW_R_TARGET_UNREACHABLE,
-		    0 };
-
-		if (t->looped)
-			o = (struct gw_outcome){ GW_PERMFAIL, GW_R_LOOP, 0,
-			    NULL };
-
-		/* A fallback chain in progress goes on to its next link. */
-		if (t->fallback_next >= 0 &&
-		    start_fallback(t, LOOKUP_E_DNS_TEMPFAIL))
-			return;
-		txn_finish(t, o);
-		return;
-	}
-	tg = &r->targets[t->target++];
+	/* Set before: the hops may be known before the call returns. */
 	txn_enter_state(t, TXN_RESOLVING);
-	/*
-	 * A target without a port is the Request-URI itself (an E2U+sip
-	 * URI): the full RFC 3263 procedure.  An SRV target (RFC 3861) has
-	 * its port: addresses only.
-	 */
-	if (tg->port == 0)
-		snprintf(uri, sizeof(uri), "%s", r->dest);
-	else if (siptarget_uri(tg->host, tg->port,
-	    siptarget_dest_transport(r->dest), uri, sizeof(uri)) != 0) {
-		try_next_target(t);
-		return;
-	}
-	st = siptarget_start(&relay_stp, relay_dnsq, uri, on_hops,
-	    (void *)(uintptr_t)t->id);
-	/* NULL: on_hops() already ran, and t may be gone. */
-	if (st != NULL)
-		t->siptarget = st;
+	if (t->resolve != NULL && resolve_next_target(t->resolve))
+		return;		/* on_hops() follows; t may be gone */
+	if (t->looped)
+		o = (struct gw_outcome){ GW_PERMFAIL, GW_R_LOOP, 0, NULL };
+	txn_enter_state(t, TXN_ROUTING);
+	if (t->resolve != NULL && resolve_next_link(t->resolve, LOOKUP_OK))
+		return;		/* on_route() follows; t may be gone */
+	txn_finish(t, o);
 }
 
 /* Replace t->route; false (and the sender answered) without memory. */
 static bool
-keep_route(struct gw_txn *t, enum lookup_proto proto, const char *dest,
+keep_route(struct gw_txn *t, enum proto proto, const char *dest,
     const struct lookup_target *tg, size_t n)
 {
 	free(t->route);
@@ -289,81 +268,122 @@ keep_route(struct gw_txn *t, enum lookup_proto proto, const char *dest,
 	return true;
 }
 
-/*
- * Does @addr (a SIP URI or a JID) have @domain as its host?  A message
- * sent there comes back to imgate (the SIP domain it answers for, or the
- * XMPP component's own domain): a loop, refused before sending.
- */
-static bool
-is_own_domain(const char *addr, const char *domain)
+/* What the decision refused or failed with, as the sender's outcome. */
+static struct gw_outcome
+route_outcome(struct gw_txn *t, const struct resolve_result *rr)
 {
-	const char	*host, *at;
-	size_t		 n, dl = strlen(domain);
+	const struct lookup_result	*res = rr->res;
+	unsigned long long		 id = (unsigned long long)t->id;
 
-	if (dl == 0)
-		return false;
-	if ((at = strchr(addr, '@')) != NULL)
-		host = at + 1;
-	else if (strncasecmp(addr, "sip:", 4) == 0)
-		host = addr + 4;
-	else if (strncasecmp(addr, "sips:", 5) == 0)
-		host = addr + 5;
-	else
-		host = addr;
-	n = strcspn(host, ":;?>/");
-	if (n > 0 && host[n - 1] == '.')
-		n--;
-	return n == dl && strncasecmp(host, domain, dl) == 0;
-}
-
-static void
-on_route(void *arg, const struct lookup_result *res)
-{
-	struct gw_txn	*t = txn_get((uint64_t)(uintptr_t)arg);
-
-	if (t == NULL)
-		return;
-	t->lookup = NULL;
-	if (txn_observer()->lookup_done != NULL)
-		txn_observer()->lookup_done(res->error);
-	if (res->error != LOOKUP_OK) {
+	switch (rr->outcome) {
+	case RESOLVE_ROUTED:
+		break;
+	case RESOLVE_BAD_NUMBER:
+	case RESOLVE_LOOKUP_FAILED:
 		/* Say which URI was unusable (a bad IDNA label, say). */
 		if (res->error == LOOKUP_E_INVALID_IM_URI &&
 		    res->uri[0] != '\0')
 			log_warnx("txn %llu: ENUM gave %s: not a usable URI "
-			    "(syntax or IDNA)", (unsigned long long)t->id,
-			    res->uri);
-		if (start_fallback(t, res->error))
-			return;
-		txn_finish(t, status_from_lookup(res->error));
+			    "(syntax or IDNA)", id, res->uri);
+		return status_from_lookup(res->error);
+	case RESOLVE_NO_MATCH:
+		log_warnx("txn %llu: %s", id, rr->dec->why);
+		return (struct gw_outcome){ GW_PERMFAIL, GW_R_NO_ROUTE, 0,
+		    NULL };
+	case RESOLVE_DENIED:
+		log_warnx("txn %llu: %s", id, rr->dec->why);
+		return (struct gw_outcome){ GW_PERMFAIL, GW_R_DENIED,
+		    rr->dec->deny_status, NULL };
+	case RESOLVE_STATIC_UNUSABLE:
+		log_warnx("txn %llu: static target \"%s\" unusable", id,
+		    rr->link_target != NULL ? rr->link_target :
+		    t->rt->conf.routes[rr->dec->route].target.text);
+		return (struct gw_outcome){ GW_PERMFAIL, GW_R_NO_ROUTE, 0,
+		    NULL };
+	case RESOLVE_LOOP:
+		log_warnx("txn %llu: %s names imgate's own domain", id,
+		    res->protocol == PROTO_XMPP ? res->xmpp_to :
+		    res->request_uri);
+		return (struct gw_outcome){ GW_PERMFAIL, GW_R_LOOP, 0, NULL };
+	case RESOLVE_NOT_SECURE:
+		log_warnx("txn %llu: %s needs TLS and no TLS transport is "
+		    "configured (sip.tls)", id, res->request_uri);
+		return (struct gw_outcome){ GW_PERMFAIL, GW_R_NOT_SECURE, 0,
+		    NULL };
+	case RESOLVE_NO_XMPP:
+		return (struct gw_outcome){ GW_PERMFAIL,
+		    GW_R_NO_COMMON_PROTOCOL, 0, NULL };
+	case RESOLVE_BAD_SIP_URI:
+		log_warnx("txn %llu: %s: not a usable SIP URI", id,
+		    res->request_uri);
+		return (struct gw_outcome){ GW_PERMFAIL, GW_R_INVALID_IM_URI,
+		    0, NULL };
+	case RESOLVE_NOMEM:
+		break;
+	}
+	return (struct gw_outcome){ GW_TEMPFAIL, GW_R_OVERLOAD, 0, NULL };
+}
+
+/* Count a lookup's result (the observer, gateway/flow/txn.h). */
+static void
+lookup_done(enum lookup_error e)
+{
+	if (txn_observer()->lookup_done != NULL)
+		txn_observer()->lookup_done(e);
+}
+
+/* A decision (routing/resolve): refuse, or forward to its side. */
+static void
+on_route(struct gw_txn *t, const struct resolve_result *rr)
+{
+	const struct lookup_result	*res = rr->res;
+	const struct conf_route		*route = rr->dec->route >= 0 ?
+	    &t->rt->conf.routes[rr->dec->route] : NULL;
+
+	/* Every lookup counts once, those of the links before too; each
+	 * link taken is logged with what made the route fall back. */
+	for (size_t i = rr->new_tries; i < rr->ntries; i++) {
+		const struct resolve_try *y = &rr->tries[i];
+		int	 next = i + 1 < rr->ntries ? rr->tries[i + 1].link :
+		    rr->link;
+
+		/* (the last failed lookup is res, counted below) */
+		if (y->error != LOOKUP_OK && !(i + 1 == rr->ntries &&
+		    rr->outcome == RESOLVE_LOOKUP_FAILED))
+			lookup_done(y->error);
+		if (route != NULL && next > y->link)
+			log_info("txn %llu: %s; route '%s' falls back to %s",
+			    (unsigned long long)t->id,
+			    lookup_strerror(y->error) != NULL ?
+			    lookup_strerror(y->error) : "delivery failed",
+			    route->name, route->fallback[next].text);
+	}
+	t->fallback_link = rr->link;
+	if (rr->outcome != RESOLVE_BAD_NUMBER &&
+	    rr->outcome != RESOLVE_NO_MATCH && rr->outcome != RESOLVE_DENIED &&
+	    rr->outcome != RESOLVE_STATIC_UNUSABLE &&
+	    rr->outcome != RESOLVE_NOMEM)
+		lookup_done(res->error);
+	if (rr->outcome != RESOLVE_ROUTED) {
+		/* No destination: an earlier link's is not this outcome's
+		 * (the transaction log names none, as imgate-lookup does). */
+		free(t->route);
+		t->route = NULL;
+		txn_finish(t, route_outcome(t, rr));
 		return;
 	}
 	log_info("txn %llu: %s -> %s%s%s -> %s %s", (unsigned long long)t->id,
 	    t->dest, res->aus[0] ? res->aus : "", res->aus[0] ? " -> " : "",
 	    res->uri[0] ? res->uri : "-", lookup_strproto(res->protocol),
-	    res->protocol == LOOKUP_PROTO_SIP ? res->request_uri :
+	    res->protocol == PROTO_SIP ? res->request_uri :
 	    res->xmpp_to);
-	if (res->protocol == LOOKUP_PROTO_XMPP) {
+	if (res->protocol == PROTO_XMPP) {
 		enum gw_reason	 why;
 
-		/* Only protocols the daemon speaks are looked up, but an
-		 * E2U+xmpp URI names its protocol itself. */
-		if (relay_xmpp == NULL) {
-			txn_finish(t, (struct gw_outcome){ GW_PERMFAIL,
-			    GW_R_NO_COMMON_PROTOCOL, 0, NULL });
-			return;
-		}
-		if (is_own_domain(res->xmpp_to, t->rt->conf.xmpp_domain)) {
-			log_warnx("txn %llu: %s is the component's own domain",
-			    (unsigned long long)t->id, res->xmpp_to);
-			txn_finish(t, (struct gw_outcome){ GW_PERMFAIL,
-			    GW_R_LOOP, 0, NULL });
-			return;
-		}
 		if (!keep_route(t, res->protocol, res->xmpp_to, NULL, 0))
 			return;
 		txn_enter_state(t, TXN_SENDING);
-		t->out_proto = LOOKUP_PROTO_XMPP;
+		t->out_proto = PROTO_XMPP;
 		t->out_abort = relay_xmpp->abort;
 		t->attempts++;
 		why = relay_xmpp->send(t, t->route->dest, NULL);
@@ -373,134 +393,70 @@ on_route(void *arg, const struct lookup_result *res)
 			    NULL });
 		return;
 	}
-	if (is_own_domain(res->request_uri, t->rt->conf.domain)) {
-		log_warnx("txn %llu: %s names imgate's own domain",
-		    (unsigned long long)t->id, res->request_uri);
-		txn_finish(t, (struct gw_outcome){ GW_PERMFAIL, GW_R_LOOP,
-		    0, NULL });
+	if (!keep_route(t, res->protocol, res->request_uri, res->targets,
+	    res->ntargets))
 		return;
-	}
-	/*
-	 * A sip: URI from E2U+sip without SRV targets: one target without
-	 * a port, resolved by RFC 3263 from the URI (routing/siptarget).
-	 */
-	if (res->ntargets == 0) {
-		struct lookup_target	 one;
-		struct rfc3263_uri	 u;
-
-		if (rfc3263_parse_uri(res->request_uri, &u) != 0) {
-			log_warnx("txn %llu: %s: not a usable SIP URI",
-			    (unsigned long long)t->id, res->request_uri);
-			free(t->route);	/* an earlier link's, if any */
-			t->route = NULL;
-			txn_finish(t, (struct gw_outcome){ GW_PERMFAIL,
-			    GW_R_INVALID_IM_URI, 0, NULL });
-			return;
-		}
-		memset(&one, 0, sizeof(one));
-		if (!keep_route(t, res->protocol, res->request_uri, &one, 1))
-			return;
-	} else if (!keep_route(t, res->protocol, res->request_uri,
-	    res->targets, res->ntargets))
-		return;
-	/* Nothing that asks for TLS goes out in clear (imgate.conf(5)). */
-	if (siptarget_dest_transport(res->request_uri) == RFC3263_TP_TLS &&
-	    (relay_stp.transports & RFC3263_TP_BIT(RFC3263_TP_TLS)) == 0) {
-		log_warnx("txn %llu: %s needs TLS and no TLS transport is "
-		    "configured (sip.tls)", (unsigned long long)t->id,
-		    res->request_uri);
-		txn_finish(t, (struct gw_outcome){ GW_PERMFAIL,
-		    GW_R_NOT_SECURE, 0, NULL });
-		return;
-	}
-	t->target = 0;
 	try_next_target(t);
 }
 
-/* Resolve an im: URI, or run ENUM for an AUS, with @params. */
+/* Every event of t->resolve; the argument is the transaction's id. */
 static void
-start_lookup(struct gw_txn *t, const struct lookup_params *params,
-    const char *input)
+on_resolve(void *arg, struct resolve *rs, const struct resolve_result *rr)
 {
-	uint64_t	 id = t->id;
-	struct lookup	*lk;
+	struct gw_txn	*t = txn_get((uint64_t)(uintptr_t)arg);
 
-	lk = lookup_start(params, relay_dnsq, input, NULL, on_route,
-	    (void *)(uintptr_t)id);
-	/*
-	 * NULL means the lookup already completed and on_route() may have
-	 * freed t: touch t only while the lookup is still in flight.
-	 */
-	if (lk != NULL)
-		t->lookup = lk;
+	(void)rs;
+	if (t == NULL)
+		return;		/* cannot happen: txn_free() cancels */
+	if (rr->event == RESOLVE_EV_HOPS)
+		on_hops(t, rr);
+	else
+		on_route(t, rr);
 }
 
-/*
- * A static target (a static route, or one link of a fallback chain):
- * "sip:HOST" carries the number as user part, "xmpp:DOMAIN" makes
- * number@DOMAIN, an im: URI goes through RFC 3861.
- */
+/* What t's decision is made with: its runtime, the relay's sides. */
 static void
-route_static(struct gw_txn *t, const char *target, const char *aus)
+resolve_params_of(const struct gw_txn *t, struct resolve_params *p)
 {
-	struct lookup_result	 r;
-
-	switch (route_static_result(target, aus, &r)) {
-	case -1:
-		log_warnx("txn %llu: static target \"%s\" unusable",
-		    (unsigned long long)t->id, target);
-		txn_finish(t, (struct gw_outcome){ GW_PERMFAIL,
-		    GW_R_NO_ROUTE, 0, NULL });
-		return;
-	case 1:
-		start_lookup(t, &t->rt->base, r.uri);
-		return;
-	default:
-		on_route((void *)(uintptr_t)t->id, &r);
-	}
+	p->conf = &t->rt->conf;
+	p->base = &t->rt->base;
+	p->per_route = t->rt->route;
+	p->sip = &relay_stp;
+	p->xmpp = relay_xmpp != NULL;
+	p->uri_input = false;
+	p->trace = NULL;
 }
 
-/*
- * ENUM gave no route (or failed for now) on a route with a fallback
- * chain for that case: take the next link.  @return true when a
- * fallback was started (t may be gone by then).
- */
-static bool
-start_fallback(struct gw_txn *t, enum lookup_error e)
+/* Resolve t->resolve (already set): the decision comes to on_route(). */
+static void
+start_resolve(struct gw_txn *t)
 {
-	const struct conf_route	*r;
-	bool			 noroute, tempfail;
-	int			 i;
+	/* t may be gone when this returns (a refusal, a static target). */
+	resolve_start(t->resolve);
+}
 
-	if (t->route_idx < 0)
-		return false;
-	r = &t->rt->conf.routes[t->route_idx];
-	noroute = e == LOOKUP_E_ENUM_NO_DATA ||
-	    e == LOOKUP_E_ENUM_NO_USABLE_RULE ||
-	    e == LOOKUP_E_IM_NO_COMMON_PROTOCOL ||
-	    e == LOOKUP_E_INVALID_IM_URI;
-	tempfail = e == LOOKUP_E_DNS_TEMPFAIL;
-	if (t->fallback_next < 0) {
-		if (!((noroute && r->fallback_noroute) ||
-		    (tempfail && r->fallback_tempfail)))
-			return false;
-		t->fallback_next = 0;
+/* A direct destination: no policy, the same last checks and walk. */
+static void
+route_direct(struct gw_txn *t, enum proto proto, const char *dest)
+{
+	struct resolve_params	 p;
+
+	resolve_params_of(t, &p);
+	t->resolve = resolve_new_direct(&p, relay_dnsq, proto, dest,
+	    on_resolve, (void *)(uintptr_t)t->id);
+	if (t->resolve == NULL) {
+		txn_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
+		    GW_R_OVERLOAD, 0, NULL });
+		return;
 	}
-	if ((size_t)t->fallback_next >= r->nfallback)
-		return false;
-	i = t->fallback_next++;
-	log_info("txn %llu: %s; route '%s' falls back to %s",
-	    (unsigned long long)t->id, lookup_strerror(e) ? lookup_strerror(e) :
-	    "delivery failed", r->name, r->fallback[i]);
-	route_static(t, r->fallback[i], t->aus);
-	return true;
+	start_resolve(t);
 }
 
 static const char *
 source_key(const struct gw_txn *t, const struct policy_source *src,
     char *buf, size_t bufsz)
 {
-	if (src->proto == CONF_SRC_SIP && src->has_addr) {
+	if (src->proto == PROTO_SIP && src->has_addr) {
 		inet_ntop(src->family, src->addr, buf, (socklen_t)bufsz);
 		return buf;
 	}
@@ -555,45 +511,37 @@ static void
 route_message(struct gw_txn *t, const struct policy_source *src,
     bool spooled)
 {
-	const struct gw_runtime	*rt = t->rt;
-	const struct gw_conf	*c = &rt->conf;
-	struct route_decision	 d;
+	const struct gw_conf		*c = &t->rt->conf;
+	const struct route_decision	*d;
+	struct resolve_params		 p;
 
-	route_decide(c, rt->base.input_forms, rt->base.max_digits, t->dest,
-	    src, &d);
-	t->route_idx = d.route;
-	snprintf(t->aus, sizeof(t->aus), "%s", d.aus);
+	resolve_params_of(t, &p);
+	t->resolve = resolve_new(&p, relay_dnsq, t->dest, src,
+	    on_resolve, (void *)(uintptr_t)t->id);
+	if (t->resolve == NULL) {
+		txn_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
+		    GW_R_OVERLOAD, 0, NULL });
+		return;
+	}
+	d = resolve_decision(t->resolve);
+	t->route_idx = d->route;
+	snprintf(t->aus, sizeof(t->aus), "%s", d->aus);
 	if (log_enabled(LOG_L_DEBUG))
 		log_debug("txn %llu: %s%s%s: %s", (unsigned long long)t->id,
-		    t->dest, d.dialplan >= 0 ? " -> " : "",
-		    d.dialplan >= 0 ? d.aus : "", d.why);
-	switch (d.verdict) {
-	case ROUTE_BAD_NUMBER:
-		txn_finish(t, status_from_lookup(d.number_status ==
-		    E164_NOT_E164 ? LOOKUP_E_NOT_E164 : d.number_status ==
-		    E164_TOO_LONG ? LOOKUP_E_NUMBER_TOO_LONG :
-		    LOOKUP_E_INVALID_NUMBER));
-		return;
-	case ROUTE_NO_MATCH:
-		log_warnx("txn %llu: %s", (unsigned long long)t->id, d.why);
-		txn_finish(t, (struct gw_outcome){ GW_PERMFAIL,
-		    GW_R_NO_ROUTE, 0, NULL });
-		return;
-	case ROUTE_DENY:
-		log_warnx("txn %llu: %s", (unsigned long long)t->id, d.why);
-		txn_finish(t, (struct gw_outcome){ GW_PERMFAIL, GW_R_DENIED,
-		    d.deny_status, NULL });
-		return;
-	case ROUTE_STATIC:
-	case ROUTE_ENUM:
-		break;
-	}
+		    t->dest, d->dialplan >= 0 ? " -> " : "",
+		    d->dialplan >= 0 ? d->aus : "", d->why);
 	/* A notification (IMDN, isComposing) late is worth nothing: it is
 	 * relayed now or not at all, never stored (docs/ARCHITECTURE.md). */
-	if (!spooled && d.route >= 0 && c->routes[d.route].mode ==
-	    CONF_MODE_SAF) {
+	if (!spooled && (d->verdict == ROUTE_STATIC ||
+	    d->verdict == ROUTE_ENUM) && d->route >= 0 &&
+	    c->routes[d->route].mode == CONF_MODE_SAF) {
 		if (!xlate_is_notification(t->content_type, t->body,
 		    t->body_len)) {
+			/* The delivery decides again, under its runtime. */
+			resolve_cancel(t->resolve);
+			t->resolve = NULL;
+			/* The spool, or the handoff to the worker that
+			 * owns it (relay_init()). */
 			if (relay_store != NULL)
 				relay_store(t, src);
 			else
@@ -605,11 +553,8 @@ route_message(struct gw_txn *t, const struct policy_source *src,
 		log_debug("txn %llu: a notification: relayed, not stored",
 		    (unsigned long long)t->id);
 	}
-	if (d.verdict == ROUTE_STATIC)
-		route_static(t, c->routes[d.route].target, d.aus);
-	else
-		start_lookup(t, d.route >= 0 ? &rt->route[d.route] :
-		    &rt->base, d.aus);
+	/* Refusals too come back through on_route(), as data. */
+	start_resolve(t);
 }
 
 void
@@ -642,16 +587,13 @@ relay_resubmit(struct gw_txn *t, const struct policy_source *src)
 }
 
 void
-relay_resubmit_direct(struct gw_txn *t, enum lookup_proto proto,
+relay_resubmit_direct(struct gw_txn *t, enum proto proto,
     const char *dest)
 {
-	struct lookup_result	 r;
-
-	route_direct_result(&r, proto, dest, NULL, 0, NULL);
 	txn_enter_state(t, TXN_ROUTING);
 	txn_set_deadline(t, (uint64_t)t->rt->conf.txn_deadline_ms,
 	    on_deadline);
-	on_route((void *)(uintptr_t)t->id, &r);
+	route_direct(t, proto, dest);
 }
 
 const struct siptarget_params *
@@ -674,8 +616,8 @@ void
 relay_reconfigure(const struct gw_conf *c)
 {
 	if (relay_seed == 0)
-		relay_seed = setup_seed();
-	setup_siptarget_params(c, &relay_stp);
+		relay_seed = runtime_seed();
+	runtime_siptarget_params(c, &relay_stp);
 	relay_stp.rngarg = &relay_seed;
 	/* Created on first use: no memory for a limiter that is off. */
 	if (relay_rl == NULL && c->ratelimit_rate > 0)
@@ -688,17 +630,14 @@ relay_reconfigure(const struct gw_conf *c)
 
 void
 relay_submit_direct(struct gw_txn *t, const struct policy_source *src,
-    enum lookup_proto proto, const char *dest)
+    enum proto proto, const char *dest)
 {
-	struct lookup_result	 r;
-
-	route_direct_result(&r, proto, dest, NULL, 0, NULL);
 	txn_enter_state(t, TXN_ROUTING);
 	txn_set_deadline(t, (uint64_t)t->rt->conf.txn_deadline_ms,
 	    on_deadline);
 	if (!admit(t, src))
 		return;
-	on_route((void *)(uintptr_t)t->id, &r);
+	route_direct(t, proto, dest);
 }
 
 void
@@ -706,7 +645,7 @@ relay_attempt_done(struct gw_txn *t, struct gw_outcome o)
 {
 	/* The edge reports the attempt it ran: nothing left to drop. */
 	t->out_abort = NULL;
-	if (t->out_proto == LOOKUP_PROTO_SIP && o.retry_elsewhere) {
+	if (t->out_proto == PROTO_SIP && o.retry_elsewhere) {
 		/* No answer or transport failure: the next server may do. */
 		if (more_to_try(t)) {
 			struct gw_reply	 r;
@@ -722,8 +661,8 @@ relay_attempt_done(struct gw_txn *t, struct gw_outcome o)
 			return;
 		}
 		/* ...and a fallback chain in progress its next link. */
-		if (t->fallback_next >= 0 &&
-		    start_fallback(t, LOOKUP_E_DNS_TEMPFAIL))
+		if (t->resolve != NULL &&
+		    resolve_next_link(t->resolve, LOOKUP_OK))
 			return;
 	}
 	txn_finish(t, o);

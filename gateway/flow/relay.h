@@ -3,12 +3,13 @@
  * it, report the outcome to the sender.
  *
  * An inbound side (gateway/sipgw, gateway/xmppgw) builds a struct gw_txn,
- * sets its completion hook and calls relay_submit().  relay runs
- * routing/lookup on the resolver behind a struct dnsq_ops, resolves the
- * chosen server's address, hands the message to an outbound side, and,
- * when the far end answers or something fails, calls txn_finish()
- * (gateway/flow/txn), which maps the outcome once (gateway/status) and
- * calls the hook.  Nothing here knows a wire library.
+ * sets its completion hook and calls relay_submit().  relay runs one
+ * routing/resolve session on the resolver behind a struct dnsq_ops (the
+ * destination decision and its targets' addresses), hands the message
+ * to an outbound side, and, when the far end answers or something
+ * fails, calls txn_finish() (gateway/flow/txn), which maps the outcome
+ * once (gateway/status) and calls the hook.  Nothing here knows a wire
+ * library.
  */
 #ifndef GATEWAY_FLOW_RELAY_H
 #define GATEWAY_FLOW_RELAY_H
@@ -96,19 +97,20 @@ void relay_reconfigure(const struct gw_conf *c);
  * ACL and rate limit apply as for relay_submit().
  */
 void relay_submit_direct(struct gw_txn *t, const struct policy_source *src,
-    enum lookup_proto proto, const char *dest);
+    enum proto proto, const char *dest);
 
 /**
  * Deliver @t, a message taken out of the spool (gateway/flow/spool;
  * t->spool_row set): routed and sent as relay_submit() does, without the
  * ACL and the rate limit (it passed them when it was accepted) and
- * without spooling it again.  The outcome goes to the spool's hook, not to a sender.
- * @src (borrowed for the call) is the original sender's description.
+ * without spooling it again.  The outcome goes to the spool's hook, not
+ * to a sender.  @src (borrowed for the call) is the original sender's
+ * description.
  */
 void relay_resubmit(struct gw_txn *t, const struct policy_source *src);
 
 /** As relay_resubmit(), straight to @dest (a spooled failure notice). */
-void relay_resubmit_direct(struct gw_txn *t, enum lookup_proto proto,
+void relay_resubmit_direct(struct gw_txn *t, enum proto proto,
     const char *dest);
 
 /**

@@ -67,7 +67,7 @@ struct spool_start {
 /* An accepted message waiting for the next commit. */
 struct spool_accept {
 	uint64_t		 txn;
-	enum conf_src_proto	 src_proto;
+	enum proto	 src_proto;
 	int			 src_family;
 	uint8_t			 src_addr[16];
 	bool			 has_addr;
@@ -259,7 +259,7 @@ new_of(size_t i, const struct spool_accept *a, struct spool_be_new *n)
 		new_msgid(sp.ids[i]);
 	n->msgid = sp.ids[i];
 	n->key = t->accept_key;
-	n->origin = t->origin == TXN_FROM_XMPP ? 1 : 0;
+	n->origin = t->origin == PROTO_XMPP ? 1 : 0;
 	n->src_proto = (int)a->src_proto;
 	n->src_family = a->has_addr ? a->src_family : 0;
 	n->src_addr = a->has_addr ? a->src_addr : NULL;
@@ -513,7 +513,7 @@ delivery_done(struct gw_txn *t, const struct gw_outcome *o,
 			op->be.row = fl.row;
 		}
 		/* XMPP sender: the XEP-0184 receipt, now that it arrived. */
-		if (t->origin == TXN_FROM_XMPP && sp.xmpp != NULL)
+		if (t->origin == PROTO_XMPP && sp.xmpp != NULL)
 			sp.xmpp->reply(t, o, r);
 		return;
 	}
@@ -549,7 +549,7 @@ delivery_done(struct gw_txn *t, const struct gw_outcome *o,
 	op->be.kind = SPOOL_OP_DELETE;
 	if (fl.kind == SPOOL_NOTICE)
 		return;		/* no notice about a notice */
-	if (t->origin == TXN_FROM_XMPP) {
+	if (t->origin == PROTO_XMPP) {
 		if (sp.xmpp != NULL)
 			sp.xmpp->reply(t, &fin, &fr);
 		return;
@@ -592,7 +592,7 @@ txn_of_row(const struct spool_be_row *r, struct policy_source *src,
 	char			 cid[SPOOL_ID_SIZE + CONF_STR_MAX + 2];
 	int			 fam = r->src_family;
 
-	t = txn_new(r->origin == 1 ? TXN_FROM_XMPP : TXN_FROM_SIP);
+	t = txn_new(r->origin == 1 ? PROTO_XMPP : PROTO_SIP);
 	if (t == NULL)
 		return NULL;
 	t->spool_row = r->row;
@@ -613,7 +613,7 @@ txn_of_row(const struct spool_be_row *r, struct policy_source *src,
 	t->done = spool_delivery_done;
 	/* The XMPP side answers from the JID the sender wrote to: its
 	 * own state, made by it (without XMPP nobody can be answered). */
-	if (t->origin == TXN_FROM_XMPP && t->dest != NULL &&
+	if (t->origin == PROTO_XMPP && t->dest != NULL &&
 	    sp.xmpp != NULL && sp.xmpp->adopt != NULL) {
 		snprintf(cid, sizeof(cid), "%s@%s", t->dest,
 		    t->rt->conf.xmpp_domain);
@@ -623,7 +623,7 @@ txn_of_row(const struct spool_be_row *r, struct policy_source *src,
 		}
 	}
 	memset(src, 0, sizeof(*src));
-	src->proto = (enum conf_src_proto)r->src_proto;
+	src->proto = (enum proto)r->src_proto;
 	if (r->src_addr != NULL && (fam == AF_INET || fam == AF_INET6) &&
 	    r->src_addr_len == (fam == AF_INET ? 4u : 16u)) {
 		src->family = fam;
@@ -722,7 +722,7 @@ on_claimed(int64_t next_ms, int64_t total)
 		log_info("txn %llu: spool delivery of %s to %s",
 		    (unsigned long long)t->id, t->stable_call_id, t->dest);
 		if (sp.starts[i].notice)
-			relay_resubmit_direct(t, LOOKUP_PROTO_SIP, t->dest);
+			relay_resubmit_direct(t, PROTO_SIP, t->dest);
 		else
 			relay_resubmit(t, &sp.starts[i].src);
 	}

@@ -91,7 +91,7 @@ txn_enter_state(struct gw_txn *t, enum txn_state st)
 }
 
 struct gw_txn *
-txn_new(enum txn_origin origin)
+txn_new(enum proto origin)
 {
 	struct gw_txn	*t;
 	size_t		 b;
@@ -106,7 +106,7 @@ txn_new(enum txn_origin origin)
 	t->started_ms = flow_now_ms(txn_lp);
 	t->rt = runtime_ref(runtime_current());
 	t->route_idx = -1;
-	t->fallback_next = -1;
+	t->fallback_link = -1;
 	t->max_forwards = TXN_MAX_FORWARDS;
 	b = t->id % TXN_BUCKETS;
 	t->hnext = txn_buckets[b];
@@ -199,8 +199,7 @@ txn_free(struct gw_txn *t)
 		*pp = t->hnext;
 		txn_n--;
 	}
-	lookup_cancel(t->lookup);
-	siptarget_cancel(t->siptarget);
+	resolve_cancel(t->resolve);
 	free(t->hops);
 	if (t->in.free != NULL)
 		t->in.free(t);
@@ -223,7 +222,7 @@ txn_free(struct gw_txn *t)
 }
 
 struct txn_route *
-txn_route_new(enum lookup_proto proto, const char *dest,
+txn_route_new(enum proto proto, const char *dest,
     const struct lookup_target *targets, size_t n)
 {
 	struct txn_route	*r;

@@ -22,11 +22,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conf/proto.h"
 #include "gateway/flow/loop.h"
 #include "gateway/runtime.h"
 #include "gateway/status.h"
 #include "routing/siptarget.h"
 #include "routing/lookup.h"
+#include "routing/resolve.h"
 
 enum txn_state {
 	TXN_NEW,	/* accepted, not yet routed */
@@ -37,8 +39,6 @@ enum txn_state {
 	TXN_REPLIED,	/* the sender has its answer */
 	TXN_DONE
 };
-
-enum txn_origin { TXN_FROM_SIP, TXN_FROM_XMPP };
 
 /* RFC 3261 8.1.1.6: the hop count of a request imgate starts. */
 #define TXN_MAX_FORWARDS	70
@@ -54,7 +54,7 @@ struct gw_txn;
  * txn_free().
  */
 struct txn_route {
-	enum lookup_proto	 proto;
+	enum proto	 proto;
 	size_t			 ntargets;
 	const char		*dest;		/* Request-URI / XMPP to */
 	struct txn_target {
@@ -86,7 +86,7 @@ struct handoff_out;	/* gateway/handoff.c: at worker 0 (static) */
 struct gw_txn {
 	uint64_t		 id;
 	enum txn_state		 state;
-	enum txn_origin		 origin;
+	enum proto		 origin;
 	uint64_t		 started_ms;
 	/* What the sender asked (copied out of library structures). */
 	char			*dest;		/* Request-URI / to */
@@ -113,19 +113,20 @@ struct gw_txn {
 	 * when the request carries too little to tell a resend. */
 	char			*accept_key;
 	/* Routing. */
-	struct lookup		*lookup;	/* in flight, or NULL */
+	/* The destination decision and target walk (routing/resolve):
+	 * owned, cancelled by txn_free(). */
+	struct resolve		*resolve;
 	struct txn_route	*route;		/* owned, after routing */
 	size_t			 target;	/* next SRV target to try */
 	int			 route_idx;	/* conf route used, or -1 */
 	char			 aus[32];	/* normalised number, or "" */
-	int			 fallback_next;	/* next fallback, -1: none */
+	int			 fallback_link;	/* link in use, -1: none */
 	uint32_t		 retry_after_s;	/* Retry-After, 0: default */
 	char			 next_hop[80];	/* "IP:PORT" being tried */
 	/* The current target's hops (routing/siptarget, RFC 3263): each a
 	 * transport, "IP:PORT" and the name it came from (what a TLS
 	 * certificate must name; the strings follow the array in the same
 	 * allocation), tried in order before the next target. */
-	struct siptarget	*siptarget;	/* in flight, or NULL */
 	struct txn_hop {
 		enum rfc3263_transport	 transport;
 		char			 addr[INET6_ADDRSTRLEN + 8];
@@ -169,7 +170,7 @@ struct gw_txn {
 		const struct xmppgw_out	*xmpp;
 		const struct handoff_out *handoff;
 	}			 out;
-	enum lookup_proto	 out_proto;
+	enum proto		 out_proto;
 	txn_edge_fn		*out_abort;
 	/* The configuration this message is handled with (counted). */
 	struct gw_runtime	*rt;
@@ -218,7 +219,7 @@ void txn_set_max(size_t max);
  * is short.  The strings of the struct are filled by the caller with
  * txn_strndup().
  */
-struct gw_txn *txn_new(enum txn_origin origin);
+struct gw_txn *txn_new(enum proto origin);
 
 /** Find by id; NULL when it is gone (stale callback: drop quietly). */
 struct gw_txn *txn_get(uint64_t id);
@@ -241,9 +242,10 @@ char *txn_strndup(const char *s, size_t len);
 void txn_finish(struct gw_txn *t, struct gw_outcome o);
 
 /**
- * Unregister and free @t and everything it owns (cancels the lookup and
- * the timer, calls t->in.free); nobody is answered: txn_finish() is the
- * way to end a transaction, this is for one that never started.
+ * Unregister and free @t and everything it owns (cancels the resolve
+ * session and the timer, calls t->in.free); nobody is answered:
+ * txn_finish() is the way to end a transaction, this is for one that
+ * never started.
  */
 void txn_free(struct gw_txn *t);
 
@@ -251,7 +253,7 @@ void txn_free(struct gw_txn *t);
  * A route for @proto to @dest through @n targets (copied; @n at most
  * LOOKUP_MAX_TARGETS).  @return NULL when memory is short.
  */
-struct txn_route *txn_route_new(enum lookup_proto proto, const char *dest,
+struct txn_route *txn_route_new(enum proto proto, const char *dest,
     const struct lookup_target *targets, size_t n);
 
 /** Transactions in flight. */

@@ -3,7 +3,7 @@
  *
  * Feeds arbitrary bytes, as a destination received from a peer, to the
  * first stage of the flow: e164_parse() with every form enabled, a tight
- * output buffer and a generous one, then e164_first_key() on whatever AUS
+ * output buffer and a generous one, then enumkey_first() on whatever AUS
  * comes out.  Invariants are checked with abort() so that a wrong answer
  * is reported like a crash.  Built with clang -fsanitize=fuzzer, or
  * replayed over tests/fuzz/corpus/e164 by tests/fuzz/fuzz_replay.c.
@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "enum/enumkey.h"
 #include "routing/e164.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -25,7 +26,7 @@ static void
 fuzz_e164_check(const char *in, size_t len, unsigned forms,
     unsigned max_digits, size_t aussz)
 {
-	char			 aus[64], key[E164_KEY_MAX];
+	char			 aus[64], key[ENUMKEY_MAX];
 	enum e164_status	 st;
 	size_t			 i, n;
 
@@ -44,10 +45,10 @@ fuzz_e164_check(const char *in, size_t len, unsigned forms,
 	for (i = 1; i < n; i++)
 		if (aus[i] < '0' || aus[i] > '9')
 			abort();
-	if (e164_first_key(aus, "e164.arpa.", key, sizeof(key)) != 0 ||
+	if (enumkey_first(aus, "e164.arpa.", key, sizeof(key)) != 0 ||
 	    strlen(key) != 2 * (n - 1) + strlen("e164.arpa."))
 		abort();
-	if (e164_first_key(aus, "e164.arpa.", key, 2 * (n - 1) +
+	if (enumkey_first(aus, "e164.arpa.", key, 2 * (n - 1) +
 	    strlen("e164.arpa.")) != -1)
 		abort();
 }

@@ -21,8 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gateway/xlate.h"
-#include "gateway/xlate_imdn.h"
+#include "gateway/xlate/xlate.h"
+#include "gateway/xlate/xlate_imdn.h"
 #include "routing/idna.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);

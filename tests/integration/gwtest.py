@@ -61,17 +61,20 @@ class Daemon:
         return self.proc.poll() is None
 
 
-def gateway_group(user=None, workers=1):
+def gateway_group(user=None, workers=1, extra=""):
     """The gateway group of a test configuration.  The suite runs as
     root: imgated refuses to serve as root unless told it may
     (imgate.conf(5) gateway.allow_root) or given a user to become.
     One worker process unless the test asks for more (imgate.conf(5)
-    gateway.workers; its default depends on the machine)."""
+    gateway.workers; its default depends on the machine); workers=None
+    leaves the setting out (the default).  @extra: more settings of the
+    group."""
+    w = "" if workers is None else "workers = %d; " % workers
     if user:
-        return ('gateway = { domain = "gw.test"; user = "%s"; '
-                'workers = %d; };' % (user, workers))
-    return ('gateway = { domain = "gw.test"; allow_root = true; '
-            'workers = %d; };' % workers)
+        return ('gateway = { domain = "gw.test"; user = "%s"; %s%s };'
+                % (user, w, extra))
+    return ('gateway = { domain = "gw.test"; allow_root = true; %s%s };'
+            % (w, extra))
 
 
 def open_up(path):
@@ -94,7 +97,7 @@ def start_imgated(procs, dns_port, conf_extra="", enumservices=("im", "sip"),
                   sip_timeout_ms=4000, dns_timeout_ms=1000, verbose=True,
                   env=None, user=None, port=None, sip_extra="",
                   log_extra="", listen_host="127.0.0.1", dns_extra="",
-                  workers=1):
+                  workers=1, gateway_extra=""):
     """dns_port: one port, or a list of ports (several servers on
     127.0.0.1); dns_extra: more settings of the dns group.
     user: serve as this user (gateway.user) when the suite runs as
@@ -103,7 +106,8 @@ def start_imgated(procs, dns_port, conf_extra="", enumservices=("im", "sip"),
     it the daemon may serve as whoever runs the suite.  sip_extra:
     settings inside the sip group (a tls group).  log_extra: more
     settings of the log group (its level is "debug").  listen_host: the
-    address of sip.listen ("[::1]" for IPv6)."""
+    address of sip.listen ("[::1]" for IPv6).  gateway_extra: more
+    settings of the gateway group."""
     d = procs.tmpdir("imgated")
     want_port = port
     if user and os.geteuid() != 0:
@@ -130,7 +134,7 @@ sip = { listen = "sip:%s:%d"; timeout_ms = %d; %s };
 dns = { servers = [ %s ]; timeout_ms = %d; tries = 1; %s };
 enum = { enumservices = [ %s ]; };
 %s
-""" % (gateway_group(user, workers), log_extra, listen_host, port,
+""" % (gateway_group(user, workers, gateway_extra), log_extra, listen_host, port,
        sip_timeout_ms, sip_extra, servers, dns_timeout_ms, dns_extra,
        ", ".join('"%s"' % s for s in enumservices), conf_extra))
         if user:

@@ -18,6 +18,7 @@ class UAC:
         self.sock.bind((host, 0))
         self.host, self.port = self.sock.getsockname()
         self.pending = {}       # call-id -> dict
+        self.deferred = []      # call-ids prepared, not sent yet
         self.n = 0
 
     def close(self):
@@ -25,10 +26,11 @@ class UAC:
 
     def send(self, server, ruri, body="hello", ctype="text/plain",
              extra=None, from_uri=None, method="MESSAGE",
-             max_forwards="70"):
+             max_forwards="70", defer=False):
         """Send one request (MESSAGE unless @method says otherwise);
         returns its Call-ID (answer via poll()).  @max_forwards None
-        leaves the header out."""
+        leaves the header out.  @defer: only prepare it; burst() sends
+        every deferred request of every UAC given at once."""
         self.n += 1
         cid = "%08x-%d@test" % (random.getrandbits(32), self.n)
         branch = "z9hG4bK%08x%d" % (random.getrandbits(32), self.n)
@@ -53,8 +55,27 @@ class UAC:
                              "next": time.monotonic() + 0.5, "interval": 0.5,
                              "final": None, "provisional": [],
                              "answered_at": None}
-        self.sock.sendto(raw, server)
+        if defer:
+            self.deferred.append(cid)
+        else:
+            self.sock.sendto(raw, server)
         return cid
+
+    @staticmethod
+    def burst(uacs):
+        """Send the deferred requests of @uacs, round robin, as fast as
+        the loop goes (a flood); their timers start now."""
+        now = time.monotonic()
+        for i in range(max(len(u.deferred) for u in uacs)):
+            for u in uacs:
+                if i < len(u.deferred):
+                    p = u.pending[u.deferred[i]]
+                    u.sock.sendto(p["raw"], p["server"])
+        for u in uacs:
+            for cid in u.deferred:
+                u.pending[cid]["sent"] = now
+                u.pending[cid]["next"] = time.monotonic() + 0.5
+            u.deferred = []
 
     @staticmethod
     def parse(data):

@@ -30,7 +30,7 @@ import sipuac
 
 FIELDS = ("txn", "origin", "source", "in_id", "from", "to", "route",
           "target", "next_hop", "protocol", "status", "reason", "outcome",
-          "attempts", "ms")
+          "attempts", "ms", "fallback")
 
 
 def json_lines(gw):

@@ -195,9 +195,12 @@ identities = ( { sip = "sip:dave@id.example"; number = "+12025550177"; },
                r["ruri"] == "sip:carol@sip.test"]
         r = got[-1] if got else {"headers": {}, "body": None}
         tap.ok(bool(got), "XMPP->SIP: UAS gets MESSAGE sip:carol@sip.test")
+        # RFC 7572 Table 1: the resource is the GRUU parameter.
         tap.is_(r["headers"].get("from", "").split(";tag")[0],
-                "<sip:alice%40localhost@gw.test>",
-                "XMPP->SIP: From is the sender's JID at the gateway")
+                "<sip:alice%%40localhost@gw.test;gr=%s>"
+                % alice.bot.boundjid.resource,
+                "XMPP->SIP: From is the sender's JID at the gateway, "
+                "resource as ;gr=")
         tap.is_(r["headers"].get("content-type", "").replace(" ", "")
                 .lower(), "text/plain;charset=utf-8",
                 "XMPP->SIP: Content-Type text/plain; charset=UTF-8")

@@ -24,8 +24,8 @@
 #include <string.h>
 
 #include "gateway/status.h"
-#include "gateway/xlate.h"
-#include "gateway/xlate_imdn.h"
+#include "gateway/xlate/xlate.h"
+#include "gateway/xlate/xlate_imdn.h"
 #include "routing/idna.h"
 
 #define MAXKV	16
@@ -89,46 +89,50 @@ out_status(enum gw_reason why)
 }
 
 /*
- * As gateway/xmppgw body_for_xmpp() and send_imdn_as_xmpp() /
- * send_chat_state(): a malformed notification document is a bad
- * request, an IMDN with no XMPP form is consumed (200), other media 415.
+ * What gateway/xmppgw send_message() makes of a SIP body: the mapper it
+ * calls (xlate_sip_to_xmpp_msg(), gateway mode, as imgated runs it), then
+ * for a notification the calls of send_imdn_as_xmpp() / send_chat_state():
+ * a malformed notification document is a bad request, an IMDN with no
+ * XMPP form is consumed (200), other media 415.
  */
 static enum xlate_status
 sipnote(const char *ct, const char *body)
 {
-	static struct xlate_cpim c;
-	enum xlate_ctype	 k = xlate_content_type_ok(ct);
-	const char		*b = body != NULL ? body : "", *name, *ns;
-	size_t			 n = strlen(b);
+	static struct xlate_xmpp_msg x;
+	struct xlate_sip_msg	 in = {
+		.from = "sip:alice@example.com", .to = "sip:bob@example.net",
+		.content_type = ct, .body = body != NULL ? body : "",
+		.xmpp_to = "bob@example.net",
+	};
+	const char		*name, *ns;
 	struct xlate_imdn	 m;
 	enum xlate_composing	 cs;
+	enum xlate_status	 st;
 	unsigned		 bit, dn = 0;
 
-	memset(&c, 0, sizeof(c));
-	if (k == XLATE_CT_CPIM) {
-		if (xlate_cpim_parse(b, n, &c) != XLATE_OK) {
-			out_status(GW_R_UNSUPPORTED_MEDIA);
-			return XLATE_OK;
-		}
-		k = xlate_content_type_okn(c.content_type.p,
-		    c.content_type.len);
-		b = c.body.p;
-		n = c.body.len;
-		dn = xlate_imdn_disp_parse(c.imdn_disp.p, c.imdn_disp.len);
+	in.body_len = strlen(in.body);
+	if ((st = xlate_sip_to_xmpp_msg(&in, "gw.example.org", &x)) !=
+	    XLATE_OK) {
+		out_status(st == XLATE_E_UTF8 || st == XLATE_E_CHAR ?
+		    GW_R_BAD_REQUEST : GW_R_UNSUPPORTED_MEDIA);
+		return XLATE_OK;
 	}
-	switch (k) {
+	if (x.cpim)
+		dn = xlate_imdn_disp_parse(x.wrap.imdn_disp.p,
+		    x.wrap.imdn_disp.len);
+	switch (x.kind) {
 	case XLATE_CT_TEXT:
 		outs("kind", "text");
-		out("body", b, n);
+		out("body", x.body.p, x.body.len);
 		outs("request", "true");	/* every message asks */
 		outs("markable", dn & XLATE_DN_DISPLAY ? "true" : "false");
-		if (c.imdn_message_id.p != NULL && dn != 0)
-			out("imdn_message_id", c.imdn_message_id.p,
-			    c.imdn_message_id.len);
+		if (x.cpim && x.wrap.imdn_message_id.p != NULL && dn != 0)
+			out("imdn_message_id", x.wrap.imdn_message_id.p,
+			    x.wrap.imdn_message_id.len);
 		out_status(GW_R_DELIVERED);
 		return XLATE_OK;
 	case XLATE_CT_IMDN:
-		if (xlate_imdn_parse(b, n, &m) != XLATE_OK) {
+		if (xlate_imdn_parse(x.body.p, x.body.len, &m) != XLATE_OK) {
 			out_status(GW_R_BAD_REQUEST);
 			return XLATE_OK;
 		}
@@ -142,7 +146,8 @@ sipnote(const char *ct, const char *body)
 		out_status(GW_R_DELIVERED);
 		return XLATE_OK;
 	case XLATE_CT_ISCOMPOSING:
-		if (xlate_iscomposing_parse(b, n, &cs) != XLATE_OK) {
+		if (xlate_iscomposing_parse(x.body.p, x.body.len, &cs) !=
+		    XLATE_OK) {
 			out_status(GW_R_BAD_REQUEST);
 			return XLATE_OK;
 		}

@@ -182,7 +182,7 @@ test_defaults(void)
 	ok(c.enum_strict_delimiters, "default enum.strict_delimiters");
 	ok(c.sip_plus_without_user_phone,
 	    "default enum.sip_plus_without_user_phone");
-	is_int(c.implicit_srv, CONF_IMPLICIT_OFF, "default implicit_srv");
+	is_int(c.implicit_srv, PROTO_NONE, "default implicit_srv");
 	is_int(c.srv_max_targets, 4, "default enum.srv_max_targets");
 	is_int(c.max_transactions, 10000, "default max_transactions");
 	is_int(c.txn_deadline_ms, 30000, "default txn_deadline_ms");
@@ -280,7 +280,7 @@ test_values(const char *dir)
 	ok(!c.enum_legacy_syntax && c.enum_allow_private &&
 	    !c.enum_scheme_check && !c.enum_strict_delimiters &&
 	    !c.sip_plus_without_user_phone, "enum booleans flipped");
-	is_int(c.implicit_srv, CONF_IMPLICIT_XMPP, "implicit_srv xmpp");
+	is_int(c.implicit_srv, PROTO_XMPP, "implicit_srv xmpp");
 	is_int(c.max_transactions, 1000000, "max_transactions");
 	is_int(c.txn_deadline_ms, 1000, "txn_deadline_ms");
 
@@ -302,7 +302,7 @@ test_values(const char *dir)
 	is_int(c.dns_cache_max_ttl, 14400, "hexadecimal literal");
 	is_str(c.enum_suffixes[0], "e164.arpa.", "concatenated string");
 	is_int((int64_t)c.nim_protocols, 1, "one protocol");
-	is_int(c.implicit_srv, CONF_IMPLICIT_SIP, "implicit_srv sip");
+	is_int(c.implicit_srv, PROTO_SIP, "implicit_srv sip");
 	is_int(c.sip_max_body, 4096, "signed literal");
 
 	ok(test_load(dir, "good-dnssec-require.conf", &c, err,
@@ -336,7 +336,7 @@ test_routing(const char *dir)
 	is_str(r->name, "dc-local", "route 1 name");
 	is_int(r->line, 8, "route 1 line is its '{'");
 	is_str(r->prefix, "+1202", "route 1 prefix");
-	is_int(r->from, CONF_SRC_SIP, "route 1 from sip");
+	is_int(r->from, PROTO_SIP, "route 1 from sip");
 	is_int((int64_t)r->nnets, 3, "route 1: three networks");
 	ok(test_net(&r->nets[0], AF_INET, "\x0a\0\0\0", 4, 8),
 	    "10.0.0.0/8");
@@ -351,24 +351,42 @@ test_routing(const char *dir)
 	is_str(r->enumservices[1], "sip", "route 1 enumservice 2");
 	is_int((int64_t)r->nprotocols, 2, "route 1: two protocols");
 	is_int((int64_t)r->nfallback, 2, "route 1: two fallbacks");
-	is_str(r->fallback[0], "sip:smsc.example.net:5060", "fallback 1");
-	is_str(r->fallback[1], "sip:+12025550100@[2001:db8::5]:5070",
+	is_str(r->fallback[0].text, "sip:smsc.example.net:5060",
+	    "fallback 1");
+	is_str(r->fallback[1].text, "sip:+12025550100@[2001:db8::5]:5070",
 	    "fallback 2: scheme lower-cased");
+	/* parsed once, at load: routing/policy.c only fills the number in */
+	is_int(r->fallback[0].kind, CONF_TARGET_SIP, "fallback 1: SIP");
+	is_str(r->fallback[0].user, "", "fallback 1: no user (the number)");
+	is_str(r->fallback[0].host, "smsc.example.net", "fallback 1: host");
+	is_int(r->fallback[0].port, 5060, "fallback 1: port");
+	is_str(r->fallback[1].user, "+12025550100", "fallback 2: user");
+	is_str(r->fallback[1].host, "2001:db8::5",
+	    "fallback 2: IPv6 host without brackets");
+	is_int(r->fallback[1].port, 5070, "fallback 2: port");
 	ok(!r->fallback_noroute && r->fallback_tempfail,
 	    "fallback_on tempfail only");
 	r = &c.routes[1];
 	is_str(r->name, "uk", "route 2 name");
 	is_int(r->action, CONF_ROUTE_STATIC, "route 2 static");
-	is_str(r->target, "sip:trunk.example.net", "target host lower-case");
-	is_int(r->from, CONF_SRC_ANY, "from defaults to any");
+	is_str(r->target.text, "sip:trunk.example.net",
+	    "target host lower-case");
+	is_str(r->target.host, "trunk.example.net", "target: parsed host");
+	is_int(r->target.port, 5060, "target: default port");
+	is_int(r->from, PROTO_NONE, "from defaults to any");
 	is_int((int64_t)(r->nnets + r->ndomains + r->nsuffixes), 0,
 	    "route 2: empty lists");
 	r = &c.routes[2];
-	is_int(r->from, CONF_SRC_XMPP, "route 3 from xmpp");
+	is_int(r->from, PROTO_XMPP, "route 3 from xmpp");
 	is_int((int64_t)r->ndomains, 1, "route 3: one domain");
 	is_str(r->domains[0], "corp.example", "domain lower-cased");
-	is_str(r->target, "xmpp:im.corp.example", "xmpp: target");
-	is_str(c.routes[3].target, "im:helpdesk@corp.example", "im: target");
+	is_str(r->target.text, "xmpp:im.corp.example", "xmpp: target");
+	is_int(r->target.kind, CONF_TARGET_XMPP, "xmpp: target: kind");
+	is_str(r->target.host, "im.corp.example", "xmpp: target: domain");
+	is_str(c.routes[3].target.text, "im:helpdesk@corp.example",
+	    "im: target");
+	is_int(c.routes[3].target.kind, CONF_TARGET_IM, "im: target: kind");
+	is_str(c.routes[3].target.user, "helpdesk", "im: target: user");
 	r = &c.routes[4];
 	is_int(r->action, CONF_ROUTE_DENY, "route 5 deny");
 	is_int(r->deny_status, 604, "route 5 status");
@@ -654,10 +672,15 @@ test_tls(const char *dir)
 	is_str(c.sip_tls_ca_file, "/etc/imgate/tls/peers-ca.pem",
 	    "sip.tls.ca_file");
 	ok(c.sip_tls_verify_client, "sip.tls.verify_client");
-	is_str(c.routes[0].target, "sip:trunk.example.net:5061;transport=tls",
+	is_str(c.routes[0].target.text,
+	    "sip:trunk.example.net:5061;transport=tls",
 	    "static target keeps its URI parameters");
-	is_str(c.routes[1].target, "sips:sbc.example.org",
+	is_str(c.routes[0].target.params, ";transport=tls",
+	    "static target: parameters parsed");
+	is_str(c.routes[1].target.text, "sips:sbc.example.org",
 	    "sips: static target");
+	ok(c.routes[1].target.secure && c.routes[1].target.port == 5061,
+	    "sips: static target: secure, port 5061");
 	conf_defaults(&c);
 	ok(c.sip_tls_listen[0] == '\0' && c.sip_tls_certificate[0] == '\0' &&
 	    !c.sip_tls_verify_client, "no TLS by default");

@@ -174,6 +174,33 @@ main(void)
 	is_int(dnsauth_judge(&tab, a, 12 + ql - 1, &got), DNSAUTH_MALFORMED,
 	    "question cut short: dropped");
 
+	/* dnsauth_answers(): what gateway/dns asks of every answer c-ares
+	 * hands back, TCP included; letter case does not matter there. */
+	alen = answer_of(q, qlen, a);
+	ok(dnsauth_answers(&aq, a, alen), "answers: the genuine answer");
+	memcpy(b, a, alen);
+	for (size_t i = 12; i < 12 + ql - 4; i++)
+		b[i] = (uint8_t)tolower(b[i]);
+	ok(dnsauth_answers(&aq, b, alen), "answers: letter case aside");
+	b[1] ^= 1;
+	ok(!dnsauth_answers(&aq, b, alen), "answers: not with another ID");
+	memcpy(b, a, alen);
+	b[12 + ql - 3] = DNSMSG_T_A;
+	ok(!dnsauth_answers(&aq, b, alen), "answers: not another type");
+	ok(!dnsauth_answers(&aq, a, 1) && !dnsauth_answers(&aq, NULL, 0) &&
+	    !dnsauth_answers(&aq, a, 12 + ql - 1),
+	    "answers: not a short or absent message");
+
+	/* The header fields, decoded in one place (enum/dnsmsg.h). */
+	is_int(dnsmsg_header_id(a, alen), 0x4242, "header id");
+	is_int(dnsmsg_header_id(a, 1), -1, "header id: 1 byte is too short");
+	memcpy(b, a, alen);
+	b[3] = (uint8_t)((b[3] & 0xf0) | DNSMSG_RCODE_REFUSED);
+	is_int(dnsmsg_header_rcode(b, alen), DNSMSG_RCODE_REFUSED,
+	    "header rcode");
+	is_int(dnsmsg_header_rcode(b, 3), -1, "header rcode: 3 bytes is "
+	    "too short");
+
 	dnsauth_del(&tab, &aq);
 	ok(tab.n == 0 && dnsauth_find(&tab, 0x4242) == NULL, "del");
 	is_int(dnsauth_judge(&tab, a, alen, &got), DNSAUTH_UNKNOWN_ID,

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "enum/enumkey.h"
 #include "routing/e164.h"
 #include "tests/tap.h"
 
@@ -155,27 +156,27 @@ struct key_case {
 };
 
 static const struct key_case key_cases[] = {
-	{ "+442079460148", "e164.arpa.", E164_KEY_MAX, 0,
+	{ "+442079460148", "e164.arpa.", ENUMKEY_MAX, 0,
 	    "8.4.1.0.6.4.9.7.0.2.4.4.e164.arpa." },
-	{ "+441632960083", "e164.arpa", E164_KEY_MAX, 0,
+	{ "+441632960083", "e164.arpa", ENUMKEY_MAX, 0,
 	    "3.8.0.0.6.9.2.3.6.1.4.4.e164.arpa." },
-	{ "+12025550100", "e164.arpa.", E164_KEY_MAX, 0,
+	{ "+12025550100", "e164.arpa.", ENUMKEY_MAX, 0,
 	    "0.0.1.0.5.5.5.2.0.2.1.e164.arpa." },
-	{ "+12025550100", "E164.Example.", E164_KEY_MAX, 0,
+	{ "+12025550100", "E164.Example.", ENUMKEY_MAX, 0,
 	    "0.0.1.0.5.5.5.2.0.2.1.E164.Example." },
-	{ "+1", "e164.arpa.", E164_KEY_MAX, 0, "1.e164.arpa." },
-	{ "+12", ".", E164_KEY_MAX, 0, "2.1." },
-	{ "+12", "", E164_KEY_MAX, 0, "2.1." },
+	{ "+1", "e164.arpa.", ENUMKEY_MAX, 0, "1.e164.arpa." },
+	{ "+12", ".", ENUMKEY_MAX, 0, "2.1." },
+	{ "+12", "", ENUMKEY_MAX, 0, "2.1." },
 	/* exact fit: "2.1.e164.arpa." is 14 bytes + NUL */
 	{ "+12", "e164.arpa.", 15, 0, "2.1.e164.arpa." },
 	{ "+12", "e164.arpa.", 14, -1, "" },
 	{ "+12", "e164.arpa", 14, -1, "" },
-	{ "12025550100", "e164.arpa.", E164_KEY_MAX, -1, "" },
-	{ "+", "e164.arpa.", E164_KEY_MAX, -1, "" },
-	{ "+1-202", "e164.arpa.", E164_KEY_MAX, -1, "" },
-	{ "", "e164.arpa.", E164_KEY_MAX, -1, "" },
-	{ "+12", ".e164.arpa.", E164_KEY_MAX, -1, "" },
-	{ "+12", "e164..arpa.", E164_KEY_MAX, -1, "" },
+	{ "12025550100", "e164.arpa.", ENUMKEY_MAX, -1, "" },
+	{ "+", "e164.arpa.", ENUMKEY_MAX, -1, "" },
+	{ "+1-202", "e164.arpa.", ENUMKEY_MAX, -1, "" },
+	{ "", "e164.arpa.", ENUMKEY_MAX, -1, "" },
+	{ "+12", ".e164.arpa.", ENUMKEY_MAX, -1, "" },
+	{ "+12", "e164..arpa.", ENUMKEY_MAX, -1, "" },
 };
 
 struct name_case {
@@ -265,22 +266,22 @@ static void
 test_first_key(void)
 {
 	const struct key_case	*c;
-	char			 out[E164_KEY_MAX];
+	char			 out[ENUMKEY_MAX];
 	size_t			 i;
 	int			 rc;
 
 	for (i = 0; i < NELEM(key_cases); i++) {
 		c = &key_cases[i];
 		memset(out, 'X', sizeof(out));
-		rc = e164_first_key(c->aus, c->suffix, out, c->outsz);
+		rc = enumkey_first(c->aus, c->suffix, out, c->outsz);
 		is_int(rc, c->rc, "first_key(\"%s\", \"%s\", %zu): rc",
 		    c->aus, c->suffix, c->outsz);
 		is_str(out, c->key, "first_key(\"%s\", \"%s\"): key", c->aus,
 		    c->suffix);
 	}
-	rc = e164_first_key("+1", NULL, out, sizeof(out));
+	rc = enumkey_first("+1", NULL, out, sizeof(out));
 	is_int(rc, -1, "first_key: NULL suffix refused");
-	rc = e164_first_key("+1", "e164.arpa.", out, 0);
+	rc = enumkey_first("+1", "e164.arpa.", out, 0);
 	is_int(rc, -1, "first_key: zero-size buffer refused");
 }
 

@@ -637,7 +637,7 @@ reset(const struct dns_row *rows, size_t nrows, const struct far *far,
 static uint64_t
 submit(const char *ruri)
 {
-	struct gw_txn		*t = txn_new(TXN_FROM_SIP);
+	struct gw_txn		*t = txn_new(PROTO_SIP);
 	struct policy_source	 src;
 
 	if (t == NULL)
@@ -650,7 +650,7 @@ submit(const char *ruri)
 	t->body = txn_strndup("hello", 5);
 	t->body_len = 5;
 	memset(&src, 0, sizeof(src));
-	src.proto = CONF_SRC_SIP;
+	src.proto = PROTO_SIP;
 	src.family = AF_INET;
 	src.has_addr = true;
 	inet_pton(AF_INET, "127.0.0.1", src.addr);
@@ -663,7 +663,7 @@ submit(const char *ruri)
 static uint64_t
 submit_xmpp(const char *number)
 {
-	struct gw_txn		*t = txn_new(TXN_FROM_XMPP);
+	struct gw_txn		*t = txn_new(PROTO_XMPP);
 	struct policy_source	 src;
 	char			 self[128];
 
@@ -681,7 +681,7 @@ submit_xmpp(const char *number)
 	t->body = txn_strndup("hi", 2);
 	t->body_len = 2;
 	memset(&src, 0, sizeof(src));
-	src.proto = CONF_SRC_XMPP;
+	src.proto = PROTO_XMPP;
 	src.xmpp_domain = "x.test";
 	got[ngot++] = (struct got){ t->id, 0, GW_R_NONE, 0, 0, 0 };
 	relay_submit(t, &src);

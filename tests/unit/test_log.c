@@ -71,7 +71,7 @@ static void
 src4(struct policy_source *s, const char *ip)
 {
 	memset(s, 0, sizeof(*s));
-	s->proto = CONF_SRC_SIP;
+	s->proto = PROTO_SIP;
 	s->family = AF_INET;
 	s->has_addr = true;
 	inet_pton(AF_INET, ip, s->addr);

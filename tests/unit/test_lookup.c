@@ -268,7 +268,7 @@ fixed_rng(void *arg)
 }
 
 static void
-run_case(const struct lcase *c, bool deferred)
+run_case(const struct lcase *c, bool deferred, struct lookup_result *out)
 {
 	struct lookup_params	 p;
 	struct lookup_trace	 tr;
@@ -297,8 +297,8 @@ run_case(const struct lcase *c, bool deferred)
 		}
 	}
 	if (c->protocols != NULL && strcmp(c->protocols, "xmpp,sip") == 0) {
-		p.protocols[0] = LOOKUP_PROTO_XMPP;
-		p.protocols[1] = LOOKUP_PROTO_SIP;
+		p.protocols[0] = PROTO_XMPP;
+		p.protocols[1] = PROTO_SIP;
 	}
 	if (c->suffix2 != NULL) {
 		p.enum_params.suffixes[1] = c->suffix2;
@@ -339,6 +339,56 @@ run_case(const struct lcase *c, bool deferred)
 	if (c->want_neg_ttl != -2)
 		is_int((long)o.res.negative_ttl, (long)c->want_neg_ttl,
 		    "%s [%s]: negative TTL", c->name, mode);
+	if (out != NULL)
+		*out = o.res;
+}
+
+/*
+ * An ENUM im: destination reached over XMPP is sent to the JID of RFC
+ * 3922 3.3 (routing/imaddr): percent-decoded, then XEP-0106 escaped.  The
+ * raw user part would be a malformed JID (d'artagnan) or another user's
+ * (o%27neil).
+ */
+static void
+test_im_jid(void)
+{
+	static const struct {
+		const char	*im;
+		const char	*jid;	/* NULL: no JID form */
+	} rows[] = {
+		{ "im:d'artagnan@example.net", "d\\27artagnan@example.net" },
+		{ "im:d%27artagnan@example.net", "d\\27artagnan@example.net" },
+		{ "im:o%27neil@example.net", "o\\27neil@example.net" },
+		{ "im:a%40b@example.net", "a\\40b@example.net" },
+		{ "im:fred@example.net", "fred@example.net" },
+		{ "im:%20fred@example.net", NULL },
+	};
+	static char		 regexp[NELEM(rows)][128];
+	struct lcase		 c;
+	struct lookup_result	 r;
+
+	for (size_t i = 0; i < NELEM(rows); i++) {
+		snprintf(regexp[i], sizeof(regexp[i]), "!^.*$!%s!", rows[i].im);
+		memset(&c, 0, sizeof(c));
+		c.name = rows[i].im;
+		c.input = "+12025550100";
+		c.protocols = "xmpp,sip";
+		c.dnssec = LOOKUP_DNSSEC_OFF;
+		c.dns[0] = (struct fake_answer){ K, 35, DNSQ_OK, 1,
+		    { NAPTR(10, 10, "u", "E2U+im", regexp[i], ".") }, false,
+		    0 };
+		c.dns[1] = (struct fake_answer){ "_im._xmpp.example.net.", 33,
+		    DNSQ_OK, 1, { SRV(10, 0, 5269, "xmpp.example.net.") },
+		    false, 0 };
+		c.want_error = rows[i].jid != NULL ? NULL : "E_INVALID_IM_URI";
+		c.want_naptr[0] = K;
+		c.want_srv[0] = "_im._xmpp.example.net.";
+		c.want_neg_ttl = -2;
+		run_case(&c, true, &r);
+		if (rows[i].jid != NULL)
+			is_str(r.xmpp_to, rows[i].jid, "%s: xmpp_to",
+			    rows[i].im);
+	}
 }
 
 /* Cancelling with a query in flight: no callback, no leak. */
@@ -365,9 +415,10 @@ int
 main(void)
 {
 	for (size_t i = 0; i < NELEM(cases); i++) {
-		run_case(&cases[i], false);
-		run_case(&cases[i], true);
+		run_case(&cases[i], false, NULL);
+		run_case(&cases[i], true, NULL);
 	}
+	test_im_jid();
 	test_cancel();
 	return done_testing();
 }

@@ -46,9 +46,15 @@ test_share(void)
 	is_int(interval(&o, &now, 150, 0), 0, "a new first interval over");
 	is_int(interval(&o, &now, 150, 0), OVERLOAD_STEP_UP,
 	    "lag over the limit a second interval in a row: share up a step");
-	is_int(interval(&o, &now, 0, 400), 2 * OVERLOAD_STEP_UP,
+	is_int(interval(&o, &now, 0, 150), 2 * OVERLOAD_STEP_UP,
 	    "queue age over the limit counts the same");
-	is_int(interval(&o, &now, 80, 80), 2 * OVERLOAD_STEP_UP,
+	is_int(interval(&o, &now, 0, 250), 4 * OVERLOAD_STEP_UP,
+	    "twice the limit: two steps");
+	is_int(interval(&o, &now, 0, 5000), (4 + OVERLOAD_STEP_MULT_MAX) *
+	    OVERLOAD_STEP_UP, "far over the limit: at most %d steps",
+	    OVERLOAD_STEP_MULT_MAX);
+	is_int(interval(&o, &now, 80, 80), (4 + OVERLOAD_STEP_MULT_MAX) *
+	    OVERLOAD_STEP_UP,
 	    "between 3/4 of the limit and the limit: the share holds");
 	for (i = 0; i < 20; i++)
 		d = interval(&o, &now, 500, 500);
@@ -56,6 +62,11 @@ test_share(void)
 	    OVERLOAD_MAX_DROP);
 	is_int(interval(&o, &now, 10, 10), OVERLOAD_MAX_DROP -
 	    OVERLOAD_STEP_DOWN, "under 3/4 of the limit: share down one step");
+	for (i = 0; i < 40; i++)
+		d = interval(&o, &now, 0, 0);
+	is_int(interval(&o, &now, 0, OVERLOAD_AGE_DROPPED),
+	    OVERLOAD_STEP_MULT_MAX * OVERLOAD_STEP_UP,
+	    "the kernel dropped requests: up at once, no streak needed");
 	for (i = 0; i < 40; i++)
 		d = interval(&o, &now, 0, 0);
 	is_int(d, 0, "and back to nothing");
@@ -68,6 +79,17 @@ test_share(void)
 	ok(o.drop > 0, "shedding before the reload");
 	overload_set_limit(&o, 0);
 	is_int(o.drop, 0, "a reload to 0 stops shedding at once");
+	/* 3/4 of a limit of 1-3 ms rounded down to 0 once: the share
+	 * never fell again. */
+	overload_init(&o, 1);
+	interval(&o, &now, 0, 0);
+	interval(&o, &now, 1, 0);
+	is_int(interval(&o, &now, 1, 1), 0, "limit 1 ms: at the limit, not over");
+	interval(&o, &now, 2, 0);
+	is_int(interval(&o, &now, 2, 0), 2 * OVERLOAD_STEP_UP,
+	    "limit 1 ms: sheds");
+	interval(&o, &now, 0, 0);
+	is_int(interval(&o, &now, 0, 0), 0, "limit 1 ms: falls again");
 }
 
 static void
@@ -129,8 +151,8 @@ test_oc(void)
 
 	overload_init(&o, 100);
 	interval(&o, &now, 0, 0);
-	interval(&o, &now, 300, 0);
-	interval(&o, &now, 300, 0);
+	interval(&o, &now, 150, 0);
+	interval(&o, &now, 150, 0);
 	is_int(overload_oc_params(&o, p), 0, "oc parameters fit");
 	is_str(p[0], "oc=5", "oc is the share");
 	is_str(p[1], "oc-validity=500", "oc-validity");

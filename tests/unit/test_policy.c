@@ -44,7 +44,7 @@ mknet(const char *s)
 
 /* A sender; @addr NULL means none. */
 static struct policy_source
-mksrc(enum conf_src_proto proto, const char *addr, const char *domain)
+mksrc(enum proto proto, const char *addr, const char *domain)
 {
 	struct policy_source	 s;
 
@@ -108,7 +108,7 @@ test_net_contains(void)
 
 	for (i = 0; i < NELEM(ncases); i++) {
 		n = mknet(ncases[i].net);
-		s = mksrc(CONF_SRC_SIP, ncases[i].addr, NULL);
+		s = mksrc(PROTO_SIP, ncases[i].addr, NULL);
 		is_int(policy_net_contains(&n, s.family, s.addr),
 		    ncases[i].want, "net %s %s %s", ncases[i].net,
 		    ncases[i].want ? "contains" : "does not contain",
@@ -116,14 +116,14 @@ test_net_contains(void)
 	}
 
 	/* Broken networks and families never match. */
-	s = mksrc(CONF_SRC_SIP, "10.1.2.3", NULL);
+	s = mksrc(PROTO_SIP, "10.1.2.3", NULL);
 	n = mknet("10.0.0.0/8");
 	n.prefixlen = 33;
 	ok(!policy_net_contains(&n, AF_INET, s.addr),
 	    "IPv4 prefix length 33 never matches");
 	n = mknet("2001:db8::/32");
 	n.prefixlen = 129;
-	s = mksrc(CONF_SRC_SIP, "2001:db8::1", NULL);
+	s = mksrc(PROTO_SIP, "2001:db8::1", NULL);
 	ok(!policy_net_contains(&n, AF_INET6, s.addr),
 	    "IPv6 prefix length 129 never matches");
 	n = mknet("10.0.0.0/8");
@@ -162,7 +162,7 @@ setup_acl(void)
 struct acase {
 	const char		*name;
 	const struct gw_conf	*conf;
-	enum conf_src_proto	 proto;
+	enum proto	 proto;
 	const char		*addr;
 	const char		*domain;
 	bool			 want;
@@ -170,61 +170,61 @@ struct acase {
 };
 
 static const struct acase acases[] = {
-	{ "sip in 10/8", &acl_full, CONF_SRC_SIP, "10.1.2.3", NULL, true,
+	{ "sip in 10/8", &acl_full, PROTO_SIP, "10.1.2.3", NULL, true,
 	  "source address in the SIP access list" },
-	{ "sip outside", &acl_full, CONF_SRC_SIP, "192.0.2.1", NULL, false,
+	{ "sip outside", &acl_full, PROTO_SIP, "192.0.2.1", NULL, false,
 	  "source address not in the SIP access list" },
-	{ "sip mapped IPv4 in 10/8", &acl_full, CONF_SRC_SIP,
+	{ "sip mapped IPv4 in 10/8", &acl_full, PROTO_SIP,
 	  "::ffff:10.9.9.9", NULL, true,
 	  "source address in the SIP access list" },
-	{ "sip IPv6 in 2001:db8::/32", &acl_full, CONF_SRC_SIP,
+	{ "sip IPv6 in 2001:db8::/32", &acl_full, PROTO_SIP,
 	  "2001:db8::5", NULL, true,
 	  "source address in the SIP access list" },
-	{ "sip IPv6 outside", &acl_full, CONF_SRC_SIP, "2001:db9::5", NULL,
+	{ "sip IPv6 outside", &acl_full, PROTO_SIP, "2001:db9::5", NULL,
 	  false, "source address not in the SIP access list" },
-	{ "sip without address", &acl_full, CONF_SRC_SIP, NULL, NULL, false,
+	{ "sip without address", &acl_full, PROTO_SIP, NULL, NULL, false,
 	  "SIP sender without an address" },
-	{ "sip domain is not looked at", &acl_full, CONF_SRC_SIP,
+	{ "sip domain is not looked at", &acl_full, PROTO_SIP,
 	  "192.0.2.1", "example.org", false,
 	  "source address not in the SIP access list" },
-	{ "xmpp listed", &acl_full, CONF_SRC_XMPP, NULL, "example.org", true,
+	{ "xmpp listed", &acl_full, PROTO_XMPP, NULL, "example.org", true,
 	  "sender domain in the XMPP access list" },
-	{ "xmpp listed, case and trailing dot", &acl_full, CONF_SRC_XMPP,
+	{ "xmpp listed, case and trailing dot", &acl_full, PROTO_XMPP,
 	  NULL, "EXAMPLE.Org.", true,
 	  "sender domain in the XMPP access list" },
-	{ "xmpp list entry in mixed case", &acl_full, CONF_SRC_XMPP, NULL,
+	{ "xmpp list entry in mixed case", &acl_full, PROTO_XMPP, NULL,
 	  "chat.example.net", true,
 	  "sender domain in the XMPP access list" },
-	{ "xmpp subdomain is not its parent", &acl_full, CONF_SRC_XMPP,
+	{ "xmpp subdomain is not its parent", &acl_full, PROTO_XMPP,
 	  NULL, "sub.example.org", false,
 	  "sender domain not in the XMPP access list" },
 	{ "xmpp parent is not the listed subdomain", &acl_full,
-	  CONF_SRC_XMPP, NULL, "example.net", false,
+	  PROTO_XMPP, NULL, "example.net", false,
 	  "sender domain not in the XMPP access list" },
-	{ "xmpp suffix lookalike", &acl_full, CONF_SRC_XMPP, NULL,
+	{ "xmpp suffix lookalike", &acl_full, PROTO_XMPP, NULL,
 	  "badexample.org", false,
 	  "sender domain not in the XMPP access list" },
-	{ "xmpp address is not looked at", &acl_full, CONF_SRC_XMPP,
+	{ "xmpp address is not looked at", &acl_full, PROTO_XMPP,
 	  "10.1.2.3", "evil.example", false,
 	  "sender domain not in the XMPP access list" },
-	{ "xmpp without domain", &acl_full, CONF_SRC_XMPP, NULL, NULL, false,
+	{ "xmpp without domain", &acl_full, PROTO_XMPP, NULL, NULL, false,
 	  "XMPP sender without a domain" },
-	{ "xmpp empty domain", &acl_full, CONF_SRC_XMPP, NULL, "", false,
+	{ "xmpp empty domain", &acl_full, PROTO_XMPP, NULL, "", false,
 	  "XMPP sender without a domain" },
-	{ "unknown protocol with lists", &acl_full, CONF_SRC_ANY,
+	{ "unknown protocol with lists", &acl_full, PROTO_NONE,
 	  "10.1.2.3", "example.org", false, "unknown source protocol" },
-	{ "empty lists: sip", &acl_empty, CONF_SRC_SIP, NULL, NULL, true,
+	{ "empty lists: sip", &acl_empty, PROTO_SIP, NULL, NULL, true,
 	  "no SIP access list" },
-	{ "empty lists: xmpp", &acl_empty, CONF_SRC_XMPP, NULL, NULL, true,
+	{ "empty lists: xmpp", &acl_empty, PROTO_XMPP, NULL, NULL, true,
 	  "no XMPP access list" },
-	{ "empty lists: unknown protocol", &acl_empty, CONF_SRC_ANY, NULL,
+	{ "empty lists: unknown protocol", &acl_empty, PROTO_NONE, NULL,
 	  NULL, true, "no access lists" },
-	{ "xmpp-only list: sip allowed", &acl_xmpp_only, CONF_SRC_SIP,
+	{ "xmpp-only list: sip allowed", &acl_xmpp_only, PROTO_SIP,
 	  "192.0.2.1", NULL, true, "no SIP access list" },
-	{ "xmpp-only list: xmpp checked", &acl_xmpp_only, CONF_SRC_XMPP,
+	{ "xmpp-only list: xmpp checked", &acl_xmpp_only, PROTO_XMPP,
 	  NULL, "other.example", false,
 	  "sender domain not in the XMPP access list" },
-	{ "xmpp-only list: unknown protocol", &acl_xmpp_only, CONF_SRC_ANY,
+	{ "xmpp-only list: unknown protocol", &acl_xmpp_only, PROTO_NONE,
 	  NULL, NULL, false, "unknown source protocol" },
 };
 
@@ -244,7 +244,7 @@ test_acl(void)
 		    acases[i].want ? "allowed" : "refused");
 		is_str(why, acases[i].why, "acl %s: reason", acases[i].name);
 	}
-	s = mksrc(CONF_SRC_SIP, "10.1.2.3", NULL);
+	s = mksrc(PROTO_SIP, "10.1.2.3", NULL);
 	ok(policy_acl_allows(&acl_full, &s, NULL),
 	    "acl: why may be NULL");
 }
@@ -255,23 +255,23 @@ struct rspec {
 	const char		*name;
 	int			 line;
 	const char		*prefix;
-	enum conf_src_proto	 from;
+	enum proto	 from;
 	const char		*nets[3];
 	const char		*domains[3];
 };
 
 static const struct rspec routes_main[] = {
-	{ "deny-premium", 5, "+1900", CONF_SRC_ANY, { NULL }, { NULL } },
-	{ "dc-local", 12, "+1202", CONF_SRC_SIP, { "10.0.0.0/8", NULL },
+	{ "deny-premium", 5, "+1900", PROTO_NONE, { NULL }, { NULL } },
+	{ "dc-local", 12, "+1202", PROTO_SIP, { "10.0.0.0/8", NULL },
 	  { NULL } },
-	{ "xmpp-partner", 20, "+1", CONF_SRC_XMPP, { NULL },
+	{ "xmpp-partner", 20, "+1", PROTO_XMPP, { NULL },
 	  { "partner.example", NULL } },
-	{ "v6-lab", 25, "", CONF_SRC_SIP,
+	{ "v6-lab", 25, "", PROTO_SIP,
 	  { "192.0.2.128/25", "2001:db8::/32", NULL }, { NULL } },
-	{ "uk", 30, "+44", CONF_SRC_ANY, { NULL }, { NULL } },
-	{ "both", 35, "+33", CONF_SRC_ANY, { "10.0.0.0/8", NULL },
+	{ "uk", 30, "+44", PROTO_NONE, { NULL }, { NULL } },
+	{ "both", 35, "+33", PROTO_NONE, { "10.0.0.0/8", NULL },
 	  { "office.example", NULL } },
-	{ "catch-all", 40, "", CONF_SRC_ANY, { NULL }, { NULL } },
+	{ "catch-all", 40, "", PROTO_NONE, { NULL }, { NULL } },
 };
 
 static struct gw_conf rconf, rconf_nocatch, rconf_none, rconf_unnamed;
@@ -305,7 +305,7 @@ fill_routes(struct gw_conf *c, const struct rspec *rs, size_t n)
 struct rcase {
 	const struct gw_conf	*conf;
 	const char		*aus;
-	enum conf_src_proto	 proto;
+	enum proto	 proto;
 	const char		*addr;
 	const char		*domain;
 	int			 want;
@@ -314,64 +314,64 @@ struct rcase {
 
 static const struct rcase rcases[] = {
 	/* first match wins: +1900 is denied before anything else looks */
-	{ &rconf, "+19005551234", CONF_SRC_SIP, "10.1.2.3", NULL, 0,
+	{ &rconf, "+19005551234", PROTO_SIP, "10.1.2.3", NULL, 0,
 	  "route 'deny-premium' (line 5): prefix +1900 matches, from any" },
-	{ &rconf, "+12025550100", CONF_SRC_SIP, "10.1.2.3", NULL, 1,
+	{ &rconf, "+12025550100", PROTO_SIP, "10.1.2.3", NULL, 1,
 	  "route 'dc-local' (line 12): prefix +1202 matches, from sip, "
 	  "source 10.1.2.3 in 10.0.0.0/8" },
-	{ &rconf, "+12025550100", CONF_SRC_SIP, "::ffff:10.1.2.3", NULL, 1,
+	{ &rconf, "+12025550100", PROTO_SIP, "::ffff:10.1.2.3", NULL, 1,
 	  "route 'dc-local' (line 12): prefix +1202 matches, from sip, "
 	  "source ::ffff:10.1.2.3 in 10.0.0.0/8" },
 	/* prefix holds but the network does not: falls through */
-	{ &rconf, "+12025550100", CONF_SRC_SIP, "198.51.100.1", NULL, 6,
+	{ &rconf, "+12025550100", PROTO_SIP, "198.51.100.1", NULL, 6,
 	  "route 'catch-all' (line 40): any number, from any" },
-	{ &rconf, "+12025550100", CONF_SRC_XMPP, NULL, "partner.example", 2,
+	{ &rconf, "+12025550100", PROTO_XMPP, NULL, "partner.example", 2,
 	  "route 'xmpp-partner' (line 20): prefix +1 matches, from xmpp, "
 	  "domain partner.example listed" },
-	{ &rconf, "+12025550100", CONF_SRC_XMPP, NULL, "PARTNER.example.",
+	{ &rconf, "+12025550100", PROTO_XMPP, NULL, "PARTNER.example.",
 	  2, NULL },
-	{ &rconf, "+12025550100", CONF_SRC_XMPP, NULL, "sub.partner.example",
+	{ &rconf, "+12025550100", PROTO_XMPP, NULL, "sub.partner.example",
 	  6, NULL },
 	/* an XMPP sender inside 10/8 still is not "from sip" */
-	{ &rconf, "+12025550100", CONF_SRC_XMPP, "10.1.2.3",
+	{ &rconf, "+12025550100", PROTO_XMPP, "10.1.2.3",
 	  "partner.example", 2, NULL },
-	{ &rconf, "+12025550100", CONF_SRC_XMPP, "10.1.2.3", "other.example",
+	{ &rconf, "+12025550100", PROTO_XMPP, "10.1.2.3", "other.example",
 	  6, NULL },
-	{ &rconf, "+33123456789", CONF_SRC_SIP, "2001:db8::1", NULL, 3,
+	{ &rconf, "+33123456789", PROTO_SIP, "2001:db8::1", NULL, 3,
 	  "route 'v6-lab' (line 25): any number, from sip, "
 	  "source 2001:db8::1 in 2001:db8::/32" },
-	{ &rconf, "+33123456789", CONF_SRC_SIP, "192.0.2.200", NULL, 3,
+	{ &rconf, "+33123456789", PROTO_SIP, "192.0.2.200", NULL, 3,
 	  "route 'v6-lab' (line 25): any number, from sip, "
 	  "source 192.0.2.200 in 192.0.2.128/25" },
-	{ &rconf, "+33123456789", CONF_SRC_SIP, "192.0.2.127", NULL, 6,
+	{ &rconf, "+33123456789", PROTO_SIP, "192.0.2.127", NULL, 6,
 	  NULL },
-	{ &rconf, "+442079460148", CONF_SRC_SIP, "192.0.2.1", NULL, 4,
+	{ &rconf, "+442079460148", PROTO_SIP, "192.0.2.1", NULL, 4,
 	  "route 'uk' (line 30): prefix +44 matches, from any" },
 	/* prefix is a string prefix: "+44" does not take "+4", "+4420" ok */
-	{ &rconf, "+4", CONF_SRC_SIP, NULL, NULL, 6, NULL },
+	{ &rconf, "+4", PROTO_SIP, NULL, NULL, 6, NULL },
 	/* nets and domains together: both must hold */
-	{ &rconf, "+33123456789", CONF_SRC_XMPP, "10.1.2.3",
+	{ &rconf, "+33123456789", PROTO_XMPP, "10.1.2.3",
 	  "office.example", 5,
 	  "route 'both' (line 35): prefix +33 matches, from any, "
 	  "source 10.1.2.3 in 10.0.0.0/8, domain office.example listed" },
-	{ &rconf, "+33123456789", CONF_SRC_XMPP, NULL, "office.example", 6,
+	{ &rconf, "+33123456789", PROTO_XMPP, NULL, "office.example", 6,
 	  NULL },
-	{ &rconf, "+33123456789", CONF_SRC_ANY, "10.1.2.3", NULL, 6, NULL },
+	{ &rconf, "+33123456789", PROTO_NONE, "10.1.2.3", NULL, 6, NULL },
 	/* unknown protocol matches only "from any" routes */
-	{ &rconf, "+12025550100", CONF_SRC_ANY, "10.1.2.3", NULL, 6, NULL },
-	{ &rconf, "+19005550000", CONF_SRC_ANY, NULL, NULL, 0, NULL },
+	{ &rconf, "+12025550100", PROTO_NONE, "10.1.2.3", NULL, 6, NULL },
+	{ &rconf, "+19005550000", PROTO_NONE, NULL, NULL, 0, NULL },
 	/* no AUS: only routes without a prefix */
-	{ &rconf, NULL, CONF_SRC_SIP, "2001:db8::1", NULL, 3, NULL },
-	{ &rconf, "", CONF_SRC_XMPP, NULL, "partner.example", 6, NULL },
+	{ &rconf, NULL, PROTO_SIP, "2001:db8::1", NULL, 3, NULL },
+	{ &rconf, "", PROTO_XMPP, NULL, "partner.example", 6, NULL },
 	/* nothing matches: one reason per route, in order */
-	{ &rconf_nocatch, "+4930123456", CONF_SRC_XMPP, NULL, "x.example",
+	{ &rconf_nocatch, "+4930123456", PROTO_XMPP, NULL, "x.example",
 	  -1,
 	  "no route matches: 'deny-premium' (line 5): prefix +1900 does "
 	  "not match; 'dc-local' (line 12): prefix +1202 does not match; "
 	  "'xmpp-partner' (line 20): prefix +1 does not match; 'v6-lab' "
 	  "(line 25): only from sip; 'uk' (line 30): prefix +44 does not "
 	  "match; 'both' (line 35): prefix +33 does not match" },
-	{ &rconf_nocatch, "+12025550100", CONF_SRC_SIP, "198.51.100.1",
+	{ &rconf_nocatch, "+12025550100", PROTO_SIP, "198.51.100.1",
 	  NULL, -1,
 	  "no route matches: 'deny-premium' (line 5): prefix +1900 does "
 	  "not match; 'dc-local' (line 12): source 198.51.100.1 not in its "
@@ -379,21 +379,21 @@ static const struct rcase rcases[] = {
 	  "(line 25): source 198.51.100.1 not in its networks; 'uk' (line "
 	  "30): prefix +44 does not match; 'both' (line 35): prefix +33 "
 	  "does not match" },
-	{ &rconf_nocatch, "+33123456789", CONF_SRC_SIP, NULL, NULL, -1,
+	{ &rconf_nocatch, "+33123456789", PROTO_SIP, NULL, NULL, -1,
 	  "no route matches: 'deny-premium' (line 5): prefix +1900 does "
 	  "not match; 'dc-local' (line 12): prefix +1202 does not match; "
 	  "'xmpp-partner' (line 20): prefix +1 does not match; 'v6-lab' "
 	  "(line 25): no source address; 'uk' (line 30): prefix +44 does "
 	  "not match; 'both' (line 35): no source address" },
-	{ &rconf_nocatch, "+33123456789", CONF_SRC_SIP, "10.1.2.3", NULL, -1,
+	{ &rconf_nocatch, "+33123456789", PROTO_SIP, "10.1.2.3", NULL, -1,
 	  NULL },
-	{ &rconf_nocatch, "+12025550100", CONF_SRC_XMPP, NULL, NULL, -1,
+	{ &rconf_nocatch, "+12025550100", PROTO_XMPP, NULL, NULL, -1,
 	  NULL },
-	{ &rconf_none, "+12025550100", CONF_SRC_SIP, "10.1.2.3", NULL, -1,
+	{ &rconf_none, "+12025550100", PROTO_SIP, "10.1.2.3", NULL, -1,
 	  "no route matches: no routes configured" },
-	{ &rconf_unnamed, "+12025550100", CONF_SRC_SIP, NULL, NULL, 1,
+	{ &rconf_unnamed, "+12025550100", PROTO_SIP, NULL, NULL, 1,
 	  "route #2: prefix +1 matches, from any" },
-	{ &rconf_unnamed, "+4420", CONF_SRC_SIP, NULL, NULL, -1,
+	{ &rconf_unnamed, "+4420", PROTO_SIP, NULL, NULL, -1,
 	  "no route matches: #1: prefix +7 does not match; #2: prefix +1 "
 	  "does not match" },
 };
@@ -402,8 +402,8 @@ static void
 setup_routes(void)
 {
 	static const struct rspec unnamed[] = {
-		{ "", 0, "+7", CONF_SRC_ANY, { NULL }, { NULL } },
-		{ "", 0, "+1", CONF_SRC_ANY, { NULL }, { NULL } },
+		{ "", 0, "+7", PROTO_NONE, { NULL }, { NULL } },
+		{ "", 0, "+1", PROTO_NONE, { NULL }, { NULL } },
 	};
 
 	fill_routes(&rconf, routes_main, NELEM(routes_main));
@@ -431,8 +431,8 @@ test_routes(void)
 		    sizeof(why));
 		is_int(got, rc->want, "route %zu: %s from %s %s%s -> %d", i,
 		    rc->aus != NULL ? rc->aus : "(null)",
-		    rc->proto == CONF_SRC_SIP ? "sip" :
-		    rc->proto == CONF_SRC_XMPP ? "xmpp" : "any",
+		    rc->proto == PROTO_SIP ? "sip" :
+		    rc->proto == PROTO_XMPP ? "xmpp" : "any",
 		    rc->addr != NULL ? rc->addr : "",
 		    rc->domain != NULL ? rc->domain : "", rc->want);
 		if (rc->why != NULL)
@@ -443,7 +443,7 @@ test_routes(void)
 	}
 
 	/* A short buffer gets a cut explanation ending in "...". */
-	s = mksrc(CONF_SRC_SIP, "198.51.100.1", NULL);
+	s = mksrc(PROTO_SIP, "198.51.100.1", NULL);
 	memset(small, 'x', sizeof(small));
 	got = policy_match_route(&rconf_nocatch, "+12025550100", &s, small,
 	    sizeof(small));
@@ -493,27 +493,27 @@ setup_dialplans(void)
 
 struct dcase {
 	const struct gw_conf	*conf;
-	enum conf_src_proto	 proto;
+	enum proto	 proto;
 	const char		*addr;
 	const char		*domain;
 	int			 want;
 };
 
 static const struct dcase dcases[] = {
-	{ &dconf, CONF_SRC_SIP, "10.1.2.3", NULL, 0 },
-	{ &dconf, CONF_SRC_SIP, "::ffff:10.1.2.3", NULL, 0 },
-	{ &dconf, CONF_SRC_XMPP, NULL, "office.example", 0 },
-	{ &dconf, CONF_SRC_XMPP, NULL, "Office.Example", 0 },
-	{ &dconf, CONF_SRC_SIP, "2001:db8::1", NULL, 1 },
-	{ &dconf, CONF_SRC_XMPP, NULL, "partner.example", 2 },
-	{ &dconf, CONF_SRC_XMPP, NULL, "sub.partner.example", 3 },
-	{ &dconf, CONF_SRC_SIP, "192.0.2.1", NULL, 3 },
-	{ &dconf, CONF_SRC_SIP, NULL, NULL, 3 },
-	{ &dconf, CONF_SRC_ANY, NULL, NULL, 3 },
-	{ &dconf_nodefault, CONF_SRC_SIP, "192.0.2.1", NULL, -1 },
-	{ &dconf_nodefault, CONF_SRC_XMPP, NULL, NULL, -1 },
-	{ &dconf_nodefault, CONF_SRC_SIP, "2001:db8:ffff::1", NULL, 1 },
-	{ &rconf_none, CONF_SRC_SIP, "10.1.2.3", NULL, -1 },
+	{ &dconf, PROTO_SIP, "10.1.2.3", NULL, 0 },
+	{ &dconf, PROTO_SIP, "::ffff:10.1.2.3", NULL, 0 },
+	{ &dconf, PROTO_XMPP, NULL, "office.example", 0 },
+	{ &dconf, PROTO_XMPP, NULL, "Office.Example", 0 },
+	{ &dconf, PROTO_SIP, "2001:db8::1", NULL, 1 },
+	{ &dconf, PROTO_XMPP, NULL, "partner.example", 2 },
+	{ &dconf, PROTO_XMPP, NULL, "sub.partner.example", 3 },
+	{ &dconf, PROTO_SIP, "192.0.2.1", NULL, 3 },
+	{ &dconf, PROTO_SIP, NULL, NULL, 3 },
+	{ &dconf, PROTO_NONE, NULL, NULL, 3 },
+	{ &dconf_nodefault, PROTO_SIP, "192.0.2.1", NULL, -1 },
+	{ &dconf_nodefault, PROTO_XMPP, NULL, NULL, -1 },
+	{ &dconf_nodefault, PROTO_SIP, "2001:db8:ffff::1", NULL, 1 },
+	{ &rconf_none, PROTO_SIP, "10.1.2.3", NULL, -1 },
 };
 
 static void
@@ -533,7 +533,13 @@ test_dialplans(void)
 	}
 }
 
-/* ---- policy_parse_target ---------------------------------------- */
+/* ---- static targets: conf_target_parse + policy_expand_target ---- */
+
+/*
+ * Each row goes through what the daemon runs: the loader's one parser
+ * (conf_target_parse) at load, then policy_expand_target per message.
+ * want -1: refused by either step.
+ */
 
 #define AUS	"+12025550100"
 
@@ -573,10 +579,9 @@ static const struct tcase tcases[] = {
 	{ "sip:alice@pbx.example.com:5080;transport=udp", NULL, 0,
 	  POLICY_T_SIP, "sip:alice@pbx.example.com:5080;transport=udp",
 	  "pbx.example.com", 5080 },
-	{ "sip:+4420;isub=1@pbx.example.com", NULL, 0, POLICY_T_SIP,
-	  "sip:+4420;isub=1@pbx.example.com", "pbx.example.com", 5060 },
-	{ "SIP:gw.example.net", AUS, 0, POLICY_T_SIP,
-	  "SIP:+12025550100@gw.example.net;user=phone", "gw.example.net",
+	/* the loader keeps the scheme and host in lower case */
+	{ "SIP:GW.Example.net", AUS, 0, POLICY_T_SIP,
+	  "sip:+12025550100@gw.example.net;user=phone", "gw.example.net",
 	  5060 },
 	{ "sips:gw.example.net", AUS, 0, POLICY_T_SIP,
 	  "sips:+12025550100@gw.example.net;user=phone", "gw.example.net",
@@ -594,16 +599,24 @@ static const struct tcase tcases[] = {
 	{ "sip:gw.example.net;transport=tlsx", AUS, 0, POLICY_T_SIP,
 	  "sip:+12025550100@gw.example.net;transport=tlsx;user=phone",
 	  "gw.example.net", 5060 },
-	{ "sip:gw.example.net.", AUS, 0, POLICY_T_SIP,
-	  "sip:+12025550100@gw.example.net.;user=phone", "gw.example.net.",
-	  5060 },
+
 	{ "xmpp:xmpp.example.org", AUS, 0, POLICY_T_XMPP,
 	  "+12025550100@xmpp.example.org", "xmpp.example.org", 0 },
-	{ "XMPP:bob@example.org", NULL, 0, POLICY_T_XMPP, "bob@example.org",
-	  "example.org", 0 },
+	{ "XMPP:Example.org", AUS, 0, POLICY_T_XMPP,
+	  "+12025550100@example.org", "example.org", 0 },
 	{ "im:fred@example.com", NULL, 0, POLICY_T_IM, "im:fred@example.com",
 	  "example.com", 0 },
 	/* malformed */
+	{ "sip:gw.example.net.", AUS, -1, 0, NULL, NULL, 0 },
+	{ "sip:+4420;isub=1@pbx.example.com", NULL, -1, 0, NULL, NULL, 0 },
+	{ "XMPP:bob@example.org", NULL, -1, 0, NULL, NULL, 0 },
+	{ "sip:gw.example.net;transport", AUS, 0, POLICY_T_SIP,
+	  "sip:+12025550100@gw.example.net;transport;user=phone",
+	  "gw.example.net", 5060 },
+	{ "sip:gw.example.net;", AUS, -1, 0, NULL, NULL, 0 },
+	{ "sip:gw.example.net;;lr", AUS, -1, 0, NULL, NULL, 0 },
+	{ "sip:gw.example.net;a%20b", AUS, -1, 0, NULL, NULL, 0 },
+	{ "im:fred@example.com:5222", AUS, -1, 0, NULL, NULL, 0 },
 	{ "sip:", AUS, -1, 0, NULL, NULL, 0 },
 	{ "sip:gw:0", AUS, -1, 0, NULL, NULL, 0 },
 	{ "sip:gw:65536", AUS, -1, 0, NULL, NULL, 0 },
@@ -640,11 +653,25 @@ static const struct tcase tcases[] = {
 	{ "", AUS, -1, 0, NULL, NULL, 0 },
 };
 
+/* What the daemon does with a configured target: parse at load, expand
+ * per message.  -1 when either refuses. */
+static int
+test_target(const char *text, const char *aus, struct policy_target *t)
+{
+	struct conf_target	 ct;
+	char			 why[256];
+
+	if (conf_target_parse(text, &ct, why, sizeof(why)) != 0)
+		return -1;
+	return policy_expand_target(&ct, aus, t);
+}
+
 static void
 test_targets(void)
 {
 	struct policy_target	 t;
-	char			 longhost[300];
+	struct conf_target	 ct;
+	char			 longhost[300], why[256];
 	size_t			 i;
 	int			 r;
 
@@ -652,7 +679,7 @@ test_targets(void)
 		const struct tcase *tc = &tcases[i];
 
 		memset(&t, 0, sizeof(t));
-		r = policy_parse_target(tc->target, tc->aus, &t);
+		r = test_target(tc->target, tc->aus, &t);
 		is_int(r, tc->want, "target \"%s\" (aus %s): %s", tc->target,
 		    tc->aus != NULL ? tc->aus : "NULL",
 		    tc->want == 0 ? "accepted" : "refused");
@@ -663,19 +690,29 @@ test_targets(void)
 		is_str(t.host, tc->host, "target \"%s\": host", tc->target);
 		is_int(t.port, tc->port, "target \"%s\": port", tc->target);
 	}
-	ok(policy_parse_target(NULL, AUS, &t) == -1, "target NULL refused");
+	ok(policy_expand_target(NULL, AUS, &t) == -1, "target NULL refused");
+	memset(&ct, 0, sizeof(ct));
+	ok(policy_expand_target(&ct, AUS, &t) == -1,
+	    "target never parsed (empty) refused");
 
-	/* A 254-byte host name is one too many. */
+	/* The parser says what is wrong, quoting the target. */
+	ok(conf_target_parse("sip:gw:0", &ct, why, sizeof(why)) == -1 &&
+	    strstr(why, "\"sip:gw:0\" is not sip:HOST") != NULL,
+	    "refusal names the target and the form (%s)", why);
+	ok(ct.text[0] == '\0', "refused target left empty");
+
+	/* A host name of 64-byte labels is refused; 63 is the limit. */
 	memset(longhost, 0, sizeof(longhost));
 	memcpy(longhost, "sip:", 4);
-	for (i = 0; i < 254; i++)
-		longhost[4 + i] = (i % 50 == 49) ? '.' : 'a';
-	ok(policy_parse_target(longhost, AUS, &t) == -1,
-	    "target with a 254-byte host refused");
-	longhost[4 + 253] = '\0';
-	ok(policy_parse_target(longhost, AUS, &t) == 0,
-	    "target with a 253-byte host accepted");
-	is_int(strlen(t.host), 253, "253-byte host kept whole");
+	for (i = 0; i < 64; i++)
+		longhost[4 + i] = 'a';
+	memcpy(longhost + 4 + 64, ".example", 9);
+	ok(test_target(longhost, AUS, &t) == -1,
+	    "target with a 64-byte label refused");
+	memmove(longhost + 4 + 63, longhost + 4 + 64, 9);
+	ok(test_target(longhost, AUS, &t) == 0,
+	    "target with a 63-byte label accepted");
+	is_int(strlen(t.host), 63 + 8, "long host kept whole");
 }
 
 static struct gw_conf iconf;

@@ -11,11 +11,12 @@
  * vectors-public.json is a row below (IW-nnn in a comment); the error
  * vectors run against gateway/status, which owns those tables.  TAP.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "gateway/status.h"
-#include "gateway/xlate.h"
+#include "gateway/xlate/xlate.h"
 #include "tests/tap.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -616,7 +617,11 @@ static const struct map_row gw_jid_rows[] = {
 
 /* design.md "Addresses": XMPP senders as SIP URIs at the gateway. */
 static const struct map_row xsender_rows[] = {
-	{ "juliet@b.example/res", "sip:juliet%40b.example@" GW, XLATE_OK },
+	/* RFC 7572 Table 1: the resource is the GRUU parameter. */
+	{ "juliet@b.example/res", "sip:juliet%40b.example@" GW ";gr=res",
+	    XLATE_OK },
+	{ "juliet@b.example/a b", "sip:juliet%40b.example@" GW ";gr=a%20b",
+	    XLATE_OK },
 	{ "juliet@b.example", "sip:juliet%40b.example@" GW, XLATE_OK },
 	{ "d\\27artagnan@musketeers.lit",
 	    "sip:d'artagnan%40musketeers.lit@" GW, XLATE_OK },
@@ -690,21 +695,24 @@ test_gateway(void)
 		    strcmp(uri, u) == 0,
 		    "round trip %s -> %s -> %s", u, jid, uri);
 	}
-	/* ... and of XMPP senders (the resource is dropped on purpose). */
+	/* ... and of XMPP senders, resource included (;gr=, RFC 7572
+	 * Table 1), also through a Request-URI at any host (sipgw). */
 	for (size_t i = 0; i < NELEM(xsender_rows); i++) {
 		const char	*j = xsender_rows[i].in;
-		const char	*slash;
-		size_t		 bare;
 
 		if (xsender_rows[i].st != XLATE_OK || strchr(j, 'J') != NULL)
 			continue;
-		slash = strchr(j, '/');
-		bare = slash != NULL ? (size_t)(slash - j) : strlen(j);
 		ok(xsender_to_gw(j, uri, sizeof(uri)) == XLATE_OK &&
 		    gw_to_xmpp(uri, jid, sizeof(jid)) == XLATE_OK &&
-		    strlen(jid) == bare && memcmp(jid, j, bare) == 0,
+		    strcmp(jid, j) == 0,
 		    "round trip %s -> %s -> %s", j, uri, jid);
+		ok(xlate_gw_sip_to_xmpp(uri, NULL, jid2, sizeof(jid2)) ==
+		    XLATE_OK && strcmp(jid2, j) == 0,
+		    "any host: %s -> %s", uri, jid2);
 	}
+	is_int(xlate_gw_sip_to_xmpp("sip:+12025550100@x.example", NULL,
+	    jid, sizeof(jid)), XLATE_E_NOT_GW,
+	    "any host: a number is no XMPP user");
 	/* Mapping a mapped address again is stable. */
 	ok(sender_to_gw("sip:x%40y@z.example", jid, sizeof(jid)) ==
 	    XLATE_OK && gw_to_sip(jid, uri, sizeof(uri)) == XLATE_OK &&
@@ -1590,7 +1598,7 @@ test_xmpp_to_sip_msg(void)
 	in.to = "alice\\40a.example@" GW;
 	st = xlate_xmpp_to_sip_msg(&in, GW, 0, &s);
 	ok(st == XLATE_OK && strcmp(s.from,
-	    "<sip:juliet%40b.example@" GW ">") == 0 &&
+	    "<sip:juliet%40b.example@" GW ";gr=res>") == 0 &&
 	    strcmp(s.request_uri, "sip:alice@a.example") == 0,
 	    "gateway mode: %s -> %s", s.from, s.request_uri);
 	in.to = "+12025550100@" GW;
@@ -1675,6 +1683,119 @@ test_xml_escape(void)
 	}
 }
 
+/*
+ * What imgated passes besides the headers (gateway/xmppgw): the JID
+ * routing chose, the identity table's number, an XMPP sender going back
+ * to XMPP, a recipient routing names later; and what it reads back:
+ * the body kind and the CPIM wrapper's IMDN headers, an unfolded Subject.
+ */
+static void
+test_daemon_mapping(void)
+{
+	static const char	 imdn_cpim[] =
+	    "From: <sip:a@x.example>\r\nTo: <sip:b@y.example>\r\n"
+	    "NS: imdn <urn:ietf:params:imdn>\r\n"
+	    "imdn.Message-ID: m-1\r\n"
+	    "imdn.Disposition-Notification: positive-delivery, display\r\n"
+	    "\r\nContent-Type: text/plain\r\n\r\nhello";
+	struct xlate_sip_msg	 m, m0 = {
+		.from = "sip:romeo@example.net;tag=1",
+		.to = "sip:+12025550100@gw.example.org;user=phone",
+		.content_type = "text/plain",
+		.body = "hi",
+		.body_len = 2,
+		.xmpp_to = "d\\27artagnan@example.net",
+	};
+	struct xlate_xmpp_in	 in, in0 = {
+		.from = "juliet@b.example/balcony", .to = "+1@" GW,
+		.body = "hi", .body_len = 2, .to_routed = true,
+	};
+	static struct xlate_xmpp_msg x;
+	static struct xlate_sip_out s;
+
+	m = m0;
+	ok(xlate_sip_to_xmpp_msg(&m, GW, &x) == XLATE_OK &&
+	    strcmp(x.to, m0.xmpp_to) == 0 &&
+	    strcmp(x.from, "romeo\\40example.net@" GW) == 0 &&
+	    x.kind == XLATE_CT_TEXT && !x.cpim,
+	    "daemon: routing's JID is the to (%s)", x.to);
+	m.sender_number = "+12025550177";
+	ok(xlate_sip_to_xmpp_msg(&m, GW, &x) == XLATE_OK &&
+	    strcmp(x.from, "+12025550177@" GW) == 0,
+	    "daemon: identity number is the from (%s)", x.from);
+	m = m0;
+	m.from = NULL;
+	m.sender_jid = "juliet@b.example/balcony";
+	ok(xlate_sip_to_xmpp_msg(&m, GW, &x) == XLATE_OK &&
+	    strcmp(x.from, "juliet\\40b.example@" GW) == 0,
+	    "daemon: XMPP sender back to XMPP (%s)", x.from);
+	is_int(xlate_sip_to_xmpp_msg(&m, NULL, &x), XLATE_E_DOMAIN,
+	    "daemon: sender_jid needs a gateway domain");
+	m = m0;
+	m.subject = "first\r\n  second\n\tthird \r\n";
+	ok(xlate_sip_to_xmpp_msg(&m, GW, &x) == XLATE_OK &&
+	    strcmp(x.subject, "first second third") == 0,
+	    "daemon: folded Subject unfolded (%s)", x.subject);
+	{
+		static char	 cid[XLATE_THREAD_SIZE + 1];
+
+		memset(cid, 'c', sizeof(cid) - 1);
+		m.call_id = cid;
+		ok(xlate_sip_to_xmpp_msg(&m, GW, &x) == XLATE_OK &&
+		    x.thread[0] == '\0',
+		    "daemon: a Call-ID too long for a thread: no <thread/>");
+		m.call_id = NULL;
+	}
+	m.subject = "tab\tkept";
+	ok(xlate_sip_to_xmpp_msg(&m, GW, &x) == XLATE_OK &&
+	    strcmp(x.subject, "tab\tkept") == 0,
+	    "daemon: a TAB without a line break stays");
+	m = m0;
+	m.content_type = "message/imdn+xml";
+	m.body = "<imdn/>";
+	m.body_len = 7;
+	ok(xlate_sip_to_xmpp_msg(&m, GW, &x) == XLATE_OK &&
+	    x.kind == XLATE_CT_IMDN && x.body.p == m.body,
+	    "daemon: IMDN is a notification, not text");
+	m.content_type = "application/im-iscomposing+xml";
+	ok(xlate_sip_to_xmpp_msg(&m, GW, &x) == XLATE_OK &&
+	    x.kind == XLATE_CT_ISCOMPOSING,
+	    "daemon: isComposing is a notification, not text");
+	m.content_type = "message/cpim";
+	m.body = imdn_cpim;
+	m.body_len = sizeof(imdn_cpim) - 1;
+	ok(xlate_sip_to_xmpp_msg(&m, GW, &x) == XLATE_OK && x.cpim &&
+	    x.kind == XLATE_CT_TEXT && x.body.len == 5 &&
+	    x.wrap.imdn_message_id.len == 3 &&
+	    memcmp(x.wrap.imdn_message_id.p, "m-1", 3) == 0 &&
+	    x.wrap.imdn_disp.p != NULL,
+	    "daemon: the CPIM wrapper's imdn.* headers are kept");
+
+	in = in0;
+	ok(xlate_xmpp_to_sip_msg(&in, GW, SIZE_MAX, &s) == XLATE_OK &&
+	    s.request_uri[0] == '\0' &&
+	    strcmp(s.from, "<sip:juliet%40b.example@" GW ";gr=balcony>") ==
+	    0, "daemon: to_routed leaves the Request-URI to routing (%s)",
+	    s.from);
+	in.sender_number = "+12025550178";
+	ok(xlate_xmpp_to_sip_msg(&in, GW, SIZE_MAX, &s) == XLATE_OK &&
+	    strcmp(s.from, "<sip:+12025550178@" GW ";user=phone>") == 0,
+	    "daemon: identity number is the From (%s)", s.from);
+	in = in0;
+	in.thread = "a@b@c";
+	ok(xlate_xmpp_to_sip_msg(&in, GW, SIZE_MAX, &s) == XLATE_OK &&
+	    s.call_id == NULL, "daemon: a thread with two '@' is no Call-ID");
+	in.thread = "x@y";
+	ok(xlate_xmpp_to_sip_msg(&in, GW, SIZE_MAX, &s) == XLATE_OK &&
+	    s.call_id == in.thread, "daemon: word@word is a Call-ID");
+	in.lang = "en-GB";
+	in.subject = "a\nb";
+	ok(xlate_xmpp_to_sip_msg(&in, GW, SIZE_MAX, &s) == XLATE_OK &&
+	    strcmp(s.content_language, "en-GB") == 0 &&
+	    strcmp(s.subject, "a b") == 0,
+	    "daemon: xml:lang and a one-line subject");
+}
+
 int
 main(void)
 {
@@ -1693,6 +1814,7 @@ main(void)
 	test_size();
 	test_status_vectors();
 	test_sip_to_xmpp_msg();
+	test_daemon_mapping();
 	test_xmpp_to_sip_msg();
 	test_strstatus();
 	return done_testing();

@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "gateway/xlate.h"
-#include "gateway/xlate_imdn.h"
+#include "gateway/xlate/xlate.h"
+#include "gateway/xlate/xlate_imdn.h"
 #include "tests/tap.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))

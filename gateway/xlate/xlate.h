@@ -1,5 +1,5 @@
 /*
- * gateway/xlate.h - SIP <-> XMPP address and message translation.
+ * gateway/xlate/xlate.h - SIP <-> XMPP address and message translation.
  *
  * Sits on the edges of the inbound -> route -> pick -> outbound flow,
  * between the wire libraries and the protocol-neutral transaction:
@@ -8,8 +8,10 @@
  * message/cpim, check the body) and when a message leaves (to name the
  * recipient, size the SIP request).  Rules: RFC 7572 (pager-mode message
  * mapping and size), RFC 7247 (addresses), RFC 3922 (XMPP -> im:),
- * RFC 3862 (message/cpim), XEP-0106 (JID escaping); standards.md sections
- * 5.5, 6 and 7.2, design.md "Addresses".
+ * RFC 3862 (message/cpim), XEP-0106 (JID escaping, routing/imaddr).
+ * Files: xlate_addr.c (addresses), xlate_cpim.c (message/cpim),
+ * xlate_text.c (UTF-8, XML, content types, size), xlate_msg.c (the two
+ * message mappers imgated runs), xlate_imdn.c (notifications).
  *
  * Pure: no I/O, no allocation, no globals; every input is borrowed for
  * the call and never modified; every output goes to a caller buffer that
@@ -20,23 +22,26 @@
  * caller copies header values out first.  Error-to-status mapping is not
  * here but in gateway/status (status_sip_to_xmpp() and friends).
  */
-#ifndef GATEWAY_XLATE_H
-#define GATEWAY_XLATE_H
+#ifndef GATEWAY_XLATE_XLATE_H
+#define GATEWAY_XLATE_XLATE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "routing/imaddr.h"
+
 /* Every outcome of this module; xlate_strstatus() names them. */
+/* The first nine are routing/imaddr's, value for value. */
 enum xlate_status {
-	XLATE_OK = 0,
-	XLATE_E_NO_SPACE,	/* caller buffer too small */
-	XLATE_E_SCHEME,		/* missing or unexpected URI scheme */
-	XLATE_E_URI,		/* malformed URI (host, %XX, parameter) */
-	XLATE_E_JID,		/* malformed JID or localpart */
-	XLATE_E_LONG,		/* a JID part over 1023 octets */
-	XLATE_E_EDGE_SPACE,	/* space first or last in a localpart */
-	XLATE_E_UTF8,		/* not well-formed UTF-8 */
-	XLATE_E_CHAR,		/* control or non-XML-1.0 character */
+	XLATE_OK = IMADDR_OK,
+	XLATE_E_NO_SPACE = IMADDR_E_NO_SPACE,	/* caller buffer too small */
+	XLATE_E_SCHEME = IMADDR_E_SCHEME,	/* missing/unexpected scheme */
+	XLATE_E_URI = IMADDR_E_URI,	/* malformed URI (host, %XX, param) */
+	XLATE_E_JID = IMADDR_E_JID,	/* malformed JID or localpart */
+	XLATE_E_LONG = IMADDR_E_LONG,	/* a JID part over 1023 octets */
+	XLATE_E_EDGE_SPACE = IMADDR_E_EDGE_SPACE, /* space first/last */
+	XLATE_E_UTF8 = IMADDR_E_UTF8,	/* not well-formed UTF-8 */
+	XLATE_E_CHAR = IMADDR_E_CHAR,	/* control or non-XML-1.0 char */
 	XLATE_E_DOMAIN,		/* domain has no SIP host form */
 	XLATE_E_NOT_GW,		/* not an address of the gateway's form */
 	XLATE_E_MEDIA,		/* content type not relayed */
@@ -62,7 +67,7 @@ enum xlate_status {
 };
 
 /* RFC 7622 3.1: each of localpart, domainpart, resourcepart. */
-#define XLATE_PART_MAX		1023
+#define XLATE_PART_MAX		IMADDR_PART_MAX
 /* Buffer for a whole JID: three parts, '@', '/' and NUL. */
 #define XLATE_JID_SIZE		(3 * XLATE_PART_MAX + 3)
 /* Buffer for any URI built here (percent-encoding triples octets). */
@@ -92,7 +97,7 @@ struct xlate_span {
 };
 
 /*
- * XEP-0106 (standards.md 7.2)
+ * XEP-0106 (routing/imaddr does the work)
  */
 
 /**
@@ -149,7 +154,7 @@ enum xlate_status xlate_jid_split(const char *jid, struct xlate_jid *j);
 
 /*
  * SIP <-> XMPP addresses where the domains map one to one (RFC 7247,
- * RFC 7572 examples; standards.md 6.3).
+ * RFC 7572 examples).
  */
 
 /**
@@ -207,8 +212,8 @@ enum xlate_status xlate_sip_addr_uri(const char *hvalue, char *uri,
     size_t urisz);
 
 /*
- * Senders at the gateway's own domain (design.md "Addresses",
- * standards.md 6.4: an XEP-0114 component may only send from its domain).
+ * Senders at the gateway's own domain (XEP-0114: a component may only
+ * send from its domain, so every sender is written at it).
  */
 
 /**
@@ -242,9 +247,10 @@ enum xlate_status xlate_gw_jid_to_sip(const char *jid,
 
 /**
  * An XMPP sender as a SIP URI at @gw_domain: the bare JID, unescaped,
- * is the percent-encoded user part ("juliet@b.example/res" ->
- * "sip:juliet%40b.example@gw.example.org").  The resource is dropped
- * (replies go to the bare JID); a domain JID becomes "%40domain".
+ * is the percent-encoded user part and the resource, as RFC 7572 Table 1
+ * maps it, a ";gr=" parameter ("juliet@b.example/res" ->
+ * "sip:juliet%40b.example@gw.example.org;gr=res"), so that a reply
+ * reaches the same resource; a domain JID becomes "%40domain".
  *
  * @return XLATE_OK, the errors of xlate_jid_split(), XLATE_E_EDGE_SPACE,
  *         XLATE_E_DOMAIN (bad @gw_domain), XLATE_E_NO_SPACE
@@ -253,8 +259,20 @@ enum xlate_status xlate_xmpp_sender_to_gw_sip(const char *jid,
     const char *gw_domain, char *uri, size_t urisz);
 
 /**
+ * An XMPP sender as a JID at @gw_domain: its bare JID, XEP-0106
+ * escaped, is the localpart ("juliet@b.example/res" ->
+ * "juliet\40b.example@gw.example.org"), for XMPP -> XMPP through imgate.
+ *
+ * @return XLATE_OK, the errors of xlate_jid_escape(), XLATE_E_NO_SPACE
+ */
+enum xlate_status xlate_xmpp_sender_to_gw_jid(const char *jid,
+    const char *gw_domain, char *out, size_t outsz);
+
+/**
  * Reverse of xlate_xmpp_sender_to_gw_sip(): "sip:juliet%40b.example@gw"
- * -> "juliet@b.example".  ";gr=" becomes the resource.
+ * -> "juliet@b.example".  ";gr=" becomes the resource.  A NULL
+ * @gw_domain takes any host: a Request-URI that reached imgate names it,
+ * whatever name the sender used.
  *
  * @return XLATE_OK; XLATE_E_NOT_GW when the host is not @gw_domain or the
  *         decoded user part holds no '@'; URI and JID errors as above
@@ -288,7 +306,7 @@ enum xlate_status xlate_jid_to_im(const char *jid, char *im, size_t imsz);
 enum xlate_status xlate_im_to_jid(const char *im, char *jid, size_t jidsz);
 
 /*
- * message/cpim (RFC 3862, standards.md 5.5)
+ * message/cpim (RFC 3862)
  */
 
 /* What xlate_cpim_parse() found; every span points into its buffer. */
@@ -410,6 +428,10 @@ struct xlate_sip_msg {
 	const char	*subject;	/* NULL if absent */
 	const char	*body;
 	size_t		 body_len;
+	/* Set by the daemon, NULL in a plain mapping: */
+	const char	*xmpp_to;	/* the JID routing chose: used as is */
+	const char	*sender_number;	/* identity table: NUMBER@gw_domain */
+	const char	*sender_jid;	/* an XMPP sender (XMPP -> XMPP) */
 };
 
 /* The <message/> to send; buffers are the caller's (in the struct). */
@@ -422,14 +444,28 @@ struct xlate_xmpp_msg {
 	char		 lang[XLATE_LANG_SIZE];		/* xml:lang, "" */
 	struct xlate_span body;	/* into the SIP body or its CPIM part */
 	bool		 cpim;		/* body was unwrapped from CPIM */
+	/* XLATE_CT_TEXT; XLATE_CT_IMDN or XLATE_CT_ISCOMPOSING: body is
+	 * that document, a notification the caller maps (xlate_imdn.h) */
+	enum xlate_ctype kind;
+	/* The CPIM wrapper's headers (imdn.*, To), valid when cpim */
+	struct xlate_cpim wrap;
 };
 
 /**
  * SIP MESSAGE -> XMPP <message/> (RFC 7572 Table 2): From -> from (tag
  * dropped), Request-URI or To -> to, Call-ID -> thread, Subject ->
- * subject, Content-Language (first tag) -> xml:lang, body -> body, no
- * type.  text/plain is relayed; message/cpim is unwrapped (its text/plain
- * part is the body, its Subject is used when SIP had none).
+ * subject (unfolded: CR/LF runs become one space, RFC 3261 7.3.1),
+ * Content-Language (first tag) -> xml:lang, body -> body, no type.
+ * text/plain is relayed; message/cpim is unwrapped (its part is the
+ * body, its Subject is used when SIP had none, its imdn.* headers are
+ * kept in @out->wrap).  An IMDN or isComposing document, bare or in CPIM, is
+ * mapped with @out->kind saying which: the caller turns it into a
+ * receipt, marker or chat state, never a <body/>.
+ *
+ * imgated fills @in->xmpp_to (routing chose the JID: no To mapping),
+ * and @in->sender_number (the identity table names the sender: "NUMBER@
+ * gw_domain") or @in->sender_jid (an XMPP sender: its bare JID, escaped,
+ * at @gw_domain, xlate_xmpp_sender_to_gw_jid()) in place of From.
  *
  * With @gw_domain NULL domains map one to one (xlate_sip_to_jid()).
  * Otherwise the sender becomes a JID at @gw_domain
@@ -443,8 +479,9 @@ struct xlate_xmpp_msg {
  * @return XLATE_OK; address errors; XLATE_E_MEDIA (content type, or a
  *         CPIM part that is not text/plain; reply 415); XLATE_E_CPIM_*;
  *         XLATE_E_UTF8 / XLATE_E_CHAR (body, subject or Call-ID not
- *         XML text); XLATE_E_NO_SPACE (Call-ID or Subject longer than
- *         its buffer in struct xlate_xmpp_msg)
+ *         XML text); XLATE_E_NO_SPACE (Subject longer than its buffer
+ *         in struct xlate_xmpp_msg; a Call-ID too long for
+ *         XLATE_THREAD_SIZE gives no <thread/> instead)
  */
 enum xlate_status xlate_sip_to_xmpp_msg(const struct xlate_sip_msg *in,
     const char *gw_domain, struct xlate_xmpp_msg *out);
@@ -459,6 +496,9 @@ struct xlate_xmpp_in {
 	const char	*lang;		/* xml:lang, NULL if absent */
 	const char	*body;		/* NULL if absent */
 	size_t		 body_len;
+	/* Set by the daemon, NULL/false in a plain mapping: */
+	bool		 to_routed;	/* routing writes the Request-URI */
+	const char	*sender_number;	/* identity table: the From number */
 };
 
 /* The MESSAGE to send; To carries the same URI as the Request-URI. */
@@ -478,10 +518,15 @@ struct xlate_sip_out {
  * and To, from -> From (resource as ;gr=), thread -> Call-ID (when it is
  * a valid Call-ID word), subject -> Subject (CR/LF/TAB become spaces),
  * xml:lang -> Content-Language, body -> text/plain body; type not mapped.
- * type='error' is never relayed (standards.md 6.4) and groupchat is
+ * type='error' is never relayed (RFC 6120 8.3.1) and groupchat is
  * refused by policy.  @gw_domain selects the address mode as in
- * xlate_sip_to_xmpp_msg().  The request size is estimated from the
- * mapped fields plus XLATE_SIP_OVERHEAD and checked against @limit.
+ * xlate_sip_to_xmpp_msg().  With @in->to_routed @in->to is not mapped
+ * (@out->request_uri stays ""): routing names the recipient later.  With
+ * @in->sender_number From is "<sip:NUMBER@gw_domain;user=phone>".  The
+ * request size is estimated from the mapped fields plus
+ * XLATE_SIP_OVERHEAD and checked against @limit (imgated passes
+ * SIZE_MAX: it checks sip.max_body itself and sends large requests over
+ * TCP).
  *
  * @param limit  byte cap (0: XLATE_SIP_LIMIT)
  * @return XLATE_OK; XLATE_E_ERROR_STANZA, XLATE_E_TYPE, XLATE_E_EMPTY;
@@ -492,4 +537,4 @@ struct xlate_sip_out {
 enum xlate_status xlate_xmpp_to_sip_msg(const struct xlate_xmpp_in *in,
     const char *gw_domain, size_t limit, struct xlate_sip_out *out);
 
-#endif /* GATEWAY_XLATE_H */
+#endif /* GATEWAY_XLATE_XLATE_H */

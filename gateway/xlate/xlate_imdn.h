@@ -1,5 +1,5 @@
 /*
- * gateway/xlate_imdn.h - delivery notifications and typing state across
+ * gateway/xlate/xlate_imdn.h - delivery notifications and typing state across
  * SIP and XMPP: IMDN (RFC 5438) <-> XEP-0184 receipts / XEP-0333 markers,
  * isComposing (RFC 3994) <-> XEP-0085 chat states.
  *
@@ -14,13 +14,13 @@
  * namespace prefix), refuses DTDs and entity references where a value is
  * taken, and never expands anything.
  */
-#ifndef GATEWAY_XLATE_IMDN_H
-#define GATEWAY_XLATE_IMDN_H
+#ifndef GATEWAY_XLATE_XLATE_IMDN_H
+#define GATEWAY_XLATE_XLATE_IMDN_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "gateway/xlate.h"
+#include "gateway/xlate/xlate.h"
 
 /* RFC 5438 6.3 Message-ID values kept by imgate, with the NUL. */
 #define XLATE_IMDN_ID_SIZE	128
@@ -187,4 +187,4 @@ bool xlate_is_notification(const char *ctype, const char *body,
 /** The XEP-0085 element name for @state ("composing" or "paused"). */
 const char *xlate_composing_chatstate(enum xlate_composing state);
 
-#endif /* GATEWAY_XLATE_IMDN_H */
+#endif /* GATEWAY_XLATE_XLATE_IMDN_H */

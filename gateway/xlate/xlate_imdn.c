@@ -1,5 +1,5 @@
 /*
- * gateway/xlate_imdn.c - IMDN and isComposing documents (RFC 5438,
+ * gateway/xlate/xlate_imdn.c - IMDN and isComposing documents (RFC 5438,
  * RFC 3994), read and written for the SIP <-> XMPP notification mapping
  * (xlate_imdn.h says who calls what).
  *
@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "gateway/xlate_imdn.h"
+#include "gateway/xlate/xlate_imdn.h"
 
 #define XLATE_XML_DEPTH	8
 
