@@ -376,7 +376,7 @@ serve(struct gw_conf *conf, int k, enum privs_plan plan,
 	reload_init(dns, verbose > 0, apply_options);
 	if (k >= 0)
 		workers_bind_replay(k);
-	if (sipgw_start(root, conf) != 0)
+	if (sipgw_start(root, conf, workers_self() >= 0) != 0)
 		fatalx("cannot start SIP on %s", conf->sip_listen);
 	workers_bind_off();
 	if (k >= 0)
@@ -507,7 +507,7 @@ supervise(struct gw_conf *conf, enum privs_plan plan,
 			fatalx("su_root_create failed");
 		su_root_threading(root, 0);
 		workers_bind_record(n);
-		if (sipgw_start(root, conf) != 0)
+		if (sipgw_start(root, conf, workers_self() >= 0) != 0)
 			fatalx("cannot start SIP on %s", conf->sip_listen);
 		workers_bind_off();
 		_exit(workers_bind_send(sp[1]) == 0 ? 0 : 1);

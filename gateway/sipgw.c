@@ -68,7 +68,6 @@
 #include "gateway/sipgw_tls.h"
 #include "gateway/spool_key.h"
 #include "gateway/flow/txn.h"
-#include "gateway/workers.h"
 #include "gateway/xlate/xlate.h"
 
 /* The newest runtime: for requests before they are transactions. */
@@ -1199,7 +1198,7 @@ tls_policy(const struct gw_conf *conf)
 }
 
 int
-sipgw_start(su_root_t *root, const struct gw_conf *conf)
+sipgw_start(su_root_t *root, const struct gw_conf *conf, bool worker)
 {
 	char	 tlsdir[512] = "";
 	bool	 tls = is_sips(conf->sip_listen) ||
@@ -1252,12 +1251,12 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf)
 	    NTATAG_MAXSIZE(SIPGW_MAXSIZE),
 	    /* A worker's shared sockets need a name too: nta compares the
 	     * names of every transport when a request asks for one. */
-	    TAG_IF(workers_self() >= 0, TPTAG_IDENT(SIPGW_SHARED_IDENT)),
+	    TAG_IF(worker, TPTAG_IDENT(SIPGW_SHARED_IDENT)),
 	    TAG_END());
 	if (sipgw_agent != NULL && conf->sip_tls_listen[0] != '\0' &&
 	    nta_agent_add_tport(sipgw_agent,
 	    URL_STRING_MAKE(conf->sip_tls_listen),
-	    TAG_IF(workers_self() >= 0, TPTAG_IDENT(SIPGW_SHARED_IDENT)),
+	    TAG_IF(worker, TPTAG_IDENT(SIPGW_SHARED_IDENT)),
 	    TPTAG_CERTIFICATE(tlsdir),
 	    TPTAG_TLS_VERIFY_POLICY(tls_policy(conf)),
 	    TPTAG_TLS_VERIFY_DATE(1),
@@ -1290,7 +1289,7 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf)
 		sipgw_destroy();
 		return -1;
 	}
-	if (workers_self() >= 0 && add_own_port(conf) != 0) {
+	if (worker && add_own_port(conf) != 0) {
 		sipgw_destroy();
 		return -1;
 	}

@@ -22,8 +22,14 @@
 #include "conf/conf.h"
 #include "gateway/flow/relay.h"
 
-/** Bind and start; @return 0, or -1 (logged) when the address is unusable. */
-int sipgw_start(su_root_t *root, const struct gw_conf *conf);
+/**
+ * Bind and start; @return 0, or -1 (logged) when the address is unusable.
+ * @worker: this process is one of several workers (gateway/workers): its
+ * sockets are the shared ones, named so, plus a UDP port of its own for
+ * what it sends.  Passed in rather than asked of gateway/workers, which
+ * reaches gateway/metrics, which reads this edge's overload counters.
+ */
+int sipgw_start(su_root_t *root, const struct gw_conf *conf, bool worker);
 
 /**
  * Shutting down: every new MESSAGE is answered 503 with Retry-After at
