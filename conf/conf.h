@@ -258,7 +258,7 @@ struct gw_conf {
 	struct conf_identity identities[CONF_MAX_IDENTITIES];
 	size_t		nidentities;
 
-	/* store-and-forward spool (gateway/spool) */
+	/* store-and-forward spool (gateway/flow/spool) */
 	char		spool_path[CONF_STR_MAX]; /* SQLite file */
 	int64_t		spool_retry_initial_ms;	/* first retry after */
 	int64_t		spool_retry_max_ms;	/* backoff cap */

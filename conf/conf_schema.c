@@ -413,7 +413,7 @@ const struct conf_schema_row conf_schema[] = {
 	  .reload = true, CONF_FIELD(txn_deadline_ms),
 	  .doc = "time one message may take end to end" },
 
-	/* spool: store-and-forward routes (gateway/spool) */
+	/* spool: store-and-forward routes (gateway/flow/spool) */
 	{ .path = "spool.path", .type = CONF_TYPE_STRING,
 	  .def = IMGATE_STATEDIR "/spool.sqlite", .min = 1,
 	  .max = CONF_STR_MAX - 1, .reload = false, CONF_FIELD(spool_path),

@@ -2,7 +2,7 @@
  * gateway/spool_be.h - the spool's storage backends, behind one table of
  * operations.
  *
- * gateway/spool.c keeps every decision that must not differ between
+ * gateway/flow/spool.c keeps every decision that must not differ between
  * backends: what is accepted and when the sender is answered (after the
  * commit that holds the message), the message id and with it the
  * outbound Call-ID, the retry schedule (backoff and jitter), expiry and
@@ -18,7 +18,7 @@
  *               a lease; calls back later, from the event loop.
  *
  * Both call their callbacks exactly once per call that accepted work;
- * neither calls back into gateway/spool.c from inside a callback.
+ * neither calls back into gateway/flow/spool.c from inside a callback.
  */
 #ifndef GATEWAY_SPOOL_BE_H
 #define GATEWAY_SPOOL_BE_H

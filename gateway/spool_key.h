@@ -3,7 +3,7 @@
  * spool message id derived from it (exactly-once acceptance).
  *
  * Where it sits: the inbound sides (gateway/sipgw, gateway/xmppgw) write
- * the key of every message into t->accept_key; gateway/spool stores it
+ * the key of every message into t->accept_key; gateway/flow/spool stores it
  * under a unique index and derives the message id (and with it the
  * outbound Call-ID "<id>@<gateway.domain>") from it.  A retransmission
  * or resend of a message that is already in the spool, reaching this or

@@ -492,7 +492,7 @@ static const struct {
 	 * locking right now are skipped, not waited for.  Rows this node
 	 * holds count as free: a node restarted under the same
 	 * spool.node_id takes its rows back at once (those in flight in
-	 * this run are skipped by gateway/spool.c). */
+	 * this run are skipped by gateway/flow/spool.c). */
 	{ "claim", "WITH c AS (UPDATE imgate_spool s SET lease_node = $1, "
 	  "lease_until = $2::bigint + $3::bigint FROM (SELECT id FROM "
 	  "imgate_spool WHERE next_attempt <= $2 AND (lease_until IS NULL "

@@ -8,7 +8,7 @@
  * batched and cheap: prepared statements, one transaction per commit
  * window, indexed due-time queries bounded by spool.max_inflight.  A
  * claim needs no lease: one imgated owns the file (gateway/spoolfs.h),
- * and gateway/spool.c skips the rows it has in flight.
+ * and gateway/flow/spool.c skips the rows it has in flight.
  */
 #include <inttypes.h>
 #include <stdio.h>
