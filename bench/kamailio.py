@@ -205,6 +205,16 @@ class KamRun(W.Run):
         time.sleep(0.5 if workers > 1 else 0)
         return gw
 
+    def step(self, label, exe, workers, rate, secs, **kw):
+        # workers.Run.step, plus the CPU other processes on the machine
+        # took meanwhile (% of one CPU): the noise of a shared machine
+        watch = B.CpuWatch(self.procs)
+        r = super().step(label, exe, workers, rate, secs, **kw)
+        r["foreign_pct"] = watch.foreign_pct()
+        B.log("    others' CPU during the step: %.0f %% of one CPU"
+              % r["foreign_pct"])
+        return r
+
     def size(self, exe):
         """What step()'s "w=" shows: imgated's workers or Kamailio's
         children."""
@@ -274,9 +284,13 @@ class KamRun(W.Run):
 
     def report(self, R, over):
         a = self.a
+        fp = [x["foreign_pct"] for x in self.res["steps"]]
         out = ["machine: %s" % self.res["machine"],
                "load: start %s; end %s" % (self.res["uptime_start"],
                                            self.res["uptime_end"]),
+               "other processes' CPU during the steps: mean %.0f %%, max "
+               "%.0f %% of one CPU" % (sum(fp) / max(1, len(fp)),
+                                       max(fp or [0])),
                "%s; imgated %s, gateway.workers = %d; kamailio children = "
                "%d; %.0f s" % (self.res["kamailio"], a.imgated, a.workers,
                                a.children, self.res["wall_s"]),
