@@ -211,6 +211,19 @@ class KamRun(W.Run):
         watch = B.CpuWatch(self.procs)
         r = super().step(label, exe, workers, rate, secs, **kw)
         r["foreign_pct"] = watch.foreign_pct()
+        if r["refused"] and not label.split("-")[-1].startswith("over"):
+            # the issue's rule for the max rate: <= 0.1 % failures, a 503
+            # being one (workers.py's steps allow no 503 at all: with
+            # the machine's load swings imgated's overload control shed
+            # a few, 10 in 20 000, and the search halved)
+            was = r["pass"]
+            r["pass"] = (r["failed"] + r["missing"] + r["refused"]
+                         <= 0.001 * r["count"]
+                         and r["retrans"] <= 0.001 * r["count"]
+                         and r["goodput"] >= 0.95 * rate)
+            if r["pass"] != was:
+                B.log("    %d 503s within the 0.1 %% of failures: %s"
+                      % (r["refused"], "PASS" if r["pass"] else "FAIL"))
         B.log("    others' CPU during the step: %.0f %% of one CPU"
               % r["foreign_pct"])
         return r
