@@ -7,8 +7,9 @@ kamailio 5.6 with the enum module: enum_query(), then t_relay()) with
 --children UDP workers.  The same NSD and zone as run.py (the load's
 numbers also carry an E2U+sip NAPTR for Kamailio, and sip.bench a
 _sip._udp SRV), the same sipp UAS and UAC (bench/workers.py's step and
-search: one socket per call, run.py's pass rules).  Scenarios, each
-gateway in turn: warm max rate, cold max rate (a new number per
+search rule: one socket per call, run.py's pass rules, a 503 counted
+as one of the 0.1 % failures).  Scenarios, the two gateways' steps
+interleaved: warm max rate, cold max rate (a new number per
 message), cold with a 20 ms DNS round trip (bench/dnsdelay.c in front
 of NSD), and the overload scenario (1.5x and 2x the gateway's own warm
 max for --overload-seconds).  Printed side by side with the ratios and
