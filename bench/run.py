@@ -384,7 +384,12 @@ def dns_query(port, name, qtype=35, timeout=0.2):
     return {"rcode": a[3] & 15, "ancount": struct.unpack(">H", a[6:8])[0]}
 
 
-def write_zones(d, uas_port, hold_port):
+def write_zones(d, uas_port, hold_port, sip_naptr=False):
+    """sip_naptr: every number of the load (+4930..) also gets an
+    E2U+sip NAPTR, order 20 (after the E2U+im one, which imgated
+    follows), to sip:bench@sip.bench, and sip.bench a _sip._udp SRV: the
+    records Kamailio's enum module and its RFC 3263 lookup need
+    (bench/kamailio.py)."""
     with open(os.path.join(d, "e164.arpa.zone"), "w") as f:
         f.write("$ORIGIN e164.arpa.\n$TTL 3600\n"
                 "@ IN SOA ns.e164.arpa. hostmaster.e164.arpa. "
@@ -392,6 +397,9 @@ def write_zones(d, uas_port, hold_port):
                 "ns IN A 127.0.0.1\n")
         rr = ' IN NAPTR 10 100 "u" "E2U+im" "!^.*$!im:bench@%s!" .\n'
         sip = rr % "sip.bench"
+        if sip_naptr:
+            sip += (' IN NAPTR 20 100 "u" "E2U+sip" '
+                    '"!^.*$!sip:bench@sip.bench!" .\n')
         for i in range(NUMBERS):
             f.write(enum_owner(e164(i)) + sip)
         hold = rr % "hold.bench"
@@ -410,6 +418,8 @@ def write_zones(d, uas_port, hold_port):
                     "@ IN NS ns\nns IN A 127.0.0.1\nuas IN A 127.0.0.1\n"
                     "_im._sip IN SRV 10 0 %d uas.%s.\n"
                     % (dom, dom, dom, port, dom))
+            if sip_naptr:
+                f.write("_sip._udp IN SRV 10 0 %d uas.%s.\n" % (port, dom))
     # the SRV target and port are never used: imgated hands the message
     # to Prosody over its component connection
     with open(os.path.join(d, XMPP_DOMAIN + ".zone"), "w") as f:
@@ -420,15 +430,18 @@ def write_zones(d, uas_port, hold_port):
                 % (XMPP_DOMAIN, XMPP_DOMAIN, XMPP_DOMAIN, XMPP_DOMAIN))
 
 
-def start_nsd(procs, d, uas_port, hold_port):
-    write_zones(d, uas_port, hold_port)
+def start_nsd(procs, d, uas_port, hold_port, sip_naptr=False,
+              also_listen=()):
+    """also_listen: more "ADDR@PORT" for NSD to answer on (Kamailio's
+    resolver asks port 53 of the address in resolv.conf)."""
+    write_zones(d, uas_port, hold_port, sip_naptr)
     for attempt in range(3):
         port = free_port()
         conf = os.path.join(d, "nsd.conf")
         with open(conf, "w") as f:
             f.write("""server:
     ip-address: 127.0.0.1@{port}
-    port: {port}
+{more}    port: {port}
     do-ip6: no
     username: ""
     chroot: ""
@@ -459,7 +472,8 @@ zone:
 zone:
     name: "{x}"
     zonefile: "{x}.zone"
-""".format(port=port, d=d, x=XMPP_DOMAIN))
+""".format(port=port, d=d, x=XMPP_DOMAIN,
+           more="".join("    ip-address: %s\n" % a for a in also_listen)))
         p = procs.start([NSD, "-d", "-c", conf], d, "nsd")
         probe = enum_owner(e164(NUMBERS - 1)) + ".e164.arpa"
 
