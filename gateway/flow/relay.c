@@ -301,9 +301,12 @@ route_outcome(struct gw_txn *t, const struct resolve_result *rr)
 		return (struct gw_outcome){ GW_PERMFAIL, GW_R_NO_ROUTE, 0,
 		    NULL };
 	case RESOLVE_LOOP:
-		log_warnx("txn %llu: %s names imgate's own domain", id,
-		    res->protocol == PROTO_XMPP ? res->xmpp_to :
-		    res->request_uri);
+		if (res->protocol == PROTO_XMPP)
+			log_warnx("txn %llu: %s is the component's own domain",
+			    id, res->xmpp_to);
+		else
+			log_warnx("txn %llu: %s names imgate's own domain",
+			    id, res->request_uri);
 		return (struct gw_outcome){ GW_PERMFAIL, GW_R_LOOP, 0, NULL };
 	case RESOLVE_NOT_SECURE:
 		log_warnx("txn %llu: %s needs TLS and no TLS transport is "
