@@ -25,7 +25,6 @@
 #include "gateway/metrics.h"
 #include "gateway/runtime.h"
 #include "gateway/sipgw.h"
-#include "gateway/workers.h"
 #include "gateway/workers_shm.h"
 #include "gateway/xmppgw.h"
 
@@ -59,10 +58,8 @@ static const char *const outcome_name[METRICS_NOUTCOME] = {
 	"ok", "tempfail", "permfail" };
 
 void
-metrics_init(struct dns *dns)
+metrics_init(struct dns *dns, int k)
 {
-	int	 k = workers_self() < 0 ? 0 : workers_self();
-
 	m.dns = dns;
 	m.started = time(NULL);
 	if ((m.slot = workers_shm_slot(k)) == NULL)

@@ -62,15 +62,6 @@ PENDING_EDGES = {
     # counts through a struct txn_observer.)
     ("gateway/metrics", "gateway/xmppgw"): "aggregate: gauges "
     "pushed, not pulled",
-    # On main since this branch forked (gateway/workers_shm): metrics
-    # reads the workers' shared block and the workers' settings, which
-    # reach relay (through reload) and so metrics again.
-    ("gateway/metrics", "gateway/workers"): "aggregate: workers_shm "
-    "cycle",
-    ("gateway/metrics", "gateway/workers_shm"): "aggregate: workers_shm "
-    "cycle",
-    ("gateway/workers_shm", "gateway/workers"): "aggregate: workers_shm "
-    "cycle",
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
