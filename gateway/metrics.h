@@ -16,6 +16,7 @@
 #ifndef GATEWAY_METRICS_H
 #define GATEWAY_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -68,8 +69,12 @@ void metrics_txn_done(const struct gw_txn *t, const struct gw_outcome *o,
 /** A routing lookup (ENUM, RFC 3861) ended with @e. */
 void metrics_lookup_done(enum lookup_error e);
 
-/** The component connection was (re)established. */
-void metrics_component_connected(void);
+/**
+ * The XMPP edge (gateway/xmppgw) says its component connection is up
+ * (@up: (re)established, counted) or down; the gauge shows the last word.
+ * Pushed by the edge so that this module need not know it.
+ */
+void metrics_component_state(bool up);
 
 /**
  * Render every metric into @p (the caller's buffer; a full buffer leaves
