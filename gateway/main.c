@@ -364,7 +364,7 @@ serve(struct gw_conf *conf, int k, enum privs_plan plan,
 	if ((dns = dns_create(root, &dcfg)) == NULL)
 		fatalx("cannot set up the resolver");
 	serve_dns = dns;
-	metrics_init(dns);
+	metrics_init(dns, k < 0 ? 0 : k);
 	if ((rt = runtime_build(conf, conf->xmpp_enable)) == NULL)
 		fatalx("out of memory");
 	runtime_install(rt);

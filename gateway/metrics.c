@@ -25,9 +25,7 @@
 #include "gateway/metrics.h"
 #include "gateway/runtime.h"
 #include "gateway/sipgw.h"
-#include "gateway/workers.h"
 #include "gateway/workers_shm.h"
-#include "gateway/xmppgw.h"
 
 /* End-to-end latency buckets, seconds. */
 static const double metrics_bounds[] = {
@@ -47,6 +45,7 @@ static struct {
 	struct workers_shm_slot	*slot;		/* this process's */
 	struct metrics_counters	*c;		/* &slot->mc */
 	uint64_t		 lag_max_ms;
+	bool			 component_up;	/* gateway/xmppgw's word */
 } m = { .c = &mlocal };
 
 /* The sum over the workers, built for one scrape or one "stats". */
@@ -59,10 +58,8 @@ static const char *const outcome_name[METRICS_NOUTCOME] = {
 	"ok", "tempfail", "permfail" };
 
 void
-metrics_init(struct dns *dns)
+metrics_init(struct dns *dns, int k)
 {
-	int	 k = workers_self() < 0 ? 0 : workers_self();
-
 	m.dns = dns;
 	m.started = time(NULL);
 	if ((m.slot = workers_shm_slot(k)) == NULL)
@@ -166,9 +163,11 @@ metrics_lookup_done(enum lookup_error e)
 }
 
 void
-metrics_component_connected(void)
+metrics_component_state(bool up)
 {
-	m.c->component_connects++;
+	m.component_up = up;
+	if (up)
+		m.c->component_connects++;
 }
 
 /* ----------------------------------------------------- the workers */
@@ -780,7 +779,7 @@ metrics_render(struct promtext *p)
 		    msum.spool_deliveries[i]);
 	}
 	gauge(p, "imgate_component_connected", "1 while the XMPP component "
-	    "is connected", xmppgw_connected() ? 1 : 0);
+	    "is connected", m.component_up ? 1 : 0);
 	counter(p, "imgate_component_connects_total", "XMPP component "
 	    "connections established", msum.component_connects);
 	render_overload(p);

@@ -16,11 +16,13 @@
 #ifndef GATEWAY_METRICS_H
 #define GATEWAY_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
 
 #include "gateway/flow/txn.h"
+#include "gateway/metrics_counters.h"
 #include "gateway/promtext.h"
 #include "gateway/status.h"
 
@@ -28,44 +30,12 @@ struct dns;
 struct dns_server_stats;
 struct dns_stats;
 
-#define METRICS_MAX_ROUTES	64
-#define METRICS_NCLASS		7	/* 1xx..6xx, other */
-#define METRICS_NPROTO		2	/* sip, xmpp */
-#define METRICS_NOUTCOME	3	/* ok, tempfail, permfail */
-#define METRICS_NLOOKUP		(LOOKUP_E_DNS_TEMPFAIL + 1)
-#define METRICS_NB		14	/* latency buckets (metrics.c) */
-
-struct metrics_hist {
-	uint64_t	 counts[METRICS_NB + 1];
-	double		 sum;
-};
-
-struct metrics_route {
-	char		 name[64];
-	uint64_t	 n[METRICS_NOUTCOME];
-};
-
-/* What the message path counts: one block per worker, in its slot. */
-struct metrics_counters {
-	uint64_t		 in[METRICS_NPROTO][METRICS_NCLASS];
-	uint64_t		 out[METRICS_NPROTO][METRICS_NCLASS];
-	uint64_t		 reason[GW_REASON_COUNT];
-	uint64_t		 spool_deliveries[METRICS_NOUTCOME];
-	uint64_t		 lookups[METRICS_NLOOKUP];
-	uint64_t		 component_connects;
-	/* Route names in the order first seen; the last one collects
-	 * the names past the cap, as "other". */
-	struct metrics_route	 routes[METRICS_MAX_ROUTES + 1];
-	uint64_t		 nroutes;
-	/* path: [origin][destination protocol] */
-	struct metrics_hist	 latency[METRICS_NPROTO][METRICS_NPROTO];
-};
-
 /**
  * Remember @dns (borrowed for the daemon's life) for its statistics, and
- * count into this process's slot (gateway/workers_shm, which must exist).
+ * count into slot @k of the workers' region (gateway/workers_shm, which
+ * must exist): this process's worker number, 0 in a single process.
  */
-void metrics_init(struct dns *dns);
+void metrics_init(struct dns *dns, int k);
 
 /**
  * The loop's tick: copy the gauges into this process's slot; @lag_ms is
@@ -99,8 +69,12 @@ void metrics_txn_done(const struct gw_txn *t, const struct gw_outcome *o,
 /** A routing lookup (ENUM, RFC 3861) ended with @e. */
 void metrics_lookup_done(enum lookup_error e);
 
-/** The component connection was (re)established. */
-void metrics_component_connected(void);
+/**
+ * The XMPP edge (gateway/xmppgw) says its component connection is up
+ * (@up: (re)established, counted) or down; the gauge shows the last word.
+ * Pushed by the edge so that this module need not know it.
+ */
+void metrics_component_state(bool up);
 
 /**
  * Render every metric into @p (the caller's buffer; a full buffer leaves

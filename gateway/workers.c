@@ -43,6 +43,10 @@
 /* Start-up of every worker, before the supervisor gives up. */
 #define WORKERS_START_S		60
 
+/* Every worker gets a slot of the shared region. */
+_Static_assert(WORKERS_MAX <= WORKERS_SHM_MAX,
+    "the shared region holds a slot for every worker");
+
 static int			 w_self = -1;
 static int			 w_n = 1;
 static int			 w_ready_fd = -1;

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "gateway/log.h"
-#include "gateway/workers.h"
 #include "gateway/workers_shm.h"
 
 static struct workers_shm_head	*shm_head;
@@ -21,7 +20,7 @@ workers_shm_create(int n)
 	size_t	 hsz, sz;
 	void	*p;
 
-	if (n < 1 || n > WORKERS_MAX)
+	if (n < 1 || n > WORKERS_SHM_MAX)
 		fatalx("workers_shm_create: %d workers", n);
 	/* The slots start on a cache line of their own. */
 	hsz = (sizeof(*shm_head) + WORKERS_SHM_LINE - 1) /

@@ -32,9 +32,12 @@
 
 #include "conf/conf.h"
 #include "gateway/dns.h"
-#include "gateway/metrics.h"
+#include "gateway/metrics_counters.h"
 
 #define WORKERS_SHM_LINE	64
+/* Slots at most: gateway/workers' WORKERS_MAX, which is checked against
+ * this one there (this header does not include the supervisor's). */
+#define WORKERS_SHM_MAX		64
 #define WORKERS_SHM_VERDICT	512
 #define WORKERS_SHM_SERVERS	16
 /* A worker's answer to "cache dump" (JSON text); longer is cut. */
@@ -108,7 +111,7 @@ struct workers_shm_head {
 };
 
 /**
- * Make the region for @n workers (1..WORKERS_MAX), zeroed; before the
+ * Make the region for @n workers (1..WORKERS_SHM_MAX), zeroed; before the
  * first fork.  fatal() on failure (start-up).
  */
 void workers_shm_create(int n);

@@ -1477,12 +1477,13 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 		    CONF->xmpp_domain, CONF->xmpp_server,
 		    (long long)CONF->xmpp_port);
 		xg.connected = true;
-		metrics_component_connected();
+		metrics_component_state(true);
 		xg.backoff_ms = BACKOFF_MIN_MS;
 		flush();
 		return;
 	}
 	xg.connected = false;
+	metrics_component_state(false);
 	snprintf(why, sizeof(why), "%s%s%s", error != 0 ? strerror(error) :
 	    "closed", se != NULL && se->text != NULL ? ": " : "",
 	    se != NULL && se->text != NULL ? se->text : "");

@@ -8,10 +8,11 @@ SIP->XMPP, XMPP->SIP, a deny route, an ENUM SERVFAIL, a number without
 NAPTR - and then the exact deltas of the counters between two scrapes:
 messages in/out by protocol and class, routing decisions by route and
 outcome, lookups by result, latency histogram counts per path, DNS
-cache hits, refusal counters; a second daemon with an ACL that refuses
-the sender counts the refusal.  Every scrape must parse as the text
-exposition format (promparse.py, strict), and the endpoint answers 404
-elsewhere and 405 to POST.
+cache hits, refusal counters, the component gauge through a Prosody
+restart; a second daemon with an ACL that refuses the sender counts
+the refusal.  Every scrape must parse as the text exposition format
+(promparse.py, strict), and the endpoint answers 404 elsewhere and 405
+to POST.
 """
 
 import time
@@ -68,6 +69,16 @@ def parsed(port, what):
     tap.ok(status == 200 and err is None, "%s: 200 and valid exposition "
            "format" % what, diag=err)
     return s, ctype
+
+
+def wait_scrape(port, cond, timeout):
+    """The first scrape for which @cond holds, or the last one."""
+    end = time.monotonic() + timeout
+    while True:
+        s = promparse.parse(scrape(port)[2])
+        if cond(s) or time.monotonic() > end:
+            return s
+        time.sleep(0.1)
 
 
 def delta(a, b, name, **labels):
@@ -253,6 +264,25 @@ metrics = { enable = true; listen = "127.0.0.1:%d"; };
                 "a refused message is never looked up")
         alice.stop()
         bob.stop()
+
+        # The component gauge follows the link (the XMPP edge pushes it):
+        # 0 while Prosody is gone, 1 again once the component is back,
+        # with one more connection counted.
+        c0 = M(parsed(mport, "scrape before Prosody stops")[0],
+               "imgate_component_connects_total")
+        pros.stop()
+        s = wait_scrape(mport, lambda s: M(s, "imgate_component_connected")
+                        == 0, 20)
+        tap.is_(M(s, "imgate_component_connected"), 0,
+                "component_connected gauge is 0 while Prosody is down")
+        pros.start()
+        s = wait_scrape(mport, lambda s: M(s, "imgate_component_connected")
+                        == 1, 30)
+        tap.is_(M(s, "imgate_component_connected"), 1,
+                "component_connected gauge is 1 after the reconnection")
+        tap.is_(M(s, "imgate_component_connects_total") - c0, 1,
+                "the reconnection counted once")
+        tap.ok(gw.alive(), "daemon alive after the component's outage")
     tap.done()
 
 
