@@ -739,8 +739,8 @@ def pct(sorted_vals, p):
 
 class Prosody:
     """A throwaway Prosody 0.12 with c2s, the imgated component and the
-    baselines' component (tests/integration/gwtest.py and fixtures.md,
-    plus the load settings): no mod_limits, logging at warn, epoll."""
+    baselines' component (tests/integration/gwtest.py, plus the load
+    settings): no mod_limits, logging at warn, epoll."""
 
     def __init__(self, procs, d, users):
         self.procs, self.dir = procs, os.path.join(d, "prosody")

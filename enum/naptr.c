@@ -6,7 +6,8 @@
  * it, follows non-terminals itself and hands every terminal record to
  * naptr_evaluate(), which says "this URI, for this enumservice" or gives
  * the discard reason that imgate-lookup prints.  The checks run in the
- * order of the standards digest (section 2.7): Services, then the
+ * order of RFC 6116 section 5.2 (docs/resolution-policy.md, "The NAPTR
+ * walk"): Services, then the
  * Regexp/Replacement exclusivity, then the substitution (enum/e2u), then
  * the absolute-URI and scheme checks.
  *

@@ -1,7 +1,7 @@
 /*
  * enum/naptr.h - the NAPTR rules of RFC 6116 / RFC 3403 as pure functions.
  *
- * Sits in the ENUM step between the DNS answer (gateway/dnswire fills
+ * Sits in the ENUM step between the DNS answer (enum/dnsmsg fills
  * struct naptr_rr) and the resolver walk (enum/enumq): orders an RRset,
  * classifies flags, parses the Services field and evaluates one terminal
  * record into a URI or a discard reason.  No I/O, no allocation, no
@@ -49,7 +49,7 @@ struct naptr_policy {
 	struct e2u_cache *cache;		/* compiled rules, or NULL */
 };
 
-/* Fill @p with the defaults of standards.md section 10. */
+/* Fill @p with the defaults of docs/resolution-policy.md. */
 void naptr_policy_default(struct naptr_policy *p);
 
 enum naptr_flag_kind {

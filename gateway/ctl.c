@@ -344,7 +344,7 @@ reload_doc(int rc, const char *verdict)
 static void	poll_start(void);
 
 /* A single process reloads now; a worker asks the supervisor, which
- * answers for every worker (ctl_poll()). */
+ * answers for every worker; on_poll() reads the verdict. */
 static json_t *
 cmd_reload(struct ctl_client *c)
 {

@@ -5,7 +5,7 @@
  * NULL), so a hand-made fallback would be the next place for a bug.  The
  * strings imgate prints are dialled numbers, URIs and DNS names that a
  * sender controls; they are made valid here, once, with the replacement
- * character, so the document always parses (issue 14 item 6).
+ * character, so the document always parses.
  */
 #include <stdint.h>
 #include <stdlib.h>

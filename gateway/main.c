@@ -357,7 +357,7 @@ serve(struct gw_conf *conf, int k, enum privs_plan plan,
 	/*
 	 * sofia-sip would run clone tasks (nua's stack, for one) in threads
 	 * of their own; imgate uses none, and this keeps it that way.  One
-	 * loop, one thread (design.md).
+	 * loop, one thread (docs/ARCHITECTURE.md).
 	 */
 	su_root_threading(root, 0);
 	runtime_dns_config(conf, &dcfg);

@@ -4,7 +4,8 @@
  *
  * Off the message path: gateway/metrics fills one of these per scrape of
  * /metrics.  Pure: no I/O, no globals, no allocation; a buffer that fills
- * up is marked truncated rather than grown (style.md 11).
+ * up is marked truncated rather than grown: a scrape must not make the
+ * daemon's memory grow with the number of label sets.
  */
 #ifndef GATEWAY_PROMTEXT_H
 #define GATEWAY_PROMTEXT_H

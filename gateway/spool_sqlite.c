@@ -2,13 +2,14 @@
  * gateway/spool_sqlite.c - the spool's SQLite backend
  * (gateway/spool_be.h): one file, one imgated.
  *
- * One table, one row per message, indexed by the time of its next
- * attempt.  Every call is synchronous on the event loop (design.md: no
- * worker threads) and calls back before it returns.  The calls are kept
- * batched and cheap: prepared statements, one transaction per commit
- * window, indexed due-time queries bounded by spool.max_inflight.  A
- * claim needs no lease: one imgated owns the file (gateway/spoolfs.h),
- * and gateway/flow/spool.c skips the rows it has in flight.
+ * One table, one row per message, indexed by the time of its next attempt.
+ * Every call is synchronous on the event loop (no worker threads:
+ * docs/ARCHITECTURE.md, "One loop, one thread") and calls back before it
+ * returns.  The calls are kept batched and cheap: prepared statements, one
+ * transaction per commit window, indexed due-time queries bounded by
+ * spool.max_inflight.  A claim needs no lease: one imgated owns the file
+ * (gateway/spoolfs.h), and gateway/flow/spool.c skips the rows it has in
+ * flight.
  */
 #include <inttypes.h>
 #include <stdio.h>

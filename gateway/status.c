@@ -2,7 +2,7 @@
  * gateway/status.c - the one table from outcomes to SIP codes and XMPP
  * conditions, and the RFC 7247 code <-> condition tables.
  *
- * Resolution failures follow the policy of standards.md section 10:
+ * Resolution failures follow docs/resolution-policy.md:
  * malformed number -> 484 / jid-malformed; no ENUM data or no usable rule
  * -> 404 / item-not-found; no common IM protocol -> 404 /
  * remote-server-not-found; DNS temporary failure -> 503 with Retry-After /
@@ -81,7 +81,7 @@ static const struct {
 	    "policy-violation" },
 };
 
-/* RFC 7247 7.2 (standards.md 6.3), most specific first. */
+/* RFC 7247 section 7.2, most specific first. */
 static const struct {
 	int		 lo, hi;
 	const char	*condition;
@@ -258,7 +258,8 @@ status_reply(const struct gw_outcome *o, struct gw_reply *r)
 		r->sip_phrase = r->sip_code < 300 ? "OK" : "Error";
 	r->xmpp_type = r->xmpp_condition != NULL ?
 	    status_xmpp_type(r->xmpp_condition) : NULL;
-	/* standards.md 10: a DNS temporary failure is a "wait" error. */
+	/* A temporary failure is a "wait" error (RFC 6120 8.3.2: retry
+	 * later; docs/resolution-policy.md). */
 	if (reason == GW_R_DNS_TEMPFAIL || reason == GW_R_OVERLOAD ||
 	    reason == GW_R_XMPP_DOWN || reason == GW_R_RATE_LIMITED ||
 	    reason == GW_R_SPOOL_FULL || reason == GW_R_SPOOL_ERROR)

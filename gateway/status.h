@@ -4,7 +4,8 @@
  * The last stage of the flow: whatever happened to a message (bad number,
  * no route, DNS trouble, the far end's answer) is a struct gw_outcome;
  * this module alone turns it into the SIP final response or the XMPP error
- * condition the sender gets (RFC 7247 tables in standards.md 6.3).
+ * condition the sender gets (RFC 7247 section 7 for answers from the far
+ * end, docs/resolution-policy.md for resolution failures).
  */
 #ifndef GATEWAY_STATUS_H
 #define GATEWAY_STATUS_H

@@ -2,12 +2,12 @@
  * routing/dialplan.h - dialled national digits to an E.164 AUS.
  *
  * Part of the first stage of the flow, next to routing/e164: when the
- * destination an inbound message carries is not already "+digits", the
- * gateway/{sipgw,xmppgw}_in side extracts the dialled digits (the user
+ * destination an inbound message carries is not already "+digits",
+ * routing/route (route_decide()) extracts the dialled digits (the user
  * part of a sip:/tel: URI, the node of a JID), asks routing/policy which
  * dial plan applies to the sender, and dialplan_normalize() applies that
- * plan's country code, national and international prefixes.  The AUS then
- * goes to policy_match_route() and the lookup.
+ * plan's country code, national and international prefixes.  The AUS then goes to
+ * policy_match_route() and the lookup.
  *
  * Pure: no I/O, no allocation, no globals; inputs are never modified.
  */

@@ -1,12 +1,13 @@
 /*
  * routing/e164.c - normalise a destination into an E.164 AUS and first key.
  *
- * First stage of the inbound -> route -> pick -> outbound flow: the
- * gateway/{sipgw,xmppgw}_in modules hand over the destination as it arrived
- * (typed number, tel: URI, sip:/sips: URI) and get back the Application
- * Unique String of RFC 6116 section 3.1, "+" followed by digits, or the
- * precise reason why the destination is not an E.164 number.  The ENUM
- * query name (RFC 6116 section 3.2) is built here too.
+ * First stage of the inbound -> route -> pick -> outbound flow:
+ * routing/route and routing/lookup hand over the destination as the edge
+ * received it (typed number, tel: URI, sip:/sips: URI) and get back the
+ * Application Unique String of RFC 6116 section 3.1, "+" followed by
+ * digits, or the precise reason why the destination is not an E.164
+ * number.  The ENUM query name (RFC 6116 section 3.2) is built from it by
+ * enum/enumkey.
  *
  * Everything is pure: no I/O, no allocation, no globals.  The input is
  * read through a small cursor that can undo percent-encoding on the fly,

@@ -1,10 +1,11 @@
 /*
  * routing/e164.h - turn a destination as received into an E.164 AUS.
  *
- * First stage of the flow: gateway/sipgw_in and gateway/xmppgw_in hand the
- * raw destination (a number typed with visual separators, a tel: URI, a
- * sip:/sips: URI) to e164_parse(), which yields the Application Unique
- * String of RFC 6116 section 3.1 ("+" followed by digits).
+ * First stage of the decision: routing/route (for routing/resolve) and
+ * routing/lookup hand the raw destination the edge received (a number
+ * typed with visual separators, a tel: URI, a sip:/sips: URI) to
+ * e164_parse(), which yields the Application Unique String of RFC 6116
+ * section 3.1 ("+" followed by digits).
  * enum/enumkey then builds the ENUM query name under a suffix.  Pure:
  * no I/O, no allocation, no globals, inputs are never modified.
  */

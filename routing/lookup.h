@@ -127,7 +127,7 @@ struct lookup *lookup_start(const struct lookup_params *params,
  * query in flight (if any) completes. */
 void lookup_cancel(struct lookup *lk);
 
-/** Fill @p with the built-in defaults (standards.md section 10). */
+/** Fill @p with the built-in defaults (docs/resolution-policy.md). */
 void lookup_params_default(struct lookup_params *p);
 
 /** "E_ENUM_NO_DATA" etc.; NULL for LOOKUP_OK. */

@@ -1,14 +1,16 @@
 /*
  * routing/policy.h - who may send, which route and dial plan apply.
  *
- * Sits between the inbound edges and the lookup: gateway/sipgw_in and
- * gateway/xmppgw_in describe the sender as a struct policy_source, ask
- * policy_acl_allows() whether it may use the gateway at all, pick its dial
- * plan with policy_match_dialplan() (routing/dialplan then makes the AUS),
- * and policy_match_route() tells which configured route (ENUM, static
- * target or deny) the AUS takes.  For a static route, policy_expand_target()
- * turns the configured target into the Request-URI or JID the outbound
- * side uses.  imgate-lookup prints the @why strings as its explanation.
+ * Sits between the inbound edges and the lookup: the edges
+ * (gateway/sipgw, gateway/xmppgw) describe the sender as a struct
+ * policy_source; gateway/flow/relay asks policy_acl_allows() whether it
+ * may use the gateway at all; routing/route, inside the routing/resolve
+ * decision, picks its dial plan with policy_match_dialplan()
+ * (routing/dialplan then makes the AUS), and policy_match_route() tells
+ * which configured route (ENUM, static target or deny) the AUS takes.
+ * For a static route, policy_expand_target() puts the number into the
+ * target parsed at load, giving the Request-URI or JID the outbound side
+ * uses.  imgate-lookup prints the @why strings as its explanation.
  *
  * Pure: no I/O, no allocation, no globals; the struct gw_conf and every
  * string passed in are borrowed for the duration of the call only and are

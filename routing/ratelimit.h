@@ -2,9 +2,9 @@
  * routing/ratelimit.h - per-source token buckets.
  *
  * Sits at the very start of the inbound -> route -> pick -> outbound flow:
- * gateway/sipgw_in and gateway/xmppgw_in call ratelimit_take() with the
- * sender's key (SIP source IP, XMPP bare JID) before a transaction is
- * created, and refuse the message (SIP 503 with Retry-After, XMPP
+ * gateway/flow/relay (admission, before the route is decided) calls
+ * ratelimit_take() with the sender's key (SIP source IP, XMPP bare JID)
+ * and refuses the message (SIP 503 with Retry-After, XMPP
  * <resource-constraint/>) when it says no.  The caller owns the clock:
  * time comes in as milliseconds, so tests and replays are repeatable.
  *

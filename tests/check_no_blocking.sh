@@ -1,8 +1,8 @@
 #!/bin/sh
 # tests/check_no_blocking.sh - nothing on the message path may block or
-# start a thread (design.md "One thread, one loop").  The daemon's sources
-# must not call the blocking resolver, sleep, or create threads; c-ares
-# must not be given its own event thread.  Prints TAP.
+# start a thread (docs/ARCHITECTURE.md, "One loop, one thread").  The
+# daemon's sources must not call the blocking resolver, sleep, or create
+# threads; c-ares must not be given its own event thread.  Prints TAP.
 s=${IMGATE_SRCDIR:-${srcdir:-.}}
 n=0
 fail=0

@@ -534,7 +534,8 @@ route_message(struct gw_txn *t, const struct policy_source *src,
 		    t->dest, d->dialplan >= 0 ? " -> " : "",
 		    d->dialplan >= 0 ? d->aus : "", d->why);
 	/* A notification (IMDN, isComposing) late is worth nothing: it is
-	 * relayed now or not at all, never stored (docs/ARCHITECTURE.md). */
+	 * relayed now or not at all, never stored (docs/ARCHITECTURE.md,
+	 * "Store-and-forward"). */
 	if (!spooled && (d->verdict == ROUTE_STATIC ||
 	    d->verdict == ROUTE_ENUM) && d->route >= 0 &&
 	    c->routes[d->route].mode == CONF_MODE_SAF) {

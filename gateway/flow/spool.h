@@ -39,13 +39,14 @@
  * flush is paid once per group commit: everything accepted (and every
  * outcome recorded) within spool.commit_ms shares one transaction.
  *
- * Nothing runs outside the one event loop (design.md: no worker
- * threads): SQLite's calls are synchronous and kept batched and cheap;
- * PostgreSQL's are asynchronous on the loop.  Memory: the rows waiting
- * for a retry live only in the backend; in memory are two batches (the
- * one being committed and the next, at most SPOOL_BATCH_MAX accepts and
- * spool.max_inflight + 1 outcomes each) and the deliveries in flight (at
- * most spool.max_inflight as it was when the spool was opened).
+ * Nothing runs outside the one event loop (no worker threads:
+ * docs/ARCHITECTURE.md, "One loop, one thread"): SQLite's calls are
+ * synchronous and kept batched and cheap; PostgreSQL's are asynchronous on
+ * the loop.  Memory: the rows waiting for a retry live only in the backend;
+ * in memory are two batches (the one being committed and the next, at most
+ * SPOOL_BATCH_MAX accepts and spool.max_inflight + 1 outcomes each) and the
+ * deliveries in flight (at most spool.max_inflight as it was when the spool
+ * was opened).
  */
 #ifndef GATEWAY_FLOW_SPOOL_H
 #define GATEWAY_FLOW_SPOOL_H

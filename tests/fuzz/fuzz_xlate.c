@@ -11,7 +11,7 @@
  * exactly, and mapping an address, mapping it back and mapping it again
  * is stable (SIP <-> JID, the gateway-domain forms, JID <-> im:).
  * The same bytes go to the IMDN and isComposing readers
- * (gateway/xlate_imdn) and to routing/idna: a message-id is
+ * (gateway/xlate/xlate_imdn) and to routing/idna: a message-id is
  * NUL-terminated and free of '&', an ASCII form converts again to
  * itself.
  */

@@ -269,7 +269,7 @@ PROSODYCTL = os.environ.get("IMGATE_PROSODYCTL", "prosodyctl")
 
 
 class Prosody:
-    """A throwaway Prosody 0.12 (fixtures.md): c2s and one component."""
+    """A throwaway Prosody 0.12: c2s and one component."""
 
     def __init__(self, procs, users, component, secret):
         self.procs = procs

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """test_vectors.py - run imgate-lookup against every ENUM / RFC 3861 /
-end-to-end vector of vectors-public.json (TAP).
+end-to-end vector of tests/integration/vectors-public.json (TAP).
 
 For each vector of kind enum, im_srv or e2e: serve its `dns` list on a free
 loopback port (imgtest.start_vector_dns: unbound local-data, with the
@@ -20,8 +20,8 @@ usage: test_vectors.py [--only ID,...] [--jobs N] [--backend auto|fakedns]
 Without a file (and without IMGATE_VECTORS), vectors-rfc3263.json next to
 this script runs after the public vectors.
 environment:
-  IMGATE_VECTORS     vectors file (default: shared/docs/vectors-public.json
-                     found by walking up from this folder)
+  IMGATE_VECTORS     vectors file (default: the copy in the tree,
+                     tests/integration/vectors-public.json)
   IMGATE_LOOKUP      imgate-lookup binary (default $IMGATE_BUILDDIR/imgate-lookup,
                      IMGATE_BUILDDIR defaults to the current directory)
   IMGATE_LOOKUP_ARGS extra arguments put before the client options (shell words)
@@ -49,7 +49,8 @@ EXTRA_VECTORS = [os.path.join(os.path.dirname(os.path.abspath(__file__)),
                               "vectors-rfc3263.json")]
 LOOKUP_TIMEOUT = 30.0
 
-# imgate-lookup's built-in policy (= `defaults` of vectors-public.json v1).
+# imgate-lookup's built-in policy (= `defaults` of vectors-public.json v1;
+# docs/resolution-policy.md).
 # A vector's effective policy (file defaults + vector client) is compared
 # with this; every difference becomes an option, or a failure when
 # imgate-lookup has no option for it.

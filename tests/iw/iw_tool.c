@@ -1,8 +1,9 @@
 /*
  * tests/iw/iw_tool.c - the SIP<->XMPP translation functions on the
  * command line, so that tests/integration/test_iw_vectors.py can run
- * every "interworking_vectors" case of vectors-public.json (and any other
- * file in that format) through the code imgated uses.
+ * every "interworking_vectors" case of
+ * tests/integration/vectors-public.json (and any other file in that
+ * format) through the code imgated uses.
  *
  *	iw_tool KIND KEY=HEX ...    prints KEY=HEX lines
  *

@@ -3,8 +3,9 @@
  *
  * Covers the first stage of the flow (destination -> AUS -> first key):
  * every e164_status, every input form and the kind "enum" vectors of
- * vectors-public.json whose input e164_parse() decides (ENUM-001, -003,
- * -007, -009, -011, -013 and the "+12025550100" family).  Output is TAP.
+ * tests/integration/vectors-public.json whose input e164_parse() decides
+ * (ENUM-001, -003, -007, -009, -011, -013 and the "+12025550100" family).
+ * Output is TAP.
  */
 #include <stdio.h>
 #include <string.h>

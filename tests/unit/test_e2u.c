@@ -5,7 +5,7 @@
  * e2u_status, any delimiter including ERE metacharacters, escaped
  * delimiters in ERE and Repl, the "i" flag, \1-\9, unmatched groups,
  * sed-style residue, output bounds, and the regexps of the kind "enum"
- * vectors of vectors-public.json.  Output is TAP.
+ * vectors of tests/integration/vectors-public.json.  Output is TAP.
  */
 #include <stdio.h>
 #include <string.h>

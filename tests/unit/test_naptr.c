@@ -5,8 +5,8 @@
  * (order, preference) sort, Services parsing (compound, legacy, P-, X-,
  * case), naptr_evaluate() verdicts and reason strings, the absolute-URI
  * and replacement checks, and a small walk over every single-RRset kind
- * "enum" vector of vectors-public.json that asserts the selected record,
- * URI, enumservice and discard reasons.  Output is TAP.
+ * "enum" vector of tests/integration/vectors-public.json that asserts the
+ * selected record, URI, enumservice and discard reasons.  Output is TAP.
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,7 +20,8 @@
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
-/* Client policies used by the tables; POL_DEF is standards.md s10. */
+/* Client policies used by the tables; POL_DEF is the built-in default
+ * (docs/resolution-policy.md). */
 enum pol {
 	POL_DEF,	/* im; legacy on; private off; strict; schemes */
 	POL_IMSIP,	/* im, sip (ENUM-003) */
@@ -730,7 +731,8 @@ static const struct vec_case vec_cases[] = {
 };
 
 /*
- * The terminal part of the standards.md section 2.7 walk, the way
+ * The terminal part of the RFC 6116 section 5.2 walk
+ * (docs/resolution-policy.md, "The NAPTR walk"), the way
  * enum/enumq drives this module: sort, skip unknown flags, evaluate in
  * order, stop at the first acceptable record.
  */

@@ -2,7 +2,7 @@
  * tests/unit/test_status.c - the one outcome table (gateway/status).
  *
  * Every resolution outcome maps to the SIP code and XMPP condition of the
- * policy in standards.md section 10; downstream answers are relayed; the
+ * policy in docs/resolution-policy.md; downstream answers are relayed; the
  * RFC 7247 tables map SIP codes to conditions and back (the public
  * interworking vectors IW-011, -013, -015, -017 are among the rows).  TAP.
  */

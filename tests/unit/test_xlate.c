@@ -4,11 +4,12 @@
  * The translation step at both edges of the flow: XEP-0106 escaping both
  * ways (all ten sequences, the \5c rule, round trips), SIP URI <-> JID
  * (RFC 7247 / RFC 7572, GRUU, parameters dropped, percent-encoding of
- * non-ASCII), the gateway-domain sender forms of design.md "Addresses",
- * JID -> im: (RFC 3922), the message/cpim parser (RFC 3862), content
- * types, UTF-8/XML text checks, the 1300-byte rule and the RFC 7572
- * message mapping.  Every public interworking vector of
- * vectors-public.json is a row below (IW-nnn in a comment); the error
+ * non-ASCII), the gateway-domain sender forms (docs/ARCHITECTURE.md,
+ * "Addresses"), JID -> im: (RFC 3922), the message/cpim parser (RFC
+ * 3862), content types, UTF-8/XML text checks, the 1300-byte rule and the
+ * RFC 7572 message mapping.  Every public interworking vector of
+ * tests/integration/vectors-public.json is a row below (IW-nnn in a
+ * comment); the error
  * vectors run against gateway/status, which owns those tables.  TAP.
  */
 #include <stdint.h>
@@ -542,7 +543,8 @@ test_addresses(void)
 	    NELEM(addr_rows));
 }
 
-/* design.md "Addresses": SIP senders as JIDs at the gateway domain. */
+/* docs/ARCHITECTURE.md "Addresses": SIP senders as JIDs at the gateway
+ * domain. */
 static const struct map_row sender_rows[] = {
 	{ "sip:alice@a.example", "alice\\40a.example@" GW, XLATE_OK },
 	{ "sip:+12025550100@x;user=phone", "+12025550100@" GW, XLATE_OK },
@@ -615,7 +617,8 @@ static const struct map_row gw_jid_rows[] = {
 	{ "a b@" GW, "", XLATE_E_JID },
 };
 
-/* design.md "Addresses": XMPP senders as SIP URIs at the gateway. */
+/* docs/ARCHITECTURE.md "Addresses": XMPP senders as SIP URIs at the
+ * gateway. */
 static const struct map_row xsender_rows[] = {
 	/* RFC 7572 Table 1: the resource is the GRUU parameter. */
 	{ "juliet@b.example/res", "sip:juliet%40b.example@" GW ";gr=res",
@@ -1490,7 +1493,12 @@ test_sip_to_xmpp_msg(void)
 	    "no From");
 }
 
-/* RFC 7572 Table 1 (IW-003 shape, IW-018, standards.md 6.4). */
+/*
+ * RFC 7572 Table 1 (IW-003 shape, IW-018).  Message types as RFC 6121
+ * section 5.2.2 lists them: an error stanza never becomes a MESSAGE (it
+ * answers something; RFC 6120 section 8.3.1), groupchat is refused,
+ * normal, chat and headline are relayed alike.
+ */
 static void
 test_xmpp_to_sip_msg(void)
 {

@@ -1,6 +1,7 @@
 /*
- * tests/unit/test_xlate_imdn.c - table-driven tests of gateway/xlate_imdn
- * and of the IMDN parts of gateway/xlate (CPIM imdn.* headers).
+ * tests/unit/test_xlate_imdn.c - table-driven tests of
+ * gateway/xlate/xlate_imdn and of the IMDN parts of gateway/xlate (CPIM
+ * imdn.* headers).
  *
  * IMDN documents (RFC 5438 7.2.1.1 / 7.2.1.2 examples and hostile
  * variants), Disposition-Notification values, the IMDN imgate writes
