@@ -13,8 +13,8 @@ fake server's extras (tc, delay_ms, drop, malformed, ad, cname, REFUSED).
 
 usage: check_vector_dns.py [--backend auto|fakedns|unbound] [--also-fakedns]
                            [--no-selftest] [--only ID[,ID...]] [VECTORS.json]
-VECTORS.json defaults to $IMGATE_VECTORS, else the copy in the tree,
-tests/integration/vectors-public.json.
+VECTORS.json defaults to $IMGATE_VECTORS, else shared/docs beside the
+tree, else the copy in the tree, tests/integration/vectors-public.json.
 """
 
 import argparse

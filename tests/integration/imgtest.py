@@ -33,8 +33,9 @@ DNS fixtures
                                                   -> server (.port .stop() .queries())
     start_vector_dns(dns, procs=None, backend="auto") -> DNSFixture
                                      (.port .backend .reasons .queries() .stop())
-    load_vectors(path=None) -> (data, path)   ($IMGATE_VECTORS, else the
-                                 copy tests/integration/vectors-public.json)
+    load_vectors(path=None) -> (data, path)   ($IMGATE_VECTORS, else
+                                 shared/docs beside the tree, else the copy
+                                 tests/integration/vectors-public.json)
 
 sipp (scenarios in tests/sip, see tests/sip/README.md)
     start_sipp_uas(scenario, procs=None, port=None, transport="u1", calls=None,
@@ -917,13 +918,13 @@ def start_vector_dns(dns_list, procs=None, backend="auto", timeout=5.0):
 
 
 def find_vectors(start=None, name="vectors-public.json"):
-    """The copy kept with the tests (tests/integration/<name>); only where
-    it is missing, a shared/docs/<name> found in a parent of `start`
-    (default: this file's folder) or in a sibling `shared` of a parent.
-    Another file is named with IMGATE_VECTORS."""
-    own = os.path.join(HERE, name)
-    if os.path.isfile(own):
-        return own
+    """The project's conformance file where the checkout sits beside it
+    (shared/docs/<name> in a parent of `start`, default this file's
+    folder, or in a sibling `shared` of a parent: the team adds cases
+    there, and they must run without a copy being refreshed), else the
+    copy kept with the tests (tests/integration/<name>, identical but for
+    two description strings).  Another file is named with
+    IMGATE_VECTORS."""
     d = os.path.abspath(start or HERE)
     while True:
         for cand in (os.path.join(d, "shared", "docs", name),
@@ -934,7 +935,8 @@ def find_vectors(start=None, name="vectors-public.json"):
         if nd == d:
             break
         d = nd
-    return None
+    own = os.path.join(HERE, name)
+    return own if os.path.isfile(own) else None
 
 
 def load_vectors(path=None):

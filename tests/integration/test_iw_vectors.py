@@ -3,8 +3,8 @@
 translation code (gateway/xlate, gateway/status) via tests/iw/iw_tool.
 
 One TAP point per expect key.  The vector file is found like the ENUM
-vectors (IMGATE_VECTORS, else the copy in the tree,
-tests/integration/vectors-public.json), so a file with more cases in the
+vectors (IMGATE_VECTORS, else shared/docs beside the tree, else the copy
+in the tree, tests/integration/vectors-public.json), so a file with more cases in the
 same format runs the same way; so does every tests/iw/*.json (IDNA, IMDN <->
 XEP-0184/0333, isComposing <-> XEP-0085: tests/iw/vectors-notify.json).  A
 kind or an input shape this runner does not know is a failure, never a

@@ -20,7 +20,8 @@ usage: test_vectors.py [--only ID,...] [--jobs N] [--backend auto|fakedns]
 Without a file (and without IMGATE_VECTORS), vectors-rfc3263.json next to
 this script runs after the public vectors.
 environment:
-  IMGATE_VECTORS     vectors file (default: the copy in the tree,
+  IMGATE_VECTORS     vectors file (default: shared/docs/vectors-public.json
+                     beside the tree, else the copy in the tree,
                      tests/integration/vectors-public.json)
   IMGATE_LOOKUP      imgate-lookup binary (default $IMGATE_BUILDDIR/imgate-lookup,
                      IMGATE_BUILDDIR defaults to the current directory)
