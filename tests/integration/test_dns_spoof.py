@@ -67,7 +67,7 @@ def daemon(procs, dns_port, case_rand, name, udp_max=100):
 
     def write(on):
         with open(conf, "w") as f:
-            f.write("""gateway = { domain = "gw.test"; workers = 1; allow_root = true; };
+            f.write("""gateway = { domain = "gw.test"; workers = 1; allow_root = true; overload_lag_ms = 2000; };
 log = { level = "debug"; };
 sip = { listen = "sip:127.0.0.1:%d"; timeout_ms = 4000; };
 dns = { servers = [ "127.0.0.1:%d" ]; timeout_ms = 1500; tries = 2;
