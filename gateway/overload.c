@@ -43,10 +43,7 @@ overload_tick(struct overload *o, uint64_t now_ms, uint32_t lag_ms,
 		/*
 		 * One stall (a reload, a big answer) is not overload: the
 		 * second interval over the limit in a row is, and a socket
-		 * that overflowed, or a signal OVERLOAD_STEP_MULT_MAX times
-		 * the limit, is at once: at the onset of a flood the queue
-		 * grows by the excess for as long as the share waits, and
-		 * the requests in it are the accepted ones' worst latency.  Far over the limit the share
+		 * that overflowed is at once.  Far over the limit the share
 		 * climbs a step per multiple of it (up to
 		 * OVERLOAD_STEP_MULT_MAX), so that the queue stops growing
 		 * before the requests in it are older than the senders'
@@ -69,7 +66,6 @@ overload_tick(struct overload *o, uint64_t now_ms, uint32_t lag_ms,
 			o->streak++;
 			o->held++;
 		} else if (++o->streak >= OVERLOAD_STREAK ||
-		    mult >= OVERLOAD_STEP_MULT_MAX ||
 		    o->worst_ms == OVERLOAD_AGE_DROPPED)
 			o->drop = o->drop + OVERLOAD_STEP_UP * mult >
 			    OVERLOAD_MAX_DROP ? OVERLOAD_MAX_DROP :

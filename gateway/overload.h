@@ -10,8 +10,7 @@
  * points for each whole multiple of the limit that the worse of the two
  * reached (at most OVERLOAD_STEP_MULT_MAX steps), from the
  * OVERLOAD_STREAK-th such interval in a row on or at once when the
- * kernel dropped requests or the signal reached OVERLOAD_STEP_MULT_MAX
- * times the limit (at most OVERLOAD_MAX_DROP), down by
+ * kernel dropped requests (at most OVERLOAD_MAX_DROP), down by
  * OVERLOAD_STEP_DOWN points once it is under three quarters of the
  * limit: the share settles where the oldest waiting request is about
  * the limit old.  While it sheds, an interval over the limit whose worst
