@@ -13,7 +13,8 @@ and some of each; (2) every 503 carries Retry-After and a To tag, the
 refusals before parsing were counted (worker 0's
 imgate_overload_refused_total{stage="raw"}) and logged in summary lines,
 not one line per refusal, and after a refusal the next datagrams were
-read in the same call (imgate_overload_batched_total); (3) no message is both refused and delivered,
+read in the same call (imgate_overload_batched_total); (3) no message
+is both refused and delivered,
 and every message answered 200 was delivered: a retransmission gets
 what its first copy got; (4) every 503 the senders saw is among the
 refusals the summary lines count; (5) once the flood is over the share
