@@ -103,7 +103,8 @@ def start_gw(procs, exe, d, spool_conf, uas_port):
     port = imgtest.free_port()
     conf = os.path.join(d, "imgate.conf")
     with open(conf, "w") as f:
-        f.write("""gateway = { domain = "gw.test"; allow_root = true; };
+        f.write("""gateway = { domain = "gw.test"; allow_root = true;
+  workers = 1; };
 log = { level = "warning"; };
 sip = { listen = "sip:127.0.0.1:%d"; timeout_ms = 4000; };
 dns = { servers = [ "127.0.0.1:9" ]; timeout_ms = 1000; tries = 1; };

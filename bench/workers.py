@@ -221,13 +221,24 @@ class Run:
                     lines.append(
                         "overload %.1fx (%d/s offered, %scontrol %s): "
                         "goodput %.0f/s = %.0f %% of max, 503 %d, no answer "
-                        "%d, retransmissions %d, p99 %s ms"
+                        "%d, retransmissions %d, p99 %s ms%s"
                         % (f, int(m * f), name + " " if name else "",
                            "on" if lag else "off",
                            r["goodput"], 100.0 * r["goodput"] / m,
                            r["refused"], r["failed"] + r["missing"],
-                           r["retrans"], B.fmt(r["p99"])))
+                           r["retrans"], B.fmt(r["p99"]),
+                           self.verdict(r, m) if f == 2.0 and lag and exe
+                           else ""))
         return lines
+
+    @staticmethod
+    def verdict(r, m):
+        """Issue 16's acceptance at 2x: goodput >= 90 % of max @m, every
+        request answered (200 or 503), p99 of the 200s < 200 ms."""
+        ok = (r["goodput"] >= 0.9 * m, r["failed"] + r["missing"] == 0,
+              r["p99"] is not None and r["p99"] < 200)
+        return " [goodput %s, answered %s, p99 %s]" % tuple(
+            "PASS" if x else "FAIL" for x in ok)
 
     def main(self):
         a = self.a

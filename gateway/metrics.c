@@ -207,6 +207,8 @@ publish_overload(struct workers_shm_overload *o)
 	o->refused_raw = st.refused_raw;
 	o->refused_parsed = st.refused_parsed;
 	o->dropped = st.dropped;
+	o->batched = st.batched;
+	o->held = st.held;
 }
 
 void
@@ -733,6 +735,10 @@ render_overload(struct promtext *p)
 			    s->retired_overload.refused_parsed;
 			st.dropped += s->overload.dropped +
 			    s->retired_overload.dropped;
+			st.batched += s->overload.batched +
+			    s->retired_overload.batched;
+			st.held += s->overload.held +
+			    s->retired_overload.held;
 			if (slot_live(k) && s->overload.share > st.share)
 				st.share = (uint32_t)s->overload.share;
 		}
@@ -750,6 +756,12 @@ render_overload(struct promtext *p)
 	counter(p, "imgate_overload_dropped_total", "New SIP MESSAGEs "
 	    "refused for overload whose 503 could not be sent",
 	    st.dropped);
+	counter(p, "imgate_overload_batched_total", "Datagrams read in the "
+	    "same call after a refusal before parsing, without a wakeup",
+	    st.batched);
+	counter(p, "imgate_overload_held_total", "Intervals over the lag "
+	    "mark in which the share held instead of climbing (the queue "
+	    "was getting younger)", st.held);
 }
 
 void

@@ -55,7 +55,17 @@ overload_tick(struct overload *o, uint64_t now_ms, uint32_t lag_ms,
 
 		if (mult > OVERLOAD_STEP_MULT_MAX)
 			mult = OVERLOAD_STEP_MULT_MAX;
-		if (++o->streak >= OVERLOAD_STREAK ||
+		/*
+		 * The queue answers a new share only as it drains: climbing
+		 * on while it already gets younger overshoots, and the
+		 * surplus shed is goodput lost until the share has come
+		 * down again (5 points per interval).  Hold instead.
+		 */
+		if (o->drop > 0 && o->worst_ms != OVERLOAD_AGE_DROPPED &&
+		    o->worst_ms < o->last_worst_ms) {
+			o->streak++;
+			o->held++;
+		} else if (++o->streak >= OVERLOAD_STREAK ||
 		    o->worst_ms == OVERLOAD_AGE_DROPPED)
 			o->drop = o->drop + OVERLOAD_STEP_UP * mult >
 			    OVERLOAD_MAX_DROP ? OVERLOAD_MAX_DROP :
@@ -67,6 +77,7 @@ overload_tick(struct overload *o, uint64_t now_ms, uint32_t lag_ms,
 		o->streak = 0;
 	if (o->drop != was)
 		o->seq = now_ms;
+	o->last_worst_ms = o->worst_ms;
 	o->worst_ms = 0;
 	o->interval_start = now_ms;
 }

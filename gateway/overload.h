@@ -13,7 +13,10 @@
  * kernel dropped requests (at most OVERLOAD_MAX_DROP), down by
  * OVERLOAD_STEP_DOWN points once it is under three quarters of the
  * limit: the share settles where the oldest waiting request is about
- * the limit old.
+ * the limit old.  While it sheds, an interval over the limit whose worst
+ * is below the one before holds the share instead of climbing (the
+ * queue is getting younger: what is shed already drains it; counted in
+ * held).
  * overload_shed() then refuses that share of new requests, spread
  * evenly (a counter, not a coin: the share holds over any 100
  * requests).
@@ -32,6 +35,13 @@
 #define OVERLOAD_MAX_DROP	95
 #define OVERLOAD_STREAK		2
 #define OVERLOAD_STEP_MULT_MAX	4
+/* The read rate that turns the queue's length into an age is taken over
+ * the last this many ticks, not the last one: a worker that shares its
+ * CPU with others runs in slices of a few milliseconds, and a tick that
+ * follows a slice spent off the CPU read next to nothing, which made a
+ * short queue look seconds old (and the share climb with nothing
+ * late). */
+#define OVERLOAD_RATE_TICKS	10
 /* RFC 7339 oc-validity: how long an upstream peer applies our share. */
 #define OVERLOAD_VALIDITY_MS	500
 /* Kernel bookkeeping per queued datagram, added to its payload to tell
@@ -46,10 +56,12 @@ struct overload {
 	uint32_t	 drop;		/* share refused, percent */
 	uint64_t	 interval_start;
 	uint32_t	 worst_ms;	/* worst signal in this interval */
+	uint32_t	 last_worst_ms;	/* ... in the one before */
 	uint32_t	 streak;	/* intervals over the limit in a row */
 	uint32_t	 acc;		/* overload_shed()'s even spread */
 	uint64_t	 seq;		/* oc-seq: time the share changed */
 	uint64_t	 shed;		/* requests refused, ever */
+	uint64_t	 held;		/* climbs held: the queue drained */
 };
 
 /** Start at no shedding with @limit_ms (0: never shed). */
@@ -68,7 +80,8 @@ void overload_tick(struct overload *o, uint64_t now_ms, uint32_t lag_ms,
 /**
  * Age of the oldest request in a receive queue of @queued_bytes, whose
  * next datagram has @next_len bytes, when @handled requests were read in
- * the last @ms milliseconds.
+ * the last @ms milliseconds (the edge passes the sums of the last
+ * OVERLOAD_RATE_TICKS ticks).
  */
 uint32_t overload_queue_age_ms(uint64_t queued_bytes, uint32_t next_len,
     uint32_t handled, uint32_t ms);

@@ -134,6 +134,11 @@ static struct overload		 sipgw_ol;
 static su_timer_t		*sipgw_ol_timer;
 static uint64_t			 sipgw_ol_last;
 static uint32_t			 sipgw_ol_handled;
+/* The last OVERLOAD_RATE_TICKS ticks' requests read and lengths (ms),
+ * the read rate over which the queue's age is estimated. */
+static uint32_t			 sipgw_ol_win_n[OVERLOAD_RATE_TICKS];
+static uint32_t			 sipgw_ol_win_ms[OVERLOAD_RATE_TICKS];
+static unsigned			 sipgw_ol_win_at;
 static uint32_t			 sipgw_ol_drops = UINT32_MAX;
 static int			 sipgw_udp_fd = -1;
 static int			 sipgw_udp_port;	/* sip.listen's */
@@ -157,6 +162,7 @@ static enum sipgw_ol_verdict	 sipgw_ol_next;
 static uint64_t			 sipgw_ol_next_key;
 static uint64_t			 sipgw_ol_raw, sipgw_ol_parsed;
 static uint64_t			 sipgw_ol_dropped, sipgw_ol_logged;
+static uint64_t			 sipgw_ol_batched;
 static uint64_t			 sipgw_ol_logged_at;
 /* Retry-After of every refusal for overload (seconds). */
 #define SIPGW_RETRY_AFTER_S		5
@@ -963,19 +969,28 @@ on_overload_tick(su_root_magic_t *m, su_timer_t *tm, su_timer_arg_t *arg)
 	uint32_t	 lag = since > OVERLOAD_TICK_MS ?
 	    (uint32_t)(since - OVERLOAD_TICK_MS) : 0, age = 0;
 	uint32_t	 mi[SK_MEMINFO_VARS];
+	uint32_t	 win_n = 0, win_ms = 0;
 	socklen_t	 ml = sizeof(mi);
 	int		 next = 0;
 
 	(void)m;
 	(void)tm;
 	(void)arg;
+	sipgw_ol_win_n[sipgw_ol_win_at] = sipgw_ol_handled;
+	sipgw_ol_win_ms[sipgw_ol_win_at] = since > UINT32_MAX ? UINT32_MAX :
+	    (uint32_t)since;
+	sipgw_ol_win_at = (sipgw_ol_win_at + 1) % OVERLOAD_RATE_TICKS;
+	for (size_t i = 0; i < OVERLOAD_RATE_TICKS; i++) {
+		win_n += sipgw_ol_win_n[i];
+		win_ms = win_ms + sipgw_ol_win_ms[i] < win_ms ? UINT32_MAX :
+		    win_ms + sipgw_ol_win_ms[i];
+	}
 	if (sipgw_udp_fd >= 0 && getsockopt(sipgw_udp_fd, SOL_SOCKET,
 	    SO_MEMINFO, mi, &ml) == 0) {
 		if (mi[SK_MEMINFO_RMEM_ALLOC] > 0 &&
 		    ioctl(sipgw_udp_fd, SIOCINQ, &next) == 0)
 			age = overload_queue_age_ms(mi[SK_MEMINFO_RMEM_ALLOC],
-			    (uint32_t)next, sipgw_ol_handled,
-			    (uint32_t)since);
+			    (uint32_t)next, win_n, win_ms);
 		/* The kernel dropped requests: the queue was full, older
 		 * than the limit can allow. */
 		if (mi[SK_MEMINFO_DROPS] != sipgw_ol_drops &&
@@ -1124,12 +1139,20 @@ sipgw_datagram(int fd, const void *buf, size_t len,
 }
 
 void
+sipgw_recv_batched(void)
+{
+	sipgw_ol_batched++;
+}
+
+void
 sipgw_overload_stats(struct sipgw_overload_stats *s)
 {
 	s->share = sipgw_ol.drop;
 	s->refused_raw = sipgw_ol_raw;
 	s->refused_parsed = sipgw_ol_parsed;
 	s->dropped = sipgw_ol_dropped;
+	s->batched = sipgw_ol_batched;
+	s->held = sipgw_ol.held;
 }
 
 /* The port of sip.listen. */

@@ -73,12 +73,18 @@ bool sipgw_is_self(const char *hop);
 bool sipgw_datagram(int fd, const void *buf, size_t len,
     const struct sockaddr *from, socklen_t fromlen);
 
+/** gateway/sipgw_recv.c read one more datagram in the same call after
+ * sipgw_datagram() consumed one (counted). */
+void sipgw_recv_batched(void);
+
 /* Overload control's counters, for gateway/metrics. */
 struct sipgw_overload_stats {
 	uint32_t	 share;		/* percent of new requests refused */
 	uint64_t	 refused_raw;	/* 503 before parsing */
 	uint64_t	 refused_parsed;	/* 503 by the SIP stack */
 	uint64_t	 dropped;	/* consumed, the 503 not sent */
+	uint64_t	 batched;	/* read on after a refusal */
+	uint64_t	 held;		/* climbs held: the queue drained */
 };
 
 /** Fill @s (the caller's) with overload control's counters. */

@@ -159,6 +159,8 @@ reap(struct workers_child *ch, int k)
 	s->retired_overload.refused_raw += s->overload.refused_raw;
 	s->retired_overload.refused_parsed += s->overload.refused_parsed;
 	s->retired_overload.dropped += s->overload.dropped;
+	s->retired_overload.batched += s->overload.batched;
+	s->retired_overload.held += s->overload.held;
 	memset(&s->overload, 0, sizeof(s->overload));
 	s->transactions = 0;
 }

@@ -56,6 +56,8 @@ struct workers_shm_overload {
 	uint64_t	 refused_raw;	/* 503 before parsing */
 	uint64_t	 refused_parsed;	/* 503 by the SIP stack */
 	uint64_t	 dropped;	/* consumed, the 503 not sent */
+	uint64_t	 batched;	/* read on after a refusal */
+	uint64_t	 held;		/* climbs held: the queue drained */
 };
 
 struct workers_shm_slot {

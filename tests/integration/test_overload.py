@@ -12,7 +12,9 @@ a final answer, 200 or 503, nothing else and nothing left unanswered,
 and some of each; (2) every 503 carries Retry-After and a To tag, the
 refusals before parsing were counted (worker 0's
 imgate_overload_refused_total{stage="raw"}) and logged in summary lines,
-not one line per refusal; (3) no message is both refused and delivered,
+not one line per refusal, and after a refusal the next datagrams were
+read in the same call (imgate_overload_batched_total); (3) no message
+is both refused and delivered,
 and every message answered 200 was delivered: a retransmission gets
 what its first copy got; (4) every 503 the senders saw is among the
 refusals the summary lines count; (5) once the flood is over the share
@@ -129,6 +131,9 @@ def main():
         dropped = metric(m, "imgate_overload_dropped_total")
         tap.ok(raw > 0, "(2) refusals before parsing counted (raw %d, "
                "parsed %d, dropped %d)" % (raw, parsed, dropped))
+        batched = metric(m, "imgate_overload_batched_total")
+        tap.ok(batched > 0, "(2) datagrams read on after a refusal, "
+               "without a wakeup (%d)" % batched)
         # the summary lines of both workers, once a second at most
         time.sleep(2.5)
         lines = re.findall(r"sip: overload: (\d+) new MESSAGEs refused.*",

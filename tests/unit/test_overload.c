@@ -7,7 +7,9 @@
  * OVERLOAD_STEP_UP per interval over the limit from the second in a row,
  * from the worse of lag and queue age, up to OVERLOAD_MAX_DROP; it holds
  * between 3/4 of the limit and the limit and falls by OVERLOAD_STEP_DOWN
- * below 3/4; limit 0 never sheds; overload_shed() refuses exactly the share
+ * below 3/4; while shedding, an interval over the limit younger than the
+ * one before holds the share (counted), a dropping socket never does;
+ * limit 0 never sheds; overload_shed() refuses exactly the share
  * of any 100 requests; the queue age estimate; which Via asks for oc;
  * the oc parameters, oc-seq moving only when the share changes.  TAP.
  */
@@ -93,6 +95,40 @@ test_share(void)
 }
 
 static void
+test_hold(void)
+{
+	struct overload	 o;
+	uint64_t	 now = 1000;
+
+	overload_init(&o, 100);
+	interval(&o, &now, 0, 0);
+	is_int(interval(&o, &now, 0, 300), 0, "hold: first interval over");
+	is_int(interval(&o, &now, 0, 300), 3 * OVERLOAD_STEP_UP,
+	    "hold: three times the limit, three steps");
+	is_int(interval(&o, &now, 0, 200), 3 * OVERLOAD_STEP_UP,
+	    "over the limit but younger than the interval before: held");
+	is_int((long long)o.held, 1, "the hold is counted");
+	is_int(interval(&o, &now, 0, 200), 5 * OVERLOAD_STEP_UP,
+	    "no younger than the interval before: climbs again");
+	is_int(interval(&o, &now, 0, 120), 5 * OVERLOAD_STEP_UP,
+	    "younger again: held");
+	is_int(interval(&o, &now, 0, OVERLOAD_AGE_DROPPED),
+	    5 * OVERLOAD_STEP_UP + OVERLOAD_STEP_MULT_MAX * OVERLOAD_STEP_UP,
+	    "the kernel dropped requests: climbs, never held");
+	is_int(interval(&o, &now, 0, 50), 4 * OVERLOAD_STEP_UP +
+	    OVERLOAD_STEP_MULT_MAX * OVERLOAD_STEP_UP,
+	    "under 3/4 of the limit: falls as before");
+	is_int((long long)o.held, 2, "two holds in all");
+	/* Not shedding yet: the second interval over the limit climbs
+	 * even when younger than the first (nothing to hold). */
+	overload_init(&o, 100);
+	interval(&o, &now, 0, 0);
+	interval(&o, &now, 0, 400);
+	is_int(interval(&o, &now, 0, 200), 2 * OVERLOAD_STEP_UP,
+	    "not shedding: a younger second interval still starts it");
+}
+
+static void
 test_shed(void)
 {
 	struct overload	 o;
@@ -171,6 +207,7 @@ int
 main(void)
 {
 	test_share();
+	test_hold();
 	test_shed();
 	test_age();
 	test_oc();
