@@ -93,9 +93,14 @@ overload_queue_age_ms(uint64_t queued_bytes, uint32_t next_len,
 	waiting = queued_bytes / ((uint64_t)next_len + OVERLOAD_DGRAM_OVERHEAD);
 	if (waiting == 0)
 		waiting = 1;
-	/* Nothing read lately: as old as the whole period, at least. */
+	/*
+	 * Nothing read lately: no rate to divide by.  An idle gateway's
+	 * first datagram looks like that too (it arrived just before the
+	 * tick), so this is not "as old as the period": the caller counts
+	 * how long a queue stays unread across ticks instead.
+	 */
 	if (handled == 0)
-		return ms;
+		return 0;
 	waiting = waiting * ms / handled;
 	return waiting > UINT32_MAX ? UINT32_MAX : (uint32_t)waiting;
 }

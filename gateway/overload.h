@@ -81,7 +81,8 @@ void overload_tick(struct overload *o, uint64_t now_ms, uint32_t lag_ms,
  * Age of the oldest request in a receive queue of @queued_bytes, whose
  * next datagram has @next_len bytes, when @handled requests were read in
  * the last @ms milliseconds (the edge passes the sums of the last
- * OVERLOAD_RATE_TICKS ticks).
+ * OVERLOAD_RATE_TICKS ticks).  0 when @handled is 0: the edge measures a
+ * queue left unread from one tick to the next itself.
  */
 uint32_t overload_queue_age_ms(uint64_t queued_bytes, uint32_t next_len,
     uint32_t handled, uint32_t ms);

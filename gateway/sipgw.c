@@ -140,6 +140,10 @@ static uint32_t			 sipgw_ol_win_n[OVERLOAD_RATE_TICKS];
 static uint32_t			 sipgw_ol_win_ms[OVERLOAD_RATE_TICKS];
 static unsigned			 sipgw_ol_win_at;
 static uint32_t			 sipgw_ol_drops = UINT32_MAX;
+/* How long the UDP queue has been non-empty with nothing read from it
+ * (ticks in a row), and whether the last tick saw it non-empty. */
+static uint32_t			 sipgw_ol_unread_ms;
+static bool			 sipgw_ol_was_queued;
 static int			 sipgw_udp_fd = -1;
 static int			 sipgw_udp_port;	/* sip.listen's */
 /*
@@ -987,10 +991,28 @@ on_overload_tick(su_root_magic_t *m, su_timer_t *tm, su_timer_arg_t *arg)
 	}
 	if (sipgw_udp_fd >= 0 && getsockopt(sipgw_udp_fd, SOL_SOCKET,
 	    SO_MEMINFO, mi, &ml) == 0) {
-		if (mi[SK_MEMINFO_RMEM_ALLOC] > 0 &&
-		    ioctl(sipgw_udp_fd, SIOCINQ, &next) == 0)
+		bool queued = mi[SK_MEMINFO_RMEM_ALLOC] > 0;
+
+		if (queued && ioctl(sipgw_udp_fd, SIOCINQ, &next) == 0)
 			age = overload_queue_age_ms(mi[SK_MEMINFO_RMEM_ALLOC],
 			    (uint32_t)next, win_n, win_ms);
+		/*
+		 * Queued at the last tick and at this one, nothing read in
+		 * between: the oldest request has waited at least that
+		 * long.  (A request that arrived just before this tick on
+		 * an idle gateway is not old: that is why one non-empty
+		 * look does not count.)
+		 */
+		if (queued && sipgw_ol_was_queued && sipgw_ol_handled == 0) {
+			uint64_t u = (uint64_t)sipgw_ol_unread_ms + since;
+
+			sipgw_ol_unread_ms = u > UINT32_MAX ? UINT32_MAX :
+			    (uint32_t)u;
+		} else
+			sipgw_ol_unread_ms = 0;
+		sipgw_ol_was_queued = queued;
+		if (sipgw_ol_unread_ms > age)
+			age = sipgw_ol_unread_ms;
 		/* The kernel dropped requests: the queue was full, older
 		 * than the limit can allow. */
 		if (mi[SK_MEMINFO_DROPS] != sipgw_ol_drops &&

@@ -165,8 +165,8 @@ test_age(void)
 	is_int(overload_queue_age_ms(100 * (232 + OVERLOAD_DGRAM_OVERHEAD),
 	    232, 10, 10), 100, "queue age: waiting / rate");
 	is_int(overload_queue_age_ms(0, 0, 0, 10), 0, "empty queue: age 0");
-	is_int(overload_queue_age_ms(5000, 200, 0, 30), 30,
-	    "nothing read: at least the period");
+	is_int(overload_queue_age_ms(5000, 200, 0, 30), 0,
+	    "nothing read: no rate (the edge times an unread queue)");
 	is_int(overload_queue_age_ms(10, 200, 5, 10), 2,
 	    "less than one datagram's worth counts as one");
 }
