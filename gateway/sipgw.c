@@ -1030,9 +1030,14 @@ on_overload_tick(su_root_magic_t *m, su_timer_t *tm, su_timer_arg_t *arg)
 
 		overload_tick(&sipgw_ol, now, lag, age);
 		if (sipgw_ol.drop != was && (was == 0 || sipgw_ol.drop == 0))
-			log_warnx("sip: overload: %s (lag %u ms, queue %u ms)",
+			log_warnx("sip: overload: %s (worst of the last "
+			    "%u ms: %s%u ms; now lag %u ms, queue %u ms)",
 			    sipgw_ol.drop > 0 ? "shedding new requests" :
-			    "no longer shedding", lag, age);
+			    "no longer shedding", OVERLOAD_INTERVAL_MS,
+			    sipgw_ol.last_worst_ms == OVERLOAD_AGE_DROPPED ?
+			    "socket overflowed, " : "",
+			    sipgw_ol.last_worst_ms == OVERLOAD_AGE_DROPPED ? 0 :
+			    sipgw_ol.last_worst_ms, lag, age);
 	}
 	/* What was refused, one line a second at most: a line per
 	 * refusal would be work the overload cannot afford. */
