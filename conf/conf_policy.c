@@ -253,19 +253,35 @@ conf_key_name(const struct conf_key_row *key)
 }
 
 /*
- * Store the entries of list @v through @canon into @base (entries of
- * @entsz bytes, room for @cap) and refuse duplicates after
- * canonicalisation ("E164.arpa" and "e164.arpa." collide).
+ * How conf_store_items() reads one kind of list entry: @parse fills the
+ * @size-byte element from the text as written, @same tells two parsed
+ * elements apart, @label names a duplicate in the error.  @canon is the
+ * canonicaliser of a list of strings (conf_store_list()), else NULL.
+ */
+struct conf_item_ops {
+	int		(*parse)(const struct conf_item_ops *, const char *,
+			    void *, size_t, char *, size_t);
+	int		(*same)(const void *, const void *);
+	const char	*(*label)(const void *, const char *);
+	conf_canon_fn	 canon;
+};
+
+/*
+ * Store the entries of list @v through @ops into @base (entries of
+ * @size bytes, room for @cap) and refuse duplicates after parsing
+ * ("E164.arpa" and "e164.arpa." collide).  The list is left empty on
+ * any error, and the error names the entry.
  */
 static int
-conf_store_list(struct conf_ctx *ctx, const char *who,
-    const struct conf_val *v, conf_canon_fn canon, char *base, size_t entsz,
-    size_t cap, size_t *count)
+conf_store_items(struct conf_ctx *ctx, const char *who,
+    const struct conf_val *v, const struct conf_item_ops *ops, void *base,
+    size_t size, size_t cap, size_t *count)
 {
 	char	why[CONF_WHY_MAX], q[96];
+	char	*el = base;
 	size_t	i, j;
 
-	memset(base, 0, cap * entsz);
+	memset(base, 0, cap * size);
 	*count = 0;
 	if (v->n > cap) {
 		conf_errorf(ctx, v->file, v->line, "%s%s: %zu entries, at "
@@ -273,12 +289,13 @@ conf_store_list(struct conf_ctx *ctx, const char *who,
 		return -1;
 	}
 	for (i = 0; i < v->n; i++) {
-		if (canon(v->items[i], base + i * entsz, entsz, why,
+		if (ops->parse(ops, v->items[i], el + i * size, size, why,
 		    sizeof(why)) == -1)
 			goto bad;
 		for (j = 0; j < i; j++)
-			if (strcmp(base + j * entsz, base + i * entsz) == 0) {
-				conf_quote(base + i * entsz, q, sizeof(q));
+			if (ops->same(el + j * size, el + i * size)) {
+				conf_quote(ops->label(el + i * size,
+				    v->items[i]), q, sizeof(q));
 				conf_why(why, sizeof(why), "duplicate entry %s",
 				    q);
 				goto bad;
@@ -287,9 +304,43 @@ conf_store_list(struct conf_ctx *ctx, const char *who,
 	*count = v->n;
 	return 0;
 bad:
+	memset(base, 0, cap * size);
 	conf_errorf(ctx, v->file, v->line, "%s%s: entry %zu: %s", who,
 	    v->key->path, i + 1, why);
 	return -1;
+}
+
+static int
+conf_str_parse(const struct conf_item_ops *ops, const char *in, void *el,
+    size_t size, char *why, size_t whysz)
+{
+	return ops->canon(in, el, size, why, whysz);
+}
+
+static int
+conf_str_same(const void *a, const void *b)
+{
+	return strcmp(a, b) == 0;
+}
+
+/* A string is named in its canonical form. */
+static const char *
+conf_str_label(const void *el, const char *written)
+{
+	(void)written;
+	return el;
+}
+
+/* A list of strings, each through @canon into @base (@entsz bytes). */
+static int
+conf_store_list(struct conf_ctx *ctx, const char *who,
+    const struct conf_val *v, conf_canon_fn canon, char *base, size_t entsz,
+    size_t cap, size_t *count)
+{
+	const struct conf_item_ops ops = { conf_str_parse, conf_str_same,
+	    conf_str_label, canon };
+
+	return conf_store_items(ctx, who, v, &ops, base, entsz, cap, count);
 }
 
 /* A word already checked against the key's allowed list. */
@@ -319,41 +370,67 @@ conf_canon_suffix(const char *in, char *out, size_t outsz, char *why,
 }
 
 static int
+conf_net_parse(const struct conf_item_ops *ops, const char *in, void *el,
+    size_t size, char *why, size_t whysz)
+{
+	(void)ops;
+	(void)size;
+	return conf_parse_net(in, el, why, whysz);
+}
+
+static int
+conf_net_same(const void *a, const void *b)
+{
+	const struct conf_net	*x = a, *y = b;
+
+	return x->family == y->family && x->prefixlen == y->prefixlen &&
+	    memcmp(x->addr, y->addr, sizeof(x->addr)) == 0;
+}
+
+/* A network is named as written ("2001:DB8:0::/32"). */
+static const char *
+conf_net_label(const void *el, const char *written)
+{
+	(void)el;
+	return written;
+}
+
+static int
 conf_store_nets(struct conf_ctx *ctx, const char *who,
     const struct conf_val *v, struct conf_net *nets, size_t cap,
     size_t *count)
 {
-	char	why[CONF_WHY_MAX], q[96];
-	size_t	i, j;
+	static const struct conf_item_ops ops = { conf_net_parse,
+	    conf_net_same, conf_net_label, NULL };
 
-	memset(nets, 0, cap * sizeof(*nets));
-	*count = 0;
-	if (v->n > cap) {
-		conf_errorf(ctx, v->file, v->line, "%s%s: %zu entries, at "
-		    "most %zu allowed", who, v->key->path, v->n, cap);
-		return -1;
-	}
-	for (i = 0; i < v->n; i++) {
-		if (conf_parse_net(v->items[i], &nets[i], why,
-		    sizeof(why)) == -1)
-			goto bad;
-		for (j = 0; j < i; j++)
-			if (nets[j].family == nets[i].family &&
-			    nets[j].prefixlen == nets[i].prefixlen &&
-			    memcmp(nets[j].addr, nets[i].addr,
-			    sizeof(nets[i].addr)) == 0) {
-				conf_quote(v->items[i], q, sizeof(q));
-				conf_why(why, sizeof(why), "duplicate entry "
-				    "%s", q);
-				goto bad;
-			}
-	}
-	*count = v->n;
-	return 0;
-bad:
-	conf_errorf(ctx, v->file, v->line, "%s%s: entry %zu: %s", who,
-	    v->key->path, i + 1, why);
-	return -1;
+	return conf_store_items(ctx, who, v, &ops, nets, sizeof(*nets), cap,
+	    count);
+}
+
+static int
+conf_target_parse_item(const struct conf_item_ops *ops, const char *in,
+    void *el, size_t size, char *why, size_t whysz)
+{
+	(void)ops;
+	(void)size;
+	return conf_target_parse(in, el, why, whysz);
+}
+
+/* Two targets are the same when their canonical texts are. */
+static int
+conf_target_same(const void *a, const void *b)
+{
+	const struct conf_target	*x = a, *y = b;
+
+	return strcmp(x->text, y->text) == 0;
+}
+
+/* A target is named in its canonical form ("sip:smsc.example"). */
+static const char *
+conf_target_label(const void *el, const char *written)
+{
+	(void)written;
+	return ((const struct conf_target *)el)->text;
 }
 
 /* routes.fallback: a list of targets, each parsed, no two the same. */
@@ -362,35 +439,11 @@ conf_store_targets(struct conf_ctx *ctx, const char *who,
     const struct conf_val *v, struct conf_target *base, size_t cap,
     size_t *count)
 {
-	char	why[CONF_WHY_MAX], q[96];
-	size_t	i, j;
+	static const struct conf_item_ops ops = { conf_target_parse_item,
+	    conf_target_same, conf_target_label, NULL };
 
-	memset(base, 0, cap * sizeof(*base));
-	*count = 0;
-	if (v->n > cap) {
-		conf_errorf(ctx, v->file, v->line, "%s%s: %zu entries, at "
-		    "most %zu allowed", who, v->key->path, v->n, cap);
-		return -1;
-	}
-	for (i = 0; i < v->n; i++) {
-		if (conf_target_parse(v->items[i], &base[i], why,
-		    sizeof(why)) == -1)
-			goto bad;
-		for (j = 0; j < i; j++)
-			if (strcmp(base[j].text, base[i].text) == 0) {
-				conf_quote(base[i].text, q, sizeof(q));
-				conf_why(why, sizeof(why), "duplicate entry %s",
-				    q);
-				goto bad;
-			}
-	}
-	*count = v->n;
-	return 0;
-bad:
-	memset(base, 0, cap * sizeof(*base));
-	conf_errorf(ctx, v->file, v->line, "%s%s: entry %zu: %s", who,
-	    v->key->path, i + 1, why);
-	return -1;
+	return conf_store_items(ctx, who, v, &ops, base, sizeof(*base), cap,
+	    count);
 }
 
 /* Report @why against value @v of the group @who. */
