@@ -61,10 +61,7 @@ def main():
                                      "flags": "u", "services": "E2U+im",
                                      "regexp": "!^.*$!im:bob@localhost!",
                                      "replacement": "."}]},
-               {"owner": "_im._xmpp.localhost.", "type": "SRV",
-                "rcode": "NOERROR", "ttl": 60,
-                "rrs": [{"priority": 10, "weight": 0, "port": 5269,
-                         "target": "localhost."}]}]
+               gwtest.xmpp_domain("localhost")]
         dns_port, _ = imgtest.start_unbound(dns, procs=procs)
         pros = gwtest.Prosody(procs, [("bob", "pw"), ("carl", "pw")], COMP,
                               "s3cret").start()

@@ -47,12 +47,7 @@ def lookup(port, num):
 def main():
     with Procs("dns-edge") as procs:
         uas = gwtest.start_uas(procs, "uas_message.xml")
-        sip = [{"owner": "_im._sip.e.test.", "type": "SRV",
-                "rcode": "NOERROR", "ttl": 60,
-                "rrs": [{"priority": 10, "weight": 0, "port": uas.port,
-                         "target": "uas.e.test."}]},
-               {"owner": "uas.e.test.", "type": "A", "rcode": "NOERROR",
-                "ttl": 60, "rrs": [{"address": "127.0.0.1"}]}]
+        sip = gwtest.sip_domain("e.test", uas.port)
         many = naptr("+12025550103", "im:x@e.test")
         # The im record comes first as served but sorts last: the walk
         # must get through the 63 unusable ones kept by the 64-record cap.

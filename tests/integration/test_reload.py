@@ -208,10 +208,7 @@ def main():
                     "soa": {"ttl": 3600, "minimum": 3600}},
                    naptr(n_ttl, "im:carol@sip.test"),
                    naptr(n_ent, "im:carol@sip.test"),
-                   {"owner": "_im._xmpp.localhost.", "type": "SRV",
-                    "rcode": "NOERROR", "ttl": 3600,
-                    "rrs": [{"priority": 10, "weight": 0, "port": 5269,
-                             "target": "localhost."}]}]
+                   gwtest.xmpp_domain("localhost", ttl=3600)]
         answers += [naptr(n, "im:carol@sip.test") for n in n_ad[:3]]
         answers.append(dict(naptr(n_ad[3], "im:carol@sip.test"),
                             delay_ms=1500))

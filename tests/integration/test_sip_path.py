@@ -53,16 +53,13 @@ def zone(uas, slow, busy):
         {"owner": k("+12025550106"), "type": "NAPTR", "rcode": "SERVFAIL"},
         {"owner": "_im._sip.sip.test.", "type": "SRV", "rcode": "NOERROR",
          "ttl": 60, "rrs": [srv(uas, "uas.sip.test.")]},
-        {"owner": "uas.sip.test.", "type": "A", "rcode": "NOERROR",
-         "ttl": 60, "rrs": [{"address": "127.0.0.1"}]},
+        gwtest.addr("uas.sip.test."),
         {"owner": "_im._sip.slow.test.", "type": "SRV", "rcode": "NOERROR",
          "ttl": 60, "rrs": [srv(slow, "uas.slow.test.")]},
-        {"owner": "uas.slow.test.", "type": "A", "rcode": "NOERROR",
-         "ttl": 60, "rrs": [{"address": "127.0.0.1"}]},
+        gwtest.addr("uas.slow.test."),
         {"owner": "_im._sip.busy.test.", "type": "SRV", "rcode": "NOERROR",
          "ttl": 60, "rrs": [srv(busy, "uas.busy.test.")]},
-        {"owner": "uas.busy.test.", "type": "A", "rcode": "NOERROR",
-         "ttl": 60, "rrs": [{"address": "127.0.0.1"}]},
+        gwtest.addr("uas.busy.test."),
     ]
 
 
