@@ -23,18 +23,13 @@ import imgtest
 from imgtest import Procs, tap
 import gwtest
 from gwtest import enum_owner as key, enum_naptr as naptr
+from gwtest import scrape_text as scrape
 import promparse
 import sipuac
 import xmppclient
 
 COMP = "gw.localhost"
 M = promparse.value
-
-
-def scrape(port):
-    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port,
-                                timeout=10) as r:
-        return r.status, r.headers.get("Content-Type"), r.read().decode()
 
 
 def http_code(port, path, method="GET"):

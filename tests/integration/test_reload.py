@@ -37,6 +37,7 @@ import time
 import imgtest
 from imgtest import Procs, tap
 import gwtest
+from gwtest import enum_owner as key
 import sipuac
 import xmppclient
 from reload_table import RELOADABLE, REPORT_VALUES, RESTART_ONLY
@@ -60,25 +61,12 @@ def calls(trace):
     return sent, answered
 
 
-def key(num):
-    return ".".join(reversed(num.lstrip("+"))) + ".e164.arpa."
+def naptr(num, uri):
+    return gwtest.enum_naptr(num, uri, ttl=3600)
 
 
-def naptr(num, uri, ttl=3600):
-    return {"owner": key(num), "type": "NAPTR", "rcode": "NOERROR",
-            "ttl": ttl, "rrs": [{"order": 10, "preference": 10, "flags": "u",
-                                 "services": "E2U+im",
-                                 "regexp": "!^.*$!%s!" % uri,
-                                 "replacement": "."}]}
-
-
-def sip_domain(domain, port, ttl=3600):
-    return [{"owner": "_im._sip.%s." % domain, "type": "SRV",
-             "rcode": "NOERROR", "ttl": ttl,
-             "rrs": [{"priority": 10, "weight": 0, "port": port,
-                      "target": "uas.%s." % domain}]},
-            {"owner": "uas.%s." % domain, "type": "A", "rcode": "NOERROR",
-             "ttl": ttl, "rrs": [{"address": "127.0.0.1"}]}]
+def sip_domain(domain, port):
+    return gwtest.sip_domain(domain, port, ttl=3600)
 
 
 class Gw:
