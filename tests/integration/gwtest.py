@@ -15,6 +15,7 @@
     run_uac(procs, scenario, target_port, keys={}, calls=1, ...,
             ip="127.0.0.1", local_port=None) -> (rc, trace)
     received_requests(text) -> [dict(method, ruri, headers, body)]
+    read_text(*paths) -> the files' text ("" for one not there)
     response_codes(text) -> [int] of the responses found in a sipp trace
 Everything on loopback, on free ports; all processes registered in procs.
 
@@ -277,17 +278,26 @@ def start_fails(procs, d, dns_port, tls, env=None):
     return r.returncode, out
 
 
+def read_text(*paths):
+    """The text of the files at @paths, one after the other; a file
+    that is not there (yet) reads as ""."""
+    out = ""
+    for path in paths:
+        try:
+            with open(path, errors="replace") as f:
+                out += f.read()
+        except OSError:
+            pass
+    return out
+
+
 class Daemon:
     def __init__(self, proc, port, log, conf):
         self.proc, self.port, self.log, self.conf = proc, port, log, conf
         self.addr = ("127.0.0.1", port)
 
     def log_text(self):
-        try:
-            with open(self.log, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return read_text(self.log)
 
     def wait_log(self, pattern, timeout=5.0):
         end = time.monotonic() + timeout
@@ -416,11 +426,7 @@ class UAS:
         self.msgfile, self.errfile = msgfile, errfile
 
     def messages(self):
-        try:
-            with open(self.msgfile, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return read_text(self.msgfile)
 
     def requests(self):
         return received_requests(self.messages())
@@ -478,12 +484,7 @@ def run_uac(procs, scenario, target_port, keys=None, calls=1, rate=None,
     except subprocess.TimeoutExpired:
         procs.stop(p)
         rc = -1
-    try:
-        with open(msgfile, errors="replace") as f:
-            text = f.read()
-    except OSError:
-        text = ""
-    return rc, text
+    return rc, read_text(msgfile)
 
 
 _MSG_SPLIT = re.compile(r"^-{10,}.*$", re.M)
@@ -604,14 +605,8 @@ Component "%(component)s"
             self.proc = None
 
     def log_text(self):
-        out = ""
-        for n in ("out.log", "prosody.log", "prosody.err"):
-            try:
-                with open(os.path.join(self.dir, n), errors="replace") as f:
-                    out += f.read()
-            except OSError:
-                pass
-        return out
+        return read_text(*(os.path.join(self.dir, n) for n in
+                           ("out.log", "prosody.log", "prosody.err")))
 
 
 def xmpp_conf(prosody, receipt_wait_ms=3000, extra=""):

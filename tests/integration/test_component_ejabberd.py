@@ -137,14 +137,8 @@ modules:
                 pass
 
     def log_text(self):
-        out = ""
-        for n in ("fg.log", "ejabberd.log", "error.log"):
-            try:
-                with open(os.path.join(self.dir, n), errors="replace") as f:
-                    out += f.read()
-            except OSError:
-                pass
-        return out
+        return gwtest.read_text(*(os.path.join(self.dir, n) for n in
+                                  ("fg.log", "ejabberd.log", "error.log")))
 
 
 def main():

@@ -117,11 +117,7 @@ class Gw:
         os.rename(self.conf + ".tmp", self.conf)
 
     def text(self):
-        try:
-            with open(self.log, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return gwtest.read_text(self.log)
 
     def mark(self):
         return len(self.text())
