@@ -8,7 +8,8 @@
         group; gateway.allow_root = true unless user names whom to serve
         as)
         .port (SIP, UDP and TCP on 127.0.0.1), .proc, .log, .addr
-        .log_text(), .wait_log(regexp, timeout)
+        .log_text(), .wait_log(regexp, timeout), .alive(),
+        .term(timeout=15) -> exit status after SIGTERM (None: still up)
     start_uas(procs, scenario, port=None, extra_args=(), ip="127.0.0.1",
               transport="u1") -> UAS
         .port, .proc, .messages() (raw text of what sipp received)
@@ -54,6 +55,7 @@ TLS fixtures
 import json
 import os
 import re
+import signal
 import subprocess
 import time
 import urllib.request
@@ -313,6 +315,15 @@ class Daemon:
 
     def alive(self):
         return self.proc.poll() is None
+
+    def term(self, timeout=15.0):
+        """SIGTERM, then wait: the exit status, or None while it still
+        runs after @timeout seconds (Procs stops it at the end)."""
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
 
 
 def gateway_group(user=None, workers=1, extra=""):

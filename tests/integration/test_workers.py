@@ -211,11 +211,7 @@ spool = { path = "%s"; retry_initial_ms = 400; retry_max_ms = 800;
         tap.ok(via and not re.search(r";oc(-[a-z]+)?(=|;|$)", via),
                "(9) no oc asked, none given", diag=via)
 
-        gw.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = gw.proc.wait(15)
-        except Exception:
-            rc = None
+        rc = gw.term()
         tap.is_(rc, 0, "SIGTERM: supervisor and workers stop, exit 0")
         alive = [p for p in pids.values() if os.path.exists("/proc/%d" % p)]
         tap.ok(not alive, "no worker left behind", diag=str(alive))

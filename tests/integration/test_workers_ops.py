@@ -258,11 +258,7 @@ metrics = { enable = true; listen = "127.0.0.1:%d"; };
                [1, 1], "(6) the control socket back, both restarts shown",
                diag=str(st))
 
-        gw.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = gw.proc.wait(15)
-        except Exception:
-            rc = None
+        rc = gw.term()
         tap.is_(rc, 0, "SIGTERM: supervisor and workers stop, exit 0")
         bad = re.findall(r"(AddressSanitizer|LeakSanitizer|runtime error:)"
                          r".*", log())
@@ -280,11 +276,7 @@ metrics = { enable = true; listen = "127.0.0.1:%d"; };
                "(7) no gateway.workers: %d worker%s (one per CPU)" % (
                    want, "s" if want > 1 else ""),
                diag=gw.log_text()[-1500:])
-        gw.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = gw.proc.wait(15)
-        except Exception:
-            rc = None
+        rc = gw.term()
         tap.is_(rc, 0, "(7) SIGTERM: exit 0")
     tap.done()
 
