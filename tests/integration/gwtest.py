@@ -46,8 +46,8 @@ Waiting, scraping, tools
     send_all(uacs, gw, ruri, prefix, timeout=20.0) -> final codes
 TLS fixtures
     tls_group(port, cert, key, ca, extra="") -> the sip.tls group
-    tls_env() -> environment for imgated with libcrypto's LSan
-        suppressions; sanitizer_clean(gw, what): a TAP point, no
+    tls_env() -> environment for imgated with the LSan suppressions of
+        lsan-sofia-tls.supp; sanitizer_clean(gw, what): a TAP point, no
         sanitizer report in its log
     start_fails(procs, dir, dns_port, tls, env=None) -> (rc, output)
 """
@@ -244,7 +244,7 @@ def tls_group(port, cert, key, ca, extra=""):
 
 def tls_env():
     """The environment for an imgated that speaks TLS: LeakSanitizer
-    suppressions for libcrypto's at-exit allocations."""
+    told of sofia-sip's known TLS leak (LSAN_SUPP)."""
     env = dict(os.environ)
     opts = env.get("LSAN_OPTIONS", "")
     env["LSAN_OPTIONS"] = (opts + ":" if opts else "") + \
