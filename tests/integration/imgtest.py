@@ -959,11 +959,11 @@ def sip_scenario(name):
     return os.path.join(SIP_DIR, name if name.endswith(".xml") else name + ".xml")
 
 
-def _port_taken(port, transport):
+def _port_taken(port, transport, host="127.0.0.1"):
     kind = socket.SOCK_STREAM if transport.startswith("t") else socket.SOCK_DGRAM
-    s = socket.socket(socket.AF_INET, kind)
+    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, kind)
     try:
-        s.bind(("127.0.0.1", port))
+        s.bind((host, port))
         return False
     except OSError:
         return True

@@ -33,6 +33,7 @@ import time
 import imgtest
 from imgtest import Procs, tap
 import gwtest
+from gwtest import enum_naptr as naptr
 import sipuac
 import xmppclient
 
@@ -40,18 +41,6 @@ COMP = "gw.localhost"
 SECRET = "s3cret"
 EJABBERDCTL = "/usr/sbin/ejabberdctl"
 N = 20
-
-
-def key(num):
-    return ".".join(reversed(num.lstrip("+"))) + ".e164.arpa."
-
-
-def naptr(num, uri):
-    return {"owner": key(num), "type": "NAPTR", "rcode": "NOERROR",
-            "ttl": 120, "rrs": [{"order": 10, "preference": 10, "flags": "u",
-                                 "services": "E2U+im",
-                                 "regexp": "!^.*$!%s!" % uri,
-                                 "replacement": "."}]}
 
 
 def receipts(client, ids, timeout=10.0):
@@ -148,14 +137,8 @@ modules:
                 pass
 
     def log_text(self):
-        out = ""
-        for n in ("fg.log", "ejabberd.log", "error.log"):
-            try:
-                with open(os.path.join(self.dir, n), errors="replace") as f:
-                    out += f.read()
-            except OSError:
-                pass
-        return out
+        return gwtest.read_text(*(os.path.join(self.dir, n) for n in
+                                  ("fg.log", "ejabberd.log", "error.log")))
 
 
 def main():
@@ -180,16 +163,8 @@ def run(balancing):
         uas = gwtest.start_uas(procs, "uas_message.xml")
         dns = [naptr("+12025550100", "im:carol@sip.test"),
                naptr("+12025550101", "im:bob@localhost"),
-               {"owner": "_im._xmpp.localhost.", "type": "SRV",
-                "rcode": "NOERROR", "ttl": 60,
-                "rrs": [{"priority": 10, "weight": 0, "port": 5269,
-                         "target": "localhost."}]},
-               {"owner": "_im._sip.sip.test.", "type": "SRV",
-                "rcode": "NOERROR", "ttl": 60,
-                "rrs": [{"priority": 10, "weight": 0, "port": uas.port,
-                         "target": "uas.sip.test."}]},
-               {"owner": "uas.sip.test.", "type": "A", "rcode": "NOERROR",
-                "ttl": 60, "rrs": [{"address": "127.0.0.1"}]}]
+               gwtest.xmpp_domain("localhost"),
+               *gwtest.sip_domain("sip.test", uas.port)]
         dns_port, _ = imgtest.start_unbound(dns, procs=procs)
         ej = Ejabberd(procs, balancing).start()
         r = ej.ctl("register", "bob", "localhost", "pw")

@@ -45,26 +45,11 @@ QUEUE_WAIT_MS = 3000
 TAKEOVER_MAX_S = RECONNECT_MAX_MS / 1000.0 + 4.0   # + handshake, load
 
 
-def key(num):
-    return ".".join(reversed(num.lstrip("+"))) + ".e164.arpa."
-
-
 def main():
     with Procs("component-failover") as procs:
-        dns = [{"owner": key(NUM_CARL), "type": "NAPTR", "rcode": "NOERROR",
-                "ttl": 120, "rrs": [{"order": 10, "preference": 10,
-                                     "flags": "u", "services": "E2U+im",
-                                     "regexp": "!^.*$!im:carl@localhost!",
-                                     "replacement": "."}]},
-               {"owner": key(NUM), "type": "NAPTR", "rcode": "NOERROR",
-                "ttl": 120, "rrs": [{"order": 10, "preference": 10,
-                                     "flags": "u", "services": "E2U+im",
-                                     "regexp": "!^.*$!im:bob@localhost!",
-                                     "replacement": "."}]},
-               {"owner": "_im._xmpp.localhost.", "type": "SRV",
-                "rcode": "NOERROR", "ttl": 60,
-                "rrs": [{"priority": 10, "weight": 0, "port": 5269,
-                         "target": "localhost."}]}]
+        dns = [gwtest.enum_naptr(NUM_CARL, "im:carl@localhost"),
+               gwtest.enum_naptr(NUM, "im:bob@localhost"),
+               gwtest.xmpp_domain("localhost")]
         dns_port, _ = imgtest.start_unbound(dns, procs=procs)
         pros = gwtest.Prosody(procs, [("bob", "pw"), ("carl", "pw")], COMP,
                               "s3cret").start()

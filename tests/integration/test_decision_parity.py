@@ -40,6 +40,7 @@ import time
 import imgtest
 from imgtest import Procs, tap
 import gwtest
+from gwtest import enum_owner as key, addr as a
 import sipuac
 
 SRCDIR = os.environ.get("IMGATE_SRCDIR", os.path.join(
@@ -54,35 +55,17 @@ TXN_RX = (r"txn \d+: origin=sip source=\S+ in_id=%s from=\S+ to=\S+ "
           r"ms=\d+ fallback=(\S+)")
 
 
-def key(num, suffix="e164.arpa."):
-    return ".".join(reversed(num.lstrip("+"))) + "." + suffix
-
-
-def naptr_im(num, uri, suffix="e164.arpa."):
-    return {"owner": key(num, suffix), "type": "NAPTR", "rcode": "NOERROR",
-            "ttl": 60, "rrs": [{"order": 10, "preference": 10, "flags": "u",
-                                "services": "E2U+im",
-                                "regexp": "!^.*$!%s!" % uri,
-                                "replacement": "."}]}
+def naptr_im(num, uri, suffix="e164.arpa.", services="E2U+im"):
+    return gwtest.naptr(key(num, suffix),
+                        [gwtest.naptr_rr(uri, services=services)], ttl=60)
 
 
 def naptr_sip(num, uri, suffix="e164.arpa."):
-    return {"owner": key(num, suffix), "type": "NAPTR", "rcode": "NOERROR",
-            "ttl": 60, "rrs": [{"order": 10, "preference": 10, "flags": "u",
-                                "services": "E2U+sip",
-                                "regexp": "!^.*$!%s!" % uri,
-                                "replacement": "."}]}
+    return naptr_im(num, uri, suffix, "E2U+sip")
 
 
 def srv(owner, port, target):
-    return {"owner": owner, "type": "SRV", "rcode": "NOERROR", "ttl": 60,
-            "rrs": [{"priority": 10, "weight": 0, "port": port,
-                     "target": target}]}
-
-
-def a(owner, addr="127.0.0.1"):
-    return {"owner": owner, "type": "A", "rcode": "NOERROR", "ttl": 60,
-            "rrs": [{"address": addr}]}
+    return gwtest.srv(owner, [gwtest.srv_rr(port, target)])
 
 
 def fail(num, rcode, suffixes=("e164.arpa.",)):

@@ -17,26 +17,8 @@ import time
 import imgtest
 from imgtest import Procs, tap
 import gwtest
+from gwtest import enum_owner as key, enum_naptr as naptr, sip_domain
 import sipuac
-
-
-def key(num):
-    return ".".join(reversed(num.lstrip("+"))) + ".e164.arpa."
-
-
-def naptr(uri, ttl=120):
-    return {"type": "NAPTR", "rcode": "NOERROR", "ttl": ttl, "rrs": [
-        {"order": 10, "preference": 10, "flags": "u", "services": "E2U+im",
-         "regexp": "!^.*$!%s!" % uri, "replacement": "."}]}
-
-
-def sip_domain(domain, port, ttl=120):
-    return [
-        {"owner": "_im._sip.%s." % domain, "type": "SRV", "rcode": "NOERROR",
-         "ttl": ttl, "rrs": [{"priority": 10, "weight": 0, "port": port,
-                              "target": "uas.%s." % domain}]},
-        {"owner": "uas.%s." % domain, "type": "A", "rcode": "NOERROR",
-         "ttl": ttl, "rrs": [{"address": "127.0.0.1"}]}]
 
 
 def count(log, name, qtype):
@@ -48,7 +30,7 @@ def main():
     with Procs("dns-cache") as procs:
         uas = gwtest.start_uas(procs, "uas_message.xml")
         n1, n2 = "+12025550110", "+12025550111"
-        data = [dict(naptr("im:c@cache.test", ttl=3), owner=key(n1)),
+        data = [naptr(n1, "im:c@cache.test", ttl=3),
                 {"owner": key(n2), "type": "NAPTR", "rcode": "NXDOMAIN",
                  "soa": {"ttl": 2, "minimum": 100}}]
         data += sip_domain("cache.test", uas.port, ttl=3)
@@ -90,11 +72,10 @@ def main():
 
         # -- coalescing and non-blocking, with the suite's own responder
         n3, n4, n5 = "+12025550120", "+12025550121", "+12025550122"
-        answers = [dict(naptr("im:c@co.test"), owner=key(n3),
-                        delay_ms=400),
-                   dict(naptr("im:c@co.test"), owner=key(n4), drop=True),
-                   dict(naptr("im:c@co.test"), owner=key(n5))]
-        answers += sip_domain("co.test", uas.port)
+        answers = [naptr(n3, "im:c@co.test", delay_ms=400),
+                   naptr(n4, "im:c@co.test", drop=True),
+                   naptr(n5, "im:c@co.test")]
+        answers += sip_domain("co.test", uas.port, ttl=120)
         fake = imgtest.start_fakedns(answers, procs=procs)
         gw2 = gwtest.start_imgated(procs, fake.port, dns_timeout_ms=2000)
         cids = [uac.send(gw2.addr, ruri(n3)) for _ in range(5)]

@@ -8,52 +8,22 @@ dns.servfail_ttl, and serve-stale (RFC 8767): with it a refresh that
 fails hands out the expired answer, without it the sender gets 503.
 """
 
-import json
 import os
-import subprocess
 import sys
 import time
 
 import imgtest
 from imgtest import Procs, tap
 import gwtest
+from gwtest import enum_owner as key, enum_naptr as naptr
 import sipuac
-
-
-def key(num):
-    return ".".join(reversed(num.lstrip("+"))) + ".e164.arpa."
-
-
-def naptr(num, uri, ttl=60, **extra):
-    a = {"owner": key(num), "type": "NAPTR", "rcode": "NOERROR", "ttl": ttl,
-         "rrs": [{"order": 10, "preference": 10, "flags": "u",
-                  "services": "E2U+im", "regexp": "!^.*$!%s!" % uri,
-                  "replacement": "."}]}
-    a.update(extra)
-    return a
-
-
-def lookup(port, num):
-    p = subprocess.run([os.path.join(gwtest.BUILDDIR, "imgate-lookup"),
-                        "--server", "127.0.0.1:%d" % port, "--json", num],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       universal_newlines=True, timeout=30)
-    try:
-        return p.returncode, json.loads(p.stdout)
-    except ValueError:
-        return p.returncode, {"stderr": p.stderr}
 
 
 def main():
     with Procs("dns-edge") as procs:
         uas = gwtest.start_uas(procs, "uas_message.xml")
-        sip = [{"owner": "_im._sip.e.test.", "type": "SRV",
-                "rcode": "NOERROR", "ttl": 60,
-                "rrs": [{"priority": 10, "weight": 0, "port": uas.port,
-                         "target": "uas.e.test."}]},
-               {"owner": "uas.e.test.", "type": "A", "rcode": "NOERROR",
-                "ttl": 60, "rrs": [{"address": "127.0.0.1"}]}]
-        many = naptr("+12025550103", "im:x@e.test")
+        sip = gwtest.sip_domain("e.test", uas.port)
+        many = naptr("+12025550103", "im:x@e.test", ttl=60)
         # The im record comes first as served but sorts last: the walk
         # must get through the 63 unusable ones kept by the 64-record cap.
         many["rrs"] = [{"order": 10, "preference": 200, "flags": "u",
@@ -63,25 +33,26 @@ def main():
             [{"order": 10, "preference": i, "flags": "u",
               "services": "E2U+h323", "regexp": "!^.*$!h323:%d!" % i,
               "replacement": "."} for i in range(90)]
-        answers = [naptr("+12025550100", "im:tc@e.test", tc=True),
-                   naptr("+12025550101", "im:bad@e.test", malformed=True),
+        answers = [naptr("+12025550100", "im:tc@e.test", ttl=60, tc=True),
+                   naptr("+12025550101", "im:bad@e.test", ttl=60,
+                         malformed=True),
                    many,
                    {"owner": key("+12025550102"), "type": "NAPTR",
                     "rcode": "SERVFAIL"}] + sip
         fake = imgtest.start_fakedns(answers, procs=procs)
 
-        rc, js = lookup(fake.port, "+12025550100")
+        rc, js = gwtest.lookup_json(fake.port, "+12025550100")
         tap.ok(rc == 0 and js.get("uri") == "im:tc@e.test",
                "truncated UDP answer: the lookup succeeds", diag=js)
         tcp = [q for q in fake.queries() if q[0] == "tcp" and
                imgtest.norm_owner(q[1]) == key("+12025550100")]
         tap.ok(len(tcp) >= 1, "truncated UDP answer: retried over TCP",
                diag=fake.queries())
-        rc, js = lookup(fake.port, "+12025550101")
+        rc, js = gwtest.lookup_json(fake.port, "+12025550101")
         tap.ok(rc == 3 and js.get("error") == "E_DNS_TEMPFAIL",
                "malformed NAPTR rdata: temporary failure, no crash",
                diag=js)
-        rc, js = lookup(fake.port, "+12025550103")
+        rc, js = gwtest.lookup_json(fake.port, "+12025550103")
         tap.ok(rc == 0 and js.get("uri") == "im:big@e.test",
                "91-record RRset (over TCP): capped at 64, walked in order",
                diag=(rc, js.get("error"), js.get("uri")))

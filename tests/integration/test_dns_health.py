@@ -29,6 +29,7 @@ import time
 import imgtest
 from imgtest import Procs, tap
 import gwtest
+from gwtest import enum_owner as key
 import sipuac
 
 GOOD = "+12025550140"
@@ -38,22 +39,10 @@ FAILURES = 3
 INTERVAL_MS = 1000
 
 
-def key(num):
-    return ".".join(reversed(num.lstrip("+"))) + ".e164.arpa."
-
-
 def dns_data(uas_port):
     return [
-        {"owner": key(GOOD), "type": "NAPTR", "rcode": "NOERROR", "ttl": 60,
-         "rrs": [{"order": 10, "preference": 10, "flags": "u",
-                  "services": "E2U+im", "regexp": "!^.*$!im:h@health.test!",
-                  "replacement": "."}]},
-        {"owner": "_im._sip.health.test.", "type": "SRV",
-         "rcode": "NOERROR", "ttl": 60,
-         "rrs": [{"priority": 10, "weight": 0, "port": uas_port,
-                  "target": "uas.health.test."}]},
-        {"owner": "uas.health.test.", "type": "A", "rcode": "NOERROR",
-         "ttl": 60, "rrs": [{"address": "127.0.0.1"}]},
+        gwtest.enum_naptr(GOOD, "im:h@health.test", ttl=60),
+        *gwtest.sip_domain("health.test", uas_port),
     ]
 
 

@@ -21,11 +21,9 @@ source port and name exactly as received, and can forge answers:
   server is put on lower-case names, logged once.
 """
 
-import json
 import os
 import re
 import signal
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -33,32 +31,8 @@ from collections import Counter
 import imgtest
 from imgtest import Procs, tap
 import gwtest
+from gwtest import enum_owner as key, lookup_json as lookup
 import sipuac
-
-
-def key(num):
-    return ".".join(reversed(num.lstrip("+"))) + ".e164.arpa."
-
-
-def naptr(uri):
-    return {"order": 10, "preference": 10, "flags": "u",
-            "services": "E2U+im", "regexp": "!^.*$!%s!" % uri,
-            "replacement": "."}
-
-
-def srv(port, target):
-    return {"priority": 10, "weight": 0, "port": port, "target": target}
-
-
-def lookup(port, num):
-    p = subprocess.run([os.path.join(gwtest.BUILDDIR, "imgate-lookup"),
-                        "--server", "127.0.0.1:%d" % port, "--json", num],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       universal_newlines=True, timeout=60)
-    try:
-        return p.returncode, json.loads(p.stdout)
-    except ValueError:
-        return p.returncode, {"stderr": p.stderr}
 
 
 def daemon(procs, dns_port, case_rand, name, udp_max=100):
@@ -208,14 +182,14 @@ def main():
         answers = [
             {"owner": key(num), "type": "NAPTR", "ttl": 60,
              "forge": forgeries,
-             "rrs": [naptr("im:carol@genuine.test")],
-             "forge_rrs": [naptr("im:mallory@forged.test")]},
+             "rrs": [gwtest.naptr_rr("im:carol@genuine.test")],
+             "forge_rrs": [gwtest.naptr_rr("im:mallory@forged.test")]},
             {"owner": "_im._sip.genuine.test.", "type": "SRV", "ttl": 60,
              "forge": forgeries,
-             "rrs": [srv(good_uas.port, "uas.genuine.test.")],
-             "forge_rrs": [srv(bad_uas.port, "uas.forged.test.")]},
+             "rrs": [gwtest.srv_rr(good_uas.port, "uas.genuine.test.")],
+             "forge_rrs": [gwtest.srv_rr(bad_uas.port, "uas.forged.test.")]},
             {"owner": "_im._sip.forged.test.", "type": "SRV", "ttl": 60,
-             "rrs": [srv(bad_uas.port, "uas.forged.test.")]},
+             "rrs": [gwtest.srv_rr(bad_uas.port, "uas.forged.test.")]},
             {"owner": "uas.genuine.test.", "type": "A", "ttl": 60,
              "forge": forgeries, "rrs": [{"address": "127.0.0.1"}],
              "forge_rrs": [{"address": "127.0.0.2"}]},
@@ -261,8 +235,8 @@ def main():
         tap.ok(dm2.alive(), "imgated alive")
 
         # ---- a resolver that lower-cases the echoed name.
-        plain_answers = [{"owner": key("+1202559%04d" % i), "type": "NAPTR",
-                          "ttl": 60, "rrs": [naptr("im:u%d@genuine.test" % i)]}
+        plain_answers = [gwtest.enum_naptr("+1202559%04d" % i,
+                                           "im:u%d@genuine.test" % i, ttl=60)
                          for i in range(4)] + answers[1:]
         for a in plain_answers:
             a.pop("forge", None)

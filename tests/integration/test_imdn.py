@@ -26,6 +26,7 @@ import time
 import imgtest
 from imgtest import Procs, tap
 import gwtest
+from gwtest import enum_naptr as naptr, sip_domain, wait_for
 import sipuac
 import xmppclient
 
@@ -34,27 +35,6 @@ COMP = "gw.localhost"
 # would be an IRI, which ENUM does not return: enum/naptr discards it).
 ULABEL = "b%C3%BCcher.test"
 ALABEL = "xn--bcher-kva.test"
-
-
-def key(num):
-    return ".".join(reversed(num.lstrip("+"))) + ".e164.arpa."
-
-
-def naptr(num, uri, service="E2U+im"):
-    return {"owner": key(num), "type": "NAPTR", "rcode": "NOERROR",
-            "ttl": 120, "rrs": [{"order": 10, "preference": 10, "flags": "u",
-                                 "services": service,
-                                 "regexp": "!^.*$!%s!" % uri,
-                                 "replacement": "."}]}
-
-
-def sip_domain(domain, port):
-    return [{"owner": "_im._sip.%s." % domain, "type": "SRV",
-             "rcode": "NOERROR", "ttl": 60,
-             "rrs": [{"priority": 10, "weight": 0, "port": port,
-                      "target": "uas.%s." % domain}]},
-            {"owner": "uas.%s." % domain, "type": "A", "rcode": "NOERROR",
-             "ttl": 60, "rrs": [{"address": "127.0.0.1"}]}]
 
 
 def cpim_text(frm, to, mid, disp, text):
@@ -91,16 +71,6 @@ COMPOSING = ('<?xml version="1.0" encoding="UTF-8"?>\r\n'
              '<refresh>60</refresh></isComposing>')
 
 
-def wait_for(pred, timeout):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        r = pred()
-        if r:
-            return r
-        time.sleep(0.05)
-    return pred()
-
-
 def main():
     with Procs("imdn") as procs:
         uas = gwtest.start_uas(procs, "uas_message.xml")
@@ -109,16 +79,12 @@ def main():
                # IDNA: the URI names the U-label host; DNS knows the
                # A-label only.
                naptr("+12025550111", "sip:+12025550111@%s:%d" %
-                     (ULABEL, uas.port), service="E2U+sip"),
+                     (ULABEL, uas.port), services="E2U+sip"),
                naptr("+12025550112", "sip:+12025550112@xn--zz.test:%d" %
-                     uas.port, service="E2U+sip"),
+                     uas.port, services="E2U+sip"),
                naptr("+12025550113", "im:dora@" + ULABEL),
-               {"owner": ALABEL + ".", "type": "A", "rcode": "NOERROR",
-                "ttl": 60, "rrs": [{"address": "127.0.0.1"}]},
-               {"owner": "_im._xmpp.localhost.", "type": "SRV",
-                "rcode": "NOERROR", "ttl": 60,
-                "rrs": [{"priority": 10, "weight": 0, "port": 5269,
-                         "target": "localhost."}]}]
+               gwtest.addr(ALABEL + "."),
+               gwtest.xmpp_domain("localhost")]
         dns += sip_domain("sip.test", uas.port)
         dns += sip_domain(ALABEL, uas.port)
         dns_port, _ = imgtest.start_unbound(dns, procs=procs)

@@ -19,41 +19,15 @@ import random
 import socket
 import stat
 import subprocess
-import time
 
 import imgtest
 from imgtest import Procs, tap
 import gwtest
+from gwtest import enum_owner as key, imgatectl as ctl, wait_for
 import sipuac
 
-CTL = os.path.join(gwtest.BUILDDIR, "imgatectl")
-LOOKUP = os.path.join(gwtest.BUILDDIR, "imgate-lookup")
-
-
-def key(num):
-    return ".".join(reversed(num.lstrip("+"))) + ".e164.arpa."
-
-
-def ctl(sock, *args, raw=False):
-    """(rc, parsed JSON or None, stdout, stderr) of imgatectl -j."""
-    argv = [CTL.encode(), b"-s", sock.encode(), b"-j"] + [
-        a if isinstance(a, bytes) else a.encode() for a in args]
-    p = subprocess.run(argv, capture_output=True, timeout=60)
-    try:
-        doc = json.loads(p.stdout)
-    except ValueError:
-        doc = None
-    return p.returncode, doc, p.stdout, p.stderr.decode(errors="replace")
-
-
-def wait_for(pred, timeout):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    return pred()
+CTL = gwtest.CTL
+LOOKUP = gwtest.LOOKUP
 
 
 def naptr_queries(ub, num):
@@ -66,18 +40,8 @@ def main():
     with Procs("imgatectl") as procs:
         uas = gwtest.start_uas(procs, "uas_message.xml")
         down = imgtest.free_port()
-        dns = [{"owner": key("+12025550100"), "type": "NAPTR",
-                "rcode": "NOERROR", "ttl": 300, "rrs": [
-                    {"order": 10, "preference": 10, "flags": "u",
-                     "services": "E2U+im",
-                     "regexp": "!^.*$!im:carol@sip.test!",
-                     "replacement": "."}]},
-               {"owner": "_im._sip.sip.test.", "type": "SRV",
-                "rcode": "NOERROR", "ttl": 300,
-                "rrs": [{"priority": 10, "weight": 0, "port": uas.port,
-                         "target": "uas.sip.test."}]},
-               {"owner": "uas.sip.test.", "type": "A", "rcode": "NOERROR",
-                "ttl": 300, "rrs": [{"address": "127.0.0.1"}]}]
+        dns = [gwtest.enum_naptr("+12025550100", "im:carol@sip.test", ttl=300),
+               *gwtest.sip_domain("sip.test", uas.port, ttl=300)]
         dns_port, ub = imgtest.start_unbound(dns, procs=procs)
         d = procs.tmpdir("ctl")
         sock = os.path.join(d, "imgated.sock")

@@ -22,30 +22,14 @@ import urllib.request
 import imgtest
 from imgtest import Procs, tap
 import gwtest
+from gwtest import enum_owner as key, enum_naptr as naptr
+from gwtest import scrape_text as scrape
 import promparse
 import sipuac
 import xmppclient
 
 COMP = "gw.localhost"
 M = promparse.value
-
-
-def key(num):
-    return ".".join(reversed(num.lstrip("+"))) + ".e164.arpa."
-
-
-def naptr(num, uri):
-    return {"owner": key(num), "type": "NAPTR", "rcode": "NOERROR",
-            "ttl": 120, "rrs": [{"order": 10, "preference": 10, "flags": "u",
-                                 "services": "E2U+im",
-                                 "regexp": "!^.*$!%s!" % uri,
-                                 "replacement": "."}]}
-
-
-def scrape(port):
-    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port,
-                                timeout=10) as r:
-        return r.status, r.headers.get("Content-Type"), r.read().decode()
 
 
 def http_code(port, path, method="GET"):
@@ -92,16 +76,8 @@ def main():
                naptr("+12025550101", "im:bob@localhost"),
                {"owner": key("+12025550106"), "type": "NAPTR",
                 "rcode": "SERVFAIL"},
-               {"owner": "_im._sip.sip.test.", "type": "SRV",
-                "rcode": "NOERROR", "ttl": 60,
-                "rrs": [{"priority": 10, "weight": 0, "port": uas.port,
-                         "target": "uas.sip.test."}]},
-               {"owner": "uas.sip.test.", "type": "A", "rcode": "NOERROR",
-                "ttl": 60, "rrs": [{"address": "127.0.0.1"}]},
-               {"owner": "_im._xmpp.localhost.", "type": "SRV",
-                "rcode": "NOERROR", "ttl": 60,
-                "rrs": [{"priority": 10, "weight": 0, "port": 5269,
-                         "target": "localhost."}]}]
+               *gwtest.sip_domain("sip.test", uas.port),
+               gwtest.xmpp_domain("localhost")]
         dns_port, _ = imgtest.start_unbound(dns, procs=procs)
         pros = gwtest.Prosody(procs, [("alice", "pw"), ("bob", "pw")], COMP,
                               "s3cret").start()

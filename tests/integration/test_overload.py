@@ -25,12 +25,11 @@ on, without sanitizer findings.
 import re
 import socket
 import time
-import urllib.request
 
 import imgtest
 from imgtest import Procs, tap
 import gwtest
-import promparse
+from gwtest import enum_naptr as naptr, scrape
 import sipuac
 
 SENDERS = 20
@@ -38,44 +37,15 @@ PER_SENDER = 300
 RURI = "sip:+12025550100@gw.test"
 
 
-def naptr(num, uri):
-    return {"owner": ".".join(reversed(num.lstrip("+"))) + ".e164.arpa.",
-            "type": "NAPTR", "rcode": "NOERROR", "ttl": 120,
-            "rrs": [{"order": 10, "preference": 10, "flags": "u",
-                     "services": "E2U+im",
-                     "regexp": "!^.*$!%s!" % uri, "replacement": "."}]}
-
-
-def scrape(port):
-    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port,
-                                timeout=10) as r:
-        return promparse.parse(r.read().decode())
-
-
 def metric(m, name, **labels):
     return m.get((name, tuple(sorted(labels.items()))), 0)
-
-
-def wait_for(pred, timeout):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.1)
-    return pred()
 
 
 def main():
     with Procs("overload") as procs:
         uas = gwtest.start_uas(procs, "uas_message.xml")
         dns = [naptr("+12025550100", "im:carol@sip.test"),
-               {"owner": "_im._sip.sip.test.", "type": "SRV",
-                "rcode": "NOERROR", "ttl": 600,
-                "rrs": [{"priority": 10, "weight": 0, "port": uas.port,
-                         "target": "uas.sip.test."}]},
-               {"owner": "uas.sip.test.", "type": "A", "rcode": "NOERROR",
-                "ttl": 600, "rrs": [{"address": "127.0.0.1"}]}]
+               *gwtest.sip_domain("sip.test", uas.port, ttl=600)]
         dns_port, _ = imgtest.start_unbound(dns, procs=procs)
         mport = imgtest.free_port()
         gw = gwtest.start_imgated(
@@ -142,8 +112,8 @@ def main():
                "(2) refusals logged in summary lines (%d lines)"
                % len(lines), diag=log()[-1500:])
         counted = sum(int(n) for n in lines)
-        wait_for(lambda: len(gwtest.received_requests(uas.messages())) >=
-                 n200 + 1, 30)
+        gwtest.wait_for(lambda: len(gwtest.received_requests(
+            uas.messages())) >= n200 + 1, 30, interval=0.1)
         got = {}
         for r in uas.requests():
             if r["method"] == "MESSAGE" and r["body"].startswith("f-"):
@@ -163,8 +133,9 @@ def main():
                "(4) every 503 seen (%d) is among those counted (%d)"
                % (n503, counted))
 
-        share = wait_for(lambda: metric(
-            scrape(mport), "imgate_overload_share_percent") == 0 or None, 30)
+        share = gwtest.wait_for(lambda: metric(
+            scrape(mport), "imgate_overload_share_percent") == 0 or None, 30,
+            interval=0.1)
         tap.ok(share, "(5) the share falls back to 0 after the flood")
         # (and the other worker's, which has no endpoint of its own)
         time.sleep(2)

@@ -40,13 +40,10 @@ import time
 import imgtest
 from imgtest import Procs, tap
 import gwtest
+from gwtest import enum_owner as key, wait_for
 import sipuac
 
 LOOKUP = os.path.join(gwtest.BUILDDIR, "imgate-lookup")
-
-
-def key(num):
-    return ".".join(reversed(num.lstrip("+"))) + ".e164.arpa."
 
 
 def ids(pid):
@@ -63,16 +60,6 @@ def ids(pid):
 def mode_owner(path):
     st = os.lstat(path)
     return stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid
-
-
-def wait_for(pred, timeout):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    return pred()
 
 
 def alive(pid):
@@ -136,18 +123,9 @@ def main():
         gwtest.open_up(d)
         uas = gwtest.start_uas(procs, "uas_message.xml")
         dns = [
-            {"owner": key("+12025550100"), "type": "NAPTR",
-             "rcode": "NOERROR", "ttl": 60, "rrs": [
-                 {"order": 10, "preference": 10, "flags": "u",
-                  "services": "E2U+im",
-                  "regexp": "!^\\+1(.*)$!im:carol\\1@sip.test!",
-                  "replacement": "."}]},
-            {"owner": "_im._sip.sip.test.", "type": "SRV",
-             "rcode": "NOERROR", "ttl": 60, "rrs": [
-                 {"priority": 10, "weight": 0, "port": uas.port,
-                  "target": "uas.sip.test."}]},
-            {"owner": "uas.sip.test.", "type": "A", "rcode": "NOERROR",
-             "ttl": 60, "rrs": [{"address": "127.0.0.1"}]}]
+            gwtest.naptr(key("+12025550100"), [gwtest.naptr_rr(
+                regexp="!^\\+1(.*)$!im:carol\\1@sip.test!")], ttl=60),
+            *gwtest.sip_domain("sip.test", uas.port)]
         dns_port, _ = imgtest.start_unbound(dns, procs=procs)
         routes = """  { name = "uk"; prefix = "+44"; action = "static";
     target = "sip:127.0.0.1:%d"; mode = "store-and-forward"; },

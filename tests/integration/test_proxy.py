@@ -27,13 +27,6 @@ import gwtest
 A, B, OUT = "203.0.113.9", "203.0.113.10", "198.51.100.9"
 
 
-def route(uas):
-    return """
-routes = ( { name = "all"; action = "static";
-             target = "sip:127.0.0.1:%d"; } );
-""" % uas.port
-
-
 def via_run(procs, gw, rows, calls=None, rate=None):
     """sipp as a proxy, one call per (host, params) row."""
     d = procs.tmpdir("inf")
@@ -57,9 +50,10 @@ def txn_line(gw, source, status):
 def main():
     with Procs("proxy") as procs:
         uas = gwtest.start_uas(procs, "uas_message.xml")
+        route = gwtest.static_route(uas.port)
         acl = 'acl = { sip_networks = [ "203.0.113.0/24" ];\n' \
               '        trusted_proxies = [ "127.0.0.1" ]; };\n'
-        gw = gwtest.start_imgated(procs, 9, conf_extra=route(uas) + acl)
+        gw = gwtest.start_imgated(procs, 9, conf_extra=route + acl)
 
         tap.is_(via_run(procs, gw, [("10.9.9.9", "received=" + A)]),
                 [200], "trusted proxy, second Via received=%s (inside the "
@@ -85,7 +79,7 @@ def main():
 
         # Nothing is believed from an address not listed.
         gw2 = gwtest.start_imgated(
-            procs, 9, conf_extra=route(uas) +
+            procs, 9, conf_extra=route +
             'acl = { sip_networks = [ "203.0.113.0/24" ]; };\n')
         tap.is_(via_run(procs, gw2, [("10.9.9.9", "received=" + A)]),
                 [403], "without trusted_proxies the same request is judged "
@@ -94,7 +88,7 @@ def main():
 
         # The rate limit keys on the original senders.
         gw3 = gwtest.start_imgated(
-            procs, 9, conf_extra=route(uas) +
+            procs, 9, conf_extra=route +
             'acl = { trusted_proxies = [ "127.0.0.0/8" ]; };\n'
             'ratelimit = { rate = 1; burst = 1; };\n')
         codes = via_run(procs, gw3, [("10.9.9.9", "received=" + A),

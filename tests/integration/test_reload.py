@@ -37,6 +37,7 @@ import time
 import imgtest
 from imgtest import Procs, tap
 import gwtest
+from gwtest import enum_owner as key
 import sipuac
 import xmppclient
 from reload_table import RELOADABLE, REPORT_VALUES, RESTART_ONLY
@@ -60,25 +61,12 @@ def calls(trace):
     return sent, answered
 
 
-def key(num):
-    return ".".join(reversed(num.lstrip("+"))) + ".e164.arpa."
+def naptr(num, uri):
+    return gwtest.enum_naptr(num, uri, ttl=3600)
 
 
-def naptr(num, uri, ttl=3600):
-    return {"owner": key(num), "type": "NAPTR", "rcode": "NOERROR",
-            "ttl": ttl, "rrs": [{"order": 10, "preference": 10, "flags": "u",
-                                 "services": "E2U+im",
-                                 "regexp": "!^.*$!%s!" % uri,
-                                 "replacement": "."}]}
-
-
-def sip_domain(domain, port, ttl=3600):
-    return [{"owner": "_im._sip.%s." % domain, "type": "SRV",
-             "rcode": "NOERROR", "ttl": ttl,
-             "rrs": [{"priority": 10, "weight": 0, "port": port,
-                      "target": "uas.%s." % domain}]},
-            {"owner": "uas.%s." % domain, "type": "A", "rcode": "NOERROR",
-             "ttl": ttl, "rrs": [{"address": "127.0.0.1"}]}]
+def sip_domain(domain, port):
+    return gwtest.sip_domain(domain, port, ttl=3600)
 
 
 class Gw:
@@ -129,11 +117,7 @@ class Gw:
         os.rename(self.conf + ".tmp", self.conf)
 
     def text(self):
-        try:
-            with open(self.log, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return gwtest.read_text(self.log)
 
     def mark(self):
         return len(self.text())
@@ -208,10 +192,7 @@ def main():
                     "soa": {"ttl": 3600, "minimum": 3600}},
                    naptr(n_ttl, "im:carol@sip.test"),
                    naptr(n_ent, "im:carol@sip.test"),
-                   {"owner": "_im._xmpp.localhost.", "type": "SRV",
-                    "rcode": "NOERROR", "ttl": 3600,
-                    "rrs": [{"priority": 10, "weight": 0, "port": 5269,
-                             "target": "localhost."}]}]
+                   gwtest.xmpp_domain("localhost", ttl=3600)]
         answers += [naptr(n, "im:carol@sip.test") for n in n_ad[:3]]
         answers.append(dict(naptr(n_ad[3], "im:carol@sip.test"),
                             delay_ms=1500))

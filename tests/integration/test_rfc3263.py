@@ -21,7 +21,6 @@ Asserted, for each ENUM answer sip:+1...@DOMAIN:
 """
 
 import json
-import os
 import random
 import re
 import socket
@@ -31,41 +30,26 @@ import time
 import imgtest
 from imgtest import Procs, tap
 import gwtest
+from gwtest import addr
 
-SIPP = gwtest.SIPP
-SIPDIR = gwtest.SIPDIR
-LOOKUP = os.path.join(os.environ.get("IMGATE_BUILDDIR", "."),
-                      "imgate-lookup")
-
-
-def k(num):
-    return ".".join(reversed(num.lstrip("+"))) + ".e164.arpa."
+LOOKUP = gwtest.LOOKUP
 
 
 def enum_sip(num, uri):
-    return {"owner": k(num), "type": "NAPTR", "rcode": "NOERROR", "ttl": 60,
-            "rrs": [{"order": 10, "preference": 100, "flags": "u",
-                     "services": "E2U+sip",
-                     "regexp": "!^\\+(.*)$!%s!" % uri,
-                     "replacement": "."}]}
+    return gwtest.enum_sip(num, uri, ttl=60)
 
 
 def naptr(owner, rrs):
-    return {"owner": owner, "type": "NAPTR", "rcode": "NOERROR", "ttl": 60,
-            "rrs": [{"order": o, "preference": 10, "flags": "s",
-                     "services": s, "regexp": "", "replacement": r}
-                    for o, s, r in rrs]}
+    """RFC 3263 NAPTRs: (order, service, replacement) each."""
+    return gwtest.naptr(owner, [gwtest.naptr_rr(
+        order=o, services=s, flags="s", replacement=r) for o, s, r in rrs],
+        ttl=60)
 
 
 def srv(owner, rrs):
-    return {"owner": owner, "type": "SRV", "rcode": "NOERROR", "ttl": 60,
-            "rrs": [{"priority": p, "weight": 0, "port": port, "target": t}
-                    for p, port, t in rrs]}
-
-
-def addr(owner, t, a):
-    return {"owner": owner, "type": t, "rcode": "NOERROR", "ttl": 60,
-            "rrs": [{"address": a}]}
+    """SRV records: (priority, port, target) each."""
+    return gwtest.srv(owner, [gwtest.srv_rr(port, t, priority=p)
+                              for p, port, t in rrs])
 
 
 def zone(p6, dead, p4, a_ip, silent=()):
@@ -73,7 +57,7 @@ def zone(p6, dead, p4, a_ip, silent=()):
         enum_sip("+12025550205", "sip:\\1@silent.test;transport=udp"),
         srv("_sip._udp.silent.test.", [(10 * (i + 1), port, "s.silent.test.")
                                        for i, port in enumerate(silent)]),
-        addr("s.silent.test.", "AAAA", "::1"),
+        addr("s.silent.test.", "::1"),
         enum_sip("+12025550200", "sip:\\1@naptr.test"),
         enum_sip("+12025550201", "sip:\\1@failover.test"),
         enum_sip("+12025550202", "sip:\\1@aonly.test"),
@@ -84,13 +68,13 @@ def zone(p6, dead, p4, a_ip, silent=()):
                               (10, "SIP+D2T", "_sip._tcp.naptr.test.")]),
         srv("_sip._tcp.naptr.test.", [(10, p6, "uas6.naptr.test.")]),
         srv("_sip._udp.naptr.test.", [(10, dead, "uas6.naptr.test.")]),
-        addr("uas6.naptr.test.", "AAAA", "::1"),
+        addr("uas6.naptr.test.", "::1"),
         naptr("failover.test.", [(10, "SIP+D2T", "_sip._tcp.failover.test.")]),
         srv("_sip._tcp.failover.test.", [(10, dead, "dead.failover.test."),
                                          (20, p6, "uas6.naptr.test.")]),
-        addr("dead.failover.test.", "AAAA", "::1"),
-        addr("aonly.test.", "A", a_ip),
-        addr("port.test.", "A", "127.0.0.1"),
+        addr("dead.failover.test.", "::1"),
+        addr("aonly.test.", a_ip),
+        addr("port.test.", "127.0.0.1"),
     ]
 
 
@@ -110,56 +94,16 @@ def free_port6():
     raise OSError("no free port on ::1")
 
 
-def listening(ip, port, tcp):
-    fam = socket.AF_INET6 if ":" in ip else socket.AF_INET
-    s = socket.socket(fam, socket.SOCK_STREAM if tcp else socket.SOCK_DGRAM)
-    try:
-        s.bind((ip, port))
-        return False
-    except OSError:
-        return True
-    finally:
-        s.close()
-
-
 def start_uas(procs, ip, port, transport):
-    d = procs.tmpdir("uas")
-    msgfile = os.path.join(d, "messages.log")
-    args = [SIPP, "-sf", os.path.join(SIPDIR, "uas_message.xml"), "-i", ip,
-            "-p", str(port), "-t", transport, "-trace_msg", "-message_file",
-            msgfile, "-nostdin"]
-    proc = procs.start(args, name="sipp-uas-%s" % ip,
-                       log=os.path.join(d, "uas.out"),
-                       stdin=subprocess.DEVNULL)
-    end = time.monotonic() + 10
-    while time.monotonic() < end and proc.poll() is None:
-        if listening(ip, port, transport == "t1"):
-            return gwtest.UAS(proc, port, msgfile, os.path.join(d, "e"))
-        time.sleep(0.02)
-    raise RuntimeError("sipp UAS on %s:%d did not start" % (ip, port))
+    return gwtest.start_uas(procs, "uas_message.xml", port=port, ip=ip,
+                            transport=transport)
 
 
 def run_uac(procs, ip, gw_port, number, calls=1):
-    d = procs.tmpdir("uac")
-    msgfile = os.path.join(d, "messages.log")
-    remote = "[%s]:%d" % (ip, gw_port) if ":" in ip else "%s:%d" % (
-        ip, gw_port)
-    args = [SIPP, "-sf", os.path.join(SIPDIR, "uac_message.xml"), "-i", ip,
-            "-p", str(free_port6()), "-m", str(calls), "-r", "20", "-t",
-            "u1", "-s", number,
-            "-trace_msg", "-message_file", msgfile, "-timeout", "20s",
-            "-timeout_error", "-nostdin", remote]
-    p = procs.start(args, name="sipp-uac", log=os.path.join(d, "uac.out"))
-    try:
-        rc = p.wait(35)
-    except subprocess.TimeoutExpired:
-        procs.stop(p)
-        rc = -1
-    try:
-        with open(msgfile, errors="replace") as f:
-            text = f.read()
-    except OSError:
-        text = ""
+    rc, text = gwtest.run_uac(procs, "uac_message.xml", gw_port,
+                              calls=calls, rate=20, timeout=20, ip=ip,
+                              local_port=free_port6(),
+                              extra_args=["-s", number])
     return rc, gwtest.response_codes(text)
 
 

@@ -22,11 +22,8 @@ import time
 import imgtest
 from imgtest import Procs, tap
 import gwtest
+from gwtest import enum_owner as key
 import sipuac
-
-
-def key(num):
-    return ".".join(reversed(num.lstrip("+"))) + ".e164.arpa."
 
 
 def routes_conf(uas, trunk, smsc, trunk_target_port):
@@ -54,19 +51,10 @@ def main():
         trunk2 = gwtest.start_uas(procs, "uas_message.xml")
         smsc = gwtest.start_uas(procs, "uas_message.xml")
         dns = [
-            {"owner": key("+12025550100"), "type": "NAPTR",
-             "rcode": "NOERROR", "ttl": 60, "rrs": [
-                 {"order": 10, "preference": 10, "flags": "u",
-                  "services": "E2U+im", "regexp": "!^.*$!im:carol@sip.test!",
-                  "replacement": "."}]},
+            gwtest.enum_naptr("+12025550100", "im:carol@sip.test", ttl=60),
             {"owner": key("+12025550106"), "type": "NAPTR",
              "rcode": "SERVFAIL"},
-            {"owner": "_im._sip.sip.test.", "type": "SRV",
-             "rcode": "NOERROR", "ttl": 60, "rrs": [
-                 {"priority": 10, "weight": 0, "port": uas.port,
-                  "target": "uas.sip.test."}]},
-            {"owner": "uas.sip.test.", "type": "A", "rcode": "NOERROR",
-             "ttl": 60, "rrs": [{"address": "127.0.0.1"}]}]
+            *gwtest.sip_domain("sip.test", uas.port)]
         dns_port, _ = imgtest.start_unbound(dns, procs=procs)
         # Serving as nobody: the reloads below read the file as nobody.
         gw = gwtest.start_imgated(procs, dns_port, conf_extra=routes_conf(

@@ -28,39 +28,23 @@ import gwtest
 import sipuac
 
 
-def key(num):
-    return ".".join(reversed(num.lstrip("+"))) + ".e164.arpa."
-
-
-def naptr(rx):
-    return {"order": 10, "preference": 100, "flags": "u",
-            "services": "E2U+sip", "regexp": rx, "replacement": "."}
+def naptr(num, rx, services="E2U+sip"):
+    return gwtest.naptr(gwtest.enum_owner(num), [gwtest.naptr_rr(
+        regexp=rx, services=services, preference=100)])
 
 
 def zone(uas_port, gw_port):
     return [
-        {"owner": key("+12025550100"), "type": "NAPTR", "rcode": "NOERROR",
-         "ttl": 120, "rrs": [naptr("!^\\+(.*)$!sip:\\1@127.0.0.1:%d!"
-                                   % uas_port)]},
+        gwtest.enum_sip("+12025550100", "sip:\\1@127.0.0.1:%d" % uas_port),
         # points back at the gateway by its domain (gateway.domain)
-        {"owner": key("+12025550111"), "type": "NAPTR", "rcode": "NOERROR",
-         "ttl": 120, "rrs": [naptr("!^(.*)$!sip:\\1@gw.test;user=phone!")]},
+        naptr("+12025550111", "!^(.*)$!sip:\\1@gw.test;user=phone!"),
         # ... and by its address
-        {"owner": key("+12025550112"), "type": "NAPTR", "rcode": "NOERROR",
-         "ttl": 120, "rrs": [naptr("!^(.*)$!sip:\\1@127.0.0.1:%d!"
-                                   % gw_port)]},
+        naptr("+12025550112", "!^(.*)$!sip:\\1@127.0.0.1:%d!" % gw_port),
         # ... and by a name whose A record is the gateway's
-        {"owner": key("+12025550113"), "type": "NAPTR", "rcode": "NOERROR",
-         "ttl": 120, "rrs": [naptr("!^(.*)$!sip:\\1@loop.test:%d!"
-                                   % gw_port)]},
+        naptr("+12025550113", "!^(.*)$!sip:\\1@loop.test:%d!" % gw_port),
         # an XMPP address at the component's own domain
-        {"owner": key("+12025550114"), "type": "NAPTR", "rcode": "NOERROR",
-         "ttl": 120, "rrs": [{"order": 10, "preference": 100, "flags": "u",
-                              "services": "E2U+xmpp",
-                              "regexp": "!^.*$!xmpp:bob@comp.gw.test!",
-                              "replacement": "."}]},
-        {"owner": "loop.test.", "type": "A", "rcode": "NOERROR",
-         "ttl": 60, "rrs": [{"address": "127.0.0.1"}]},
+        naptr("+12025550114", "!^.*$!xmpp:bob@comp.gw.test!", "E2U+xmpp"),
+        gwtest.addr("loop.test."),
     ]
 
 

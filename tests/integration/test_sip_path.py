@@ -22,47 +22,22 @@ import sipuac
 
 
 def zone(uas, slow, busy):
-    k = lambda n: ".".join(reversed(n.lstrip("+"))) + ".e164.arpa."
-    naptr = lambda owner, svc, rx: {
-        "order": 10, "preference": 100, "flags": "u", "services": svc,
-        "regexp": rx, "replacement": "."}
-    srv = lambda port, tgt: {"priority": 10, "weight": 0, "port": port,
-                             "target": tgt}
+    def naptr(num, svc, rx):
+        return gwtest.naptr(gwtest.enum_owner(num), [gwtest.naptr_rr(
+            regexp=rx, services=svc, preference=100)])
     return [
-        {"owner": k("+12025550100"), "type": "NAPTR", "rcode": "NOERROR",
-         "ttl": 120, "rrs": [naptr(k, "E2U+im",
-                                   "!^\\+1(.*)$!im:carol\\1@sip.test!")
-                             for k in [None]]},
-        {"owner": k("+12025550102"), "type": "NAPTR", "rcode": "NOERROR",
-         "ttl": 120, "rrs": [naptr(None, "E2U+h323",
-                                   "!^.*$!h323:op@sip.test!")]},
-        {"owner": k("+12025550103"), "type": "NAPTR", "rcode": "NOERROR",
-         "ttl": 120, "rrs": [naptr(None, "E2U+im",
-                                   "!^.*$!im:slow@slow.test!")]},
-        {"owner": k("+12025550104"), "type": "NAPTR", "rcode": "NOERROR",
-         "ttl": 120, "rrs": [naptr(None, "E2U+im",
-                                   "!^.*$!im:busy@busy.test!")]},
-        {"owner": k("+12025550105"), "type": "NAPTR", "rcode": "NOERROR",
-         "ttl": 120, "rrs": [naptr(None, "E2U+sip",
-                                   "!^\\+(.*)$!sip:\\1@127.0.0.1:%d!"
-                                   % uas)]},
-        {"owner": k("+12025550107"), "type": "NAPTR", "rcode": "NOERROR",
-         "ttl": 120, "rrs": [naptr(None, "E2U+sip",
-                                   "!^(.*)$!sip:\\1@127.0.0.1:%d;user=phone!"
-                                   % uas)]},
-        {"owner": k("+12025550106"), "type": "NAPTR", "rcode": "SERVFAIL"},
-        {"owner": "_im._sip.sip.test.", "type": "SRV", "rcode": "NOERROR",
-         "ttl": 60, "rrs": [srv(uas, "uas.sip.test.")]},
-        {"owner": "uas.sip.test.", "type": "A", "rcode": "NOERROR",
-         "ttl": 60, "rrs": [{"address": "127.0.0.1"}]},
-        {"owner": "_im._sip.slow.test.", "type": "SRV", "rcode": "NOERROR",
-         "ttl": 60, "rrs": [srv(slow, "uas.slow.test.")]},
-        {"owner": "uas.slow.test.", "type": "A", "rcode": "NOERROR",
-         "ttl": 60, "rrs": [{"address": "127.0.0.1"}]},
-        {"owner": "_im._sip.busy.test.", "type": "SRV", "rcode": "NOERROR",
-         "ttl": 60, "rrs": [srv(busy, "uas.busy.test.")]},
-        {"owner": "uas.busy.test.", "type": "A", "rcode": "NOERROR",
-         "ttl": 60, "rrs": [{"address": "127.0.0.1"}]},
+        naptr("+12025550100", "E2U+im", "!^\\+1(.*)$!im:carol\\1@sip.test!"),
+        naptr("+12025550102", "E2U+h323", "!^.*$!h323:op@sip.test!"),
+        naptr("+12025550103", "E2U+im", "!^.*$!im:slow@slow.test!"),
+        naptr("+12025550104", "E2U+im", "!^.*$!im:busy@busy.test!"),
+        gwtest.enum_sip("+12025550105", "sip:\\1@127.0.0.1:%d" % uas),
+        naptr("+12025550107", "E2U+sip",
+              "!^(.*)$!sip:\\1@127.0.0.1:%d;user=phone!" % uas),
+        {"owner": gwtest.enum_owner("+12025550106"), "type": "NAPTR",
+         "rcode": "SERVFAIL"},
+        *gwtest.sip_domain("sip.test", uas),
+        *gwtest.sip_domain("slow.test", slow),
+        *gwtest.sip_domain("busy.test", busy),
     ]
 
 

@@ -35,95 +35,40 @@ import time
 import imgtest
 from imgtest import Procs, tap
 import gwtest
+from gwtest import tls_group, tls_env as imgated_env, sanitizer_clean
 import siptls
 import sipuac
 import xmppclient
 
 
-def k(n):
-    return ".".join(reversed(n.lstrip("+"))) + ".e164.arpa."
-
-
 def zone(plain, good, selfsigned, otherca, wrongname):
-    naptr = lambda rx: {"order": 10, "preference": 100, "flags": "u",
-                        "services": "E2U+sip", "regexp": rx,
-                        "replacement": "."}
-    a = lambda name: {"owner": name, "type": "A", "rcode": "NOERROR",
-                      "ttl": 60, "rrs": [{"address": "127.0.0.1"}]}
     rows = [
-        ("+12025550100", "!^\\+(.*)$!sip:\\1@127.0.0.1:%d!" % plain),
-        ("+12025550200", "!^\\+(.*)$!sips:\\1@uas.tls.test:%d!" % good),
-        ("+12025550201", "!^\\+(.*)$!sips:\\1@self.tls.test:%d!"
-         % selfsigned),
-        ("+12025550202", "!^\\+(.*)$!sips:\\1@uas.tls.test:%d!" % otherca),
-        ("+12025550203", "!^\\+(.*)$!sips:\\1@wrong.tls.test:%d!"
-         % wrongname),
+        ("+12025550100", "sip:\\1@127.0.0.1:%d" % plain),
+        ("+12025550200", "sips:\\1@uas.tls.test:%d" % good),
+        ("+12025550201", "sips:\\1@self.tls.test:%d" % selfsigned),
+        ("+12025550202", "sips:\\1@uas.tls.test:%d" % otherca),
+        ("+12025550203", "sips:\\1@wrong.tls.test:%d" % wrongname),
     ]
-    rows.append(("+12025550204", "!^\\+(.*)$!sip:\\1@naptr.tls.test!"))
+    rows.append(("+12025550204", "sip:\\1@naptr.tls.test"))
     # RFC 3263: a sip: domain that offers TLS only (NAPTR SIPS+D2T)
     rfc3263 = [
-        {"owner": "naptr.tls.test.", "type": "NAPTR", "rcode": "NOERROR",
-         "ttl": 60, "rrs": [{"order": 10, "preference": 10, "flags": "s",
-                             "services": "SIPS+D2T", "regexp": "",
-                             "replacement": "_sips._tcp.naptr.tls.test."}]},
-        {"owner": "_sips._tcp.naptr.tls.test.", "type": "SRV",
-         "rcode": "NOERROR", "ttl": 60,
-         "rrs": [{"priority": 10, "weight": 0, "port": good,
-                  "target": "uas.tls.test."}]},
+        gwtest.naptr("naptr.tls.test.", [gwtest.naptr_rr(
+            services="SIPS+D2T", flags="s",
+            replacement="_sips._tcp.naptr.tls.test.")], ttl=60),
+        gwtest.srv("_sips._tcp.naptr.tls.test.",
+                   [gwtest.srv_rr(good, "uas.tls.test.")]),
     ]
-    return [{"owner": k(n), "type": "NAPTR", "rcode": "NOERROR",
-             "ttl": 120, "rrs": [naptr(rx)]} for n, rx in rows] + [
-        a("uas.tls.test."), a("self.tls.test."), a("wrong.tls.test.")] + \
-        rfc3263
-
-
-def tls_group(d, port, cert, key, ca, extra=""):
-    return ('tls = { listen = "sips:127.0.0.1:%d"; certificate = "%s"; '
-            'key = "%s"; ca_file = "%s"; %s };' % (port, cert, key, ca,
-                                                   extra))
-
-
-# Known leak of the sofia-sip version in use (see the file); anything else
-# LSan finds in imgated fails the test.
-SUPP = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                    "lsan-sofia-tls.supp")
-
-
-def imgated_env():
-    env = dict(os.environ)
-    opts = env.get("LSAN_OPTIONS", "")
-    env["LSAN_OPTIONS"] = (opts + ":" if opts else "") + \
-        "suppressions=" + SUPP + ":print_suppressions=0"
-    # libcrypto has no frame pointers: without the slow unwinder the
-    # stacks stop there and never reach the frame the suppression names
-    opts = env.get("ASAN_OPTIONS", "")
-    env["ASAN_OPTIONS"] = (opts + ":" if opts else "") + \
-        "fast_unwind_on_malloc=0"
-    return env
-
-
-def sanitizer_clean(gw, what):
-    log = gw.log_text()
-    bad = [m for m in ("AddressSanitizer", "LeakSanitizer",
-                       "runtime error:") if m in log]
-    tap.ok(not bad, "%s: no sanitizer report in imgated's log" % what,
-           diag=log[-3000:] if bad else None)
+    return [gwtest.enum_sip(n, uri) for n, uri in rows] + [
+        gwtest.addr("uas.tls.test."), gwtest.addr("self.tls.test."),
+        gwtest.addr("wrong.tls.test.")] + rfc3263
 
 
 def start_fails(procs, d, dns_port, tls, want, what):
     """imgated with this tls group must exit non-zero, saying `want`."""
-    conf = os.path.join(d, "bad-%d.conf" % abs(hash(what)))
-    with open(conf, "w") as f:
-        f.write('%s\n'
-                'sip = { listen = "sip:127.0.0.1:%d"; %s };\n'
-                'dns = { servers = [ "127.0.0.1:%d" ]; };\n'
-                % (gwtest.gateway_group(), imgtest.free_port(), tls,
-                   dns_port))
-    r = procs.run([gwtest.IMGATED, "-d", "-f", conf], timeout=60)
-    out = ((r.stdout or b"") + (r.stderr or b"")).decode("utf-8", "replace")
-    tap.ok(r.returncode != 0 and want in out,
+    rc, out = gwtest.start_fails(procs, d, dns_port, tls)
+    tap.ok(rc != 0 and want in out,
            "bad TLS files: %s -> exit %s with a clear message"
-           % (what, r.returncode), diag=out[-1500:])
+           % (what, rc), diag=out[-1500:])
 
 
 def main():
@@ -161,7 +106,7 @@ def main():
         dirs_before = tlsdirs()
         gw = gwtest.start_imgated(
             procs, dns_port, sip_timeout_ms=4000, conf_extra=static,
-            sip_extra=tls_group(d, tls_port, gw_cert, gw_key, ca.cert),
+            sip_extra=tls_group(tls_port, gw_cert, gw_key, ca.cert),
             env=imgated_env())
         tap.diag("unbound :%d, imgated :%d (TLS :%d), plain UAS :%d, TLS "
                  "UAS good :%d self :%d other-CA :%d wrong-name :%d"
@@ -375,7 +320,7 @@ def main():
         # (serving as nobody: the key was read before the privilege drop)
         gw2 = gwtest.start_imgated(
             procs, dns_port, sip_extra=tls_group(
-                d, tls2, gw_cert, gw_key, ca.cert,
+                tls2, gw_cert, gw_key, ca.cert,
                 "verify_client = true;"), env=imgated_env(), user="nobody")
         anon = siptls.StreamUAC(tls2, vctx, server_hostname="gw.test")
         code, _ = anon.message("sip:+12025550100@gw.test", body="anon")
@@ -400,7 +345,7 @@ def main():
                               "s3cret").start()
         gw3 = gwtest.start_imgated(
             procs, dns_port, conf_extra=gwtest.xmpp_conf(pros),
-            sip_extra=tls_group(d, imgtest.free_port(), gw_cert, gw_key,
+            sip_extra=tls_group(imgtest.free_port(), gw_cert, gw_key,
                                 ca.cert), env=imgated_env())
         tap.ok(gw3.wait_log(r"component %s connected" % comp, 15)
                is not None, "XMPP: imgated joins Prosody",
@@ -469,7 +414,7 @@ def main():
         enc_key = os.path.join(d, "encrypted.key")
         siptls._openssl("pkey", "-in", gw_key, "-aes256", "-passout",
                         "pass:secret", "-out", enc_key)
-        bad = lambda c, k_, a: tls_group(d, imgtest.free_port(), c, k_, a)
+        bad = lambda c, k_, a: tls_group(imgtest.free_port(), c, k_, a)
         start_fails(procs, d, dns_port, bad(mism_cert, gw_key, ca.cert),
                     "does not belong to the certificate",
                     "key of another certificate")

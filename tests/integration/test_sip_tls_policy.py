@@ -22,57 +22,27 @@ throwaway CA.  Asserted:
   - no sanitizer report in imgated's log.
 """
 
-import os
 import re
 import ssl
 import subprocess
 import sys
-import time
 
 import imgtest
 from imgtest import Procs, tap
 import gwtest
+from gwtest import tls_group, tls_env as imgated_env, sanitizer_clean
+from gwtest import wait_for
 import siptls
 
 ONE = "ECDHE-RSA-AES128-GCM-SHA256"     # the one suite allowed
 OTHER = "ECDHE-RSA-AES256-GCM-SHA384"   # another good one, not allowed
 
-SUPP = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                    "lsan-sofia-tls.supp")
-
-
-def k(n):
-    return ".".join(reversed(n.lstrip("+"))) + ".e164.arpa."
 
 
 def zone(targets):
     """ENUM: number -> sips:...@uas.tls.test:port."""
-    rows = [{"owner": k(n), "type": "NAPTR", "rcode": "NOERROR",
-             "ttl": 120, "rrs": [{"order": 10, "preference": 100,
-                                  "flags": "u", "services": "E2U+sip",
-                                  "regexp": "!^\\+(.*)$!sips:\\1@uas.tls."
-                                  "test:%d!" % port, "replacement": "."}]}
-            for n, port in targets]
-    rows.append({"owner": "uas.tls.test.", "type": "A", "rcode": "NOERROR",
-                 "ttl": 60, "rrs": [{"address": "127.0.0.1"}]})
-    return rows
-
-
-def tls_group(port, cert, key, ca, extra=""):
-    return ('tls = { listen = "sips:127.0.0.1:%d"; certificate = "%s"; '
-            'key = "%s"; ca_file = "%s"; %s };' % (port, cert, key, ca,
-                                                   extra))
-
-
-def imgated_env():
-    env = dict(os.environ)
-    opts = env.get("LSAN_OPTIONS", "")
-    env["LSAN_OPTIONS"] = (opts + ":" if opts else "") + \
-        "suppressions=" + SUPP + ":print_suppressions=0"
-    opts = env.get("ASAN_OPTIONS", "")
-    env["ASAN_OPTIONS"] = (opts + ":" if opts else "") + \
-        "fast_unwind_on_malloc=0"
-    return env
+    return [gwtest.enum_sip(n, "sips:\\1@uas.tls.test:%d" % port)
+            for n, port in targets] + [gwtest.addr("uas.tls.test.")]
 
 
 def client(ca, maxv=None, minv=None, ciphers=None):
@@ -104,15 +74,6 @@ def s_client(procs, port, ca, args):
     return r.returncode == 0 and "Verify return code: 0" in out, out
 
 
-def wait_for(pred, secs):
-    end = time.monotonic() + secs
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return pred()
-
-
 def inbound(port, ctx, body):
     u = siptls.StreamUAC(port, ctx, server_hostname="gw.test")
     code, _ = u.message("sip:+12025550100@gw.test", body=body, timeout=15)
@@ -126,32 +87,15 @@ def outbound(port, ctx, num, body):
     return code
 
 
-def got(u, body):
-    return [r for r in u.requests() if r["body"] == body]
-
-
 def start_fails(procs, d, dns_port, tls, want, what):
-    conf = os.path.join(d, "bad-%d.conf" % abs(hash(what)))
-    with open(conf, "w") as f:
-        f.write('%s\n'
-                'sip = { listen = "sip:127.0.0.1:%d"; %s };\n'
-                'dns = { servers = [ "127.0.0.1:%d" ]; };\n'
-                % (gwtest.gateway_group(), imgtest.free_port(), tls,
-                   dns_port))
-    r = procs.run([gwtest.IMGATED, "-d", "-f", conf], timeout=60,
-                  env=imgated_env())
-    out = ((r.stdout or b"") + (r.stderr or b"")).decode("utf-8", "replace")
-    tap.ok(r.returncode == 1 and want in out,
-           "%s -> exit 1 (%s) saying %r" % (what, r.returncode, want),
+    rc, out = gwtest.start_fails(procs, d, dns_port, tls, env=imgated_env())
+    tap.ok(rc == 1 and want in out,
+           "%s -> exit 1 (%s) saying %r" % (what, rc, want),
            diag=out[-1500:])
 
 
-def sanitizer_clean(gw, what):
-    log = gw.log_text()
-    bad = [m for m in ("AddressSanitizer", "LeakSanitizer",
-                       "runtime error:") if m in log]
-    tap.ok(not bad, "%s: no sanitizer report in imgated's log" % what,
-           diag=log[-3000:] if bad else None)
+def got(u, body):
+    return [r for r in u.requests() if r["body"] == body]
 
 
 def main():
@@ -180,12 +124,8 @@ def main():
             ("+12025550210", u12.port), ("+12025550211", u13.port),
             ("+12025550212", u12_one.port),
             ("+12025550213", u12_other.port)]) + [
-            {"owner": k("+12025550100"), "type": "NAPTR",
-             "rcode": "NOERROR", "ttl": 120,
-             "rrs": [{"order": 10, "preference": 100, "flags": "u",
-                      "services": "E2U+sip",
-                      "regexp": "!^\\+(.*)$!sip:\\1@127.0.0.1:%d!"
-                      % plain.port, "replacement": "."}]}], procs=procs)
+            gwtest.enum_sip("+12025550100", "sip:\\1@127.0.0.1:%d"
+                            % plain.port)], procs=procs)
         anyc = client(ca.cert)
 
         # -- default policy: sofia's "ALL:..." no longer decides

@@ -28,14 +28,11 @@ import imgtest
 import pgfixture
 from imgtest import Procs, tap
 import gwtest
+from gwtest import wait_for
 import sipuac
 import xmppclient
 
 COMP = "gw.localhost"
-
-
-def key(num):
-    return ".".join(reversed(num.lstrip("+"))) + ".e164.arpa."
 
 
 def spool_conf(spool, routes, max_messages=100):
@@ -48,23 +45,9 @@ spool = { %s retry_initial_ms = 400; retry_max_ms = 800;
 """ % (spool.conf(), max_messages, getattr(spool, "LIMITS", ""), routes)
 
 
-def wait_for(pred, timeout):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    return pred()
-
-
 def messages(uas, body):
     return [r for r in uas.requests() if r["method"] == "MESSAGE" and
             r["body"] == body]
-
-
-def rows(spool):
-    return spool.rows()
 
 
 CID = re.compile(r"^[0-9a-f]{32}@gw\.test$")
@@ -79,17 +62,8 @@ def run(procs, tap, mk):
     down3 = imgtest.free_port()    # case 3
     down5 = imgtest.free_port()    # case 5: never up
     dns = [
-        {"owner": key("+12025550100"), "type": "NAPTR",
-         "rcode": "NOERROR", "ttl": 60, "rrs": [
-             {"order": 10, "preference": 10, "flags": "u",
-              "services": "E2U+im", "regexp": "!^.*$!im:carol@sip.test!",
-              "replacement": "."}]},
-        {"owner": "_im._sip.sip.test.", "type": "SRV",
-         "rcode": "NOERROR", "ttl": 60, "rrs": [
-             {"priority": 10, "weight": 0, "port": uas.port,
-              "target": "uas.sip.test."}]},
-        {"owner": "uas.sip.test.", "type": "A", "rcode": "NOERROR",
-         "ttl": 60, "rrs": [{"address": "127.0.0.1"}]}]
+        gwtest.enum_naptr("+12025550100", "im:carol@sip.test", ttl=60),
+        *gwtest.sip_domain("sip.test", uas.port)]
     dns_port, _ = imgtest.start_unbound(dns, procs=procs)
     spool_a = mk("a")
     gw = gwtest.start_imgated(procs, dns_port, conf_extra=spool_conf(
@@ -120,8 +94,8 @@ def run(procs, tap, mk):
     mf = got[0]["headers"].get("max-forwards") if got else None
     tap.is_(mf, "9", "the delivery carries the Max-Forwards the "
             "message was accepted with, less one")
-    tap.ok(wait_for(lambda: rows(spool_a) == 0, 3), "delivered: the "
-           "row left the spool", diag=rows(spool_a))
+    tap.ok(wait_for(lambda: spool_a.rows() == 0, 3), "delivered: the "
+           "row left the spool", diag=spool_a.rows())
     code, _, _ = uac.message(gw.addr, "sip:+4915112345@gw.test",
                              body="relay-404")
     tap.is_(code, 404, "relay route next to it: the sender still gets "
@@ -189,9 +163,9 @@ def run(procs, tap, mk):
                "text/plain"), "notice: to the From URI, from "
            "sip:imgate@gw.test, text/plain",
            diag=(n["ruri"], n["headers"]))
-    tap.ok(wait_for(lambda: rows(spool_a) == 0, 5),
+    tap.ok(wait_for(lambda: spool_a.rows() == 0, 5),
            "the failed message and its notice left the spool",
-           diag=rows(spool_a))
+           diag=spool_a.rows())
     procs.stop(gw.proc, timeout=20)
     tap.is_(gw.proc.returncode, 0, "imgated exits 0")
 
@@ -209,7 +183,7 @@ def run(procs, tap, mk):
     tap.is_(code, 202, "crash case: 202 while the destination is down")
     gwb.proc.send_signal(signal.SIGKILL)
     gwb.proc.wait(10)
-    tap.is_(rows(spool_b), 1, "after SIGKILL the message is in the "
+    tap.is_(spool_b.rows(), 1, "after SIGKILL the message is in the "
             "spool")
     up3 = gwtest.start_uas(procs, "uas_message.xml", port=down3)
     gwb2 = gwtest.start_imgated(procs, dns_port, conf_extra=conf_b)
@@ -217,7 +191,7 @@ def run(procs, tap, mk):
            "restart: the spool holds the message")
     tap.ok(wait_for(lambda: messages(up3, "saf-crash"), 30),
            "restart: the message is delivered", diag=up3.messages())
-    tap.ok(wait_for(lambda: rows(spool_b) == 0, 5), "restart: and "
+    tap.ok(wait_for(lambda: spool_b.rows() == 0, 5), "restart: and "
            "leaves the spool")
 
     # (5) spool full: max_messages = 3, destination never up
@@ -234,7 +208,7 @@ def run(procs, tap, mk):
     procs.stop(gwb2.proc, timeout=20)
     tap.is_(gwb2.proc.returncode, 0, "imgated exits 0 with messages "
             "still spooled")
-    tap.is_(rows(spool_b), 3, "those messages stay in the spool")
+    tap.is_(spool_b.rows(), 3, "those messages stay in the spool")
 
     # (6) an XMPP sender on a store-and-forward route: nothing while
     # the message waits in the spool, its XEP-0184 receipt on delivery
@@ -254,8 +228,8 @@ def run(procs, tap, mk):
                               ("127.0.0.1", pros.c2s)).start()
     alice.send("+442079460003@" + COMP, "saf-xmpp", receipt=True,
                id="s1")
-    tap.ok(wait_for(lambda: rows(spool_c) == 1, 5),
-           "XMPP sender: the message is in the spool", diag=rows(spool_c))
+    tap.ok(wait_for(lambda: spool_c.rows() == 1, 5),
+           "XMPP sender: the message is in the spool", diag=spool_c.rows())
     time.sleep(1.0)
     tap.ok(not any(m["received"] == "s1" or m["error"]
                    for m in alice.messages),
@@ -267,8 +241,8 @@ def run(procs, tap, mk):
     tap.ok(alice.wait(lambda m: m["received"] == "s1", 10) is not None,
            "XMPP sender: the XEP-0184 receipt comes on delivery",
            diag=alice.messages)
-    tap.ok(wait_for(lambda: rows(spool_c) == 0, 5),
-           "XMPP sender: the row left the spool", diag=rows(spool_c))
+    tap.ok(wait_for(lambda: spool_c.rows() == 0, 5),
+           "XMPP sender: the row left the spool", diag=spool_c.rows())
     alice.stop()
     procs.stop(gwc.proc, timeout=20)
     pros.stop()

@@ -28,13 +28,10 @@ import time
 import imgtest
 import pgfixture
 from imgtest import Procs, tap
+import gwtest
 import saftraffic
 
 RATE, SECONDS, KILLS_AT = 150, 9.0, (2.0, 4.5, 7.0)
-
-
-def rows(spool):
-    return spool.rows()
 
 
 def run(procs, tap, spool):
@@ -96,7 +93,7 @@ routes = ( { name = "saf"; prefix = "+44"; action = "static";
     end = time.monotonic() + 40
     while time.monotonic() < end:
         ok, cids = uas.delivered()
-        if accepted <= ok and rows(spool) == 0:
+        if accepted <= ok and spool.rows() == 0:
             break
         time.sleep(0.2)
     ok, cids = uas.delivered()
@@ -127,8 +124,8 @@ routes = ( { name = "saf"; prefix = "+44"; action = "static";
     tap.ok(len(dedup) > 0 and lossy_acc > 0, "retransmissions that "
            "reached a new incarnation were recognised as copies of "
            "spooled messages", diag=(len(dedup), lossy_acc))
-    tap.ok(wait_rows(spool, 0, 10), "the spool ends empty",
-           diag=rows(spool))
+    tap.ok(gwtest.wait_for(lambda: spool.rows() == 0, 10, 0.1),
+           "the spool ends empty", diag=spool.rows())
     status, _ = gw.term()
     log = gw.log_text()
     tap.ok(status == 0 and not re.search(r"Sanitizer|runtime error",
@@ -156,15 +153,6 @@ def main():
             pg = pgfixture.PgCluster(procs)
             run(procs, t, pgfixture.PgSpool(pg, "spool"))
     tap.done()
-
-
-def wait_rows(path, n, timeout):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if rows(path) == n:
-            return True
-        time.sleep(0.1)
-    return rows(path) == n
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ import time
 import xml.etree.ElementTree as ET
 
 import gwtest
+from gwtest import wait_for
 import imgtest
 import pgfixture
 from imgtest import Procs, tap
@@ -59,16 +60,6 @@ OLD_ID = "0123456789abcdef0123456789abcdef"
 COMP = "gw.localhost"
 
 
-def wait_for(pred, timeout):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    return pred()
-
-
 def query(path, sql):
     try:
         db = sqlite3.connect(path)
@@ -78,10 +69,6 @@ def query(path, sql):
             db.close()
     except sqlite3.Error as e:
         return str(e)
-
-
-def rows(spool):
-    return spool.rows()
 
 
 def msgids(spool):
@@ -170,23 +157,23 @@ def both(procs, tap, routes, mk):
     cid = uac.send(gw.addr, "sip:+442079460001@gw.test", body="dedup-1")
     uac.poll(10)
     tap.is_(uac.result(cid)[0], 202, "store-and-forward: 202")
-    tap.is_(rows(spool), 1, "one row stored")
+    tap.is_(spool.rows(), 1, "one row stored")
     gw.kill()
     tap.ok(gw.start(), "restarted after SIGKILL on the same spool")
     tap.is_(resend(uac, cid, gw.addr), 202, "the same MESSAGE again "
             "after the crash: 202")
     msgid = msgids(spool)
     msgid = msgid[0] if isinstance(msgid, list) and msgid else "?"
-    tap.ok(rows(spool) == 1 and ("a copy of spooled message %s" %
+    tap.ok(spool.rows() == 1 and ("a copy of spooled message %s" %
                                  msgid) in gw.log_text(),
            "... not stored again; the log names the stored message",
-           diag=(rows(spool), msgid))
+           diag=(spool.rows(), msgid))
     status, _ = gw.term()
     tap.ok(status == 0 and gw.start(), "stopped with SIGTERM and "
            "started again")
-    tap.ok(resend(uac, cid, gw.addr) == 202 and rows(spool) == 1,
+    tap.ok(resend(uac, cid, gw.addr) == 202 and spool.rows() == 1,
            "the same MESSAGE after a clean restart: 202, still one row",
-           diag=rows(spool))
+           diag=spool.rows())
 
     # (2) copies inside one commit window, before the COMMIT: the
     # retransmission (same branch) is absorbed by the SIP stack's
@@ -203,19 +190,19 @@ def both(procs, tap, routes, mk):
     tap.ok(all(t >= 0.2 for _, c, t in got if c == 202),
            "... no 202 before the group commit (spool.commit_ms 300)",
            diag=got)
-    tap.is_(rows(spool), 2, "... and one row stored for them")
+    tap.is_(spool.rows(), 2, "... and one row stored for them")
 
     # (3) another CSeq of the same Call-ID is another message
     got = copies_in_one_window(gw.addr, "sip:+442079460002@gw.test",
                                ["z9hG4bKcseq2"], cseq=2)
-    tap.ok([c for _, c, _ in got] == [202] and rows(spool) == 3,
+    tap.ok([c for _, c, _ in got] == [202] and spool.rows() == 3,
            "another CSeq: 202 and a row of its own",
-           diag=(got, rows(spool)))
+           diag=(got, spool.rows()))
     # (3b) the spool is full (spool.max_messages 3): a copy of a
     # stored message is still 202, a new message 503
-    tap.ok(resend(uac, cid, gw.addr) == 202 and rows(spool) == 3,
+    tap.ok(resend(uac, cid, gw.addr) == 202 and spool.rows() == 3,
            "spool full: a copy of a stored message still gets 202",
-           diag=rows(spool))
+           diag=spool.rows())
     code, _, _ = uac.message(gw.addr, "sip:+442079460009@gw.test",
                              body="dedup-full")
     tap.is_(code, 503, "spool full: a new message gets 503")
@@ -252,9 +239,9 @@ def both(procs, tap, routes, mk):
              re.search(r"txn 2: .*status=202", gwx.log_text()), 10)
     time.sleep(0.5)         # room for a second row, were there one
     tap.ok("a copy of spooled message" in gwx.log_text() and
-           rows(xspool) == 1,
+           xspool.rows() == 1,
            "the same origin-id twice in one commit window: one row, "
-           "the second recognised as a copy", diag=(rows(xspool),
+           "the second recognised as a copy", diag=(xspool.rows(),
                                                     gwx.log_text()[-600:]))
     # (2c) XMPP during the shutdown grace period: a message held by
     # a slow relay keeps the grace open; a new one is refused at once
@@ -265,9 +252,9 @@ def both(procs, tap, routes, mk):
     alice.send("+442079460005@" + COMP, "late", receipt=True, id="l1")
     late = alice.wait(lambda m: m["id"] == "l1" and m["error"], 10)
     tap.ok(slow.got and late and late["error"] == "service-unavailable"
-           and rows(xspool) == 1, "XMPP message during the grace "
+           and xspool.rows() == 1, "XMPP message during the grace "
            "period: <service-unavailable/> at once, not stored",
-           diag=(late, rows(xspool)))
+           diag=(late, xspool.rows()))
     alice.stop()
     status, _ = gwx.term()
     tap.is_(status, 0, "... and imgated exits 0")

@@ -178,7 +178,8 @@ routes = ( { name = "saf"; prefix = "+44"; action = "static";
     a = start("a", 1)
     uac = sipuac.UAC()
     code = uac.message(a.addr, "sip:+442079460100@gw.test", body="slow")[0]
-    held = code == 202 and wait_for(lambda: received("slow"), 10)
+    held = code == 202 and gwtest.wait_for(lambda: received("slow"), 10,
+                                           interval=0.02)
     b = start("b", 100)
     lat = []
     for i in range(3):
@@ -186,7 +187,8 @@ routes = ( { name = "saf"; prefix = "+44"; action = "static";
         sent = time.monotonic()
         code = uac.message(a.addr, "sip:+44207946011%d@gw.test" % i,
                            body=body)[0]
-        got = wait_for(lambda: received(body), 12) if code == 202 else []
+        got = (gwtest.wait_for(lambda: received(body), 12, interval=0.02)
+               if code == 202 else [])
         lat.append(got[0] - sent if got else None)
         time.sleep(0.5)
     uac.close()
@@ -200,16 +202,6 @@ routes = ( { name = "saf"; prefix = "+44"; action = "static";
                           b.log_text())) == 3 and
            "to sip:+44207946011" not in a.log_text(),
            "... by B, not by A")
-
-
-def wait_for(pred, timeout):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.02)
-    return pred()
 
 
 if __name__ == "__main__":

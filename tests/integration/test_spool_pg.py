@@ -17,24 +17,14 @@ delivered.
 import os
 import re
 import sys
-import time
 
 import gwtest
+from gwtest import wait_for
 import imgtest
 from imgtest import Procs, tap
 import pgfixture
 import saftraffic
 import sipuac
-
-
-def wait_for(pred, timeout):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    return pred()
 
 
 def main():

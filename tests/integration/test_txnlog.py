@@ -56,17 +56,11 @@ def wait_lines(gw, n, timeout=10):
     return json_lines(gw)
 
 
-def route(uas):
-    return """
-routes = ( { name = "all"; action = "static";
-             target = "sip:127.0.0.1:%d"; } );
-""" % uas.port
-
-
 def main():
     with Procs("txnlog") as procs:
         uas = gwtest.start_uas(procs, "uas_message.xml")
-        gw = gwtest.start_imgated(procs, 9, conf_extra=route(uas),
+        route = gwtest.static_route(uas.port)
+        gw = gwtest.start_imgated(procs, 9, conf_extra=route,
                                   log_extra='format = "json";')
         uac = sipuac.UAC()
         cid = uac.send(gw.addr, "sip:+12025550100@gw.test",
@@ -97,7 +91,7 @@ def main():
 
         # Refusals, with bodies logged.
         gw2 = gwtest.start_imgated(
-            procs, 9, conf_extra=route(uas) +
+            procs, 9, conf_extra=route +
             'acl = { sip_networks = [ "10.0.0.0/8" ]; };\n',
             log_extra='format = "json"; bodies = true; refusal_burst = 2; '
             'refusal_interval_s = 1;')
@@ -133,7 +127,7 @@ def main():
 
         # A body as large as sip.max_body allows still gives one line of
         # JSON (cut, and saying so), not a line cut by the log.
-        gw4 = gwtest.start_imgated(procs, 9, conf_extra=route(uas),
+        gw4 = gwtest.start_imgated(procs, 9, conf_extra=route,
                                    log_extra='format = "json"; '
                                    'bodies = true;')
         code = uac.message(gw4.addr, "sip:+12025550100@gw.test",
@@ -151,7 +145,7 @@ def main():
         procs.stop(gw4.proc)
 
         # Text format, and sofia-sip's own log redirected.
-        gw3 = gwtest.start_imgated(procs, 9, conf_extra=route(uas),
+        gw3 = gwtest.start_imgated(procs, 9, conf_extra=route,
                                    env={"TPORT_DEBUG": "7"})
         cid = uac.send(gw3.addr, "sip:+12025550100@gw.test", body="x")
         uac.poll(10)

@@ -27,6 +27,8 @@ import time
 import imgtest
 from imgtest import Procs, tap
 import gwtest
+from gwtest import enum_naptr as naptr
+from gwtest import wait_for, send_all
 import sipuac
 import xmppclient
 
@@ -34,41 +36,9 @@ COMP = "gw.localhost"
 SENDERS = 16
 
 
-def key(num):
-    return ".".join(reversed(num.lstrip("+"))) + ".e164.arpa."
-
-
-def naptr(num, uri):
-    return {"owner": key(num), "type": "NAPTR", "rcode": "NOERROR",
-            "ttl": 120, "rrs": [{"order": 10, "preference": 10, "flags": "u",
-                                 "services": "E2U+im",
-                                 "regexp": "!^.*$!%s!" % uri,
-                                 "replacement": "."}]}
-
-
-def wait_for(pred, timeout):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    return pred()
-
-
 def bodies(uas, prefix):
     return [r["body"] for r in uas.requests() if r["method"] == "MESSAGE"
             and r["body"].startswith(prefix)]
-
-
-def send_all(uacs, gw, ruri, prefix, timeout=20.0):
-    """One message from each sender; @return the final codes."""
-    cids = [(u, u.send(gw.addr, ruri, body="%s-%d" % (prefix, i)))
-            for i, u in enumerate(uacs)]
-    end = time.monotonic() + timeout
-    for u, _ in cids:
-        u.poll(max(0.1, end - time.monotonic()))
-    return [u.result(c)[0] for u, c in cids]
 
 
 def oc_answer(gw, algo, oc=True):
@@ -118,16 +88,8 @@ def main():
                naptr("+12025550101", "im:bob@localhost"),
                naptr("+46701234567", "im:carol@sip.test"),
                naptr("+46701234568", "im:carol@sip.test"),
-               {"owner": "_im._xmpp.localhost.", "type": "SRV",
-                "rcode": "NOERROR", "ttl": 60,
-                "rrs": [{"priority": 10, "weight": 0, "port": 5269,
-                         "target": "localhost."}]},
-               {"owner": "_im._sip.sip.test.", "type": "SRV",
-                "rcode": "NOERROR", "ttl": 60,
-                "rrs": [{"priority": 10, "weight": 0, "port": uas.port,
-                         "target": "uas.sip.test."}]},
-               {"owner": "uas.sip.test.", "type": "A", "rcode": "NOERROR",
-                "ttl": 60, "rrs": [{"address": "127.0.0.1"}]}]
+               gwtest.xmpp_domain("localhost"),
+               *gwtest.sip_domain("sip.test", uas.port)]
         dns_port, _ = imgtest.start_unbound(dns, procs=procs)
         pros = gwtest.Prosody(procs, [("alice", "pw"), ("bob", "pw")],
                               COMP, "s3cret").start()
@@ -249,11 +211,7 @@ spool = { path = "%s"; retry_initial_ms = 400; retry_max_ms = 800;
         tap.ok(via and not re.search(r";oc(-[a-z]+)?(=|;|$)", via),
                "(9) no oc asked, none given", diag=via)
 
-        gw.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = gw.proc.wait(15)
-        except Exception:
-            rc = None
+        rc = gw.term()
         tap.is_(rc, 0, "SIGTERM: supervisor and workers stop, exit 0")
         alive = [p for p in pids.values() if os.path.exists("/proc/%d" % p)]
         tap.ok(not alive, "no worker left behind", diag=str(alive))

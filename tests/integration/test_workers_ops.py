@@ -18,75 +18,31 @@ and the counters do not go back; (6) a killed worker 0, which serves
 the counters intact.
 """
 
-import json
 import os
 import re
 import signal
-import subprocess
 import time
-import urllib.request
 
 import imgtest
 from imgtest import Procs, tap
 import gwtest
+from gwtest import enum_owner as key, wait_for, send_all
 import promparse
 import sipuac
 
-CTL = os.path.join(gwtest.BUILDDIR, "imgatectl")
 SENDERS = 16
 M = promparse.value
 
 
-def key(num):
-    return ".".join(reversed(num.lstrip("+"))) + ".e164.arpa."
-
-
-def naptr(num, uri):
-    return {"owner": key(num), "type": "NAPTR", "rcode": "NOERROR",
-            "ttl": 300, "rrs": [{"order": 10, "preference": 10, "flags": "u",
-                                 "services": "E2U+im",
-                                 "regexp": "!^.*$!%s!" % uri,
-                                 "replacement": "."}]}
-
-
-def wait_for(pred, timeout):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    return pred()
-
-
 def ctl(sock, *args):
     """(rc, parsed JSON or None) of imgatectl -j."""
-    p = subprocess.run([CTL, "-s", sock, "-j"] + list(args),
-                       capture_output=True, timeout=60)
-    try:
-        return p.returncode, json.loads(p.stdout)
-    except ValueError:
-        return p.returncode, None
+    return gwtest.imgatectl(sock, *args)[:2]
 
 
 def scrape(port):
-    """The parsed samples, or None while nothing answers."""
-    try:
-        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port,
-                                    timeout=10) as r:
-            return promparse.parse(r.read().decode())
-    except (OSError, ValueError):
-        return None
-
-
-def send_all(uacs, gw, ruri, prefix, timeout=20.0):
-    """One message from each sender; @return the final codes."""
-    cids = [(u, u.send(gw.addr, ruri, body="%s-%d" % (prefix, i)))
-            for i, u in enumerate(uacs)]
-    end = time.monotonic() + timeout
-    for u, _ in cids:
-        u.poll(max(0.1, end - time.monotonic()))
-    return [u.result(c)[0] for u, c in cids]
+    """The parsed samples, or None while nothing answers (a worker
+    restarting)."""
+    return gwtest.scrape(port, none_on_error=True)
 
 
 def in_2xx(s):
@@ -117,13 +73,8 @@ DENY = ('  { name = "no"; prefix = "+12025550100"; action = "deny"; '
 def main():
     with Procs("workers_ops") as procs:
         uas = gwtest.start_uas(procs, "uas_message.xml")
-        dns = [naptr("+12025550100", "im:carol@sip.test"),
-               {"owner": "_im._sip.sip.test.", "type": "SRV",
-                "rcode": "NOERROR", "ttl": 300,
-                "rrs": [{"priority": 10, "weight": 0, "port": uas.port,
-                         "target": "uas.sip.test."}]},
-               {"owner": "uas.sip.test.", "type": "A", "rcode": "NOERROR",
-                "ttl": 300, "rrs": [{"address": "127.0.0.1"}]}]
+        dns = [gwtest.enum_naptr("+12025550100", "im:carol@sip.test", ttl=300),
+               *gwtest.sip_domain("sip.test", uas.port, ttl=300)]
         dns_port, _ = imgtest.start_unbound(dns, procs=procs)
         d = procs.tmpdir("ops")
         sock = os.path.join(d, "imgated.sock")
@@ -307,11 +258,7 @@ metrics = { enable = true; listen = "127.0.0.1:%d"; };
                [1, 1], "(6) the control socket back, both restarts shown",
                diag=str(st))
 
-        gw.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = gw.proc.wait(15)
-        except Exception:
-            rc = None
+        rc = gw.term()
         tap.is_(rc, 0, "SIGTERM: supervisor and workers stop, exit 0")
         bad = re.findall(r"(AddressSanitizer|LeakSanitizer|runtime error:)"
                          r".*", log())
@@ -329,11 +276,7 @@ metrics = { enable = true; listen = "127.0.0.1:%d"; };
                "(7) no gateway.workers: %d worker%s (one per CPU)" % (
                    want, "s" if want > 1 else ""),
                diag=gw.log_text()[-1500:])
-        gw.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = gw.proc.wait(15)
-        except Exception:
-            rc = None
+        rc = gw.term()
         tap.is_(rc, 0, "(7) SIGTERM: exit 0")
     tap.done()
 

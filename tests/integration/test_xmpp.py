@@ -20,6 +20,7 @@ import xml.etree.ElementTree as ET
 import imgtest
 from imgtest import Procs, tap
 import gwtest
+from gwtest import enum_naptr as naptr, sip_domain
 import sipuac
 import xmppclient
 
@@ -36,27 +37,6 @@ def unescape_localpart(lp):
     return lp
 
 
-def key(num):
-    return ".".join(reversed(num.lstrip("+"))) + ".e164.arpa."
-
-
-def naptr(num, uri):
-    return {"owner": key(num), "type": "NAPTR", "rcode": "NOERROR",
-            "ttl": 120, "rrs": [{"order": 10, "preference": 10, "flags": "u",
-                                 "services": "E2U+im",
-                                 "regexp": "!^.*$!%s!" % uri,
-                                 "replacement": "."}]}
-
-
-def sip_domain(domain, port):
-    return [{"owner": "_im._sip.%s." % domain, "type": "SRV",
-             "rcode": "NOERROR", "ttl": 60,
-             "rrs": [{"priority": 10, "weight": 0, "port": port,
-                      "target": "uas.%s." % domain}]},
-            {"owner": "uas.%s." % domain, "type": "A", "rcode": "NOERROR",
-             "ttl": 60, "rrs": [{"address": "127.0.0.1"}]}]
-
-
 def main():
     with Procs("xmpp") as procs:
         uas = gwtest.start_uas(procs, "uas_message.xml")
@@ -69,10 +49,7 @@ def main():
                naptr("+12025550186", "im:x@busy.test"),
                naptr("+12025550144", "im:x@nf.test"),
                naptr("+12025550153", "im:x@unav.test"),
-               {"owner": "_im._xmpp.localhost.", "type": "SRV",
-                "rcode": "NOERROR", "ttl": 60,
-                "rrs": [{"priority": 10, "weight": 0, "port": 5269,
-                         "target": "localhost."}]}]
+               gwtest.xmpp_domain("localhost")]
         dns += sip_domain("sip.test", uas.port)
         dns += sip_domain("busy.test", busy.port)
         dns += sip_domain("nf.test", nf.port)

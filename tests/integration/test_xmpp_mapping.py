@@ -27,23 +27,12 @@ import time
 import imgtest
 from imgtest import Procs, tap
 import gwtest
+from gwtest import enum_naptr as naptr
 import sipuac
 import xmppclient
 
 COMP = "gw.localhost"
 DART = "d\\27artagnan"          # the account: XEP-0106 escaped localpart
-
-
-def key(num):
-    return ".".join(reversed(num.lstrip("+"))) + ".e164.arpa."
-
-
-def naptr(num, uri):
-    return {"owner": key(num), "type": "NAPTR", "rcode": "NOERROR",
-            "ttl": 120, "rrs": [{"order": 10, "preference": 10, "flags": "u",
-                                 "services": "E2U+im",
-                                 "regexp": "!^.*$!%s!" % uri,
-                                 "replacement": "."}]}
 
 
 def find(js, k):
@@ -70,16 +59,8 @@ def main():
                naptr("+12025550132", "im:d%27artagnan@localhost"),
                naptr("+12025550133", "im:bob@localhost"),
                naptr("+12025550100", "im:carol@sip.test"),
-               {"owner": "_im._xmpp.localhost.", "type": "SRV",
-                "rcode": "NOERROR", "ttl": 60,
-                "rrs": [{"priority": 10, "weight": 0, "port": 5269,
-                         "target": "localhost."}]},
-               {"owner": "_im._sip.sip.test.", "type": "SRV",
-                "rcode": "NOERROR", "ttl": 60,
-                "rrs": [{"priority": 10, "weight": 0, "port": uas.port,
-                         "target": "uas.sip.test."}]},
-               {"owner": "uas.sip.test.", "type": "A", "rcode": "NOERROR",
-                "ttl": 60, "rrs": [{"address": "127.0.0.1"}]}]
+               gwtest.xmpp_domain("localhost"),
+               *gwtest.sip_domain("sip.test", uas.port)]
         dns_port, _ = imgtest.start_unbound(dns, procs=procs)
         pros = gwtest.Prosody(procs, [(DART, "pw"), ("bob", "pw"),
                                       ("alice", "pw")], COMP,
