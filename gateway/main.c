@@ -374,6 +374,14 @@ serve(struct gw_conf *conf, int k, enum privs_plan plan,
 	relay_init(dns_ops(dns), &sipgw_side, !conf->xmpp_enable ? NULL :
 	    own ? &xmppgw_side : &handoff_side, store_message);
 	reload_init(dns, verbose > 0, apply_options);
+	/*
+	 * A worker started again after a reload serves what the others
+	 * serve, the configuration the supervisor checked last, from its
+	 * first request: applied before its SIP edge opens and before it
+	 * says it is ready, not after (test_workers_ops (5)).
+	 */
+	if (reloaded)
+		workers_reload_apply(config_path, true);
 	if (k >= 0)
 		workers_bind_replay(k);
 	if (sipgw_start(root, conf, workers_self() >= 0) != 0)
@@ -430,10 +438,6 @@ serve(struct gw_conf *conf, int k, enum privs_plan plan,
 		log_info("worker %d ready (pid %ld)", k, (long)getpid());
 		workers_ready();
 	}
-	/* A worker started again after a reload serves what the others
-	 * serve: the configuration the supervisor checked last. */
-	if (reloaded)
-		workers_reload_apply(config_path, true);
 	su_root_run(root);
 #ifdef HAVE_SYSTEMD
 	if (k < 0)

@@ -12,8 +12,9 @@ empties one (--worker N) or both; (4) reload: a
 broken file is refused with one verdict and no worker changes; a good
 one is applied by every worker (one verdict, every sender meets the new
 route); SIGHUP with a broken file changes no worker either; (5) a
-killed worker 1 is restarted, counted, keeps the reloaded configuration,
-and the counters do not go back; (6) a killed worker 0, which serves
+killed worker 1 is restarted, counted, applies the reloaded
+configuration before it says it is ready and keeps it, and the
+counters do not go back; (6) a killed worker 0, which serves
 /metrics and the control socket, is restarted and both come back with
 the counters intact.
 """
@@ -239,6 +240,17 @@ metrics = { enable = true; listen = "127.0.0.1:%d"; };
         tap.ok(w1 and w1[0]["restarts"] == 1 and w1[0]["pid"] != pids[1]
                and w1[0]["running"], "(5) status: worker 1's new pid and "
                "its restart", diag=str(w1))
+        # the new worker says it is ready only once it serves the
+        # reloaded configuration (it once said so first, and a request
+        # in between met the old routes)
+        wait_for(lambda: re.search(r"worker 1 ready \(pid", log().split(
+            "worker 1 restarted")[-1]), 15)
+        after = log().split("worker 1 restarted")[-1]
+        ready = after.find("worker 1 ready (pid")
+        applied = after.find("is in force (generation")
+        tap.ok(0 <= applied < ready, "(5) the new worker 1 applies the "
+               "reloaded configuration before it says it is ready",
+               diag=after[:1500])
         codes = send_all(uacs, gw, "sip:+12025550100@gw.test", "again",
                          timeout=30)
         tap.ok(codes == [403] * SENDERS, "(5) the new worker 1 serves the "
