@@ -34,8 +34,10 @@
  *   registered for EPOLLIN: a stalled transport stays stalled) does
  *   not wait (timeout 0) and reports that socket readable beside what
  *   the kernel reports.  A held datagram thus waits one loop turn at
- *   most, however empty the socket is in the kernel, and the other
- *   descriptors are polled on every turn as before.  A socket never
+ *   most, however empty the socket is in the kernel; the kernel is
+ *   polled (for the other descriptors, and for more of the socket's
+ *   datagrams) every SIPGW_RECV_POLL-th turn meanwhile, so that most
+ *   held datagrams cost no system call at all.  A socket never
  *   registered with an epoll seen here (another su_port) is read one
  *   datagram per call, as before.
  *
@@ -85,6 +87,10 @@
 /* At most this many datagrams taken in one recvmsg() (the refused ones
  * and the one returned): the loop's timers wait meanwhile. */
 #define SIPGW_RECV_REFUSALS	64
+/* While datagrams are held, the other descriptors are polled every
+ * this many loop turns (a turn handles one datagram, tens of
+ * microseconds), not on every turn. */
+#define SIPGW_RECV_POLL		4
 
 /* A held datagram: its length and source. */
 struct sipgw_recv_dgram {
@@ -116,7 +122,7 @@ struct sipgw_recv_reg {
 
 static struct sipgw_recv_sock	 rs_sock[SIPGW_RECV_SOCKS];
 static struct sipgw_recv_reg	 rs_reg[SIPGW_RECV_FDS];
-/* epoll_wait() with no room beside the held sockets: whose turn. */
+/* epoll_wait() calls while datagrams were held (SIPGW_RECV_POLL). */
 static unsigned			 rs_turn;
 
 static ssize_t
@@ -404,11 +410,16 @@ epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 			ready[nready++] = &rs_sock[i];
 	if (nready == 0 || max <= 0)
 		return sys_epoll_wait(epfd, ev, max, timeout);
-	/* Room for the kernel's events beside the held sockets; with
-	 * none, the kernel's and the held sockets' turns alternate. */
-	room = max - nready;
-	if (room <= 0 && (rs_turn++ & 1) == 0)
-		room = max;
+	/*
+	 * Datagrams held: no waiting.  The kernel is asked every
+	 * SIPGW_RECV_POLL-th turn, for what fits beside the held sockets
+	 * (all of the room when nothing does: the held ones then come
+	 * next turn), so that a held datagram costs no system call at all
+	 * on the other turns.
+	 */
+	room = 0;
+	if (rs_turn++ % SIPGW_RECV_POLL == 0)
+		room = max > nready ? max - nready : max;
 	if (room > 0 && (n = sys_epoll_wait(epfd, ev, room, 0)) < 0) {
 		if (errno != EINTR)
 			return -1;
