@@ -82,6 +82,7 @@
 /* Own sockets read in batches (sip.listen's UDP, IPv4 and IPv6, a
  * worker's own port); any further one is read one datagram a call. */
 #define SIPGW_RECV_SOCKS	8
+_Static_assert(SIPGW_RECV_SOCKS <= 32, "rs_held has a bit per socket");
 /* Descriptors whose epoll registration is remembered. */
 #define SIPGW_RECV_FDS		1024
 /* At most this many datagrams taken in one recvmsg() (the refused ones
@@ -102,7 +103,8 @@ struct sipgw_recv_dgram {
 /*
  * One own socket's batch: slot i holds d[i]; d[head] .. d[count - 1]
  * are held, the oldest first.  slots is mapped once (SIPGW_RECV_BATCH *
- * SIPGW_RECV_SLOT bytes) and kept for the process' life.
+ * SIPGW_RECV_SLOT bytes) and kept for the process' life, and so are
+ * the headers that recvmmsg() fills (set up with it).
  */
 struct sipgw_recv_sock {
 	bool			 used;
@@ -110,6 +112,9 @@ struct sipgw_recv_sock {
 	unsigned		 head, count;
 	unsigned char		*slots;
 	struct sipgw_recv_dgram	 d[SIPGW_RECV_BATCH];
+	struct mmsghdr		 v[SIPGW_RECV_BATCH];
+	struct iovec		 iov[SIPGW_RECV_BATCH];
+	bool			 v0_caller;	/* v[0] was sofia's */
 };
 
 /* What epoll_ctl() registered a descriptor with. */
@@ -121,6 +126,10 @@ struct sipgw_recv_reg {
 };
 
 static struct sipgw_recv_sock	 rs_sock[SIPGW_RECV_SOCKS];
+/* Bit i: rs_sock[i] may hold datagrams (cleared by held_sock() once it
+ * holds none).  0, the usual case at low rates: epoll_wait() and
+ * ioctl() are the system call at once. */
+static unsigned			 rs_held;
 static struct sipgw_recv_reg	 rs_reg[SIPGW_RECV_FDS];
 /* epoll_wait() calls while datagrams were held (SIPGW_RECV_POLL). */
 static unsigned			 rs_turn;
@@ -147,21 +156,27 @@ sys_epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 static struct sipgw_recv_sock *
 held_sock(struct sipgw_recv_sock *s)
 {
-	if (!s->used)
+	unsigned	 bit = 1u << (s - rs_sock);
+
+	if ((rs_held & bit) == 0)
 		return NULL;
-	if (!sipgw_udp_own(s->fd)) {
+	if (!s->used || !sipgw_udp_own(s->fd)) {
 		s->used = false;
 		s->head = s->count = 0;
-		return NULL;
 	}
 	while (s->head < s->count && s->d[s->head].len == 0)
 		s->head++;
-	return s->head < s->count ? s : NULL;
+	if (s->head < s->count)
+		return s;
+	rs_held &= ~bit;
+	return NULL;
 }
 
 static struct sipgw_recv_sock *
 held_fd(int fd)
 {
+	if (rs_held == 0)
+		return NULL;
 	for (size_t i = 0; i < SIPGW_RECV_SOCKS; i++)
 		if (rs_sock[i].used && rs_sock[i].fd == fd)
 			return held_sock(&rs_sock[i]);
@@ -173,6 +188,22 @@ registered_in(int fd, int epfd)
 {
 	return fd >= 0 && fd < SIPGW_RECV_FDS && rs_reg[fd].set &&
 	    rs_reg[fd].epfd == epfd && (rs_reg[fd].events & EPOLLIN) != 0;
+}
+
+/* Point header @i of @s at slot @i (recvmmsg() changes only its
+ * name length, flags and length). */
+static void
+slot_header(struct sipgw_recv_sock *s, unsigned i)
+{
+	struct msghdr	*h = &s->v[i].msg_hdr;
+
+	s->iov[i].iov_base = s->slots + (size_t)i * SIPGW_RECV_SLOT;
+	s->iov[i].iov_len = SIPGW_RECV_SLOT;
+	memset(h, 0, sizeof(*h));
+	h->msg_name = &s->d[i].name;
+	h->msg_namelen = sizeof(s->d[i].name);
+	h->msg_iov = &s->iov[i];
+	h->msg_iovlen = 1;
 }
 
 /* The batch of own socket @fd, set up on first use; NULL: read it one
@@ -199,6 +230,8 @@ sock_of(int fd)
 		if (p == MAP_FAILED)
 			return NULL;
 		s->slots = p;
+		for (unsigned i = 0; i < SIPGW_RECV_BATCH; i++)
+			slot_header(s, i);
 	}
 	s->used = true;
 	s->fd = fd;
@@ -215,22 +248,15 @@ sock_of(int fd)
 static ssize_t
 fill(struct sipgw_recv_sock *s, struct msghdr *mh, int flags)
 {
-	struct mmsghdr	 v[SIPGW_RECV_BATCH];
-	struct iovec	 iov[SIPGW_RECV_BATCH];
+	struct mmsghdr	*v = s->v;
 	unsigned	 first = mh != NULL ? 1 : 0;
 	int		 r;
 
-	memset(v, 0, sizeof(v));
 	if (mh != NULL)
 		v[0].msg_hdr = *mh;
-	for (unsigned i = first; i < SIPGW_RECV_BATCH; i++) {
-		iov[i].iov_base = s->slots + (size_t)i * SIPGW_RECV_SLOT;
-		iov[i].iov_len = SIPGW_RECV_SLOT;
-		v[i].msg_hdr.msg_name = &s->d[i].name;
-		v[i].msg_hdr.msg_namelen = sizeof(s->d[i].name);
-		v[i].msg_hdr.msg_iov = &iov[i];
-		v[i].msg_hdr.msg_iovlen = 1;
-	}
+	else if (s->v0_caller)
+		slot_header(s, 0);
+	s->v0_caller = mh != NULL;
 	r = recvmmsg(s->fd, v, SIPGW_RECV_BATCH, mh != NULL ?
 	    flags | MSG_WAITFORONE : flags | MSG_DONTWAIT, NULL);
 	if (r <= 0) {
@@ -242,9 +268,12 @@ fill(struct sipgw_recv_sock *s, struct msghdr *mh, int flags)
 	for (unsigned i = first; i < (unsigned)r; i++) {
 		s->d[i].len = v[i].msg_len;
 		s->d[i].namelen = v[i].msg_hdr.msg_namelen;
+		v[i].msg_hdr.msg_namelen = sizeof(s->d[i].name);
 	}
 	s->head = first;
 	s->count = (unsigned)r;
+	if (s->count > s->head)
+		rs_held |= 1u << (s - rs_sock);
 	if (mh == NULL)
 		return 0;
 	mh->msg_namelen = v[0].msg_hdr.msg_namelen;
@@ -398,8 +427,12 @@ epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	return r;
 }
 
-int
-epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
+/* epoll_wait() while some socket may hold datagrams.  Out of line:
+ * sofia's loop calls epoll_wait() many times per message (a timer less
+ * than a millisecond away is a timeout of 0), and the usual call, with
+ * nothing held, must cost no more than the C library's. */
+static int __attribute__((noinline))
+epoll_wait_held(int epfd, struct epoll_event *ev, int max, int timeout)
 {
 	struct sipgw_recv_sock	*ready[SIPGW_RECV_SOCKS];
 	int			 nready = 0, n = 0, room;
@@ -441,4 +474,12 @@ epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 		}
 	}
 	return n;
+}
+
+int
+epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
+{
+	if (rs_held == 0)
+		return sys_epoll_wait(epfd, ev, max, timeout);
+	return epoll_wait_held(epfd, ev, max, timeout);
 }
