@@ -63,6 +63,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -140,9 +141,24 @@ sys_recvmsg(int fd, struct msghdr *mh, int flags)
 	return (ssize_t)syscall(SYS_recvmsg, fd, mh, flags);
 }
 
+/*
+ * The C library's epoll_wait(), found once: sofia's loop calls it many
+ * times per message (a timer less than a millisecond away is a timeout
+ * of 0), and the generic syscall() costs twice as many instructions.
+ */
+static int (*libc_epoll_wait)(int, struct epoll_event *, int, int);
+
+static void __attribute__((constructor))
+sipgw_recv_init(void)
+{
+	*(void **)&libc_epoll_wait = dlsym(RTLD_NEXT, "epoll_wait");
+}
+
 static int
 sys_epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 {
+	if (libc_epoll_wait != NULL)
+		return libc_epoll_wait(epfd, ev, max, timeout);
 #ifdef SYS_epoll_wait
 	return (int)syscall(SYS_epoll_wait, epfd, ev, max, timeout);
 #else
@@ -428,9 +444,8 @@ epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 }
 
 /* epoll_wait() while some socket may hold datagrams.  Out of line:
- * sofia's loop calls epoll_wait() many times per message (a timer less
- * than a millisecond away is a timeout of 0), and the usual call, with
- * nothing held, must cost no more than the C library's. */
+ * the usual call, with nothing held, must cost next to nothing more
+ * than the C library's (sys_epoll_wait()). */
 static int __attribute__((noinline))
 epoll_wait_held(int epfd, struct epoll_event *ev, int max, int timeout)
 {
