@@ -55,7 +55,11 @@
  * is what imgate sent, with an ICMP error) is the system call.  A
  * zero-length datagram in a batch is skipped (sofia discards one
  * unparsed).  One thread uses the own sockets and their epoll
- * descriptor: sofia's loop.
+ * descriptor: sofia's loop.  A process that dies loses what it held
+ * (read, not yet answered): the senders retransmit over UDP, as after
+ * a datagram lost on the way.  Overload control's queue age
+ * (gateway/sipgw.c) sees the kernel's queue, not the at most
+ * SIPGW_RECV_BATCH - 1 datagrams held here.
  */
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
