@@ -1917,7 +1917,8 @@ class Bench:
             f.write("""%s
 log = { level = "warning"; };
 sip = { listen = "sip:127.0.0.1:%d"; timeout_ms = 4000; };
-dns = { servers = [ "127.0.0.1:%d" ]; timeout_ms = 1000; tries = 2; cache_entries = 200000; };
+dns = { servers = [ "127.0.0.1:%d" ]; timeout_ms = 1000; tries = 2;
+        cache_entries = 200000; };
 enum = { enumservices = [ "im", "sip" ]; };
 limits = { max_transactions = 100000; };
 metrics = { enable = true; listen = "127.0.0.1:%d"; };
