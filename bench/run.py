@@ -1992,7 +1992,7 @@ metrics = { enable = true; listen = "127.0.0.1:%d"; };
                         m = re.match(r"^\s*[\d.]+\s+[\d.]+\s+\d+\s+"
                                      r"(\d+)\s+(?:\d+\s+)?(\w+)$",
                                      ln.strip() and ln)
-                        if m:
+                        if m and m.group(2) != "total":
                             n[m.group(2)] = int(m.group(1))
                             n["sys_enter"] = n.get("sys_enter", 0) + int(
                                 m.group(1))
