@@ -1935,7 +1935,7 @@ metrics = { enable = true; listen = "127.0.0.1:%d"; };
             "syscalls:sys_enter_" + c for c in (
                 "epoll_wait", "ioctl", "recvmsg", "recvmmsg", "sendmsg",
                 "sendto")]
-        perf = shutil.which("perf")
+        perf = None if self.a.strace else shutil.which("perf")
 
         def udp():
             try:
@@ -2105,6 +2105,9 @@ def main():
                     help="also count imgated's system calls per message "
                          "at these rates, e.g. 200,2000,5000 (perf stat, "
                          "or strace -c)")
+    ap.add_argument("--strace", action="store_true",
+                    help="--syscalls: count with strace -c even where "
+                         "perf is there")
     ap.add_argument("--no-pin", action="store_true",
                     help="g/h: do not pin Prosody to CPU 1 and the rest to "
                          "CPU 0")
