@@ -73,6 +73,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRCDIR = os.path.dirname(HERE)
@@ -1696,6 +1697,9 @@ class Bench:
             self.profile(warm_s or warm)
         if self.a.callgrind:
             self.callgrind()
+        if self.a.syscalls:
+            out.extend(self.syscalls([int(r) for r in
+                                      self.a.syscalls.split(",")]))
         return out
 
     def line_rate(self, name, burst, sus, ceil, target=None, extra=None):
@@ -1898,6 +1902,115 @@ class Bench:
             if ln.strip() and not ln.startswith("#"):
                 log("  " + ln.rstrip())
 
+    def syscalls(self, rates, count=6000):
+        """System calls and CPU per message, warm, one imgated at each
+        of RATES msg/s in turn (COUNT messages a step): perf stat
+        counting the syscall tracepoints of the imgated process (or
+        strace -c without perf), /proc CPU time, and the batched reads
+        (imgate_sip_udp_reads_total, _datagrams_total; '-' for a binary
+        without them)."""
+        d = os.path.join(self.dir, "syscalls")
+        os.makedirs(d, exist_ok=True)
+        port, mport = free_port(), free_port()
+        conf = os.path.join(d, "imgate.conf")
+        with open(conf, "w") as f:
+            f.write("""%s
+log = { level = "warning"; };
+sip = { listen = "sip:127.0.0.1:%d"; timeout_ms = 4000; };
+dns = { servers = [ "127.0.0.1:%d" ]; timeout_ms = 1000; tries = 2;
+        cache_entries = 200000; };
+enum = { enumservices = [ "im", "sip" ]; };
+limits = { max_transactions = 100000; };
+metrics = { enable = true; listen = "127.0.0.1:%d"; };
+""" % (gateway_group(self.exe), port, self.nsd.port, mport))
+        gw = self.procs.start([self.exe, "-d", "-f", conf], d, "imgated")
+        out = []
+        if not wait_until(lambda: udp_bound(port), 30):
+            log("bench: imgated did not start (syscalls)")
+            self.procs.stop(gw)
+            return out
+        run_uac(self.procs, os.path.join(d, "warmup"), port, self.warm_csv,
+                200, WARM_NUMBERS, 30, 5000)
+        events = ["raw_syscalls:sys_enter"] + [
+            "syscalls:sys_enter_" + c for c in (
+                "epoll_wait", "ioctl", "recvmsg", "recvmmsg", "sendmsg",
+                "sendto")]
+        perf = None if self.a.strace else shutil.which("perf")
+
+        def udp():
+            try:
+                with urllib.request.urlopen(
+                        "http://127.0.0.1:%d/metrics" % mport,
+                        timeout=5) as r:
+                    text = r.read().decode()
+            except OSError:
+                return None, None
+            v = {}
+            for ln in text.splitlines():
+                m = re.match(r"^(imgate_sip_udp_\w+_total) (\d+)", ln)
+                if m:
+                    v[m.group(1)] = int(m.group(2))
+            return (v.get("imgate_sip_udp_reads_total"),
+                    v.get("imgate_sip_udp_datagrams_total"))
+
+        for rate in rates:
+            sd = os.path.join(d, "r%d" % rate)
+            os.makedirs(sd, exist_ok=True)
+            res = os.path.join(sd, "count.txt")
+            if perf:
+                # (sys_exit_epoll_wait, ret > 0: the wakeups that found
+                # something, beside the timeout-0 polls of sofia's loop)
+                cmd = [perf, "stat", "-x", ",", "-o", res, "-p",
+                       str(gw.pid)] + sum((["-e", e] for e in events),
+                                          []) + [
+                    "-e", "syscalls:sys_exit_epoll_wait",
+                    "--filter", "ret > 0"]
+            else:
+                cmd = ["strace", "-c", "-f", "-o", res, "-p", str(gw.pid)]
+            r0, d0 = udp()
+            cpu0 = cpu_ticks(gw.pid)
+            tr = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+            time.sleep(0.5)
+            st = run_uac(self.procs, os.path.join(sd, "load"), port,
+                         self.warm_csv, rate, count, count // rate + 30,
+                         8000)
+            tr.send_signal(signal.SIGINT)
+            tr.wait(30)
+            cpu1 = cpu_ticks(gw.pid)
+            r1, d1 = udp()
+            n = {}
+            with open(res) as f:
+                for ln in f:
+                    parts = ln.strip().split(",")
+                    if perf and len(parts) > 2 and parts[0].isdigit():
+                        n[parts[2].split(":")[-1].replace(
+                            "sys_enter_", "").replace(
+                            "sys_exit_epoll_wait", "epoll_ready")] = int(
+                            parts[0])
+                    elif not perf:
+                        m = re.match(r"^\s*[\d.]+\s+[\d.]+\s+\d+\s+"
+                                     r"(\d+)\s+(?:\d+\s+)?(\w+)$",
+                                     ln.strip() and ln)
+                        if m and m.group(2) != "total":
+                            n[m.group(2)] = int(m.group(1))
+                            n["sys_enter"] = n.get("sys_enter", 0) + int(
+                                m.group(1))
+            ok = max(st.ok, 1)
+            per = " ".join("%s %.2f" % (k, v / ok) for k, v in sorted(
+                n.items()) if k != "sys_enter")
+            ratio = ("%.2f" % ((d1 - d0) / max(r1 - r0, 1))
+                     if r0 is not None and r1 is not None else "-")
+            cpu = ("%.1f" % ((cpu1 - cpu0) * 1e6 / HZ / ok)
+                   if cpu0 is not None and cpu1 is not None else "-")
+            out.append("syscalls %5d/s: %d ok %d failed, %.2f syscalls/msg "
+                       "(%s), %s datagrams/read, CPU %s us/msg"
+                       % (rate, st.ok, st.failed,
+                          n.get("sys_enter", 0) / ok, per, ratio, cpu))
+            log("bench: " + out[-1])
+        self.procs.stop(gw)
+        return out
+
     def callgrind(self, rate=200, count=4000):
         """imgated under valgrind --tool=callgrind, warm cache, RATE msg/s:
         exact instruction counts with inclusive costs per function."""
@@ -1988,6 +2101,13 @@ def main():
                     help="also perf-record imgated in a warm run")
     ap.add_argument("--callgrind", action="store_true",
                     help="also run imgated under callgrind (warm, 200/s)")
+    ap.add_argument("--syscalls", metavar="RATES",
+                    help="also count imgated's system calls per message "
+                         "at these rates, e.g. 200,2000,5000 (perf stat, "
+                         "or strace -c)")
+    ap.add_argument("--strace", action="store_true",
+                    help="--syscalls: count with strace -c even where "
+                         "perf is there")
     ap.add_argument("--no-pin", action="store_true",
                     help="g/h: do not pin Prosody to CPU 1 and the rest to "
                          "CPU 0")
@@ -2032,7 +2152,8 @@ def main():
             json.dump(res, f, indent=1, default=str)
     except OSError:
         pass
-    if not a.keep and not a.workdir and not a.profile and not a.callgrind:
+    if not a.keep and not a.workdir and not a.profile and not a.callgrind \
+            and not a.syscalls:
         shutil.rmtree(b.dir, ignore_errors=True)
     return 0
 

@@ -209,6 +209,8 @@ publish_overload(struct workers_shm_overload *o)
 	o->dropped = st.dropped;
 	o->batched = st.batched;
 	o->held = st.held;
+	o->udp_reads = st.udp_reads;
+	o->udp_datagrams = st.udp_datagrams;
 }
 
 void
@@ -739,6 +741,10 @@ render_overload(struct promtext *p)
 			    s->retired_overload.batched;
 			st.held += s->overload.held +
 			    s->retired_overload.held;
+			st.udp_reads += s->overload.udp_reads +
+			    s->retired_overload.udp_reads;
+			st.udp_datagrams += s->overload.udp_datagrams +
+			    s->retired_overload.udp_datagrams;
 			if (slot_live(k) && s->overload.share > st.share)
 				st.share = (uint32_t)s->overload.share;
 		}
@@ -762,6 +768,11 @@ render_overload(struct promtext *p)
 	counter(p, "imgate_overload_held_total", "Intervals over the lag "
 	    "mark in which the share held instead of climbing (the queue "
 	    "was getting younger)", st.held);
+	counter(p, "imgate_sip_udp_reads_total", "Read system calls on "
+	    "imgate's own SIP UDP sockets that returned datagrams",
+	    st.udp_reads);
+	counter(p, "imgate_sip_udp_datagrams_total", "Datagrams those "
+	    "reads returned (up to 32 a call)", st.udp_datagrams);
 }
 
 void

@@ -167,6 +167,9 @@ static uint64_t			 sipgw_ol_next_key;
 static uint64_t			 sipgw_ol_raw, sipgw_ol_parsed;
 static uint64_t			 sipgw_ol_dropped, sipgw_ol_logged;
 static uint64_t			 sipgw_ol_batched;
+/* Read calls on the own SIP UDP sockets and the datagrams they read
+ * (gateway/sipgw_recv.c): how much the batching saves. */
+static uint64_t			 sipgw_udp_reads, sipgw_udp_datagrams;
 static uint64_t			 sipgw_ol_logged_at;
 /* Retry-After of every refusal for overload (seconds). */
 #define SIPGW_RETRY_AFTER_S		5
@@ -1171,6 +1174,22 @@ sipgw_recv_batched(void)
 	sipgw_ol_batched++;
 }
 
+bool
+sipgw_udp_own(int fd)
+{
+	for (size_t i = 0; i < sipgw_nself; i++)
+		if (sipgw_self[i].fd == fd)
+			return sipgw_self[i].type == SOCK_DGRAM;
+	return false;
+}
+
+void
+sipgw_recv_read(unsigned datagrams)
+{
+	sipgw_udp_reads++;
+	sipgw_udp_datagrams += datagrams;
+}
+
 void
 sipgw_overload_stats(struct sipgw_overload_stats *s)
 {
@@ -1180,6 +1199,8 @@ sipgw_overload_stats(struct sipgw_overload_stats *s)
 	s->dropped = sipgw_ol_dropped;
 	s->batched = sipgw_ol_batched;
 	s->held = sipgw_ol.held;
+	s->udp_reads = sipgw_udp_reads;
+	s->udp_datagrams = sipgw_udp_datagrams;
 }
 
 /* The port of sip.listen. */
@@ -1378,6 +1399,9 @@ sipgw_destroy(void)
 	if (sipgw_agent != NULL)
 		nta_agent_destroy(sipgw_agent);
 	sipgw_agent = NULL;
+	/* Closed: no descriptor is an own socket any more (a batch still
+	 * held for one goes with it, gateway/sipgw_recv.c). */
+	sipgw_nself = 0;
 	sipgw_allow = NULL;
 	sipgw_has_tls = false;
 	su_home_deinit(sipgw_home);

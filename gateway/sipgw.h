@@ -77,6 +77,18 @@ bool sipgw_datagram(int fd, const void *buf, size_t len,
  * sipgw_datagram() consumed one (counted). */
 void sipgw_recv_batched(void);
 
+/**
+ * Is @fd one of imgate's own SIP UDP sockets (sip.listen's, a worker's
+ * own port: the datagram sockets nta bound), which gateway/sipgw_recv.c
+ * reads in batches?  False for every other descriptor, and for all of
+ * them before the sockets settled and after sipgw_destroy().
+ */
+bool sipgw_udp_own(int fd);
+
+/** gateway/sipgw_recv.c read @datagrams datagrams (at least one) from
+ * an own SIP UDP socket with one system call (counted). */
+void sipgw_recv_read(unsigned datagrams);
+
 /* Overload control's counters, for gateway/metrics. */
 struct sipgw_overload_stats {
 	uint32_t	 share;		/* percent of new requests refused */
@@ -85,6 +97,8 @@ struct sipgw_overload_stats {
 	uint64_t	 dropped;	/* consumed, the 503 not sent */
 	uint64_t	 batched;	/* read on after a refusal */
 	uint64_t	 held;		/* climbs held: the queue drained */
+	uint64_t	 udp_reads;	/* read calls on own UDP sockets */
+	uint64_t	 udp_datagrams;	/* datagrams those calls read */
 };
 
 /** Fill @s (the caller's) with overload control's counters. */

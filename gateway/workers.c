@@ -161,6 +161,8 @@ reap(struct workers_child *ch, int k)
 	s->retired_overload.dropped += s->overload.dropped;
 	s->retired_overload.batched += s->overload.batched;
 	s->retired_overload.held += s->overload.held;
+	s->retired_overload.udp_reads += s->overload.udp_reads;
+	s->retired_overload.udp_datagrams += s->overload.udp_datagrams;
 	memset(&s->overload, 0, sizeof(s->overload));
 	s->transactions = 0;
 }

@@ -58,6 +58,8 @@ struct workers_shm_overload {
 	uint64_t	 dropped;	/* consumed, the 503 not sent */
 	uint64_t	 batched;	/* read on after a refusal */
 	uint64_t	 held;		/* climbs held: the queue drained */
+	uint64_t	 udp_reads;	/* read calls on own UDP sockets */
+	uint64_t	 udp_datagrams;	/* datagrams those calls read */
 };
 
 struct workers_shm_slot {
