@@ -1252,7 +1252,10 @@ uas_main(int argc, char **argv)
 	t0 = now_ns();
 	t_end = seconds > 0 ? t0 + (int64_t)(seconds * 1e9) : -1;
 	last = 0;
-	while (!stop && (t_end < 0 || (now = now_ns()) < t_end)) {
+	while (!stop) {
+		now = now_ns();
+		if (t_end >= 0 && now >= t_end)
+			break;
 		if (tick_us > 0 && now < last + tick_us * 1000) {
 			/* one wake-up a tick at most: what comes meanwhile
 			 * is read together */
