@@ -24,6 +24,12 @@ runs both generators UAC -> UAS directly at rising rates, alternating,
 and prints per step the achieved rate, failures, p50/p99 and the CPU µs
 per message of UAC + UAS (utime+stime from /proc and the reaped UAC),
 then each generator's highest passing rate.
+
+Agreement: python3 bench/loadgen.py agree --imgated EXE [--rates R,..]
+[--workers N] [--seconds S] [--repeat K] sends the same load through
+the same imgated (bench/workers.py's step: fresh imgated, warm-up, the
+NSD fixture) with each generator in turn and prints the counters,
+p50/p99 of the 200s and the CPU per message of gateway and generator.
 """
 
 import argparse
@@ -41,10 +47,13 @@ GENS = ("sipload", "sipp")
 # no answer within this many ms fails a message (sipp -recv_timeout:
 # what the drivers always used)
 RECV_TIMEOUT_MS = 5000
-# sipload's --tick-us for both ends: the loop sleeps this long and reads
-# what came, instead of waking for every datagram (a wake-up costs more
-# than a message on a VM); latencies are up to this much longer per end
+# sipload's --tick-us for both ends: at most one wake-up a tick, reading
+# and sending what came meanwhile together, instead of one a datagram (a
+# wake-up costs more than a message on a VM); a latency is up to a tick
+# longer per end.  IMGATE_SIPLOAD_UAS_TICK_US sets the UAS's apart, and
+# IMGATE_SIPLOAD_UAC_ARGS adds options to the UAC (trials).
 TICK_US = int(os.environ.get("IMGATE_SIPLOAD_TICK_US", "1000"))
+UAS_TICK_US = int(os.environ.get("IMGATE_SIPLOAD_UAS_TICK_US", TICK_US))
 
 
 class Load:
@@ -131,7 +140,7 @@ class Sipload:
 
     def start_uas(self, procs, d, port, name="uas"):
         p = procs.start([self.exe, "uas", "127.0.0.1:%d" % port,
-                         "--tick-us", str(TICK_US)], d, name)
+                         "--tick-us", str(UAS_TICK_US)], d, name)
         if not B.wait_until(lambda: B.udp_bound(port) or
                             p.poll() is not None, 5) or p.poll() is not None:
             raise RuntimeError("sipload uas %s did not start" % name)
@@ -160,7 +169,8 @@ class Sipload:
         p = procs.start([self.exe, "uac", "127.0.0.1:%d" % target,
                          str(rate), "%.6f" % secs, "--csv", csv,
                          "--timeout", str(RECV_TIMEOUT_MS), "--oc",
-                         "--tick-us", str(TICK_US),
+                         "--tick-us", str(TICK_US)] +
+                        os.environ.get("IMGATE_SIPLOAD_UAC_ARGS", "").split() + [
                          "--wait", "%d" % (RECV_TIMEOUT_MS // 1000 + 2)],
                         d, "uac", out=out)
         try:
@@ -270,6 +280,40 @@ def ceiling(a):
             if n in best else "no rate passed"))
 
 
+def agree(a):
+    """The same imgated, the same rates, each generator in turn
+    (alternating, --repeat times): do the counters and latencies
+    agree?"""
+    import workers as W     # it imports this module
+    a.pin_gw = None
+    r = W.Run(a)
+    rows = []
+    try:
+        r.setup()
+        for rep in range(a.repeat):
+            for rate in a.rates:
+                for g in a.gen:
+                    r.use_gen(g)
+                    x = r.step("agree", a.imgated, a.workers, rate,
+                               a.seconds)
+                    rows.append(
+                        "%-8s %6d/s  200 %-7d 503 %-5d fail %-4d miss %-4d "
+                        "rtx %-5d p50 %6s p99 %6s ms  gateway %4s us/msg  "
+                        "generator %5s us/msg" % (
+                            g, rate, x["ok"], x["refused"], x["failed"],
+                            x["missing"], x["retrans"], B.fmt(x["p50"], 1),
+                            B.fmt(x["p99"], 1), B.fmt(x["cpu_us"], 0),
+                            B.fmt(x["gen_cpu_us"], 1)))
+    finally:
+        r.procs.stop_all()
+    print("machine: %s" % B.machine())
+    print("imgated %s, gateway.workers = %d, %g s steps; sipp's "
+          "latencies are whole ms, truncated" % (a.imgated, a.workers,
+                                                 a.seconds))
+    for ln in rows:
+        print(ln)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -280,6 +324,16 @@ def main():
     c.add_argument("--seconds", type=float, default=5.0)
     c.add_argument("--gen", default="both", type=gen_choice)
     c.add_argument("--workdir")
+    g = sub.add_parser("agree", help="both generators against the same "
+                       "imgated at the same rates")
+    g.add_argument("--imgated", required=True)
+    g.add_argument("--workers", type=int, default=1)
+    g.add_argument("--rates", default="1000,3000",
+                   type=lambda s: [int(x) for x in s.split(",")])
+    g.add_argument("--seconds", type=float, default=10.0)
+    g.add_argument("--repeat", type=int, default=2)
+    g.add_argument("--gen", default="both", type=gen_choice)
+    g.add_argument("--workdir")
     a = ap.parse_args()
     try:
         hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
@@ -288,6 +342,8 @@ def main():
         pass
     if a.cmd == "ceiling":
         ceiling(a)
+    else:
+        agree(a)
 
 
 if __name__ == "__main__":

@@ -38,8 +38,9 @@
  *	copied, a To tag added, Content-Length 0), sent per RFC 3261
  *	18.2.2 / RFC 3581 (rport: to the source address).  A retransmitted
  *	request (same branch within 32 s) gets the same answer again.
- *	Other requests but ACK get 405.  --tick-us as for uac.  Stops after S seconds (default:
- *	never) or at SIGTERM/SIGINT and prints one JSON line on stdout.
+ *	Other requests but ACK get 405.  --tick-us as for uac.  Stops
+ *	after S seconds (default: never) or at SIGTERM/SIGINT and prints
+ *	one JSON line on stdout.
  *
  * Header parsing is only what the job needs, but robust: names are
  * case-insensitive, compact forms (v f t i l) are known, a line folded

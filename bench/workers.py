@@ -170,7 +170,7 @@ class Run:
              "wall": wall, "secs": secs, "lag_ms": lag_ms}
         span = ld.span if ld.span is not None else max(wall, 1e-3)
         r["goodput"] = good / max(span, secs)
-        r["p99"] = ld.p99
+        r["p50"], r["p99"] = ld.p50, ld.p99
         r["cpu_us"] = ((c1 - c0) / B.HZ * 1e6 / ld.answered) \
             if gw and ld.answered else None
         # the generator's own cost: UAC and UAS (the UAS also answers
