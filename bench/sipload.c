@@ -675,6 +675,14 @@ hist_pct(const uint32_t *h, uint64_t total, double p)
 	return -1;
 }
 
+static double
+pct_max(const struct uac *u, const uint32_t *h, uint64_t total, double p)
+{
+	double	v = hist_pct(h, total, p);
+
+	return v > u->max_us / 1000.0 ? u->max_us / 1000.0 : v;
+}
+
 static void
 json_ms(FILE *f, const char *k, double v)
 {
@@ -703,11 +711,12 @@ uac_report(struct uac *u, FILE *f, int64_t now, int final)
 	    u->c.late, u->inflight, u->c.stray, u->c.malformed, u->c.cap_hit,
 	    u->c.send_err);
 	if (final) {
-		json_ms(f, "p50_ms", hist_pct(u->hist, u->c.final, 0.5));
-		json_ms(f, "p99_ms", hist_pct(u->hist, u->c.final, 0.99));
+		/* a bucket's upper edge, never above the max seen */
+		json_ms(f, "p50_ms", pct_max(u, u->hist, u->c.final, 0.5));
+		json_ms(f, "p99_ms", pct_max(u, u->hist, u->c.final, 0.99));
 		json_ms(f, "max_ms", u->c.final ? u->max_us / 1000.0 : -1);
-		json_ms(f, "p50_2xx_ms", hist_pct(u->hist2xx, n2, 0.5));
-		json_ms(f, "p99_2xx_ms", hist_pct(u->hist2xx, n2, 0.99));
+		json_ms(f, "p50_2xx_ms", pct_max(u, u->hist2xx, n2, 0.5));
+		json_ms(f, "p99_2xx_ms", pct_max(u, u->hist2xx, n2, 0.99));
 		json_ms(f, "first_2xx_ms", u->first2xx < 0 ? -1 :
 		    u->first2xx / 1e6);
 		json_ms(f, "last_2xx_ms", u->first2xx < 0 ? -1 :
