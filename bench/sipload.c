@@ -891,6 +891,8 @@ uac_main(int argc, char **argv)
 			due = u.total;
 		uac_send(&u, due, &cur);
 		uac_timers(&u, now);
+		if (now >= t_send_end + (int64_t)(wait_s * 1e9) + 1000000000)
+			break;	/* sends kept failing: the rest is not sent */
 		if (u.c.sent + u.c.cap_hit >= u.total) {
 			if (t_end < 0) {
 				int64_t t = now > t_send_end ? now : t_send_end;
