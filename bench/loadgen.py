@@ -166,13 +166,13 @@ class Sipload:
         secs = count / float(rate)
         out = os.path.join(d, "uac.json")
         c0 = children_cpu()
-        p = procs.start([self.exe, "uac", "127.0.0.1:%d" % target,
-                         str(rate), "%.6f" % secs, "--csv", csv,
-                         "--timeout", str(RECV_TIMEOUT_MS), "--oc",
-                         "--tick-us", str(TICK_US)] +
-                        os.environ.get("IMGATE_SIPLOAD_UAC_ARGS", "").split() + [
-                         "--wait", "%d" % (RECV_TIMEOUT_MS // 1000 + 2)],
-                        d, "uac", out=out)
+        args = [self.exe, "uac", "127.0.0.1:%d" % target,
+                str(rate), "%.6f" % secs, "--csv", csv,
+                "--timeout", str(RECV_TIMEOUT_MS), "--oc",
+                "--tick-us", str(TICK_US),
+                "--wait", "%d" % (RECV_TIMEOUT_MS // 1000 + 2)]
+        args += os.environ.get("IMGATE_SIPLOAD_UAC_ARGS", "").split()
+        p = procs.start(args, d, "uac", out=out)
         try:
             rc = p.wait(secs + RECV_TIMEOUT_MS / 1000.0 + 20)
         except B.subprocess.TimeoutExpired:

@@ -3,9 +3,10 @@
 # acceptance for gateway.workers = 2 and = 1, one after the other
 # (bench/workers.py): for each, the warm max rate (5 s steps, no
 # failure and no 503), then 1.5x and 2x that rate for SECONDS (30) with
-# overload control on.  Prints the load before and after and one line per overload step, the 2x line with the
-# acceptance verdicts.  GEN: the load generator, sipload (default) or
-# sipp (bench/loadgen.py).  About 5-6 minutes on 2 CPUs; as root.
+# overload control on.  Prints the load before and after and one line
+# per overload step, the 2x line with the acceptance verdicts.  GEN: the
+# load generator, sipload (default) or sipp (bench/loadgen.py).  About
+# 5-6 minutes on 2 CPUs; as root.
 set -eu
 exe=$(realpath "${1:?usage: bench/overload.sh IMGATED [SECONDS [GEN]]}")
 secs=${2:-30}
