@@ -6,9 +6,13 @@ imgated with gateway.workers = 2 (--workers), Kamailio (Debian's
 kamailio 5.6 with the enum module: enum_query(), then t_relay()) with
 --children UDP workers.  The same NSD and zone as run.py (the load's
 numbers also carry an E2U+sip NAPTR for Kamailio, and sip.bench a
-_sip._udp SRV), the same sipp UAS and UAC (bench/workers.py's step and
-search rule: one socket per call, run.py's pass rules, a 503 counted
-as one of the 0.1 % failures).  Scenarios, the two gateways' steps
+_sip._udp SRV), the same UAS and UAC (bench/workers.py's step and
+search rule: many source sockets, run.py's pass rules, a 503 counted
+as one of the 0.1 % failures).  --gen picks the load generator
+(bench/loadgen.py): sipload (default: a few µs of CPU a message, so
+that the two CPUs go to the gateways), sipp, or both: the whole series
+once with each, sipload first, one table each (twice the time: the
+--budget holds for each).  Scenarios, the two gateways' steps
 interleaved: warm max rate, cold max rate (a new number per
 message), cold with a 20 ms DNS round trip (bench/dnsdelay.c in front
 of NSD), and the overload scenario (1.5x and 2x the gateway's own warm
@@ -38,6 +42,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import run as B  # noqa: E402
 import workers as W  # noqa: E402
+import loadgen as L  # noqa: E402
 
 KAMAILIO = os.environ.get("IMGATE_KAMAILIO", "kamailio")
 KAM_MODULES = os.environ.get("IMGATE_KAMAILIO_MODULES",
@@ -160,8 +165,7 @@ class KamRun(W.Run):
         self.nsd = B.start_nsd(self.procs, self.dir, self.uas_port, hold,
                                sip_naptr=True,
                                also_listen=[KAM_DNS + "@53"])
-        self.uas = B.start_uas(self.procs, self.dir, "uas_200.xml",
-                               self.uas_port, "uas")
+        self.start_gen_uas()
         self.nums = [B.e164(i) for i in range(B.WARM_NUMBERS)]
         self.warm_csv = os.path.join(self.dir, "warm.csv")
         B.write_csv(self.warm_csv, self.nums)
@@ -291,13 +295,34 @@ class KamRun(W.Run):
 
     def main(self):
         a = self.a
-        self.t0 = t0 = time.monotonic()
-        up0 = uptime()
         self.setup()
-        self.res["uptime_start"] = up0
         self.res["kamailio"] = subprocess.run(
             [KAMAILIO, "-v"], capture_output=True,
             text=True).stdout.splitlines()[0]
+        lines = []
+        self.res["runs"] = {}
+        for g in a.gen:
+            self.use_gen(g)
+            self.res["steps"] = []
+            run = self.series()
+            self.res["runs"][g] = dict(run, steps=self.res["steps"])
+            lines += (["", "===== load generator: %s =====" % g]
+                      if len(a.gen) > 1 else []) + run["lines"]
+            for ln in run["lines"]:
+                B.log(ln)
+        self.res["lines"] = lines
+        with open(os.path.join(self.dir, "results.json"), "w") as f:
+            json.dump(self.res, f, indent=1, default=str)
+        for ln in lines:
+            print(ln)
+        sys.stdout.flush()
+
+    def series(self):
+        """Every scenario and the overload steps with the current
+        generator, within --budget; @return its results and lines."""
+        a = self.a
+        self.t0 = t0 = time.monotonic()
+        up0 = uptime()
         gws = (("imgated", a.imgated), ("kamailio", "kamailio"))
         R = {}
         for sc in a.scenarios:
@@ -330,20 +355,23 @@ class KamRun(W.Run):
                     over[(name, f)] = self.step(
                         "%s-over%.1fx" % (name, f), exe, self.size(exe),
                         int(top["rate"] * f), a.overload_seconds)
+        self.res["uptime_start"] = up0
         self.res["uptime_end"] = uptime()
         self.res["wall_s"] = time.monotonic() - t0
-        lines = self.report(R, over)
-        self.res["lines"] = lines
-        with open(os.path.join(self.dir, "results.json"), "w") as f:
-            json.dump(self.res, f, indent=1, default=str)
-        for ln in lines:
-            print(ln)
-        sys.stdout.flush()
+        return {"uptime_start": up0, "uptime_end": self.res["uptime_end"],
+                "wall_s": self.res["wall_s"],
+                "lines": self.report(R, over)}
 
     def report(self, R, over):
         a = self.a
         fp = [x["foreign_pct"] for x in self.res["steps"]]
+        gcpu = [x["gen_cpu_us"] for x in self.res["steps"]
+                if x.get("gen_cpu_us") is not None]
         out = ["machine: %s" % self.res["machine"],
+               "load generator: %s, its CPU per message (UAC + UAS): "
+               "median %s us over the steps" % (
+                   self.gen.name, B.fmt(sorted(gcpu)[len(gcpu) // 2]
+                                        if gcpu else None, 1)),
                "load: start %s; end %s" % (self.res["uptime_start"],
                                            self.res["uptime_end"]),
                "other processes' CPU during the steps: mean %.0f %%, max "
@@ -395,10 +423,10 @@ class KamRun(W.Run):
                     m = R[(name, "warm")]["rate"]
                     out.append(
                         "  %-8s %.1fx = %6d/s offered: goodput %6.0f/s "
-                        "(%3.0f %% of max), 503 %d, no answer %d, rtx %d, "
+                        "(%3.0f %% of max), 503 %d%s, no answer %d, rtx %d, "
                         "p99 %s ms" % (name, f, r["rate"], r["goodput"],
                                        100.0 * r["goodput"] / m,
-                                       r["refused"],
+                                       r["refused"], W.ra_text(r),
                                        r["failed"] + r["missing"],
                                        r["retrans"], B.fmt(r["p99"])))
         return out
@@ -431,11 +459,15 @@ def main():
     ap.add_argument("--kam-start", type=int, default=3000,
                     help="Kamailio's first warm step (msg/s)")
     ap.add_argument("--max-steps", type=int, default=6)
+    ap.add_argument("--gen", default=["sipload"], type=L.gen_choice,
+                    help="load generator: sipload (default), sipp, or "
+                    "both (the whole series with each, one table each)")
     ap.add_argument("--budget", type=int, default=560,
                     help="no search step starts that would leave less "
                     "than the overload steps' time before this many "
                     "seconds, no overload step that would end after them "
-                    "(default 560: the run ends within 10 minutes)")
+                    "(default 560: the run ends within 10 minutes; with "
+                    "--gen both, for each generator)")
     ap.add_argument("--workdir")
     a = ap.parse_args()
     for sc in a.scenarios:

@@ -6,22 +6,25 @@ For each worker count asked (--workers 1,2,...): the highest warm
 SIP->SIP burst rate that passes (run.py's rules: <= 0.1 % failed,
 <= 0.1 % retransmitted, >= 95 % of the offered rate achieved), with the
 µs of gateway CPU (supervisor and workers) per message.  The UAC sends
-each call from a socket of its own (sipp -t un), so that the kernel's
-reuseport hash spreads the senders over the workers.  Then, at the
+from many sockets (sipp: one per call, -t un; sipload: 64), so that the
+kernel's reuseport hash spreads the senders over the workers.  Then, at the
 highest worker count, the overload scenario: 1.5x and 2x that rate for
 --overload-seconds, with overload control on (the default) and off
 (gateway.overload_lag_ms = 0: the behaviour before it), printing
 goodput (200/s), 503s, failures (no answer), retransmissions and the p99
 of the 200s.  --old EXE adds the one-worker search for another binary
 (the main branch's) in the same run, and the same overload steps for
-it, alternating with --imgated's.  --ceiling adds the sipp-to-sipp
-ceiling.  --pin-gw/--pin-gen CPUS pin the gateway and the load
+it, alternating with --imgated's.  --ceiling adds the generator-to-
+generator ceiling.  --pin-gw/--pin-gen CPUS pin the gateway and the load
 generators (taskset) for the scaling series on a bigger machine
-(bench/scaling.sh).
+(bench/scaling.sh).  --gen sipload|sipp picks the load generator
+(bench/loadgen.py: the same load and counters with either; default
+sipload, whose CPU per message is a fraction of sipp's); every step also
+shows the generator's CPU per message (UAC + UAS).
 
 Output: one line per scenario on stdout, the steps on stderr,
-results.json in the work directory.  It reuses run.py's NSD fixture,
-sipp UAS/UAC drivers and /proc readings.
+results.json in the work directory.  It reuses run.py's NSD fixture
+and /proc readings, and loadgen.py's generators.
 """
 
 import argparse
@@ -33,13 +36,13 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import run as B  # noqa: E402
+import loadgen as L  # noqa: E402
 
 
-# one socket per call (so that the senders spread over the workers),
-# within the open file limit
-UN = ["-t", "un", "-max_socket", "16000"]
 # every step: a 503 ends a call as a refusal (counted, and a failed step
-# when searching the max), answers go to the source port (rport)
+# when searching the max), answers go to the source port (rport); sipp
+# sends each call from a socket of its own, sipload from 64 (so that the
+# senders spread over the workers)
 SCENARIO = "uac_inf_503.xml"
 
 
@@ -67,22 +70,14 @@ def cpu(pids):
     return sum(B.cpu_ticks(p) or 0 for p in pids)
 
 
-def counts_503(d):
-    """How many 503s the UAC received (sipp -trace_counts)."""
-    for fn in os.listdir(d):
-        if fn.endswith("_counts.csv"):
-            with open(os.path.join(d, fn)) as f:
-                lines = [ln.rstrip("\n") for ln in f if ln.strip()]
-            if len(lines) < 2:
-                return 0
-            hdr, last = lines[0].split(";"), lines[-1].split(";")
-            for i, h in enumerate(hdr):
-                if h.endswith("_503_Recv") and i < len(last):
-                    try:
-                        return int(last[i])
-                    except ValueError:
-                        return 0
-    return 0
+counts_503 = L.counts_503
+
+
+def ra_text(r):
+    """ " (N with Retry-After)" where the generator tells (sipload)."""
+    if r.get("refused_ra") is None or not r["refused"]:
+        return ""
+    return " (%d with Retry-After)" % r["refused_ra"]
 
 
 class Run:
@@ -93,12 +88,30 @@ class Run:
         os.makedirs(self.dir, exist_ok=True)
         self.res = {"machine": B.machine(), "steps": []}
         self.n = 0
+        self.gens = {}
+        self.uas = None
+        self.use_gen(a.gen[0] if isinstance(a.gen, list) else a.gen)
+
+    def use_gen(self, name):
+        """The load generator of the steps from now on (sipload or
+        sipp).  Its UAS replaces the other's on the same port (the DNS
+        fixture points there)."""
+        if name not in self.gens:
+            self.gens[name] = L.make(name, self.dir)
+        self.gen = self.gens[name]
+        if self.uas is not None and self.uas.gen != name:
+            self.uas_stats = self.uas.owner.stop_uas(self.procs, self.uas)
+            self.start_gen_uas()
+
+    def start_gen_uas(self):
+        self.uas = self.gen.start_uas(self.procs, self.dir, self.uas_port,
+                                      "uas-" + self.gen.name)
+        self.uas.gen, self.uas.owner = self.gen.name, self.gen
 
     def setup(self):
         self.uas_port, hold = B.free_port(), B.free_port()
         self.nsd = B.start_nsd(self.procs, self.dir, self.uas_port, hold)
-        self.uas = B.start_uas(self.procs, self.dir, "uas_200.xml",
-                               self.uas_port, "uas")
+        self.start_gen_uas()
         self.nums = [B.e164(i) for i in range(B.WARM_NUMBERS)]
         self.csv = os.path.join(self.dir, "warm.csv")
         B.write_csv(self.csv, self.nums)
@@ -136,45 +149,49 @@ class Run:
         else:
             gw = self.gateway(exe, d, workers, lag_ms)
             target = gw.port
-            B.run_uac(self.procs, os.path.join(d, "warmup"), target,
-                      self.csv, 200, len(self.nums), 10, 3000,
-                      extra=UN)
+            self.gen.run_uac(self.procs, os.path.join(d, "warmup"), target,
+                             self.csv, 200, 0, count=len(self.nums),
+                             warmup=True)
         pids = children(gw.pid) if gw else []
         c0, t0 = cpu(pids), time.monotonic()
+        u0 = B.cpu_ticks(self.uas.pid) or 0
         count = int(rate * secs)
-        extra = UN + ["-trace_counts"]
-        st = B.run_uac(self.procs, d, target, self.csv, rate, count,
-                       int(secs + 10), 5000, extra=extra, scenario=scenario)
+        ld = self.gen.run_uac(self.procs, d, target, self.csv, rate, secs,
+                              count=count, scenario=scenario)
         wall = time.monotonic() - t0
         c1 = cpu(pids) if gw else 0
-        refused = counts_503(d)
-        good = st.ok - refused
-        r = {"label": label, "workers": workers, "rate": rate,
-             "count": count, "ok": good, "refused": refused,
-             "failed": st.failed, "retrans": st.retrans,
-             "missing": max(0, count - st.ok - st.failed),
+        uas_s = ((B.cpu_ticks(self.uas.pid) or 0) - u0) / B.HZ
+        good, refused = ld.good, ld.refused
+        r = {"label": label, "gen": self.gen.name, "workers": workers,
+             "rate": rate, "count": count, "ok": good, "refused": refused,
+             "refused_ra": ld.refused_ra,
+             "failed": ld.failed, "retrans": ld.retrans,
+             "missing": ld.missing,
              "wall": wall, "secs": secs, "lag_ms": lag_ms}
-        if st.t_first is not None and st.t_last > st.t_first:
-            span = (st.t_last - st.t_first) / 1000.0 + 1.0 / rate
-        else:
-            span = max(wall, 1e-3)
+        span = ld.span if ld.span is not None else max(wall, 1e-3)
         r["goodput"] = good / max(span, secs)
-        r["p99"] = B.pct(sorted(st.rtt), 0.99)
-        r["cpu_us"] = ((c1 - c0) / B.HZ * 1e6 / st.ok) if gw and st.ok \
-            else None
-        bad = st.failed + r["missing"]
-        r["pass"] = (bad <= 0.001 * count and refused == 0 and st.rc == 0
-                     and st.retrans <= 0.001 * count
+        r["p50"], r["p99"] = ld.p50, ld.p99
+        r["cpu_us"] = ((c1 - c0) / B.HZ * 1e6 / ld.answered) \
+            if gw and ld.answered else None
+        # the generator's own cost: UAC and UAS (the UAS also answers
+        # the warm-up's 16, negligible)
+        r["gen_cpu_us"] = ((ld.uac_cpu + uas_s) * 1e6 / ld.answered) \
+            if ld.answered else None
+        bad = ld.failed + ld.missing
+        r["pass"] = (bad <= 0.001 * count and refused == 0 and ld.rc == 0
+                     and ld.retrans <= 0.001 * count
                      and good / span >= 0.95 * rate)
         if gw:
             r["alive"] = gw.alive()
             gw.stop()
             self.procs.procs = [p for p in self.procs.procs if p is not gw.p]
-        B.log("  %-10s w=%-2s R=%-6d 200=%-7d 503=%-6d fail=%-5d miss=%-5d "
-              "rtx=%-6d goodput=%6.0f/s p99=%s ms cpu=%s us %s"
-              % (label, workers, rate, good, refused, st.failed,
-                 r["missing"], st.retrans, r["goodput"],
+        B.log("  %-10s %-7s w=%-2s R=%-6d 200=%-7d 503=%-6d fail=%-5d "
+              "miss=%-5d rtx=%-6d goodput=%6.0f/s p99=%s ms cpu=%s us "
+              "gen=%s us %s"
+              % (label, self.gen.name, workers, rate, good, refused,
+                 ld.failed, r["missing"], ld.retrans, r["goodput"],
                  B.fmt(r["p99"]), B.fmt(r["cpu_us"], 0),
+                 B.fmt(r["gen_cpu_us"], 1),
                  "PASS" if r["pass"] else "FAIL"))
         self.res["steps"].append(r)
         return r
@@ -206,7 +223,7 @@ class Run:
         for @secs to each (name, exe) of @exes with each overload_lag_ms
         of @lags, the binaries alternating at every step so that a
         change in the machine's load hits them alike.  An exe of None
-        is the sipp-to-sipp baseline.  @return one line per step (also
+        is the generator-to-generator baseline.  @return one line per step (also
         in self.res["steps"]).  Reusable beside other gateways (the
         Kamailio baseline): step() takes the exe and its label."""
         lines = []
@@ -220,12 +237,13 @@ class Run:
                         direct=exe is None)
                     lines.append(
                         "overload %.1fx (%d/s offered, %scontrol %s): "
-                        "goodput %.0f/s = %.0f %% of max, 503 %d, no answer "
-                        "%d, retransmissions %d, p99 %s ms%s"
+                        "goodput %.0f/s = %.0f %% of max, 503 %d%s, no "
+                        "answer %d, retransmissions %d, p99 %s ms%s"
                         % (f, int(m * f), name + " " if name else "",
                            "on" if lag else "off",
                            r["goodput"], 100.0 * r["goodput"] / m,
-                           r["refused"], r["failed"] + r["missing"],
+                           r["refused"], ra_text(r),
+                           r["failed"] + r["missing"],
                            r["retrans"], B.fmt(r["p99"]),
                            self.verdict(r, m) if f == 2.0 and lag and exe
                            else ""))
@@ -248,7 +266,8 @@ class Run:
         if a.ceiling:
             ceiling = self.search("ceiling", None, None, a.start * 4,
                                   direct=True)
-            lines.append("sipp->sipp ceiling: %s/s" % (
+            lines.append("%s->%s ceiling: %s/s" % (
+                self.gen.name, self.gen.name,
                 ceiling["rate"] if ceiling else "-"))
         if a.old and not a.overload_at:
             old = self.search("old", a.old, None, a.start)
@@ -276,6 +295,7 @@ class Run:
         with open(os.path.join(self.dir, "results.json"), "w") as f:
             json.dump(self.res, f, indent=1, default=str)
         print("machine: %s" % self.res["machine"])
+        print("load generator: %s" % self.gen.name)
         for ln in lines:
             print(ln)
         sys.stdout.flush()
@@ -304,7 +324,11 @@ def main():
                     help="overload_lag_ms values run at each factor "
                     "(100,0: control on and off)")
     ap.add_argument("--pin-gw", help="CPU list for imgated (taskset)")
-    ap.add_argument("--pin-gen", help="CPU list for sipp and NSD")
+    ap.add_argument("--pin-gen", help="CPU list for the load generator "
+                    "and NSD")
+    ap.add_argument("--gen", default="sipload", choices=L.GENS,
+                    help="load generator (bench/loadgen.py): sipload "
+                    "(default) or sipp")
     ap.add_argument("--workdir")
     a = ap.parse_args()
     try:
@@ -315,7 +339,7 @@ def main():
         pass
     r = Run(a)
     if a.pin_gen:
-        # sipp and NSD are started by this process: they inherit it
+        # the generator and NSD are started by this process: they inherit it
         os.sched_setaffinity(0, cpus(a.pin_gen))
     try:
         r.main()
