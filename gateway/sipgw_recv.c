@@ -138,6 +138,13 @@ static unsigned			 rs_held;
 static struct sipgw_recv_reg	 rs_reg[SIPGW_RECV_FDS];
 /* epoll_wait() calls while datagrams were held (SIPGW_RECV_POLL). */
 static unsigned			 rs_turn;
+/*
+ * The loop's epoll descriptor (the one an own socket is registered
+ * with, learnt at its first read; -1 before) and whether the loop's
+ * last wait was a poll (timeout 0) that found nothing: see epoll_wait().
+ */
+static int			 rs_loop_epfd = -1;
+static bool			 rs_idle_poll;
 
 static ssize_t
 sys_recvmsg(int fd, struct msghdr *mh, int flags)
@@ -373,6 +380,8 @@ recvmsg(int fd, struct msghdr *mh, int flags)
 	socklen_t		 namelen = mh->msg_namelen;
 	bool			 own = sipgw_udp_own(fd);
 
+	if (own && fd < SIPGW_RECV_FDS && rs_reg[fd].set)
+		rs_loop_epfd = rs_reg[fd].epfd;
 	if (!own || (flags & MSG_ERRQUEUE) != 0 || mh->msg_iovlen < 1 ||
 	    (s = sock_of(fd)) == NULL)
 		return recv_one(fd, mh, flags, own);
@@ -495,10 +504,35 @@ epoll_wait_held(int epfd, struct epoll_event *ev, int max, int timeout)
 	return n;
 }
 
+/*
+ * sofia's loop (1.12.11 su_base_port_run()) waits for its next timer in
+ * whole milliseconds, rounded down: a timer due in 0.7 ms is a timeout
+ * of 0, and the loop polls the kernel again and again until it is due.
+ * With a transaction's timers always a little ahead, that was thousands
+ * of empty polls per message at 200 messages a second and several
+ * hundred microseconds of CPU per message at 1,000 (bench/README.md),
+ * taken from whatever else shares the cores.  So on the loop's
+ * descriptor a poll that follows a poll that found nothing waits up to
+ * a millisecond instead: any descriptor that becomes ready ends the
+ * wait at once, and a timer is run at most a millisecond late (sofia's
+ * timers are kept in milliseconds).  The first poll after any wakeup is
+ * still a poll, so what sofia polls for with a timeout of 0 (messages
+ * queued to the loop) is handled first.
+ */
 int
 epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 {
-	if (rs_held == 0)
+	int	 n;
+
+	if (rs_held != 0) {
+		rs_idle_poll = false;
+		return epoll_wait_held(epfd, ev, max, timeout);
+	}
+	if (epfd != rs_loop_epfd)
 		return sys_epoll_wait(epfd, ev, max, timeout);
-	return epoll_wait_held(epfd, ev, max, timeout);
+	if (timeout == 0 && rs_idle_poll)
+		timeout = 1;
+	n = sys_epoll_wait(epfd, ev, max, timeout);
+	rs_idle_poll = timeout == 0 && n == 0;
+	return n;
 }
