@@ -29,6 +29,32 @@ str_copy(char *dst, size_t size, const char *src)
 }
 
 /**
+ * The @n strings of @parts, one after the other, into @dst of @size
+ * bytes: snprintf(dst, size, "%s%s...", parts...) - truncated, always
+ * NUL-terminated when size > 0.  @return the length of the whole text,
+ * as snprintf() does (>= @size: it was cut).
+ */
+static inline size_t
+str_join(char *dst, size_t size, const char *const *parts, size_t n)
+{
+	size_t	 len = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t	 pl = strlen(parts[i]);
+
+		if (len + 1 < size) {
+			size_t	 room = size - 1 - len;
+
+			memcpy(dst + len, parts[i], pl < room ? pl : room);
+		}
+		len += pl;
+	}
+	if (size > 0)
+		dst[len < size ? len : size - 1] = '\0';
+	return len;
+}
+
+/**
  * Append the @n bytes at @src to the string of *@len bytes in @dst (@size
  * bytes), NUL-terminated; *@len grows by @n.  @return 0, or -1 when it
  * does not fit (@dst and *@len are then left as they were).

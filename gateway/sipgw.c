@@ -34,6 +34,7 @@
 
 #include <errno.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <linux/sock_diag.h>
 #include <linux/sockios.h>
 #include <ifaddrs.h>
@@ -57,6 +58,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include "enum/siphash.h"
 #include "enum/strcopy.h"
 #include "gateway/dns.h"
 #include "gateway/log.h"
@@ -126,6 +128,11 @@ static bool			 sipgw_own_port;
 #define SIPGW_OWN_IDENT		"worker"
 #define SIPGW_SHARED_IDENT	"shared"
 static sip_allow_t		*sipgw_allow;
+/* SIPGW_AGENT as the Server and User-Agent headers, parsed once: nta
+ * copies a header object into each message for less than it parses the
+ * string (bench/README.md). */
+static sip_server_t		*sipgw_server;
+static sip_user_agent_t		*sipgw_user_agent;
 static bool			 sipgw_has_tls;	/* a TLS transport is bound */
 static bool			 sipgw_draining;	/* shutting down */
 /* Overload control (gateway/overload): the share, its tick, what the
@@ -223,7 +230,7 @@ respond_now(nta_incoming_t *irq, int code)
 	    TAG_IF(code == 503, SIPTAG_RETRY_AFTER_STR(SIPGW_RETRY_AFTER_STR)),
 	    TAG_IF(code == 415, SIPTAG_ACCEPT_STR(SIPGW_ACCEPT)),
 	    TAG_IF(via != NULL, SIPTAG_VIA(via)),
-	    SIPTAG_SERVER_STR(SIPGW_AGENT),
+	    SIPTAG_SERVER(sipgw_server),
 	    TAG_END());
 	su_home_deinit(home);
 	return code;
@@ -426,7 +433,7 @@ screen_request(nta_incoming_t *irq, const sip_t *sip,
 		    sip->sip_request->rq_method_name,
 		    source_text(irq, who, sizeof(who)), v->why, v->code);
 	nta_incoming_treply(irq, v->code, v->phrase,
-	    SIPTAG_SERVER_STR(SIPGW_AGENT), TAG_END());
+	    SIPTAG_SERVER(sipgw_server), TAG_END());
 	return v->code;
 }
 
@@ -495,7 +502,7 @@ on_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
 		return respond_now(irq, 481);
 	/* imgate relays pager-mode messages only: 405 with Allow. */
 	if (nta_check_method(irq, sip, sipgw_allow,
-	    SIPTAG_SERVER_STR(SIPGW_AGENT), TAG_END()))
+	    SIPTAG_SERVER(sipgw_server), TAG_END()))
 		return 405;
 	switch (sip->sip_request->rq_url->url_type) {
 	case url_sips:
@@ -517,13 +524,13 @@ on_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
 	}
 	/* No extension is supported: a Require gets 420. */
 	if (nta_check_required(irq, sip, NULL,
-	    SIPTAG_SERVER_STR(SIPGW_AGENT), TAG_END()))
+	    SIPTAG_SERVER(sipgw_server), TAG_END()))
 		return 420;
 	if (sip->sip_request->rq_method == sip_method_options) {
 		nta_incoming_treply(irq, SIP_200_OK,
 		    SIPTAG_ALLOW(sipgw_allow),
 		    SIPTAG_ACCEPT_STR(SIPGW_ACCEPT),
-		    SIPTAG_SERVER_STR(SIPGW_AGENT),
+		    SIPTAG_SERVER(sipgw_server),
 		    TAG_END());
 		return 200;
 	}
@@ -549,12 +556,84 @@ sipgw_reply(struct gw_txn *t, const struct gw_outcome *o,
 	    TAG_IF(r->retry_after, SIPTAG_RETRY_AFTER_STR(retry)),
 	    TAG_IF(r->sip_code == 415, SIPTAG_ACCEPT_STR(SIPGW_ACCEPT)),
 	    TAG_IF(via != NULL, SIPTAG_VIA(via)),
-	    SIPTAG_SERVER_STR(SIPGW_AGENT),
+	    SIPTAG_SERVER(sipgw_server),
 	    TAG_END());
 	su_home_deinit(home);
 	/* nta keeps it for retransmissions (Timer J), then frees it. */
 	nta_incoming_destroy(irq);
 	t->in.sip = NULL;
+}
+
+/*
+ * The Call-ID and From tag of each forwarded MESSAGE, made here rather
+ * than by nta (a UUID through sprintf and a tag through su_sprintf:
+ * about 6,500 instructions a message, bench/README.md): SipHash-2-4
+ * under a key drawn from getrandom() when the endpoint starts, of a
+ * counter, in hex.  Unique (a new key per process, a new counter value
+ * per message) and unguessable without the key, as RFC 3261 8.1.1.4
+ * and 19.3 ask: 128 bits for the Call-ID, 64 for the tag.  Each worker
+ * draws its own key in sipgw_start(), after the fork.  Without a key
+ * (getrandom() failed) nta makes them as before.
+ */
+#define SIPGW_CALL_ID_LEN	32
+#define SIPGW_TAG_LEN		16
+static uint8_t			 sipgw_id_key[SIPHASH_KEY_SIZE];
+static bool			 sipgw_id_keyed;
+static uint64_t			 sipgw_id_seq;
+
+/* @v as 16 lower-case hex digits at @out. */
+static void
+hex64(char *out, uint64_t v)
+{
+	static const char	 hex[] = "0123456789abcdef";
+
+	for (int i = 15; i >= 0; i--, v >>= 4)
+		out[i] = hex[v & 0xf];
+}
+
+/* The next value of the keyed sequence. */
+static uint64_t
+next_id(void)
+{
+	uint64_t	 seq = sipgw_id_seq++;
+
+	return siphash24(sipgw_id_key, &seq, sizeof(seq));
+}
+
+/*
+ * A Call-ID into @cid (SIPGW_CALL_ID_LEN + 1 bytes) and a From tag into
+ * @tag (SIPGW_TAG_LEN + 1 bytes).  @return false when there is no key.
+ */
+static bool
+new_ids(char *cid, char *tag)
+{
+	if (!sipgw_id_keyed)
+		return false;
+	hex64(cid, next_id());
+	hex64(cid + 16, next_id());
+	cid[SIPGW_CALL_ID_LEN] = '\0';
+	hex64(tag, next_id());
+	tag[SIPGW_TAG_LEN] = '\0';
+	return true;
+}
+
+/*
+ * "@from;tag=@tag" into @out when @from is a bare URI whose tag nta
+ * would add as the same header parameter (no ';', '?' or ',' that would
+ * make the text mean something else, no brackets); @return false
+ * otherwise, and nta adds its own tag to @from as before.
+ */
+static bool
+from_with_tag(char *out, size_t outsz, const char *from, const char *tag)
+{
+	size_t	 n = 0;
+
+	if (from[strcspn(from, ";?,<>\" \t")] != '\0')
+		return false;
+	out[0] = '\0';
+	return str_append_s(out, outsz, &n, from) == 0 &&
+	    str_append(out, outsz, &n, ";tag=", 5) == 0 &&
+	    str_append_s(out, outsz, &n, tag) == 0;
 }
 
 /*
@@ -773,7 +852,12 @@ static enum gw_reason
 sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 {
 	nta_outgoing_t	*orq;
+	msg_t		*msg;
 	char		 route[400], from[300], to[LOOKUP_URI_MAX + 16], mf[8];
+	char		 cid[SIPGW_CALL_ID_LEN + 1], tag[SIPGW_TAG_LEN + 1];
+	char		 tagged[LOOKUP_URI_MAX + SIPGW_TAG_LEN + 8];
+	const char	*call_id, *from_hdr;
+	bool		 ids;
 	size_t		 len;	/* of mf, route, to: written by hand, once
 				 * per message (no format parsing) */
 	sip_payload_t	 pl[1];
@@ -861,37 +945,58 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 	if (t->from == NULL)
 		snprintf(from, sizeof(from), "<sip:imgate@%s>",
 		    t->rt->conf.domain);
+	from_hdr = t->from != NULL ? t->from : from;
+	/*
+	 * A spooled message keeps one Call-ID on every attempt, so that the
+	 * far end can drop duplicates (at-least-once delivery); otherwise
+	 * RFC 7572 table 1: <thread/> becomes the Call-ID; otherwise a new
+	 * one (new_ids()).
+	 */
+	ids = new_ids(cid, tag);
+	call_id = t->stable_call_id != NULL ? t->stable_call_id :
+	    t->origin == PROTO_XMPP && t->call_id != NULL ? t->call_id :
+	    ids ? cid : NULL;
+	if (ids && from_with_tag(tagged, sizeof(tagged), from_hdr, tag))
+		from_hdr = tagged;
 	sip_payload_init(pl);
 	pl->pl_data = t->body;
 	pl->pl_len = (isize_t)t->body_len;
 	log_debug("txn %llu: MESSAGE %s via %s", (unsigned long long)t->id,
 	    request_uri, next_hop);
-	/* The leg adds Call-ID (unless given), CSeq, From tag, Max-Forwards;
-	 * the tags are copied into the request. */
-	orq = nta_outgoing_tcreate(sipgw_leg, out_response,
-	    (nta_outgoing_magic_t *)(uintptr_t)t->id, NULL,
-	    SIP_METHOD_MESSAGE, URL_STRING_MAKE(request_uri),
+	/*
+	 * The request is put together here and handed to nta whole: nta
+	 * filters every tag it is given for the transport's (tl_afilter(),
+	 * about 450 instructions a tag), and of these only TPTAG_IDENT is
+	 * one.  The headers go in as nta_outgoing_tcreate() would add them
+	 * (sip_add_tl()), then the leg adds CSeq, and Call-ID and From tag
+	 * unless given (nta_msg_request_complete()), as tcreate does.
+	 */
+	if ((msg = nta_msg_create(sipgw_agent, 0)) == NULL)
+		orq = NULL;
+	else if (sip_add_tl(msg, sip_object(msg),
 	    SIPTAG_TO_STR(to),
-	    SIPTAG_FROM_STR(t->from != NULL ? t->from : from),
-	    /*
-	     * A spooled message keeps one Call-ID on every attempt, so that
-	     * the far end can drop duplicates (at-least-once delivery);
-	     * otherwise RFC 7572 table 1: <thread/> becomes the Call-ID.
-	     */
-	    TAG_IF(t->stable_call_id != NULL,
-	    SIPTAG_CALL_ID_STR(t->stable_call_id)),
-	    TAG_IF(t->stable_call_id == NULL && t->origin == PROTO_XMPP &&
-	    t->call_id != NULL, SIPTAG_CALL_ID_STR(t->call_id)),
+	    SIPTAG_FROM_STR(from_hdr),
+	    TAG_IF(call_id != NULL, SIPTAG_CALL_ID_STR(call_id)),
 	    SIPTAG_ROUTE_STR(route),
 	    SIPTAG_MAX_FORWARDS_STR(mf),
 	    SIPTAG_CONTENT_TYPE_STR(t->content_type),
 	    TAG_IF(t->subject != NULL, SIPTAG_SUBJECT_STR(t->subject)),
 	    TAG_IF(t->lang != NULL, SIPTAG_CONTENT_LANGUAGE_STR(t->lang)),
-	    SIPTAG_USER_AGENT_STR(SIPGW_AGENT),
+	    SIPTAG_USER_AGENT(sipgw_user_agent),
 	    SIPTAG_PAYLOAD(pl),
-	    TAG_IF(sipgw_own_port && !big && !tls,
-	    TPTAG_IDENT(SIPGW_OWN_IDENT)),
-	    TAG_END());
+	    TAG_END()) < 0 ||
+	    nta_msg_request_complete(msg, sipgw_leg, SIP_METHOD_MESSAGE,
+	    URL_STRING_MAKE(request_uri)) < 0)
+		orq = NULL;
+	else
+		orq = nta_outgoing_mcreate(sipgw_agent, out_response,
+		    (nta_outgoing_magic_t *)(uintptr_t)t->id, NULL, msg,
+		    TAG_IF(sipgw_own_port && !big && !tls,
+		    TPTAG_IDENT(SIPGW_OWN_IDENT)),
+		    TAG_END());
+	/* mcreate() leaves a message it did not take to its caller. */
+	if (orq == NULL && msg != NULL)
+		msg_destroy(msg);
 	if (orq == NULL) {
 		log_info("txn %llu: cannot send MESSAGE to %s via %s",
 		    (unsigned long long)t->id, request_uri, next_hop);
@@ -1352,10 +1457,17 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf, bool worker)
 		return -1;
 	}
 	sipgw_has_tls = tls;
+	sipgw_id_keyed = getrandom(sipgw_id_key, sizeof(sipgw_id_key), 0) ==
+	    (ssize_t)sizeof(sipgw_id_key);
+	if (!sipgw_id_keyed)
+		log_warn("sip: getrandom: nta makes the Call-IDs");
 	sipgw_allow = sip_allow_make(sipgw_home, SIPGW_ALLOW);
+	sipgw_server = sip_server_make(sipgw_home, SIPGW_AGENT);
+	sipgw_user_agent = sip_user_agent_make(sipgw_home, SIPGW_AGENT);
 	sipgw_leg = nta_leg_tcreate(sipgw_agent, on_request, NULL,
 	    NTATAG_NO_DIALOG(1), TAG_END());
-	if (sipgw_allow == NULL || sipgw_leg == NULL) {
+	if (sipgw_allow == NULL || sipgw_server == NULL ||
+	    sipgw_user_agent == NULL || sipgw_leg == NULL) {
 		log_warnx("sip: cannot set up the SIP stack");
 		sipgw_destroy();
 		return -1;
@@ -1403,6 +1515,8 @@ sipgw_destroy(void)
 	 * held for one goes with it, gateway/sipgw_recv.c). */
 	sipgw_nself = 0;
 	sipgw_allow = NULL;
+	sipgw_server = NULL;
+	sipgw_user_agent = NULL;
 	sipgw_has_tls = false;
 	su_home_deinit(sipgw_home);
 }

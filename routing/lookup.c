@@ -158,8 +158,8 @@ srv_next_protocol(struct lookup *lk)
 		lk->qtype = DNSMSG_T_SRV;
 		lk->cname_hops = 0;
 		if (lk->trace != NULL && lk->trace->nsrv_queries < 8)
-			snprintf(lk->trace->srv_queries[
-			    lk->trace->nsrv_queries++], DNSMSG_NAME_MAX, "%s",
+			str_copy(lk->trace->srv_queries[
+			    lk->trace->nsrv_queries++], DNSMSG_NAME_MAX,
 			    lk->qname);
 		return;
 	}
@@ -170,7 +170,8 @@ srv_next_protocol(struct lookup *lk)
 	}
 	if (p->implicit != PROTO_NONE) {
 		lk->phase = PH_IMPLICIT;
-		snprintf(lk->qname, sizeof(lk->qname), "%s.", lk->domain);
+		str_join(lk->qname, sizeof(lk->qname),
+		    (const char *const []){ lk->domain, "." }, 2);
 		lk->qtype = DNSMSG_T_A;
 		return;
 	}
@@ -190,16 +191,19 @@ set_addresses(struct lookup *lk, enum proto proto)
 {
 	struct lookup_result	*r = &lk->res;
 	char			 im[LOOKUP_URI_MAX + 8];
-	int			 n;
+	size_t			 n;
 
 	r->protocol = proto;
 	if (proto == PROTO_SIP) {
-		snprintf(r->request_uri, sizeof(r->request_uri), "sip:%s@%s",
-		    lk->user, lk->domain);
+		/* snprintf("sip:%s@%s") by hand: once per message. */
+		str_join(r->request_uri, sizeof(r->request_uri),
+		    (const char *const []){ "sip:", lk->user, "@",
+		    lk->domain }, 4);
 		return 0;
 	}
-	n = snprintf(im, sizeof(im), "im:%s@%s", lk->user, lk->domain);
-	if (n < 0 || (size_t)n >= sizeof(im) ||
+	n = str_join(im, sizeof(im), (const char *const []){ "im:",
+	    lk->user, "@", lk->domain }, 4);
+	if (n >= sizeof(im) ||
 	    imaddr_im_to_jid(im, r->xmpp_to, sizeof(r->xmpp_to)) !=
 	    IMADDR_OK)
 		return -1;
@@ -373,8 +377,8 @@ implicit_answer(struct lookup *lk, const struct dnsq_result *res)
 	}
 	note_ttl(lk, res->ans->ttl);
 	r->implicit = true;
-	snprintf(r->targets[0].host, sizeof(r->targets[0].host), "%s.",
-	    lk->domain);
+	str_join(r->targets[0].host, sizeof(r->targets[0].host),
+	    (const char *const []){ lk->domain, "." }, 2);
 	r->targets[0].port = proto == PROTO_SIP ? 5060 : 5269;
 	r->ntargets = 1;
 	finish(lk, set_addresses(lk, proto) == 0 ? LOOKUP_OK :

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "enum/strcopy.h"
 #include "routing/resolve.h"
 
 struct resolve {
@@ -128,7 +129,7 @@ failed_result(struct lookup_result *r, enum lookup_error e, const char *aus)
 	r->error = e;
 	r->negative_ttl = r->failure_ttl = r->min_ttl = -1;
 	if (aus != NULL)
-		snprintf(r->aus, sizeof(r->aus), "%s", aus);
+		str_copy(r->aus, sizeof(r->aus), aus);
 }
 
 static void
@@ -343,7 +344,7 @@ session_new(const struct resolve_params *p, const struct dnsq_ops *ops,
 	rs->arg = arg;
 	rs->direct = false;
 	rs->direct_proto = PROTO_NONE;
-	snprintf(rs->input, sizeof(rs->input), "%s", dest);
+	str_copy(rs->input, sizeof(rs->input), dest);
 	rs->lk = NULL;
 	rs->st = NULL;
 	rs->link = rs->link_next = -1;
@@ -419,14 +420,14 @@ resolve_start(struct resolve *rs)
 		failed_result(&r, d->number_status == E164_NOT_E164 ?
 		    LOOKUP_E_NOT_E164 : d->number_status == E164_TOO_LONG ?
 		    LOOKUP_E_NUMBER_TOO_LONG : LOOKUP_E_INVALID_NUMBER, NULL);
-		snprintf(r.input, sizeof(r.input), "%s", rs->input);
+		str_copy(r.input, sizeof(r.input), rs->input);
 		deliver_route(rs, RESOLVE_BAD_NUMBER, &r);
 		break;
 	case ROUTE_NO_MATCH:
 	case ROUTE_DENY:
 		/* No DNS was asked: "no data" for the lookup's part. */
 		failed_result(&r, LOOKUP_E_ENUM_NO_DATA, d->aus);
-		snprintf(r.input, sizeof(r.input), "%s", rs->input);
+		str_copy(r.input, sizeof(r.input), rs->input);
 		deliver_route(rs, d->verdict == ROUTE_DENY ? RESOLVE_DENIED :
 		    RESOLVE_NO_MATCH, &r);
 		break;
@@ -521,7 +522,7 @@ resolve_next_target(struct resolve *rs)
 		 * addresses only, over what the Request-URI asks for.
 		 */
 		if (rs->ntargets == 0 || rs->targets[i].port == 0)
-			snprintf(uri, sizeof(uri), "%s", rs->request_uri);
+			str_copy(uri, sizeof(uri), rs->request_uri);
 		else {
 			tg = &rs->targets[i];
 			if (siptarget_uri(tg->host, tg->port,
@@ -530,7 +531,7 @@ resolve_next_target(struct resolve *rs)
 				continue;
 		}
 		rs->cur_target = i;
-		snprintf(rs->cur_uri, sizeof(rs->cur_uri), "%s", uri);
+		str_copy(rs->cur_uri, sizeof(rs->cur_uri), uri);
 		enter(rs);
 		st = siptarget_start(rs->p.sip, rs->ops, uri, on_hops, rs);
 		/* NULL: on_hops() has run. */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "enum/strcopy.h"
 #include "routing/rfc3861.h"
 
 static bool
@@ -78,11 +79,11 @@ rfc3861_srv_owner(const char *service, const char *proto, const char *domain,
     char *out, size_t outsz)
 {
 	size_t	 dl = strlen(domain);
-	int	 n;
+	/* snprintf("_%s._%s.%s%s") by hand: once per message. */
+	const char *const parts[] = { "_", service, "._", proto, ".", domain,
+	    dl > 0 && domain[dl - 1] == '.' ? "" : "." };
 
-	n = snprintf(out, outsz, "_%s._%s.%s%s", service, proto, domain,
-	    dl > 0 && domain[dl - 1] == '.' ? "" : ".");
-	return n < 0 || (size_t)n >= outsz ? -1 : 0;
+	return str_join(out, outsz, parts, 7) >= outsz ? -1 : 0;
 }
 
 bool

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "enum/strcopy.h"
 #include "routing/dialplan.h"
 #include "routing/route.h"
 
@@ -128,17 +129,16 @@ route_direct_result(struct lookup_result *r, enum proto proto,
 {
 	result_init(r, LOOKUP_OK);
 	r->protocol = proto;
-	snprintf(r->input, sizeof(r->input), "%s", dest);
+	str_copy(r->input, sizeof(r->input), dest);
 	if (aus != NULL)
-		snprintf(r->aus, sizeof(r->aus), "%s", aus);
+		str_copy(r->aus, sizeof(r->aus), aus);
 	if (proto == PROTO_XMPP) {
-		snprintf(r->xmpp_to, sizeof(r->xmpp_to), "%s", dest);
+		str_copy(r->xmpp_to, sizeof(r->xmpp_to), dest);
 		return;
 	}
-	snprintf(r->request_uri, sizeof(r->request_uri), "%s", dest);
+	str_copy(r->request_uri, sizeof(r->request_uri), dest);
 	if (host != NULL) {
-		snprintf(r->targets[0].host, sizeof(r->targets[0].host), "%s",
-		    host);
+		str_copy(r->targets[0].host, sizeof(r->targets[0].host), host);
 		r->targets[0].port = port;
 		r->ntargets = 1;
 	}
@@ -156,13 +156,13 @@ route_static_result(const struct conf_target *target, const char *aus,
 	}
 	if (tg.kind == POLICY_T_IM) {
 		result_init(r, LOOKUP_OK);
-		snprintf(r->uri, sizeof(r->uri), "%s", tg.uri);
+		str_copy(r->uri, sizeof(r->uri), tg.uri);
 		return 1;
 	}
 	route_direct_result(r, tg.kind == POLICY_T_XMPP ? PROTO_XMPP :
 	    PROTO_SIP, tg.uri, tg.kind == POLICY_T_SIP ? tg.host : NULL,
 	    tg.port, aus);
 	/* What was configured, for logs and imgate-lookup. */
-	snprintf(r->input, sizeof(r->input), "%s", target->text);
+	str_copy(r->input, sizeof(r->input), target->text);
 	return 0;
 }

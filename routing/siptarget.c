@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "enum/iptext.h"
 #include "enum/strcopy.h"
 #include "routing/siptarget.h"
 
@@ -283,7 +284,8 @@ add_hop(struct siptarget *st, const struct st_target *t, int family,
 	if (r->nhops >= SIPTARGET_MAX_HOPS)
 		return;
 	h = &r->hops[r->nhops];
-	if (inet_ntop(family, bytes, h->ip, sizeof(h->ip)) == NULL)
+	/* By hand, the text inet_ntop() writes (enum/iptext.h). */
+	if (iptext_fmt(family, bytes, h->ip, sizeof(h->ip)) == 0)
 		return;
 	h->transport = t->tp;
 	str_copy(h->host, sizeof(h->host), t->host);
@@ -329,7 +331,8 @@ note_query(struct siptarget *st, const struct dnsq_result *res)
 {
 	struct siptarget_result	*r = &st->res;
 	struct siptarget_query	*q;
-	size_t			 n = 0;
+	size_t			 n = 0, len = 0;
+	char			 num[24];
 
 	if (r->nqueries >= SIPTARGET_MAX_QUERIES)
 		return;
@@ -342,8 +345,11 @@ note_query(struct siptarget *st, const struct dnsq_result *res)
 		    res->ans->naddr;
 	switch (res->status) {
 	case DNSQ_OK:
-		snprintf(q->outcome, sizeof(q->outcome), "%zu record%s", n,
-		    n == 1 ? "" : "s");
+		/* "%zu record%s" by hand: a query or more per message. */
+		num[0] = '\0';
+		(void)str_append_u(num, sizeof(num), &len, n);
+		str_join(q->outcome, sizeof(q->outcome), (const char *const [])
+		    { num, n == 1 ? " record" : " records" }, 2);
 		break;
 	case DNSQ_NODATA:
 		str_copy(q->outcome, sizeof(q->outcome), "NODATA");
@@ -442,8 +448,8 @@ run(struct siptarget *st)
 	while (!st->waiting && st->phase != PH_DONE) {
 		switch (st->phase) {
 		case PH_NAPTR:
-			snprintf(st->qname, sizeof(st->qname), "%s.",
-			    r->uri.host);
+			str_join(st->qname, sizeof(st->qname),
+			    (const char *const []){ r->uri.host, "." }, 2);
 			st->qtype = DNSMSG_T_NAPTR;
 			issue(st);
 			break;

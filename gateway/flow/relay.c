@@ -31,6 +31,8 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "enum/iptext.h"
+#include "enum/strcopy.h"
 #include "gateway/flow/relay.h"
 #include "gateway/log.h"
 #include "gateway/runtime.h"
@@ -154,6 +156,23 @@ on_deadline(struct gw_txn *t)
 	txn_finish(t, o);
 }
 
+/*
+ * "IP:PORT", "[IPv6]:PORT": what snprintf("%s:%u") wrote, by hand (once
+ * per hop of every message); @addr always has room (gateway/flow/txn.h).
+ */
+static void
+hop_addr(char *addr, size_t addrsz, const struct siptarget_hop *h)
+{
+	size_t	 n = 0;
+	bool	 v6 = h->family == AF_INET6;
+
+	addr[0] = '\0';
+	(void)((v6 && str_append(addr, addrsz, &n, "[", 1) != 0) ||
+	    str_append_s(addr, addrsz, &n, h->ip) != 0 ||
+	    str_append_s(addr, addrsz, &n, v6 ? "]:" : ":") != 0 ||
+	    str_append_u(addr, addrsz, &n, h->port) != 0);
+}
+
 /* The hops of the current target are known: try them in order. */
 static void
 on_hops(struct gw_txn *t, const struct resolve_result *rr)
@@ -186,12 +205,17 @@ on_hops(struct gw_txn *t, const struct resolve_result *rr)
 			size_t	 hl = strlen(h->host) + 3;
 
 			t->hops[i].transport = h->transport;
-			snprintf(t->hops[i].addr, sizeof(t->hops[i].addr),
-			    h->family == AF_INET6 ? "[%s]:%u" : "%s:%u",
-			    h->ip, h->port);
+			hop_addr(t->hops[i].addr, sizeof(t->hops[i].addr), h);
 			/* An IPv6 literal is named as in a URI: bracketed. */
-			snprintf(p, hl, strchr(h->host, ':') != NULL ?
-			    "[%s]" : "%s", h->host);
+			if (strchr(h->host, ':') != NULL) {
+				size_t	 n = 0;
+
+				p[0] = '\0';
+				(void)(str_append(p, hl, &n, "[", 1) != 0 ||
+				    str_append(p, hl, &n, h->host, hl - 3) !=
+				    0 || str_append(p, hl, &n, "]", 1) != 0);
+			} else
+				str_copy(p, hl, h->host);
 			t->hops[i].host = p;
 			p += hl;
 			log_debug("txn %llu: target %zu hop %zu: %s %s (%s)",
@@ -216,7 +240,7 @@ try_next_hop(struct gw_txn *t)
 		return;
 	}
 	h = &t->hops[t->hop++];
-	snprintf(t->next_hop, sizeof(t->next_hop), "%s", h->addr);
+	str_copy(t->next_hop, sizeof(t->next_hop), h->addr);
 	t->next_transport = h->transport;
 	start_sip_attempt(t);
 }
@@ -459,14 +483,23 @@ static const char *
 source_key(const struct gw_txn *t, const struct policy_source *src,
     char *buf, size_t bufsz)
 {
+	const char	*from = t->xmpp_from != NULL ? t->xmpp_from : "?";
+	size_t		 n;
+
+	/* Written by hand, as inet_ntop() and "%.*s" would: once per
+	 * message (enum/iptext.h). */
 	if (src->proto == PROTO_SIP && src->has_addr) {
-		inet_ntop(src->family, src->addr, buf, (socklen_t)bufsz);
+		iptext_fmt(src->family, src->addr, buf, bufsz);
 		return buf;
 	}
 	/* XMPP: the sender's bare JID */
-	snprintf(buf, bufsz, "%.*s", (int)strcspn(t->xmpp_from != NULL ?
-	    t->xmpp_from : "?", "/"), t->xmpp_from != NULL ? t->xmpp_from :
-	    "?");
+	n = strcspn(from, "/");
+	if (bufsz > 0) {
+		if (n >= bufsz)
+			n = bufsz - 1;
+		memcpy(buf, from, n);
+		buf[n] = '\0';
+	}
 	return buf;
 }
 
@@ -483,7 +516,7 @@ admit(struct gw_txn *t, const struct policy_source *src)
 	char			 key[XLATE_JID_SIZE];
 	uint32_t		 retry = 0;
 
-	snprintf(t->source, sizeof(t->source), "%s",
+	str_copy(t->source, sizeof(t->source),
 	    source_key(t, src, key, sizeof(key)));
 	if (!policy_acl_allows(c, src, &why)) {
 		/* The transaction line says "forbidden", rate-limited per
@@ -495,7 +528,7 @@ admit(struct gw_txn *t, const struct policy_source *src)
 		return false;
 	}
 	if (relay_rl != NULL && c->ratelimit_rate > 0 &&
-	    !ratelimit_take(relay_rl, source_key(t, src, key, sizeof(key)),
+	    !ratelimit_take(relay_rl, key,
 	    txn_now_ms(), &retry)) {
 		t->retry_after_s = retry;
 		txn_finish(t, (struct gw_outcome){ GW_TEMPFAIL,
@@ -528,7 +561,7 @@ route_message(struct gw_txn *t, const struct policy_source *src,
 	}
 	d = resolve_decision(t->resolve);
 	t->route_idx = d->route;
-	snprintf(t->aus, sizeof(t->aus), "%s", d->aus);
+	str_copy(t->aus, sizeof(t->aus), d->aus);
 	if (log_enabled(LOG_L_DEBUG))
 		log_debug("txn %llu: %s%s%s: %s", (unsigned long long)t->id,
 		    t->dest, d->dialplan >= 0 ? " -> " : "",

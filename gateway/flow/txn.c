@@ -2,9 +2,13 @@
  * gateway/flow/txn.c - the transaction registry: id -> struct gw_txn.
  *
  * A hash table keyed by the 64-bit id (ids are never reused within a run,
- * so a stale id cannot find a newer transaction).  Each transaction owns
- * a timer of the loop (gateway/flow/loop.h) for its deadline; the
- * deadline callback runs on the loop like every other event.
+ * so a stale id cannot find a newer transaction).  The deadlines of all
+ * transactions are one binary min-heap with one timer of the loop
+ * (gateway/flow/loop.h) armed for the earliest: a timer per transaction
+ * cost an allocation, a create, two sets and a destroy in the loop's
+ * own heap for every message (bench/README.md).  The deadline callback
+ * runs on the loop like every other event.  The heap holds at most one
+ * entry per transaction, so the table's cap bounds it too.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +24,12 @@ static const struct txn_observer *txn_obs = &txn_no_observer;
 static struct gw_txn	*txn_buckets[TXN_BUCKETS];
 static uint64_t		 txn_next_id = 1;
 static size_t		 txn_n, txn_max;
+/* The deadline heap (by deadline_ms), its timer and what it is armed
+ * for (UINT64_MAX: not armed). */
+static struct gw_txn	**txn_dl;
+static size_t		 txn_dl_n, txn_dl_cap;
+static struct flow_timer *txn_dl_timer;
+static uint64_t		 txn_dl_armed = UINT64_MAX;
 
 int
 txn_init(const struct flow_loop *loop, size_t max)
@@ -68,6 +78,15 @@ txn_set_max(size_t max)
 void
 txn_fini(void)
 {
+	for (size_t i = 0; i < txn_dl_n; i++)
+		txn_dl[i]->dl_pos = 0;
+	free(txn_dl);
+	txn_dl = NULL;
+	txn_dl_n = txn_dl_cap = 0;
+	if (txn_dl_timer != NULL)
+		flow_timer_free(txn_lp, txn_dl_timer);
+	txn_dl_timer = NULL;
+	txn_dl_armed = UINT64_MAX;
 	txn_lp = NULL;
 	txn_obs = &txn_no_observer;
 }
@@ -126,30 +145,141 @@ txn_get(uint64_t id)
 	return NULL;
 }
 
+/* Heap slot @i holds @t. */
 static void
-on_deadline(void *arg)
+dl_put(size_t i, struct gw_txn *t)
 {
-	struct gw_txn	*t = txn_get((uint64_t)(uintptr_t)arg);
+	txn_dl[i] = t;
+	t->dl_pos = i + 1;
+}
 
-	if (t != NULL && t->on_timeout != NULL)
-		t->on_timeout(t);
+static void
+dl_up(size_t i)
+{
+	struct gw_txn	*t = txn_dl[i];
+
+	while (i > 0 && txn_dl[(i - 1) / 2]->deadline_ms > t->deadline_ms) {
+		dl_put(i, txn_dl[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	dl_put(i, t);
+}
+
+static void
+dl_down(size_t i)
+{
+	struct gw_txn	*t = txn_dl[i];
+
+	for (;;) {
+		size_t	 c = 2 * i + 1;
+
+		if (c >= txn_dl_n)
+			break;
+		if (c + 1 < txn_dl_n &&
+		    txn_dl[c + 1]->deadline_ms < txn_dl[c]->deadline_ms)
+			c++;
+		if (txn_dl[c]->deadline_ms >= t->deadline_ms)
+			break;
+		dl_put(i, txn_dl[c]);
+		i = c;
+	}
+	dl_put(i, t);
+}
+
+/* Take @t out of the heap, if it is in. */
+static void
+dl_remove(struct gw_txn *t)
+{
+	size_t		 i = t->dl_pos - 1;
+	struct gw_txn	*last;
+
+	if (t->dl_pos == 0)
+		return;
+	t->dl_pos = 0;
+	last = txn_dl[--txn_dl_n];
+	if (last == t)
+		return;
+	dl_put(i, last);
+	dl_up(i);
+	dl_down(last->dl_pos - 1);
+}
+
+static void	on_deadlines(void *);
+
+/*
+ * The timer armed no later than the earliest deadline.  Only an earlier
+ * deadline re-arms it: when the earliest one goes (its transaction
+ * ended, as most do long before their deadline) the timer stays as it
+ * was and, when it fires for nothing, is armed for the next one.  So
+ * the loop's timer is set about once per deadline's length, not twice
+ * per message.
+ */
+static void
+dl_arm(void)
+{
+	uint64_t	 now, at;
+
+	if (txn_dl_n == 0)
+		return;
+	at = txn_dl[0]->deadline_ms;
+	if (at >= txn_dl_armed)
+		return;
+	now = flow_now_ms(txn_lp);
+	flow_timer_set(txn_lp, txn_dl_timer, at > now ? at - now : 0,
+	    on_deadlines, NULL);
+	txn_dl_armed = at;
+}
+
+/*
+ * Every deadline that has come, earliest first, one at a time: a
+ * callback may end (and so take out of the heap) any transaction, or
+ * set new deadlines.
+ */
+static void
+on_deadlines(void *arg)
+{
+	(void)arg;
+	txn_dl_armed = UINT64_MAX;
+	while (txn_dl_n > 0 &&
+	    txn_dl[0]->deadline_ms <= flow_now_ms(txn_lp)) {
+		struct gw_txn	*t = txn_dl[0];
+
+		dl_remove(t);
+		if (t->on_timeout != NULL)
+			t->on_timeout(t);
+	}
+	dl_arm();
 }
 
 void
 txn_set_deadline(struct gw_txn *t, uint64_t ms, txn_timeout_cb *cb)
 {
-	if (t->timer == NULL)
-		t->timer = flow_timer_new(txn_lp);
-	if (t->timer == NULL) {
+	if (txn_dl_timer == NULL)
+		txn_dl_timer = flow_timer_new(txn_lp);
+	if (t->dl_pos == 0 && txn_dl_n == txn_dl_cap && txn_dl_timer != NULL) {
+		size_t		 cap = txn_dl_cap > 0 ? 2 * txn_dl_cap : 64;
+		struct gw_txn	**dl = realloc(txn_dl, cap * sizeof(*dl));
+
+		if (dl != NULL) {
+			txn_dl = dl;
+			txn_dl_cap = cap;
+		}
+	}
+	if (txn_dl_timer == NULL || (t->dl_pos == 0 &&
+	    txn_dl_n == txn_dl_cap)) {
 		log_warnx("txn %llu: cannot create timer",
 		    (unsigned long long)t->id);
 		return;
 	}
 	t->on_timeout = cb;
-	/* The id, not the pointer, rides on the timer: a transaction
-	 * freed meanwhile is not found. */
-	flow_timer_set(txn_lp, t->timer, ms, on_deadline,
-	    (void *)(uintptr_t)t->id);
+	t->deadline_ms = flow_now_ms(txn_lp) + ms;
+	if (t->dl_pos == 0) {
+		txn_dl_n++;
+		dl_put(txn_dl_n - 1, t);
+	}
+	dl_up(t->dl_pos - 1);
+	dl_down(t->dl_pos - 1);
+	dl_arm();
 }
 
 void
@@ -203,7 +333,10 @@ txn_free(struct gw_txn *t)
 	free(t->hops);
 	if (t->in.free != NULL)
 		t->in.free(t);
-	flow_timer_free(txn_lp, t->timer);
+	if (t->dl_pos != 0) {
+		dl_remove(t);
+		dl_arm();
+	}
 	free(t->dest);
 	free(t->from);
 	free(t->from_display);

@@ -174,9 +174,11 @@ struct gw_txn {
 	txn_edge_fn		*out_abort;
 	/* The configuration this message is handled with (counted). */
 	struct gw_runtime	*rt;
-	/* Deadline (the loop's timer, created on first use). */
-	struct flow_timer	*timer;
+	/* Deadline: when (the loop's ms clock), what then, and the place
+	 * in the registry's deadline heap (index + 1; 0: none set). */
+	uint64_t		 deadline_ms;
 	txn_timeout_cb		*on_timeout;
+	size_t			 dl_pos;
 	/* Registry link. */
 	struct gw_txn		*hnext;
 };

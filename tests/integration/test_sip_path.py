@@ -12,6 +12,7 @@ non-E.164 numbers), 404 (no NAPTR, no usable rule), 503 + Retry-After
 downstream error codes relayed; and that the daemon keeps serving.
 """
 
+import re
 import sys
 import time
 
@@ -181,6 +182,36 @@ def main():
         tap.ok(len(up) == 1 and up[0]["headers"].get("to", "").startswith(
             want), "URI parameters stay inside To's angle brackets",
             diag=[r["headers"].get("to") for r in up])
+
+        # -- what imgate writes into each forwarded MESSAGE itself (it
+        # makes the Call-ID and From tag, not nta): a Call-ID and a From
+        # tag of its own, new for every message and not the sender's,
+        # its User-Agent, one hop fewer than the request arrived with.
+        fwd = [r for r in gwtest.received_requests(uas.messages())
+               if r["method"] == "MESSAGE"]
+        cids = [r["headers"].get("call-id", "") for r in fwd]
+        tags = [re.search(r";\s*tag=([^;\s]+)", r["headers"].get("from",
+                                                                 ""))
+                for r in fwd]
+        tags = [m.group(1) if m else "" for m in tags]
+        tap.ok(len(fwd) >= 6 and all(cids) and all(tags),
+               "every forwarded MESSAGE has a Call-ID and a From tag",
+               diag=list(zip(cids, tags)))
+        # A retransmission of imgate's own request repeats both.
+        tap.ok(len(set(cids)) == len(set(tags)) == len(set(zip(cids, tags)))
+               and len(set(cids)) >= 6,
+               "a new Call-ID and From tag per forwarded MESSAGE",
+               diag=list(zip(cids, tags)))
+        tap.ok(not any("SIPpTag" in t or "@127.0.0.1" in c
+                       for c, t in zip(cids, tags)),
+               "neither is the sender's (sipp's Call-ID and From tag)",
+               diag=list(zip(cids, tags)))
+        tap.ok(all(r["headers"].get("user-agent", "").startswith("imgate/")
+                   for r in fwd), "User-Agent: imgate/VERSION",
+               diag=[r["headers"].get("user-agent") for r in fwd])
+        tap.ok(all(r["headers"].get("max-forwards") == "69" for r in fwd),
+               "Max-Forwards: 70 in, 69 out",
+               diag=[r["headers"].get("max-forwards") for r in fwd])
 
         # -- still serving after all of that
         rc, trace = gwtest.run_uac(procs, "uac_message.xml", gw.port,

@@ -799,6 +799,89 @@ test_fallback(void)
 	install("");
 }
 
+/*
+ * The registry's deadline heap (gateway/flow/txn.c): many transactions,
+ * deadlines set, moved earlier and later, some transactions ended before
+ * theirs; every deadline left fires once, at its time, earliest first,
+ * and one callback may set another transaction's deadline.
+ */
+#define DL_N	300
+static uint64_t		 dl_want[DL_N], dl_got[DL_N];
+static int		 dl_fired[DL_N];
+static struct gw_txn	*dl_t[DL_N];
+static uint64_t		 dl_base_id, dl_last_at;
+static bool		 dl_in_order = true;
+
+static void
+dl_cb(struct gw_txn *t)
+{
+	size_t	 i = (size_t)(t->id - dl_base_id);
+
+	if (i >= DL_N)
+		return;
+	dl_fired[i]++;
+	dl_got[i] = vnow;
+	if (vnow < dl_last_at)
+		dl_in_order = false;
+	dl_last_at = vnow;
+	/* The one at 0 moves the one at 1 to 10 ms from now. */
+	if (i == 0 && dl_t[1] != NULL) {
+		txn_set_deadline(dl_t[1], 10, dl_cb);
+		dl_want[1] = vnow + 10;
+	}
+	dl_t[i] = NULL;
+	txn_free(t);
+}
+
+static void
+test_deadline_heap(void)
+{
+	uint64_t	 t0 = vnow, r = 12345;
+	unsigned	 wrong = 0, early_freed = 0;
+
+	for (size_t i = 0; i < DL_N; i++) {
+		dl_t[i] = txn_new(PROTO_SIP);
+		if (i == 0)
+			dl_base_id = dl_t[0]->id;
+		r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+		dl_want[i] = t0 + 1 + (r >> 33) % 5000;
+		txn_set_deadline(dl_t[i], dl_want[i] - t0, dl_cb);
+	}
+	/* The first fires first; the second is moved later, then (by the
+	 * first's callback) to 10 ms after the first. */
+	txn_set_deadline(dl_t[0], 1, dl_cb);
+	dl_want[0] = t0 + 1;
+	txn_set_deadline(dl_t[1], 6000, dl_cb);
+	/* Every third moved earlier or later, every fifth ended now. */
+	for (size_t i = 3; i < DL_N; i += 3) {
+		uint64_t ms = i % 2 ? 7 + i : 4000 + i;
+
+		txn_set_deadline(dl_t[i], ms, dl_cb);
+		dl_want[i] = t0 + ms;
+	}
+	for (size_t i = 5; i < DL_N; i += 5) {
+		txn_free(dl_t[i]);
+		dl_t[i] = NULL;
+		dl_want[i] = 0;
+		early_freed++;
+	}
+	run_for(7000);
+	for (size_t i = 0; i < DL_N; i++)
+		if (dl_want[i] == 0 ? dl_fired[i] != 0 :
+		    dl_fired[i] != 1 || dl_got[i] != dl_want[i]) {
+			if (wrong++ < 5)
+				diag("txn %zu: want %llu, fired %d at %llu", i,
+				    (unsigned long long)(dl_want[i] - t0),
+				    dl_fired[i],
+				    (unsigned long long)(dl_got[i] - t0));
+		}
+	is_int(wrong, 0, "deadline heap: %d deadlines fire once each, at "
+	    "their time; the %u ended first never", DL_N, early_freed);
+	ok(dl_in_order, "deadline heap: earliest first");
+	is_int(dl_got[1] - t0, 11, "deadline heap: a deadline set from "
+	    "another's callback");
+}
+
 /* No DNS answer: the deadline answers; the answer after it is dropped. */
 static void
 test_dns_deadline(void)
@@ -1031,6 +1114,7 @@ main(void)
 	test_silent_hops();
 	test_fallback();
 	test_dns_deadline();
+	test_deadline_heap();
 	test_xmpp();
 	test_shutdown();
 	test_reload();
