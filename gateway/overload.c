@@ -82,6 +82,21 @@ overload_tick(struct overload *o, uint64_t now_ms, uint32_t lag_ms,
 	o->interval_start = now_ms;
 }
 
+void
+overload_read_rate(const uint32_t *handled, const uint32_t *ms,
+    size_t ticks, uint32_t *win_n, uint32_t *win_ms)
+{
+	uint64_t	 n = 0, t = 0;
+
+	for (size_t i = 0; i < ticks; i++)
+		if (handled[i] > 0) {
+			n += handled[i];
+			t += ms[i];
+		}
+	*win_n = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+	*win_ms = t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
+}
+
 uint32_t
 overload_queue_age_ms(uint64_t queued_bytes, uint32_t next_len,
     uint32_t handled, uint32_t ms)

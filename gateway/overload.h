@@ -84,6 +84,18 @@ void overload_tick(struct overload *o, uint64_t now_ms, uint32_t lag_ms,
  * OVERLOAD_RATE_TICKS ticks).  0 when @handled is 0: the edge measures a
  * queue left unread from one tick to the next itself.
  */
+/**
+ * The read rate over the last @ticks ticks (@handled[i] requests read in
+ * @ms[i] milliseconds): the sums, into *@win_n and *@win_ms, of the
+ * ticks in which something was read.  A tick in which nothing was read
+ * is left out: an idle gateway's empty ticks would otherwise make the
+ * first busy ones look slow, and the first queue of a burst (the
+ * requests of one millisecond) look a hundred milliseconds old.  A
+ * queue that stays unread is the edge's to time (see below).
+ */
+void overload_read_rate(const uint32_t *handled, const uint32_t *ms,
+    size_t ticks, uint32_t *win_n, uint32_t *win_ms);
+
 uint32_t overload_queue_age_ms(uint64_t queued_bytes, uint32_t next_len,
     uint32_t handled, uint32_t ms);
 

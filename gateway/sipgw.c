@@ -1092,11 +1092,8 @@ on_overload_tick(su_root_magic_t *m, su_timer_t *tm, su_timer_arg_t *arg)
 	sipgw_ol_win_ms[sipgw_ol_win_at] = since > UINT32_MAX ? UINT32_MAX :
 	    (uint32_t)since;
 	sipgw_ol_win_at = (sipgw_ol_win_at + 1) % OVERLOAD_RATE_TICKS;
-	for (size_t i = 0; i < OVERLOAD_RATE_TICKS; i++) {
-		win_n += sipgw_ol_win_n[i];
-		win_ms = win_ms + sipgw_ol_win_ms[i] < win_ms ? UINT32_MAX :
-		    win_ms + sipgw_ol_win_ms[i];
-	}
+	overload_read_rate(sipgw_ol_win_n, sipgw_ol_win_ms,
+	    OVERLOAD_RATE_TICKS, &win_n, &win_ms);
 	if (sipgw_udp_fd >= 0 && getsockopt(sipgw_udp_fd, SOL_SOCKET,
 	    SO_MEMINFO, mi, &ml) == 0) {
 		bool queued = mi[SK_MEMINFO_RMEM_ALLOC] > 0;

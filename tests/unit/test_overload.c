@@ -171,6 +171,54 @@ test_age(void)
 	    "less than one datagram's worth counts as one");
 }
 
+/* The read rate leaves idle ticks out (overload_read_rate()). */
+static void
+test_read_rate(void)
+{
+	static const struct {
+		uint32_t	 n[OVERLOAD_RATE_TICKS], ms[OVERLOAD_RATE_TICKS];
+		uint32_t	 win_n, win_ms;
+		const char	*what;
+	} rows[] = {
+		{ { 0 }, { 10, 10, 10, 10, 10, 10, 10, 10, 10, 10 }, 0, 0,
+		  "idle: no rate" },
+		{ { 20 }, { 10, 10, 10, 10, 10, 10, 10, 10, 10, 10 }, 20, 10,
+		  "the first busy tick after idle ones: its own rate" },
+		{ { 20, 0, 200 }, { 10, 12, 10, 10, 10, 10, 10, 10, 10, 10 },
+		  220, 20, "busy ticks summed, the idle one between left out" },
+		{ { 5, 5, 5, 5, 5, 5, 5, 5, 5, 5 },
+		  { 10, 10, 10, 10, 10, 10, 10, 10, 10, 10 }, 50, 100,
+		  "all busy: the whole window" },
+		{ { 1, 0, 0, 0, 0, 0, 0, 0, 0, 0 },
+		  { 300, 10, 10, 10, 10, 10, 10, 10, 10, 10 }, 1, 300,
+		  "a long tick (the loop stalled) keeps its length" },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		uint32_t	 n, ms;
+
+		overload_read_rate(rows[i].n, rows[i].ms, OVERLOAD_RATE_TICKS,
+		    &n, &ms);
+		is_int(n, rows[i].win_n, "read rate, requests: %s",
+		    rows[i].what);
+		is_int(ms, rows[i].win_ms, "read rate, ms: %s", rows[i].what);
+	}
+	/* The start of a burst: 20 requests queued (one millisecond of
+	 * 20,000/s), 20 read in the one busy tick, 9 idle ones before it:
+	 * 10 ms old, where the whole window's rate made it 100. */
+	{
+		uint32_t n[OVERLOAD_RATE_TICKS] = { 20 }, ms[OVERLOAD_RATE_TICKS],
+		    wn, wm;
+
+		for (size_t i = 0; i < OVERLOAD_RATE_TICKS; i++)
+			ms[i] = 10;
+		overload_read_rate(n, ms, OVERLOAD_RATE_TICKS, &wn, &wm);
+		is_int(overload_queue_age_ms(20 * (232 +
+		    OVERLOAD_DGRAM_OVERHEAD), 232, wn, wm), 10,
+		    "a burst's first queue after idle ticks: 10 ms, not 100");
+	}
+}
+
 static void
 test_oc(void)
 {
@@ -210,6 +258,7 @@ main(void)
 	test_hold();
 	test_shed();
 	test_age();
+	test_read_rate();
 	test_oc();
 	return done_testing();
 }
