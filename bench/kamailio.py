@@ -458,7 +458,7 @@ def main():
                     help="imgated's first warm step (msg/s)")
     ap.add_argument("--kam-start", type=int, default=3000,
                     help="Kamailio's first warm step (msg/s)")
-    ap.add_argument("--max-steps", type=int, default=6)
+    ap.add_argument("--max-steps", type=int, default=8)
     ap.add_argument("--gen", default=["sipload"], type=L.gen_choice,
                     help="load generator: sipload (default), sipp, or "
                     "both (the whole series with each, one table each)")
