@@ -1,0 +1,161 @@
+/*
+ * tests/unit/test_sipgw_recv.c - gateway/sipgw_recv.c's epoll_wait():
+ * on the loop's epoll descriptor (the one imgate's own SIP UDP socket is
+ * registered with, learnt at its first read) a poll (timeout 0) that
+ * follows a poll that found nothing waits up to a millisecond, so that
+ * the loop does not spin while sofia's next timer is under a
+ * millisecond away; any other descriptor, and a poll that finds
+ * something, is the system call as asked.  The edge (gateway/sipgw.c)
+ * is stubbed: one socket is "own", nothing is consumed.  The checks
+ * use lower bounds of elapsed time only (a wait of at least 1 ms is the
+ * kernel's promise), or counts of events.  TAP.
+ */
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gateway/sipgw.h"
+#include "tests/tap.h"
+
+static int	 own_fd = -1;
+
+bool
+sipgw_udp_own(int fd)
+{
+	return fd == own_fd;
+}
+
+bool
+sipgw_datagram(int fd, const void *buf, size_t len,
+    const struct sockaddr *from, socklen_t fromlen)
+{
+	(void)fd;
+	(void)buf;
+	(void)len;
+	(void)from;
+	(void)fromlen;
+	return false;
+}
+
+void
+sipgw_recv_batched(void)
+{
+}
+
+void
+sipgw_recv_read(unsigned datagrams)
+{
+	(void)datagrams;
+}
+
+static double
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* @n zero-timeout waits on @ep; @return the ms they took, *@events the
+ * events they reported. */
+static double
+polls(int ep, int n, int *events)
+{
+	struct epoll_event	 ev[4];
+	double			 t0 = now_ms();
+
+	*events = 0;
+	for (int i = 0; i < n; i++) {
+		int	 r = epoll_wait(ep, ev, 4, 0);
+
+		if (r > 0)
+			*events += r;
+	}
+	return now_ms() - t0;
+}
+
+static void
+send_to(int s, int to)
+{
+	struct sockaddr_in	 a;
+	socklen_t		 al = sizeof(a);
+
+	getsockname(to, (struct sockaddr *)&a, &al);
+	sendto(s, "x", 1, 0, (struct sockaddr *)&a, al);
+}
+
+int
+main(void)
+{
+	struct sockaddr_in	 a = { .sin_family = AF_INET };
+	struct epoll_event	 ev = { .events = EPOLLIN };
+	int			 ep = epoll_create1(0), other = epoll_create1(0);
+	int			 peer = socket(AF_INET, SOCK_DGRAM, 0);
+	int			 events;
+	char			 buf[64];
+	double			 ms;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	own_fd = socket(AF_INET, SOCK_DGRAM, 0);
+	bind(own_fd, (struct sockaddr *)&a, sizeof(a));
+	ev.data.fd = own_fd;
+	ok(epoll_ctl(ep, EPOLL_CTL_ADD, own_fd, &ev) == 0 &&
+	    epoll_ctl(other, EPOLL_CTL_ADD, peer, &ev) == 0,
+	    "epoll descriptors set up");
+
+	/* Before the own socket was read, the loop's descriptor is not
+	 * known: polls are polls (100 of them, if each after the first
+	 * waited a millisecond, would take 99). */
+	ms = polls(ep, 100, &events);
+	ok(ms < 50 && events == 0, "before the first read: 100 empty polls "
+	    "in %.1f ms, none waited", ms);
+
+	/* The first read of the own socket tells which descriptor is the
+	 * loop's. */
+	send_to(peer, own_fd);
+	{
+		struct iovec	 iov = { buf, sizeof(buf) };
+		struct msghdr	 mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+		/* recvmsg(), as sofia reads (recv() is another call) */
+		ok(recvmsg(own_fd, &mh, 0) == 1, "a datagram read from the "
+		    "own socket");
+	}
+	ms = polls(ep, 100, &events);
+	ok(ms >= 49 && events == 0, "the loop's descriptor: 100 empty polls "
+	    "took %.1f ms: every second one waited a millisecond", ms);
+
+	/* Something to read: no poll waits, each reports it. */
+	send_to(peer, own_fd);
+	ms = polls(ep, 100, &events);
+	ok(events == 100, "a datagram waiting: each of 100 polls reports it "
+	    "(%d events in %.1f ms)", events, ms);
+	ok(ms < 50, "... and none of them waited (%.1f ms)", ms);
+	recv(own_fd, buf, sizeof(buf), 0);
+
+	/* Another epoll descriptor (the metrics server's, say): as asked. */
+	ms = polls(other, 100, &events);
+	ok(ms < 50 && events == 0, "another epoll descriptor: 100 empty "
+	    "polls in %.1f ms, none waited", ms);
+
+	/* A wait that was asked for is the wait asked for. */
+	{
+		struct epoll_event	 e[1];
+		double			 t0 = now_ms();
+
+		ok(epoll_wait(ep, e, 1, 5) == 0 && now_ms() - t0 >= 4.9,
+		    "a 5 ms wait on the loop's descriptor waits 5 ms");
+	}
+	close(own_fd);
+	close(peer);
+	close(ep);
+	close(other);
+	return done_testing();
+}
