@@ -38,14 +38,6 @@ N_OK = 60
 SENDERS = 4
 
 
-def naptr(num, uri):
-    return {"owner": ".".join(reversed(num.lstrip("+"))) + ".e164.arpa.",
-            "type": "NAPTR", "rcode": "NOERROR", "ttl": 120,
-            "rrs": [{"order": 10, "preference": 10, "flags": "u",
-                     "services": "E2U+im",
-                     "regexp": "!^.*$!%s!" % uri, "replacement": "."}]}
-
-
 def udp_counts(port):
     with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port,
                                 timeout=10) as r:
@@ -109,13 +101,8 @@ def collect(uacs, timeout, linger=1.5):
 def main():
     with Procs("sip_batch") as procs:
         uas = gwtest.start_uas(procs, "uas_message.xml")
-        dns = [naptr("+12025550100", "im:carol@sip.test"),
-               {"owner": "_im._sip.sip.test.", "type": "SRV",
-                "rcode": "NOERROR", "ttl": 600,
-                "rrs": [{"priority": 10, "weight": 0, "port": uas.port,
-                         "target": "uas.sip.test."}]},
-               {"owner": "uas.sip.test.", "type": "A", "rcode": "NOERROR",
-                "ttl": 600, "rrs": [{"address": "127.0.0.1"}]}]
+        dns = [gwtest.enum_naptr("+12025550100", "im:carol@sip.test")] + \
+            gwtest.sip_domain("sip.test", uas.port, ttl=600)
         dns_port, _ = imgtest.start_unbound(dns, procs=procs)
         mport = imgtest.free_port()
         gw = gwtest.start_imgated(
