@@ -6,9 +6,10 @@
  * the loop does not spin while sofia's next timer is under a
  * millisecond away; any other descriptor, and a poll that finds
  * something, is the system call as asked.  The edge (gateway/sipgw.c)
- * is stubbed: one socket is "own", nothing is consumed.  The checks
- * use lower bounds of elapsed time only (a wait of at least 1 ms is the
- * kernel's promise), or counts of events.  TAP.
+ * is stubbed: one socket is "own", nothing is consumed.  A wait is
+ * shown by a lower bound of elapsed time (a wait of at least 1 ms is
+ * the kernel's promise), its absence by a bound hundreds of times what
+ * the calls take, or by counts of events.  TAP.
  */
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -22,6 +23,12 @@
 
 #include "gateway/sipgw.h"
 #include "tests/tap.h"
+
+/* Polls per check: waiting a millisecond every second one takes at
+ * least POLLS / 2 ms; not waiting takes well under a millisecond, and
+ * FAST_MS leaves room for a loaded machine between the two. */
+#define POLLS		400
+#define FAST_MS		150
 
 static int	 own_fd = -1;
 
@@ -111,11 +118,12 @@ main(void)
 	    "epoll descriptors set up");
 
 	/* Before the own socket was read, the loop's descriptor is not
-	 * known: polls are polls (100 of them, if each after the first
-	 * waited a millisecond, would take 99). */
-	ms = polls(ep, 100, &events);
-	ok(ms < 50 && events == 0, "before the first read: 100 empty polls "
-	    "in %.1f ms, none waited", ms);
+	 * known: polls are polls (POLLS of them, if every second one
+	 * waited a millisecond, would take POLLS / 2 ms; the bound below
+	 * leaves room for a busy machine). */
+	ms = polls(ep, POLLS, &events);
+	ok(ms < FAST_MS && events == 0, "before the first read: %d empty "
+	    "polls in %.1f ms, none waited", POLLS, ms);
 
 	/* The first read of the own socket tells which descriptor is the
 	 * loop's. */
@@ -128,22 +136,23 @@ main(void)
 		ok(recvmsg(own_fd, &mh, 0) == 1, "a datagram read from the "
 		    "own socket");
 	}
-	ms = polls(ep, 100, &events);
-	ok(ms >= 49 && events == 0, "the loop's descriptor: 100 empty polls "
-	    "took %.1f ms: every second one waited a millisecond", ms);
+	ms = polls(ep, POLLS, &events);
+	ok(ms >= POLLS / 2 - 1 && events == 0, "the loop's descriptor: %d "
+	    "empty polls took %.1f ms: every second one waited a "
+	    "millisecond", POLLS, ms);
 
 	/* Something to read: no poll waits, each reports it. */
 	send_to(peer, own_fd);
-	ms = polls(ep, 100, &events);
-	ok(events == 100, "a datagram waiting: each of 100 polls reports it "
-	    "(%d events in %.1f ms)", events, ms);
-	ok(ms < 50, "... and none of them waited (%.1f ms)", ms);
+	ms = polls(ep, POLLS, &events);
+	ok(events == POLLS, "a datagram waiting: each of %d polls reports "
+	    "it (%d events in %.1f ms)", POLLS, events, ms);
+	ok(ms < FAST_MS, "... and none of them waited (%.1f ms)", ms);
 	recv(own_fd, buf, sizeof(buf), 0);
 
 	/* Another epoll descriptor (the metrics server's, say): as asked. */
-	ms = polls(other, 100, &events);
-	ok(ms < 50 && events == 0, "another epoll descriptor: 100 empty "
-	    "polls in %.1f ms, none waited", ms);
+	ms = polls(other, POLLS, &events);
+	ok(ms < FAST_MS && events == 0, "another epoll descriptor: %d empty "
+	    "polls in %.1f ms, none waited", POLLS, ms);
 
 	/* A wait that was asked for is the wait asked for. */
 	{
