@@ -720,33 +720,21 @@ metrics_transactions(void)
 static void
 render_overload(struct promtext *p)
 {
-	struct sipgw_overload_stats	 st;
+	struct workers_shm_overload	 st;
 	struct promtext_label		 l[2] = { { "stage", "raw" },
 	    { "stage", "parsed" } };
 
-	sipgw_overload_stats(&st);
+	publish_overload(&st);
 	if (workers_shm_n() > 0) {
 		metrics_publish(m.slot != NULL ? m.slot->lag_ms : 0);
 		memset(&st, 0, sizeof(st));
 		for (int k = 0; k < workers_shm_n(); k++) {
 			const struct workers_shm_slot *s = workers_shm_slot(k);
 
-			st.refused_raw += s->overload.refused_raw +
-			    s->retired_overload.refused_raw;
-			st.refused_parsed += s->overload.refused_parsed +
-			    s->retired_overload.refused_parsed;
-			st.dropped += s->overload.dropped +
-			    s->retired_overload.dropped;
-			st.batched += s->overload.batched +
-			    s->retired_overload.batched;
-			st.held += s->overload.held +
-			    s->retired_overload.held;
-			st.udp_reads += s->overload.udp_reads +
-			    s->retired_overload.udp_reads;
-			st.udp_datagrams += s->overload.udp_datagrams +
-			    s->retired_overload.udp_datagrams;
+			workers_shm_overload_add(&st, &s->overload);
+			workers_shm_overload_add(&st, &s->retired_overload);
 			if (slot_live(k) && s->overload.share > st.share)
-				st.share = (uint32_t)s->overload.share;
+				st.share = s->overload.share;
 		}
 	}
 	gauge(p, "imgate_overload_share_percent", "Share of new SIP "

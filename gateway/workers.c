@@ -156,13 +156,7 @@ reap(struct workers_child *ch, int k)
 	s->retired_dns.entries = 0;
 	s->retired_dns.bytes = 0;
 	memset(&s->dns, 0, sizeof(s->dns));
-	s->retired_overload.refused_raw += s->overload.refused_raw;
-	s->retired_overload.refused_parsed += s->overload.refused_parsed;
-	s->retired_overload.dropped += s->overload.dropped;
-	s->retired_overload.batched += s->overload.batched;
-	s->retired_overload.held += s->overload.held;
-	s->retired_overload.udp_reads += s->overload.udp_reads;
-	s->retired_overload.udp_datagrams += s->overload.udp_datagrams;
+	workers_shm_overload_add(&s->retired_overload, &s->overload);
 	memset(&s->overload, 0, sizeof(s->overload));
 	s->transactions = 0;
 }

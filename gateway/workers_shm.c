@@ -58,6 +58,19 @@ workers_shm_n(void)
 }
 
 void
+workers_shm_overload_add(struct workers_shm_overload *a,
+    const struct workers_shm_overload *b)
+{
+	a->refused_raw += b->refused_raw;
+	a->refused_parsed += b->refused_parsed;
+	a->dropped += b->dropped;
+	a->batched += b->batched;
+	a->held += b->held;
+	a->udp_reads += b->udp_reads;
+	a->udp_datagrams += b->udp_datagrams;
+}
+
+void
 workers_shm_dns_add(struct dns_stats *a, const struct dns_stats *b)
 {
 	size_t	 i;

@@ -132,4 +132,9 @@ int workers_shm_n(void);
 /** @a += @b, counter by counter (the gauges entries/bytes too). */
 void workers_shm_dns_add(struct dns_stats *a, const struct dns_stats *b);
 
+/** @a += @b for overload control's counters; the gauge share is left
+ * as it is (a sum of shares means nothing). */
+void workers_shm_overload_add(struct workers_shm_overload *a,
+    const struct workers_shm_overload *b);
+
 #endif /* GATEWAY_WORKERS_SHM_H */
