@@ -308,16 +308,23 @@ imaddr_jid_escape(const char *in, size_t inlen, char *out, size_t outsz)
  * octets, UTF-8 text, none of the nine characters XEP-0106 exists to
  * escape, and (XEP-0106 3.2) no \20 at either end.
  */
+/* What every JID part must be: not empty, at most 1023 octets, text. */
+static enum imaddr_status
+imaddr_part_check(const char *s, size_t n)
+{
+	if (n == 0)
+		return IMADDR_E_JID;
+	if (n > IMADDR_PART_MAX)
+		return IMADDR_E_LONG;
+	return imaddr_text_check(s, n);
+}
+
 enum imaddr_status
 imaddr_local_check(const char *s, size_t n)
 {
 	enum imaddr_status	 st;
 
-	if (n == 0)
-		return IMADDR_E_JID;
-	if (n > IMADDR_PART_MAX)
-		return IMADDR_E_LONG;
-	if ((st = imaddr_text_check(s, n)) != IMADDR_OK)
+	if ((st = imaddr_part_check(s, n)) != IMADDR_OK)
 		return st;
 	for (size_t i = 0; i < n; i++)
 		if (imaddr_in((unsigned char)s[i], " \"&'/:<>@"))
@@ -368,11 +375,7 @@ imaddr_domain_check(const char *s, size_t n)
 {
 	enum imaddr_status	 st;
 
-	if (n == 0)
-		return IMADDR_E_JID;
-	if (n > IMADDR_PART_MAX)
-		return IMADDR_E_LONG;
-	if ((st = imaddr_text_check(s, n)) != IMADDR_OK)
+	if ((st = imaddr_part_check(s, n)) != IMADDR_OK)
 		return st;
 	/* No empty label (the one final dot was dropped by the caller). */
 	if (s[0] == '.' || s[n - 1] == '.')
