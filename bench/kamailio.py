@@ -111,7 +111,7 @@ def enter_namespace():
                            os.path.abspath(__file__)] + sys.argv[1:], env)
 
 
-class Kamailio:
+class Kamailio(B.Daemon):
     """One Kamailio, started in its own session; stopped by its pgid."""
 
     def __init__(self, procs, d, children, shm_mb):
@@ -140,14 +140,6 @@ class Kamailio:
             procs.stop(self.p)
         raise RuntimeError("kamailio did not start: see " + self.log)
 
-    def alive(self):
-        return self.p.poll() is None
-
-    def stop(self):
-        was_alive = self.alive()
-        rc = self.procs.stop(self.p, timeout=8.0)
-        self.exit_rc = rc if was_alive else ("died %s" % rc)
-        return self.exit_rc
 
 
 class KamRun(W.Run):
@@ -474,12 +466,7 @@ def main():
         if sc not in ("warm", "cold", "cold20"):
             ap.error("unknown scenario %r" % sc)
     enter_namespace()
-    try:
-        import resource
-        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    except (ImportError, ValueError, OSError):
-        pass
+    B.raise_nofile()
     r = KamRun(a)
     try:
         r.main()

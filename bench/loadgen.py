@@ -335,11 +335,7 @@ def main():
     g.add_argument("--gen", default="both", type=gen_choice)
     g.add_argument("--workdir")
     a = ap.parse_args()
-    try:
-        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    except (ValueError, OSError):
-        pass
+    B.raise_nofile()
     if a.cmd == "ceiling":
         ceiling(a)
     else:

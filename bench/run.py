@@ -154,6 +154,18 @@ class Procs:
             self.stop(p, timeout=3.0)
 
 
+def raise_nofile():
+    """This process' open-file limit up to its hard limit: a generator
+    with a socket per call, and the many steps' gateways, need more
+    than the soft 1024."""
+    try:
+        import resource
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
 def free_port():
     """A port free for both UDP and TCP on 127.0.0.1."""
     for _ in range(100):
@@ -845,7 +857,22 @@ def gateway_group(exe):
     return _GATEWAY_GROUP[exe]
 
 
-class Gateway:
+class Daemon:
+    """A gateway under test, started by a subclass into self.p with
+    self.procs: whether it runs, and its stop with the exit status (or
+    "died N" when it was gone already)."""
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def stop(self):
+        was_alive = self.alive()
+        rc = self.procs.stop(self.p, timeout=8.0)
+        self.exit_rc = rc if was_alive else ("died %s" % rc)
+        return self.exit_rc
+
+
+class Gateway(Daemon):
     def __init__(self, procs, exe, d, dns_port, sip_timeout_ms=4000,
                  xmpp=None, extra_conf=""):
         """xmpp: a Prosody to connect to as component COMP.  extra_conf:
@@ -891,14 +918,6 @@ limits = { max_transactions = 100000; };
         except OSError:
             return ""
 
-    def alive(self):
-        return self.p.poll() is None
-
-    def stop(self):
-        was_alive = self.alive()
-        rc = self.procs.stop(self.p, timeout=8.0)
-        self.exit_rc = rc if was_alive else ("died %s" % rc)
-        return self.exit_rc
 
 
 # --------------------------------------------------------------------------

@@ -331,12 +331,7 @@ def main():
                     "(default) or sipp")
     ap.add_argument("--workdir")
     a = ap.parse_args()
-    try:
-        import resource
-        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    except (ImportError, ValueError, OSError):
-        pass
+    B.raise_nofile()
     r = Run(a)
     if a.pin_gen:
         # the generator and NSD are started by this process: they inherit it
