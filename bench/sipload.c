@@ -17,8 +17,11 @@
  *	  --start N --count C  numbers N, N+1, .. N+C-1 (default +4930000000,
  *			   16), used in turn
  *	  --domain D       Request-URI host (default HOST:PORT)
- *	  --sockets K      local sockets (default 64; sipp -t un spreads
- *			   its sources the same way over SO_REUSEPORT)
+ *	  --sockets K      local sockets (default 1024; sipp -t un opens
+ *			   one a call, up to -max_socket: a gateway whose
+ *			   workers share a port by SO_REUSEPORT spreads
+ *			   its senders by address, so few sources would
+ *			   load its workers unevenly, by chance)
  *	  --timeout MS     Timer F (default 32000)
  *	  --wait S         grace after the last send for what is still
  *			   outstanding (default: Timer F, i.e. until all end)
@@ -61,6 +64,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -68,7 +72,7 @@
 #define BATCH		64		/* datagrams per recvmmsg/sendmmsg */
 #define DGRAM_MAX	4096		/* largest datagram read */
 #define MSG_MAX		1500		/* largest request or answer built */
-#define SOCKS_MAX	1024		/* --sockets */
+#define SOCKS_MAX	4096		/* --sockets */
 #define T1_MS		500
 #define T2_MS		4000
 #define WHEEL		8192		/* ms; > T2, a power of two */
@@ -798,7 +802,7 @@ uac_main(int argc, char **argv)
 	if (u.rate <= 0 || seconds <= 0)
 		usage();
 	snprintf(u.domain, sizeof(u.domain), "%s", argv[1]);
-	u.nsock = 64;
+	u.nsock = 1024;
 	u.cap = 1 << 20;
 	u.timeout_ms = 64 * T1_MS;
 	for (i = 4; i < argc; i++) {
@@ -840,6 +844,23 @@ uac_main(int argc, char **argv)
 		usage();
 	if (wait_s < 0)
 		wait_s = u.timeout_ms / 1000.0 + 1;
+	{
+		/* The default asks for more descriptors than a soft limit
+		 * of 1024 gives (main() raised it to the hard limit): use
+		 * what there is, and say so. */
+		struct rlimit	rl;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+		    rl.rlim_cur != RLIM_INFINITY &&
+		    (rlim_t)u.nsock + 32 > rl.rlim_cur &&
+		    rl.rlim_cur > 64 + 32) {
+			fprintf(stderr, "sipload: %d sockets, not %d: the "
+			    "open-file limit is %llu\n",
+			    (int)(rl.rlim_cur - 32), u.nsock,
+			    (unsigned long long)rl.rlim_cur);
+			u.nsock = (int)(rl.rlim_cur - 32);
+		}
+	}
 	uac_numbers(&u, csv, start, count);
 	u.total = (uint64_t)(u.rate * seconds + 0.5);
 	u.run = ((unsigned long)getpid() << 12) ^
@@ -1298,8 +1319,15 @@ uas_main(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
+	struct rlimit	rl;
+
 	if (argc < 2)
 		usage();
+	/* A socket a source: more than the usual soft limit of 1024. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	if (strcmp(argv[1], "uac") == 0)
 		return uac_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "uas") == 0)
