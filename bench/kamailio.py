@@ -8,7 +8,9 @@ kamailio 5.6 with the enum module: enum_query(), then t_relay()) with
 numbers also carry an E2U+sip NAPTR for Kamailio, and sip.bench a
 _sip._udp SRV), the same UAS and UAC (bench/workers.py's step and
 search rule: many source sockets, run.py's pass rules, a 503 counted
-as one of the 0.1 % failures).  --gen picks the load generator
+as one of the 0.1 % failures; in the warm scenario each step first runs
+its load --settle seconds on the same gateway, unmeasured, so that both
+are judged in their steady state).  --gen picks the load generator
 (bench/loadgen.py): sipload (default: a few µs of CPU a message, so
 that the two CPUs go to the gateways), sipp, or both: the whole series
 once with each, sipload first, one table each (twice the time: the

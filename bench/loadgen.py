@@ -9,7 +9,7 @@ per message, a 503 being an answer) and read back the same counters:
   sipp     sipp UAC (bench/uac_inf_503.xml, -t un: a socket per call)
            and sipp UAS (bench/uas_200.xml)
   sipload  bench/sipload.c (built at run time with cc -O2): "uac" from
-           64 sockets, "uas" answering 200; a few µs of CPU a message
+           1024 sockets, "uas" answering 200; a few µs of CPU a message
            where sipp's UAC and UAS together cost tens
 
 Gen.run_uac() returns a Load whose fields mean the same for both: count
@@ -160,7 +160,7 @@ class Sipload:
     def run_uac(self, procs, d, target, csv, rate, secs, count=None,
                 scenario=None, un=True, warmup=False):
         """scenario, un: sipp's; sipload's Via always asks for rport and
-        oc, as uac_inf_503.xml's does, from 64 sockets."""
+        oc, as uac_inf_503.xml's does, from 1024 sockets."""
         os.makedirs(d, exist_ok=True)
         count = count if count is not None else int(rate * secs)
         secs = count / float(rate)

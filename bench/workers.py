@@ -6,8 +6,10 @@ For each worker count asked (--workers 1,2,...): the highest warm
 SIP->SIP burst rate that passes (run.py's rules: <= 0.1 % failed,
 <= 0.1 % retransmitted, >= 95 % of the offered rate achieved), with the
 µs of gateway CPU (supervisor and workers) per message.  The UAC sends
-from many sockets (sipp: one per call, -t un; sipload: 64), so that the
-kernel's reuseport hash spreads the senders over the workers.  Then, at the
+from many sockets (sipp: one per call, -t un; sipload: 1024), so that the
+kernel's reuseport hash spreads the senders over the workers; each step
+first runs its load --settle seconds (6) on the same process, unmeasured,
+so that it judges the gateway's steady state.  Then, at the
 highest worker count, the overload scenario: 1.5x and 2x that rate for
 --overload-seconds, with overload control on (the default) and off
 (gateway.overload_lag_ms = 0: the behaviour before it), printing
