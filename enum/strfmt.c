@@ -2,7 +2,7 @@
  * enum/strfmt.c - vsnprintf() for sofia-sip's few conversions
  * (enum/strfmt.h).
  *
- * One pass over the format: plain text is copied a run at a time, each
+ * One pass over the format: plain text is copied as it comes, each
  * conversion is written as glibc 2.36's vfprintf writes it.  A form
  * that is not handled ends the pass with STRFMT_NOT_MINE; what was
  * written before it is a prefix of the C library's text, so the
@@ -20,33 +20,40 @@
 /* Widths above this are left to the C library (no overflow to mind). */
 #define STRFMT_WIDTH_MAX	65535
 
-/* The text so far: its whole length, and what fits of it in buf. */
+/*
+ * The text so far: bytes go to w until it reaches end (the NUL's
+ * place); what does not fit is only counted.  Byte loops, not
+ * strchr()/strlen()/memcpy(): the pieces are short (sofia's request
+ * line is 20 conversions, most of them empty strings) and a library
+ * call costs more than the bytes it moves.
+ */
 struct strfmt_out {
-	char	*buf;		/* the caller's; NULL allowed when cap is 0 */
-	size_t	 cap;		/* bytes of text that fit: size - 1, or 0 */
-	size_t	 len;		/* length of the whole text so far */
+	char	*w;		/* next byte of the caller's buffer */
+	char	*end;		/* its last byte, kept for the NUL */
+	size_t	 over;		/* bytes of text past end */
 };
+
+static inline void
+strfmt_byte(struct strfmt_out *o, char c)
+{
+	if (o->w < o->end)
+		*o->w++ = c;
+	else
+		o->over++;
+}
 
 static inline void
 strfmt_put(struct strfmt_out *o, const char *s, size_t n)
 {
-	if (o->len < o->cap) {
-		size_t	 room = o->cap - o->len;
-
-		memcpy(o->buf + o->len, s, n < room ? n : room);
-	}
-	o->len += n;
+	while (n-- > 0)
+		strfmt_byte(o, *s++);
 }
 
 static inline void
-strfmt_pad(struct strfmt_out *o, int c, size_t n)
+strfmt_pad(struct strfmt_out *o, char c, size_t n)
 {
-	if (o->len < o->cap) {
-		size_t	 room = o->cap - o->len;
-
-		memset(o->buf + o->len, c, n < room ? n : room);
-	}
-	o->len += n;
+	while (n-- > 0)
+		strfmt_byte(o, c);
 }
 
 /* The length modifiers handled. */
@@ -83,36 +90,43 @@ strfmt_int(struct strfmt_out *o, int conv, unsigned long long u, int neg,
 
 		if (zero) {
 			if (neg)
-				strfmt_put(o, "-", 1);
+				strfmt_byte(o, '-');
 			strfmt_pad(o, '0', pad);
 		} else {
 			strfmt_pad(o, ' ', pad);
 			if (neg)
-				strfmt_put(o, "-", 1);
+				strfmt_byte(o, '-');
 		}
 	} else if (neg)
-		strfmt_put(o, "-", 1);
+		strfmt_byte(o, '-');
 	strfmt_put(o, d, n);
 }
 
 int
 strfmt_v(char *buf, size_t size, const char *fmt, va_list ap)
 {
-	struct strfmt_out	 o = { buf, size > 0 ? size - 1 : 0, 0 };
+	struct strfmt_out	 o;
 	const char		*p = fmt;
+	char			*start;
+	char			 none;
+	size_t			 len;
 
+	/* Size 0: no buffer to point into (it may be NULL). */
+	start = size > 0 ? buf : &none;
+	o.w = start;
+	o.end = size > 0 ? buf + size - 1 : &none;
+	o.over = 0;
 	for (;;) {
-		const char		*pct = strchr(p, '%');
 		enum strfmt_len		 lm = STRFMT_LEN_NONE;
 		size_t			 width = 0;
 		int			 zero = 0, prec = -1, conv;
 
-		if (pct == NULL) {
-			strfmt_put(&o, p, strlen(p));
-			break;
+		while (*p != '%') {
+			if (*p == '\0')
+				goto done;
+			strfmt_byte(&o, *p++);
 		}
-		strfmt_put(&o, p, (size_t)(pct - p));
-		p = pct + 1;
+		p++;
 		if (*p == '0') {
 			zero = 1;
 			p++;
@@ -156,7 +170,7 @@ strfmt_v(char *buf, size_t size, const char *fmt, va_list ap)
 			if (zero || width != 0 || prec != -1 ||
 			    lm != STRFMT_LEN_NONE)
 				return STRFMT_NOT_MINE;
-			strfmt_put(&o, "%", 1);
+			strfmt_byte(&o, '%');
 			break;
 		case 's': {
 			const char	*s;
@@ -169,6 +183,11 @@ strfmt_v(char *buf, size_t size, const char *fmt, va_list ap)
 			/* glibc's "(null)" depends on the precision. */
 			if (s == NULL)
 				return STRFMT_NOT_MINE;
+			if (width == 0 && prec < 0) {
+				while (*s != '\0')
+					strfmt_byte(&o, *s++);
+				break;
+			}
 			n = prec >= 0 ? strnlen(s, (size_t)prec) : strlen(s);
 			if (width > n)
 				strfmt_pad(&o, ' ', width - n);
@@ -183,7 +202,7 @@ strfmt_v(char *buf, size_t size, const char *fmt, va_list ap)
 			c = (char)(unsigned char)va_arg(ap, int);
 			if (width > 1)
 				strfmt_pad(&o, ' ', width - 1);
-			strfmt_put(&o, &c, 1);
+			strfmt_byte(&o, c);
 			break;
 		}
 		case 'd':
@@ -243,9 +262,11 @@ strfmt_v(char *buf, size_t size, const char *fmt, va_list ap)
 			return STRFMT_NOT_MINE;
 		}
 	}
-	if (o.len > INT_MAX)
+done:
+	len = (size_t)(o.w - start) + o.over;
+	if (len > INT_MAX)
 		return STRFMT_NOT_MINE;
 	if (size > 0)
-		buf[o.len < o.cap ? o.len : o.cap] = '\0';
-	return (int)o.len;
+		*o.w = '\0';
+	return (int)len;
 }
