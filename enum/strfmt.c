@@ -152,7 +152,7 @@ strfmt_v(char *buf, size_t size, const char *fmt, va_list ap)
 			p++;
 			if (*p == '*') {
 				p++;
-				/* A negative precision is none (C11 7.21.6.1). */
+				/* Negative: as if none (C11 7.21.6.1). */
 				prec = va_arg(ap, int);
 				if (prec < 0)
 					prec = -1;

@@ -119,7 +119,7 @@ rand_value(void)
 	}
 }
 
-static const char	 sample[] = "sip:+15551234567@gw.example.net;user=phone";
+static const char	 sample[] = "sip:+15551234567@gw.example.net;user=ph";
 
 /* Up to 4 conversions of one kind with text, widths and precisions. */
 static void
