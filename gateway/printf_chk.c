@@ -16,7 +16,9 @@
  * the C library).  A form strfmt_v() does not handle - "%n" among them,
  * which fortify checks against writable formats - goes to the C
  * library's own function, found with dlsym(RTLD_NEXT) at the first such
- * call, with a copy of the arguments taken before.
+ * call, with a copy of the arguments taken before.  Under ASan that is
+ * the sanitizer's interceptor, which checks the buffer and formats
+ * with the C library's vsnprintf(); strfmt_v() is instrumented itself.
  */
 #include <dlfcn.h>
 #include <stdarg.h>
