@@ -16,7 +16,7 @@
 
 static const struct {
 	const char	*re;
-	int		 whole;	/* 1: the fast path answers a plain AUS */
+	int		 whole;	/* 1: fast for a plain AUS */
 } rules[] = {
 	{ "!^.*$!sip:bench@sip.bench!", 1 },
 	{ "!^.*$!im:alice@example.com!", 1 },
@@ -80,11 +80,12 @@ main(void)
 	for (size_t r = 0; r < nr; r++) {
 		for (size_t i = 0; i <= na; i++)
 			for (size_t o = 0; o < no; o++) {
-				const char	*aus = i < na ? auses[i] : longaus;
+				const char	*aus;
 				enum e2u_status	 s1, s2, s3;
 				size_t		 rl = strlen(rules[r].re);
 
-				/* A fresh cache each time: a miss, then a hit. */
+				aus = i < na ? auses[i] : longaus;
+				/* A fresh cache: a miss, then a hit. */
 				c = e2u_cache_new(8);
 				memset(a, 'A', sizeof(a));
 				memset(b, 'B', sizeof(b));
@@ -141,7 +142,8 @@ main(void)
 
 	/* The longest Repl that fits, with a cap one short and one exact. */
 	{
-		size_t	 rl = E2U_MAX_LEN - 5;	/* "!^.*$!" + Repl + "!" */
+		/* "!^.*$!" + Repl + "!" */
+		size_t	 rl = E2U_MAX_LEN - 5;
 		size_t	 repl = rl - 7;
 
 		memcpy(longre, "!^.*$!", 6);
