@@ -56,8 +56,17 @@ struct e2u_cache *e2u_cache_new(size_t nslots);
 void e2u_cache_free(struct e2u_cache *c);
 void e2u_cache_stats(const struct e2u_cache *c, uint64_t *hits,
     uint64_t *misses);
+/** How many answers came from a whole-match rule's kept result (see
+ * e2u_apply_cached()), not from regexec(). */
+uint64_t e2u_cache_whole(const struct e2u_cache *c);
 
-/** As e2u_apply(), compiling through @c (NULL: no cache). */
+/**
+ * As e2u_apply(), compiling through @c (NULL: no cache).  A cached rule
+ * whose ERE matches every AUS whole ("^.*$", ".*", "^.*", ".*$") keeps
+ * its one result and answers an ASCII AUS without regexec(); e2u_apply()
+ * always runs regexec(), and tests/unit/test_e2u_whole holds the two to
+ * the same output.
+ */
 enum e2u_status e2u_apply_cached(struct e2u_cache *c, const char *regexp,
     size_t rlen, const char *aus, char *out, size_t outsz);
 

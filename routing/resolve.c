@@ -51,6 +51,9 @@ struct resolve {
 	/* the target walk of a routed SIP destination */
 	bool			 sip_routed;
 	char			*request_uri;	/* owned */
+	/* siptarget_dest_transport(request_uri), parsed once: every
+	 * target of the walk asks for it */
+	enum rfc3263_transport	 dest_tp;
 	struct lookup_target	*targets;	/* owned, ntargets */
 	size_t			 ntargets;
 	size_t			 next_target;
@@ -100,6 +103,7 @@ walk_clear(struct resolve *rs)
 	free(rs->request_uri);
 	free(rs->targets);
 	rs->request_uri = NULL;
+	rs->dest_tp = RFC3263_TP_NONE;
 	rs->targets = NULL;
 	rs->ntargets = rs->next_target = rs->cur_target = 0;
 	rs->sip_routed = false;
@@ -191,6 +195,7 @@ routed(struct resolve *rs, const struct lookup_result *res)
 {
 	const struct gw_conf	*c = rs->p.conf;
 	struct rfc3263_uri	 u;
+	enum rfc3263_transport	 dest_tp;
 	size_t			 n;
 
 	walk_clear(rs);
@@ -217,14 +222,16 @@ routed(struct resolve *rs, const struct lookup_result *res)
 		return;
 	}
 	/* Nothing that asks for TLS goes out in clear (imgate.conf(5)). */
-	if (rs->p.sip != NULL && siptarget_dest_transport(res->request_uri) ==
-	    RFC3263_TP_TLS && (rs->p.sip->transports &
+	dest_tp = siptarget_dest_transport(res->request_uri);
+	if (rs->p.sip != NULL && dest_tp == RFC3263_TP_TLS &&
+	    (rs->p.sip->transports &
 	    RFC3263_TP_BIT(RFC3263_TP_TLS)) == 0) {
 		deliver_route(rs, RESOLVE_NOT_SECURE, res);
 		return;
 	}
 	n = res->ntargets;
 	rs->request_uri = strdup(res->request_uri);
+	rs->dest_tp = dest_tp;
 	if (n > 0 && (rs->targets = malloc(n * sizeof(*rs->targets))) !=
 	    NULL)
 		memcpy(rs->targets, res->targets, n * sizeof(*rs->targets));
@@ -351,6 +358,7 @@ session_new(const struct resolve_params *p, const struct dnsq_ops *ops,
 	rs->ntries = rs->new_tries = 0;
 	rs->sip_routed = false;
 	rs->request_uri = NULL;
+	rs->dest_tp = RFC3263_TP_NONE;
 	rs->targets = NULL;
 	rs->ntargets = rs->next_target = rs->cur_target = 0;
 	rs->depth = 0;
@@ -525,9 +533,8 @@ resolve_next_target(struct resolve *rs)
 			str_copy(uri, sizeof(uri), rs->request_uri);
 		else {
 			tg = &rs->targets[i];
-			if (siptarget_uri(tg->host, tg->port,
-			    siptarget_dest_transport(rs->request_uri), uri,
-			    sizeof(uri)) != 0)
+			if (siptarget_uri(tg->host, tg->port, rs->dest_tp,
+			    uri, sizeof(uri)) != 0)
 				continue;
 		}
 		rs->cur_target = i;

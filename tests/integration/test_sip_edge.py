@@ -6,6 +6,7 @@ suite's small UDP client (sipuac) and raw TCP sockets.  Asserted:
 - Max-Forwards (RFC 3261 16.3, 16.6): absent -> forwarded with 70, N ->
   forwarded with N-1, 0 -> 483 and nothing forwarded, malformed (-1,
   256, letters, two headers) -> 400 and nothing forwarded;
+- Content-Type: six texts in turn, twice round, each forwarded as sent;
 - a NAPTR pointing back at the gateway (its own domain, or its own
   address) -> 482 at once, one request processed, nothing relayed; a
   ping-pong between two gateways (static routes at each other) ends by
@@ -122,6 +123,8 @@ def main():
                 (None, 200, "70", "absent -> forwarded with 70"),
                 ("70", 200, "69", "70 -> forwarded with 69"),
                 ("1", 200, "0", "1 -> forwarded with 0"),
+                ("71", 200, "70", "71 -> forwarded with 70"),
+                ("255", 200, "254", "255 -> forwarded with 254"),
                 ("0", 483, None, "0 -> 483, not forwarded"),
                 ("-1", 400, None, "-1 -> 400, not forwarded"),
                 ("256", 400, None, "256 -> 400, not forwarded"),
@@ -152,6 +155,31 @@ def main():
         seen = len(got)
         tap.ok(gw.wait_log(r"Max-Forwards is 0 -> 483", 2) is not None,
                "the 483 is logged with its reason")
+
+        # -- Content-Type: sent on as received, several texts in turn,
+        # twice round
+        types = ["text/plain", "text/plain;charset=UTF-8", "message/cpim",
+                 "text/html;charset=utf-8", "application/im-iscomposing+xml",
+                 "text/x-edge;a=b"]
+        for rnd in (1, 2):
+            for ct in types:
+                code, _, _ = uac.message(srv, ruri, ctype=ct,
+                                         body="ct %d %s" % (rnd, ct))
+                got = []
+                end = time.monotonic() + 10
+                while time.monotonic() < end:
+                    got = [r for r in uas_messages(uas)
+                           if r["body"] == "ct %d %s" % (rnd, ct)]
+                    if got:
+                        break
+                    time.sleep(0.05)
+                tap.ok(code == 200 and len(got) == 1 and
+                       got[0]["headers"].get("content-type") == ct,
+                       "round %d: Content-Type %s forwarded as sent"
+                       % (rnd, ct),
+                       diag="code %s, %s" % (code, [r["headers"].get(
+                           "content-type") for r in got]))
+        seen = len(uas_messages(uas))
 
         # -- loops through ENUM back to the gateway
         for num, what in [("+12025550111", "its own domain"),
