@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "enum/ipparse.h"
@@ -20,7 +21,7 @@
 static int
 same_as_libc(const char *s, size_t len, int *fam)
 {
-	char		 z[64];
+	char		 z[128];
 	uint8_t		 got[16], w4[4], w6[16];
 	int		 f, p4, p6;
 
@@ -139,6 +140,42 @@ main(void)
 	is_int(bad, 0, "300000 random strings: accepted, refused and read "
 	    "as inet_pton() does (%u accepted)", accepted);
 	ok(accepted > 100, "the random strings reach accepted addresses");
+
+	/*
+	 * IPv6-shaped text: one to nine groups of zero to five hex digits
+	 * joined by ':' or "::", now and then a dotted quad at the end, so
+	 * that the group count and "::" rules meet their edges.
+	 */
+	bad = accepted = 0;
+	for (unsigned i = 0; i < 200000; i++) {
+		char	 s[128];	/* 9 x (2 + 5) + 16 */
+		size_t	 len = 0;
+		unsigned groups = 1 + next_rand() % 9;
+		int	 fam;
+
+		for (unsigned g = 0; g < groups; g++) {
+			unsigned	 nd = next_rand() % 6;
+
+			if (g > 0 || next_rand() % 8 == 0)
+				s[len++] = ':';
+			if (next_rand() % 6 == 0)
+				s[len++] = ':';
+			for (unsigned d = 0; d < nd; d++)
+				s[len++] = "0123456789abcdef"[next_rand() % 16];
+		}
+		if (next_rand() % 4 == 0)
+			len += (size_t)snprintf(s + len, sizeof(s) - len,
+			    ":%u.%u.%u.%u", (unsigned)(next_rand() % 300),
+			    (unsigned)(next_rand() % 256),
+			    (unsigned)(next_rand() % 256),
+			    (unsigned)(next_rand() % 256));
+		if (!same_as_libc(s, len, &fam) && bad++ < 10)
+			diag("disagrees with inet_pton on \"%.*s\"", (int)len, s);
+		accepted += fam == AF_INET6;
+	}
+	is_int(bad, 0, "200000 random IPv6-shaped strings: as inet_pton() "
+	    "(%u accepted)", accepted);
+	ok(accepted > 1000, "the IPv6-shaped strings reach accepted addresses");
 
 	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
 		uint16_t	 p = 7;
