@@ -25,31 +25,33 @@ ipparse_hex(char c)
 	return -1;
 }
 
-/* A dotted quad, the whole of @in..@end, into @out[0..3]; 0 or -1. */
+/*
+ * A dotted quad, the whole of @in..@end, into @out[0..3]; 0 or -1.  An
+ * octet at a time: a leading "0" is the whole octet ("01" is octal to
+ * inet_aton, and inet_pton refuses it), and more than three digits run
+ * past 255.
+ */
 static int
 ipparse_v4(const char *in, const char *end, uint8_t out[4])
 {
-	unsigned	 octets = 0, val = 0, digits = 0;
+	for (unsigned octet = 0;; octet++) {
+		unsigned	 val;
 
-	for (; in < end; in++) {
-		if (*in >= '0' && *in <= '9') {
-			/* "0" is an octet; "01" is octal to inet_aton. */
-			if (digits > 0 && val == 0)
-				return -1;
-			val = val * 10 + (unsigned)(*in - '0');
-			if (val > 255)
-				return -1;
-			digits++;
-		} else if (*in == '.' && digits > 0 && octets < 3) {
-			out[octets++] = (uint8_t)val;
-			val = digits = 0;
-		} else
+		if (in == end || *in < '0' || *in > '9')
+			return -1;
+		val = (unsigned)(*in++ - '0');
+		if (val != 0)
+			while (in < end && *in >= '0' && *in <= '9') {
+				val = val * 10 + (unsigned)(*in++ - '0');
+				if (val > 255)
+					return -1;
+			}
+		out[octet] = (uint8_t)val;
+		if (octet == 3)
+			return in == end ? 0 : -1;
+		if (in == end || *in++ != '.')
 			return -1;
 	}
-	if (digits == 0 || octets != 3)
-		return -1;
-	out[3] = (uint8_t)val;
-	return 0;
 }
 
 /* IPv6 text, the whole of @in..@end, into @out; 0 or -1. */

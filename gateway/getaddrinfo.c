@@ -90,25 +90,30 @@ getaddrinfo_numeric(const char *node, const char *service,
 	    sizeof(struct sockaddr_in6);
 	if ((ai = malloc(sizeof(*ai) + len)) == NULL)
 		return -1;
-	memset(ai, 0, sizeof(*ai) + len);
+	/* Field by field: no memset of the whole block (calloc). */
 	ai->ai_flags = hints->ai_flags;
 	ai->ai_family = family;
 	ai->ai_socktype = hints->ai_socktype;
 	ai->ai_protocol = proto;
 	ai->ai_addrlen = len;
 	ai->ai_addr = (struct sockaddr *)(ai + 1);
+	ai->ai_canonname = NULL;
+	ai->ai_next = NULL;
 	if (family == AF_INET) {
 		struct sockaddr_in	*sin = (struct sockaddr_in *)(ai + 1);
 
 		sin->sin_family = AF_INET;
 		sin->sin_port = htons(port);
 		memcpy(&sin->sin_addr, addr, 4);
+		memset(sin->sin_zero, 0, sizeof(sin->sin_zero));
 	} else {
 		struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)(ai + 1);
 
 		sin6->sin6_family = AF_INET6;
 		sin6->sin6_port = htons(port);
+		sin6->sin6_flowinfo = 0;
 		memcpy(&sin6->sin6_addr, addr, 16);
+		sin6->sin6_scope_id = 0;
 	}
 	*res = ai;
 	return 0;
