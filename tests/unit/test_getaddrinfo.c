@@ -102,7 +102,8 @@ static int
 same_list(const struct addrinfo *g, const struct addrinfo *w)
 {
 	for (; g != NULL && w != NULL; g = g->ai_next, w = w->ai_next) {
-		if (g->ai_flags != w->ai_flags || g->ai_family != w->ai_family ||
+		if (g->ai_flags != w->ai_flags ||
+		    g->ai_family != w->ai_family ||
 		    g->ai_socktype != w->ai_socktype ||
 		    g->ai_protocol != w->ai_protocol ||
 		    g->ai_addrlen != w->ai_addrlen) {

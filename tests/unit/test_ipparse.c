@@ -75,10 +75,12 @@ main(void)
 		{ "::ffff:127.0.0.1", AF_INET6 }, { "::1.2.3.4", AF_INET6 },
 		{ "64:ff9b::192.0.2.33", AF_INET6 },
 		{ "2001:DB8::aBcD", AF_INET6 }, { "fe80::1", AF_INET6 },
-		{ "1:2:3:4:5:6:7:8", AF_INET6 }, { "1:2:3:4:5:6:1.2.3.4", AF_INET6 },
+		{ "1:2:3:4:5:6:7:8", AF_INET6 },
+		{ "1:2:3:4:5:6:1.2.3.4", AF_INET6 },
 		{ "0001:0002::0003", AF_INET6 },
 		{ "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", AF_INET6 },
-		{ "1:2:3:4:5:6:7::", AF_INET6 }, { "::2:3:4:5:6:7:8", AF_INET6 },
+		{ "1:2:3:4:5:6:7::", AF_INET6 },
+		{ "::2:3:4:5:6:7:8", AF_INET6 },
 		{ "1:2:3:4:5:6:7:8:9", 0 }, { "1:2:3:4:5:6:7", 0 },
 		{ "1:2:3:4:5:6:7:8::", 0 }, { "::1:2:3:4:5:6:7:8", 0 },
 		{ "1:2:3:4::5:6:7:8", 0 }, { ":::", 0 }, { "1:::2", 0 },
@@ -129,12 +131,17 @@ main(void)
 		for (size_t j = 0; j < len; j++) {
 			uint64_t	 r = next_rand();
 
-			s[j] = r % 4 == 0 ? alpha[(r >> 8) % (sizeof(alpha) - 1)]
-			    : r % 4 == 1 ? ':' : r % 4 == 2 ? '.' :
-			    "0123456789"[(r >> 8) % 10];
+			if (r % 4 == 0)
+				s[j] = alpha[(r >> 8) % (sizeof(alpha) - 1)];
+			else if (r % 4 == 1)
+				s[j] = ':';
+			else if (r % 4 == 2)
+				s[j] = '.';
+			else
+				s[j] = "0123456789"[(r >> 8) % 10];
 		}
 		if (!same_as_libc(s, len, &fam) && bad++ < 10)
-			diag("disagrees with inet_pton on \"%.*s\"", (int)len, s);
+			diag("not as inet_pton: \"%.*s\"", (int)len, s);
 		accepted += fam != 0;
 	}
 	is_int(bad, 0, "300000 random strings: accepted, refused and read "
@@ -170,7 +177,7 @@ main(void)
 			    (unsigned)(next_rand() % 256),
 			    (unsigned)(next_rand() % 256));
 		if (!same_as_libc(s, len, &fam) && bad++ < 10)
-			diag("disagrees with inet_pton on \"%.*s\"", (int)len, s);
+			diag("not as inet_pton: \"%.*s\"", (int)len, s);
 		accepted += fam == AF_INET6;
 	}
 	is_int(bad, 0, "200000 random IPv6-shaped strings: as inet_pton() "
