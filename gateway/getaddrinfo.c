@@ -10,7 +10,7 @@
  * port of the destination with hints { ai_flags 0, ai_family AF_UNSPEC,
  * ai_socktype SOCK_DGRAM, ai_protocol IPPROTO_UDP } (TCP: SOCK_STREAM,
  * IPPROTO_TCP); binding a listener adds AI_PASSIVE.  glibc 2.36 spends
- * about 1,300 instructions a call on that (bench/README.md).
+ * about 1,250 instructions a call on that (bench/README.md).
  *
  * The fast path answers only where glibc's answer is one entry made
  * from the text alone: a host in inet_pton(3)'s grammar of the family
