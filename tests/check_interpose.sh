@@ -1,12 +1,13 @@
 #!/bin/sh
 # tests/check_interpose.sh - imgated's own inet_ntop() (gateway/
 # inet_ntop.c), getaddrinfo() (gateway/getaddrinfo.c) and fortified
-# snprintf() (gateway/printf_chk.c) are the ones sofia-sip calls: each must be defined in the imgated binary and
-# exported in its dynamic symbol table, where the dynamic linker binds
-# libsofia-sip-ua's calls to it ahead of the C library's.  Linked
-# without the file, or with its symbol hidden, imgated would quietly go
-# back to the C library's.  The unit tests (tests/unit/test_inet_ntop,
-# test_getaddrinfo) check what the functions answer.  Prints TAP.
+# snprintf() (gateway/printf_chk.c) are the ones sofia-sip calls: each
+# must be defined in the imgated binary and exported in its dynamic
+# symbol table, where the dynamic linker binds libsofia-sip-ua's calls
+# to it ahead of the C library's.  Linked without the file, or with its
+# symbol hidden, imgated would quietly go back to the C library's.  The
+# unit tests (tests/unit/test_inet_ntop, test_getaddrinfo,
+# test_printf_chk) check what the functions answer.  Prints TAP.
 b=${IMGATE_BUILDDIR:-.}
 n=0
 fail=0
