@@ -448,12 +448,14 @@ def main():
     ap.add_argument("--scenarios", default="warm,cold,cold20",
                     type=lambda s: s.split(","))
     ap.add_argument("--seconds", type=float, default=5.0)
-    ap.add_argument("--settle", type=float, default=6.0,
+    ap.add_argument("--settle", type=float, default=10.0,
                     help="warm scenario: seconds of each step's load "
                     "before its measured --seconds, same process, not "
-                    "counted (default 6: both gateways in steady state, "
-                    "past imgated's 4 s Timer J and Kamailio's 5 s wait "
-                    "timer); 0: a fresh process's first seconds")
+                    "counted (default 10: both gateways in steady state, "
+                    "twice imgated's 5 s Timer K, past its 4 s Timer J "
+                    "and Kamailio's 5 s wait timer, also when a fresh "
+                    "process shed some of its first seconds); 0: a fresh "
+                    "process's first seconds")
     ap.add_argument("--overload-seconds", type=float, default=30.0)
     ap.add_argument("--start", type=int, default=6000,
                     help="imgated's first warm step (msg/s)")
@@ -463,11 +465,11 @@ def main():
     ap.add_argument("--gen", default=["sipload"], type=L.gen_choice,
                     help="load generator: sipload (default), sipp, or "
                     "both (the whole series with each, one table each)")
-    ap.add_argument("--budget", type=int, default=660,
+    ap.add_argument("--budget", type=int, default=960,
                     help="no search step starts that would leave less "
                     "than the overload steps' time before this many "
                     "seconds, no overload step that would end after them "
-                    "(default 660: the run ends within 12 minutes; with "
+                    "(default 960: the run ends within 17 minutes; with "
                     "--gen both, for each generator)")
     ap.add_argument("--workdir")
     a = ap.parse_args()

@@ -8,7 +8,7 @@ SIP->SIP burst rate that passes (run.py's rules: <= 0.1 % failed,
 µs of gateway CPU (supervisor and workers) per message.  The UAC sends
 from many sockets (sipp: one per call, -t un; sipload: 1024), so that the
 kernel's reuseport hash spreads the senders over the workers; each step
-first runs its load --settle seconds (6) on the same process, unmeasured,
+first runs its load --settle seconds (10) on the same process, unmeasured,
 so that it judges the gateway's steady state.  Then, at the
 highest worker count, the overload scenario: 1.5x and 2x that rate for
 --overload-seconds, with overload control on (the default) and off
@@ -331,12 +331,14 @@ def main():
     ap.add_argument("--workers", default="1,2",
                     type=lambda s: [int(x) for x in s.split(",")])
     ap.add_argument("--seconds", type=float, default=5.0)
-    ap.add_argument("--settle", type=float, default=6.0,
+    ap.add_argument("--settle", type=float, default=10.0,
                     help="seconds of each max-rate step's load before "
                     "the measured --seconds, same process, not counted "
-                    "(default 6: past the 4 s Timer J and Kamailio's 5 s "
-                    "wait timer, i.e. in steady state); 0: judge a fresh "
-                    "process's first seconds")
+                    "(default 10: twice Timer K, 5 s, and past the 4 s "
+                    "Timer J and Kamailio's 5 s wait timer, i.e. in "
+                    "steady state even when a fresh process shed some of "
+                    "its first seconds); 0: judge a fresh process's first "
+                    "seconds")
     ap.add_argument("--overload-seconds", type=float, default=30.0)
     ap.add_argument("--start", type=int, default=2000)
     ap.add_argument("--max-steps", type=int, default=5)
