@@ -10,7 +10,8 @@ _sip._udp SRV), the same UAS and UAC (bench/workers.py's step and
 search rule: many source sockets, run.py's pass rules, a 503 counted
 as one of the 0.1 % failures; in the warm scenario each step first runs
 its load --settle seconds on the same gateway, unmeasured, so that both
-are judged in their steady state).  --gen picks the load generator
+are judged in their steady state, and each overload step first carries
+the gateway's max rate as long: a running gateway, then the surge).  --gen picks the load generator
 (bench/loadgen.py): sipload (default: a few µs of CPU a message, so
 that the two CPUs go to the gateways), sipp, or both: the whole series
 once with each, sipload first, one table each (twice the time: the
@@ -260,7 +261,8 @@ class KamRun(W.Run):
                     continue
                 label = "%s-%s" % (x["name"], sc)
                 # keep the overload steps' time in reserve
-                reserve = (4 * self.step_s(self.a.overload_seconds)
+                reserve = (4 * (self.step_s(self.a.overload_seconds)
+                                + self.a.settle)
                            if self.a.overload_seconds > 0 else 0)
                 settle = self.a.settle if sc == "warm" else 0.0
                 if self.over_budget(label, self.step_s(self.a.seconds)
@@ -345,11 +347,14 @@ class KamRun(W.Run):
                     top = R.get((name, "warm"))
                     if not top or self.over_budget(
                             "%s overload %.1fx" % (name, f),
-                            self.step_s(a.overload_seconds)):
+                            self.step_s(a.overload_seconds) + a.settle):
                         continue
+                    # a running gateway at its max, then the surge:
+                    # --settle seconds at the max first, unmeasured
                     over[(name, f)] = self.step(
                         "%s-over%.1fx" % (name, f), exe, self.size(exe),
-                        int(top["rate"] * f), a.overload_seconds)
+                        int(top["rate"] * f), a.overload_seconds,
+                        settle=a.settle, settle_rate=int(top["rate"]))
         self.res["uptime_start"] = up0
         self.res["uptime_end"] = uptime()
         self.res["wall_s"] = time.monotonic() - t0
@@ -465,11 +470,11 @@ def main():
     ap.add_argument("--gen", default=["sipload"], type=L.gen_choice,
                     help="load generator: sipload (default), sipp, or "
                     "both (the whole series with each, one table each)")
-    ap.add_argument("--budget", type=int, default=960,
+    ap.add_argument("--budget", type=int, default=1080,
                     help="no search step starts that would leave less "
                     "than the overload steps' time before this many "
                     "seconds, no overload step that would end after them "
-                    "(default 960: the run ends within 17 minutes; with "
+                    "(default 1080: the run ends within 19 minutes; with "
                     "--gen both, for each generator)")
     ap.add_argument("--workdir")
     a = ap.parse_args()

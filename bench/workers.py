@@ -9,7 +9,8 @@ SIP->SIP burst rate that passes (run.py's rules: <= 0.1 % failed,
 from many sockets (sipp: one per call, -t un; sipload: 1024), so that the
 kernel's reuseport hash spreads the senders over the workers; each step
 first runs its load --settle seconds (10) on the same process, unmeasured,
-so that it judges the gateway's steady state.  Then, at the
+so that it judges the gateway's steady state (an overload step settles
+at the max rate, then offers its multiple).  Then, at the
 highest worker count, the overload scenario: 1.5x and 2x that rate for
 --overload-seconds, with overload control on (the default) and off
 (gateway.overload_lag_ms = 0: the behaviour before it), printing
@@ -141,11 +142,13 @@ class Run:
         return gw
 
     def step(self, label, exe, workers, rate, secs, scenario=SCENARIO,
-             lag_ms=100, direct=False, settle=0.0):
+             lag_ms=100, direct=False, settle=0.0, settle_rate=None):
         """One step: a fresh gateway, the warm-up, then @rate for @secs,
         measured.  @settle > 0: first @settle seconds of the same load
         (the warm numbers), not measured, so that the step sees the
-        gateway in its steady state: a fresh process's first seconds
+        gateway in its steady state (@settle_rate a second instead of
+        @rate when given: the overload steps settle at the max rate,
+        then offer a multiple of it): a fresh process's first seconds
         differ (nothing completed is freed yet while its memory grows;
         imgated keeps a completed transaction for sip.timeout_ms, 4 s
         here, Kamailio for its wait timer, 5 s)."""
@@ -165,7 +168,8 @@ class Run:
         if settle > 0 and gw:
             settled = self.gen.run_uac(
                 self.procs, os.path.join(d, "settle"), target,
-                getattr(self, "warm_csv", self.csv), rate, settle,
+                getattr(self, "warm_csv", self.csv),
+                settle_rate or rate, settle,
                 scenario=scenario)
         pids = children(gw.pid) if gw else []
         c0, t0 = cpu(pids), time.monotonic()
@@ -240,12 +244,15 @@ class Run:
         return best
 
     def overload(self, exes, workers, m, factors=(1.5, 2.0), lags=(100, 0),
-                 secs=30.0):
+                 secs=30.0, settle=0.0):
         """The overload scenario: each factor of the max rate @m offered
         for @secs to each (name, exe) of @exes with each overload_lag_ms
         of @lags, the binaries alternating at every step so that a
         change in the machine's load hits them alike.  An exe of None
-        is the generator-to-generator baseline.  @return one line per step (also
+        is the generator-to-generator baseline.  @settle > 0: each
+        gateway first carries the max rate @m that many seconds (a
+        running gateway, then the surge), unmeasured.  @return one line
+        per step (also
         in self.res["steps"]).  Reusable beside other gateways (the
         Kamailio baseline): step() takes the exe and its label."""
         lines = []
@@ -256,7 +263,8 @@ class Run:
                         f, "" if lag else "-off", "-" + name if name else ""),
                         exe, workers, int(m * f), secs,
                         scenario="uac_inf_503.xml", lag_ms=lag,
-                        direct=exe is None)
+                        direct=exe is None, settle=settle,
+                        settle_rate=int(m))
                     lines.append(
                         "overload %.1fx (%d/s offered, %scontrol %s): "
                         "goodput %.0f/s = %.0f %% of max, 503 %d%s, no "
@@ -312,7 +320,7 @@ class Run:
             exes = [("", a.imgated)] + ([("old", a.old)] if a.old else [])
             lines += self.overload(exes, a.workers[-1], top["rate"],
                                    a.overload_factors, a.overload_lags,
-                                   a.overload_seconds)
+                                   a.overload_seconds, a.settle)
         self.res["lines"] = lines
         with open(os.path.join(self.dir, "results.json"), "w") as f:
             json.dump(self.res, f, indent=1, default=str)
