@@ -16,6 +16,7 @@
 
 #include "enum/ipparse.h"
 #include "tests/tap.h"
+#include "tests/xorshift.h"
 
 /* 1 when ipparse_addr() and inet_pton() agree on @s (@len bytes). */
 static int
@@ -40,17 +41,6 @@ same_as_libc(const char *s, size_t len, int *fam)
 	if (p6)
 		return f == AF_INET6 && memcmp(got, w6, 16) == 0;
 	return f == 0;
-}
-
-static uint64_t	 rng = 0x9e3779b97f4a7c15ULL;
-
-static uint64_t
-next_rand(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
 }
 
 int

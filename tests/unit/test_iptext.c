@@ -19,6 +19,7 @@
 #include "enum/iptext.h"
 #include "enum/strcopy.h"
 #include "tests/tap.h"
+#include "tests/xorshift.h"
 
 static int
 same_as_libc(int family, const uint8_t *a)
@@ -37,17 +38,6 @@ same_as_libc(int family, const uint8_t *a)
 		return 0;
 	}
 	return 1;
-}
-
-static uint64_t	 rng = 0x9e3779b97f4a7c15ULL;
-
-static uint64_t
-next_rand(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
 }
 
 int

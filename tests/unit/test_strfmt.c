@@ -19,6 +19,7 @@
 
 #include "enum/strfmt.h"
 #include "tests/tap.h"
+#include "tests/xorshift.h"
 
 #define BUFSZ	2048
 
@@ -73,17 +74,6 @@ static char	 got[BUFSZ], want[BUFSZ];
 	for (size_t sz_ = 0; sz_ <= (size_t)len_ + 2; sz_++)		\
 		SAME_AT(sz_, fmt, __VA_ARGS__);				\
 } while (0)
-
-static uint64_t	 rng;
-
-static uint64_t
-next_rand(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
 
 /* The argument kinds of the random formats; one kind per format. */
 enum kind { K_INT, K_UINT, K_LONG, K_ULONG, K_LLONG, K_ULLONG, K_SIZE,
