@@ -5,8 +5,9 @@
 # failure and no 503), then 1.5x and 2x that rate for SECONDS (30) with
 # overload control on.  Prints the load before and after and one line
 # per overload step, the 2x line with the acceptance verdicts.  GEN: the
-# load generator, sipload (default) or sipp (bench/loadgen.py).  About
-# 5-6 minutes on 2 CPUs; as root.
+# load generator, sipload (default) or sipp (bench/loadgen.py).  Every
+# step settles 10 s first, the overload steps at the max rate
+# (workers.py --settle).  About 7 minutes on 2 CPUs; as root.
 set -eu
 exe=$(realpath "${1:?usage: bench/overload.sh IMGATED [SECONDS [GEN]]}")
 secs=${2:-30}

@@ -2,8 +2,11 @@
 # bench/scaling.sh - the scaling series of gateway.workers: the highest
 # warm SIP->SIP rate at 1, 2, 4 and 8 workers, with the gateway pinned to
 # CPUs of its own and the load generator (sipload or sipp) and NSD to
-# others, then the overload scenario at 8 workers.  For a machine with 16
-# CPUs or more; about 8 minutes.  Raw output: bench/scaling-<host>-<date>.txt
+# others, then the overload scenario at 8 workers (control on).  Every
+# step settles 10 s first (workers.py --settle).  For a machine with 16
+# CPUs or more; about 7 minutes (16 search steps of 4 + 10 s, two
+# overload steps of 30 + 10 s, starts and stops).  Raw output:
+# bench/scaling-<host>-<date>.txt
 # (stderr: every step), plus results.json in the work directory.
 #
 # Usage: bench/scaling.sh IMGATED [GW_CPUS [GEN_CPUS [GEN]]]
@@ -19,7 +22,8 @@ out="$here/scaling-$(hostname)-$(date -u +%Y%m%dT%H%MZ).txt"
 	echo "# bench/scaling.sh $exe gw=$gw gen=$gen generator=$lg"
 	lscpu | sed 's/^/# /'
 	"$here/workers.py" --imgated "$exe" --workers 1,2,4,8 \
-	    --seconds 4 --overload-seconds 30 --start 4000 --max-steps 4 \
+	    --seconds 4 --overload-seconds 30 --overload-lags 100 \
+	    --start 4000 --max-steps 4 \
 	    --pin-gw "$gw" --pin-gen "$gen" --gen "$lg" \
 	    --workdir "${WORKDIR:-$(mktemp -d)}"
 } >"$out" 2>&1
