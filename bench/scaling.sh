@@ -4,8 +4,10 @@
 # CPUs of its own and the load generator (sipload or sipp) and NSD to
 # others, then the overload scenario at 8 workers (control on).  Every
 # step settles 10 s first (workers.py --settle).  For a machine with 16
-# CPUs or more; about 7 minutes (16 search steps of 4 + 10 s, two
-# overload steps of 30 + 10 s, starts and stops).  Raw output:
+# CPUs or more; about 8 minutes (20 search steps of 4 + 10 s, each
+# worker count's search from 6 000/s times the count so that 5 steps
+# reach past 6x one worker's max, two overload steps of 30 + 10 s,
+# starts and stops).  Raw output:
 # bench/scaling-<host>-<date>.txt
 # (stderr: every step), plus results.json in the work directory.
 #
@@ -23,7 +25,7 @@ out="$here/scaling-$(hostname)-$(date -u +%Y%m%dT%H%MZ).txt"
 	lscpu | sed 's/^/# /'
 	"$here/workers.py" --imgated "$exe" --workers 1,2,4,8 \
 	    --seconds 4 --overload-seconds 30 --overload-lags 100 \
-	    --start 4000 --max-steps 4 \
+	    --start 6000 --start-per-worker --max-steps 5 \
 	    --pin-gw "$gw" --pin-gen "$gen" --gen "$lg" \
 	    --workdir "${WORKDIR:-$(mktemp -d)}"
 } >"$out" 2>&1

@@ -306,7 +306,8 @@ class Run:
                 B.fmt(old and old["cpu_us"], 0)))
         best = {}
         for w in a.workers if not a.overload_at else []:
-            best[w] = self.search("w%d" % w, a.imgated, w, a.start)
+            best[w] = self.search("w%d" % w, a.imgated, w, a.start * (
+                w if a.start_per_worker else 1))
             b = best[w]
             lines.append("imgated workers=%d: max %s/s, %s us/msg%s" % (
                 w, b["rate"] if b else "-", B.fmt(b and b["cpu_us"], 0),
@@ -349,6 +350,11 @@ def main():
                     "seconds")
     ap.add_argument("--overload-seconds", type=float, default=30.0)
     ap.add_argument("--start", type=int, default=2000)
+    ap.add_argument("--start-per-worker", action="store_true",
+                    help="each worker count's search starts at --start "
+                    "times the count (the scaling series: with a few "
+                    "steps, one start for all would cap 8 workers at "
+                    "what 1 reaches)")
     ap.add_argument("--max-steps", type=int, default=5)
     ap.add_argument("--ceiling", action="store_true")
     ap.add_argument("--overload-at", type=int,
