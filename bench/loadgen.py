@@ -173,13 +173,7 @@ class Sipload:
                 "--wait", "%d" % (RECV_TIMEOUT_MS // 1000 + 2)]
         args += os.environ.get("IMGATE_SIPLOAD_UAC_ARGS", "").split()
         p = procs.start(args, d, "uac", out=out)
-        try:
-            rc = p.wait(secs + RECV_TIMEOUT_MS / 1000.0 + 20)
-        except B.subprocess.TimeoutExpired:
-            procs.stop(p)
-            rc = -1
-        if p in procs.procs:
-            procs.procs.remove(p)
+        rc = procs.wait(p, secs + RECV_TIMEOUT_MS / 1000.0 + 20)
         ld = Load()
         ld.rc, ld.count, ld.rate = rc, count, rate
         ld.uac_cpu = children_cpu() - c0

@@ -149,6 +149,19 @@ class Procs:
             self.procs.remove(p)
         return p.returncode
 
+    def wait(self, p, timeout, sig=signal.SIGTERM):
+        """@p's exit status if it ends within @timeout seconds; past
+        that it is stopped with @sig and the status is -1.  Either way
+        it leaves the list (stop_all() has nothing more to do with it)."""
+        try:
+            rc = p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.stop(p, sig)
+            rc = -1
+        if p in self.procs:
+            self.procs.remove(p)
+        return rc
+
     def stop_all(self):
         for p in list(reversed(self.procs)):
             self.stop(p, timeout=3.0)
@@ -594,13 +607,7 @@ def run_uac(procs, d, target, csv, rate, count, timeout_s, recv_timeout_ms,
             ] + list(extra) + ["127.0.0.1:%d" % target]
     t_start = time.monotonic()
     p = procs.start(args, d, "uac")
-    try:
-        rc = p.wait(timeout_s + 15)
-    except subprocess.TimeoutExpired:
-        procs.stop(p)
-        rc = -1
-    if p in procs.procs:
-        procs.procs.remove(p)
+    rc = procs.wait(p, timeout_s + 15)
     st = Step()
     st.rc, st.count, st.rate = rc, count, rate
     st.t_start = t_start
@@ -1434,13 +1441,7 @@ class Bench:
         watch = CpuWatch(self.procs)
         t0 = time.monotonic()
         p = self.procs.start(args + [str(rate), str(count), "5"], d, "load")
-        try:
-            rc = p.wait(T + 60)
-        except subprocess.TimeoutExpired:
-            self.procs.stop(p)
-            rc = -1
-        if p in self.procs.procs:
-            self.procs.procs.remove(p)
+        rc = self.procs.wait(p, T + 60)
         wall = time.monotonic() - t0
         c1 = cpu_ticks(other) if other else None
         x1 = cpu_ticks(pros.pid)
@@ -1897,12 +1898,7 @@ class Bench:
         th.join(5)
         perf = holder.get("p")
         if perf:
-            try:
-                perf.wait(30)
-            except subprocess.TimeoutExpired:
-                self.procs.stop(perf, signal.SIGINT)
-            if perf in self.procs.procs:
-                self.procs.procs.remove(perf)
+            self.procs.wait(perf, 30, signal.SIGINT)
         self.finish_gw(gw, "profile", rate)
         reports = []
         for args in (["--no-children", "--sort", "dso,symbol", "-g", "none",
