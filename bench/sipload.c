@@ -519,6 +519,25 @@ uac_input(struct uac *u, const char *buf, size_t len, int64_t now)
 	uac_free(u, i);
 }
 
+/* A recvmmsg() batch of BATCH datagrams into @bufs, each sender's
+ * address into @src when not NULL. */
+static void
+recv_batch_init(struct mmsghdr *mm, struct iovec *iov,
+    char (*bufs)[DGRAM_MAX], struct sockaddr_in *src)
+{
+	for (int j = 0; j < BATCH; j++) {
+		iov[j].iov_base = bufs[j];
+		iov[j].iov_len = DGRAM_MAX;
+		memset(&mm[j].msg_hdr, 0, sizeof(mm[j].msg_hdr));
+		mm[j].msg_hdr.msg_iov = &iov[j];
+		mm[j].msg_hdr.msg_iovlen = 1;
+		if (src != NULL) {
+			mm[j].msg_hdr.msg_name = &src[j];
+			mm[j].msg_hdr.msg_namelen = sizeof(src[j]);
+		}
+	}
+}
+
 static void
 uac_recv(struct uac *u, int fd)
 {
@@ -529,13 +548,7 @@ uac_recv(struct uac *u, int fd)
 	int64_t			now;
 
 	for (;;) {
-		for (j = 0; j < BATCH; j++) {
-			iov[j].iov_base = bufs[j];
-			iov[j].iov_len = DGRAM_MAX;
-			memset(&mm[j].msg_hdr, 0, sizeof(mm[j].msg_hdr));
-			mm[j].msg_hdr.msg_iov = &iov[j];
-			mm[j].msg_hdr.msg_iovlen = 1;
-		}
+		recv_batch_init(mm, iov, bufs, NULL);
 		n = recvmmsg(fd, mm, BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
@@ -1175,15 +1188,7 @@ uas_recv(struct uas *s, int fd)
 	size_t			len;
 
 	for (;;) {
-		for (j = 0; j < BATCH; j++) {
-			iov[j].iov_base = in[j];
-			iov[j].iov_len = DGRAM_MAX;
-			memset(&mm[j].msg_hdr, 0, sizeof(mm[j].msg_hdr));
-			mm[j].msg_hdr.msg_iov = &iov[j];
-			mm[j].msg_hdr.msg_iovlen = 1;
-			mm[j].msg_hdr.msg_name = &src[j];
-			mm[j].msg_hdr.msg_namelen = sizeof(src[j]);
-		}
+		recv_batch_init(mm, iov, in, src);
 		n = recvmmsg(fd, mm, BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
