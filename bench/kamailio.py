@@ -248,7 +248,8 @@ class KamRun(W.Run):
 
     def search_pair(self, sc, starts):
         """workers.Run.search's rule (x1.5 while passing, halve while
-        nothing passed, then bisect to 10 % or 100/s, --max-steps), run
+        nothing passed, then bisect to --resolution or 100/s,
+        --max-steps), run
         for both gateways with their steps interleaved, so that the
         shared machine's load swings fall on both alike.  starts:
         [(name, exe, first rate)]; returns {name: best step or None}."""
@@ -284,7 +285,7 @@ class KamRun(W.Run):
                 elif lo is None:
                     x["r"] = int(x["r"] / 2)
                     x["done"] = x["r"] < 100
-                elif hi - lo <= max(100, 0.1 * lo):
+                elif hi - lo <= max(100, self.a.resolution * lo):
                     x["done"] = True
                 else:
                     x["r"] = int((lo + hi) / 2)
@@ -466,7 +467,15 @@ def main():
                     help="imgated's first warm step (msg/s)")
     ap.add_argument("--kam-start", type=int, default=3000,
                     help="Kamailio's first warm step (msg/s)")
-    ap.add_argument("--max-steps", type=int, default=8)
+    ap.add_argument("--max-steps", type=int, default=10,
+                    help="steps of each search at most (default 10)")
+    ap.add_argument("--resolution", type=float, default=0.05,
+                    help="a search ends when its lowest failed rate is "
+                    "within this share of its highest passed one "
+                    "(default 0.05: the max is known to 5 %%; at 0.1 the "
+                    "searches of both gateways could each stop up to "
+                    "10 %% under their max, and the ratio of the two "
+                    "moved by as much with the run's luck)")
     ap.add_argument("--gen", default=["sipload"], type=L.gen_choice,
                     help="load generator: sipload (default), sipp, or "
                     "both (the whole series with each, one table each)")
