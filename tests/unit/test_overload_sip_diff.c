@@ -58,13 +58,17 @@ static const char *const seeds[] = {
 	HEAD "Via: SIP/2.0/UDP h:5070;branch=z9hG4bK-8\r\n"
 	    "f: <sip:a@b>;tag=1\r\nt: \"Bob; tag=x\" <sip:c@d;tag=u>\r\n"
 	    "i: c8\r\nCSeq: 8 MESSAGE\r\n\r\n",
+	HEAD "VIA: sip/2.0/Udp H;BRANCH=z9hG4bK-b;RPORT\r\nFROM: <sip:a@b>;"
+	    "TAG=1\r\ntO: <sip:c@d>\r\nCALL-ID: cb\r\ncSeQ: 9 MESSAGE\r\n"
+	    "\r\n",
 	"OPTIONS sip:gw SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK-9\r\n"
 	    "\r\n",
 	"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK-a\r\n\r\n",
 };
 
 /* What the grammar looks at, and some bytes it does not. */
-static const char	 alphabet[] = ",;=\"\\ \t:[]/.-abcvVZ09\r\n\x80\xff\0";
+static const char	 alphabet[] =
+    ",;=\"\\ \t:[]/.-abcvVZ09IDSP\r\n\x80\xff\0";
 
 static uint64_t		 rng = 0x9e3779b97f4a7c15ULL;
 
