@@ -318,16 +318,14 @@ overload_sip_key(const char *b, size_t n)
 }
 
 /*
- * The top Via's value [*vs, *le), scanning the header block of @buf;
- * @return -1 on a folded line or no Via.
+ * The top Via's value [*vs, *vle): the header block from @p (after the
+ * request line) to @end scanned; @return -1 on a folded line or no Via.
  */
 static int
-top_via(const char *buf, size_t len, const char **vs, const char **vle)
+top_via(const char *p, const char *end, const char **vs, const char **vle)
 {
-	const char	*p = buf, *end = buf + len, *ls, *le, *val;
+	const char	*ls, *le, *val;
 
-	if (!next_line(&p, end, &ls, &le))
-		return -1;
 	while (next_line(&p, end, &ls, &le) && le > ls) {
 		if (is_lws(*ls))
 			return -1;
@@ -343,13 +341,16 @@ top_via(const char *buf, size_t len, const char **vs, const char **vle)
 enum overload_sip_kind
 overload_sip_scan(const char *buf, size_t len, struct overload_sip_req *r)
 {
-	const char	*p = buf, *ls, *le, *vs, *fe;
+	const char	*p = buf, *end = buf + len, *ls, *le, *vs, *fe;
 	const struct osp *b;
 	struct osv	 v;
 
 	memset(r, 0, sizeof(*r));
-	if (!next_line(&p, buf + len, &ls, &le) || !is_message(ls, le) ||
-	    top_via(buf, len, &vs, &le) != 0 ||
+	/* A response or another method (half the datagrams read) is
+	 * told by its first bytes, before its line is looked for. */
+	if (len <= 8 || memcmp(buf, "MESSAGE ", 8) != 0 ||
+	    !next_line(&p, end, &ls, &le) || !is_message(ls, le) ||
+	    top_via(p, end, &vs, &le) != 0 ||
 	    via_parse(vs, le, &v, &fe) != 0 ||
 	    (b = via_param(&v, "branch")) == NULL || b->vallen == 0)
 		return OVERLOAD_SIP_OTHER;
