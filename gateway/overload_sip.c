@@ -408,7 +408,9 @@ write_top_via(struct osw *w, const struct osv *v,
 		*port = a->src_port;
 	else if ((*port = sentby_port(v)) == 0)
 		return -1;
-	if (algo != NULL && algo->vallen < sizeof(algobuf)) {
+	/* An oc-algo without a value has no val (NULL) to copy. */
+	if (algo != NULL && algo->vallen > 0 &&
+	    algo->vallen < sizeof(algobuf)) {
 		memcpy(algobuf, algo->val, algo->vallen);
 		algobuf[algo->vallen] = '\0';
 	}

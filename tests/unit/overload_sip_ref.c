@@ -4,7 +4,8 @@
  * that tests/unit/test_overload_sip_diff.c compares the current code
  * with, byte for byte.  Included by that test only; its three public
  * functions are renamed ref_* and made static.  Do not "fix" it: it is
- * the old behaviour, bugs and all.
+ * the old behaviour, bugs and all (one exception, marked: a memcpy()
+ * from NULL of zero bytes, undefined behaviour without an effect).
  */
 #include <string.h>
 #include <strings.h>
@@ -345,7 +346,10 @@ write_top_via(struct osw *w, const struct osv *v,
 		*port = a->src_port;
 	else if ((*port = sentby_port(v)) == 0)
 		return -1;
-	if (algo != NULL && algo->vallen < sizeof(algobuf)) {
+	/* The one change: no memcpy() from NULL (undefined, caught by
+	 * UBSan) for an oc-algo without a value; it copied nothing. */
+	if (algo != NULL && algo->vallen > 0 &&
+	    algo->vallen < sizeof(algobuf)) {
 		memcpy(algobuf, algo->val, algo->vallen);
 		algobuf[algo->vallen] = '\0';
 	}
