@@ -385,7 +385,7 @@ deliver(struct dns_entry *e, dnsq_cb *cb, void *arg, bool from_cache,
     const char *why)
 {
 	struct dnsq_result	 res;
-	uint64_t		 now = dns_now_ms();
+	uint64_t		 now;
 
 	memset(&res, 0, sizeof(res));
 	res.status = e->status;
@@ -396,16 +396,20 @@ deliver(struct dns_entry *e, dnsq_cb *cb, void *arg, bool from_cache,
 	res.why = why;
 	res.negative_ttl = -1;
 	res.failure_ttl = -1;
+	/* The clock only for what is left of a TTL: not for an answer. */
 	if (e->status == DNSQ_NODATA || e->status == DNSQ_NXDOMAIN) {
+		now = dns_now_ms();
 		/* What is left of the negative TTL (RFC 2308 5). */
 		if (e->negative_ttl >= 0)
 			res.negative_ttl = e->expires_ms > now ?
 			    (int64_t)((e->expires_ms - now + 999) / 1000) : 0;
 		if (!from_cache)
 			res.negative_ttl = e->negative_ttl;
-	} else if (e->status == DNSQ_TEMPFAIL)
+	} else if (e->status == DNSQ_TEMPFAIL) {
+		now = dns_now_ms();
 		res.failure_ttl = e->expires_ms > now ?
 		    (int64_t)((e->expires_ms - now + 999) / 1000) : 0;
+	}
 	e->busy++;
 	cb(arg, &res);
 	e->busy--;

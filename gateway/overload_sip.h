@@ -15,6 +15,12 @@
  * a branch, a missing mandatory header, an answer that would not fit)
  * is left to the SIP stack, which parses it and answers as it always
  * did: the fast path only ever refuses what it fully understood.
+ *
+ * overload_sip_scan() runs on every datagram read from that socket,
+ * shedding or not (the retransmission memory in sipgw_datagram() needs
+ * each MESSAGE's key): it is kept cheap (one pass, a class table), and
+ * tests/unit/test_overload_sip_diff.c holds it and the refusal to the
+ * behaviour of the code before that was so.
  */
 #ifndef GATEWAY_OVERLOAD_SIP_H
 #define GATEWAY_OVERLOAD_SIP_H

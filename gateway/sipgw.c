@@ -236,16 +236,44 @@ respond_now(nta_incoming_t *irq, int code)
 	return code;
 }
 
+/*
+ * What in_message() copies into a gw_txn, encoded once into a buffer
+ * on the stack and copied once (txn_strndup()); sip_header_as_string()
+ * and url_as_string() encoded into @home first, url_as_string() twice
+ * (once to size it).  Only a value longer than the buffer still takes
+ * that way.
+ */
+#define SIPGW_COPY_BUF	512
+
 static char *
 header_dup(su_home_t *home, const sip_header_t *h)
 {
-	char	*s;
+	char		 buf[SIPGW_COPY_BUF], *s;
+	issize_t	 n;
 
 	if (h == NULL)
 		return NULL;
+	n = sip_header_field_e(buf, sizeof(buf), h, 0);
+	if (n >= 0 && (size_t)n < sizeof(buf))
+		return txn_strndup(buf, (size_t)n);
 	if ((s = sip_header_as_string(home, h)) == NULL)
 		return NULL;
 	return txn_strndup(s, strlen(s));
+}
+
+static char *
+uri_dup(su_home_t *home, const url_t *url)
+{
+	char		 buf[SIPGW_COPY_BUF], *s;
+	issize_t	 n;
+
+	if (url == NULL)
+		return NULL;
+	n = url_e(buf, sizeof(buf), url);
+	if (n >= 0 && (size_t)n < sizeof(buf))
+		return txn_strndup(buf, (size_t)n);
+	s = url_as_string(home, url);
+	return txn_strndup(s, s != NULL ? strlen(s) : 0);
 }
 
 /*
@@ -314,7 +342,6 @@ in_message(nta_incoming_t *irq, const sip_t *sip,
 	su_home_t		 home[1] = { SU_HOME_INIT(home) };
 	struct gw_txn		*t;
 	const sip_payload_t	*pl = sip->sip_payload;
-	char			*s;
 
 	/* Shutting down: nothing new is started (imgated(8) SIGNALS). */
 	if (sipgw_draining) {
@@ -333,12 +360,9 @@ in_message(nta_incoming_t *irq, const sip_t *sip,
 	t->max_forwards = v->max_forwards;
 	source_of(irq, &src);
 
-	s = url_as_string(home, sip->sip_request->rq_url);
-	t->dest = txn_strndup(s, s != NULL ? strlen(s) : 0);
-	if (sip->sip_from != NULL) {
-		s = url_as_string(home, sip->sip_from->a_url);
-		t->from = txn_strndup(s, s != NULL ? strlen(s) : 0);
-	}
+	t->dest = uri_dup(home, sip->sip_request->rq_url);
+	if (sip->sip_from != NULL)
+		t->from = uri_dup(home, sip->sip_from->a_url);
 	if (sip->sip_call_id != NULL)
 		t->call_id = txn_strndup(sip->sip_call_id->i_id,
 		    strlen(sip->sip_call_id->i_id));

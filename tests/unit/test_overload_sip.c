@@ -151,6 +151,16 @@ test_refuse(void)
 	ok(n > 0 && strstr(out, ";branch=z9hG4bK-4;oc;oc-algo=\"rate\";"
 	    "received=192.0.2.7\r\n") != NULL,
 	    "oc without loss: the parameters as they came, no feedback");
+
+	/* An oc-algo without a value: nothing to copy (the copy from a
+	 * NULL value was undefined behaviour, caught by UBSan). */
+	m = REQ("Via: SIP/2.0/UDP h;branch=z9hG4bK-5;oc;oc-algo\r\n",
+	    "To: <sip:x@gw>\r\n");
+	n = refuse(m, out, sizeof(out), &port, &ol);
+	out[n > 0 ? n : 0] = '\0';
+	ok(n > 0 && strstr(out, ";branch=z9hG4bK-5;oc;oc-algo;"
+	    "received=192.0.2.7\r\n") != NULL,
+	    "oc-algo without a value: no algorithm in common, no feedback");
 }
 
 static void

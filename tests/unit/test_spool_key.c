@@ -44,7 +44,7 @@ main(void)
 		 ib[SPOOL_KEY_ID_SIZE], big[SPOOL_KEY_MAX + 10], small[24];
 	size_t	 i, n;
 
-	plan((int)NELEM(vectors) + 21);
+	plan((int)NELEM(vectors) + 23);
 	for (i = 0; i < NELEM(vectors); i++) {
 		id_of(vectors[i].in, ia);
 		is_str(ia, vectors[i].id, "SHA-256 vector %zu (%zu bytes)", i,
@@ -55,6 +55,25 @@ main(void)
 	n = spool_key_sip(a, sizeof(a), "abc@h", "t1", 1, "MESSAGE");
 	is_str(a, "sip:5:abc@h;2:t1;1:1;7:MESSAGE;", "SIP key layout");
 	is_int(n, strlen(a), "SIP key: length returned");
+	{
+		/* Field lengths of one, two and three digits, at the
+		 * edges (9, 10, 99, 100): "%zu:%s;" each. */
+		char	 cid[101], tag[11], meth[100], want[SPOOL_KEY_MAX];
+
+		memset(cid, 'c', 100);
+		cid[100] = '\0';
+		memset(tag, 't', 10);
+		tag[10] = '\0';
+		memset(meth, 'M', 99);
+		meth[99] = '\0';
+		snprintf(want, sizeof(want), "sip:100:%s;10:%s;10:4294967295;"
+		    "99:%s;", cid, tag, meth);
+		spool_key_sip(b, sizeof(b), cid, tag, 4294967295u, meth);
+		is_str(b, want, "SIP key: lengths of two and three digits");
+		spool_key_sip(b, sizeof(b), "123456789", "t", 7, "MESSAGE");
+		is_str(b, "sip:9:123456789;1:t;1:7;7:MESSAGE;",
+		    "SIP key: a length of 9");
+	}
 	spool_key_sip(b, sizeof(b), "abc@h", "t1", 1, "MESSAGE");
 	id_of(a, ia);
 	id_of(b, ib);
