@@ -1,0 +1,16 @@
+/*
+ * tests/unit/e164_ref.h - the reference e164_parse() (tests/unit/e164_ref.c)
+ * that test_e164 compares routing/e164 against.
+ */
+#ifndef TESTS_UNIT_E164_REF_H
+#define TESTS_UNIT_E164_REF_H
+
+#include <stddef.h>
+
+#include "routing/e164.h"
+
+/** e164_parse() as it was before the single-pass scanners. */
+enum e164_status e164ref_parse(const char *in, size_t inlen, unsigned forms,
+    unsigned max_digits, char *aus, size_t aussz);
+
+#endif /* TESTS_UNIT_E164_REF_H */
