@@ -9,12 +9,12 @@
  * and an ENUM answer has no business routing through one).
  */
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "enum/ipparse.h"
 #include "enum/strcopy.h"
 #include "routing/rfc3263.h"
 
@@ -40,10 +40,33 @@ rfc3263_default_port(enum rfc3263_transport tp)
 	return tp == RFC3263_TP_TLS ? 5061 : 5060;
 }
 
-static bool
-valid_host(const char *h)
+/* The C locale's tolower()/isdigit()/isalnum() (imgated never calls
+ * setlocale()), inline: no call per octet. */
+static inline int
+rfc3263_lower(int c)
 {
-	size_t	 label = 0, n = strlen(h);
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+static inline bool
+rfc3263_is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* A host name octet (letters, digits, '-', '_'), already lower-cased. */
+static inline bool
+rfc3263_is_hostc(int c)
+{
+	return (c >= 'a' && c <= 'z') || rfc3263_is_digit(c) || c == '-' ||
+	    c == '_';
+}
+
+/* The labels of @h (@n bytes, lower case): 1..63 host octets each. */
+static bool
+valid_host(const char *h, size_t n)
+{
+	size_t	 label = 0;
 
 	if (n == 0 || n > 253)
 		return false;
@@ -56,7 +79,7 @@ valid_host(const char *h)
 			label = 0;
 			continue;
 		}
-		if (!isalnum(c) && c != '-' && c != '_')
+		if (!rfc3263_is_hostc(c))
 			return false;
 		if (++label > 63)
 			return false;
@@ -93,27 +116,44 @@ transport_param(const char *params, size_t len, enum rfc3263_transport *tp)
 	return 0;
 }
 
+/*
+ * Parsed for every target of every message (routing/resolve asks for
+ * the destination's transport, routing/siptarget for the target URI):
+ * one scan to the end, the host lower-cased and checked in one pass,
+ * the IP literal read by enum/ipparse (inet_pton(3)'s grammar) and only
+ * when the host can be one.
+ */
 int
 rfc3263_parse_uri(const char *uri, struct rfc3263_uri *out)
 {
-	const char	*p, *at, *hend, *end;
+	const char	*p, *at, *hend, *end, *q;
 	size_t		 hl;
-	unsigned char	 buf[16];
+	uint8_t		 buf[16];
 
-	memset(out, 0, sizeof(*out));
-	if (strncasecmp(uri, "sips:", 5) == 0) {
+	out->secure = out->numeric = false;
+	out->family = 0;
+	out->host[0] = '\0';
+	out->port = 0;
+	out->transport = RFC3263_TP_NONE;
+	if (rfc3263_lower((unsigned char)uri[0]) != 's' ||
+	    rfc3263_lower((unsigned char)uri[1]) != 'i' ||
+	    rfc3263_lower((unsigned char)uri[2]) != 'p')
+		return -1;
+	if (uri[3] == ':')
+		p = uri + 4;
+	else if (rfc3263_lower((unsigned char)uri[3]) == 's' &&
+	    uri[4] == ':') {
 		out->secure = true;
 		p = uri + 5;
-	} else if (strncasecmp(uri, "sip:", 4) == 0)
-		p = uri + 4;
-	else
+	} else
 		return -1;
-	end = p + strcspn(p, "?>");
 	/* The userinfo ends at the last '@' before the parameters. */
 	at = NULL;
-	for (const char *q = p; q < end && *q != ';'; q++)
+	for (q = p; *q != '\0' && *q != '?' && *q != '>' && *q != ';'; q++)
 		if (*q == '@')
 			at = q;
+	for (end = q; *end != '\0' && *end != '?' && *end != '>'; end++)
+		;
 	if (at != NULL)
 		p = at + 1;
 	if (*p == '[') {
@@ -125,36 +165,38 @@ rfc3263_parse_uri(const char *uri, struct rfc3263_uri *out)
 			return -1;
 		memcpy(out->host, p + 1, hl);
 		out->host[hl] = '\0';
-		if (inet_pton(AF_INET6, out->host, buf) != 1)
+		if (ipparse_addr(out->host, hl, buf) != AF_INET6)
 			return -1;
 		out->numeric = true;
 		out->family = AF_INET6;
 		hend++;
 	} else {
-		hend = p + strcspn(p, ":;?>");
-		if (hend > end)
-			hend = end;
+		for (hend = p; hend < end && *hend != ':' && *hend != ';';
+		    hend++)
+			;
 		hl = (size_t)(hend - p);
 		if (hl == 0 || hl >= sizeof(out->host))
 			return -1;
 		for (size_t i = 0; i < hl; i++)
-			out->host[i] = (char)tolower((unsigned char)p[i]);
+			out->host[i] = (char)rfc3263_lower((unsigned char)p[i]);
 		out->host[hl] = '\0';
 		if (hl > 1 && out->host[hl - 1] == '.')
-			out->host[hl - 1] = '\0';
-		if (inet_pton(AF_INET, out->host, buf) == 1) {
+			out->host[--hl] = '\0';
+		/* A dotted quad starts with a digit (inet_pton(3)). */
+		if (rfc3263_is_digit((unsigned char)out->host[0]) &&
+		    ipparse_addr(out->host, hl, buf) == AF_INET) {
 			out->numeric = true;
 			out->family = AF_INET;
-		} else if (!valid_host(out->host))
+		} else if (!valid_host(out->host, hl))
 			return -1;
 	}
 	if (hend < end && *hend == ':') {
 		unsigned long	 port = 0;
 		const char	*d = hend + 1;
 
-		if (!isdigit((unsigned char)*d))
+		if (!rfc3263_is_digit((unsigned char)*d))
 			return -1;
-		while (d < end && isdigit((unsigned char)*d) &&
+		while (d < end && rfc3263_is_digit((unsigned char)*d) &&
 		    port <= 65535)
 			port = port * 10 + (unsigned long)(*d++ - '0');
 		if (port == 0 || port > 65535)
