@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "enum/ipparse.h"
 #include "enum/iptext.h"
 #include "enum/strcopy.h"
 #include "routing/siptarget.h"
@@ -416,25 +417,27 @@ issue(struct siptarget *st)
 	}
 }
 
-/* A target that is an IP literal needs no question. */
+/*
+ * A target that is an IP literal needs no question.  enum/ipparse reads
+ * inet_pton(3)'s grammar for both families in one call, in place (no
+ * copy to drop a final dot), once per target and family of every
+ * message.
+ */
 static bool
 literal_target(struct siptarget *st)
 {
 	const struct st_target	*t = &st->tg[st->tg_idx];
-	unsigned char		 buf[16];
-	char			 h[DNSMSG_NAME_MAX];
-	size_t			 n = str_copy(h, sizeof(h), t->host);
+	uint8_t			 buf[16];
+	size_t			 n = strlen(t->host);
+	int			 fam;
 
-	if (n > 0 && h[n - 1] == '.')
-		h[n - 1] = '\0';
-	if (inet_pton(AF_INET6, h, buf) == 1) {
-		if (family_qtype(st) == DNSMSG_T_AAAA)
-			add_hop(st, t, AF_INET6, buf);
-	} else if (inet_pton(AF_INET, h, buf) == 1) {
-		if (family_qtype(st) == DNSMSG_T_A)
-			add_hop(st, t, AF_INET, buf);
-	} else
+	if (n > 0 && t->host[n - 1] == '.')
+		n--;
+	if ((fam = ipparse_addr(t->host, n, buf)) == 0)
 		return false;
+	if (family_qtype(st) == (fam == AF_INET6 ? DNSMSG_T_AAAA :
+	    DNSMSG_T_A))
+		add_hop(st, t, fam, buf);
 	next_family(st);
 	return true;
 }
