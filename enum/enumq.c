@@ -14,7 +14,6 @@
  * order; the next one only when the previous gave no data or no usable
  * rule, never after a temporary failure.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,7 +157,11 @@ enumq_free(struct enumq *q)
 		free(q->frames[--q->depth]);
 }
 
-/* FNV-1a of the lower-cased name, trailing dot ignored. */
+/*
+ * FNV-1a of the lower-cased name, trailing dot ignored.  ASCII lower
+ * case inline (the C locale's tolower(): imgated never calls
+ * setlocale()), not a library call per octet of every name asked.
+ */
 static uint64_t
 name_hash(const char *name)
 {
@@ -167,9 +170,13 @@ name_hash(const char *name)
 
 	if (n > 1 && name[n - 1] == '.')
 		n--;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)tolower((unsigned char)name[i])) *
-		    1099511628211ULL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char	 c = (unsigned char)name[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		h = (h ^ c) * 1099511628211ULL;
+	}
 	return h;
 }
 
