@@ -6,7 +6,6 @@
  * draw comes from the caller so that tests and imgate-lookup --seed are
  * repeatable.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -14,10 +13,25 @@
 #include "enum/strcopy.h"
 #include "routing/rfc3861.h"
 
-static bool
-valid_hostname(const char *h)
+/* The C locale's isalnum() and tolower() (imgated never calls
+ * setlocale()), inline: the im: URI of every message goes through. */
+static inline bool
+rfc3861_is_alnum(int c)
 {
-	size_t	 label = 0, n = strlen(h);
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z');
+}
+
+static inline int
+rfc3861_lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+static bool
+valid_hostname(const char *h, size_t n)
+{
+	size_t	 label = 0;
 
 	if (n == 0 || n > 253)
 		return false;
@@ -30,7 +44,7 @@ valid_hostname(const char *h)
 			label = 0;
 			continue;
 		}
-		if (!isalnum(c) && c != '-' && c != '_')
+		if (!rfc3861_is_alnum(c) && c != '-' && c != '_')
 			return false;
 		if (++label > 63)
 			return false;
@@ -65,11 +79,11 @@ rfc3861_parse_uri(const char *uri, char *user, size_t usersz, char *domain,
 	memcpy(user, p, ul);
 	user[ul] = '\0';
 	for (size_t i = 0; i < dl; i++)
-		domain[i] = (char)tolower((unsigned char)at[1 + i]);
+		domain[i] = (char)rfc3861_lower((unsigned char)at[1 + i]);
 	domain[dl] = '\0';
 	if (dl > 1 && domain[dl - 1] == '.')
-		domain[dl - 1] = '\0';
-	if (!valid_hostname(domain))
+		domain[--dl] = '\0';
+	if (!valid_hostname(domain, dl))
 		return -1;
 	return 0;
 }
