@@ -64,13 +64,18 @@ frame_new(const char *owner, const struct dnsmsg_answer *a)
 {
 	struct enumq_frame	*f;
 	size_t			 strings = 0, i;
+	/* each string's length with its NUL, measured once */
+	size_t			 len[NAPTR_MAX_RRS][4];
 	char			*p;
 
 	for (i = 0; i < a->nnaptr; i++) {
 		const struct naptr_rr *r = &a->naptr[i];
 
-		strings += strlen(r->flags) + strlen(r->services) +
-		    strlen(r->regexp) + strlen(r->replacement) + 4;
+		len[i][0] = strlen(r->flags) + 1;
+		len[i][1] = strlen(r->services) + 1;
+		len[i][2] = strlen(r->regexp) + 1;
+		len[i][3] = strlen(r->replacement) + 1;
+		strings += len[i][0] + len[i][1] + len[i][2] + len[i][3];
 	}
 	if ((f = malloc(sizeof(*f) + strings)) == NULL)
 		return NULL;
@@ -85,11 +90,9 @@ frame_new(const char *owner, const struct dnsmsg_answer *a)
 		const char		*dst[4];
 
 		for (int k = 0; k < 4; k++) {
-			size_t	 l = strlen(src[k]) + 1;
-
-			memcpy(p, src[k], l);
+			memcpy(p, src[k], len[i][k]);
 			dst[k] = p;
-			p += l;
+			p += len[i][k];
 		}
 		f->rrs[i] = *r;
 		f->rrs[i].flags = dst[0];

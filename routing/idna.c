@@ -72,8 +72,11 @@ idna_put(const char *s, size_t n, bool lower, char *out, size_t outsz)
 			out[0] = '\0';
 		return IDNA_E_NO_SPACE;
 	}
-	for (size_t i = 0; i < n; i++)
-		out[i] = lower ? (char)idna_lower((unsigned char)s[i]) : s[i];
+	if (!lower)
+		memcpy(out, s, n);	/* every chosen URI comes through */
+	else
+		for (size_t i = 0; i < n; i++)
+			out[i] = (char)idna_lower((unsigned char)s[i]);
 	out[n] = '\0';
 	return IDNA_OK;
 }
