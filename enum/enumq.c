@@ -14,6 +14,7 @@
  * order; the next one only when the previous gave no data or no usable
  * rule, never after a temporary failure.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,11 +161,7 @@ enumq_free(struct enumq *q)
 		free(q->frames[--q->depth]);
 }
 
-/*
- * FNV-1a of the lower-cased name, trailing dot ignored.  ASCII lower
- * case inline (the C locale's tolower(): imgated never calls
- * setlocale()), not a library call per octet of every name asked.
- */
+/* FNV-1a of the lower-cased name, trailing dot ignored. */
 static uint64_t
 name_hash(const char *name)
 {
@@ -173,13 +170,9 @@ name_hash(const char *name)
 
 	if (n > 1 && name[n - 1] == '.')
 		n--;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char	 c = (unsigned char)name[i];
-
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c - 'A' + 'a');
-		h = (h ^ c) * 1099511628211ULL;
-	}
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)tolower((unsigned char)name[i])) *
+		    1099511628211ULL;
 	return h;
 }
 
