@@ -92,12 +92,33 @@ int
 rfc3861_srv_owner(const char *service, const char *proto, const char *domain,
     char *out, size_t outsz)
 {
-	size_t	 dl = strlen(domain);
-	/* snprintf("_%s._%s.%s%s") by hand: once per message. */
-	const char *const parts[] = { "_", service, "._", proto, ".", domain,
-	    dl > 0 && domain[dl - 1] == '.' ? "" : "." };
+	size_t	 sl = strlen(service), pl = strlen(proto);
+	size_t	 dl = strlen(domain), n = 0;
+	bool	 dot = !(dl > 0 && domain[dl - 1] == '.');
 
-	return str_join(out, outsz, parts, 7) >= outsz ? -1 : 0;
+	/* snprintf("_%s._%s.%s%s") by hand, each length measured once:
+	 * once per message.  What does not fit is cut as snprintf() would. */
+	if (1 + sl + 2 + pl + 1 + dl + (dot ? 1 : 0) >= outsz) {
+		const char *const parts[] = { "_", service, "._", proto, ".",
+		    domain, dot ? "." : "" };
+
+		(void)str_join(out, outsz, parts, 7);
+		return -1;
+	}
+	out[n++] = '_';
+	memcpy(out + n, service, sl);
+	n += sl;
+	out[n++] = '.';
+	out[n++] = '_';
+	memcpy(out + n, proto, pl);
+	n += pl;
+	out[n++] = '.';
+	memcpy(out + n, domain, dl);
+	n += dl;
+	if (dot)
+		out[n++] = '.';
+	out[n] = '\0';
+	return 0;
 }
 
 bool
