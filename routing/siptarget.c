@@ -63,6 +63,9 @@ struct siptarget {
 	struct st_target		 tg[SIPTARGET_MAX_HOPS];
 	size_t				 ntg, tg_idx;
 	unsigned			 fam_idx;	/* 0, 1: family */
+	/* the target whose normalised host qname holds (both families
+	 * ask the same name), or SIZE_MAX */
+	size_t				 qname_tg;
 	char				 qname[DNSMSG_NAME_MAX];
 	uint16_t			 qtype;
 	struct siptarget_result		 res;
@@ -473,11 +476,13 @@ run(struct siptarget *st)
 			}
 			if (literal_target(st))
 				break;
-			if (dnsmsg_name_normalize(st->tg[st->tg_idx].host,
+			if (st->qname_tg != st->tg_idx &&
+			    dnsmsg_name_normalize(st->tg[st->tg_idx].host,
 			    st->qname, sizeof(st->qname)) != 0) {
 				next_family(st);	/* unusable name */
 				break;
 			}
+			st->qname_tg = st->tg_idx;
 			st->qtype = family_qtype(st);
 			issue(st);
 			break;
@@ -532,6 +537,7 @@ siptarget_start(const struct siptarget_params *params,
 	st->any_tempfail = false;
 	st->nsrv = st->srv_idx = st->ntg = st->tg_idx = 0;
 	st->fam_idx = 0;
+	st->qname_tg = SIZE_MAX;
 	st->qname[0] = '\0';
 	st->qtype = 0;
 	r = &st->res;
