@@ -216,20 +216,18 @@ uri_chosen(struct lookup *lk)
 {
 	struct lookup_result	*r = &lk->res;
 	const char		*u = r->uri;
-	char			 ascii[LOOKUP_URI_MAX];
 
 	/*
 	 * IDNA: a host written with U-labels is queried, compared and sent
 	 * as its A-labels (routing/idna.h), so the URI is rewritten once,
-	 * here, and everything after (SRV owner, Request-URI, imgate-lookup)
-	 * sees the ASCII form.  A JID (xmpp:) keeps its U-labels (RFC 7622).
+	 * here, in place, and everything after (SRV owner, Request-URI,
+	 * imgate-lookup) sees the ASCII form.  A JID (xmpp:) keeps its
+	 * U-labels (RFC 7622).
 	 */
-	if (strncasecmp(u, "xmpp:", 5) != 0) {
-		if (idna_uri_to_ascii(u, ascii, sizeof(ascii)) != IDNA_OK) {
-			finish(lk, LOOKUP_E_INVALID_IM_URI);
-			return;
-		}
-		str_copy(r->uri, sizeof(r->uri), ascii);
+	if (strncasecmp(u, "xmpp:", 5) != 0 &&
+	    idna_uri_to_ascii(u, r->uri, LOOKUP_URI_MAX) != IDNA_OK) {
+		finish(lk, LOOKUP_E_INVALID_IM_URI);
+		return;
 	}
 	if (strncasecmp(u, "im:", 3) == 0 || strncasecmp(u, "pres:", 5) ==
 	    0) {
