@@ -155,6 +155,21 @@ enumq_selected_clear(struct enumq_selected *s)
 }
 
 void
+enumq_selected_copy(struct enumq_selected *dst,
+    const struct enumq_selected *src)
+{
+	str_copy(dst->owner, sizeof(dst->owner), src->owner);
+	dst->index = src->index;
+	dst->order = src->order;
+	dst->preference = src->preference;
+	str_copy(dst->flags, sizeof(dst->flags), src->flags);
+	str_copy(dst->services, sizeof(dst->services), src->services);
+	str_copy(dst->regexp, sizeof(dst->regexp), src->regexp);
+	str_copy(dst->replacement, sizeof(dst->replacement),
+	    src->replacement);
+}
+
+void
 enumq_free(struct enumq *q)
 {
 	while (q->depth > 0)

@@ -67,6 +67,10 @@ struct enumq_selected {
 /** Empty @s (strings "", numbers 0) without zeroing its 2 KB. */
 void	enumq_selected_clear(struct enumq_selected *s);
 
+/** *@dst = *@src, copying the strings up to their NUL, not all 2 KB. */
+void	enumq_selected_copy(struct enumq_selected *dst,
+	    const struct enumq_selected *src);
+
 struct enumq_frame;
 
 /*

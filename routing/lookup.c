@@ -288,7 +288,8 @@ enum_finished(struct lookup *lk)
 		str_copy(r->uri, sizeof(r->uri), q->uri);
 		str_copy(r->enumservice, sizeof(r->enumservice),
 		    q->enumservice);
-		r->selected = q->selected;
+		/* The strings, not the whole 2 KB: once per message. */
+		enumq_selected_copy(&r->selected, &q->selected);
 		enumq_free(q);
 		uri_chosen(lk);
 		return;

@@ -339,8 +339,46 @@ run_case(const struct lcase *c, bool deferred, struct lookup_result *out)
 	if (c->want_neg_ttl != -2)
 		is_int((long)o.res.negative_ttl, (long)c->want_neg_ttl,
 		    "%s [%s]: negative TTL", c->name, mode);
+	if (o.res.enum_done) {
+		/* The record that gave the URI travels with the result. */
+		ok(o.res.selected.owner[0] != '\0' &&
+		    strcasecmp(o.res.selected.flags, "u") == 0 &&
+		    strstr(o.res.selected.services, "E2U") != NULL &&
+		    o.res.selected.regexp[0] != '\0' &&
+		    o.res.selected.replacement[0] != '\0',
+		    "%s [%s]: selected record %s [%d] %s %s %s", c->name,
+		    mode, o.res.selected.owner, o.res.selected.index,
+		    o.res.selected.flags, o.res.selected.services,
+		    o.res.selected.regexp);
+	}
 	if (out != NULL)
 		*out = o.res;
+}
+
+/* enumq_selected_copy(): every field, strings up to their NUL. */
+static void
+test_selected_copy(void)
+{
+	struct enumq_selected	 src, dst;
+
+	memset(&src, 'x', sizeof(src));
+	memset(&dst, 'y', sizeof(dst));
+	snprintf(src.owner, sizeof(src.owner), "0.0.1.2.e164.arpa.");
+	src.index = 3;
+	src.order = 100;
+	src.preference = 10;
+	snprintf(src.flags, sizeof(src.flags), "U");
+	snprintf(src.services, sizeof(src.services), "E2U+sip");
+	snprintf(src.regexp, sizeof(src.regexp), "!^.*$!sip:a@b!");
+	snprintf(src.replacement, sizeof(src.replacement), ".");
+	enumq_selected_copy(&dst, &src);
+	is_str(dst.owner, src.owner, "selected_copy: owner");
+	ok(dst.index == 3 && dst.order == 100 && dst.preference == 10,
+	    "selected_copy: index, order, preference");
+	is_str(dst.flags, "U", "selected_copy: flags");
+	is_str(dst.services, "E2U+sip", "selected_copy: services");
+	is_str(dst.regexp, "!^.*$!sip:a@b!", "selected_copy: regexp");
+	is_str(dst.replacement, ".", "selected_copy: replacement");
 }
 
 /*
@@ -420,5 +458,6 @@ main(void)
 	}
 	test_im_jid();
 	test_cancel();
+	test_selected_copy();
 	return done_testing();
 }
