@@ -304,17 +304,17 @@ static enum e164_status
 e164_sip(const char *s, size_t len, unsigned forms, unsigned max_digits,
     char *aus, size_t aussz)
 {
-	const char	*host;
+	const char	*host, *p;
 	size_t		 at, ulen, hlen;
 	bool		 user_phone;
 
-	for (at = 0; at < len && s[at] != '@'; at++)
-		;
-	if (at == len)
+	if ((p = memchr(s, '@', len)) == NULL)
 		return E164_NOT_E164;	/* no user part at all */
+	at = (size_t)(p - s);
 	host = s + at + 1;
-	for (hlen = 0; host + hlen < s + len && host[hlen] != '?'; hlen++)
-		;
+	hlen = len - at - 1;
+	if ((p = memchr(host, '?', hlen)) != NULL)
+		hlen = (size_t)(p - host);
 	user_phone = e164_has_param(host, hlen, "user", 4, "phone", 5);
 
 	/* userinfo = telephone-subscriber [ ":" password ] */
