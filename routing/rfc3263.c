@@ -9,6 +9,7 @@
  * and an ENUM answer has no business routing through one).
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -40,14 +41,8 @@ rfc3263_default_port(enum rfc3263_transport tp)
 	return tp == RFC3263_TP_TLS ? 5061 : 5060;
 }
 
-/* The C locale's tolower()/isdigit()/isalnum() (imgated never calls
- * setlocale()), inline: no call per octet. */
-static inline int
-rfc3263_lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
-
+/* The C locale's isdigit()/isalnum() (imgated never calls setlocale()),
+ * inline: no call per octet. */
 static inline bool
 rfc3263_is_digit(int c)
 {
@@ -60,31 +55,6 @@ rfc3263_is_hostc(int c)
 {
 	return (c >= 'a' && c <= 'z') || rfc3263_is_digit(c) || c == '-' ||
 	    c == '_';
-}
-
-/* The labels of @h (@n bytes, lower case): 1..63 host octets each. */
-static bool
-valid_host(const char *h, size_t n)
-{
-	size_t	 label = 0;
-
-	if (n == 0 || n > 253)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)h[i];
-
-		if (c == '.') {
-			if (label == 0)
-				return false;
-			label = 0;
-			continue;
-		}
-		if (!rfc3263_is_hostc(c))
-			return false;
-		if (++label > 63)
-			return false;
-	}
-	return true;
 }
 
 /* The value of ";transport=" in @params (up to '?'), or NONE; -1 bad. */
@@ -127,21 +97,22 @@ int
 rfc3263_parse_uri(const char *uri, struct rfc3263_uri *out)
 {
 	const char	*p, *at, *hend, *end, *q;
-	size_t		 hl;
+	size_t		 hl, n, label;
 	uint8_t		 buf[16];
+	bool		 valid;
 
 	out->secure = out->numeric = false;
 	out->family = 0;
 	out->host[0] = '\0';
 	out->port = 0;
 	out->transport = RFC3263_TP_NONE;
-	if (rfc3263_lower((unsigned char)uri[0]) != 's' ||
-	    rfc3263_lower((unsigned char)uri[1]) != 'i' ||
-	    rfc3263_lower((unsigned char)uri[2]) != 'p')
+	if (tolower((unsigned char)uri[0]) != 's' ||
+	    tolower((unsigned char)uri[1]) != 'i' ||
+	    tolower((unsigned char)uri[2]) != 'p')
 		return -1;
 	if (uri[3] == ':')
 		p = uri + 4;
-	else if (rfc3263_lower((unsigned char)uri[3]) == 's' &&
+	else if (tolower((unsigned char)uri[3]) == 's' &&
 	    uri[4] == ':') {
 		out->secure = true;
 		p = uri + 5;
@@ -177,17 +148,31 @@ rfc3263_parse_uri(const char *uri, struct rfc3263_uri *out)
 		hl = (size_t)(hend - p);
 		if (hl == 0 || hl >= sizeof(out->host))
 			return -1;
-		for (size_t i = 0; i < hl; i++)
-			out->host[i] = (char)rfc3263_lower((unsigned char)p[i]);
-		out->host[hl] = '\0';
-		if (hl > 1 && out->host[hl - 1] == '.')
-			out->host[--hl] = '\0';
+		/* Without a final dot: the host as stored and checked. */
+		n = hl > 1 && p[hl - 1] == '.' ? hl - 1 : hl;
+		/* Lower-cased and its labels checked in the same pass:
+		 * 1..63 host octets each, 253 in all. */
+		valid = n <= 253;
+		label = 0;
+		for (size_t i = 0; i < n; i++) {
+			int	 c = tolower((unsigned char)p[i]);
+
+			out->host[i] = (char)c;
+			if (c == '.') {
+				if (label == 0)
+					valid = false;
+				label = 0;
+			} else if (!rfc3263_is_hostc(c) || ++label > 63)
+				valid = false;
+		}
+		out->host[n] = '\0';
+		hl = n;
 		/* A dotted quad starts with a digit (inet_pton(3)). */
 		if (rfc3263_is_digit((unsigned char)out->host[0]) &&
 		    ipparse_addr(out->host, hl, buf) == AF_INET) {
 			out->numeric = true;
 			out->family = AF_INET;
-		} else if (!valid_host(out->host, hl))
+		} else if (!valid)
 			return -1;
 	}
 	if (hend < end && *hend == ':') {

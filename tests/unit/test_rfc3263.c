@@ -557,6 +557,35 @@ test_parse_against_reference(void)
 				    wr, want.host, want.port, want.transport);
 		}
 	}
+	/* Around the limits: 63/64-octet labels, 253/254-octet names, with
+	 * and without a final dot. */
+	for (size_t lab = 62; lab <= 64; lab++)
+		for (size_t total = 248; total <= 258; total++)
+			for (int dot = 0; dot < 2; dot++) {
+				char	 in[300];
+				size_t	 len = 4;
+				struct rfc3263_uri got, want;
+				int	 gr, wr;
+
+				memcpy(in, "sip:", 4);
+				for (size_t i = 0; i < total; i++)
+					in[len++] = (i + 1) % (lab + 1) == 0 ?
+					    '.' : 'A';
+				if (dot)
+					in[len++] = '.';
+				in[len] = '\0';
+				gr = rfc3263_parse_uri(in, &got);
+				wr = rfc3263ref_parse_uri(in, &want);
+				n++;
+				accepted += wr == 0;
+				if (gr != wr || (gr == 0 &&
+				    strcmp(got.host, want.host) != 0)) {
+					if (bad++ < 5)
+						diag("label %zu, %zu octets, "
+						    "dot %d: %d, reference %d",
+						    lab, total, dot, gr, wr);
+				}
+			}
 	is_int((long)bad, 0, "%lu generated URIs (%lu valid) parse as the "
 	    "reference parses them", n, accepted);
 }
