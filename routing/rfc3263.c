@@ -118,14 +118,11 @@ rfc3263_parse_uri(const char *uri, struct rfc3263_uri *out)
 		p = uri + 5;
 	} else
 		return -1;
-	/* The userinfo ends at the last '@' before the parameters. */
-	at = NULL;
-	for (q = p; *q != '\0' && *q != '?' && *q != '>' && *q != ';'; q++)
-		if (*q == '@')
-			at = q;
-	for (end = q; *end != '\0' && *end != '?' && *end != '>'; end++)
-		;
-	if (at != NULL)
+	/* The userinfo ends at the last '@' before the parameters.  The
+	 * ends are found by glibc's vector strcspn() and memrchr(). */
+	q = p + strcspn(p, "?>;");
+	end = *q == ';' ? q + strcspn(q, "?>") : q;
+	if ((at = memrchr(p, '@', (size_t)(q - p))) != NULL)
 		p = at + 1;
 	if (*p == '[') {
 		hend = memchr(p, ']', (size_t)(end - p));
@@ -142,9 +139,9 @@ rfc3263_parse_uri(const char *uri, struct rfc3263_uri *out)
 		out->family = AF_INET6;
 		hend++;
 	} else {
-		for (hend = p; hend < end && *hend != ':' && *hend != ';';
-		    hend++)
-			;
+		hend = p + strcspn(p, ":;?>");
+		if (hend > end)
+			hend = end;
 		hl = (size_t)(hend - p);
 		if (hl == 0 || hl >= sizeof(out->host))
 			return -1;
