@@ -184,22 +184,31 @@ static enum e164_status
 e164_number(const char *s, size_t len, unsigned opts, unsigned max_digits,
     char *aus, size_t aussz)
 {
-	size_t		 ndigits, nplus, pos;
+	size_t		 ndigits, nplus, pos, room;
 	bool		 plus_first, seen, pct, spaces;
 	int		 c;
 
 	pct = (opts & E164_NUM_PCT) != 0;
 	spaces = (opts & E164_NUM_SPACES) != 0;
+	room = aus != NULL ? aussz : 0;
 	ndigits = nplus = 0;
 	plus_first = seen = false;
 	for (pos = 0; pos < len; ) {
 		if ((c = e164_octet(s, len, &pos, pct)) < 0)
 			return E164_INVALID_NUMBER;
 		if (e164_is_digit(c)) {
-			/* aus[ndigits + 1], if "+", it and NUL fit */
-			if (aus != NULL && ndigits + 2 < aussz)
-				aus[ndigits + 1] = (char)c;
-			ndigits++;
+			/* The run of plain digits that follows in a tight
+			 * loop (a digit is never '%' or a space); each goes
+			 * to aus[ndigits + 1] if '+', it and NUL fit. */
+			for (;;) {
+				if (ndigits + 2 < room)
+					aus[ndigits + 1] = (char)c;
+				ndigits++;
+				if (pos >= len ||
+				    !e164_is_digit(c = (unsigned char)s[pos]))
+					break;
+				pos++;
+			}
 		} else if (c == '+') {
 			if (!seen)
 				plus_first = true;
