@@ -6,6 +6,7 @@
  * draw comes from the caller so that tests and imgate-lookup --seed are
  * repeatable.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -13,8 +14,7 @@
 #include "enum/strcopy.h"
 #include "routing/rfc3861.h"
 
-/* The C locale's isalnum() and tolower() (imgated never calls
- * setlocale()), inline: the im: URI of every message goes through. */
+/* The C locale's isalnum() (imgated never calls setlocale()), inline. */
 static inline bool
 rfc3861_is_alnum(int c)
 {
@@ -22,42 +22,13 @@ rfc3861_is_alnum(int c)
 	    (c >= 'A' && c <= 'Z');
 }
 
-static inline int
-rfc3861_lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
-
-static bool
-valid_hostname(const char *h, size_t n)
-{
-	size_t	 label = 0;
-
-	if (n == 0 || n > 253)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)h[i];
-
-		if (c == '.') {
-			if (label == 0 && i != n - 1)
-				return false;
-			label = 0;
-			continue;
-		}
-		if (!rfc3861_is_alnum(c) && c != '-' && c != '_')
-			return false;
-		if (++label > 63)
-			return false;
-	}
-	return true;
-}
-
 int
 rfc3861_parse_uri(const char *uri, char *user, size_t usersz, char *domain,
     size_t domainsz)
 {
 	const char	*p, *at, *end;
-	size_t		 ul, dl;
+	size_t		 ul, dl, n, label;
+	bool		 valid;
 
 	if (strncasecmp(uri, "im:", 3) == 0)
 		p = uri + 3;
@@ -78,14 +49,29 @@ rfc3861_parse_uri(const char *uri, char *user, size_t usersz, char *domain,
 		return -1;
 	memcpy(user, p, ul);
 	user[ul] = '\0';
-	for (size_t i = 0; i < dl; i++)
-		domain[i] = (char)rfc3861_lower((unsigned char)at[1 + i]);
-	domain[dl] = '\0';
-	if (dl > 1 && domain[dl - 1] == '.')
-		domain[--dl] = '\0';
-	if (!valid_hostname(domain, dl))
-		return -1;
-	return 0;
+	/*
+	 * The domain without a final dot, lower-cased and checked in one
+	 * pass (the im: URI of every message comes through): labels of
+	 * 1..63 letters, digits, '-' and '_', at most 253 octets; an empty
+	 * last label (a second final dot) is let through.
+	 */
+	n = dl > 1 && at[dl] == '.' ? dl - 1 : dl;
+	valid = n > 0 && n <= 253;
+	label = 0;
+	for (size_t i = 0; i < n; i++) {
+		int	 c = tolower((unsigned char)at[1 + i]);
+
+		domain[i] = (char)c;
+		if (c == '.') {
+			if (label == 0 && i != n - 1)
+				valid = false;
+			label = 0;
+		} else if ((!rfc3861_is_alnum(c) && c != '-' && c != '_') ||
+		    ++label > 63)
+			valid = false;
+	}
+	domain[n] = '\0';
+	return valid ? 0 : -1;
 }
 
 int
