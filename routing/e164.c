@@ -333,12 +333,23 @@ e164_sip(const char *s, size_t len, unsigned forms, unsigned max_digits,
 		return e164_tel(s, ulen, max_digits, aus, aussz);
 
 	if (forms & E164_FORM_SIP_PLUS) {
+		enum e164_status	 st;
+
 		for (ulen = 0; ulen < at && s[ulen] != ';' && s[ulen] != ':';
 		    ulen++)
 			;
+		/*
+		 * Only a user part that e164_plus_numeric() accepts is a
+		 * number.  e164_number() alone tells the same in one pass,
+		 * but for INVALID: that is "+" and separators without a
+		 * digit (a number, badly written) or junk (not a number).
+		 */
+		st = e164_number(s, ulen, E164_NUM_PCT, max_digits, aus,
+		    aussz);
+		if (st != E164_INVALID_NUMBER)
+			return st;
 		if (e164_plus_numeric(s, ulen))
-			return e164_number(s, ulen, E164_NUM_PCT, max_digits,
-			    aus, aussz);
+			return E164_INVALID_NUMBER;
 	}
 	return E164_NOT_E164;
 }
