@@ -99,6 +99,52 @@ test_plans(void)
 
 /* --- NAPTR selection and SRV owners --- */
 
+/*
+ * siptarget_uri() against snprintf() for every buffer size from 0 to
+ * past the fit: the text when it fits, -1 when it would be cut.
+ */
+static void
+test_target_uri_sizes(void)
+{
+	static const char *const hosts[] = { "a.example", "::1", "[::1]",
+	    "gw.example.", "2001:db8::5", "" };
+	static const uint16_t ports[] = { 1, 5060, 65535 };
+	static const enum rfc3263_transport tps[] = { RFC3263_TP_NONE,
+	    RFC3263_TP_UDP, RFC3263_TP_TCP, RFC3263_TP_TLS };
+	const size_t	 nsz = 60;
+	const size_t	 total = NELEM(hosts) * NELEM(ports) * NELEM(tps) *
+	    nsz;
+	int		 bad = 0;
+
+	for (size_t i = 0; i < total; i++) {
+		const char	*hs = hosts[i / nsz / NELEM(tps) /
+		    NELEM(ports)];
+		uint16_t	 port = ports[i / nsz / NELEM(tps) %
+		    NELEM(ports)];
+		enum rfc3263_transport tp = tps[i / nsz % NELEM(tps)];
+		size_t		 sz = i % nsz;
+		bool		 v6 = strchr(hs, ':') != NULL && hs[0] != '[';
+		const char	*tn = rfc3263_strtransport(tp);
+		char		 want[128], got[128];
+		int		 wl, rc;
+
+		wl = snprintf(want, sizeof(want), "sip:%s%s%s:%u%s%s",
+		    v6 ? "[" : "", hs, v6 ? "]" : "", (unsigned)port,
+		    tn != NULL ? ";transport=" : "", tn != NULL ? tn : "");
+		memset(got, 'x', sizeof(got));
+		rc = siptarget_uri(hs, port, tp, got, sz);
+		if (rc != ((size_t)wl < sz ? 0 : -1) ||
+		    (rc == 0 && strcmp(got, want) != 0)) {
+			if (bad++ < 5)
+				diag("%s %u %d size %zu: %d \"%s\", want "
+				    "\"%s\"", hs, (unsigned)port, (int)tp,
+				    sz, rc, rc == 0 ? got : "", want);
+		}
+	}
+	is_int(bad, 0, "siptarget_uri: %zu host, port, transport and size "
+	    "combinations as snprintf()", total);
+}
+
 static void
 test_naptr(void)
 {
@@ -168,6 +214,7 @@ test_naptr(void)
 	    sizeof(owner)) == 0 && strcmp(owner,
 	    "sip:gw.example.:5061;transport=tls") == 0,
 	    "static TLS target URI");
+	test_target_uri_sizes();
 }
 
 /* --- the walk on canned answers --- */
