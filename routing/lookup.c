@@ -195,10 +195,22 @@ set_addresses(struct lookup *lk, enum proto proto)
 
 	r->protocol = proto;
 	if (proto == PROTO_SIP) {
-		/* snprintf("sip:%s@%s") by hand: once per message. */
-		str_join(r->request_uri, sizeof(r->request_uri),
-		    (const char *const []){ "sip:", lk->user, "@",
-		    lk->domain }, 4);
+		size_t	 ul = strlen(lk->user), dl = strlen(lk->domain);
+		char	*o = r->request_uri;
+
+		/* snprintf("sip:%s@%s") by hand, each length measured
+		 * once: once per message.  Too long, it is cut as
+		 * snprintf() would cut it. */
+		if (4 + ul + 1 + dl >= sizeof(r->request_uri)) {
+			str_join(r->request_uri, sizeof(r->request_uri),
+			    (const char *const []){ "sip:", lk->user, "@",
+			    lk->domain }, 4);
+			return 0;
+		}
+		memcpy(o, "sip:", 4);
+		memcpy(o + 4, lk->user, ul);
+		o[4 + ul] = '@';
+		memcpy(o + 4 + ul + 1, lk->domain, dl + 1);
 		return 0;
 	}
 	n = str_join(im, sizeof(im), (const char *const []){ "im:",
