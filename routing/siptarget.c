@@ -93,39 +93,11 @@ int
 siptarget_uri(const char *host, uint16_t port, enum rfc3263_transport tp,
     char *out, size_t outsz)
 {
-	size_t		 hl = strlen(host);
-	bool		 v6 = host[0] != '[' && memchr(host, ':', hl) != NULL;
+	bool		 v6 = strchr(host, ':') != NULL && host[0] != '[';
 	const char	*tps = rfc3263_strtransport(tp);
-	size_t		 len = 0, tl = tps != NULL ? strlen(tps) : 0;
-	char		 port_s[8];
-	size_t		 pl = 0;
+	size_t		 len = 0;
 
-	/* Written by hand: once per target and hop of every message.
-	 * The common case, when it all fits, with each length known. */
-	(void)str_append_u(port_s, sizeof(port_s), &pl, port);
-	len = 4 + (v6 ? 2 : 0) + hl + 1 + pl + (tps != NULL ? 11 + tl : 0);
-	if (len < outsz) {
-		char	*o = out;
-
-		memcpy(o, "sip:[", v6 ? 5 : 4);
-		o += v6 ? 5 : 4;
-		memcpy(o, host, hl);
-		o += hl;
-		if (v6)
-			*o++ = ']';
-		*o++ = ':';
-		memcpy(o, port_s, pl);
-		o += pl;
-		if (tps != NULL) {
-			memcpy(o, ";transport=", 11);
-			memcpy(o + 11, tps, tl);
-			o += 11 + tl;
-		}
-		*o = '\0';
-		return 0;
-	}
-	/* Too long: as it was, appended piece by piece until one fails. */
-	len = 0;
+	/* Written by hand: once per target and hop of every message. */
 	if (str_append(out, outsz, &len, "sip:[", v6 ? 5 : 4) != 0 ||
 	    str_append_s(out, outsz, &len, host) != 0 ||
 	    (v6 && str_append(out, outsz, &len, "]", 1) != 0) ||
