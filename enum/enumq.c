@@ -126,6 +126,7 @@ enumq_init(struct enumq *q, const struct enumq_params *params,
 	q->depth = 0;
 	q->pending[0] = '\0';
 	q->nvisited = 0;
+	q->first_unhashed = false;
 	q->nqueries = 0;
 	q->done = false;
 	q->error = ENUMQ_NO_DATA;
@@ -191,10 +192,26 @@ name_hash(const char *name)
 	return h;
 }
 
+static void	mark_visited(struct enumq *, const char *);
+
+/*
+ * Has the walk asked @name under this suffix?  The first key's hash is
+ * taken only here, the first time a non-terminal asks: most walks end
+ * at a terminal record of the first RRset and never look (one hash of
+ * a 30-odd octet name less per message).  frames[0] is then the first
+ * key's RRset, owned by the name asked, and no other name is marked yet.
+ */
 static bool
-visited(const struct enumq *q, const char *name)
+visited(struct enumq *q, const char *name)
 {
-	uint64_t h = name_hash(name);
+	uint64_t h;
+
+	if (q->first_unhashed) {
+		q->first_unhashed = false;
+		if (q->depth > 0)
+			mark_visited(q, q->frames[0]->owner);
+	}
+	h = name_hash(name);
 
 	for (size_t i = 0; i < q->nvisited; i++)
 		if (q->visited[i] == h)
@@ -214,7 +231,10 @@ ask(struct enumq *q, const char *name)
 {
 	str_copy(q->pending, sizeof(q->pending), name);
 	q->nqueries++;
-	mark_visited(q, name);
+	if (q->depth == 0)
+		q->first_unhashed = true;	/* see visited() */
+	else
+		mark_visited(q, name);
 	if (q->trace != NULL && q->trace->nqueries < ENUMQ_TRACE_QUERIES)
 		snprintf(q->trace->queries[q->trace->nqueries++],
 		    DNSMSG_NAME_MAX, "%s", name);
@@ -234,6 +254,7 @@ suffix_failed(struct enumq *q, enum enumq_error why)
 	q->error = q->any_rules ? ENUMQ_NO_USABLE_RULE : ENUMQ_NO_DATA;
 	q->suffix++;
 	q->nvisited = 0;
+	q->first_unhashed = false;
 }
 
 /* Frame on top failed (ran dry, or its query failed before it existed). */

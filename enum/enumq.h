@@ -91,6 +91,9 @@ struct enumq {
 	 * (a loop check needs no more, and 34 names stay in 272 bytes). */
 	uint64_t	 visited[ENUMQ_MAX_DEPTH * 2];
 	size_t		 nvisited;
+	/* the suffix's first key is visited but not hashed yet: it is,
+	 * from frames[0]->owner, when a non-terminal is first checked */
+	bool		 first_unhashed;
 	unsigned	 nqueries;
 	bool		 done;
 	/* results */
