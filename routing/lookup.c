@@ -57,6 +57,18 @@ struct lookup {
 
 static void	run(struct lookup *);
 
+/*
+ * strncasecmp(@s, @lit, @n) == 0, for a lower-case @lit that starts
+ * with a letter: the first octet is compared inline, since most of the
+ * scheme tests on every message's URIs fail there.
+ */
+static inline bool
+has_scheme(const char *s, const char *lit, size_t n)
+{
+	return ((unsigned char)s[0] | 0x20) == (unsigned char)lit[0] &&
+	    strncasecmp(s, lit, n) == 0;
+}
+
 void
 lookup_params_default(struct lookup_params *p)
 {
@@ -145,7 +157,7 @@ srv_next_protocol(struct lookup *lk)
 	const struct lookup_params	*p = lk->params;
 	const char			*svc;
 
-	svc = strncasecmp(lk->res.uri, "pres:", 5) == 0 ? "pres" : "im";
+	svc = has_scheme(lk->res.uri, "pres:", 5) ? "pres" : "im";
 	while (lk->proto_idx < p->nprotocols) {
 		const char *proto = lookup_strproto(
 		    p->protocols[lk->proto_idx++]);
@@ -236,13 +248,12 @@ uri_chosen(struct lookup *lk)
 	 * imgate-lookup) sees the ASCII form.  A JID (xmpp:) keeps its
 	 * U-labels (RFC 7622).
 	 */
-	if (strncasecmp(u, "xmpp:", 5) != 0 &&
+	if (!has_scheme(u, "xmpp:", 5) &&
 	    idna_uri_to_ascii(u, r->uri, LOOKUP_URI_MAX) != IDNA_OK) {
 		finish(lk, LOOKUP_E_INVALID_IM_URI);
 		return;
 	}
-	if (strncasecmp(u, "im:", 3) == 0 || strncasecmp(u, "pres:", 5) ==
-	    0) {
+	if (has_scheme(u, "im:", 3) || has_scheme(u, "pres:", 5)) {
 		if (rfc3861_parse_uri(u, lk->user, sizeof(lk->user),
 		    lk->domain, sizeof(lk->domain)) != 0) {
 			finish(lk, LOOKUP_E_INVALID_IM_URI);
@@ -258,14 +269,13 @@ uri_chosen(struct lookup *lk)
 	 * RFC 4979): no RFC 3861 step.  A sip: URI is sent as it is; an
 	 * xmpp: URI loses its scheme, authority and query to become a JID.
 	 */
-	if (strncasecmp(u, "sip:", 4) == 0 || strncasecmp(u, "sips:", 5) ==
-	    0) {
+	if (has_scheme(u, "sip:", 4) || has_scheme(u, "sips:", 5)) {
 		r->protocol = PROTO_SIP;
 		str_copy(r->request_uri, sizeof(r->request_uri), u);
 		finish(lk, LOOKUP_OK);
 		return;
 	}
-	if (strncasecmp(u, "xmpp:", 5) == 0) {
+	if (has_scheme(u, "xmpp:", 5)) {
 		const char	*j = u + 5;
 		size_t		 n;
 
@@ -588,8 +598,7 @@ lookup_start(const struct lookup_params *params, const struct dnsq_ops *ops,
 	if (lk->eparams.max_queries > params->max_queries)
 		lk->eparams.max_queries = params->max_queries;
 
-	if (strncasecmp(input, "im:", 3) == 0 ||
-	    strncasecmp(input, "pres:", 5) == 0) {
+	if (has_scheme(input, "im:", 3) || has_scheme(input, "pres:", 5)) {
 		str_copy(r->uri, sizeof(r->uri), input);
 		lk->phase = PH_ENUM;	/* replaced by uri_chosen() */
 		enumq_init(&lk->eq, &lk->eparams, "", NULL);
