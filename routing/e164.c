@@ -327,17 +327,16 @@ e164_sip(const char *s, size_t len, unsigned forms, unsigned max_digits,
 	user_phone = e164_has_param(host, hlen, "user", 4, "phone", 5);
 
 	/* userinfo = telephone-subscriber [ ":" password ] */
-	for (ulen = 0; ulen < at && s[ulen] != ':'; ulen++)
-		;
+	ulen = (p = memchr(s, ':', at)) != NULL ? (size_t)(p - s) : at;
 	if (user_phone && (forms & E164_FORM_SIP_USER_PHONE))
 		return e164_tel(s, ulen, max_digits, aus, aussz);
 
 	if (forms & E164_FORM_SIP_PLUS) {
 		enum e164_status	 st;
 
-		for (ulen = 0; ulen < at && s[ulen] != ';' && s[ulen] != ':';
-		    ulen++)
-			;
+		/* the user part up to ';' (tel parameters) or ':' */
+		if ((p = memchr(s, ';', ulen)) != NULL)
+			ulen = (size_t)(p - s);
 		/*
 		 * Only a user part that e164_plus_numeric() accepts is a
 		 * number.  e164_number() alone tells the same in one pass,
