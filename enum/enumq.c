@@ -140,6 +140,7 @@ enumq_init(struct enumq *q, const struct enumq_params *params,
 	q->uri[0] = '\0';
 	q->enumservice[0] = '\0';
 	enumq_selected_clear(&q->selected);
+	q->selected_to = &q->selected;
 }
 
 void
@@ -156,18 +157,10 @@ enumq_selected_clear(struct enumq_selected *s)
 }
 
 void
-enumq_selected_copy(struct enumq_selected *dst,
-    const struct enumq_selected *src)
+enumq_select_into(struct enumq *q, struct enumq_selected *dst)
 {
-	str_copy(dst->owner, sizeof(dst->owner), src->owner);
-	dst->index = src->index;
-	dst->order = src->order;
-	dst->preference = src->preference;
-	str_copy(dst->flags, sizeof(dst->flags), src->flags);
-	str_copy(dst->services, sizeof(dst->services), src->services);
-	str_copy(dst->regexp, sizeof(dst->regexp), src->regexp);
-	str_copy(dst->replacement, sizeof(dst->replacement),
-	    src->replacement);
+	enumq_selected_clear(dst);
+	q->selected_to = dst;
 }
 
 void
@@ -272,7 +265,7 @@ static void
 select_record(struct enumq *q, const struct enumq_frame *f,
     const struct naptr_rr *r)
 {
-	struct enumq_selected	*s = &q->selected;
+	struct enumq_selected	*s = q->selected_to;
 
 	str_copy(s->owner, sizeof(s->owner), f->owner);
 	s->index = r->index;

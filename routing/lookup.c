@@ -310,8 +310,8 @@ enum_finished(struct lookup *lk)
 		str_copy(r->uri, sizeof(r->uri), q->uri);
 		str_copy(r->enumservice, sizeof(r->enumservice),
 		    q->enumservice);
-		/* The strings, not the whole 2 KB: once per message. */
-		enumq_selected_copy(&r->selected, &q->selected);
+		/* r->selected was written by the walk itself
+		 * (enumq_select_into() in lookup_start()). */
 		enumq_free(q);
 		uri_chosen(lk);
 		return;
@@ -608,6 +608,7 @@ lookup_start(const struct lookup_params *params, const struct dnsq_ops *ops,
 		    params->max_digits, r->aus, sizeof(r->aus));
 		enumq_init(&lk->eq, &lk->eparams, r->aus,
 		    trace != NULL ? &trace->enumq : NULL);
+		enumq_select_into(&lk->eq, &r->selected);
 		lk->phase = PH_ENUM;
 		switch (st) {
 		case E164_OK:

@@ -378,32 +378,6 @@ run_case(const struct lcase *c, bool deferred, struct lookup_result *out)
 		*out = o.res;
 }
 
-/* enumq_selected_copy(): every field, strings up to their NUL. */
-static void
-test_selected_copy(void)
-{
-	struct enumq_selected	 src, dst;
-
-	memset(&src, 'x', sizeof(src));
-	memset(&dst, 'y', sizeof(dst));
-	snprintf(src.owner, sizeof(src.owner), "0.0.1.2.e164.arpa.");
-	src.index = 3;
-	src.order = 100;
-	src.preference = 10;
-	snprintf(src.flags, sizeof(src.flags), "U");
-	snprintf(src.services, sizeof(src.services), "E2U+sip");
-	snprintf(src.regexp, sizeof(src.regexp), "!^.*$!sip:a@b!");
-	snprintf(src.replacement, sizeof(src.replacement), ".");
-	enumq_selected_copy(&dst, &src);
-	is_str(dst.owner, src.owner, "selected_copy: owner");
-	ok(dst.index == 3 && dst.order == 100 && dst.preference == 10,
-	    "selected_copy: index, order, preference");
-	is_str(dst.flags, "U", "selected_copy: flags");
-	is_str(dst.services, "E2U+sip", "selected_copy: services");
-	is_str(dst.regexp, "!^.*$!sip:a@b!", "selected_copy: regexp");
-	is_str(dst.replacement, ".", "selected_copy: replacement");
-}
-
 /*
  * An ENUM im: destination reached over XMPP is sent to the JID of RFC
  * 3922 3.3 (routing/imaddr): percent-decoded, then XEP-0106 escaped.  The
@@ -481,6 +455,5 @@ main(void)
 	}
 	test_im_jid();
 	test_cancel();
-	test_selected_copy();
 	return done_testing();
 }
