@@ -49,13 +49,20 @@ rfc3263_is_digit(int c)
 	return c >= '0' && c <= '9';
 }
 
-/* A host name octet (letters, digits, '-', '_'), already lower-cased. */
-static inline bool
-rfc3263_is_hostc(int c)
-{
-	return (c >= 'a' && c <= 'z') || rfc3263_is_digit(c) || c == '-' ||
-	    c == '_';
-}
+/* A host name octet (letters, digits, '-', '_'), by table: every octet
+ * of every target host is looked up. */
+#define HC(c)	((((c) | 0x20) >= 'a' && ((c) | 0x20) <= 'z') || \
+    ((c) >= '0' && (c) <= '9') || (c) == '-' || (c) == '_')
+#define HC8(c)	HC(c), HC((c) + 1), HC((c) + 2), HC((c) + 3), \
+    HC((c) + 4), HC((c) + 5), HC((c) + 6), HC((c) + 7)
+#define HC64(c)	HC8(c), HC8((c) + 8), HC8((c) + 16), HC8((c) + 24), \
+    HC8((c) + 32), HC8((c) + 40), HC8((c) + 48), HC8((c) + 56)
+static const bool rfc3263_hostc[256] = {
+	HC64(0), HC64(64), HC64(128), HC64(192)
+};
+#undef HC64
+#undef HC8
+#undef HC
 
 /* The value of ";transport=" in @params (up to '?'), or NONE; -1 bad. */
 static int
@@ -150,18 +157,20 @@ rfc3263_parse_uri(const char *uri, struct rfc3263_uri *out)
 		/* Lower-cased and its labels checked in the same pass:
 		 * 1..63 host octets each, 253 in all. */
 		valid = n <= 253;
-		label = 0;
+		label = 0;	/* where the current label starts */
 		for (size_t i = 0; i < n; i++) {
 			int	 c = tolower((unsigned char)p[i]);
 
 			out->host[i] = (char)c;
 			if (c == '.') {
-				if (label == 0)
+				if (i == label || i - label > 63)
 					valid = false;
-				label = 0;
-			} else if (!rfc3263_is_hostc(c) || ++label > 63)
+				label = i + 1;
+			} else if (!rfc3263_hostc[c])
 				valid = false;
 		}
+		if (n - label > 63)
+			valid = false;
 		out->host[n] = '\0';
 		hl = n;
 		/* A dotted quad starts with a digit (inet_pton(3)). */
