@@ -1,8 +1,9 @@
 /*
  * tests/unit/e164_ref.c - routing/e164.c as it stood before the scanners
- * were made single-pass (commit "e164: ..."), kept as the reference that
- * test_e164 compares the current implementation against on generated
- * inputs.  Only the names differ (e164ref_ instead of e164_).
+ * were made single-pass, and enum/enumkey.c's enumkey_first() before its
+ * digits were checked as they are written: the references test_e164
+ * compares the current implementations against on generated inputs.
+ * Only the names differ (e164ref_, enumkeyref_).
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -384,4 +385,47 @@ e164ref_parse(const char *in, size_t inlen, unsigned forms,
 	if (st != E164_OK && aus != NULL && aussz > 0)
 		aus[0] = '\0';
 	return st;
+}
+
+/* enum/enumkey.c */
+int
+enumkeyref_first(const char *aus, const char *suffix, char *out, size_t outsz)
+{
+	size_t	 nd, slen, need, i, n;
+
+	if (out != NULL && outsz > 0)
+		out[0] = '\0';
+	if (aus == NULL || suffix == NULL || out == NULL || aus[0] != '+')
+		return -1;
+	for (nd = 0; aus[nd + 1] != '\0'; nd++)
+		if (aus[nd + 1] < '0' || aus[nd + 1] > '9')
+			return -1;
+	if (nd == 0)
+		return -1;
+
+	slen = strlen(suffix);
+	if (slen > 0 && suffix[slen - 1] == '.')
+		slen--;
+	if (slen > 0 && suffix[0] == '.')
+		return -1;
+	for (i = 0; i + 1 < slen; i++)
+		if (suffix[i] == '.' && suffix[i + 1] == '.')
+			return -1;
+
+	/* "d." per digit, then the suffix and its dot, then NUL */
+	need = 2 * nd + (slen > 0 ? slen + 1 : 0) + 1;
+	if (outsz < need)
+		return -1;
+	n = 0;
+	for (i = nd; i > 0; i--) {
+		out[n++] = aus[i];
+		out[n++] = '.';
+	}
+	if (slen > 0) {
+		memcpy(out + n, suffix, slen);
+		n += slen;
+		out[n++] = '.';
+	}
+	out[n] = '\0';
+	return 0;
 }

@@ -372,6 +372,41 @@ test_against_reference(void)
 	    "reference", n);
 }
 
+/* enumkey_first() against its reference on generated AUS and suffixes,
+ * every output size up to past the fit. */
+static void
+test_key_against_reference(void)
+{
+	static const char *const auses[] = { "+1", "+12025550100", "+",
+	    "1202", "+12a4", "+1 2", "+123456789012345", "+9x", "",
+	    "+0000000000000000000000000000001" };
+	static const char *const suffixes[] = { "e164.arpa.", "e164.arpa",
+	    "", ".", ".e164.arpa", "e164..arpa", "a.", "x" };
+	const size_t	 na = sizeof(auses) / sizeof(auses[0]);
+	const size_t	 ns = sizeof(suffixes) / sizeof(suffixes[0]);
+	unsigned long	 bad = 0, n = 0;
+
+	for (size_t i = 0; i < na * ns * 80; i++) {
+		const char	*a = auses[i / 80 / ns];
+		const char	*sf = suffixes[i / 80 % ns];
+		size_t		 sz = i % 80;
+		char		 got[100], want[100];
+		int		 gr, wr;
+
+		memset(got, 'g', sizeof(got));
+		memset(want, 'w', sizeof(want));
+		gr = enumkey_first(a, sf, got, sz);
+		wr = enumkeyref_first(a, sf, want, sz);
+		n++;
+		if (gr != wr || (sz > 0 && strcmp(got, want) != 0)) {
+			if (bad++ < 5)
+				diag("\"%s\" \"%s\" size %zu: %d, "
+				    "reference %d", a, sf, sz, gr, wr);
+		}
+	}
+	is_int((long)bad, 0, "%lu first keys agree with the reference", n);
+}
+
 int
 main(void)
 {
@@ -380,5 +415,6 @@ main(void)
 	test_first_key();
 	test_names();
 	test_against_reference();
+	test_key_against_reference();
 	return done_testing();
 }
