@@ -17,10 +17,8 @@ enumkey_first(const char *aus, const char *suffix, char *out, size_t outsz)
 		out[0] = '\0';
 	if (aus == NULL || suffix == NULL || out == NULL || aus[0] != '+')
 		return -1;
-	for (nd = 0; aus[nd + 1] != '\0'; nd++)
-		if (aus[nd + 1] < '0' || aus[nd + 1] > '9')
-			return -1;
-	if (nd == 0)
+	/* The digits are checked as they are written, below. */
+	if ((nd = strlen(aus + 1)) == 0)
 		return -1;
 
 	slen = strlen(suffix);
@@ -38,6 +36,10 @@ enumkey_first(const char *aus, const char *suffix, char *out, size_t outsz)
 		return -1;
 	n = 0;
 	for (i = nd; i > 0; i--) {
+		if (aus[i] < '0' || aus[i] > '9') {
+			out[0] = '\0';
+			return -1;
+		}
 		out[n++] = aus[i];
 		out[n++] = '.';
 	}

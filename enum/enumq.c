@@ -65,13 +65,18 @@ frame_new(const char *owner, const struct dnsmsg_answer *a)
 {
 	struct enumq_frame	*f;
 	size_t			 strings = 0, i;
+	/* each string's length with its NUL, measured once */
+	size_t			 len[NAPTR_MAX_RRS][4];
 	char			*p;
 
 	for (i = 0; i < a->nnaptr; i++) {
 		const struct naptr_rr *r = &a->naptr[i];
 
-		strings += strlen(r->flags) + strlen(r->services) +
-		    strlen(r->regexp) + strlen(r->replacement) + 4;
+		len[i][0] = strlen(r->flags) + 1;
+		len[i][1] = strlen(r->services) + 1;
+		len[i][2] = strlen(r->regexp) + 1;
+		len[i][3] = strlen(r->replacement) + 1;
+		strings += len[i][0] + len[i][1] + len[i][2] + len[i][3];
 	}
 	if ((f = malloc(sizeof(*f) + strings)) == NULL)
 		return NULL;
@@ -86,11 +91,9 @@ frame_new(const char *owner, const struct dnsmsg_answer *a)
 		const char		*dst[4];
 
 		for (int k = 0; k < 4; k++) {
-			size_t	 l = strlen(src[k]) + 1;
-
-			memcpy(p, src[k], l);
+			memcpy(p, src[k], len[i][k]);
 			dst[k] = p;
-			p += l;
+			p += len[i][k];
 		}
 		f->rrs[i] = *r;
 		f->rrs[i].flags = dst[0];
@@ -123,6 +126,7 @@ enumq_init(struct enumq *q, const struct enumq_params *params,
 	q->depth = 0;
 	q->pending[0] = '\0';
 	q->nvisited = 0;
+	q->first_unhashed = false;
 	q->nqueries = 0;
 	q->done = false;
 	q->error = ENUMQ_NO_DATA;
@@ -136,6 +140,7 @@ enumq_init(struct enumq *q, const struct enumq_params *params,
 	q->uri[0] = '\0';
 	q->enumservice[0] = '\0';
 	enumq_selected_clear(&q->selected);
+	q->selected_to = &q->selected;
 }
 
 void
@@ -149,6 +154,13 @@ enumq_selected_clear(struct enumq_selected *s)
 	s->services[0] = '\0';
 	s->regexp[0] = '\0';
 	s->replacement[0] = '\0';
+}
+
+void
+enumq_select_into(struct enumq *q, struct enumq_selected *dst)
+{
+	enumq_selected_clear(dst);
+	q->selected_to = dst;
 }
 
 void
@@ -173,10 +185,26 @@ name_hash(const char *name)
 	return h;
 }
 
+static void	mark_visited(struct enumq *, const char *);
+
+/*
+ * Has the walk asked @name under this suffix?  The first key's hash is
+ * taken only here, the first time a non-terminal asks: most walks end
+ * at a terminal record of the first RRset and never look (one hash of
+ * a 30-odd octet name less per message).  frames[0] is then the first
+ * key's RRset, owned by the name asked, and no other name is marked yet.
+ */
 static bool
-visited(const struct enumq *q, const char *name)
+visited(struct enumq *q, const char *name)
 {
-	uint64_t h = name_hash(name);
+	uint64_t h;
+
+	if (q->first_unhashed) {
+		q->first_unhashed = false;
+		if (q->depth > 0)
+			mark_visited(q, q->frames[0]->owner);
+	}
+	h = name_hash(name);
 
 	for (size_t i = 0; i < q->nvisited; i++)
 		if (q->visited[i] == h)
@@ -196,7 +224,10 @@ ask(struct enumq *q, const char *name)
 {
 	str_copy(q->pending, sizeof(q->pending), name);
 	q->nqueries++;
-	mark_visited(q, name);
+	if (q->depth == 0)
+		q->first_unhashed = true;	/* see visited() */
+	else
+		mark_visited(q, name);
 	if (q->trace != NULL && q->trace->nqueries < ENUMQ_TRACE_QUERIES)
 		snprintf(q->trace->queries[q->trace->nqueries++],
 		    DNSMSG_NAME_MAX, "%s", name);
@@ -216,6 +247,7 @@ suffix_failed(struct enumq *q, enum enumq_error why)
 	q->error = q->any_rules ? ENUMQ_NO_USABLE_RULE : ENUMQ_NO_DATA;
 	q->suffix++;
 	q->nvisited = 0;
+	q->first_unhashed = false;
 }
 
 /* Frame on top failed (ran dry, or its query failed before it existed). */
@@ -233,7 +265,7 @@ static void
 select_record(struct enumq *q, const struct enumq_frame *f,
     const struct naptr_rr *r)
 {
-	struct enumq_selected	*s = &q->selected;
+	struct enumq_selected	*s = q->selected_to;
 
 	str_copy(s->owner, sizeof(s->owner), f->owner);
 	s->index = r->index;

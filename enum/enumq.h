@@ -67,6 +67,7 @@ struct enumq_selected {
 /** Empty @s (strings "", numbers 0) without zeroing its 2 KB. */
 void	enumq_selected_clear(struct enumq_selected *s);
 
+
 struct enumq_frame;
 
 /*
@@ -87,6 +88,9 @@ struct enumq {
 	 * (a loop check needs no more, and 34 names stay in 272 bytes). */
 	uint64_t	 visited[ENUMQ_MAX_DEPTH * 2];
 	size_t		 nvisited;
+	/* the suffix's first key is visited but not hashed yet: it is,
+	 * from frames[0]->owner, when a non-terminal is first checked */
+	bool		 first_unhashed;
 	unsigned	 nqueries;
 	bool		 done;
 	/* results */
@@ -101,6 +105,9 @@ struct enumq {
 	char		 uri[E2U_MAX_LEN + 1];
 	char		 enumservice[NAPTR_TYPE_MAX];
 	struct enumq_selected selected;
+	/* where the selected record is written: &selected, or the
+	 * caller's (enumq_select_into()) */
+	struct enumq_selected *selected_to;
 };
 
 /**
@@ -110,6 +117,13 @@ struct enumq {
  */
 void enumq_init(struct enumq *q, const struct enumq_params *params,
     const char *aus, struct enumq_trace *trace);
+
+/**
+ * Write the selected record into @dst (borrowed; it must outlive the
+ * walk) instead of q->selected, which then stays empty: the caller keeps
+ * its own copy without copying 2 KB per walk.  @dst is cleared here.
+ */
+void enumq_select_into(struct enumq *q, struct enumq_selected *dst);
 
 /**
  * What next?  @return the absolute name to query for NAPTR (borrowed from

@@ -72,8 +72,11 @@ idna_put(const char *s, size_t n, bool lower, char *out, size_t outsz)
 			out[0] = '\0';
 		return IDNA_E_NO_SPACE;
 	}
-	for (size_t i = 0; i < n; i++)
-		out[i] = lower ? (char)idna_lower((unsigned char)s[i]) : s[i];
+	if (!lower)
+		memcpy(out, s, n);	/* every chosen URI comes through */
+	else
+		for (size_t i = 0; i < n; i++)
+			out[i] = (char)idna_lower((unsigned char)s[i]);
 	out[n] = '\0';
 	return IDNA_OK;
 }
@@ -247,6 +250,14 @@ idna_hexval(int c)
 	return -1;
 }
 
+/* A failed idna_uri_to_ascii(): @out is "", unless it is @uri itself,
+ * which is then left as it was (nothing is written before a failure). */
+static enum idna_status
+idna_uri_fail(const char *uri, char *out, size_t outsz, enum idna_status st)
+{
+	return out == uri ? st : idna_fail(out, outsz, st);
+}
+
 enum idna_status
 idna_uri_to_ascii(const char *uri, char *out, size_t outsz)
 {
@@ -259,7 +270,7 @@ idna_uri_to_ascii(const char *uri, char *out, size_t outsz)
 
 	colon = strchr(uri, ':');
 	if (colon == NULL)
-		return idna_fail(out, outsz, IDNA_E_INVALID);
+		return idna_uri_fail(uri, out, outsz, IDNA_E_INVALID);
 	h = colon + 1;
 	/* The user part ends at the first '@' before the parameters. */
 	at = strchr(h, '@');
@@ -270,37 +281,45 @@ idna_uri_to_ascii(const char *uri, char *out, size_t outsz)
 	else
 		e = h + strcspn(h, ":;?>/");
 	if (e == h)
-		return idna_fail(out, outsz, IDNA_E_INVALID);
+		return idna_uri_fail(uri, out, outsz, IDNA_E_INVALID);
 	/* Nothing to convert: the URI stays exactly as it came. */
 	if (!idna_needs_work(h, (size_t)(e - h), &ace) &&
-	    memchr(h, '%', (size_t)(e - h)) == NULL)
-		return idna_put(uri, strlen(uri), false, out, outsz);
+	    memchr(h, '%', (size_t)(e - h)) == NULL) {
+		if (out != uri)
+			return idna_put(uri, strlen(uri), false, out, outsz);
+		/* In place: nothing to write (the fit is checked as
+		 * idna_put() would). */
+		return strlen(uri) < outsz ? IDNA_OK : IDNA_E_NO_SPACE;
+	}
 	/* RFC 3986 3.2.2: a reg-name may be percent-encoded UTF-8. */
 	for (const char *p = h; p < e; p++) {
 		int hi, lo;
 
 		if (n >= IDNA_HOST_MAX)
-			return idna_fail(out, outsz, IDNA_E_INVALID);
+			return idna_uri_fail(uri, out, outsz, IDNA_E_INVALID);
 		if (*p != '%') {
 			raw[n++] = *p;
 			continue;
 		}
 		if (e - p < 3 || (hi = idna_hexval((unsigned char)p[1])) < 0 ||
 		    (lo = idna_hexval((unsigned char)p[2])) < 0)
-			return idna_fail(out, outsz, IDNA_E_INVALID);
+			return idna_uri_fail(uri, out, outsz, IDNA_E_INVALID);
 		raw[n++] = (char)(hi * 16 + lo);
 		p += 2;
 	}
 	if ((st = idna_to_ascii(raw, n, host, sizeof(host))) != IDNA_OK)
-		return idna_fail(out, outsz, st == IDNA_E_NO_SPACE ?
+		return idna_uri_fail(uri, out, outsz, st == IDNA_E_NO_SPACE ?
 		    IDNA_E_INVALID : st);
 	pre = (size_t)(h - uri);
 	hl = strlen(host);
 	rest = strlen(e);
 	if (pre + hl + rest >= outsz)
-		return idna_fail(out, outsz, IDNA_E_NO_SPACE);
-	memcpy(out, uri, pre);
+		return idna_uri_fail(uri, out, outsz, IDNA_E_NO_SPACE);
+	/* In place the prefix is already there and the tail moves first:
+	 * the new host may be longer than the old one. */
+	if (out != uri)
+		memcpy(out, uri, pre);
+	memmove(out + pre + hl, e, rest + 1);
 	memcpy(out + pre, host, hl);
-	memcpy(out + pre + hl, e, rest + 1);
 	return IDNA_OK;
 }

@@ -67,6 +67,10 @@ enum idna_status idna_to_unicode(const char *host, size_t len, char *out,
  * host is plain ASCII without A-labels or '%' comes back unchanged.
  *
  * @param uri  NUL-terminated, borrowed
+ * @param out  receives the URI ("" on failure); may be @uri itself, a
+ *             buffer of @outsz bytes, rewritten in place (and left as it
+ *             was on failure): a URI that needs nothing is then not
+ *             copied at all
  * @return IDNA_OK, IDNA_E_INVALID (also: no host, broken %XX),
  *         IDNA_E_NO_SPACE
  */

@@ -57,6 +57,18 @@ struct lookup {
 
 static void	run(struct lookup *);
 
+/*
+ * strncasecmp(@s, @lit, @n) == 0, for a lower-case @lit that starts
+ * with a letter: the first octet is compared inline, since most of the
+ * scheme tests on every message's URIs fail there.
+ */
+static inline bool
+has_scheme(const char *s, const char *lit, size_t n)
+{
+	return ((unsigned char)s[0] | 0x20) == (unsigned char)lit[0] &&
+	    strncasecmp(s, lit, n) == 0;
+}
+
 void
 lookup_params_default(struct lookup_params *p)
 {
@@ -145,7 +157,7 @@ srv_next_protocol(struct lookup *lk)
 	const struct lookup_params	*p = lk->params;
 	const char			*svc;
 
-	svc = strncasecmp(lk->res.uri, "pres:", 5) == 0 ? "pres" : "im";
+	svc = has_scheme(lk->res.uri, "pres:", 5) ? "pres" : "im";
 	while (lk->proto_idx < p->nprotocols) {
 		const char *proto = lookup_strproto(
 		    p->protocols[lk->proto_idx++]);
@@ -195,10 +207,22 @@ set_addresses(struct lookup *lk, enum proto proto)
 
 	r->protocol = proto;
 	if (proto == PROTO_SIP) {
-		/* snprintf("sip:%s@%s") by hand: once per message. */
-		str_join(r->request_uri, sizeof(r->request_uri),
-		    (const char *const []){ "sip:", lk->user, "@",
-		    lk->domain }, 4);
+		size_t	 ul = strlen(lk->user), dl = strlen(lk->domain);
+		char	*o = r->request_uri;
+
+		/* snprintf("sip:%s@%s") by hand, each length measured
+		 * once: once per message.  Too long, it is cut as
+		 * snprintf() would cut it. */
+		if (4 + ul + 1 + dl >= sizeof(r->request_uri)) {
+			str_join(r->request_uri, sizeof(r->request_uri),
+			    (const char *const []){ "sip:", lk->user, "@",
+			    lk->domain }, 4);
+			return 0;
+		}
+		memcpy(o, "sip:", 4);
+		memcpy(o + 4, lk->user, ul);
+		o[4 + ul] = '@';
+		memcpy(o + 4 + ul + 1, lk->domain, dl + 1);
 		return 0;
 	}
 	n = str_join(im, sizeof(im), (const char *const []){ "im:",
@@ -216,23 +240,20 @@ uri_chosen(struct lookup *lk)
 {
 	struct lookup_result	*r = &lk->res;
 	const char		*u = r->uri;
-	char			 ascii[LOOKUP_URI_MAX];
 
 	/*
 	 * IDNA: a host written with U-labels is queried, compared and sent
 	 * as its A-labels (routing/idna.h), so the URI is rewritten once,
-	 * here, and everything after (SRV owner, Request-URI, imgate-lookup)
-	 * sees the ASCII form.  A JID (xmpp:) keeps its U-labels (RFC 7622).
+	 * here, in place, and everything after (SRV owner, Request-URI,
+	 * imgate-lookup) sees the ASCII form.  A JID (xmpp:) keeps its
+	 * U-labels (RFC 7622).
 	 */
-	if (strncasecmp(u, "xmpp:", 5) != 0) {
-		if (idna_uri_to_ascii(u, ascii, sizeof(ascii)) != IDNA_OK) {
-			finish(lk, LOOKUP_E_INVALID_IM_URI);
-			return;
-		}
-		str_copy(r->uri, sizeof(r->uri), ascii);
+	if (!has_scheme(u, "xmpp:", 5) &&
+	    idna_uri_to_ascii(u, r->uri, LOOKUP_URI_MAX) != IDNA_OK) {
+		finish(lk, LOOKUP_E_INVALID_IM_URI);
+		return;
 	}
-	if (strncasecmp(u, "im:", 3) == 0 || strncasecmp(u, "pres:", 5) ==
-	    0) {
+	if (has_scheme(u, "im:", 3) || has_scheme(u, "pres:", 5)) {
 		if (rfc3861_parse_uri(u, lk->user, sizeof(lk->user),
 		    lk->domain, sizeof(lk->domain)) != 0) {
 			finish(lk, LOOKUP_E_INVALID_IM_URI);
@@ -248,14 +269,13 @@ uri_chosen(struct lookup *lk)
 	 * RFC 4979): no RFC 3861 step.  A sip: URI is sent as it is; an
 	 * xmpp: URI loses its scheme, authority and query to become a JID.
 	 */
-	if (strncasecmp(u, "sip:", 4) == 0 || strncasecmp(u, "sips:", 5) ==
-	    0) {
+	if (has_scheme(u, "sip:", 4) || has_scheme(u, "sips:", 5)) {
 		r->protocol = PROTO_SIP;
 		str_copy(r->request_uri, sizeof(r->request_uri), u);
 		finish(lk, LOOKUP_OK);
 		return;
 	}
-	if (strncasecmp(u, "xmpp:", 5) == 0) {
+	if (has_scheme(u, "xmpp:", 5)) {
 		const char	*j = u + 5;
 		size_t		 n;
 
@@ -290,7 +310,8 @@ enum_finished(struct lookup *lk)
 		str_copy(r->uri, sizeof(r->uri), q->uri);
 		str_copy(r->enumservice, sizeof(r->enumservice),
 		    q->enumservice);
-		r->selected = q->selected;
+		/* r->selected was written by the walk itself
+		 * (enumq_select_into() in lookup_start()). */
 		enumq_free(q);
 		uri_chosen(lk);
 		return;
@@ -577,8 +598,7 @@ lookup_start(const struct lookup_params *params, const struct dnsq_ops *ops,
 	if (lk->eparams.max_queries > params->max_queries)
 		lk->eparams.max_queries = params->max_queries;
 
-	if (strncasecmp(input, "im:", 3) == 0 ||
-	    strncasecmp(input, "pres:", 5) == 0) {
+	if (has_scheme(input, "im:", 3) || has_scheme(input, "pres:", 5)) {
 		str_copy(r->uri, sizeof(r->uri), input);
 		lk->phase = PH_ENUM;	/* replaced by uri_chosen() */
 		enumq_init(&lk->eq, &lk->eparams, "", NULL);
@@ -588,6 +608,7 @@ lookup_start(const struct lookup_params *params, const struct dnsq_ops *ops,
 		    params->max_digits, r->aus, sizeof(r->aus));
 		enumq_init(&lk->eq, &lk->eparams, r->aus,
 		    trace != NULL ? &trace->enumq : NULL);
+		enumq_select_into(&lk->eq, &r->selected);
 		lk->phase = PH_ENUM;
 		switch (st) {
 		case E164_OK:

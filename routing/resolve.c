@@ -50,11 +50,14 @@ struct resolve {
 	size_t			 new_tries;	/* first of this call's */
 	/* the target walk of a routed SIP destination */
 	bool			 sip_routed;
-	char			*request_uri;	/* owned */
+	/* request_uri and targets share one allocation, owned: the
+	 * targets, then the string; walk_clear() frees it from targets,
+	 * or from request_uri when there are none */
+	char			*request_uri;
 	/* siptarget_dest_transport(request_uri), parsed once: every
 	 * target of the walk asks for it */
 	enum rfc3263_transport	 dest_tp;
-	struct lookup_target	*targets;	/* owned, ntargets */
+	struct lookup_target	*targets;	/* in request_uri's block */
 	size_t			 ntargets;
 	size_t			 next_target;
 	size_t			 cur_target;
@@ -100,8 +103,8 @@ resolve_stroutcome(enum resolve_outcome o)
 static void
 walk_clear(struct resolve *rs)
 {
-	free(rs->request_uri);
-	free(rs->targets);
+	free(rs->targets != NULL ? (void *)rs->targets :
+	    (void *)rs->request_uri);
 	rs->request_uri = NULL;
 	rs->dest_tp = RFC3263_TP_NONE;
 	rs->targets = NULL;
@@ -196,7 +199,8 @@ routed(struct resolve *rs, const struct lookup_result *res)
 	const struct gw_conf	*c = rs->p.conf;
 	struct rfc3263_uri	 u;
 	enum rfc3263_transport	 dest_tp;
-	size_t			 n;
+	size_t			 n, ul;
+	void			*block;
 
 	walk_clear(rs);
 	if (res->protocol == PROTO_XMPP) {
@@ -229,17 +233,20 @@ routed(struct resolve *rs, const struct lookup_result *res)
 		deliver_route(rs, RESOLVE_NOT_SECURE, res);
 		return;
 	}
+	/* One allocation, once per message: the targets, then the URI. */
 	n = res->ntargets;
-	rs->request_uri = strdup(res->request_uri);
-	rs->dest_tp = dest_tp;
-	if (n > 0 && (rs->targets = malloc(n * sizeof(*rs->targets))) !=
-	    NULL)
-		memcpy(rs->targets, res->targets, n * sizeof(*rs->targets));
-	if (rs->request_uri == NULL || (n > 0 && rs->targets == NULL)) {
-		walk_clear(rs);
+	ul = strlen(res->request_uri) + 1;
+	if ((block = malloc(n * sizeof(*rs->targets) + ul)) == NULL) {
 		deliver_route(rs, RESOLVE_NOMEM, res);
 		return;
 	}
+	if (n > 0) {
+		rs->targets = block;
+		memcpy(rs->targets, res->targets, n * sizeof(*rs->targets));
+	}
+	rs->request_uri = (char *)block + n * sizeof(*rs->targets);
+	memcpy(rs->request_uri, res->request_uri, ul);
+	rs->dest_tp = dest_tp;
 	rs->ntargets = n;
 	rs->sip_routed = true;
 	deliver_route(rs, RESOLVE_ROUTED, res);

@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "enum/ipparse.h"
 #include "enum/strcopy.h"
 #include "routing/rfc3263.h"
 
@@ -40,29 +41,28 @@ rfc3263_default_port(enum rfc3263_transport tp)
 	return tp == RFC3263_TP_TLS ? 5061 : 5060;
 }
 
-static bool
-valid_host(const char *h)
+/* The C locale's isdigit()/isalnum() (imgated never calls setlocale()),
+ * inline: no call per octet. */
+static inline bool
+rfc3263_is_digit(int c)
 {
-	size_t	 label = 0, n = strlen(h);
-
-	if (n == 0 || n > 253)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)h[i];
-
-		if (c == '.') {
-			if (label == 0)
-				return false;
-			label = 0;
-			continue;
-		}
-		if (!isalnum(c) && c != '-' && c != '_')
-			return false;
-		if (++label > 63)
-			return false;
-	}
-	return true;
+	return c >= '0' && c <= '9';
 }
+
+/* A host name octet (letters, digits, '-', '_'), by table: every octet
+ * of every target host is looked up. */
+#define HC(c)	((((c) | 0x20) >= 'a' && ((c) | 0x20) <= 'z') || \
+    ((c) >= '0' && (c) <= '9') || (c) == '-' || (c) == '_')
+#define HC8(c)	HC(c), HC((c) + 1), HC((c) + 2), HC((c) + 3), \
+    HC((c) + 4), HC((c) + 5), HC((c) + 6), HC((c) + 7)
+#define HC64(c)	HC8(c), HC8((c) + 8), HC8((c) + 16), HC8((c) + 24), \
+    HC8((c) + 32), HC8((c) + 40), HC8((c) + 48), HC8((c) + 56)
+static const bool rfc3263_hostc[256] = {
+	HC64(0), HC64(64), HC64(128), HC64(192)
+};
+#undef HC64
+#undef HC8
+#undef HC
 
 /* The value of ";transport=" in @params (up to '?'), or NONE; -1 bad. */
 static int
@@ -93,28 +93,43 @@ transport_param(const char *params, size_t len, enum rfc3263_transport *tp)
 	return 0;
 }
 
+/*
+ * Parsed for every target of every message (routing/resolve asks for
+ * the destination's transport, routing/siptarget for the target URI):
+ * one scan to the end, the host lower-cased and checked in one pass,
+ * the IP literal read by enum/ipparse (inet_pton(3)'s grammar) and only
+ * when the host can be one.
+ */
 int
 rfc3263_parse_uri(const char *uri, struct rfc3263_uri *out)
 {
-	const char	*p, *at, *hend, *end;
-	size_t		 hl;
-	unsigned char	 buf[16];
+	const char	*p, *at, *hend, *end, *q;
+	size_t		 hl, n, label;
+	uint8_t		 buf[16];
+	bool		 valid;
 
-	memset(out, 0, sizeof(*out));
-	if (strncasecmp(uri, "sips:", 5) == 0) {
+	out->secure = out->numeric = false;
+	out->family = 0;
+	out->host[0] = '\0';
+	out->port = 0;
+	out->transport = RFC3263_TP_NONE;
+	if (tolower((unsigned char)uri[0]) != 's' ||
+	    tolower((unsigned char)uri[1]) != 'i' ||
+	    tolower((unsigned char)uri[2]) != 'p')
+		return -1;
+	if (uri[3] == ':')
+		p = uri + 4;
+	else if (tolower((unsigned char)uri[3]) == 's' &&
+	    uri[4] == ':') {
 		out->secure = true;
 		p = uri + 5;
-	} else if (strncasecmp(uri, "sip:", 4) == 0)
-		p = uri + 4;
-	else
+	} else
 		return -1;
-	end = p + strcspn(p, "?>");
-	/* The userinfo ends at the last '@' before the parameters. */
-	at = NULL;
-	for (const char *q = p; q < end && *q != ';'; q++)
-		if (*q == '@')
-			at = q;
-	if (at != NULL)
+	/* The userinfo ends at the last '@' before the parameters.  The
+	 * ends are found by glibc's vector strcspn() and memrchr(). */
+	q = p + strcspn(p, "?>;");
+	end = *q == ';' ? q + strcspn(q, "?>") : q;
+	if ((at = memrchr(p, '@', (size_t)(q - p))) != NULL)
 		p = at + 1;
 	if (*p == '[') {
 		hend = memchr(p, ']', (size_t)(end - p));
@@ -125,7 +140,7 @@ rfc3263_parse_uri(const char *uri, struct rfc3263_uri *out)
 			return -1;
 		memcpy(out->host, p + 1, hl);
 		out->host[hl] = '\0';
-		if (inet_pton(AF_INET6, out->host, buf) != 1)
+		if (ipparse_addr(out->host, hl, buf) != AF_INET6)
 			return -1;
 		out->numeric = true;
 		out->family = AF_INET6;
@@ -137,24 +152,42 @@ rfc3263_parse_uri(const char *uri, struct rfc3263_uri *out)
 		hl = (size_t)(hend - p);
 		if (hl == 0 || hl >= sizeof(out->host))
 			return -1;
-		for (size_t i = 0; i < hl; i++)
-			out->host[i] = (char)tolower((unsigned char)p[i]);
-		out->host[hl] = '\0';
-		if (hl > 1 && out->host[hl - 1] == '.')
-			out->host[hl - 1] = '\0';
-		if (inet_pton(AF_INET, out->host, buf) == 1) {
+		/* Without a final dot: the host as stored and checked. */
+		n = hl > 1 && p[hl - 1] == '.' ? hl - 1 : hl;
+		/* Lower-cased and its labels checked in the same pass:
+		 * 1..63 host octets each, 253 in all. */
+		valid = n <= 253;
+		label = 0;	/* where the current label starts */
+		for (size_t i = 0; i < n; i++) {
+			int	 c = tolower((unsigned char)p[i]);
+
+			out->host[i] = (char)c;
+			if (c == '.') {
+				if (i == label || i - label > 63)
+					valid = false;
+				label = i + 1;
+			} else if (!rfc3263_hostc[c])
+				valid = false;
+		}
+		if (n - label > 63)
+			valid = false;
+		out->host[n] = '\0';
+		hl = n;
+		/* A dotted quad starts with a digit (inet_pton(3)). */
+		if (rfc3263_is_digit((unsigned char)out->host[0]) &&
+		    ipparse_addr(out->host, hl, buf) == AF_INET) {
 			out->numeric = true;
 			out->family = AF_INET;
-		} else if (!valid_host(out->host))
+		} else if (!valid)
 			return -1;
 	}
 	if (hend < end && *hend == ':') {
 		unsigned long	 port = 0;
 		const char	*d = hend + 1;
 
-		if (!isdigit((unsigned char)*d))
+		if (!rfc3263_is_digit((unsigned char)*d))
 			return -1;
-		while (d < end && isdigit((unsigned char)*d) &&
+		while (d < end && rfc3263_is_digit((unsigned char)*d) &&
 		    port <= 65535)
 			port = port * 10 + (unsigned long)(*d++ - '0');
 		if (port == 0 || port > 65535)

@@ -14,28 +14,12 @@
 #include "enum/strcopy.h"
 #include "routing/rfc3861.h"
 
-static bool
-valid_hostname(const char *h)
+/* The C locale's isalnum() (imgated never calls setlocale()), inline. */
+static inline bool
+rfc3861_is_alnum(int c)
 {
-	size_t	 label = 0, n = strlen(h);
-
-	if (n == 0 || n > 253)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)h[i];
-
-		if (c == '.') {
-			if (label == 0 && i != n - 1)
-				return false;
-			label = 0;
-			continue;
-		}
-		if (!isalnum(c) && c != '-' && c != '_')
-			return false;
-		if (++label > 63)
-			return false;
-	}
-	return true;
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z');
 }
 
 int
@@ -43,7 +27,8 @@ rfc3861_parse_uri(const char *uri, char *user, size_t usersz, char *domain,
     size_t domainsz)
 {
 	const char	*p, *at, *end;
-	size_t		 ul, dl;
+	size_t		 ul, dl, n, label;
+	bool		 valid;
 
 	if (strncasecmp(uri, "im:", 3) == 0)
 		p = uri + 3;
@@ -64,26 +49,62 @@ rfc3861_parse_uri(const char *uri, char *user, size_t usersz, char *domain,
 		return -1;
 	memcpy(user, p, ul);
 	user[ul] = '\0';
-	for (size_t i = 0; i < dl; i++)
-		domain[i] = (char)tolower((unsigned char)at[1 + i]);
-	domain[dl] = '\0';
-	if (dl > 1 && domain[dl - 1] == '.')
-		domain[dl - 1] = '\0';
-	if (!valid_hostname(domain))
-		return -1;
-	return 0;
+	/*
+	 * The domain without a final dot, lower-cased and checked in one
+	 * pass (the im: URI of every message comes through): labels of
+	 * 1..63 letters, digits, '-' and '_', at most 253 octets; an empty
+	 * last label (a second final dot) is let through.
+	 */
+	n = dl > 1 && at[dl] == '.' ? dl - 1 : dl;
+	valid = n > 0 && n <= 253;
+	label = 0;
+	for (size_t i = 0; i < n; i++) {
+		int	 c = tolower((unsigned char)at[1 + i]);
+
+		domain[i] = (char)c;
+		if (c == '.') {
+			if (label == 0 && i != n - 1)
+				valid = false;
+			label = 0;
+		} else if ((!rfc3861_is_alnum(c) && c != '-' && c != '_') ||
+		    ++label > 63)
+			valid = false;
+	}
+	domain[n] = '\0';
+	return valid ? 0 : -1;
 }
 
 int
 rfc3861_srv_owner(const char *service, const char *proto, const char *domain,
     char *out, size_t outsz)
 {
-	size_t	 dl = strlen(domain);
-	/* snprintf("_%s._%s.%s%s") by hand: once per message. */
-	const char *const parts[] = { "_", service, "._", proto, ".", domain,
-	    dl > 0 && domain[dl - 1] == '.' ? "" : "." };
+	size_t	 sl = strlen(service), pl = strlen(proto);
+	size_t	 dl = strlen(domain), n = 0;
+	bool	 dot = !(dl > 0 && domain[dl - 1] == '.');
 
-	return str_join(out, outsz, parts, 7) >= outsz ? -1 : 0;
+	/* snprintf("_%s._%s.%s%s") by hand, each length measured once:
+	 * once per message.  What does not fit is cut as snprintf() would. */
+	if (1 + sl + 2 + pl + 1 + dl + (dot ? 1 : 0) >= outsz) {
+		const char *const parts[] = { "_", service, "._", proto, ".",
+		    domain, dot ? "." : "" };
+
+		(void)str_join(out, outsz, parts, 7);
+		return -1;
+	}
+	out[n++] = '_';
+	memcpy(out + n, service, sl);
+	n += sl;
+	out[n++] = '.';
+	out[n++] = '_';
+	memcpy(out + n, proto, pl);
+	n += pl;
+	out[n++] = '.';
+	memcpy(out + n, domain, dl);
+	n += dl;
+	if (dot)
+		out[n++] = '.';
+	out[n] = '\0';
+	return 0;
 }
 
 bool

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "enum/ipparse.h"
 #include "enum/iptext.h"
 #include "enum/strcopy.h"
 #include "routing/siptarget.h"
@@ -62,6 +63,9 @@ struct siptarget {
 	struct st_target		 tg[SIPTARGET_MAX_HOPS];
 	size_t				 ntg, tg_idx;
 	unsigned			 fam_idx;	/* 0, 1: family */
+	/* the target whose normalised host qname holds (both families
+	 * ask the same name), or SIZE_MAX */
+	size_t				 qname_tg;
 	char				 qname[DNSMSG_NAME_MAX];
 	uint16_t			 qtype;
 	struct siptarget_result		 res;
@@ -416,25 +420,27 @@ issue(struct siptarget *st)
 	}
 }
 
-/* A target that is an IP literal needs no question. */
+/*
+ * A target that is an IP literal needs no question.  enum/ipparse reads
+ * inet_pton(3)'s grammar for both families in one call, in place (no
+ * copy to drop a final dot), once per target and family of every
+ * message.
+ */
 static bool
 literal_target(struct siptarget *st)
 {
 	const struct st_target	*t = &st->tg[st->tg_idx];
-	unsigned char		 buf[16];
-	char			 h[DNSMSG_NAME_MAX];
-	size_t			 n = str_copy(h, sizeof(h), t->host);
+	uint8_t			 buf[16];
+	size_t			 n = strlen(t->host);
+	int			 fam;
 
-	if (n > 0 && h[n - 1] == '.')
-		h[n - 1] = '\0';
-	if (inet_pton(AF_INET6, h, buf) == 1) {
-		if (family_qtype(st) == DNSMSG_T_AAAA)
-			add_hop(st, t, AF_INET6, buf);
-	} else if (inet_pton(AF_INET, h, buf) == 1) {
-		if (family_qtype(st) == DNSMSG_T_A)
-			add_hop(st, t, AF_INET, buf);
-	} else
+	if (n > 0 && t->host[n - 1] == '.')
+		n--;
+	if ((fam = ipparse_addr(t->host, n, buf)) == 0)
 		return false;
+	if (family_qtype(st) == (fam == AF_INET6 ? DNSMSG_T_AAAA :
+	    DNSMSG_T_A))
+		add_hop(st, t, fam, buf);
 	next_family(st);
 	return true;
 }
@@ -470,11 +476,13 @@ run(struct siptarget *st)
 			}
 			if (literal_target(st))
 				break;
-			if (dnsmsg_name_normalize(st->tg[st->tg_idx].host,
+			if (st->qname_tg != st->tg_idx &&
+			    dnsmsg_name_normalize(st->tg[st->tg_idx].host,
 			    st->qname, sizeof(st->qname)) != 0) {
 				next_family(st);	/* unusable name */
 				break;
 			}
+			st->qname_tg = st->tg_idx;
 			st->qtype = family_qtype(st);
 			issue(st);
 			break;
@@ -529,6 +537,7 @@ siptarget_start(const struct siptarget_params *params,
 	st->any_tempfail = false;
 	st->nsrv = st->srv_idx = st->ntg = st->tg_idx = 0;
 	st->fam_idx = 0;
+	st->qname_tg = SIZE_MAX;
 	st->qname[0] = '\0';
 	st->qtype = 0;
 	r = &st->res;

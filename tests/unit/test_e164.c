@@ -13,6 +13,7 @@
 #include "enum/enumkey.h"
 #include "routing/e164.h"
 #include "tests/tap.h"
+#include "tests/unit/e164_ref.h"
 
 /* Forms as the vectors' defaults accept them: e164, tel, sip-user-phone. */
 #define FORMS_DEF	(E164_FORM_PLAIN | E164_FORM_TEL | \
@@ -296,6 +297,116 @@ test_names(void)
 		    "strstatus(%d)", (int)name_cases[i].st);
 }
 
+/* A 64-bit LCG step (Knuth's MMIX constants): repeatable inputs. */
+static unsigned long
+rand_next(unsigned long *seed)
+{
+	*seed = *seed * 6364136223846793005UL + 1442695040888963407UL;
+	return *seed >> 33;
+}
+
+/*
+ * The current scanners against the implementation they replaced
+ * (tests/unit/e164_ref.c) on generated destinations: pieces of every
+ * form glued at random, so that separators, escapes (good and broken),
+ * parameters, schemes and junk land everywhere.  Status and AUS must
+ * agree for every form set, digit limit and buffer size.
+ */
+static void
+test_against_reference(void)
+{
+	static const char *const pieces[] = {
+	    "+", "1", "2", "0", "9", "12025550100", "-", ".", "(", ")", " ",
+	    "%2B", "%2b", "%31", "%", "%2", "%G1", "%20", "a", "F", "x",
+	    "*", "#", ";", ":", "@", "?", "=", "tel:", "sip:", "sips:",
+	    "SIP:", "Tel:", "im:", "xmpp:", "user=phone", ";user=phone",
+	    ";USER=Phone", ";user=phonex", ";user", "phone-context=",
+	    ";phone-context=+1", ";ext=1", "@gw.example.org", "@h;user=phone",
+	    "@h?user=phone", ":pw", "\xc3\xa9", "\t", "123456789012345",
+	    "+44", "ab-cd", "."
+	};
+	static const unsigned forms[] = { E164_FORM_ALL, E164_FORM_PLAIN,
+	    E164_FORM_TEL, E164_FORM_SIP_USER_PHONE, E164_FORM_SIP_PLUS,
+	    E164_FORM_TEL | E164_FORM_SIP_PLUS, 0 };
+	static const size_t sizes[] = { 0, 1, 2, 3, 5, 8, 13, 16, 17, 32 };
+	const size_t	 npieces = sizeof(pieces) / sizeof(pieces[0]);
+	unsigned long	 seed = 20261207, bad = 0, n = 0;
+
+	for (int i = 0; i < 60000; i++) {
+		char	 in[256], got[64], want[64];
+		size_t	 len = 0, sz;
+		int	 k = 1 + (int)(rand_next(&seed) % 7);
+		unsigned fm, md;
+		enum e164_status gs, ws;
+
+		for (; k > 0; k--) {
+			const char *pc;
+
+			pc = pieces[rand_next(&seed) % npieces];
+			if (len + strlen(pc) < sizeof(in)) {
+				memcpy(in + len, pc, strlen(pc));
+				len += strlen(pc);
+			}
+		}
+		in[len] = '\0';
+		fm = forms[rand_next(&seed) % (sizeof(forms) /
+		    sizeof(forms[0]))];
+		md = (unsigned)(rand_next(&seed) % 18);
+		sz = sizes[rand_next(&seed) % (sizeof(sizes) /
+		    sizeof(sizes[0]))];
+		memset(got, 'g', sizeof(got));
+		memset(want, 'w', sizeof(want));
+		gs = e164_parse(in, len, fm, md, got, sz);
+		ws = e164ref_parse(in, len, fm, md, want, sz);
+		n++;
+		if (gs != ws || (sz > 0 && strcmp(got, want) != 0)) {
+			if (bad++ < 5)
+				diag("\"%s\" forms %#x max %u size %zu: "
+				    "%s \"%s\", reference %s \"%s\"", in, fm,
+				    md, sz, e164_strstatus(gs),
+				    sz > 0 ? got : "", e164_strstatus(ws),
+				    sz > 0 ? want : "");
+		}
+	}
+	is_int((long)bad, 0, "%lu generated destinations agree with the "
+	    "reference", n);
+}
+
+/* enumkey_first() against its reference on generated AUS and suffixes,
+ * every output size up to past the fit. */
+static void
+test_key_against_reference(void)
+{
+	static const char *const auses[] = { "+1", "+12025550100", "+",
+	    "1202", "+12a4", "+1 2", "+123456789012345", "+9x", "",
+	    "+0000000000000000000000000000001" };
+	static const char *const suffixes[] = { "e164.arpa.", "e164.arpa",
+	    "", ".", ".e164.arpa", "e164..arpa", "a.", "x" };
+	const size_t	 na = sizeof(auses) / sizeof(auses[0]);
+	const size_t	 ns = sizeof(suffixes) / sizeof(suffixes[0]);
+	unsigned long	 bad = 0, n = 0;
+
+	for (size_t i = 0; i < na * ns * 80; i++) {
+		const char	*a = auses[i / 80 / ns];
+		const char	*sf = suffixes[i / 80 % ns];
+		size_t		 sz = i % 80;
+		char		 got[100], want[100];
+		int		 gr, wr;
+
+		memset(got, 'g', sizeof(got));
+		memset(want, 'w', sizeof(want));
+		gr = enumkey_first(a, sf, got, sz);
+		wr = enumkeyref_first(a, sf, want, sz);
+		n++;
+		if (gr != wr || (sz > 0 && strcmp(got, want) != 0)) {
+			if (bad++ < 5)
+				diag("\"%s\" \"%s\" size %zu: %d, "
+				    "reference %d", a, sf, sz, gr, wr);
+		}
+	}
+	is_int((long)bad, 0, "%lu first keys agree with the reference", n);
+}
+
 int
 main(void)
 {
@@ -303,5 +414,7 @@ main(void)
 	test_parse_buffers();
 	test_first_key();
 	test_names();
+	test_against_reference();
+	test_key_against_reference();
 	return done_testing();
 }

@@ -100,7 +100,26 @@ main(void)
 		is_int(idna_uri_to_ascii(r->in, out, sizeof(out)), r->st,
 		    "uri_to_ascii(\"%s\") status", r->in);
 		is_str(out, r->out, "uri_to_ascii(\"%s\")", r->in);
+		/* In place (routing/lookup): the same result, and the URI
+		 * as it was on failure. */
+		snprintf(out, sizeof(out), "%s", r->in);
+		is_int(idna_uri_to_ascii(out, out, sizeof(out)), r->st,
+		    "uri_to_ascii(\"%s\") in place: status", r->in);
+		is_str(out, r->st == IDNA_OK ? r->out : r->in,
+		    "uri_to_ascii(\"%s\") in place", r->in);
 	}
+	/* In place, a host that grows: the tail moves first. */
+	snprintf(out, sizeof(out), "sip:a@b\xc3\xbc" "cher.example:5070;"
+	    "transport=tcp?subject=x");
+	is_int(idna_uri_to_ascii(out, out, sizeof(out)), IDNA_OK,
+	    "uri_to_ascii in place, longer host: status");
+	is_str(out, "sip:a@xn--bcher-kva.example:5070;transport=tcp?"
+	    "subject=x", "uri_to_ascii in place, longer host");
+	snprintf(out, sizeof(out), "sip:a@b\xc3\xbc" "cher.example");
+	is_int(idna_uri_to_ascii(out, out, 20), IDNA_E_NO_SPACE,
+	    "uri_to_ascii in place: small buffer");
+	is_str(out, "sip:a@b\xc3\xbc" "cher.example",
+	    "uri_to_ascii in place: small buffer leaves the URI");
 	/* Buffers: too small is an error with "" written, never a cut. */
 	is_int(idna_to_ascii("b\xc3\xbc" "cher.example", 13, out, 10),
 	    IDNA_E_NO_SPACE, "to_ascii: small buffer");

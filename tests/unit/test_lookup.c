@@ -73,6 +73,29 @@ static const struct lcase cases[] = {
 	      { SRV(10, 0, 5060, "sip.example.com.") } } },
 	  "im:fb@example.com", NULL, { K, "a.ex.", "b.ex.", NULL },
 	  { "_im._sip.example.com.", NULL }, "sip", "sip.example.com.", -2 },
+	/* The first key is a visited name too (its hash is taken late,
+	 * enum/enumq.c visited()): straight back to it, in other case,
+	 * and back to it through another owner, are loops. */
+	{ "non-terminal back to the first key is a loop",
+	  "+12025550100", NULL, NULL, NULL, LOOKUP_DNSSEC_OFF,
+	  { { K, 35, DNSQ_OK, 2, { NAPTR(100, 10, "", "", "",
+	      "0.0.1.0.5.5.5.2.0.2.1.E164.ARPA."),
+	      NAPTR(100, 20, "u", "E2U+im", "!^.*$!im:fb@example.com!",
+	      ".") } },
+	    { "_im._sip.example.com.", 33, DNSQ_OK, 1,
+	      { SRV(10, 0, 5060, "sip.example.com.") } } },
+	  "im:fb@example.com", NULL, { K, NULL },
+	  { "_im._sip.example.com.", NULL }, "sip", "sip.example.com.", -2 },
+	{ "non-terminal back to the first key through another owner",
+	  "+12025550100", NULL, NULL, NULL, LOOKUP_DNSSEC_OFF,
+	  { { K, 35, DNSQ_OK, 2, { NAPTR(100, 10, "", "", "", "a.ex."),
+	      NAPTR(100, 20, "u", "E2U+im", "!^.*$!im:fb@example.com!",
+	      ".") } },
+	    { "a.ex.", 35, DNSQ_OK, 1, { NAPTR(100, 10, "", "", "", K) } },
+	    { "_im._sip.example.com.", 33, DNSQ_OK, 1,
+	      { SRV(10, 0, 5060, "sip.example.com.") } } },
+	  "im:fb@example.com", NULL, { K, "a.ex.", NULL },
+	  { "_im._sip.example.com.", NULL }, "sip", "sip.example.com.", -2 },
 	{ "chain of 6 non-terminals: the 6th is not queried",
 	  "+12025550100", NULL, NULL, NULL, LOOKUP_DNSSEC_OFF,
 	  { { K, 35, DNSQ_OK, 1, { NAPTR(1, 1, "", "", "", "d1.") } },
@@ -339,6 +362,18 @@ run_case(const struct lcase *c, bool deferred, struct lookup_result *out)
 	if (c->want_neg_ttl != -2)
 		is_int((long)o.res.negative_ttl, (long)c->want_neg_ttl,
 		    "%s [%s]: negative TTL", c->name, mode);
+	if (o.res.enum_done) {
+		/* The record that gave the URI travels with the result. */
+		ok(o.res.selected.owner[0] != '\0' &&
+		    strcasecmp(o.res.selected.flags, "u") == 0 &&
+		    strstr(o.res.selected.services, "E2U") != NULL &&
+		    o.res.selected.regexp[0] != '\0' &&
+		    o.res.selected.replacement[0] != '\0',
+		    "%s [%s]: selected record %s [%d] %s %s %s", c->name,
+		    mode, o.res.selected.owner, o.res.selected.index,
+		    o.res.selected.flags, o.res.selected.services,
+		    o.res.selected.regexp);
+	}
 	if (out != NULL)
 		*out = o.res;
 }

@@ -603,6 +603,24 @@ test_uri_and_replacement(void)
 		    uri_cases[i].want, "is_absolute_uri(\"%s\")",
 		    uri_cases[i].s);
 	ok(!naptr_is_absolute_uri(NULL), "is_absolute_uri(NULL)");
+	{
+		/* Every octet after the scheme, as the RFC 3986 rule
+		 * (written with strchr() here) says. */
+		char	 u[8];
+		int	 bad = 0;
+
+		for (int c = 1; c < 256; c++) {
+			bool	 want = c != '%' && (
+			    (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+			    (c >= 'A' && c <= 'Z') ||
+			    strchr("-._~!$&'()*+,;=:@/?[]", c) != NULL);
+
+			snprintf(u, sizeof(u), "im:a%cb", c);
+			if (naptr_is_absolute_uri(u) != want && bad++ < 5)
+				diag("octet %#x: %d", c, !want);
+		}
+		is_int(bad, 0, "is_absolute_uri: each of the 255 octets");
+	}
 
 	for (i = 0; i < NELEM(repl_cases); i++)
 		is_int(naptr_valid_replacement(repl_cases[i].s),

@@ -18,6 +18,7 @@
 #include "routing/rfc3263.h"
 #include "routing/siptarget.h"
 #include "tests/tap.h"
+#include "tests/unit/rfc3263_ref.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -98,6 +99,52 @@ test_plans(void)
 
 /* --- NAPTR selection and SRV owners --- */
 
+/*
+ * siptarget_uri() against snprintf() for every buffer size from 0 to
+ * past the fit: the text when it fits, -1 when it would be cut.
+ */
+static void
+test_target_uri_sizes(void)
+{
+	static const char *const hosts[] = { "a.example", "::1", "[::1]",
+	    "gw.example.", "2001:db8::5", "" };
+	static const uint16_t ports[] = { 1, 5060, 65535 };
+	static const enum rfc3263_transport tps[] = { RFC3263_TP_NONE,
+	    RFC3263_TP_UDP, RFC3263_TP_TCP, RFC3263_TP_TLS };
+	const size_t	 nsz = 60;
+	const size_t	 total = NELEM(hosts) * NELEM(ports) * NELEM(tps) *
+	    nsz;
+	int		 bad = 0;
+
+	for (size_t i = 0; i < total; i++) {
+		const char	*hs = hosts[i / nsz / NELEM(tps) /
+		    NELEM(ports)];
+		uint16_t	 port = ports[i / nsz / NELEM(tps) %
+		    NELEM(ports)];
+		enum rfc3263_transport tp = tps[i / nsz % NELEM(tps)];
+		size_t		 sz = i % nsz;
+		bool		 v6 = strchr(hs, ':') != NULL && hs[0] != '[';
+		const char	*tn = rfc3263_strtransport(tp);
+		char		 want[128], got[128];
+		int		 wl, rc;
+
+		wl = snprintf(want, sizeof(want), "sip:%s%s%s:%u%s%s",
+		    v6 ? "[" : "", hs, v6 ? "]" : "", (unsigned)port,
+		    tn != NULL ? ";transport=" : "", tn != NULL ? tn : "");
+		memset(got, 'x', sizeof(got));
+		rc = siptarget_uri(hs, port, tp, got, sz);
+		if (rc != ((size_t)wl < sz ? 0 : -1) ||
+		    (rc == 0 && strcmp(got, want) != 0)) {
+			if (bad++ < 5)
+				diag("%s %u %d size %zu: %d \"%s\", want "
+				    "\"%s\"", hs, (unsigned)port, (int)tp,
+				    sz, rc, rc == 0 ? got : "", want);
+		}
+	}
+	is_int(bad, 0, "siptarget_uri: %zu host, port, transport and size "
+	    "combinations as snprintf()", total);
+}
+
 static void
 test_naptr(void)
 {
@@ -167,6 +214,7 @@ test_naptr(void)
 	    sizeof(owner)) == 0 && strcmp(owner,
 	    "sip:gw.example.:5061;transport=tls") == 0,
 	    "static TLS target URI");
+	test_target_uri_sizes();
 }
 
 /* --- the walk on canned answers --- */
@@ -484,6 +532,111 @@ test_cancel(void)
 	ok(!o.done, "cancel: callback not run");
 }
 
+/* A 64-bit LCG step (Knuth's MMIX constants): repeatable inputs. */
+static unsigned long
+rand_next(unsigned long *seed)
+{
+	*seed = *seed * 6364136223846793005UL + 1442695040888963407UL;
+	return *seed >> 33;
+}
+
+/*
+ * rfc3263_parse_uri() against the parser it replaced
+ * (tests/unit/rfc3263_ref.c) on generated URIs: schemes, userinfo,
+ * hosts (names, IPv4 and IPv6 literals, good and bad), ports and
+ * parameters glued at random.  Verdict and every field must agree.
+ */
+static void
+test_parse_against_reference(void)
+{
+	static const char *const pieces[] = {
+	    "sip:", "sips:", "SIP:", "SiPs:", "sip", "tel:", "s", "alice",
+	    "@", "+1202", ":pw", "Example.COM", "example.com.", "a-b_c",
+	    "127.0.0.1", "10.0.0.256", "1.2.3", "01.2.3.4", "0.0.0.0",
+	    "[::1]", "[2001:DB8::1]", "[::ffff:1.2.3.4]", "[1.2.3.4]", "[",
+	    "]", "[:::]", ":5060", ":0", ":65535", ":65536", ":", ":x",
+	    ";transport=udp", ";transport=TCP", ";TRANSPORT=tls",
+	    ";transport=sctp", ";transport=", ";lr", ";maddr=1.2.3.4", ";",
+	    "?h=v", ">", ".", "..", "-", "x", "\xc3\xa9", "%41", " ",
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	};
+	const size_t	 npieces = sizeof(pieces) / sizeof(pieces[0]);
+	unsigned long	 seed = 3263, bad = 0, n = 0, accepted = 0;
+
+	for (int i = 0; i < 100000; i++) {
+		char			 in[512];
+		size_t			 len = 0;
+		int			 k = 1 + (int)(rand_next(&seed) % 8);
+		struct rfc3263_uri	 got, want;
+		int			 gr, wr;
+
+		/* Mostly a scheme first: the parse gets past it. */
+		if (rand_next(&seed) % 4 != 0) {
+			const char *sc = rand_next(&seed) % 3 == 0 ? "sips:" :
+			    "sip:";
+
+			memcpy(in, sc, strlen(sc));
+			len = strlen(sc);
+		}
+		for (; k > 0; k--) {
+			const char *pc = pieces[rand_next(&seed) % npieces];
+
+			if (len + strlen(pc) < sizeof(in)) {
+				memcpy(in + len, pc, strlen(pc));
+				len += strlen(pc);
+			}
+		}
+		in[len] = '\0';
+		gr = rfc3263_parse_uri(in, &got);
+		wr = rfc3263ref_parse_uri(in, &want);
+		n++;
+		accepted += wr == 0;
+		if (gr != wr || (gr == 0 && (got.secure != want.secure ||
+		    got.numeric != want.numeric ||
+		    got.family != want.family ||
+		    strcmp(got.host, want.host) != 0 ||
+		    got.port != want.port ||
+		    got.transport != want.transport))) {
+			if (bad++ < 5)
+				diag("\"%s\": %d host \"%s\" port %u tp %d, "
+				    "reference %d host \"%s\" port %u tp %d",
+				    in, gr, got.host, got.port, got.transport,
+				    wr, want.host, want.port, want.transport);
+		}
+	}
+	/* Around the limits: 63/64-octet labels, 253/254-octet names, with
+	 * and without a final dot. */
+	for (size_t lab = 62; lab <= 64; lab++)
+		for (size_t total = 248; total <= 258; total++)
+			for (int dot = 0; dot < 2; dot++) {
+				char	 in[300];
+				size_t	 len = 4;
+				struct rfc3263_uri got, want;
+				int	 gr, wr;
+
+				memcpy(in, "sip:", 4);
+				for (size_t i = 0; i < total; i++)
+					in[len++] = (i + 1) % (lab + 1) == 0 ?
+					    '.' : 'A';
+				if (dot)
+					in[len++] = '.';
+				in[len] = '\0';
+				gr = rfc3263_parse_uri(in, &got);
+				wr = rfc3263ref_parse_uri(in, &want);
+				n++;
+				accepted += wr == 0;
+				if (gr != wr || (gr == 0 &&
+				    strcmp(got.host, want.host) != 0)) {
+					if (bad++ < 5)
+						diag("label %zu, %zu octets, "
+						    "dot %d: %d, reference %d",
+						    lab, total, dot, gr, wr);
+				}
+			}
+	is_int((long)bad, 0, "%lu generated URIs (%lu valid) parse as the "
+	    "reference parses them", n, accepted);
+}
+
 int
 main(void)
 {
@@ -494,5 +647,6 @@ main(void)
 		run_case(&wcases[i], true);
 	}
 	test_cancel();
+	test_parse_against_reference();
 	return done_testing();
 }

@@ -13,6 +13,7 @@
 
 #include "routing/rfc3861.h"
 #include "tests/tap.h"
+#include "tests/unit/rfc3861_ref.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -175,6 +176,85 @@ test_order(void)
 	}
 }
 
+/* A 64-bit LCG step (Knuth's MMIX constants): repeatable inputs. */
+static unsigned long
+rand_next(unsigned long *seed)
+{
+	*seed = *seed * 6364136223846793005UL + 1442695040888963407UL;
+	return *seed >> 33;
+}
+
+/*
+ * rfc3861_parse_uri() against the parser it replaced
+ * (tests/unit/rfc3861_ref.c) on generated URIs, and on domains around
+ * the label and name limits.  Verdict, user and domain must agree.
+ */
+static void
+test_parse_against_reference(void)
+{
+	static const char *const pieces[] = {
+	    "im:", "pres:", "IM:", "Pres:", "xmpp:", "alice", "@", "@@",
+	    "Example.COM", "example.com.", ".", "..", "a-b_c", "-", "_",
+	    "?x=y", "?", "%40", "\xc3\xa9", " ", "1", "xn--bcher-kva",
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	};
+	const size_t	 npieces = sizeof(pieces) / sizeof(pieces[0]);
+	unsigned long	 seed = 3861, bad = 0, n = 0, accepted = 0;
+
+	for (int i = 0; i < 100000 + 2 * 3 * 11; i++) {
+		char	 in[512], gu[64], wu[64], gd[300], wd[300];
+		size_t	 len = 0;
+		int	 gr, wr;
+
+		if (i < 100000) {
+			int	 k = 1 + (int)(rand_next(&seed) % 7);
+
+			if (rand_next(&seed) % 4 != 0) {
+				memcpy(in, "im:a@", 5);
+				len = 5;
+			}
+			for (; k > 0; k--) {
+				const char *pc = pieces[rand_next(&seed) %
+				    npieces];
+
+				if (len + strlen(pc) < sizeof(in)) {
+					memcpy(in + len, pc, strlen(pc));
+					len += strlen(pc);
+				}
+			}
+		} else {
+			/* labels of 62..64 octets, names of 248..258 */
+			int	 j = i - 100000;
+			size_t	 lab = 62 + (size_t)(j / 22);
+			size_t	 total = 248 + (size_t)(j % 11);
+
+			memcpy(in, "im:a@", 5);
+			len = 5;
+			for (size_t m = 0; m < total; m++)
+				in[len++] = (m + 1) % (lab + 1) == 0 ? '.' :
+				    'A';
+			if ((j / 11) % 2)
+				in[len++] = '.';
+		}
+		in[len] = '\0';
+		memset(gd, 'g', sizeof(gd));
+		memset(wd, 'w', sizeof(wd));
+		gr = rfc3861_parse_uri(in, gu, sizeof(gu), gd, sizeof(gd));
+		wr = rfc3861ref_parse_uri(in, wu, sizeof(wu), wd, sizeof(wd));
+		n++;
+		accepted += wr == 0;
+		if (gr != wr || (gr == 0 && (strcmp(gu, wu) != 0 ||
+		    strcmp(gd, wd) != 0))) {
+			if (bad++ < 5)
+				diag("\"%s\": %d \"%s\", reference %d "
+				    "\"%s\"", in, gr, gr == 0 ? gd : "", wr,
+				    wr == 0 ? wd : "");
+		}
+	}
+	is_int((long)bad, 0, "%lu generated URIs (%lu valid) parse as the "
+	    "reference parses them", n, accepted);
+}
+
 int
 main(void)
 {
@@ -182,5 +262,6 @@ main(void)
 	test_owner();
 	test_not_offered();
 	test_order();
+	test_parse_against_reference();
 	return done_testing();
 }
