@@ -51,6 +51,7 @@
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
+#include <sofia-sip/su_tagarg.h>
 #include <sofia-sip/tport.h>
 #include <sofia-sip/tport_tag.h>
 #include <sofia-sip/url.h>
@@ -128,9 +129,9 @@ static bool			 sipgw_own_port;
 #define SIPGW_OWN_IDENT		"worker"
 #define SIPGW_SHARED_IDENT	"shared"
 static sip_allow_t		*sipgw_allow;
-/* SIPGW_AGENT as the Server and User-Agent headers, parsed once: nta
- * copies a header object into each message for less than it parses the
- * string (bench/README.md). */
+/* SIPGW_AGENT as the Server and User-Agent headers, parsed and encoded
+ * once (preencode()): a shallow copy of each goes into every message as
+ * text, neither parsed nor encoded again (bench/README.md). */
 static sip_server_t		*sipgw_server;
 static sip_user_agent_t		*sipgw_user_agent;
 static bool			 sipgw_has_tls;	/* a TLS transport is bound */
@@ -216,7 +217,39 @@ oc_via(nta_incoming_t *irq, su_home_t *home)
 	return via;
 }
 
-static void	to_tag(nta_incoming_t *);
+/*
+ * Answer @irq with @code: nta_incoming_treply() taken apart, so that
+ * Server goes in as a shallow copy of the header encoded once at start
+ * (preencode()), where SIPTAG_SERVER would copy it deeply and encode it
+ * again for every answer.  @tag... are further headers, as for
+ * nta_incoming_treply().  When the message cannot be put together here,
+ * nta_incoming_treply() answers, without Server.
+ */
+static void
+answer(nta_incoming_t *irq, int code, const char *phrase,
+    tag_type_t tag, tag_value_t value, ...)
+{
+	ta_list		 ta;
+	msg_t		*msg;
+	msg_header_t	*srv = NULL;
+
+	/* One final answer (nta_incoming_treply() checks the same). */
+	if (nta_incoming_status(irq) >= 200)
+		return;
+	ta_start(ta, tag, value);
+	if ((msg = nta_msg_create(sipgw_agent, 0)) != NULL)
+		srv = msg_header_copy_one(msg_home(msg),
+		    (const msg_header_t *)sipgw_server);
+	if (srv == NULL || msg_header_insert(msg, NULL, srv) < 0 ||
+	    nta_incoming_complete_response(irq, msg, code, phrase,
+	    ta_tags(ta)) < 0) {
+		if (msg != NULL)
+			msg_destroy(msg);
+		nta_incoming_treply(irq, code, phrase, ta_tags(ta));
+	} else
+		(void)nta_incoming_mreply(irq, msg);	/* takes msg */
+	ta_end(ta);
+}
 
 /*
  * Answer @irq inside the leg callback, before any transaction exists;
@@ -228,12 +261,10 @@ respond_now(nta_incoming_t *irq, int code)
 	su_home_t	 home[1] = { SU_HOME_INIT(home) };
 	sip_via_t	*via = oc_via(irq, home);
 
-	to_tag(irq);
-	nta_incoming_treply(irq, code, sip_status_phrase(code),
+	answer(irq, code, sip_status_phrase(code),
 	    TAG_IF(code == 503, SIPTAG_RETRY_AFTER_STR(SIPGW_RETRY_AFTER_STR)),
 	    TAG_IF(code == 415, SIPTAG_ACCEPT_STR(SIPGW_ACCEPT)),
 	    TAG_IF(via != NULL, SIPTAG_VIA(via)),
-	    SIPTAG_SERVER(sipgw_server),
 	    TAG_END());
 	su_home_deinit(home);
 	return code;
@@ -435,8 +466,7 @@ screen_request(nta_incoming_t *irq, const sip_t *sip,
 		log_warnx("sip: %s from %s: %s -> %d",
 		    sip->sip_request->rq_method_name,
 		    source_text(irq, who, sizeof(who)), v->why, v->code);
-	nta_incoming_treply(irq, v->code, v->phrase,
-	    SIPTAG_SERVER(sipgw_server), TAG_END());
+	answer(irq, v->code, v->phrase, TAG_END());
 	return v->code;
 }
 
@@ -530,10 +560,9 @@ on_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
 	    SIPTAG_SERVER(sipgw_server), TAG_END()))
 		return 420;
 	if (sip->sip_request->rq_method == sip_method_options) {
-		nta_incoming_treply(irq, SIP_200_OK,
+		answer(irq, SIP_200_OK,
 		    SIPTAG_ALLOW(sipgw_allow),
 		    SIPTAG_ACCEPT_STR(SIPGW_ACCEPT),
-		    SIPTAG_SERVER(sipgw_server),
 		    TAG_END());
 		return 200;
 	}
@@ -555,12 +584,10 @@ sipgw_reply(struct gw_txn *t, const struct gw_outcome *o,
 	if (t->retry_after_s > 0)
 		snprintf(retry, sizeof(retry), "%u", t->retry_after_s);
 	via = oc_via(irq, home);
-	to_tag(irq);
-	nta_incoming_treply(irq, r->sip_code, r->sip_phrase,
+	answer(irq, r->sip_code, r->sip_phrase,
 	    TAG_IF(r->retry_after, SIPTAG_RETRY_AFTER_STR(retry)),
 	    TAG_IF(r->sip_code == 415, SIPTAG_ACCEPT_STR(SIPGW_ACCEPT)),
 	    TAG_IF(via != NULL, SIPTAG_VIA(via)),
-	    SIPTAG_SERVER(sipgw_server),
 	    TAG_END());
 	su_home_deinit(home);
 	/* nta keeps it for retransmissions (Timer J), then frees it. */
@@ -619,25 +646,6 @@ new_ids(char *cid, char *tag)
 	hex64(tag, next_id());
 	tag[SIPGW_TAG_LEN] = '\0';
 	return true;
-}
-
-/*
- * The To tag of an answer to @irq (RFC 3261 8.2.6.2), made as the From
- * tag is rather than by nta (nta_agent_newtag(): about 3,800
- * instructions a message, bench/README.md).  A request that already
- * has a To tag keeps it (nta_incoming_tag() then changes nothing).
- * Without a key nta makes it as before.
- */
-static void
-to_tag(nta_incoming_t *irq)
-{
-	char	 tag[SIPGW_TAG_LEN + 1];
-
-	if (!sipgw_id_keyed)
-		return;
-	hex64(tag, next_id());
-	tag[SIPGW_TAG_LEN] = '\0';
-	(void)nta_incoming_tag(irq, tag);
 }
 
 /*
@@ -876,6 +884,7 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 {
 	nta_outgoing_t	*orq;
 	msg_t		*msg;
+	msg_header_t	*ua;
 	char		 route[400], from[300], to[LOOKUP_URI_MAX + 16], mf[8];
 	char		 cid[SIPGW_CALL_ID_LEN + 1], tag[SIPGW_TAG_LEN + 1];
 	char		 tagged[LOOKUP_URI_MAX + SIPGW_TAG_LEN + 8];
@@ -1005,9 +1014,11 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 	    SIPTAG_CONTENT_TYPE_STR(t->content_type),
 	    TAG_IF(t->subject != NULL, SIPTAG_SUBJECT_STR(t->subject)),
 	    TAG_IF(t->lang != NULL, SIPTAG_CONTENT_LANGUAGE_STR(t->lang)),
-	    SIPTAG_USER_AGENT(sipgw_user_agent),
 	    SIPTAG_PAYLOAD(pl),
 	    TAG_END()) < 0 ||
+	    (ua = msg_header_copy_one(msg_home(msg),
+	    (const msg_header_t *)sipgw_user_agent)) == NULL ||
+	    msg_header_insert(msg, NULL, ua) < 0 ||
 	    nta_msg_request_complete(msg, sipgw_leg, SIP_METHOD_MESSAGE,
 	    URL_STRING_MAKE(request_uri)) < 0)
 		orq = NULL;
@@ -1075,6 +1086,32 @@ out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 
 /* Bytes preloaded into every SIP message's memory home (see below). */
 #define SIPGW_PRELOAD		2048
+
+/*
+ * The text of @h, encoded once into sipgw_home as nta would encode it
+ * in every message (the agent's message flags), kept in the header:
+ * a shallow copy of it (msg_header_copy_one()) then goes on the wire as
+ * it is.  The copies point into sipgw_home, which outlives the agent
+ * and so every message (sipgw_destroy()).  @return 0 or -1.
+ */
+static int
+preencode(msg_header_t *h)
+{
+	char		 buf[256];
+	msg_t		*msg = nta_msg_create(sipgw_agent, 0);
+	int		 flags = msg != NULL ? sip_object(msg)->sip_flags : 0;
+	issize_t	 n;
+
+	if (msg == NULL)
+		return -1;
+	msg_destroy(msg);
+	n = msg_header_e(buf, sizeof(buf), h, flags);
+	if (n <= 0 || (size_t)n >= sizeof(buf) ||
+	    (h->sh_data = su_strndup(sipgw_home, buf, n)) == NULL)
+		return -1;
+	h->sh_len = (usize_t)n;
+	return 0;
+}
 
 static void
 grow_udp_buffers(void)
@@ -1484,6 +1521,9 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf, bool worker)
 	sipgw_allow = sip_allow_make(sipgw_home, SIPGW_ALLOW);
 	sipgw_server = sip_server_make(sipgw_home, SIPGW_AGENT);
 	sipgw_user_agent = sip_user_agent_make(sipgw_home, SIPGW_AGENT);
+	if (preencode((msg_header_t *)sipgw_server) != 0 ||
+	    preencode((msg_header_t *)sipgw_user_agent) != 0)
+		sipgw_server = NULL;	/* fails the check below */
 	sipgw_leg = nta_leg_tcreate(sipgw_agent, on_request, NULL,
 	    NTATAG_NO_DIALOG(1), TAG_END());
 	if (sipgw_allow == NULL || sipgw_server == NULL ||
