@@ -134,6 +134,14 @@ static sip_allow_t		*sipgw_allow;
  * text, neither parsed nor encoded again (bench/README.md). */
 static sip_server_t		*sipgw_server;
 static sip_user_agent_t		*sipgw_user_agent;
+/* Likewise the Content-Types imgate relays most (RFC 3428 text/plain,
+ * RFC 7572 message/cpim from XMPP) and Max-Forwards 0 to 70, so that the
+ * usual forwarded MESSAGE parses and encodes neither. */
+static const char *const	 sipgw_ctypes[] = { "text/plain",
+    "message/cpim" };
+static sip_content_type_t	*sipgw_ctype[2];
+#define SIPGW_MF_MAX		70
+static sip_max_forwards_t	*sipgw_mf[SIPGW_MF_MAX + 1];
 static bool			 sipgw_has_tls;	/* a TLS transport is bound */
 static bool			 sipgw_draining;	/* shutting down */
 /* Overload control (gateway/overload): the share, its tick, what the
@@ -668,6 +676,77 @@ from_with_tag(char *out, size_t outsz, const char *from, const char *tag)
 }
 
 /*
+ * Headers built here rather than parsed from text go into a message in
+ * one piece: a header put together on the stack, then copied with
+ * sip_*_dup(), which takes one block of the message's memory home for
+ * the header, its URL and its parameters.  Each further block costs more
+ * than its size: sofia keeps a table of them per home and grows it (a
+ * calloc) past a few dozen, about 3,000 instructions a message.
+ */
+
+/*
+ * The From of @t's request with @tagged ("sip:...;tag=..." from
+ * from_with_tag()) as its text, without parsing that text: for a MESSAGE
+ * relayed SIP->SIP while its sender waits, the URL of the parsed request
+ * (t->from was written from it, in_message()) and imgate's tag
+ * (sip_from_d(): about 1,900 instructions a message).  @return the
+ * header, in @msg's home, or NULL (the text is parsed then).
+ */
+static sip_from_t *
+from_of_request(const struct gw_txn *t, msg_t *msg, const char *tagged)
+{
+	nta_incoming_t	*irq = irq_of(t);
+	msg_t		*req;
+	const sip_t	*sip;
+	const char	*tag = strstr(tagged, ";tag=");
+	sip_from_t	 f[1], *from = NULL;
+	msg_param_t	 params[2];
+
+	if (t->origin != PROTO_SIP || irq == NULL || t->from == NULL ||
+	    tag == NULL || (req = nta_incoming_getrequest(irq)) == NULL)
+		return NULL;
+	sip = sip_object(req);
+	if (sip != NULL && sip->sip_from != NULL) {
+		sip_from_init(f);
+		*f->a_url = *sip->sip_from->a_url;
+		params[0] = tag + 1;		/* "tag=..." */
+		params[1] = NULL;
+		f->a_params = params;
+		from = sip_from_dup(msg_home(msg), f);
+	}
+	msg_destroy(req);
+	return from;
+}
+
+/*
+ * @request_uri parsed into @url, its strings in @buf (@bufsz bytes), and
+ * To naming it in @msg's home.  @return To or NULL.
+ */
+static sip_to_t *
+to_of_uri(msg_t *msg, const char *request_uri, url_t *url, char *buf,
+    size_t bufsz)
+{
+	sip_to_t	 to[1];
+	size_t		 n = 0;
+
+	if (str_append_s(buf, bufsz, &n, request_uri) != 0 ||
+	    url_d(url, buf) < 0)
+		return NULL;
+	sip_to_init(to);
+	*to->a_url = *url;
+	return sip_to_dup(msg_home(msg), to);
+}
+
+/* A shallow copy of @h (preencode()) into @msg; @return 0 or -1. */
+static int
+insert_copy(msg_t *msg, const void *h)
+{
+	msg_header_t	*c = msg_header_copy_one(msg_home(msg), h);
+
+	return c != NULL ? msg_header_insert(msg, NULL, c) : -1;
+}
+
+/*
  * RFC 3428 section 8 / RFC 3261 18.1.1: a MESSAGE over 1300 bytes must
  * not go over UDP.  The headers imgate writes stay well under 500 bytes.
  */
@@ -884,13 +963,17 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 {
 	nta_outgoing_t	*orq;
 	msg_t		*msg;
-	msg_header_t	*ua;
-	char		 route[400], from[300], to[LOOKUP_URI_MAX + 16], mf[8];
+	sip_from_t	*fh = NULL;
+	sip_to_t	*toh = NULL;
+	url_t		 ru[1];
+	char		 rubuf[LOOKUP_URI_MAX + 16];
+	const void	*ct = NULL, *mfh = NULL;
+	char		 route[400], from[300], mf[8];
 	char		 cid[SIPGW_CALL_ID_LEN + 1], tag[SIPGW_TAG_LEN + 1];
 	char		 tagged[LOOKUP_URI_MAX + SIPGW_TAG_LEN + 8];
 	const char	*call_id, *from_hdr;
 	bool		 ids;
-	size_t		 len;	/* of mf, route, to: written by hand, once
+	size_t		 len;	/* of mf and route: written by hand, once
 				 * per message (no format parsing) */
 	sip_payload_t	 pl[1];
 	bool		 big = t->body_len + SIPGW_HEADER_ESTIMATE >
@@ -966,13 +1049,6 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 	    t->next_transport == RFC3263_TP_TCP || big ?
 	    ";lr;transport=tcp>" : ";lr>") != 0)
 		return GW_R_TARGET_UNREACHABLE;
-	/* In angle brackets, so that URI parameters (user=phone) stay the
-	 * URI's and do not become To header parameters. */
-	len = 0;
-	if (str_append(to, sizeof(to), &len, "<", 1) != 0 ||
-	    str_append_s(to, sizeof(to), &len, request_uri) != 0 ||
-	    str_append(to, sizeof(to), &len, ">", 1) != 0)
-		return GW_R_TARGET_UNREACHABLE;
 	/* nta wants a From; a message without a sender is the gateway's. */
 	if (t->from == NULL)
 		snprintf(from, sizeof(from), "<sip:imgate@%s>",
@@ -990,6 +1066,13 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 	    ids ? cid : NULL;
 	if (ids && from_with_tag(tagged, sizeof(tagged), from_hdr, tag))
 		from_hdr = tagged;
+	for (size_t i = 0; i < sizeof(sipgw_ctypes) / sizeof(*sipgw_ctypes);
+	    i++)
+		if (t->content_type != NULL &&
+		    strcmp(t->content_type, sipgw_ctypes[i]) == 0)
+			ct = sipgw_ctype[i];
+	if (t->max_forwards <= SIPGW_MF_MAX)
+		mfh = sipgw_mf[t->max_forwards];
 	sip_payload_init(pl);
 	pl->pl_data = t->body;
 	pl->pl_len = (isize_t)t->body_len;
@@ -1005,22 +1088,32 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 	 */
 	if ((msg = nta_msg_create(sipgw_agent, 0)) == NULL)
 		orq = NULL;
-	else if (sip_add_tl(msg, sip_object(msg),
-	    SIPTAG_TO_STR(to),
-	    SIPTAG_FROM_STR(from_hdr),
+	/*
+	 * The Request-URI parsed once, for the request line and To (a URL,
+	 * not text: its parameters, user=phone, stay the URI's and go out
+	 * inside To's angle brackets, not as To header parameters).
+	 */
+	else if ((toh = to_of_uri(msg, request_uri, ru, rubuf,
+	    sizeof(rubuf))) == NULL ||
+	    msg_header_insert(msg, NULL, (msg_header_t *)toh) < 0 ||
+	    (from_hdr == tagged &&
+	    (fh = from_of_request(t, msg, tagged)) != NULL &&
+	    msg_header_insert(msg, NULL, (msg_header_t *)fh) < 0) ||
+	    (ct != NULL && insert_copy(msg, ct) < 0) ||
+	    (mfh != NULL && insert_copy(msg, mfh) < 0) ||
+	    insert_copy(msg, sipgw_user_agent) < 0 ||
+	    sip_add_tl(msg, sip_object(msg),
+	    TAG_IF(fh == NULL, SIPTAG_FROM_STR(from_hdr)),
 	    TAG_IF(call_id != NULL, SIPTAG_CALL_ID_STR(call_id)),
 	    SIPTAG_ROUTE_STR(route),
-	    SIPTAG_MAX_FORWARDS_STR(mf),
-	    SIPTAG_CONTENT_TYPE_STR(t->content_type),
+	    TAG_IF(mfh == NULL, SIPTAG_MAX_FORWARDS_STR(mf)),
+	    TAG_IF(ct == NULL, SIPTAG_CONTENT_TYPE_STR(t->content_type)),
 	    TAG_IF(t->subject != NULL, SIPTAG_SUBJECT_STR(t->subject)),
 	    TAG_IF(t->lang != NULL, SIPTAG_CONTENT_LANGUAGE_STR(t->lang)),
 	    SIPTAG_PAYLOAD(pl),
 	    TAG_END()) < 0 ||
-	    (ua = msg_header_copy_one(msg_home(msg),
-	    (const msg_header_t *)sipgw_user_agent)) == NULL ||
-	    msg_header_insert(msg, NULL, ua) < 0 ||
 	    nta_msg_request_complete(msg, sipgw_leg, SIP_METHOD_MESSAGE,
-	    URL_STRING_MAKE(request_uri)) < 0)
+	    (url_string_t *)ru) < 0)
 		orq = NULL;
 	else
 		orq = nta_outgoing_mcreate(sipgw_agent, out_response,
@@ -1524,6 +1617,22 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf, bool worker)
 	if (preencode((msg_header_t *)sipgw_server) != 0 ||
 	    preencode((msg_header_t *)sipgw_user_agent) != 0)
 		sipgw_server = NULL;	/* fails the check below */
+	for (size_t i = 0; i < sizeof(sipgw_ctypes) / sizeof(*sipgw_ctypes);
+	    i++)
+		if ((sipgw_ctype[i] = sip_content_type_make(sipgw_home,
+		    sipgw_ctypes[i])) == NULL ||
+		    preencode((msg_header_t *)sipgw_ctype[i]) != 0)
+			sipgw_server = NULL;
+	for (unsigned long i = 0; i <= SIPGW_MF_MAX; i++) {
+		char	 n[8];
+		size_t	 len = 0;
+
+		if (str_append_u(n, sizeof(n), &len, i) != 0 ||
+		    (sipgw_mf[i] = sip_max_forwards_make(sipgw_home,
+		    n)) == NULL ||
+		    preencode((msg_header_t *)sipgw_mf[i]) != 0)
+			sipgw_server = NULL;
+	}
 	sipgw_leg = nta_leg_tcreate(sipgw_agent, on_request, NULL,
 	    NTATAG_NO_DIALOG(1), TAG_END());
 	if (sipgw_allow == NULL || sipgw_server == NULL ||
@@ -1577,6 +1686,8 @@ sipgw_destroy(void)
 	sipgw_allow = NULL;
 	sipgw_server = NULL;
 	sipgw_user_agent = NULL;
+	memset(sipgw_ctype, 0, sizeof(sipgw_ctype));
+	memset(sipgw_mf, 0, sizeof(sipgw_mf));
 	sipgw_has_tls = false;
 	su_home_deinit(sipgw_home);
 }
