@@ -167,6 +167,16 @@ def main():
                        for _, _, t in seen),
                    "every answer has Server: imgate/VERSION and a To tag",
                    diag=seen)
+            # answer() builds the answer itself: nta's To tag, new for
+            # every answer, around the sender's To as it was.
+            totags = [re.search(r";\s*tag=([^;\s]+)", t) for _, _, t in seen]
+            tap.ok(all(totags) and
+                   len({m.group(1) for m in totags if m}) == len(seen) and
+                   all(t.startswith("<sip:+12025550100@gw.test>;") or
+                       t.startswith("<sip:alice@gw.test>;")
+                       for _, _, t in seen),
+                   "a new To tag in every answer, the sender's To kept",
+                   diag=seen)
             code, h, _ = uac.message(gw.addr, "mailto:a@gw.test")
             tap.is_(code, 416, "mailto: Request-URI -> 416")
             code, h, _ = uac.message(gw.addr, "sip:+12025550100@gw.test")
