@@ -1115,11 +1115,17 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 	    nta_msg_request_complete(msg, sipgw_leg, SIP_METHOD_MESSAGE,
 	    (url_string_t *)ru) < 0)
 		orq = NULL;
+	/*
+	 * No tag at all unless one is needed: nta filters even a skipped
+	 * one (TAG_IF) against every transport tag (tl_afilter()).
+	 */
+	else if (sipgw_own_port && !big && !tls)
+		orq = nta_outgoing_mcreate(sipgw_agent, out_response,
+		    (nta_outgoing_magic_t *)(uintptr_t)t->id, NULL, msg,
+		    TPTAG_IDENT(SIPGW_OWN_IDENT), TAG_END());
 	else
 		orq = nta_outgoing_mcreate(sipgw_agent, out_response,
 		    (nta_outgoing_magic_t *)(uintptr_t)t->id, NULL, msg,
-		    TAG_IF(sipgw_own_port && !big && !tls,
-		    TPTAG_IDENT(SIPGW_OWN_IDENT)),
 		    TAG_END());
 	/* mcreate() leaves a message it did not take to its caller. */
 	if (orq == NULL && msg != NULL)
