@@ -51,6 +51,7 @@
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
+#include <sofia-sip/su_tagarg.h>
 #include <sofia-sip/tport.h>
 #include <sofia-sip/tport_tag.h>
 #include <sofia-sip/url.h>
@@ -128,11 +129,20 @@ static bool			 sipgw_own_port;
 #define SIPGW_OWN_IDENT		"worker"
 #define SIPGW_SHARED_IDENT	"shared"
 static sip_allow_t		*sipgw_allow;
-/* SIPGW_AGENT as the Server and User-Agent headers, parsed once: nta
- * copies a header object into each message for less than it parses the
- * string (bench/README.md). */
+/* SIPGW_AGENT as the Server and User-Agent headers, parsed and encoded
+ * once (preencode()): a shallow copy of each goes into every message as
+ * text, neither parsed nor encoded again (bench/README.md). */
 static sip_server_t		*sipgw_server;
 static sip_user_agent_t		*sipgw_user_agent;
+/* Likewise the Content-Types imgate relays most (RFC 3428 text/plain,
+ * RFC 7572 message/cpim from XMPP) and Max-Forwards 0 to 70, so that the
+ * usual forwarded MESSAGE parses and encodes neither. */
+#define SIPGW_NCTYPES		2
+static const char *const	 sipgw_ctypes[SIPGW_NCTYPES] = {
+    "text/plain", "message/cpim" };
+static sip_content_type_t	*sipgw_ctype[SIPGW_NCTYPES];
+#define SIPGW_MF_MAX		70
+static sip_max_forwards_t	*sipgw_mf[SIPGW_MF_MAX + 1];
 static bool			 sipgw_has_tls;	/* a TLS transport is bound */
 static bool			 sipgw_draining;	/* shutting down */
 /* Overload control (gateway/overload): the share, its tick, what the
@@ -217,6 +227,40 @@ oc_via(nta_incoming_t *irq, su_home_t *home)
 }
 
 /*
+ * Answer @irq with @code: nta_incoming_treply() taken apart, so that
+ * Server goes in as a shallow copy of the header encoded once at start
+ * (preencode()), where SIPTAG_SERVER would copy it deeply and encode it
+ * again for every answer.  @tag... are further headers, as for
+ * nta_incoming_treply().  When the message cannot be put together here,
+ * nta_incoming_treply() answers, without Server.
+ */
+static void
+answer(nta_incoming_t *irq, int code, const char *phrase,
+    tag_type_t tag, tag_value_t value, ...)
+{
+	ta_list		 ta;
+	msg_t		*msg;
+	msg_header_t	*srv = NULL;
+
+	/* One final answer (nta_incoming_treply() checks the same). */
+	if (nta_incoming_status(irq) >= 200)
+		return;
+	ta_start(ta, tag, value);
+	if ((msg = nta_msg_create(sipgw_agent, 0)) != NULL)
+		srv = msg_header_copy_one(msg_home(msg),
+		    (const msg_header_t *)sipgw_server);
+	if (srv == NULL || msg_header_insert(msg, NULL, srv) < 0 ||
+	    nta_incoming_complete_response(irq, msg, code, phrase,
+	    ta_tags(ta)) < 0) {
+		if (msg != NULL)
+			msg_destroy(msg);
+		nta_incoming_treply(irq, code, phrase, ta_tags(ta));
+	} else
+		(void)nta_incoming_mreply(irq, msg);	/* takes msg */
+	ta_end(ta);
+}
+
+/*
  * Answer @irq inside the leg callback, before any transaction exists;
  * the callback returns the code and nta destroys the transaction.
  */
@@ -226,11 +270,10 @@ respond_now(nta_incoming_t *irq, int code)
 	su_home_t	 home[1] = { SU_HOME_INIT(home) };
 	sip_via_t	*via = oc_via(irq, home);
 
-	nta_incoming_treply(irq, code, sip_status_phrase(code),
+	answer(irq, code, sip_status_phrase(code),
 	    TAG_IF(code == 503, SIPTAG_RETRY_AFTER_STR(SIPGW_RETRY_AFTER_STR)),
 	    TAG_IF(code == 415, SIPTAG_ACCEPT_STR(SIPGW_ACCEPT)),
 	    TAG_IF(via != NULL, SIPTAG_VIA(via)),
-	    SIPTAG_SERVER(sipgw_server),
 	    TAG_END());
 	su_home_deinit(home);
 	return code;
@@ -456,8 +499,7 @@ screen_request(nta_incoming_t *irq, const sip_t *sip,
 		log_warnx("sip: %s from %s: %s -> %d",
 		    sip->sip_request->rq_method_name,
 		    source_text(irq, who, sizeof(who)), v->why, v->code);
-	nta_incoming_treply(irq, v->code, v->phrase,
-	    SIPTAG_SERVER(sipgw_server), TAG_END());
+	answer(irq, v->code, v->phrase, TAG_END());
 	return v->code;
 }
 
@@ -551,10 +593,9 @@ on_request(nta_leg_magic_t *magic, nta_leg_t *leg, nta_incoming_t *irq,
 	    SIPTAG_SERVER(sipgw_server), TAG_END()))
 		return 420;
 	if (sip->sip_request->rq_method == sip_method_options) {
-		nta_incoming_treply(irq, SIP_200_OK,
+		answer(irq, SIP_200_OK,
 		    SIPTAG_ALLOW(sipgw_allow),
 		    SIPTAG_ACCEPT_STR(SIPGW_ACCEPT),
-		    SIPTAG_SERVER(sipgw_server),
 		    TAG_END());
 		return 200;
 	}
@@ -576,11 +617,10 @@ sipgw_reply(struct gw_txn *t, const struct gw_outcome *o,
 	if (t->retry_after_s > 0)
 		snprintf(retry, sizeof(retry), "%u", t->retry_after_s);
 	via = oc_via(irq, home);
-	nta_incoming_treply(irq, r->sip_code, r->sip_phrase,
+	answer(irq, r->sip_code, r->sip_phrase,
 	    TAG_IF(r->retry_after, SIPTAG_RETRY_AFTER_STR(retry)),
 	    TAG_IF(r->sip_code == 415, SIPTAG_ACCEPT_STR(SIPGW_ACCEPT)),
 	    TAG_IF(via != NULL, SIPTAG_VIA(via)),
-	    SIPTAG_SERVER(sipgw_server),
 	    TAG_END());
 	su_home_deinit(home);
 	/* nta keeps it for retransmissions (Timer J), then frees it. */
@@ -658,6 +698,78 @@ from_with_tag(char *out, size_t outsz, const char *from, const char *tag)
 	return str_append_s(out, outsz, &n, from) == 0 &&
 	    str_append(out, outsz, &n, ";tag=", 5) == 0 &&
 	    str_append_s(out, outsz, &n, tag) == 0;
+}
+
+/*
+ * Headers built here rather than parsed from text go into a message in
+ * one piece: a header put together on the stack, then copied with
+ * sip_*_dup(), which takes one block of the message's memory home for
+ * the header, its URL and its parameters.  Each further block costs more
+ * than its size: sofia keeps a table of a home's blocks and grows it (a
+ * calloc) as it fills; one block too many in the outgoing MESSAGE cost
+ * about 3,000 instructions (callgrind).
+ */
+
+/*
+ * The From of @t's request with @tagged ("sip:...;tag=..." from
+ * from_with_tag()) as its text, without parsing that text: for a MESSAGE
+ * relayed SIP->SIP while its sender waits, the URL of the parsed request
+ * (t->from was written from it, in_message()) and imgate's tag
+ * (sip_from_d(): about 1,900 instructions a message).  @return the
+ * header, in @msg's home, or NULL (the text is parsed then).
+ */
+static sip_from_t *
+from_of_request(const struct gw_txn *t, msg_t *msg, const char *tagged)
+{
+	nta_incoming_t	*irq = irq_of(t);
+	msg_t		*req;
+	const sip_t	*sip;
+	const char	*tag = strstr(tagged, ";tag=");
+	sip_from_t	 f[1], *from = NULL;
+	msg_param_t	 params[2];
+
+	if (t->origin != PROTO_SIP || irq == NULL || t->from == NULL ||
+	    tag == NULL || (req = nta_incoming_getrequest(irq)) == NULL)
+		return NULL;
+	sip = sip_object(req);
+	if (sip != NULL && sip->sip_from != NULL) {
+		sip_from_init(f);
+		*f->a_url = *sip->sip_from->a_url;
+		params[0] = tag + 1;		/* "tag=..." */
+		params[1] = NULL;
+		f->a_params = params;
+		from = sip_from_dup(msg_home(msg), f);
+	}
+	msg_destroy(req);
+	return from;
+}
+
+/*
+ * @request_uri parsed into @url, its strings in @buf (@bufsz bytes), and
+ * To naming it in @msg's home.  @return To or NULL.
+ */
+static sip_to_t *
+to_of_uri(msg_t *msg, const char *request_uri, url_t *url, char *buf,
+    size_t bufsz)
+{
+	sip_to_t	 to[1];
+	size_t		 n = 0;
+
+	if (str_append_s(buf, bufsz, &n, request_uri) != 0 ||
+	    url_d(url, buf) < 0)
+		return NULL;
+	sip_to_init(to);
+	*to->a_url = *url;
+	return sip_to_dup(msg_home(msg), to);
+}
+
+/* A shallow copy of @h (preencode()) into @msg; @return 0 or -1. */
+static int
+insert_copy(msg_t *msg, const void *h)
+{
+	msg_header_t	*c = msg_header_copy_one(msg_home(msg), h);
+
+	return c != NULL ? msg_header_insert(msg, NULL, c) : -1;
 }
 
 /*
@@ -877,12 +989,17 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 {
 	nta_outgoing_t	*orq;
 	msg_t		*msg;
-	char		 route[400], from[300], to[LOOKUP_URI_MAX + 16], mf[8];
+	sip_from_t	*fh = NULL;
+	sip_to_t	*toh = NULL;
+	url_t		 ru[1];
+	char		 rubuf[LOOKUP_URI_MAX + 16];
+	const void	*ct = NULL, *mfh = NULL;
+	char		 route[400], from[300], mf[8];
 	char		 cid[SIPGW_CALL_ID_LEN + 1], tag[SIPGW_TAG_LEN + 1];
 	char		 tagged[LOOKUP_URI_MAX + SIPGW_TAG_LEN + 8];
 	const char	*call_id, *from_hdr;
 	bool		 ids;
-	size_t		 len;	/* of mf, route, to: written by hand, once
+	size_t		 len;	/* of mf and route: written by hand, once
 				 * per message (no format parsing) */
 	sip_payload_t	 pl[1];
 	bool		 big = t->body_len + SIPGW_HEADER_ESTIMATE >
@@ -958,13 +1075,6 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 	    t->next_transport == RFC3263_TP_TCP || big ?
 	    ";lr;transport=tcp>" : ";lr>") != 0)
 		return GW_R_TARGET_UNREACHABLE;
-	/* In angle brackets, so that URI parameters (user=phone) stay the
-	 * URI's and do not become To header parameters. */
-	len = 0;
-	if (str_append(to, sizeof(to), &len, "<", 1) != 0 ||
-	    str_append_s(to, sizeof(to), &len, request_uri) != 0 ||
-	    str_append(to, sizeof(to), &len, ">", 1) != 0)
-		return GW_R_TARGET_UNREACHABLE;
 	/* nta wants a From; a message without a sender is the gateway's. */
 	if (t->from == NULL)
 		snprintf(from, sizeof(from), "<sip:imgate@%s>",
@@ -982,6 +1092,12 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 	    ids ? cid : NULL;
 	if (ids && from_with_tag(tagged, sizeof(tagged), from_hdr, tag))
 		from_hdr = tagged;
+	for (size_t i = 0; i < SIPGW_NCTYPES; i++)
+		if (t->content_type != NULL &&
+		    strcmp(t->content_type, sipgw_ctypes[i]) == 0)
+			ct = sipgw_ctype[i];
+	if (t->max_forwards <= SIPGW_MF_MAX)
+		mfh = sipgw_mf[t->max_forwards];
 	sip_payload_init(pl);
 	pl->pl_data = t->body;
 	pl->pl_len = (isize_t)t->body_len;
@@ -997,26 +1113,44 @@ sipgw_send(struct gw_txn *t, const char *request_uri, const char *next_hop)
 	 */
 	if ((msg = nta_msg_create(sipgw_agent, 0)) == NULL)
 		orq = NULL;
-	else if (sip_add_tl(msg, sip_object(msg),
-	    SIPTAG_TO_STR(to),
-	    SIPTAG_FROM_STR(from_hdr),
+	/*
+	 * The Request-URI parsed once, for the request line and To (a URL,
+	 * not text: its parameters, user=phone, stay the URI's and go out
+	 * inside To's angle brackets, not as To header parameters).
+	 */
+	else if ((toh = to_of_uri(msg, request_uri, ru, rubuf,
+	    sizeof(rubuf))) == NULL ||
+	    msg_header_insert(msg, NULL, (msg_header_t *)toh) < 0 ||
+	    (from_hdr == tagged &&
+	    (fh = from_of_request(t, msg, tagged)) != NULL &&
+	    msg_header_insert(msg, NULL, (msg_header_t *)fh) < 0) ||
+	    (ct != NULL && insert_copy(msg, ct) < 0) ||
+	    (mfh != NULL && insert_copy(msg, mfh) < 0) ||
+	    insert_copy(msg, sipgw_user_agent) < 0 ||
+	    sip_add_tl(msg, sip_object(msg),
+	    TAG_IF(fh == NULL, SIPTAG_FROM_STR(from_hdr)),
 	    TAG_IF(call_id != NULL, SIPTAG_CALL_ID_STR(call_id)),
 	    SIPTAG_ROUTE_STR(route),
-	    SIPTAG_MAX_FORWARDS_STR(mf),
-	    SIPTAG_CONTENT_TYPE_STR(t->content_type),
+	    TAG_IF(mfh == NULL, SIPTAG_MAX_FORWARDS_STR(mf)),
+	    TAG_IF(ct == NULL, SIPTAG_CONTENT_TYPE_STR(t->content_type)),
 	    TAG_IF(t->subject != NULL, SIPTAG_SUBJECT_STR(t->subject)),
 	    TAG_IF(t->lang != NULL, SIPTAG_CONTENT_LANGUAGE_STR(t->lang)),
-	    SIPTAG_USER_AGENT(sipgw_user_agent),
 	    SIPTAG_PAYLOAD(pl),
 	    TAG_END()) < 0 ||
 	    nta_msg_request_complete(msg, sipgw_leg, SIP_METHOD_MESSAGE,
-	    URL_STRING_MAKE(request_uri)) < 0)
+	    (url_string_t *)ru) < 0)
 		orq = NULL;
+	/*
+	 * No tag at all unless one is needed: nta filters even a skipped
+	 * one (TAG_IF) against every transport tag (tl_afilter()).
+	 */
+	else if (sipgw_own_port && !big && !tls)
+		orq = nta_outgoing_mcreate(sipgw_agent, out_response,
+		    (nta_outgoing_magic_t *)(uintptr_t)t->id, NULL, msg,
+		    TPTAG_IDENT(SIPGW_OWN_IDENT), TAG_END());
 	else
 		orq = nta_outgoing_mcreate(sipgw_agent, out_response,
 		    (nta_outgoing_magic_t *)(uintptr_t)t->id, NULL, msg,
-		    TAG_IF(sipgw_own_port && !big && !tls,
-		    TPTAG_IDENT(SIPGW_OWN_IDENT)),
 		    TAG_END());
 	/* mcreate() leaves a message it did not take to its caller. */
 	if (orq == NULL && msg != NULL)
@@ -1076,6 +1210,58 @@ out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 
 /* Bytes preloaded into every SIP message's memory home (see below). */
 #define SIPGW_PRELOAD		2048
+
+/*
+ * The text of @h, encoded once into sipgw_home as nta would encode it
+ * in every message (the agent's message flags), kept in the header:
+ * a shallow copy of it (msg_header_copy_one()) then goes on the wire as
+ * it is.  The copies point into sipgw_home, which outlives the agent
+ * and so every message (sipgw_destroy()).  @return 0 or -1.
+ */
+static int
+preencode(msg_header_t *h)
+{
+	char		 buf[256];
+	msg_t		*msg = nta_msg_create(sipgw_agent, 0);
+	int		 flags = msg != NULL ? sip_object(msg)->sip_flags : 0;
+	issize_t	 n;
+
+	if (msg == NULL)
+		return -1;
+	msg_destroy(msg);
+	n = msg_header_e(buf, sizeof(buf), h, flags);
+	if (n <= 0 || (size_t)n >= sizeof(buf) ||
+	    (h->sh_data = su_strndup(sipgw_home, buf, n)) == NULL)
+		return -1;
+	h->sh_len = (usize_t)n;
+	return 0;
+}
+
+/* Every header preencode() keeps, made; @return 0 or -1. */
+static int
+preencode_all(void)
+{
+	if (sipgw_server == NULL || sipgw_user_agent == NULL ||
+	    preencode((msg_header_t *)sipgw_server) != 0 ||
+	    preencode((msg_header_t *)sipgw_user_agent) != 0)
+		return -1;
+	for (size_t i = 0; i < SIPGW_NCTYPES; i++)
+		if ((sipgw_ctype[i] = sip_content_type_make(sipgw_home,
+		    sipgw_ctypes[i])) == NULL ||
+		    preencode((msg_header_t *)sipgw_ctype[i]) != 0)
+			return -1;
+	for (unsigned long i = 0; i <= SIPGW_MF_MAX; i++) {
+		char	 n[8];
+		size_t	 len = 0;
+
+		if (str_append_u(n, sizeof(n), &len, i) != 0 ||
+		    (sipgw_mf[i] = sip_max_forwards_make(sipgw_home,
+		    n)) == NULL ||
+		    preencode((msg_header_t *)sipgw_mf[i]) != 0)
+			return -1;
+	}
+	return 0;
+}
 
 static void
 grow_udp_buffers(void)
@@ -1485,6 +1671,8 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf, bool worker)
 	sipgw_allow = sip_allow_make(sipgw_home, SIPGW_ALLOW);
 	sipgw_server = sip_server_make(sipgw_home, SIPGW_AGENT);
 	sipgw_user_agent = sip_user_agent_make(sipgw_home, SIPGW_AGENT);
+	if (preencode_all() != 0)
+		sipgw_server = NULL;	/* fails the check below */
 	sipgw_leg = nta_leg_tcreate(sipgw_agent, on_request, NULL,
 	    NTATAG_NO_DIALOG(1), TAG_END());
 	if (sipgw_allow == NULL || sipgw_server == NULL ||
@@ -1538,6 +1726,8 @@ sipgw_destroy(void)
 	sipgw_allow = NULL;
 	sipgw_server = NULL;
 	sipgw_user_agent = NULL;
+	memset(sipgw_ctype, 0, sizeof(sipgw_ctype));
+	memset(sipgw_mf, 0, sizeof(sipgw_mf));
 	sipgw_has_tls = false;
 	su_home_deinit(sipgw_home);
 }

@@ -147,6 +147,36 @@ def main():
             tap.is_(code, 420, "unknown Require -> 420")
             tap.is_(h.get("unsupported"), "100rel-bogus",
                     "420 names the extension in Unsupported")
+            # -- each answer imgate writes, relayed or its own (relay,
+            # screen, OPTIONS), carries the whole Server header (encoded
+            # once at start, copied into every answer: sipgw.c answer())
+            # and a To tag (RFC 3261 8.2.6.2).
+            seen = []
+            for ruri, kw in (("sip:+12025550100@gw.test", {}),
+                             ("sip:alice@gw.test", {}),
+                             ("sip:+12025550100@gw.test",
+                              {"method": "OPTIONS", "body": ""}),
+                             ("sip:+12025550100@gw.test",
+                              {"body": "x" * 9000})):
+                code, h, _ = uac.message(gw.addr, ruri, **kw)
+                seen.append((code, h.get("server", ""), h.get("to", "")))
+            tap.ok([c for c, _, _ in seen] == [200, 484, 200, 413] and
+                   len({s for _, s, _ in seen}) == 1 and
+                   re.match(r"^imgate/[0-9][^\s,;]*$", seen[0][1]) and
+                   all(re.search(r";\s*tag=[^;\s]+", t)
+                       for _, _, t in seen),
+                   "every answer has Server: imgate/VERSION and a To tag",
+                   diag=seen)
+            # answer() builds the answer itself: nta's To tag, new for
+            # every answer, around the sender's To as it was.
+            totags = [re.search(r";\s*tag=([^;\s]+)", t) for _, _, t in seen]
+            tap.ok(all(totags) and
+                   len({m.group(1) for m in totags if m}) == len(seen) and
+                   all(t.startswith("<sip:+12025550100@gw.test>;") or
+                       t.startswith("<sip:alice@gw.test>;")
+                       for _, _, t in seen),
+                   "a new To tag in every answer, the sender's To kept",
+                   diag=seen)
             code, h, _ = uac.message(gw.addr, "mailto:a@gw.test")
             tap.is_(code, 416, "mailto: Request-URI -> 416")
             code, h, _ = uac.message(gw.addr, "sip:+12025550100@gw.test")
