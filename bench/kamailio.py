@@ -454,14 +454,16 @@ def main():
     ap.add_argument("--scenarios", default="warm,cold,cold20",
                     type=lambda s: s.split(","))
     ap.add_argument("--seconds", type=float, default=5.0)
-    ap.add_argument("--settle", type=float, default=10.0,
+    ap.add_argument("--settle", type=float, default=20.0,
                     help="warm scenario: seconds of each step's load "
                     "before its measured --seconds, same process, not "
-                    "counted (default 10: both gateways in steady state, "
-                    "twice imgated's 5 s Timer K, past its 4 s Timer J "
-                    "and Kamailio's 5 s wait timer, also when a fresh "
-                    "process shed some of its first seconds); 0: a fresh "
-                    "process's first seconds")
+                    "counted (default 20: both gateways in steady state: "
+                    "past imgated's 4 s Timer J and 5 s Timer K and "
+                    "Kamailio's 5 s wait timer, and past the seconds in "
+                    "which a fresh imgated's heap grows, which at "
+                    "30 000/s and up last 14 s and more, shedding some "
+                    "of it (bench/README.md); 0: a fresh process's first "
+                    "seconds")
     ap.add_argument("--overload-seconds", type=float, default=30.0)
     ap.add_argument("--start", type=int, default=6000,
                     help="imgated's first warm step (msg/s)")
@@ -479,11 +481,11 @@ def main():
     ap.add_argument("--gen", default=["sipload"], type=L.gen_choice,
                     help="load generator: sipload (default), sipp, or "
                     "both (the whole series with each, one table each)")
-    ap.add_argument("--budget", type=int, default=1080,
+    ap.add_argument("--budget", type=int, default=1500,
                     help="no search step starts that would leave less "
                     "than the overload steps' time before this many "
                     "seconds, no overload step that would end after them "
-                    "(default 1080: the run ends within 19 minutes; with "
+                    "(default 1500: the run ends within 26 minutes; with "
                     "--gen both, for each generator)")
     ap.add_argument("--workdir")
     a = ap.parse_args()
