@@ -1213,22 +1213,17 @@ out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 
 /*
  * The text of @h, encoded once into sipgw_home as nta would encode it
- * in every message (the agent's message flags), kept in the header:
- * a shallow copy of it (msg_header_copy_one()) then goes on the wire as
- * it is.  The copies point into sipgw_home, which outlives the agent
- * and so every message (sipgw_destroy()).  @return 0 or -1.
+ * in every message (with @flags, the agent's message flags), kept in the
+ * header: a shallow copy of it (msg_header_copy_one()) then goes on the
+ * wire as it is.  The copies point into sipgw_home, which outlives the
+ * agent and so every message (sipgw_destroy()).  @return 0 or -1.
  */
 static int
-preencode(msg_header_t *h)
+preencode(msg_header_t *h, int flags)
 {
 	char		 buf[256];
-	msg_t		*msg = nta_msg_create(sipgw_agent, 0);
-	int		 flags = msg != NULL ? sip_object(msg)->sip_flags : 0;
 	issize_t	 n;
 
-	if (msg == NULL)
-		return -1;
-	msg_destroy(msg);
 	n = msg_header_e(buf, sizeof(buf), h, flags);
 	if (n <= 0 || (size_t)n >= sizeof(buf) ||
 	    (h->sh_data = su_strndup(sipgw_home, buf, n)) == NULL)
@@ -1241,14 +1236,22 @@ preencode(msg_header_t *h)
 static int
 preencode_all(void)
 {
+	/* The flags nta gives every message it makes (one look). */
+	msg_t		*msg = nta_msg_create(sipgw_agent, 0);
+	int		 flags;
+
+	if (msg == NULL)
+		return -1;
+	flags = sip_object(msg)->sip_flags;
+	msg_destroy(msg);
 	if (sipgw_server == NULL || sipgw_user_agent == NULL ||
-	    preencode((msg_header_t *)sipgw_server) != 0 ||
-	    preencode((msg_header_t *)sipgw_user_agent) != 0)
+	    preencode((msg_header_t *)sipgw_server, flags) != 0 ||
+	    preencode((msg_header_t *)sipgw_user_agent, flags) != 0)
 		return -1;
 	for (size_t i = 0; i < SIPGW_NCTYPES; i++)
 		if ((sipgw_ctype[i] = sip_content_type_make(sipgw_home,
 		    sipgw_ctypes[i])) == NULL ||
-		    preencode((msg_header_t *)sipgw_ctype[i]) != 0)
+		    preencode((msg_header_t *)sipgw_ctype[i], flags) != 0)
 			return -1;
 	for (unsigned long i = 0; i <= SIPGW_MF_MAX; i++) {
 		char	 n[8];
@@ -1257,7 +1260,7 @@ preencode_all(void)
 		if (str_append_u(n, sizeof(n), &len, i) != 0 ||
 		    (sipgw_mf[i] = sip_max_forwards_make(sipgw_home,
 		    n)) == NULL ||
-		    preencode((msg_header_t *)sipgw_mf[i]) != 0)
+		    preencode((msg_header_t *)sipgw_mf[i], flags) != 0)
 			return -1;
 	}
 	return 0;
