@@ -155,6 +155,7 @@ struct gw_conf {
 	int64_t		shutdown_grace_ms;	/* SIGTERM: time to finish */
 	int64_t		workers;		/* processes; 0 = one per CPU */
 	int64_t		overload_lag_ms;	/* shed above; 0 = never */
+	int64_t		overload_wait_ms;	/* UDP wait target; 0: off */
 	char		log_level[16];		/* error|warning|info|debug */
 	char		log_format[8];		/* text|json */
 	bool		log_bodies;		/* bodies in txn lines */

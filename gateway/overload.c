@@ -24,6 +24,16 @@ overload_set_limit(struct overload *o, uint32_t limit_ms)
 }
 
 void
+overload_set_wait(struct overload *o, uint32_t wait_ms)
+{
+	o->wait_ms = wait_ms;
+	if (wait_ms == 0) {
+		o->above_since_us = o->shed_end_us = 0;
+		o->waited_shedding = false;
+	}
+}
+
+void
 overload_tick(struct overload *o, uint64_t now_ms, uint32_t lag_ms,
     uint32_t age_ms)
 {
@@ -75,6 +85,25 @@ overload_tick(struct overload *o, uint64_t now_ms, uint32_t lag_ms,
 		    o->drop - OVERLOAD_STEP_DOWN;
 	if (o->worst_ms <= o->limit_ms)
 		o->streak = 0;
+	/* The waited requests' share: up at once, down a step at most. */
+	if (o->waited_seen > 0 || o->waited_share > 0) {
+		uint32_t now_share = o->waited_seen == 0 ? 0 :
+		    (uint32_t)((uint64_t)o->waited_refused * 100 /
+		    o->waited_seen);
+		uint32_t wwas = o->waited_share;
+
+		if (o->limit_ms == 0)
+			o->waited_share = 0;
+		else if (now_share >= o->waited_share)
+			o->waited_share = now_share;
+		else
+			o->waited_share = o->waited_share - now_share >
+			    OVERLOAD_STEP_DOWN ? o->waited_share -
+			    OVERLOAD_STEP_DOWN : now_share;
+		if (o->waited_share != wwas)
+			o->seq = now_ms;
+		o->waited_seen = o->waited_refused = 0;
+	}
 	if (o->drop != was)
 		o->seq = now_ms;
 	o->last_worst_ms = o->worst_ms;
@@ -135,6 +164,56 @@ overload_shed(struct overload *o)
 }
 
 bool
+overload_shed_waited(struct overload *o, uint64_t now_us,
+    uint64_t waited_us)
+{
+	uint64_t	 standing_us = (uint64_t)OVERLOAD_INTERVAL_MS * 1000;
+	uint64_t	 target_us = (uint64_t)o->wait_ms * 1000;
+
+	if (o->limit_ms == 0 || target_us == 0) {
+		o->above_since_us = 0;
+		o->waited_shedding = false;
+		return false;
+	}
+	if (o->waited_seen < UINT32_MAX)
+		o->waited_seen++;
+	if (waited_us <= target_us) {
+		/* The queue is short again: whatever stood is gone. */
+		if (o->waited_shedding)
+			o->shed_end_us = now_us;
+		o->above_since_us = 0;
+		o->waited_shedding = false;
+		return false;
+	}
+	/*
+	 * Over the target: a standing queue once it has been for
+	 * OVERLOAD_INTERVAL_MS, or at once when refusing stopped less than
+	 * that ago (the load that made it stand goes on: waiting for it
+	 * to stand that long again would let the queue grow by as much
+	 * every time the target is crossed).
+	 */
+	if (o->above_since_us == 0)
+		o->above_since_us = now_us;
+	if ((now_us >= o->above_since_us &&
+	    now_us - o->above_since_us >= standing_us) ||
+	    (o->shed_end_us != 0 && now_us >= o->shed_end_us &&
+	    now_us - o->shed_end_us < standing_us))
+		o->waited_shedding = true;
+	if (!o->waited_shedding)
+		return false;
+	if (o->waited_refused < UINT32_MAX)
+		o->waited_refused++;
+	o->shed++;
+	return true;
+}
+
+uint32_t
+overload_share(const struct overload *o)
+{
+	return o->drop > o->waited_share ? o->drop : o->waited_share;
+}
+
+bool
 overload_via_asks(bool has_oc, const char *algo)
 {
 	const char	*p;
@@ -158,7 +237,7 @@ overload_via_asks(bool has_oc, const char *algo)
 int
 overload_oc_params(const struct overload *o, char buf[4][40])
 {
-	if (snprintf(buf[0], 40, "oc=%u", o->drop) >= 40 ||
+	if (snprintf(buf[0], 40, "oc=%u", overload_share(o)) >= 40 ||
 	    snprintf(buf[1], 40, "oc-validity=%u", OVERLOAD_VALIDITY_MS) >=
 	    40 ||
 	    snprintf(buf[2], 40, "oc-seq=%llu.%03llu",

@@ -20,6 +20,22 @@
  * overload_shed() then refuses that share of new requests, spread
  * evenly (a counter, not a coin: the share holds over any 100
  * requests).
+ *
+ * A request whose arrival the kernel stamped (SIP over UDP) is judged
+ * by how long it waited instead, one by one (overload_shed_waited(), the
+ * rule of CoDel, RFC 8289, applied to refusals; imgate.conf(5)
+ * gateway.overload_wait_ms): once requests have waited longer than the
+ * target wait for OVERLOAD_INTERVAL_MS in a row (a standing queue, not a
+ * burst that drains), every request that waited longer than the target
+ * is refused, until one did not; within OVERLOAD_INTERVAL_MS of that,
+ * the next one over the target is refused at once.  A refusal costs a small fraction
+ * of a relayed request, so the queue stays at the target, never empty
+ * while the load lasts, and the gateway relays what its CPU allows; the
+ * share's steps of OVERLOAD_STEP_UP points every OVERLOAD_INTERVAL_MS
+ * overshot and undershot around that (bench/README.md).  The share of
+ * such requests refused, smoothed like the share (up at once, down
+ * OVERLOAD_STEP_DOWN points an interval), counts in the share reported
+ * to upstream peers and in the metrics (overload_share()).
  */
 #ifndef GATEWAY_OVERLOAD_H
 #define GATEWAY_OVERLOAD_H
@@ -53,6 +69,7 @@
 
 struct overload {
 	uint32_t	 limit_ms;	/* 0: off */
+	uint32_t	 wait_ms;	/* overload_shed_waited()'s target */
 	uint32_t	 drop;		/* share refused, percent */
 	uint64_t	 interval_start;
 	uint32_t	 worst_ms;	/* worst signal in this interval */
@@ -62,6 +79,13 @@ struct overload {
 	uint64_t	 seq;		/* oc-seq: time the share changed */
 	uint64_t	 shed;		/* requests refused, ever */
 	uint64_t	 held;		/* climbs held: the queue drained */
+	/* overload_shed_waited(): */
+	uint64_t	 above_since_us; /* waits over the target since; 0 */
+	uint64_t	 shed_end_us;	/* when refusing by wait last ended */
+	bool		 waited_shedding;
+	uint32_t	 waited_seen;	/* judged in this interval */
+	uint32_t	 waited_refused; /* ... and refused */
+	uint32_t	 waited_share;	/* percent refused, smoothed */
 };
 
 /** Start at no shedding with @limit_ms (0: never shed). */
@@ -69,6 +93,10 @@ void overload_init(struct overload *o, uint32_t limit_ms);
 
 /** A new limit (reload); the share carries on. */
 void overload_set_limit(struct overload *o, uint32_t limit_ms);
+
+/** The target wait of overload_shed_waited() (reload; 0: that rule is
+ * off, the caller sheds by the share).  overload_init() sets 0. */
+void overload_set_wait(struct overload *o, uint32_t wait_ms);
 
 /**
  * One tick at @now_ms (milliseconds, any epoch): the loop ran @lag_ms
@@ -101,6 +129,19 @@ uint32_t overload_queue_age_ms(uint64_t queued_bytes, uint32_t next_len,
 
 /** Refuse this new request?  Counts it in o->shed when so. */
 bool overload_shed(struct overload *o);
+
+/**
+ * Refuse this new request, read at @now_us (microseconds, any epoch that
+ * only moves forward) after it waited @waited_us in the socket?  The
+ * CoDel rule above; counts it in o->shed when so.  Never with limit 0
+ * (overload control off) or target wait 0.
+ */
+bool overload_shed_waited(struct overload *o, uint64_t now_us,
+    uint64_t waited_us);
+
+/** The share of new requests refused lately, percent: the larger of
+ * the share and the smoothed share of waited requests refused. */
+uint32_t overload_share(const struct overload *o);
 
 /**
  * RFC 7339 section 5.1: does an upstream peer ask for feedback?  It does

@@ -43,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <sofia-sip/msg_addr.h>
 #include <sofia-sip/nta.h>
@@ -193,6 +194,9 @@ static uint64_t			 sipgw_ol_logged_at;
 #define SIPGW_RETRY_AFTER_STR		"5"
 /* At most one summary line of refusals per this many ms. */
 #define SIPGW_OL_LOG_MS			1000
+/* A kernel arrival stamp further back than this is no wait: the clock
+ * was set meanwhile (gateway/overload.h judges the share instead). */
+#define SIPGW_WAIT_SANE_NS		60000000000ull
 
 /*
  * RFC 7339: an upstream peer whose Via carries "oc" gets the share this
@@ -1270,13 +1274,17 @@ static void
 grow_udp_buffers(void)
 {
 	for (size_t i = 0; i < sipgw_nself; i++) {
-		int	 size = SIPGW_UDP_RCVBUF;
+		int	 size = SIPGW_UDP_RCVBUF, one = 1;
 
 		if (sipgw_self[i].type != SOCK_DGRAM)
 			continue;
 		if (setsockopt(sipgw_self[i].fd, SOL_SOCKET, SO_RCVBUF, &size,
 		    sizeof(size)) != 0)
 			log_debug("sip: SO_RCVBUF on fd %d: %s",
+			    sipgw_self[i].fd, strerror(errno));
+		if (setsockopt(sipgw_self[i].fd, SOL_SOCKET, SO_TIMESTAMPNS,
+		    &one, sizeof(one)) != 0)
+			log_debug("sip: SO_TIMESTAMPNS on fd %d: %s",
 			    sipgw_self[i].fd, strerror(errno));
 	}
 }
@@ -1340,18 +1348,24 @@ on_overload_tick(su_root_magic_t *m, su_timer_t *tm, su_timer_arg_t *arg)
 	}
 	sipgw_ol_handled = 0;
 	sipgw_ol_last = now;
-	if (runtime_current() != NULL)
+	if (runtime_current() != NULL) {
 		overload_set_limit(&sipgw_ol,
 		    (uint32_t)runtime_current()->conf.overload_lag_ms);
+		overload_set_wait(&sipgw_ol,
+		    (uint32_t)runtime_current()->conf.overload_wait_ms);
+	}
 	{
-		uint32_t was = sipgw_ol.drop;
+		uint32_t was = overload_share(&sipgw_ol), share;
 
 		overload_tick(&sipgw_ol, now, lag, age);
-		if (sipgw_ol.drop != was && (was == 0 || sipgw_ol.drop == 0))
-			log_warnx("sip: overload: %s (worst of the last "
-			    "%u ms: %s%u ms; now lag %u ms, queue %u ms)",
-			    sipgw_ol.drop > 0 ? "shedding new requests" :
-			    "no longer shedding", OVERLOAD_INTERVAL_MS,
+		share = overload_share(&sipgw_ol);
+		if (share != was && (was == 0 || share == 0))
+			log_warnx("sip: overload: %s (share %u %%, of requests "
+			    "that waited %u %%; worst of the last %u ms: %s%u "
+			    "ms; now lag %u ms, queue %u ms)",
+			    share > 0 ? "shedding new requests" :
+			    "no longer shedding", share,
+			    sipgw_ol.waited_share, OVERLOAD_INTERVAL_MS,
 			    sipgw_ol.last_worst_ms == OVERLOAD_AGE_DROPPED ?
 			    "socket overflowed, " : "",
 			    sipgw_ol.last_worst_ms == OVERLOAD_AGE_DROPPED ? 0 :
@@ -1372,7 +1386,7 @@ on_overload_tick(su_root_magic_t *m, su_timer_t *tm, su_timer_arg_t *arg)
 			    (unsigned long long)all,
 			    (unsigned long long)sipgw_ol_raw,
 			    (unsigned long long)sipgw_ol_dropped,
-			    sipgw_ol.drop);
+			    overload_share(&sipgw_ol));
 		sipgw_ol_logged = all;
 		sipgw_ol_logged_at = now;
 	}
@@ -1407,7 +1421,7 @@ sockaddr_text(const struct sockaddr *sa, socklen_t len, char *ip,
 
 bool
 sipgw_datagram(int fd, const void *buf, size_t len,
-    const struct sockaddr *from, socklen_t fromlen)
+    const struct sockaddr *from, socklen_t fromlen, uint64_t arrived_ns)
 {
 	struct overload_sip_req	 r;
 	struct overload_sip_answer a;
@@ -1439,7 +1453,27 @@ sipgw_datagram(int fd, const void *buf, size_t len,
 			return false;
 		}
 	} else {
-		bool	 shed = overload_shed(&sipgw_ol);
+		bool	 shed;
+		struct timespec ts;
+		uint64_t now;
+
+		/*
+		 * Judged by how long it waited in the socket when the
+		 * kernel stamped its arrival (SO_TIMESTAMPNS, the same
+		 * clock; a stamp from the future or from over
+		 * SIPGW_WAIT_SANE_NS ago means the clock was set
+		 * meanwhile), and by the share, which the wait rule keeps
+		 * at 0 unless the loop itself lags (gateway/overload.h).
+		 */
+		shed = arrived_ns != 0 && sipgw_ol.wait_ms != 0 &&
+		    clock_gettime(CLOCK_REALTIME, &ts) == 0 &&
+		    (now = (uint64_t)ts.tv_sec * 1000000000u +
+		    (uint64_t)ts.tv_nsec) >= arrived_ns &&
+		    now - arrived_ns < SIPGW_WAIT_SANE_NS &&
+		    overload_shed_waited(&sipgw_ol, now / 1000,
+		    (now - arrived_ns) / 1000);
+		if (!shed)
+			shed = overload_shed(&sipgw_ol);
 
 		memmove(set + 1, set, sizeof(*set) *
 		    (SIPGW_DECIDED_WAYS - 1));
@@ -1508,7 +1542,7 @@ sipgw_recv_read(unsigned datagrams)
 void
 sipgw_overload_stats(struct sipgw_overload_stats *s)
 {
-	s->share = sipgw_ol.drop;
+	s->share = overload_share(&sipgw_ol);
 	s->refused_raw = sipgw_ol_raw;
 	s->refused_parsed = sipgw_ol_parsed;
 	s->dropped = sipgw_ol_dropped;
@@ -1691,6 +1725,7 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf, bool worker)
 	sipgw_udp_port = listen_port(conf);
 	sipgw_sockets_settled();
 	overload_init(&sipgw_ol, (uint32_t)conf->overload_lag_ms);
+	overload_set_wait(&sipgw_ol, (uint32_t)conf->overload_wait_ms);
 	sipgw_ol.seq = dns_now_ms();
 	sipgw_ol_last = dns_now_ms();
 	sipgw_ol_logged_at = sipgw_ol_last;

@@ -71,7 +71,7 @@ bool sipgw_is_self(const char *hop);
  * other methods, accepted requests).
  */
 bool sipgw_datagram(int fd, const void *buf, size_t len,
-    const struct sockaddr *from, socklen_t fromlen);
+    const struct sockaddr *from, socklen_t fromlen, uint64_t arrived_ns);
 
 /** gateway/sipgw_recv.c read one more datagram in the same call after
  * sipgw_datagram() consumed one (counted). */

@@ -101,6 +101,7 @@ _Static_assert(SIPGW_RECV_SOCKS <= 32, "rs_held has a bit per socket");
 /* A held datagram: its length and source. */
 struct sipgw_recv_dgram {
 	size_t			 len;
+	uint64_t		 arrived_ns;	/* kernel's, 0: unknown */
 	socklen_t		 namelen;
 	struct sockaddr_storage	 name;
 };
@@ -119,6 +120,10 @@ struct sipgw_recv_sock {
 	struct sipgw_recv_dgram	 d[SIPGW_RECV_BATCH];
 	struct mmsghdr		 v[SIPGW_RECV_BATCH];
 	struct iovec		 iov[SIPGW_RECV_BATCH];
+	union {
+		char		 buf[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr	 align;
+	}			 ctl[SIPGW_RECV_BATCH];
 	bool			 v0_caller;	/* v[0] was sofia's */
 };
 
@@ -231,6 +236,30 @@ slot_header(struct sipgw_recv_sock *s, unsigned i)
 	h->msg_namelen = sizeof(s->d[i].name);
 	h->msg_iov = &s->iov[i];
 	h->msg_iovlen = 1;
+	h->msg_control = s->ctl[i].buf;
+	h->msg_controllen = sizeof(s->ctl[i].buf);
+}
+
+/* The kernel's arrival time in @h's ancillary data (SO_TIMESTAMPNS),
+ * nanoseconds of CLOCK_REALTIME; 0 when there is none. */
+static uint64_t
+arrival_of(struct msghdr *h)
+{
+	struct cmsghdr	*c;
+
+	if (h->msg_control == NULL || h->msg_controllen == 0)
+		return 0;
+	for (c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c))
+		if (c->cmsg_level == SOL_SOCKET &&
+		    c->cmsg_type == SCM_TIMESTAMPNS &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+			struct timespec	 ts;
+
+			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+			return (uint64_t)ts.tv_sec * 1000000000u +
+			    (uint64_t)ts.tv_nsec;
+		}
+	return 0;
 }
 
 /* The batch of own socket @fd, set up on first use; NULL: read it one
@@ -279,11 +308,17 @@ fill(struct sipgw_recv_sock *s, struct msghdr *mh, int flags)
 	unsigned	 first = mh != NULL ? 1 : 0;
 	int		 r;
 
-	if (mh != NULL)
+	if (mh != NULL) {
 		v[0].msg_hdr = *mh;
-	else if (s->v0_caller)
+		if (mh->msg_control == NULL) {
+			v[0].msg_hdr.msg_control = s->ctl[0].buf;
+			v[0].msg_hdr.msg_controllen = sizeof(s->ctl[0].buf);
+		}
+	} else if (s->v0_caller)
 		slot_header(s, 0);
 	s->v0_caller = mh != NULL;
+	for (unsigned i = first; i < SIPGW_RECV_BATCH; i++)
+		v[i].msg_hdr.msg_controllen = sizeof(s->ctl[i].buf);
 	r = recvmmsg(s->fd, v, SIPGW_RECV_BATCH, mh != NULL ?
 	    flags | MSG_WAITFORONE : flags | MSG_DONTWAIT, NULL);
 	if (r <= 0) {
@@ -292,7 +327,9 @@ fill(struct sipgw_recv_sock *s, struct msghdr *mh, int flags)
 		return -1;
 	}
 	sipgw_recv_read((unsigned)r);
+	s->d[0].arrived_ns = arrival_of(&v[0].msg_hdr);
 	for (unsigned i = first; i < (unsigned)r; i++) {
+		s->d[i].arrived_ns = arrival_of(&v[i].msg_hdr);
 		s->d[i].len = v[i].msg_len;
 		s->d[i].namelen = v[i].msg_hdr.msg_namelen;
 		v[i].msg_hdr.msg_namelen = sizeof(s->d[i].name);
@@ -304,7 +341,8 @@ fill(struct sipgw_recv_sock *s, struct msghdr *mh, int flags)
 	if (mh == NULL)
 		return 0;
 	mh->msg_namelen = v[0].msg_hdr.msg_namelen;
-	mh->msg_controllen = v[0].msg_hdr.msg_controllen;
+	mh->msg_controllen = mh->msg_control == NULL ? 0 :
+	    v[0].msg_hdr.msg_controllen;
 	mh->msg_flags = v[0].msg_hdr.msg_flags;
 	return (ssize_t)v[0].msg_len;
 }
@@ -312,7 +350,8 @@ fill(struct sipgw_recv_sock *s, struct msghdr *mh, int flags)
 /* The oldest datagram held for @s into @mh, as recvmsg() would read it
  * with @flags; taken unless peeked at. */
 static ssize_t
-take(struct sipgw_recv_sock *s, struct msghdr *mh, int flags)
+take(struct sipgw_recv_sock *s, struct msghdr *mh, int flags,
+    uint64_t *arrived_ns)
 {
 	const struct sipgw_recv_dgram *d = &s->d[s->head];
 	const unsigned char *p = s->slots + (size_t)s->head *
@@ -334,6 +373,7 @@ take(struct sipgw_recv_sock *s, struct msghdr *mh, int flags)
 	/* No ancillary data was asked for in the batch. */
 	mh->msg_controllen = 0;
 	mh->msg_flags = off < d->len ? MSG_TRUNC : 0;
+	*arrived_ns = d->arrived_ns;
 	if ((flags & MSG_PEEK) == 0)
 		s->head++;
 	return (ssize_t)((flags & MSG_TRUNC) != 0 ? d->len : off);
@@ -358,7 +398,7 @@ recv_one(int fd, struct msghdr *mh, int flags, bool own)
 		    (size_t)n > mh->msg_iov[0].iov_len ||
 		    (mh->msg_flags & MSG_TRUNC) != 0 ||
 		    !sipgw_datagram(fd, mh->msg_iov[0].iov_base, (size_t)n,
-		    mh->msg_name, mh->msg_namelen))
+		    mh->msg_name, mh->msg_namelen, 0))
 			return n;
 		/* Consumed: the next one, if it is there and fits. */
 		if (i + 1 >= SIPGW_RECV_REFUSALS ||
@@ -379,6 +419,7 @@ recvmsg(int fd, struct msghdr *mh, int flags)
 	struct sipgw_recv_sock	*s;
 	socklen_t		 namelen = mh->msg_namelen;
 	bool			 own = sipgw_udp_own(fd);
+	uint64_t		 arrived = 0;
 
 	if (own && fd < SIPGW_RECV_FDS && rs_reg[fd].set)
 		rs_loop_epfd = rs_reg[fd].epfd;
@@ -386,16 +427,21 @@ recvmsg(int fd, struct msghdr *mh, int flags)
 	    (s = sock_of(fd)) == NULL)
 		return recv_one(fd, mh, flags, own);
 	if ((flags & MSG_PEEK) != 0)
-		return held_sock(s) != NULL ? take(s, mh, flags) :
+		return held_sock(s) != NULL ? take(s, mh, flags, &arrived) :
 		    sys_recvmsg(fd, mh, flags);
 	for (unsigned i = 0; ; i++) {
-		ssize_t	 n = held_sock(s) != NULL ? take(s, mh, flags) :
-		    i == 0 ? fill(s, mh, flags) : -1;
+		ssize_t	 n = -1;
 
+		if (held_sock(s) != NULL)
+			n = take(s, mh, flags, &arrived);
+		else if (i == 0) {
+			n = fill(s, mh, flags);
+			arrived = s->d[0].arrived_ns;
+		}
 		if (n <= 0 || (size_t)n > mh->msg_iov[0].iov_len ||
 		    (mh->msg_flags & MSG_TRUNC) != 0 ||
 		    !sipgw_datagram(fd, mh->msg_iov[0].iov_base, (size_t)n,
-		    mh->msg_name, mh->msg_namelen))
+		    mh->msg_name, mh->msg_namelen, arrived))
 			return n;
 		/*
 		 * Consumed: the next one, if it is there and fits.  An

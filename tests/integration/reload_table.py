@@ -28,6 +28,7 @@ RELOADABLE = {
     "sip.max_headers": "20 extra headers get 513 at 16, then 200",
     "gateway.shutdown_grace_ms": "report",
     "gateway.overload_lag_ms": "report",
+    "gateway.overload_wait_ms": "report",
     "dns.case_randomization": "query names in mixed case, then lower case",
     "dns.udp_max_queries": "a fresh source port every 2 queries, then "
                            "one port for many",
@@ -94,6 +95,7 @@ REPORT_VALUES = {
     "log.refusal_interval_s": "30",
     "gateway.shutdown_grace_ms": "1500",
     "gateway.overload_lag_ms": "300",
+    "gateway.overload_wait_ms": "30",
     "dns.health.mode": '"round-robin"',
     "sip.timeout_ms": "5000",
     "enum.suffixes": '[ "e164.arpa", "e164.example" ]',

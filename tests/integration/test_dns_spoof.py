@@ -41,7 +41,7 @@ def daemon(procs, dns_port, case_rand, name, udp_max=100):
 
     def write(on):
         with open(conf, "w") as f:
-            f.write("""gateway = { domain = "gw.test"; workers = 1; allow_root = true; overload_lag_ms = 2000; };
+            f.write("""gateway = { domain = "gw.test"; workers = 1; allow_root = true; overload_lag_ms = 2000; overload_wait_ms = 1000; };
 log = { level = "debug"; };
 sip = { listen = "sip:127.0.0.1:%d"; timeout_ms = 4000; };
 dns = { servers = [ "127.0.0.1:%d" ]; timeout_ms = 1500; tries = 2;

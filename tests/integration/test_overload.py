@@ -4,10 +4,15 @@
 unbound and sipp.
 
 Two workers (each relays from a port of its own, so that the answers of
-the UAS do not queue behind the flood) with gateway.overload_lag_ms =
-10 are flooded over UDP by many senders at once, faster than they can
-relay: their sockets fill, the senders retransmit per RFC 3261 Timer E
-as real ones do, and the workers shed.  Asserted: (1) every request gets
+the UAS do not queue behind the flood) are flooded over UDP by many
+senders at once, faster than they can relay: their sockets fill, the
+senders retransmit per RFC 3261 Timer E as real ones do, and the
+workers shed.  Twice, once per rule (gateway/overload.h): [wait] by how
+long each request waited in the socket (gateway.overload_wait_ms = 5,
+and a loop lag mark of 2 s that the flood never reaches, so that only
+that rule can refuse), [share] by the share that loop lag and queue age
+move (gateway.overload_lag_ms = 10, overload_wait_ms = 0).  Asserted,
+each time: (1) every request gets
 a final answer, 200 or 503, nothing else and nothing left unanswered,
 and some of each; (2) every 503 carries Retry-After and a To tag, the
 refusals before parsing were counted (worker 0's
@@ -41,8 +46,16 @@ def metric(m, name, **labels):
     return m.get((name, tuple(sorted(labels.items()))), 0)
 
 
-def main():
-    with Procs("overload") as procs:
+def flood(label, gateway_extra):
+    """One daemon, one flood, the assertions above, each TAP line
+    prefixed with [@label]."""
+    def ok(cond, desc, diag=None):
+        tap.ok(cond, "[%s] %s" % (label, desc), diag=diag)
+
+    def is_(got, want, desc):
+        tap.is_(got, want, "[%s] %s" % (label, desc))
+
+    with Procs("overload-" + label) as procs:
         uas = gwtest.start_uas(procs, "uas_message.xml")
         dns = [naptr("+12025550100", "im:carol@sip.test"),
                *gwtest.sip_domain("sip.test", uas.port, ttl=600)]
@@ -50,7 +63,7 @@ def main():
         mport = imgtest.free_port()
         gw = gwtest.start_imgated(
             procs, dns_port, sip_timeout_ms=30000, workers=2,
-            gateway_extra="overload_lag_ms = 10;",
+            gateway_extra=gateway_extra,
             conf_extra='metrics = { enable = true; listen = '
             '"127.0.0.1:%d"; };' % mport)
 
@@ -59,7 +72,7 @@ def main():
 
         first = sipuac.UAC()
         code = first.message(gw.addr, RURI, body="before", timeout=15)[0]
-        tap.is_(code, 200, "a message before the flood is relayed")
+        is_(code, 200, "a message before the flood is relayed")
 
         uacs = [sipuac.UAC() for _ in range(SENDERS)]
         for u in uacs:
@@ -81,34 +94,34 @@ def main():
         for u, cid, body in sent:
             codes[body] = u.result(cid)[0]
         seen = sorted(set(codes.values()), key=str)
-        tap.ok(set(codes.values()) <= {200, 503},
+        ok(set(codes.values()) <= {200, 503},
                "(1) every request of the flood (%d) answered 200 or 503"
                % len(sent), diag="codes seen: %s" % seen)
         n503 = sum(1 for c in codes.values() if c == 503)
         n200 = sum(1 for c in codes.values() if c == 200)
-        tap.ok(n503 > 0 and n200 > 0, "(1) some refused (%d), some "
+        ok(n503 > 0 and n200 > 0, "(1) some refused (%d), some "
                "relayed (%d)" % (n503, n200))
 
         bad = [(body, h) for (u, cid, body) in sent
                for code, h, _ in [u.result(cid)] if code == 503 and (
                    not re.fullmatch(r"\d+", h.get("retry-after", "")) or
                    ";tag=" not in h.get("to", ""))]
-        tap.ok(not bad, "(2) every 503 has Retry-After and a To tag",
+        ok(not bad, "(2) every 503 has Retry-After and a To tag",
                diag=str(bad[:3]))
         m = scrape(mport)       # worker 0's
         raw = metric(m, "imgate_overload_refused_total", stage="raw")
         parsed = metric(m, "imgate_overload_refused_total", stage="parsed")
         dropped = metric(m, "imgate_overload_dropped_total")
-        tap.ok(raw > 0, "(2) refusals before parsing counted (raw %d, "
+        ok(raw > 0, "(2) refusals before parsing counted (raw %d, "
                "parsed %d, dropped %d)" % (raw, parsed, dropped))
         batched = metric(m, "imgate_overload_batched_total")
-        tap.ok(batched > 0, "(2) datagrams read on after a refusal, "
+        ok(batched > 0, "(2) datagrams read on after a refusal, "
                "without a wakeup (%d)" % batched)
         # the summary lines of both workers, once a second at most
         time.sleep(2.5)
         lines = re.findall(r"sip: overload: (\d+) new MESSAGEs refused.*",
                            log())
-        tap.ok(lines and len(lines) < n503,
+        ok(lines and len(lines) < n503,
                "(2) refusals logged in summary lines (%d lines)"
                % len(lines), diag=log()[-1500:])
         counted = sum(int(n) for n in lines)
@@ -124,31 +137,36 @@ def main():
         both = [b for b, c in codes.items() if c == 503 and b in got]
         hdrs = {body: u.result(cid)[1] for u, cid, body in sent}
         lost = [b for b, c in codes.items() if c == 200 and b not in got]
-        tap.ok(not both, "(3) no message both refused and delivered",
+        ok(not both, "(3) no message both refused and delivered",
                diag="%d, e.g. %s %s" % (len(both), both[:5],
                                          both and hdrs[both[0]]))
-        tap.ok(not lost, "(3) every message answered 200 delivered",
+        ok(not lost, "(3) every message answered 200 delivered",
                diag="%d, e.g. %s" % (len(lost), lost[:5]))
-        tap.ok(n503 <= counted,
+        ok(n503 <= counted,
                "(4) every 503 seen (%d) is among those counted (%d)"
                % (n503, counted))
 
         share = gwtest.wait_for(lambda: metric(
             scrape(mport), "imgate_overload_share_percent") == 0 or None, 30,
             interval=0.1)
-        tap.ok(share, "(5) the share falls back to 0 after the flood")
+        ok(share, "(5) the share falls back to 0 after the flood")
         # (and the other worker's, which has no endpoint of its own)
         time.sleep(2)
         code = first.message(gw.addr, RURI, body="after", timeout=15)[0]
-        tap.is_(code, 200, "(5) a message after the flood is relayed")
+        is_(code, 200, "(5) a message after the flood is relayed")
 
-        tap.ok(gw.proc.poll() is None, "(6) imgated still runs")
+        ok(gw.proc.poll() is None, "(6) imgated still runs")
         bad = re.findall(r"(AddressSanitizer|LeakSanitizer|runtime error:)"
                          r".*", log())
-        tap.ok(not bad, "(6) no sanitizer finding in imgated's output",
+        ok(not bad, "(6) no sanitizer finding in imgated's output",
                diag="\n".join(bad[:5]))
         for u in uacs + [first]:
             u.close()
+
+
+def main():
+    flood("wait", "overload_lag_ms = 2000; overload_wait_ms = 5;")
+    flood("share", "overload_lag_ms = 10; overload_wait_ms = 0;")
     tap.done()
 
 

@@ -11,7 +11,13 @@
  * one before holds the share (counted), a dropping socket never does;
  * limit 0 never sheds; overload_shed() refuses exactly the share
  * of any 100 requests; the queue age estimate; which Via asks for oc;
- * the oc parameters, oc-seq moving only when the share changes.  TAP.
+ * the oc parameters, oc-seq moving only when the share changes.
+ * The wait rule (overload_shed_waited()), from a table of requests:
+ * nothing refused at or under the target, nor over it before the limit
+ * has passed (a burst), every request over it from then on, none from
+ * the first one under it, at once again over it within a limit of
+ * that, only after a whole limit again later; off with wait or limit 0;
+ * its smoothed share in overload_share() and in oc.  TAP.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -251,6 +257,100 @@ test_oc(void)
 	ok(o.seq > seq, "oc-seq moves when the share changes");
 }
 
+/* One request of a wait-rule table: read at @at_ms, waited @waited_ms
+ * (tenths of a millisecond: @waited_01ms), refused or not. */
+struct waited_case {
+	uint32_t	 at_ms;
+	uint32_t	 waited_01ms;
+	bool		 refused;
+	const char	*why;
+};
+
+static void
+test_waited(void)
+{
+	/* limit 100 ms, target 10 ms */
+	static const struct waited_case cases[] = {
+		{ 0, 50, false, "under the target" },
+		{ 1, 100, false, "at the target" },
+		{ 2, 101, false, "over it: a standing queue starts" },
+		{ 50, 900, false, "over it for 48 ms: a burst, not refused" },
+		{ 101, 300, false, "99 ms over it: not yet" },
+		{ 102, 300, true, "a whole limit over it: refused" },
+		{ 103, 120, true, "every request over the target" },
+		{ 104, 99, false, "one under it ends the refusing" },
+		{ 150, 200, true, "over it again within a limit: refused "
+		    "at once" },
+		{ 151, 10, false, "under it: ends" },
+		{ 300, 200, false, "over it a limit and more later: a new "
+		    "standing queue must last" },
+		{ 399, 200, false, "... 99 ms" },
+		{ 400, 200, true, "... a whole limit" },
+	};
+	struct overload	 o;
+	uint64_t	 base = 5000000;	/* us */
+	uint64_t	 shed;
+	char		 p[4][40];
+	size_t		 i;
+
+	overload_init(&o, 100);
+	ok(!overload_shed_waited(&o, base, 1000000),
+	    "no target set (overload_init()): a second's wait not refused");
+	overload_set_wait(&o, 10);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct waited_case *c = &cases[i];
+
+		is_int(overload_shed_waited(&o, base + c->at_ms * 1000ull,
+		    c->waited_01ms * 100ull), c->refused, "%u ms, waited "
+		    "%u.%u ms: %s", c->at_ms, c->waited_01ms / 10,
+		    c->waited_01ms % 10, c->why);
+	}
+	is_int((long long)o.shed, 4, "refusals counted in shed");
+
+	/* The share it reports: the refused share of an interval, down a
+	 * step an interval. */
+	overload_init(&o, 100);
+	overload_set_wait(&o, 10);
+	{
+		uint64_t now_ms = 1000, t = 1000000;
+
+		interval(&o, &now_ms, 0, 0);
+		overload_shed_waited(&o, t, 50000);
+		overload_shed_waited(&o, t + 100000, 50000);
+		for (i = 0; i < 100; i++)
+			overload_shed_waited(&o, t + 100001 + i,
+			    i % 5 == 0 ? 1000 : 50000);
+		interval(&o, &now_ms, 0, 0);
+		is_int(overload_share(&o), 79,
+		    "share: 81 of 102 requests refused by wait");
+		is_int(o.drop, 0, "... the lag share stays 0");
+		is_int(overload_oc_params(&o, p), 0, "oc parameters fit");
+		is_str(p[0], "oc=79", "oc carries it");
+		interval(&o, &now_ms, 0, 0);
+		is_int(overload_share(&o), 79 - OVERLOAD_STEP_DOWN,
+		    "nothing judged: down a step");
+		for (i = 0; i < 20; i++)
+			interval(&o, &now_ms, 0, 0);
+		is_int(overload_share(&o), 0, "... to 0");
+	}
+
+	/* Off. */
+	overload_init(&o, 100);
+	overload_set_wait(&o, 10);
+	shed = 0;
+	for (i = 0; i < 300; i++)
+		shed += overload_shed_waited(&o, base + i * 1000, 500000);
+	ok(shed > 0, "a standing queue of 500 ms is refused (%llu)",
+	    (unsigned long long)shed);
+	overload_set_wait(&o, 0);
+	ok(!overload_shed_waited(&o, base + 400000, 500000),
+	    "wait 0: the rule is off");
+	overload_set_wait(&o, 10);
+	overload_set_limit(&o, 0);
+	ok(!overload_shed_waited(&o, base + 500000, 500000),
+	    "limit 0: never");
+}
+
 int
 main(void)
 {
@@ -260,5 +360,6 @@ main(void)
 	test_age();
 	test_read_rate();
 	test_oc();
+	test_waited();
 	return done_testing();
 }

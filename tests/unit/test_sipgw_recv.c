@@ -9,7 +9,12 @@
  * is stubbed: one socket is "own", nothing is consumed.  A wait is
  * shown by a lower bound of elapsed time (a wait of at least 1 ms is
  * the kernel's promise), its absence by a bound hundreds of times what
- * the calls take, or by counts of events.  TAP.
+ * the calls take, or by counts of events.
+ * With SO_TIMESTAMPNS on the own socket, each datagram reaches
+ * sipgw_datagram() with the kernel's arrival time (the one read into
+ * the caller's buffer and those held in the batch alike), between the
+ * sends and the read, and the caller, who asked for no ancillary data,
+ * gets none; without it, 0.  TAP.
  */
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -31,6 +36,9 @@
 #define FAST_MS		150
 
 static int	 own_fd = -1;
+/* What sipgw_datagram() was shown, in order. */
+static uint64_t	 arrived[8];
+static size_t	 n_arrived;
 
 bool
 sipgw_udp_own(int fd)
@@ -40,8 +48,10 @@ sipgw_udp_own(int fd)
 
 bool
 sipgw_datagram(int fd, const void *buf, size_t len,
-    const struct sockaddr *from, socklen_t fromlen)
+    const struct sockaddr *from, socklen_t fromlen, uint64_t arrived_ns)
 {
+	if (n_arrived < sizeof(arrived) / sizeof(arrived[0]))
+		arrived[n_arrived++] = arrived_ns;
 	(void)fd;
 	(void)buf;
 	(void)len;
@@ -161,6 +171,50 @@ main(void)
 
 		ok(epoll_wait(ep, e, 1, 5) == 0 && now_ms() - t0 >= 4.9,
 		    "a 5 ms wait on the loop's descriptor waits 5 ms");
+	}
+	/* Arrival stamps. */
+	{
+		struct iovec	 iov = { buf, sizeof(buf) };
+		struct msghdr	 mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+		struct timespec	 ts;
+		uint64_t	 t1, t2;
+		int		 one = 1;
+		bool		 within = true, controls = true;
+
+		ok(n_arrived >= 1 && arrived[0] == 0, "without "
+		    "SO_TIMESTAMPNS: shown with no arrival time (0)");
+		ok(setsockopt(own_fd, SOL_SOCKET, SO_TIMESTAMPNS, &one,
+		    sizeof(one)) == 0, "SO_TIMESTAMPNS set");
+		/* What arrives from now on is stamped, once the kernel has
+		 * turned stamping on (a deferred work item: a datagram
+		 * that came before is stamped when read, wait 0). */
+		usleep(20000);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		t1 = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+		for (int i = 0; i < 3; i++)
+			send_to(peer, own_fd);
+		usleep(20000);
+		n_arrived = 0;
+		for (int i = 0; i < 3; i++) {
+			mh.msg_controllen = 0;
+			if (recvmsg(own_fd, &mh, 0) != 1 ||
+			    mh.msg_controllen != 0)
+				controls = false;
+		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		t2 = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+		is_int((long long)n_arrived, 3, "three datagrams shown to "
+		    "sipgw_datagram()");
+		ok(controls, "... each read whole, no ancillary data for a "
+		    "caller that asked for none");
+		for (size_t i = 0; i < 3; i++)
+			within = within && arrived[i] >= t1 &&
+			    arrived[i] + 20000000u <= t2;
+		ok(within, "sent after it: stamped between the send and 20 ms "
+		    "before the read (%llu, %llu, %llu ns after the sends "
+		    "began)", (unsigned long long)(arrived[0] - t1),
+		    (unsigned long long)(arrived[1] - t1),
+		    (unsigned long long)(arrived[2] - t1));
 	}
 	close(own_fd);
 	close(peer);
