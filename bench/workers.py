@@ -119,14 +119,16 @@ class Run:
         self.csv = os.path.join(self.dir, "warm.csv")
         B.write_csv(self.csv, self.nums)
 
-    def gateway(self, exe, d, workers, lag_ms):
+    def gateway(self, exe, d, workers, lag_ms, wait_ms=None):
         if workers is None:
             B._GATEWAY_GROUP.pop(exe, None)
             B.gateway_group(exe)
         else:
             B._GATEWAY_GROUP[exe] = (
                 'gateway = { domain = "gw.test"; allow_root = true; '
-                'workers = %d; overload_lag_ms = %d; };' % (workers, lag_ms))
+                'workers = %d; overload_lag_ms = %d;%s };' % (
+                    workers, lag_ms, "" if wait_ms is None else
+                    " overload_wait_ms = %d;" % wait_ms))
         gw = B.Gateway(self.procs, exe, d, self.nsd.port)
         if self.a.pin_gw:
             B.subprocess.run(["taskset", "-apc", self.a.pin_gw, str(gw.pid)],
@@ -142,7 +144,8 @@ class Run:
         return gw
 
     def step(self, label, exe, workers, rate, secs, scenario=SCENARIO,
-             lag_ms=100, direct=False, settle=0.0, settle_rate=None):
+             lag_ms=100, direct=False, settle=0.0, settle_rate=None,
+             wait_ms=None):
         """One step: a fresh gateway, the warm-up, then @rate for @secs,
         measured.  @settle > 0: first @settle seconds of the same load
         (the warm numbers), not measured, so that the step sees the
@@ -159,7 +162,7 @@ class Run:
         if direct:
             target = self.uas_port
         else:
-            gw = self.gateway(exe, d, workers, lag_ms)
+            gw = self.gateway(exe, d, workers, lag_ms, wait_ms)
             target = gw.port
             self.gen.run_uac(self.procs, os.path.join(d, "warmup"), target,
                              self.csv, 200, 0, count=len(self.nums),
@@ -244,10 +247,11 @@ class Run:
         return best
 
     def overload(self, exes, workers, m, factors=(1.5, 2.0), lags=(100, 0),
-                 secs=30.0, settle=0.0):
+                 secs=30.0, settle=0.0, waits=(None,)):
         """The overload scenario: each factor of the max rate @m offered
         for @secs to each (name, exe) of @exes with each overload_lag_ms
-        of @lags, the binaries alternating at every step so that a
+        of @lags and each overload_wait_ms of @waits (None: the
+        default; with lag 0 only the first), the binaries alternating at every step so that a
         change in the machine's load hits them alike.  An exe of None
         is the generator-to-generator baseline.  @settle > 0: each
         gateway first carries the max rate @m that many seconds (a
@@ -256,27 +260,32 @@ class Run:
         in self.res["steps"]).  Reusable beside other gateways (the
         Kamailio baseline): step() takes the exe and its label."""
         lines = []
-        for f in factors:
-            for lag in lags:
-                for name, exe in exes:
-                    r = self.step("over%.1fx%s%s" % (
-                        f, "" if lag else "-off", "-" + name if name else ""),
-                        exe, workers, int(m * f), secs,
-                        scenario="uac_inf_503.xml", lag_ms=lag,
-                        direct=exe is None, settle=settle,
-                        settle_rate=int(m))
-                    lines.append(
-                        "overload %.1fx (%d/s offered, %scontrol %s): "
-                        "goodput %.0f/s = %.0f %% of max, 503 %d%s, no "
-                        "answer %d, retransmissions %d, p99 %s ms%s"
-                        % (f, int(m * f), name + " " if name else "",
-                           "on" if lag else "off",
-                           r["goodput"], 100.0 * r["goodput"] / m,
-                           r["refused"], ra_text(r),
-                           r["failed"] + r["missing"],
-                           r["retrans"], B.fmt(r["p99"]),
-                           self.verdict(r, m) if f == 2.0 and lag and exe
-                           else ""))
+        runs = [(f, lag, w) for f in factors for lag in lags
+                for w in (waits if lag else waits[:1])]
+        for f, lag, wait in runs:
+            for name, exe in exes:
+                wl = "" if wait is None or not lag else "-w%d" % wait
+                r = self.step("over%.1fx%s%s%s" % (
+                    f, "" if lag else "-off", wl,
+                    "-" + name if name else ""),
+                    exe, workers, int(m * f), secs,
+                    scenario="uac_inf_503.xml", lag_ms=lag,
+                    direct=exe is None, settle=settle,
+                    settle_rate=int(m), wait_ms=wait)
+                lines.append(
+                    "overload %.1fx (%d/s offered, %scontrol %s%s): "
+                    "goodput %.0f/s = %.0f %% of max, 503 %d%s, no "
+                    "answer %d, retransmissions %d, p99 %s ms%s"
+                    % (f, int(m * f), name + " " if name else "",
+                       "on" if lag else "off",
+                       "" if wait is None or not lag else
+                       ", wait %d ms" % wait,
+                       r["goodput"], 100.0 * r["goodput"] / m,
+                       r["refused"], ra_text(r),
+                       r["failed"] + r["missing"],
+                       r["retrans"], B.fmt(r["p99"]),
+                       self.verdict(r, m) if f == 2.0 and lag and exe
+                       else ""))
         return lines
 
     @staticmethod
@@ -321,7 +330,8 @@ class Run:
             exes = [("", a.imgated)] + ([("old", a.old)] if a.old else [])
             lines += self.overload(exes, a.workers[-1], top["rate"],
                                    a.overload_factors, a.overload_lags,
-                                   a.overload_seconds, a.settle)
+                                   a.overload_seconds, a.settle,
+                                   a.overload_waits or [None])
         self.res["lines"] = lines
         with open(os.path.join(self.dir, "results.json"), "w") as f:
             json.dump(self.res, f, indent=1, default=str)
@@ -367,6 +377,10 @@ def main():
                     type=lambda s: [int(x) for x in s.split(",")],
                     help="overload_lag_ms values run at each factor "
                     "(100,0: control on and off)")
+    ap.add_argument("--overload-waits", default=None,
+                    type=lambda s: [int(x) for x in s.split(",")],
+                    help="overload_wait_ms values run at each lag other "
+                    "than 0 (default: the gateway's default)")
     ap.add_argument("--pin-gw", help="CPU list for imgated (taskset)")
     ap.add_argument("--pin-gen", help="CPU list for the load generator "
                     "and NSD")
