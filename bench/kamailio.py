@@ -193,12 +193,14 @@ class KamRun(W.Run):
             self.dns_port = self.nsd.port
             self.set_resolver(KAM_DNS)
 
-    def gateway(self, exe, d, workers, lag_ms):
+    def gateway(self, exe, d, workers, lag_ms, wait_ms=None):
         if exe == "kamailio":
             return Kamailio(self.procs, d, self.a.children, self.a.shm_mb)
         B._GATEWAY_GROUP[exe] = (
             'gateway = { domain = "gw.test"; allow_root = true; '
-            'workers = %d; overload_lag_ms = %d; };' % (workers, lag_ms))
+            'workers = %d; overload_lag_ms = %d;%s };' % (
+                workers, lag_ms, "" if wait_ms is None else
+                " overload_wait_ms = %d;" % wait_ms))
         gw = B.Gateway(self.procs, exe, d, self.dns_port)
         B.wait_until(lambda: len(W.children(gw.pid)) >= workers + (
             1 if workers > 1 else 0), 10)
