@@ -196,6 +196,8 @@ class KamRun(W.Run):
     def gateway(self, exe, d, workers, lag_ms, wait_ms=None):
         if exe == "kamailio":
             return Kamailio(self.procs, d, self.a.children, self.a.shm_mb)
+        if wait_ms is None:
+            wait_ms = self.a.wait_ms
         B._GATEWAY_GROUP[exe] = (
             'gateway = { domain = "gw.test"; allow_root = true; '
             'workers = %d; overload_lag_ms = %d;%s };' % (
@@ -380,8 +382,10 @@ class KamRun(W.Run):
                "other processes' CPU during the steps: mean %.0f %%, max "
                "%.0f %% of one CPU" % (sum(fp) / max(1, len(fp)),
                                        max(fp or [0])),
-               "%s; imgated %s, gateway.workers = %d; kamailio children = "
+               "%s; imgated %s, gateway.workers = %d%s; kamailio children = "
                "%d; %.0f s" % (self.res["kamailio"], a.imgated, a.workers,
+                               "" if a.wait_ms is None else
+                               ", overload_wait_ms = %d" % a.wait_ms,
                                a.children, self.res["wall_s"]),
                "",
                "max rate with <= 0.1 % failed (the lowest failed rate "
@@ -467,6 +471,9 @@ def main():
                     "of it (bench/README.md); 0: a fresh process's first "
                     "seconds")
     ap.add_argument("--overload-seconds", type=float, default=30.0)
+    ap.add_argument("--wait-ms", type=int, default=None,
+                    help="imgated's gateway.overload_wait_ms (default: "
+                    "its own default)")
     ap.add_argument("--start", type=int, default=6000,
                     help="imgated's first warm step (msg/s)")
     ap.add_argument("--kam-start", type=int, default=3000,
