@@ -66,6 +66,9 @@ bool sipgw_is_self(const char *hop);
  * from its bytes (gateway/overload_sip), or dropped when that answer
  * cannot be sent; a retransmission gets what its first copy got (never
  * a 503 after an acceptance, never an acceptance after a 503).
+ * @arrived_ns: the kernel's arrival stamp (CLOCK_REALTIME, ns), by which
+ * a new request is judged on how long it waited (gateway/overload.h,
+ * overload_shed_waited()); 0 when unknown (the share alone decides).
  * @return true when the datagram was consumed and must not reach the
  * SIP stack; false for everything else (other descriptors, responses,
  * other methods, accepted requests).

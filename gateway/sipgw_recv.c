@@ -54,7 +54,12 @@
  * without taking it; a read of the error queue (what comes back there
  * is what imgate sent, with an ICMP error) is the system call.  A
  * zero-length datagram in a batch is skipped (sofia discards one
- * unparsed).  One thread uses the own sockets and their epoll
+ * unparsed).  Each datagram of a batch comes with the kernel's arrival
+ * stamp (SO_TIMESTAMPNS, set on the own sockets by gateway/sipgw.c),
+ * read into the socket's own ancillary buffers, the first one's too
+ * when sofia asked for none (it gets none back), and handed to
+ * sipgw_datagram() with it (0 when read one datagram a call): overload
+ * control judges a request by how long it waited.  One thread uses the own sockets and their epoll
  * descriptor: sofia's loop.  A process that dies loses what it held
  * (read, not yet answered): the senders retransmit over UDP, as after
  * a datagram lost on the way.  Overload control's queue age
@@ -222,8 +227,8 @@ registered_in(int fd, int epfd)
 	    rs_reg[fd].epfd == epfd && (rs_reg[fd].events & EPOLLIN) != 0;
 }
 
-/* Point header @i of @s at slot @i (recvmmsg() changes only its
- * name length, flags and length). */
+/* Point header @i of @s at slot @i and its ancillary buffer (recvmmsg()
+ * changes only its name and control lengths, flags and length). */
 static void
 slot_header(struct sipgw_recv_sock *s, unsigned i)
 {
