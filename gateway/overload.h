@@ -21,18 +21,20 @@
  * evenly (a counter, not a coin: the share holds over any 100
  * requests).
  *
- * A request whose arrival the kernel stamped (SIP over UDP) is judged
- * by how long it waited instead, one by one (overload_shed_waited(), the
+ * A request whose arrival the kernel stamped (SIP over UDP) is first
+ * judged on its own by how long it waited (overload_shed_waited(), the
  * rule of CoDel, RFC 8289, applied to refusals; imgate.conf(5)
- * gateway.overload_wait_ms): once requests have waited longer than the
- * target wait for OVERLOAD_INTERVAL_MS in a row (a standing queue, not a
- * burst that drains), every request that waited longer than the target
- * is refused, until one did not; within OVERLOAD_INTERVAL_MS of that,
- * the next one over the target is refused at once.  A refusal costs a small fraction
- * of a relayed request, so the queue stays at the target, never empty
- * while the load lasts, and the gateway relays what its CPU allows; the
- * share's steps of OVERLOAD_STEP_UP points every OVERLOAD_INTERVAL_MS
- * overshot and undershot around that (bench/README.md).  The share of
+ * gateway.overload_wait_ms), then by the share: once requests have
+ * waited longer than the target wait for OVERLOAD_INTERVAL_MS in a row
+ * (a standing queue, not a burst that drains), every request that
+ * waited longer than the target is refused, until one did not; within
+ * OVERLOAD_INTERVAL_MS of that, the next one over the target is refused
+ * at once.  A refusal costs a small fraction of a relayed request, so
+ * the queue stays at the target, never empty while the load lasts, and
+ * the gateway relays what its CPU allows; the share, which only moves in
+ * steps of OVERLOAD_STEP_UP points every OVERLOAD_INTERVAL_MS, overshot
+ * and undershot around that (bench/README.md), and with the queue held
+ * at the target it stays at 0 unless the loop itself lags.  The share of
  * such requests refused, smoothed like the share (up at once, down
  * OVERLOAD_STEP_DOWN points an interval), counts in the share reported
  * to upstream peers and in the metrics (overload_share()).
@@ -131,10 +133,11 @@ uint32_t overload_queue_age_ms(uint64_t queued_bytes, uint32_t next_len,
 bool overload_shed(struct overload *o);
 
 /**
- * Refuse this new request, read at @now_us (microseconds, any epoch that
- * only moves forward) after it waited @waited_us in the socket?  The
- * CoDel rule above; counts it in o->shed when so.  Never with limit 0
- * (overload control off) or target wait 0.
+ * Refuse this new request, read at @now_us (microseconds, the epoch of
+ * the arrival stamps; a clock set back meanwhile only delays refusing)
+ * after it waited @waited_us in the socket?  The CoDel rule above;
+ * counts it in o->shed when so.  Never with limit 0 (overload control
+ * off) or target wait 0.
  */
 bool overload_shed_waited(struct overload *o, uint64_t now_us,
     uint64_t waited_us);

@@ -59,12 +59,12 @@
  * read into the socket's own ancillary buffers, the first one's too
  * when sofia asked for none (it gets none back), and handed to
  * sipgw_datagram() with it (0 when read one datagram a call): overload
- * control judges a request by how long it waited.  One thread uses the own sockets and their epoll
- * descriptor: sofia's loop.  A process that dies loses what it held
- * (read, not yet answered): the senders retransmit over UDP, as after
- * a datagram lost on the way.  Overload control's queue age
- * (gateway/sipgw.c) sees the kernel's queue, not the at most
- * SIPGW_RECV_BATCH - 1 datagrams held here.
+ * control judges a request by how long it waited.  One thread uses
+ * the own sockets and their epoll descriptor: sofia's loop.  A process
+ * that dies loses what it held (read, not yet answered): the senders
+ * retransmit over UDP, as after a datagram lost on the way.  Overload
+ * control's queue age (gateway/sipgw.c) sees the kernel's queue, not
+ * the at most SIPGW_RECV_BATCH - 1 datagrams held here.
  */
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
