@@ -263,12 +263,13 @@ class Gateway:
         self.conf = d + "/imgate.conf"
         self.log = d + "/imgated.log"
         with open(self.conf, "w") as f:
-            f.write("""gateway = { domain = "gw.test"; workers = 1; allow_root = true; overload_lag_ms = 2000; overload_wait_ms = 1000; %s };
+            f.write("""%s
 log = { level = "info"; };
 sip = { listen = "sip:127.0.0.1:%d"; timeout_ms = 4000; };
 dns = { servers = [ "127.0.0.1:%d" ]; timeout_ms = 1000; tries = 1; };
 %s
-""" % (gateway_extra, self.port, dns_port, conf_extra))
+""" % (gwtest.gateway_group(workers=1, extra=gateway_extra),
+       self.port, dns_port, conf_extra))
         self.proc = None
         self.starts = 0
 

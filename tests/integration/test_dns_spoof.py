@@ -41,13 +41,14 @@ def daemon(procs, dns_port, case_rand, name, udp_max=100):
 
     def write(on):
         with open(conf, "w") as f:
-            f.write("""gateway = { domain = "gw.test"; workers = 1; allow_root = true; overload_lag_ms = 2000; overload_wait_ms = 1000; };
+            f.write("""%s
 log = { level = "debug"; };
 sip = { listen = "sip:127.0.0.1:%d"; timeout_ms = 4000; };
 dns = { servers = [ "127.0.0.1:%d" ]; timeout_ms = 1500; tries = 2;
         case_randomization = %s; udp_max_queries = %d; };
 enum = { enumservices = [ "im", "sip" ]; };
-""" % (port, dns_port, "true" if on else "false", udp_max))
+""" % (gwtest.gateway_group(workers=1), port, dns_port,
+       "true" if on else "false", udp_max))
     for _ in range(5):
         port = imgtest.free_port()
         write(case_rand)

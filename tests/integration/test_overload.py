@@ -95,35 +95,35 @@ def flood(label, gateway_extra):
             codes[body] = u.result(cid)[0]
         seen = sorted(set(codes.values()), key=str)
         ok(set(codes.values()) <= {200, 503},
-               "(1) every request of the flood (%d) answered 200 or 503"
-               % len(sent), diag="codes seen: %s" % seen)
+           "(1) every request of the flood (%d) answered 200 or 503"
+           % len(sent), diag="codes seen: %s" % seen)
         n503 = sum(1 for c in codes.values() if c == 503)
         n200 = sum(1 for c in codes.values() if c == 200)
         ok(n503 > 0 and n200 > 0, "(1) some refused (%d), some "
-               "relayed (%d)" % (n503, n200))
+           "relayed (%d)" % (n503, n200))
 
         bad = [(body, h) for (u, cid, body) in sent
                for code, h, _ in [u.result(cid)] if code == 503 and (
                    not re.fullmatch(r"\d+", h.get("retry-after", "")) or
                    ";tag=" not in h.get("to", ""))]
         ok(not bad, "(2) every 503 has Retry-After and a To tag",
-               diag=str(bad[:3]))
+           diag=str(bad[:3]))
         m = scrape(mport)       # worker 0's
         raw = metric(m, "imgate_overload_refused_total", stage="raw")
         parsed = metric(m, "imgate_overload_refused_total", stage="parsed")
         dropped = metric(m, "imgate_overload_dropped_total")
         ok(raw > 0, "(2) refusals before parsing counted (raw %d, "
-               "parsed %d, dropped %d)" % (raw, parsed, dropped))
+           "parsed %d, dropped %d)" % (raw, parsed, dropped))
         batched = metric(m, "imgate_overload_batched_total")
         ok(batched > 0, "(2) datagrams read on after a refusal, "
-               "without a wakeup (%d)" % batched)
+           "without a wakeup (%d)" % batched)
         # the summary lines of both workers, once a second at most
         time.sleep(2.5)
         lines = re.findall(r"sip: overload: (\d+) new MESSAGEs refused.*",
                            log())
         ok(lines and len(lines) < n503,
-               "(2) refusals logged in summary lines (%d lines)"
-               % len(lines), diag=log()[-1500:])
+           "(2) refusals logged in summary lines (%d lines)"
+           % len(lines), diag=log()[-1500:])
         counted = sum(int(n) for n in lines)
         gwtest.wait_for(lambda: len(gwtest.received_requests(
             uas.messages())) >= n200 + 1, 30, interval=0.1)
@@ -138,13 +138,13 @@ def flood(label, gateway_extra):
         hdrs = {body: u.result(cid)[1] for u, cid, body in sent}
         lost = [b for b, c in codes.items() if c == 200 and b not in got]
         ok(not both, "(3) no message both refused and delivered",
-               diag="%d, e.g. %s %s" % (len(both), both[:5],
-                                         both and hdrs[both[0]]))
+           diag="%d, e.g. %s %s" % (len(both), both[:5],
+                                     both and hdrs[both[0]]))
         ok(not lost, "(3) every message answered 200 delivered",
-               diag="%d, e.g. %s" % (len(lost), lost[:5]))
+           diag="%d, e.g. %s" % (len(lost), lost[:5]))
         ok(n503 <= counted,
-               "(4) every 503 seen (%d) is among those counted (%d)"
-               % (n503, counted))
+           "(4) every 503 seen (%d) is among those counted (%d)"
+           % (n503, counted))
 
         share = gwtest.wait_for(lambda: metric(
             scrape(mport), "imgate_overload_share_percent") == 0 or None, 30,
@@ -159,7 +159,7 @@ def flood(label, gateway_extra):
         bad = re.findall(r"(AddressSanitizer|LeakSanitizer|runtime error:)"
                          r".*", log())
         ok(not bad, "(6) no sanitizer finding in imgated's output",
-               diag="\n".join(bad[:5]))
+           diag="\n".join(bad[:5]))
         for u in uacs + [first]:
             u.close()
 
