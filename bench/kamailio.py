@@ -198,11 +198,7 @@ class KamRun(W.Run):
             return Kamailio(self.procs, d, self.a.children, self.a.shm_mb)
         if wait_ms is None:
             wait_ms = self.a.wait_ms
-        B._GATEWAY_GROUP[exe] = (
-            'gateway = { domain = "gw.test"; allow_root = true; '
-            'workers = %d; overload_lag_ms = %d;%s };' % (
-                workers, lag_ms, "" if wait_ms is None else
-                " overload_wait_ms = %d;" % wait_ms))
+        B._GATEWAY_GROUP[exe] = W.gateway_group(workers, lag_ms, wait_ms)
         gw = B.Gateway(self.procs, exe, d, self.dns_port)
         B.wait_until(lambda: len(W.children(gw.pid)) >= workers + (
             1 if workers > 1 else 0), 10)

@@ -83,6 +83,15 @@ def ra_text(r):
     return " (%d with Retry-After)" % r["refused_ra"]
 
 
+def gateway_group(workers, lag_ms, wait_ms=None):
+    """imgated's gateway group for a step: @workers processes, overload
+    control's marks (wait_ms None: imgated's default)."""
+    return ('gateway = { domain = "gw.test"; allow_root = true; '
+            'workers = %d; overload_lag_ms = %d;%s };' % (
+                workers, lag_ms, "" if wait_ms is None else
+                " overload_wait_ms = %d;" % wait_ms))
+
+
 class Run:
     def __init__(self, a):
         self.a = a
@@ -124,11 +133,7 @@ class Run:
             B._GATEWAY_GROUP.pop(exe, None)
             B.gateway_group(exe)
         else:
-            B._GATEWAY_GROUP[exe] = (
-                'gateway = { domain = "gw.test"; allow_root = true; '
-                'workers = %d; overload_lag_ms = %d;%s };' % (
-                    workers, lag_ms, "" if wait_ms is None else
-                    " overload_wait_ms = %d;" % wait_ms))
+            B._GATEWAY_GROUP[exe] = gateway_group(workers, lag_ms, wait_ms)
         gw = B.Gateway(self.procs, exe, d, self.nsd.port)
         if self.a.pin_gw:
             B.subprocess.run(["taskset", "-apc", self.a.pin_gw, str(gw.pid)],
@@ -251,8 +256,9 @@ class Run:
         """The overload scenario: each factor of the max rate @m offered
         for @secs to each (name, exe) of @exes with each overload_lag_ms
         of @lags and each overload_wait_ms of @waits (None: the
-        default; with lag 0 only the first), the binaries alternating at every step so that a
-        change in the machine's load hits them alike.  An exe of None
+        default; with lag 0 only the first), the binaries alternating at
+        every step so that a change in the machine's load hits them
+        alike.  An exe of None
         is the generator-to-generator baseline.  @settle > 0: each
         gateway first carries the max rate @m that many seconds (a
         running gateway, then the surge), unmeasured.  @return one line
