@@ -135,7 +135,7 @@ const struct conf_schema_row conf_schema[] = {
 	  .def = "10", .min = 0, .max = 10000,
 	  .reload = true, CONF_FIELD(overload_wait_ms),
 	  .doc = "socket wait above which new UDP requests are shed once it "
-	  "stands for overload_lag_ms; 0: the share instead" },
+	  "stands 100 ms; 0: the share instead" },
 
 	/* log */
 	{ .path = "log.level", .type = CONF_TYPE_STRING,
