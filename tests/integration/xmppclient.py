@@ -120,6 +120,16 @@ class Client:
                          force_starttls=False, disable_starttls=True)
         self.connected = True
         self.loop.run_forever()
+        # stop() ended the loop: slixmpp's tasks (its filter queue) still
+        # wait; cancel them and let them finish on this loop, or they are
+        # destroyed pending at exit with a traceback on stderr.
+        pending = asyncio.all_tasks(self.loop)
+        for task in pending:
+            task.cancel()
+        if pending:
+            self.loop.run_until_complete(
+                asyncio.gather(*pending, return_exceptions=True))
+        self.loop.close()
 
     def start(self, timeout=10.0):
         self.loop = asyncio.new_event_loop()
