@@ -74,6 +74,8 @@
 #define NS_ORIGIN_ID	"urn:xmpp:sid:0"
 #define TICK_MS		250
 #define BACKOFF_MIN_MS	500
+/* From TCP connected to <handshake/>; a server that never answers. */
+#define HANDSHAKE_MS	10000
 #define JID_MAX		XLATE_JID_SIZE
 
 /* The newest runtime: connection-level settings only (see above). */
@@ -103,6 +105,9 @@ struct xmppgw {
 	su_timer_t		*tick;
 	su_timer_t		*kick;
 	su_timer_t		*reconnect;
+	su_timer_t		*handshake;	/* HANDSHAKE_MS after connecting */
+	bool			 attempted;	/* conn has been connected */
+	bool			 bad_xml;	/* the server's stream broke */
 	uint64_t		 backoff_ms;
 	/* Transactions waiting for the connection, by id, oldest first. */
 	uint64_t		*queue;
@@ -145,6 +150,7 @@ static const struct xmppgw_out	xmppgw_sent = { "waiting for a receipt" };
 
 static void	kick(void);
 static void	connect_now(void);
+static void	close_stream(const char *why);
 
 bool
 xmppgw_connected(void)
@@ -184,6 +190,10 @@ run(void)
 		return;
 	xg.in_run = true;
 	xmpp_run_once(xg.ctx, 0);
+	if (xg.bad_xml) {
+		xg.bad_xml = false;
+		close_stream("not well-formed XML");
+	}
 	/*
 	 * xmpp_conn_send_queue_len() counts only our stanzas: what
 	 * libstrophe queues itself (the stream header, the component
@@ -1434,6 +1444,54 @@ done:
 	return 1;
 }
 
+/*
+ * RFC 6120 8.2.3: an <iq/> get or set is always answered, or its sender
+ * waits for ever.  imgate relays messages and offers no IQ service, so
+ * every request gets <service-unavailable/> (RFC 6120 8.4, a payload
+ * namespace not understood); a result or an error is never answered
+ * (RFC 6120 8.3.1).  Presence means nothing to a gateway of numbers.
+ */
+static int
+on_iq(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
+{
+	const char	*type = xmpp_stanza_get_type(st);
+	const char	*from = xmpp_stanza_get_from(st);
+	const char	*cond = "service-unavailable";
+	xmpp_stanza_t	*e;
+
+	(void)conn;
+	(void)ud;
+	if (type == NULL || (strcmp(type, "get") != 0 &&
+	    strcmp(type, "set") != 0)) {
+		log_debug("xmpp: <iq type='%s'/> from %s dropped",
+		    type != NULL ? type : "", from != NULL ? from : "?");
+		return 1;
+	}
+	log_info("xmpp: <iq type='%s'/> from %s to %s refused: no IQ "
+	    "service (%s)", type, from != NULL ? from : "?",
+	    xmpp_stanza_get_to(st) != NULL ? xmpp_stanza_get_to(st) : "?",
+	    cond);
+	if (from == NULL)
+		return 1;
+	e = xmpp_stanza_reply_error(st, status_xmpp_type(cond), cond, NULL);
+	if (e != NULL) {
+		send_or_hold(e);
+		xmpp_stanza_release(e);
+	}
+	return 1;
+}
+
+static int
+on_presence(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
+{
+	(void)conn;
+	(void)ud;
+	log_debug("xmpp: <presence/> from %s dropped",
+	    xmpp_stanza_get_from(st) != NULL ? xmpp_stanza_get_from(st) :
+	    "?");
+	return 1;
+}
+
 /* ------------------------------------------------------ connection */
 
 static void
@@ -1472,6 +1530,9 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 
 	(void)conn;
 	(void)ud;
+	/* NULL: xmppgw_stop() releasing the connection. */
+	if (xg.handshake != NULL)
+		su_timer_reset(xg.handshake);
 	if (ev == XMPP_CONN_CONNECT) {
 		log_info("xmpp: component %s connected to %s:%lld",
 		    CONF->xmpp_domain, CONF->xmpp_server,
@@ -1498,6 +1559,83 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 	schedule_reconnect();
 }
 
+/*
+ * Close the component stream (RFC 6120 4.9.1.1: a stream error ends the
+ * stream); libstrophe then reports the disconnection and on_conn()
+ * schedules the reconnection.  Until then nothing more is sent on it:
+ * new messages and replies wait as when disconnected.
+ */
+static void
+close_stream(const char *why)
+{
+	if (xg.conn == NULL || xmpp_conn_is_disconnected(xg.conn))
+		return;
+	log_warnx("xmpp: component stream to %s:%lld: %s; closing it",
+	    CONF->xmpp_server, (long long)CONF->xmpp_port, why);
+	if (xg.connected) {
+		xg.connected = false;
+		metrics_component_state(false);
+	}
+	xmpp_disconnect(xg.conn);
+	kick();
+}
+
+/*
+ * libstrophe has no timeout past the TCP connection: a server that
+ * accepts it and never sends its stream header or <handshake/> would
+ * hold the component down for good, with no reconnection.
+ */
+static void
+on_handshake_wait(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
+{
+	char	 why[64];
+
+	(void)m;
+	(void)t;
+	(void)arg;
+	if (xg.connected)
+		return;
+	snprintf(why, sizeof(why), "no handshake within %d ms",
+	    HANDSHAKE_MS);
+	close_stream(why);
+}
+
+static int	conn_setup(xmpp_conn_t *, const char *, const char *);
+
+/*
+ * A new connection object for every attempt after the first.
+ * libstrophe 0.12's parser_reset() (src/parser_expat.c), run when a
+ * connection starts, frees the text of a stanza the last disconnection
+ * cut off but keeps its length: the next text on the new stream is then
+ * appended to an uninitialised buffer (heap bytes in a body) or to NULL
+ * (a crash).  A new connection gets a new parser.  The stream-management
+ * state moves over (see sm_state_borrow()).
+ */
+static int
+conn_renew(void)
+{
+	xmpp_conn_t	*n;
+	xmpp_sm_state_t	*sm;
+
+	if (!xmpp_conn_is_disconnected(xg.conn) ||
+	    (n = xmpp_conn_new(xg.ctx)) == NULL)
+		return -1;
+	if ((sm = xmpp_conn_get_sm_state(xg.conn)) != NULL &&
+	    xmpp_conn_set_sm_state(n, sm) != XMPP_EOK) {
+		xmpp_free_sm_state(sm);
+		sm = NULL;
+	}
+	/* The old identity: xmpp.domain and secret need a restart. */
+	if ((sm == NULL && sm_state_borrow(n) != 0) || conn_setup(n,
+	    xmpp_conn_get_jid(xg.conn), xmpp_conn_get_pass(xg.conn)) != 0) {
+		xmpp_conn_release(n);
+		return -1;
+	}
+	xmpp_conn_release(xg.conn);
+	xg.conn = n;
+	return 0;
+}
+
 static void
 connect_now(void)
 {
@@ -1505,6 +1643,12 @@ connect_now(void)
 
 	if (xg.stopping || xg.conn == NULL)
 		return;
+	if (xg.attempted && conn_renew() != 0) {
+		log_warnx("xmpp: no new connection object (memory)");
+		schedule_reconnect();
+		return;
+	}
+	xg.attempted = true;
 	rc = xmpp_connect_component(xg.conn, CONF->xmpp_server,
 	    (unsigned short)CONF->xmpp_port, on_conn, NULL);
 	if (rc != XMPP_EOK) {
@@ -1513,6 +1657,8 @@ connect_now(void)
 		schedule_reconnect();
 		return;
 	}
+	su_timer_set_interval(xg.handshake, on_handshake_wait, NULL,
+	    HANDSHAKE_MS);
 	kick();
 }
 
@@ -1521,6 +1667,16 @@ strophe_log(void *ud, xmpp_log_level_t level, const char *area,
     const char *msg)
 {
 	(void)ud;
+	/*
+	 * libstrophe 0.12 (src/event.c) answers XML it cannot parse with an
+	 * <invalid-xml/> stream error but keeps the stream open, its parser
+	 * failed for good: every later stanza would be lost, both ways,
+	 * while the component looks connected.  Its debug line is the only
+	 * sign; run() closes the stream after the round.
+	 */
+	if (level == XMPP_LEVEL_DEBUG && strcmp(area, "xmpp") == 0 &&
+	    strncmp(msg, "parse error", 11) == 0)
+		xg.bad_xml = true;
 	if (level >= XMPP_LEVEL_WARN)
 		log_warnx("xmpp: %s: %s", area, msg);
 	else if (log_enabled(LOG_L_DEBUG) && level >= XMPP_LEVEL_INFO)
@@ -1528,6 +1684,21 @@ strophe_log(void *ud, xmpp_log_level_t level, const char *area,
 }
 
 static xmpp_log_t strophe_logger = { strophe_log, NULL };
+
+/* Identity (@jid, @pass: copied) and handlers of a new connection. */
+static int
+conn_setup(xmpp_conn_t *c, const char *jid, const char *pass)
+{
+	xmpp_conn_set_jid(c, jid);
+	xmpp_conn_set_pass(c, pass);
+	if (xmpp_conn_get_jid(c) == NULL || xmpp_conn_get_pass(c) == NULL)
+		return -1;
+	xmpp_conn_set_sockopt_callback(c, on_sockopt);
+	xmpp_handler_add(c, on_message, NULL, "message", NULL, NULL);
+	xmpp_handler_add(c, on_iq, NULL, "iq", NULL, NULL);
+	xmpp_handler_add(c, on_presence, NULL, "presence", NULL, NULL);
+	return 0;
+}
 
 int
 xmppgw_start(su_root_t *root, const struct gw_conf *conf)
@@ -1548,13 +1719,12 @@ xmppgw_start(su_root_t *root, const struct gw_conf *conf)
 	if (sm_state_borrow(xg.conn) != 0)
 		log_warnx("xmpp: no stream-management state for the "
 		    "component; libstrophe may crash on a stanza");
-	xmpp_conn_set_jid(xg.conn, conf->xmpp_domain);
-	xmpp_conn_set_pass(xg.conn, conf->xmpp_secret);
-	xmpp_conn_set_sockopt_callback(xg.conn, on_sockopt);
-	xmpp_handler_add(xg.conn, on_message, NULL, "message", NULL, NULL);
+	if (conn_setup(xg.conn, conf->xmpp_domain, conf->xmpp_secret) != 0)
+		return -1;
 	xg.tick = su_timer_create(su_root_task(root), TICK_MS);
 	xg.kick = su_timer_create(su_root_task(root), 1);
 	xg.reconnect = su_timer_create(su_root_task(root), BACKOFF_MIN_MS);
+	xg.handshake = su_timer_create(su_root_task(root), HANDSHAKE_MS);
 	su_timer_set_for_ever(xg.tick, on_tick, NULL);
 	xg.backoff_ms = BACKOFF_MIN_MS;
 	connect_now();
@@ -1583,6 +1753,8 @@ xmppgw_stop(void)
 	su_timer_destroy(xg.tick);
 	su_timer_destroy(xg.kick);
 	su_timer_destroy(xg.reconnect);
+	su_timer_destroy(xg.handshake);
+	xg.handshake = NULL;
 	if (xg.conn != NULL)
 		xmpp_conn_release(xg.conn);
 	xmpp_ctx_free(xg.ctx);
