@@ -1067,6 +1067,20 @@ xmppgw_reply(struct gw_txn *t, const struct gw_outcome *o,
 	free(in);
 }
 
+/*
+ * RFC 6121 5.2.2: the recipient of a headline SHOULD NOT reply, and a
+ * server silently ignores one it cannot deliver, where a groupchat gets
+ * an error (RFC 6121 8.5.2).  A headline is relayed like any message
+ * but never answered, not even with an error: its failure is logged.
+ */
+static bool
+is_headline(xmpp_stanza_t *st)
+{
+	const char	*type = xmpp_stanza_get_type(st);
+
+	return type != NULL && strcmp(type, "headline") == 0;
+}
+
 /* Answer a stanza that never became a transaction. */
 static void
 refuse(xmpp_stanza_t *st, enum gw_reason reason, const char *condition)
@@ -1087,6 +1101,8 @@ refuse(xmpp_stanza_t *st, enum gw_reason reason, const char *condition)
 	/* A chat state that cannot go on gets no error (XEP-0085). */
 	if (xmpp_stanza_get_child_by_name(st, "body") == NULL &&
 	    xmpp_stanza_get_child_by_ns(st, NS_CHATSTATES) != NULL)
+		return;
+	if (is_headline(st))
 		return;
 	e = xmpp_stanza_reply_error(st, status_xmpp_type(condition),
 	    condition, status_strreason(reason));
@@ -1400,8 +1416,11 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		    GW_R_OVERLOAD, 0, NULL });
 		goto done;
 	}
-	/* A chat state is answered to nobody, an error least of all. */
-	if (chatstate)
+	/*
+	 * A chat state is answered to nobody, an error least of all; nor
+	 * is a headline (is_headline()).
+	 */
+	if (chatstate || is_headline(st))
 		in_free(t);
 	else if (t->rt->conf.xmpp_request_imdn && t->xmpp_id != NULL)
 		ask_imdn(t, dest, direct_sip,

@@ -10,6 +10,8 @@ send what Prosody never would.  Asserted:
   ever); an iq result or error, or an iq without a from, gets nothing.
 - Error stanzas for unknown ids and stanzas without a from are never
   answered (no error loops); 200 messages in one write are all handled.
+- A headline is relayed, but never answered with an error stanza when
+  it fails (RFC 6121 8.5.2; it used to get one), only logged.
 - XML the server's stream cannot parse: libstrophe sends an
   <invalid-xml/> stream error but kept the stream open with its parser
   failed, every later stanza lost while the component looked connected;
@@ -96,6 +98,23 @@ def main():
         out = c.drain(1.5)
         tap.is_(out, "", "iq result/error, iq and message without a from, "
                 "error stanzas for unknown ids: nothing sent back")
+
+        # -- headline: relayed, never answered with an error
+        c.send(msg(NUM, "news", id="h1", mtype="headline"))
+        c.send(msg("+12025550199@" + COMP, "news", id="h2",
+                   mtype="headline"))
+        c.send(msg("nonumber@" + COMP, "news", id="h3", mtype="headline"))
+        out = c.drain(2)
+        tap.ok(gwtest.wait_for(lambda: [r for r in uas.requests()
+                                        if r["body"] == "news"], 3),
+               "a headline is relayed like a message")
+        tap.is_(out, "", "a headline is never answered, not even with an "
+                "error (RFC 6121 8.5.2): no ENUM data, malformed number")
+        tap.ok(gw.wait_log(r"in_id=h2 .*no ENUM data.*outcome=permanent",
+                           1) and
+               gw.wait_log(r"in_id=h3 .*invalid number.*outcome=permanent",
+                           1),
+               "... its failures are logged", diag=gw.log_text()[-3000:])
 
         # -- many stanzas in one write
         c.send("".join(msg(NUM, "burst %d" % i, id="b%d" % i)
