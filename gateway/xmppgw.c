@@ -82,6 +82,8 @@
 #define CONF	(&runtime_current()->conf)
 /* Slots the held queue and the outbox start with; doubled on demand. */
 #define HOLD_MIN	16
+/* The least cap on stanzas not yet written (sendq_full()). */
+#define SENDQ_MIN	64
 
 static relay_reply_fn	xmppgw_reply;
 static relay_send_fn	xmppgw_send;
@@ -367,6 +369,22 @@ hold_room(void *arr, size_t *cap, size_t len, size_t size, size_t max)
 	return n;
 }
 
+/*
+ * Does libstrophe's send queue hold as many stanzas as it may?  Written
+ * as the socket takes them, they pile up only while the server reads
+ * nothing (hung, or hostile); every message would be answered 202 and
+ * kept in memory for ever.  The cap is xmpp.queue_max, never below
+ * SENDQ_MIN so that a burst between two writes is never refused.
+ */
+static bool
+sendq_full(size_t *n)
+{
+	size_t	 max = (size_t)CONF->xmpp_queue_max;
+
+	*n = xg.conn != NULL ? (size_t)xmpp_conn_send_queue_len(xg.conn) : 0;
+	return *n >= (max < SENDQ_MIN ? SENDQ_MIN : max);
+}
+
 /* Parse "imgate-<run tag>-<id>"; 0 when it is not this run's. */
 static uint64_t
 id_to_txn(const char *id)
@@ -403,8 +421,15 @@ static void
 send_or_hold(xmpp_stanza_t *st)
 {
 	char	*buf = NULL, **out;
-	size_t	 len;
+	size_t	 len, n;
 
+	if (xg.connected && sendq_full(&n)) {
+		log_warnx("xmpp: the server reads nothing (%zu stanzas not "
+		    "written): a %s stanza to %s is lost", n,
+		    xmpp_stanza_get_name(st), xmpp_stanza_get_to(st) ?
+		    xmpp_stanza_get_to(st) : "?");
+		return;
+	}
 	if (xg.connected) {
 		xmpp_send(xg.conn, st);
 		kick();
@@ -566,8 +591,9 @@ send_notice(const char *to, const char *from, const char *type,
 		XML_TEXT("' id='", id, true),
 		XML_LIT("'/></message>"),
 	};
+	size_t		 n;
 
-	if (!xg.connected)
+	if (!xg.connected || sendq_full(&n))
 		return -1;
 	if (send_xml(parts, sizeof(parts) / sizeof(parts[0])) != 0)
 		return -1;
@@ -932,10 +958,16 @@ send_message(struct gw_txn *t, const char *to)
 static enum gw_reason
 xmppgw_send(struct gw_txn *t, const char *to, const char *next_hop)
 {
-	size_t		 max = (size_t)CONF->xmpp_queue_max;
+	size_t		 max = (size_t)CONF->xmpp_queue_max, q_n;
 	uint64_t	*q;
 
 	(void)next_hop;
+	if (xg.connected && sendq_full(&q_n)) {
+		log_warnx("txn %llu: the XMPP server reads nothing: %zu "
+		    "stanzas not written (xmpp.queue_max %zu): refused",
+		    (unsigned long long)t->id, q_n, max);
+		return GW_R_XMPP_DOWN;
+	}
 	if (xg.connected)
 		return send_message(t, to);
 	/* Held until the component is back, or until the deadline. */

@@ -19,8 +19,12 @@ send what Prosody never would.  Asserted:
 - A server that accepts the TCP connection and never answers the stream
   header: imgated gives up after 10 s and reconnects (it used to wait for
   ever, the component down for good).
-- The connection closed in the middle of a stanza: reconnected; the
-  daemon serves on, exits 0 and clean under the sanitizers.
+- The connection closed in the middle of a stanza: reconnected.
+- A server that stops reading: messages for XMPP used to be answered
+  202 and kept in libstrophe's send queue without a bound; past
+  xmpp.queue_max unwritten stanzas they are refused with 503, and each
+  message taken arrives once the server reads again.
+- The daemon serves on, exits 0 and clean under the sanitizers.
 """
 
 import re
@@ -57,8 +61,8 @@ def main():
         gw = gwtest.start_imgated(procs, fake.port, conf_extra="""xmpp = {
     enable = true; server = "127.0.0.1"; port = %d; domain = "%s";
     secret = "%s"; receipt_wait_ms = 2000; reconnect_max_ms = 1000;
-    queue_wait_ms = 20000; };
-""" % (srv.port, COMP, SECRET))
+    queue_wait_ms = 20000; queue_max = 100; };
+""" % (srv.port, COMP, SECRET), sip_extra="max_body = 60000;")
         c = srv.accept(10)
         c.handshake()
         tap.ok(gw.wait_log(r"component %s connected" % COMP, 5),
@@ -188,6 +192,31 @@ def main():
         m = c.read_until(r"<message[^>]*>.*?still serving.*?</message>", 5)
         tap.ok(m is not None and code in (200, 202),
                "SIP->XMPP still works (%s)" % code)
+
+        # -- a server that reads nothing: the unwritten stanzas are capped
+        body = "B" * 50000
+        codes = []
+        for _ in range(4):
+            ids = [uac.send(gw.addr, "sip:+12025550101@gw.test", body=body)
+                   for i in range(100)]
+            uac.poll(8)
+            codes += [uac.result(i)[0] for i in ids]
+        taken = sum(1 for x in codes if x in (200, 202))
+        tap.ok(codes.count(503) > 0 and
+               taken + codes.count(503) == len(codes),
+               "a server that reads nothing: past xmpp.queue_max unwritten "
+               "stanzas, messages are refused with 503 (%d taken, %d "
+               "refused)" % (taken, codes.count(503)),
+               diag=sorted(set(map(str, codes))))
+        tap.ok(gw.wait_log(r"the XMPP server reads nothing: \d+ stanzas "
+                           r"not written \(xmpp.queue_max 100\): refused",
+                           1), "... and says why")
+        data, end = "", time.monotonic() + 30
+        while data.count(body) < taken and time.monotonic() < end:
+            data += c.drain(0.5)
+        data += c.drain(1)
+        tap.is_(data.count(body), taken, "... and once it reads, each "
+                "message taken arrives, once")
         uac.close()
         tap.ok(gw.alive(), "imgated alive")
         tap.is_(gw.term(), 0, "imgated exits 0")
