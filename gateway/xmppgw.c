@@ -108,7 +108,7 @@ struct xmppgw {
 	su_timer_t		*kick;
 	su_timer_t		*reconnect;
 	su_timer_t		*handshake;	/* HANDSHAKE_MS after connecting */
-	bool			 attempted;	/* conn has been connected */
+	bool			 attempted;	/* conn tried once: renew it */
 	bool			 bad_xml;	/* the server's stream broke */
 	uint64_t		 backoff_ms;
 	/* Transactions waiting for the connection, by id, oldest first. */
