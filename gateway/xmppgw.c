@@ -74,12 +74,16 @@
 #define NS_ORIGIN_ID	"urn:xmpp:sid:0"
 #define TICK_MS		250
 #define BACKOFF_MIN_MS	500
+/* From TCP connected to <handshake/>; a server that never answers. */
+#define HANDSHAKE_MS	10000
 #define JID_MAX		XLATE_JID_SIZE
 
 /* The newest runtime: connection-level settings only (see above). */
 #define CONF	(&runtime_current()->conf)
 /* Slots the held queue and the outbox start with; doubled on demand. */
 #define HOLD_MIN	16
+/* The least cap on stanzas not yet written (sendq_full()). */
+#define SENDQ_MIN	64
 
 static relay_reply_fn	xmppgw_reply;
 static relay_send_fn	xmppgw_send;
@@ -103,6 +107,9 @@ struct xmppgw {
 	su_timer_t		*tick;
 	su_timer_t		*kick;
 	su_timer_t		*reconnect;
+	su_timer_t		*handshake;	/* HANDSHAKE_MS after connecting */
+	bool			 attempted;	/* conn tried once: renew it */
+	bool			 bad_xml;	/* the server's stream broke */
 	uint64_t		 backoff_ms;
 	/* Transactions waiting for the connection, by id, oldest first. */
 	uint64_t		*queue;
@@ -145,6 +152,7 @@ static const struct xmppgw_out	xmppgw_sent = { "waiting for a receipt" };
 
 static void	kick(void);
 static void	connect_now(void);
+static void	close_stream(const char *why);
 
 bool
 xmppgw_connected(void)
@@ -184,6 +192,10 @@ run(void)
 		return;
 	xg.in_run = true;
 	xmpp_run_once(xg.ctx, 0);
+	if (xg.bad_xml) {
+		xg.bad_xml = false;
+		close_stream("not well-formed XML");
+	}
 	/*
 	 * xmpp_conn_send_queue_len() counts only our stanzas: what
 	 * libstrophe queues itself (the stream header, the component
@@ -357,6 +369,22 @@ hold_room(void *arr, size_t *cap, size_t len, size_t size, size_t max)
 	return n;
 }
 
+/*
+ * Does libstrophe's send queue hold as many stanzas as it may?  Written
+ * as the socket takes them, they pile up only while the server reads
+ * nothing (hung, or hostile); every message would be answered 202 and
+ * kept in memory for ever.  The cap is xmpp.queue_max, never below
+ * SENDQ_MIN so that a burst between two writes is never refused.
+ */
+static bool
+sendq_full(size_t *n)
+{
+	size_t	 max = (size_t)CONF->xmpp_queue_max;
+
+	*n = xg.conn != NULL ? (size_t)xmpp_conn_send_queue_len(xg.conn) : 0;
+	return *n >= (max < SENDQ_MIN ? SENDQ_MIN : max);
+}
+
 /* Parse "imgate-<run tag>-<id>"; 0 when it is not this run's. */
 static uint64_t
 id_to_txn(const char *id)
@@ -393,8 +421,15 @@ static void
 send_or_hold(xmpp_stanza_t *st)
 {
 	char	*buf = NULL, **out;
-	size_t	 len;
+	size_t	 len, n;
 
+	if (xg.connected && sendq_full(&n)) {
+		log_warnx("xmpp: the server reads nothing (%zu stanzas not "
+		    "written): a %s stanza to %s is lost", n,
+		    xmpp_stanza_get_name(st), xmpp_stanza_get_to(st) ?
+		    xmpp_stanza_get_to(st) : "?");
+		return;
+	}
 	if (xg.connected) {
 		xmpp_send(xg.conn, st);
 		kick();
@@ -556,8 +591,9 @@ send_notice(const char *to, const char *from, const char *type,
 		XML_TEXT("' id='", id, true),
 		XML_LIT("'/></message>"),
 	};
+	size_t		 n;
 
-	if (!xg.connected)
+	if (!xg.connected || sendq_full(&n))
 		return -1;
 	if (send_xml(parts, sizeof(parts) / sizeof(parts[0])) != 0)
 		return -1;
@@ -922,10 +958,16 @@ send_message(struct gw_txn *t, const char *to)
 static enum gw_reason
 xmppgw_send(struct gw_txn *t, const char *to, const char *next_hop)
 {
-	size_t		 max = (size_t)CONF->xmpp_queue_max;
+	size_t		 max = (size_t)CONF->xmpp_queue_max, q_n;
 	uint64_t	*q;
 
 	(void)next_hop;
+	if (xg.connected && sendq_full(&q_n)) {
+		log_warnx("txn %llu: the XMPP server reads nothing: %zu "
+		    "stanzas not written (xmpp.queue_max %zu): refused",
+		    (unsigned long long)t->id, q_n, max);
+		return GW_R_XMPP_DOWN;
+	}
 	if (xg.connected)
 		return send_message(t, to);
 	/* Held until the component is back, or until the deadline. */
@@ -1057,6 +1099,20 @@ xmppgw_reply(struct gw_txn *t, const struct gw_outcome *o,
 	free(in);
 }
 
+/*
+ * RFC 6121 5.2.2: the recipient of a headline SHOULD NOT reply, and a
+ * server silently ignores one it cannot deliver, where a groupchat gets
+ * an error (RFC 6121 8.5.2).  A headline is relayed like any message
+ * but never answered, not even with an error: its failure is logged.
+ */
+static bool
+is_headline(xmpp_stanza_t *st)
+{
+	const char	*type = xmpp_stanza_get_type(st);
+
+	return type != NULL && strcmp(type, "headline") == 0;
+}
+
 /* Answer a stanza that never became a transaction. */
 static void
 refuse(xmpp_stanza_t *st, enum gw_reason reason, const char *condition)
@@ -1077,6 +1133,8 @@ refuse(xmpp_stanza_t *st, enum gw_reason reason, const char *condition)
 	/* A chat state that cannot go on gets no error (XEP-0085). */
 	if (xmpp_stanza_get_child_by_name(st, "body") == NULL &&
 	    xmpp_stanza_get_child_by_ns(st, NS_CHATSTATES) != NULL)
+		return;
+	if (is_headline(st))
 		return;
 	e = xmpp_stanza_reply_error(st, status_xmpp_type(condition),
 	    condition, status_strreason(reason));
@@ -1390,8 +1448,11 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
 		    GW_R_OVERLOAD, 0, NULL });
 		goto done;
 	}
-	/* A chat state is answered to nobody, an error least of all. */
-	if (chatstate)
+	/*
+	 * A chat state is answered to nobody, an error least of all; nor
+	 * is a headline (is_headline()).
+	 */
+	if (chatstate || is_headline(st))
 		in_free(t);
 	else if (t->rt->conf.xmpp_request_imdn && t->xmpp_id != NULL)
 		ask_imdn(t, dest, direct_sip,
@@ -1434,6 +1495,54 @@ done:
 	return 1;
 }
 
+/*
+ * RFC 6120 8.2.3: an <iq/> get or set is always answered, or its sender
+ * waits for ever.  imgate relays messages and offers no IQ service, so
+ * every request gets <service-unavailable/> (RFC 6120 8.4, a payload
+ * namespace not understood); a result or an error is never answered
+ * (RFC 6120 8.3.1).  Presence means nothing to a gateway of numbers.
+ */
+static int
+on_iq(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
+{
+	const char	*type = xmpp_stanza_get_type(st);
+	const char	*from = xmpp_stanza_get_from(st);
+	const char	*cond = "service-unavailable";
+	xmpp_stanza_t	*e;
+
+	(void)conn;
+	(void)ud;
+	if (type == NULL || (strcmp(type, "get") != 0 &&
+	    strcmp(type, "set") != 0)) {
+		log_debug("xmpp: <iq type='%s'/> from %s dropped",
+		    type != NULL ? type : "", from != NULL ? from : "?");
+		return 1;
+	}
+	log_info("xmpp: <iq type='%s'/> from %s to %s refused: no IQ "
+	    "service (%s)", type, from != NULL ? from : "?",
+	    xmpp_stanza_get_to(st) != NULL ? xmpp_stanza_get_to(st) : "?",
+	    cond);
+	if (from == NULL)
+		return 1;
+	e = xmpp_stanza_reply_error(st, status_xmpp_type(cond), cond, NULL);
+	if (e != NULL) {
+		send_or_hold(e);
+		xmpp_stanza_release(e);
+	}
+	return 1;
+}
+
+static int
+on_presence(xmpp_conn_t *conn, xmpp_stanza_t *st, void *ud)
+{
+	(void)conn;
+	(void)ud;
+	log_debug("xmpp: <presence/> from %s dropped",
+	    xmpp_stanza_get_from(st) != NULL ? xmpp_stanza_get_from(st) :
+	    "?");
+	return 1;
+}
+
 /* ------------------------------------------------------ connection */
 
 static void
@@ -1472,6 +1581,9 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 
 	(void)conn;
 	(void)ud;
+	/* NULL: xmppgw_stop() releasing the connection. */
+	if (xg.handshake != NULL)
+		su_timer_reset(xg.handshake);
 	if (ev == XMPP_CONN_CONNECT) {
 		log_info("xmpp: component %s connected to %s:%lld",
 		    CONF->xmpp_domain, CONF->xmpp_server,
@@ -1498,6 +1610,83 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 	schedule_reconnect();
 }
 
+/*
+ * Close the component stream (RFC 6120 4.9.1.1: a stream error ends the
+ * stream); libstrophe then reports the disconnection and on_conn()
+ * schedules the reconnection.  Until then nothing more is sent on it:
+ * new messages and replies wait as when disconnected.
+ */
+static void
+close_stream(const char *why)
+{
+	if (xg.conn == NULL || xmpp_conn_is_disconnected(xg.conn))
+		return;
+	log_warnx("xmpp: component stream to %s:%lld: %s; closing it",
+	    CONF->xmpp_server, (long long)CONF->xmpp_port, why);
+	if (xg.connected) {
+		xg.connected = false;
+		metrics_component_state(false);
+	}
+	xmpp_disconnect(xg.conn);
+	kick();
+}
+
+/*
+ * libstrophe has no timeout past the TCP connection: a server that
+ * accepts it and never sends its stream header or <handshake/> would
+ * hold the component down for good, with no reconnection.
+ */
+static void
+on_handshake_wait(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
+{
+	char	 why[64];
+
+	(void)m;
+	(void)t;
+	(void)arg;
+	if (xg.connected)
+		return;
+	snprintf(why, sizeof(why), "no handshake within %d ms",
+	    HANDSHAKE_MS);
+	close_stream(why);
+}
+
+static int	conn_setup(xmpp_conn_t *, const char *, const char *);
+
+/*
+ * A new connection object for every attempt after the first.
+ * libstrophe 0.12's parser_reset() (src/parser_expat.c), run when a
+ * connection starts, frees the text of a stanza the last disconnection
+ * cut off but keeps its length: the next text on the new stream is then
+ * appended to an uninitialised buffer (heap bytes in a body) or to NULL
+ * (a crash).  A new connection gets a new parser.  The stream-management
+ * state moves over (see sm_state_borrow()).
+ */
+static int
+conn_renew(void)
+{
+	xmpp_conn_t	*n;
+	xmpp_sm_state_t	*sm;
+
+	if (!xmpp_conn_is_disconnected(xg.conn) ||
+	    (n = xmpp_conn_new(xg.ctx)) == NULL)
+		return -1;
+	if ((sm = xmpp_conn_get_sm_state(xg.conn)) != NULL &&
+	    xmpp_conn_set_sm_state(n, sm) != XMPP_EOK) {
+		xmpp_free_sm_state(sm);
+		sm = NULL;
+	}
+	/* The old identity: xmpp.domain and secret need a restart. */
+	if ((sm == NULL && sm_state_borrow(n) != 0) || conn_setup(n,
+	    xmpp_conn_get_jid(xg.conn), xmpp_conn_get_pass(xg.conn)) != 0) {
+		xmpp_conn_release(n);
+		return -1;
+	}
+	xmpp_conn_release(xg.conn);
+	xg.conn = n;
+	return 0;
+}
+
 static void
 connect_now(void)
 {
@@ -1505,6 +1694,12 @@ connect_now(void)
 
 	if (xg.stopping || xg.conn == NULL)
 		return;
+	if (xg.attempted && conn_renew() != 0) {
+		log_warnx("xmpp: no new connection object (memory)");
+		schedule_reconnect();
+		return;
+	}
+	xg.attempted = true;
 	rc = xmpp_connect_component(xg.conn, CONF->xmpp_server,
 	    (unsigned short)CONF->xmpp_port, on_conn, NULL);
 	if (rc != XMPP_EOK) {
@@ -1513,6 +1708,8 @@ connect_now(void)
 		schedule_reconnect();
 		return;
 	}
+	su_timer_set_interval(xg.handshake, on_handshake_wait, NULL,
+	    HANDSHAKE_MS);
 	kick();
 }
 
@@ -1521,6 +1718,16 @@ strophe_log(void *ud, xmpp_log_level_t level, const char *area,
     const char *msg)
 {
 	(void)ud;
+	/*
+	 * libstrophe 0.12 (src/event.c) answers XML it cannot parse with an
+	 * <invalid-xml/> stream error but keeps the stream open, its parser
+	 * failed for good: every later stanza would be lost, both ways,
+	 * while the component looks connected.  Its debug line is the only
+	 * sign; run() closes the stream after the round.
+	 */
+	if (level == XMPP_LEVEL_DEBUG && strcmp(area, "xmpp") == 0 &&
+	    strncmp(msg, "parse error", 11) == 0)
+		xg.bad_xml = true;
 	if (level >= XMPP_LEVEL_WARN)
 		log_warnx("xmpp: %s: %s", area, msg);
 	else if (log_enabled(LOG_L_DEBUG) && level >= XMPP_LEVEL_INFO)
@@ -1528,6 +1735,21 @@ strophe_log(void *ud, xmpp_log_level_t level, const char *area,
 }
 
 static xmpp_log_t strophe_logger = { strophe_log, NULL };
+
+/* Identity (@jid, @pass: copied) and handlers of a new connection. */
+static int
+conn_setup(xmpp_conn_t *c, const char *jid, const char *pass)
+{
+	xmpp_conn_set_jid(c, jid);
+	xmpp_conn_set_pass(c, pass);
+	if (xmpp_conn_get_jid(c) == NULL || xmpp_conn_get_pass(c) == NULL)
+		return -1;
+	xmpp_conn_set_sockopt_callback(c, on_sockopt);
+	xmpp_handler_add(c, on_message, NULL, "message", NULL, NULL);
+	xmpp_handler_add(c, on_iq, NULL, "iq", NULL, NULL);
+	xmpp_handler_add(c, on_presence, NULL, "presence", NULL, NULL);
+	return 0;
+}
 
 int
 xmppgw_start(su_root_t *root, const struct gw_conf *conf)
@@ -1548,13 +1770,12 @@ xmppgw_start(su_root_t *root, const struct gw_conf *conf)
 	if (sm_state_borrow(xg.conn) != 0)
 		log_warnx("xmpp: no stream-management state for the "
 		    "component; libstrophe may crash on a stanza");
-	xmpp_conn_set_jid(xg.conn, conf->xmpp_domain);
-	xmpp_conn_set_pass(xg.conn, conf->xmpp_secret);
-	xmpp_conn_set_sockopt_callback(xg.conn, on_sockopt);
-	xmpp_handler_add(xg.conn, on_message, NULL, "message", NULL, NULL);
+	if (conn_setup(xg.conn, conf->xmpp_domain, conf->xmpp_secret) != 0)
+		return -1;
 	xg.tick = su_timer_create(su_root_task(root), TICK_MS);
 	xg.kick = su_timer_create(su_root_task(root), 1);
 	xg.reconnect = su_timer_create(su_root_task(root), BACKOFF_MIN_MS);
+	xg.handshake = su_timer_create(su_root_task(root), HANDSHAKE_MS);
 	su_timer_set_for_ever(xg.tick, on_tick, NULL);
 	xg.backoff_ms = BACKOFF_MIN_MS;
 	connect_now();
@@ -1583,6 +1804,8 @@ xmppgw_stop(void)
 	su_timer_destroy(xg.tick);
 	su_timer_destroy(xg.kick);
 	su_timer_destroy(xg.reconnect);
+	su_timer_destroy(xg.handshake);
+	xg.handshake = NULL;
 	if (xg.conn != NULL)
 		xmpp_conn_release(xg.conn);
 	xmpp_ctx_free(xg.ctx);

@@ -7,7 +7,8 @@ SIP->XMPP (body, a From that maps back to the SIP sender, thread = Call-ID,
 200 after the client's receipt), XMPP->SIP (Request-URI, From, Content-Type,
 body; receipt to the client; 486/404/503 become RFC 7247 conditions),
 XMPP->XMPP, replies through the escaped addresses, message/cpim, refusals
-with the right error condition, non-ASCII text byte-exact both ways, and
+with the right error condition, an iq get answered with
+service-unavailable, non-ASCII text byte-exact both ways, and
 a Prosody restart in the middle of traffic with every message answered.
 """
 
@@ -227,6 +228,13 @@ identities = ( { sip = "sip:dave@id.example"; number = "+12025550177"; },
                            5)
             tap.is_(e and e["error"], cond, "refused: %s -> <%s/>"
                     % (what, cond))
+
+        # -- iq: answered, or the client waits for ever (RFC 6120 8.2.3)
+        for to in (COMP, "+12025550100@" + COMP):
+            tap.is_(alice.iq(to, "http://jabber.org/protocol/disco#info"),
+                    ("error", "service-unavailable"),
+                    "iq get to %s through Prosody -> <service-unavailable/>"
+                    % to)
 
         # -- identity table: senders shown as their numbers
         code, _, _ = uac.message(gw.addr, "sip:+12025550101@gw.test",

@@ -7,6 +7,7 @@
            thread="t1", subject="s", lang="cs")
     c.wait(lambda m: m["body"] == "hi", timeout=5) -> dict or None
     c.messages  # every <message/> received, as dicts
+    c.iq("gw.localhost", "urn:xmpp:ping") -> ("error", "service-unavailable")
     c.stop()
 
 Each received message becomes a dict: from, to, id, type, body, thread,
@@ -25,6 +26,7 @@ import time
 import xml.etree.ElementTree as ET
 
 import slixmpp
+import slixmpp.exceptions
 
 NS_RECEIPTS = "urn:xmpp:receipts"
 NS_STANZAS = "urn:ietf:params:xml:ns:xmpp-stanzas"
@@ -172,6 +174,23 @@ class Client:
             m.send()
             return m["id"]
         return self._call(do)
+
+    def iq(self, to, ns, itype="get", timeout=5.0):
+        """An <iq type=@itype/> with an empty <query xmlns=@ns/> to @to:
+        ("result", None), ("error", condition), or (None, None) when no
+        answer came within @timeout seconds."""
+        async def do():
+            q = self.bot.make_iq(ito=to, itype=itype)
+            q.xml.append(ET.Element("{%s}query" % ns))
+            try:
+                await q.send(timeout=timeout)
+                return ("result", None)
+            except slixmpp.exceptions.IqError as e:
+                return ("error", e.condition)
+            except slixmpp.exceptions.IqTimeout:
+                return (None, None)
+        fut = asyncio.run_coroutine_threadsafe(do(), self.loop)
+        return fut.result(timeout + 5)
 
     def send_raw(self, data):
         return self._call(lambda: self.bot.send_raw(data))

@@ -1,0 +1,230 @@
+#!/usr/bin/python3
+"""test_xmpp_hostile.py - the component edge against a hostile server.
+
+fakecomp.py plays the XMPP server's XEP-0114 side, so that the test can
+send what Prosody never would.  Asserted:
+
+- An <iq/> get or set, to the component or to a number at it, is
+  answered with an <iq type='error'/> <service-unavailable/> carrying its
+  id (RFC 6120 8.2.3; it used to get nothing and its sender waited for
+  ever); an iq result or error, or an iq without a from, gets nothing.
+- Error stanzas for unknown ids and stanzas without a from are never
+  answered (no error loops); 200 messages in one write are all handled.
+- A headline is relayed, but never answered with an error stanza when
+  it fails (RFC 6121 8.5.2; it used to get one), only logged.
+- XML the server's stream cannot parse: libstrophe sends an
+  <invalid-xml/> stream error but kept the stream open with its parser
+  failed, every later stanza lost while the component looked connected;
+  imgated now closes the stream, says why, and reconnects.
+- A server that accepts the TCP connection and never answers the stream
+  header: imgated gives up after 10 s and reconnects (it used to wait for
+  ever, the component down for good).
+- The connection closed in the middle of a stanza: reconnected.
+- A server that stops reading: messages for XMPP used to be answered
+  202 and kept in libstrophe's send queue without a bound; past
+  xmpp.queue_max unwritten stanzas they are refused with 503, and each
+  message taken arrives once the server reads again.
+- The daemon serves on, exits 0 and clean under the sanitizers.
+"""
+
+import re
+import sys
+import time
+
+import imgtest
+from imgtest import Procs, tap
+import gwtest
+from gwtest import enum_naptr as naptr
+from fakecomp import FakeComponent
+import sipuac
+
+COMP = "gw.localhost"
+SECRET = "s3cret"
+NUM = "+12025550100@" + COMP
+
+
+def msg(to, body="x", frm="alice@localhost/r", id="m1", mtype=None):
+    return "<message to='%s'%s id='%s'%s><body>%s</body></message>" % (
+        to, " from='%s'" % frm if frm else "", id,
+        " type='%s'" % mtype if mtype else "", body)
+
+
+def main():
+    with Procs("xmpp-hostile") as procs:
+        uas = gwtest.start_uas(procs, "uas_message.xml")
+        dns = [naptr("+12025550100", "im:carol@sip.test"),
+               naptr("+12025550101", "im:bob@localhost"),
+               gwtest.xmpp_domain("localhost")]
+        dns += gwtest.sip_domain("sip.test", uas.port)
+        fake = imgtest.start_fakedns(dns, procs=procs)
+        srv = FakeComponent(SECRET, COMP).start()
+        gw = gwtest.start_imgated(procs, fake.port, conf_extra="""xmpp = {
+    enable = true; server = "127.0.0.1"; port = %d; domain = "%s";
+    secret = "%s"; receipt_wait_ms = 2000; reconnect_max_ms = 1000;
+    queue_wait_ms = 20000; queue_max = 100; };
+""" % (srv.port, COMP, SECRET), sip_extra="max_body = 60000;")
+        c = srv.accept(10)
+        c.handshake()
+        tap.ok(gw.wait_log(r"component %s connected" % COMP, 5),
+               "imgated connects to the fake component server")
+
+        # -- iq
+        c.send("<iq type='get' id='q1' from='alice@localhost/r' to='%s'>"
+               "<query xmlns='http://jabber.org/protocol/disco#info'/>"
+               "</iq>" % COMP)
+        r = c.read_until(r"<iq [^>]*id=.q1.*?</iq>", 5) or ""
+        tap.ok(re.search(r"type=.error.", r) and
+               "<service-unavailable" in r and
+               re.search(r"to=.alice@localhost/r.", r),
+               "iq get to the component -> iq error <service-unavailable/>",
+               diag=r or gw.log_text()[-800:])
+        c.send("<iq type='set' id='q2' from='alice@localhost/r' to='%s'>"
+               "<x xmlns='urn:example:unknown'/></iq>" % NUM)
+        r = c.read_until(r"<iq [^>]*id=.q2.*?</iq>", 5) or ""
+        tap.ok(re.search(r"type=.error.", r) and
+               "<service-unavailable" in r and
+               re.search(r"from=.%s." % re.escape(NUM), r),
+               "iq set to a number -> iq error from that JID", diag=r)
+        tap.ok(gw.wait_log(r"<iq type='set'/> from alice@localhost/r to "
+                           r"\S+ refused", 3),
+               "the refused iq is logged")
+        c.send("<iq type='result' id='q3' from='alice@localhost/r' "
+               "to='%s'/>" % COMP)
+        c.send("<iq type='error' id='q4' from='alice@localhost/r' "
+               "to='%s'/>" % COMP)
+        c.send("<iq type='get' id='q5' to='%s'><ping xmlns='urn:xmpp:ping'/>"
+               "</iq>" % COMP)
+        c.send("<presence from='alice@localhost/r' to='%s'/>" % NUM)
+        # -- never answered: errors for nothing of ours, no from
+        c.send(msg(NUM, mtype="error", id="e1"))
+        c.send(msg(NUM, mtype="error", id="imgate-0000000000000000-1"))
+        c.send(msg(NUM, frm=None, id="nofrom"))
+        out = c.drain(1.5)
+        tap.is_(out, "", "iq result/error, iq and message without a from, "
+                "error stanzas for unknown ids: nothing sent back")
+
+        # -- headline: relayed, never answered with an error
+        c.send(msg(NUM, "news", id="h1", mtype="headline"))
+        c.send(msg("+12025550199@" + COMP, "news", id="h2",
+                   mtype="headline"))
+        c.send(msg("nonumber@" + COMP, "news", id="h3", mtype="headline"))
+        out = c.drain(2)
+        tap.ok(gwtest.wait_for(lambda: [r for r in uas.requests()
+                                        if r["body"] == "news"], 3),
+               "a headline is relayed like a message")
+        tap.is_(out, "", "a headline is never answered, not even with an "
+                "error (RFC 6121 8.5.2): no ENUM data, malformed number")
+        tap.ok(gw.wait_log(r"in_id=h2 .*no ENUM data.*outcome=permanent",
+                           1) and
+               gw.wait_log(r"in_id=h3 .*invalid number.*outcome=permanent",
+                           1),
+               "... its failures are logged", diag=gw.log_text()[-3000:])
+
+        # -- many stanzas in one write
+        c.send("".join(msg(NUM, "burst %d" % i, id="b%d" % i)
+                       for i in range(200)))
+        ok = gwtest.wait_for(lambda: len([r for r in uas.requests()
+                                          if r["body"].startswith("burst ")])
+                             == 200, 20)
+        tap.ok(ok, "200 stanzas in one write: 200 MESSAGEs",
+               diag=len(uas.requests()))
+
+        # -- XML the parser refuses: the stream is closed and re-opened
+        n0 = len(srv.accepted)
+        c.send(msg(NUM, "bad &#1; char", id="bad"))
+        c2 = srv.accept(10)
+        tap.ok(c2 is not None, "not well-formed XML from the server: "
+               "imgated closes the stream and reconnects",
+               diag=gw.log_text()[-1500:])
+        tap.ok(gw.wait_log(r"warning: xmpp: component stream to \S+: not "
+                           r"well-formed XML; closing it", 1),
+               "... and says why")
+        if c2 is not None:
+            c.close()
+            c = c2.handshake()
+            c.send(msg(NUM, "after bad xml", id="abx"))
+            tap.ok(gwtest.wait_for(lambda: [r for r in uas.requests()
+                                            if r["body"] == "after bad xml"],
+                                   5), "... and serves on the new stream",
+                   diag=gw.log_text()[-2500:])
+        else:
+            tap.ok(False, "... and serves on the new stream")
+        del n0
+
+        # -- a server that never answers the stream header
+        c.close()
+        c = srv.accept(10)
+        tap.ok(c is not None, "reconnects after the server closed")
+        c.read_until(r"<stream:stream[^>]*>", 5)
+        t0 = time.monotonic()
+        c2 = srv.accept(20)
+        waited = time.monotonic() - t0
+        tap.ok(c2 is not None and 9 < waited < 17,
+               "a server that never answers the stream header: given up "
+               "after 10 s, reconnected (%.1f s)" % waited,
+               diag=gw.log_text()[-1000:])
+        tap.ok(gw.wait_log(r"warning: xmpp: component stream to \S+: no "
+                           r"handshake within 10000 ms; closing it", 1),
+               "... and says why")
+        c.close()
+        if c2 is None:
+            c2 = srv.accept(10)
+        c = c2.handshake()
+
+        # -- closed in the middle of a stanza's text
+        c.send("<message to='%s' from='a@localhost/r' id='half'><body>"
+               "cut off in the middle of its" % NUM)
+        time.sleep(0.3)
+        c.close()
+        c = srv.accept(10)
+        tap.ok(c is not None, "closed mid-stanza: reconnected")
+        c.handshake()
+        for i, body in enumerate(("y", "a longer body, after the cut")):
+            c.send(msg(NUM, body, id="ac%d" % i))
+            got = gwtest.wait_for(lambda: [r for r in uas.requests()
+                                           if r["body"] == body], 5)
+            tap.ok(got and gw.alive(), "after a stanza cut off in its "
+                   "text, the first text on the new stream arrives as sent "
+                   "(%r)" % body, diag=gw.log_text()[-1500:])
+        uac = sipuac.UAC()
+        code, _, _ = uac.message(gw.addr, "sip:+12025550101@gw.test",
+                                 body="still serving")
+        m = c.read_until(r"<message[^>]*>.*?still serving.*?</message>", 5)
+        tap.ok(m is not None and code in (200, 202),
+               "SIP->XMPP still works (%s)" % code)
+
+        # -- a server that reads nothing: the unwritten stanzas are capped
+        body = "B" * 50000
+        codes = []
+        for _ in range(4):
+            ids = [uac.send(gw.addr, "sip:+12025550101@gw.test", body=body)
+                   for i in range(100)]
+            uac.poll(8)
+            codes += [uac.result(i)[0] for i in ids]
+        taken = sum(1 for x in codes if x in (200, 202))
+        tap.ok(codes.count(503) > 0 and
+               taken + codes.count(503) == len(codes),
+               "a server that reads nothing: past xmpp.queue_max unwritten "
+               "stanzas, messages are refused with 503 (%d taken, %d "
+               "refused)" % (taken, codes.count(503)),
+               diag=sorted(set(map(str, codes))))
+        tap.ok(gw.wait_log(r"the XMPP server reads nothing: \d+ stanzas "
+                           r"not written \(xmpp.queue_max 100\): refused",
+                           1), "... and says why")
+        data, end = "", time.monotonic() + 30
+        while data.count(body) < taken and time.monotonic() < end:
+            data += c.drain(0.5)
+        data += c.drain(1)
+        tap.is_(data.count(body), taken, "... and once it reads, each "
+                "message taken arrives, once")
+        uac.close()
+        tap.ok(gw.alive(), "imgated alive")
+        tap.is_(gw.term(), 0, "imgated exits 0")
+        gwtest.sanitizer_clean(gw, "imgated")
+        c.close()
+        srv.stop()
+    return tap.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
