@@ -73,14 +73,22 @@ bad:
 	return 0;
 }
 
-/* RFC 3261 25.1: callid = word [ "@" word ]. */
+/*
+ * RFC 3261 25.1: callid = word [ "@" word ], and shorter than
+ * XLATE_THREAD_SIZE, the cap of the other direction: a <thread/> of
+ * kilobytes would become a Call-ID that peers refuse or ignore (a
+ * hostile sender's 3000 characters left the request unanswered).
+ */
 static bool
 xlate_callid_ok(const char *s)
 {
-	size_t	 w = 0;
-	bool	 at = false;
+	const char	*s0 = s;
+	size_t		 w = 0;
+	bool		 at = false;
 
 	for (; *s != '\0'; s++) {
+		if ((size_t)(s - s0) >= XLATE_THREAD_SIZE - 1)
+			return false;
 		if (*s == '@') {
 			if (at || w == 0)
 				return false;

@@ -1796,6 +1796,25 @@ test_daemon_mapping(void)
 	in.thread = "x@y";
 	ok(xlate_xmpp_to_sip_msg(&in, GW, SIZE_MAX, &s) == XLATE_OK &&
 	    s.call_id == in.thread, "daemon: word@word is a Call-ID");
+	{
+		/* The cap is XLATE_THREAD_SIZE, as SIP -> XMPP's. */
+		char	 th[XLATE_THREAD_SIZE + 1];
+
+		memset(th, 'a', sizeof(th) - 1);
+		th[XLATE_THREAD_SIZE - 1] = '\0';
+		in.thread = th;
+		ok(xlate_xmpp_to_sip_msg(&in, GW, SIZE_MAX, &s) ==
+		    XLATE_OK && s.call_id == in.thread,
+		    "daemon: a %d-character thread is a Call-ID",
+		    XLATE_THREAD_SIZE - 1);
+		th[XLATE_THREAD_SIZE - 1] = 'a';
+		th[XLATE_THREAD_SIZE] = '\0';
+		ok(xlate_xmpp_to_sip_msg(&in, GW, SIZE_MAX, &s) ==
+		    XLATE_OK && s.call_id == NULL,
+		    "daemon: a %d-character thread is no Call-ID: make one",
+		    XLATE_THREAD_SIZE);
+		in.thread = "x@y";
+	}
 	in.lang = "en-GB";
 	in.subject = "a\nb";
 	ok(xlate_xmpp_to_sip_msg(&in, GW, SIZE_MAX, &s) == XLATE_OK &&
