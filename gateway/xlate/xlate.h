@@ -516,8 +516,9 @@ struct xlate_sip_out {
 /**
  * XMPP <message/> -> SIP MESSAGE (RFC 7572 Table 1): to -> Request-URI
  * and To, from -> From (resource as ;gr=), thread -> Call-ID (when it is
- * a valid Call-ID word shorter than XLATE_THREAD_SIZE), subject -> Subject (CR/LF/TAB become spaces),
- * xml:lang -> Content-Language, body -> text/plain body; type not mapped.
+ * a valid Call-ID word shorter than XLATE_THREAD_SIZE), subject ->
+ * Subject (CR/LF/TAB become spaces), xml:lang -> Content-Language, body
+ * -> text/plain body; type not mapped.
  * type='error' is never relayed (RFC 6120 8.3.1) and groupchat is
  * refused by policy.  @gw_domain selects the address mode as in
  * xlate_sip_to_xmpp_msg().  With @in->to_routed @in->to is not mapped
