@@ -1695,6 +1695,8 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf, bool worker)
 	    TPTAG_CERTIFICATE(tlsdir),
 	    TPTAG_TLS_VERIFY_POLICY(tls_policy(conf)),
 	    TPTAG_TLS_VERIFY_DATE(1),
+	    TPTAG_TIMEOUT(SIPGW_TCP_RECV_TIMEOUT_MS),
+	    TPTAG_IDLE(SIPGW_TCP_IDLE_MS),
 	    TAG_END()) < 0) {
 		log_warnx("sip: cannot listen on %s", conf->sip_tls_listen);
 		nta_agent_destroy(sipgw_agent);

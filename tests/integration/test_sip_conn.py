@@ -18,6 +18,9 @@ c-ares could open no socket, so that every number not in the cache got
   refusals with the reason and few lines, and a UDP MESSAGE to a number
   it has not resolved yet is delivered (200); once the attackers close,
   a request over TCP is served again;
+- a connection that sends nothing at all (sofia arms no timer for it)
+  is kept while younger than 2 min, and shut down (logged) when another
+  connection comes after that;
 - the daemon exits cleanly, without sanitizer findings.
 """
 
@@ -101,6 +104,10 @@ def main():
         srv = ("127.0.0.1", gw.port)
         uac = sipuac.UAC()
 
+        # -- a connection that sends nothing at all (looked at last)
+        silent = socket.create_connection(srv, timeout=5)
+        t_silent = time.monotonic()
+
         # -- half a request, then nothing
         half = socket.create_connection(srv, timeout=5)
         half.sendall(HALF)
@@ -166,6 +173,27 @@ def main():
                 "over TCP is served")
         code, _, _ = uac.message(srv, "sip:+12025550102@gw.test")
         tap.is_(code, 200, "and one over UDP")
+
+        # -- the silent connection: sofia arms no timer for a connection
+        # it has read nothing from; shut down once it is 2 min old and
+        # another connection comes
+        _, closed, _ = read_for(silent, 0.1)
+        tap.ok(not closed, "a connection that sent nothing is kept "
+               "while younger than 2 min")
+        time.sleep(max(0.0, 122 - (time.monotonic() - t_silent)))
+        s = socket.create_connection(srv, timeout=5)
+        lp = s.getsockname()[1]
+        s.sendall(request(lp, 10))
+        data, _, _ = read_for(s, 10, want=1)
+        s.close()
+        tap.is_(finals(data), [200], "the next connection is served")
+        _, closed, _ = read_for(silent, 5)
+        tap.ok(closed, "the connection that sent nothing for 2 min is "
+               "closed then", diag=gw.log_text()[-1000:])
+        tap.ok(gw.wait_log(r"sip: 1 connection\(s\) shut down: nothing "
+                           r"received for 120 s", 2) is not None,
+               "... and logged")
+        silent.close()
         uac.close()
         tap.ok(gw.alive(), "imgated still runs")
         tap.is_(gw.term(), 0, "imgated exits cleanly")
