@@ -1216,6 +1216,19 @@ out_response(nta_outgoing_magic_t *magic, nta_outgoing_t *orq,
 #define SIPGW_PRELOAD		2048
 
 /*
+ * TCP and TLS connections (sofia's defaults: a half-read message waits
+ * for the rest for ever, an idle connection is closed after 30 min):
+ * a connection with part of a message and nothing more for
+ * SIPGW_TCP_RECV_TIMEOUT_MS (64*T1, RFC 3261 Timer B/F: by then its
+ * sender has given up on that request) is closed, and so is one
+ * without traffic and without a transaction for SIPGW_TCP_IDLE_MS.
+ * Each one holds a descriptor, of which an accepted connection may
+ * take only so many (gateway/sipgw_accept.c).
+ */
+#define SIPGW_TCP_RECV_TIMEOUT_MS	32000
+#define SIPGW_TCP_IDLE_MS		120000
+
+/*
  * The text of @h, encoded once into sipgw_home as nta would encode it
  * in every message (with @flags, the agent's message flags), kept in the
  * header: a shallow copy of it (msg_header_copy_one()) then goes on the
@@ -1643,6 +1656,8 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf, bool worker)
 	     * of leaving it to time out.
 	     */
 	    TAG_IF(tls, TPTAG_SDWN_ERROR(1)),
+	    TPTAG_TIMEOUT(SIPGW_TCP_RECV_TIMEOUT_MS),
+	    TPTAG_IDLE(SIPGW_TCP_IDLE_MS),
 	    /* A user agent: To tags on responses, rport in Via. */
 	    NTATAG_UA(1),
 	    NTATAG_CLIENT_RPORT(1),
@@ -1680,6 +1695,8 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf, bool worker)
 	    TPTAG_CERTIFICATE(tlsdir),
 	    TPTAG_TLS_VERIFY_POLICY(tls_policy(conf)),
 	    TPTAG_TLS_VERIFY_DATE(1),
+	    TPTAG_TIMEOUT(SIPGW_TCP_RECV_TIMEOUT_MS),
+	    TPTAG_IDLE(SIPGW_TCP_IDLE_MS),
 	    TAG_END()) < 0) {
 		log_warnx("sip: cannot listen on %s", conf->sip_tls_listen);
 		nta_agent_destroy(sipgw_agent);

@@ -9,7 +9,7 @@ b=${IMGATE_BUILDDIR:-.}
 s=${IMGATE_SRCDIR:-${srcdir:-.}}
 n=0
 fail=0
-for t in e164 e2u naptr dnsmsg xlate sipin dnsauth; do
+for t in e164 e2u naptr dnsmsg xlate sipin dnsauth olsip; do
 	bin="$b/tests/fuzz/fuzz_replay_$t"
 	out=$("$bin" "$s/tests/fuzz/corpus/$t" 2>&1)
 	rc=$?
