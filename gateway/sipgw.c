@@ -197,6 +197,12 @@ static uint64_t			 sipgw_ol_logged_at;
 /* A kernel arrival stamp further back than this is no wait: the clock
  * was set meanwhile (gateway/overload.h judges the share instead). */
 #define SIPGW_WAIT_SANE_NS		60000000000ull
+/* STUN datagrams dropped on the own UDP sockets (stun_drop()), and when
+ * the last line about them was logged (dns_now_ms(); 0: never). */
+static uint64_t			 sipgw_stun_dropped;
+static uint64_t			 sipgw_stun_logged_at;
+/* At most one line about dropped STUN per this many ms. */
+#define SIPGW_STUN_LOG_MS		60000
 
 /*
  * RFC 7339: an upstream peer whose Via carries "oc" gets the share this
@@ -1432,6 +1438,43 @@ sockaddr_text(const struct sockaddr *sa, socklen_t len, char *ip,
 	return false;
 }
 
+/*
+ * A datagram whose first byte is 0 or 1 is what sofia-sip takes for
+ * STUN (RFC 5389 6: a STUN message starts with two zero bits; no SIP
+ * message starts so).  sofia 1.12.11 (tport_recv_stun_dgram()) answers
+ * a binding request on a SIP port with a binding response, RFC 5626's
+ * keepalive answer: 44 bytes for 20, sent wherever the request's forged
+ * source says, a reflector.  imgate takes no REGISTER and so keeps no
+ * flow alive that RFC 5626 keepalives would need: STUN is dropped here
+ * unread, counted and logged, one line a minute at most.
+ */
+static bool
+is_stun(int fd, const void *buf, size_t len)
+{
+	return len > 0 && *(const unsigned char *)buf <= 1 &&
+	    sipgw_udp_own(fd);
+}
+
+static void
+stun_drop(const struct sockaddr *from, socklen_t fromlen)
+{
+	char		 ip[INET6_ADDRSTRLEN] = "?";
+	uint16_t	 port = 0;
+	uint64_t	 now = dns_now_ms();
+
+	sipgw_stun_dropped++;
+	if (sipgw_stun_logged_at != 0 &&
+	    now - sipgw_stun_logged_at < SIPGW_STUN_LOG_MS)
+		return;
+	sipgw_stun_logged_at = now;
+	if (from != NULL)
+		(void)sockaddr_text(from, fromlen, ip, sizeof(ip), &port);
+	log_warnx("sip: STUN datagram from %s port %u dropped unanswered: "
+	    "imgate answers no STUN on its SIP ports (%llu dropped in all, "
+	    "one line a minute at most)", ip, (unsigned)port,
+	    (unsigned long long)sipgw_stun_dropped);
+}
+
 bool
 sipgw_datagram(int fd, const void *buf, size_t len,
     const struct sockaddr *from, socklen_t fromlen, uint64_t arrived_ns)
@@ -1445,6 +1488,10 @@ sipgw_datagram(int fd, const void *buf, size_t len,
 	size_t			 i;
 	ssize_t			 n;
 
+	if (is_stun(fd, buf, len)) {
+		stun_drop(from, fromlen);
+		return true;
+	}
 	if (fd != sipgw_udp_fd)
 		return false;
 	sipgw_ol_next = SIPGW_OL_NONE;

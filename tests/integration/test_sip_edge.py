@@ -16,11 +16,14 @@ suite's small UDP client (sipuac) and raw TCP sockets.  Asserted:
   reply to an escaped JID there) -> 482;
 - header caps over TCP: a 1 MiB header, 10 000 headers, a 60 KB header
   block and one 5 KB header line are each refused (513 or a close),
-  logged with the cap, never relayed; the daemon keeps serving.
+  logged with the cap, never relayed; the daemon keeps serving;
+- a STUN binding request on the SIP UDP port is not answered (no
+  reflection), is logged, and the daemon keeps serving.
 """
 
 import re
 import socket
+import struct
 import time
 
 import imgtest
@@ -271,6 +274,28 @@ def main():
             code, _, _ = uac.message(srv, ruri)
             tap.is_(code, 200, "%s: the daemon keeps serving" % what)
             seen += 1
+        # -- STUN on the SIP UDP port: sofia would answer a binding
+        # request (RFC 5626's keepalive answer) with a larger response,
+        # toward whatever source the request claims; imgate drops it
+        stun = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        stun.settimeout(1.0)
+        req = struct.pack("!HHI12s", 0x0001, 0, 0x2112A442,
+                          b"imgate-stun1")
+        for _ in range(3):
+            stun.sendto(req, srv)
+        try:
+            got = stun.recv(2048)
+        except socket.timeout:
+            got = None
+        stun.close()
+        tap.ok(got is None, "STUN binding request: no answer",
+               diag="got %r" % (got,))
+        tap.ok(gw.wait_log(r"STUN", 2) is not None,
+               "STUN binding request: the log says it was dropped")
+        code, _, _ = uac.message(srv, ruri)
+        tap.is_(code, 200, "STUN: the daemon keeps serving")
+        seen += 1
+
         tap.ok(gw.alive() and ga.alive() and gb.alive() and gx.alive(),
                "every imgated still runs")
         uac.close()
