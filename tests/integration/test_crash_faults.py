@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """test_crash_faults.py - imgated disturbed while it serves: its
-supervisor killed (imgated(8) PROCESSES).
+supervisor killed, its spool's disk full (imgated(8) PROCESSES,
+imgate.conf(5) "Store-and-forward").
 
 (1) gateway.workers = 2, a store-and-forward route, a control socket;
 the supervisor alone is SIGKILLed (not its process group, as an OOM
@@ -9,11 +10,23 @@ themselves, drained as on SIGTERM, within gateway.shutdown_grace_ms and
 a few seconds (an orphaned worker would keep the SIP port and the
 spool's lock: the next imgated could not start); a new imgated starts on
 the same spool, port and control socket, accepts and delivers.
+
+(2) The SQLite spool on a tmpfs of 1 MiB (skipped where the suite cannot
+mount one), the destination down (503), the file system filled up behind
+imgated's back while a UAC sends 40 MESSAGEs/s.  Asserted: every message
+got 202 or 503 with Retry-After (a refusal, nothing acknowledged and
+lost); the log says why; the destination is not hammered while the spool
+cannot commit (a lost "retry at T" made the row due at once: each
+spooled message was sent once per commit window, hundreds of times a
+second, before imgated kept its outcomes for the next commit); once
+there is room again, new messages are accepted and every 202'd message
+is delivered.
 """
 
 import os
 import re
 import signal
+import subprocess
 import sys
 import time
 
@@ -100,10 +113,106 @@ routes = ( { name = "saf"; prefix = "+44"; action = "static";
            "0; no sanitizer report", diag=(status, sanitizer(log)))
 
 
+def mount_tmpfs(procs, size="1m"):
+    """A tmpfs of @size on a folder of the test's, or None when this
+    process may not mount one."""
+    d = procs.tmpdir("spoolfs")
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s,mode=0700"
+                        % size, "tmpfs", d], capture_output=True)
+    if r.returncode != 0:
+        return None
+    procs.add_cleanup(lambda: subprocess.run(["umount", "-l", d]))
+    return d
+
+
+def free_bytes(path):
+    st = os.statvfs(path)
+    return st.f_bavail * st.f_frsize
+
+
+def disk_full(procs):
+    mnt = mount_tmpfs(procs)
+    if mnt is None:
+        for i in range(6):
+            tap.skip("(2) disk full %d" % i, "cannot mount a tmpfs here "
+                     "(needs root)")
+        return
+    state = {"up": False}
+    uas = saftraffic.PyUAS(lambda body, seen:
+                           (200, 0.0) if state["up"] else (503, 0.0))
+    uas.start()
+    procs.add_cleanup(uas.stop)
+    gw = saftraffic.Gateway(procs, imgtest.free_port(), """
+spool = { path = "%s/spool.sqlite"; commit_ms = 5;
+  retry_initial_ms = 300; retry_max_ms = 600; max_age_s = 600; };
+routes = ( { name = "saf"; prefix = "+44"; action = "static";
+  target = "sip:127.0.0.1:%d"; mode = "store-and-forward"; } );
+""" % (mnt, uas.port))
+    if not gw.start():
+        tap.bail_out("imgated did not start: " + gw.log_text()[-1500:])
+    filler = os.path.join(mnt, "filler")
+    # What is left after the filler: room for the first few commits.
+    with open(filler, "wb") as f:
+        f.write(b"x" * max(0, free_bytes(mnt) - 40 * 1024))
+    uac = saftraffic.RateUAC(gw.addr, lambda n: "sip:+4420796%05d@gw.test"
+                             % n, 40, 3.0)
+    t0 = time.monotonic()
+    uac.start()
+    uac.join(45)
+    full_s = time.monotonic() - t0
+    msgs = uac.msgs
+    finals = [m["final"] for m in msgs.values()]
+    accepted = set(n for n, m in msgs.items() if m["final"] == 202)
+    refused = [m for m in msgs.values() if m["final"] == 503]
+    log = gw.log_text()
+    tap.ok(set(finals) <= {202, 503} and refused and
+           all(m["retry_after"] for m in refused),
+           "(2) disk full: every message answered 202 or 503 with "
+           "Retry-After (%d and %d)" % (len(accepted), len(refused)),
+           diag=sorted(set(map(str, finals))))
+    tap.ok(re.search(r"spool: .*(disk is full|disk I/O)", log) and
+           re.search(r"commit failed; \d+ messages? refused with 503", log),
+           "(2) the log says why", diag=log[-1500:])
+    with uas.lock:
+        sent = {}
+        for _, _, body, _ in uas.got:
+            n = saftraffic.body_id(body)
+            sent[n] = sent.get(n, 0) + 1
+    # One attempt, then the backoff's 225 ms at least between two.
+    most = max(sent.values()) if sent else 0
+    tap.ok(most <= 2 + full_s / 0.225, "(2) the destination is not "
+           "hammered while the spool cannot commit (at most %d attempts "
+           "of one message in %.1f s)" % (most, full_s),
+           diag=sorted(sent.items())[:10])
+
+    os.unlink(filler)
+    state["up"] = True
+    uac2 = saftraffic.RateUAC(gw.addr, lambda n: "sip:+4420797%05d@gw.test"
+                              % n, 20, 1.0, base=10000)
+    uac2.start()
+    uac2.join(45)
+    again = set(10000 + n for n, m in uac2.msgs.items()
+                if m["final"] == 202)
+    tap.ok(len(again) == len(uac2.msgs) > 0, "(2) room again: new "
+           "messages accepted", diag=sorted(set(
+               str(m["final"]) for m in uac2.msgs.values())))
+    want = accepted | again
+    gwtest.wait_for(lambda: want <= uas.delivered()[0], 15)
+    missing = sorted(want - uas.delivered()[0])
+    tap.ok(accepted and not missing, "(2) every 202'd message delivered "
+           "(%d)" % len(want), diag=missing[:20])
+    status, _ = gw.term()
+    log = gw.log_text()
+    tap.ok(status == 0 and not sanitizer(log), "(2) it stops with status "
+           "0; no sanitizer report", diag=(status, sanitizer(log)))
+
+
 def main():
-    tap.plan(7)
+    tap.plan(13)
     with Procs("crashfaults") as procs:
         supervisor_killed(procs)
+    with Procs("crashfaults-disk") as procs:
+        disk_full(procs)
     tap.done()
 
 
