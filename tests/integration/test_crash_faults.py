@@ -21,6 +21,15 @@ spooled message was sent once per commit window, hundreds of times a
 second, before imgated kept its outcomes for the next commit); once
 there is room again, new messages are accepted and every 202'd message
 is delivered.
+
+(3) The SQLite spool's files deleted under traffic (all three, then the
+-wal alone), the destination down: SQLite would go on writing to the
+unlinked files, so every message acknowledged from then on, and those
+in the deleted -wal, vanished at the next start.  Asserted: every
+message is answered (202 or 503); the log says the file was deleted and
+the spool is written again under its name from the open database; after
+a SIGKILL and a restart, with the destination up, every 202'd message is
+delivered.
 """
 
 import os
@@ -207,12 +216,66 @@ routes = ( { name = "saf"; prefix = "+44"; action = "static";
            "0; no sanitizer report", diag=(status, sanitizer(log)))
 
 
+def spool_deleted(procs, names):
+    """(3) @names of the spool's files deleted under traffic."""
+    what = "(3) %s deleted:" % ", ".join("spool.sqlite" + n for n in names)
+    state = {"up": False}
+    uas = saftraffic.PyUAS(lambda body, seen:
+                           (200, 0.0) if state["up"] else (503, 0.0))
+    uas.start()
+    procs.add_cleanup(uas.stop)
+    d = procs.tmpdir("spooldel")
+    path = os.path.join(d, "spool.sqlite")
+    gw = saftraffic.Gateway(procs, imgtest.free_port(), """
+spool = { path = "%s"; commit_ms = 5; retry_initial_ms = 300;
+  retry_max_ms = 600; max_age_s = 600; };
+routes = ( { name = "saf"; prefix = "+44"; action = "static";
+  target = "sip:127.0.0.1:%d"; mode = "store-and-forward"; } );
+""" % (path, uas.port))
+    if not gw.start():
+        tap.bail_out("imgated did not start: " + gw.log_text()[-1500:])
+    uac = saftraffic.RateUAC(gw.addr, lambda n: "sip:+4420798%05d@gw.test"
+                             % n, 20, 2.0)
+    uac.start()
+    time.sleep(1.0)
+    for n in names:
+        os.unlink(path + n)
+    uac.join(45)
+    accepted = set(n for n, m in uac.msgs.items() if m["final"] == 202)
+    finals = set(m["final"] for m in uac.msgs.values())
+    tap.ok(finals <= {202, 503} and len(accepted) > 20,
+           "%s every message answered, most 202 (%d of %d)" % (
+               what, len(accepted), len(uac.msgs)),
+           diag=sorted(map(str, finals)))
+    log = gw.log_text()
+    tap.ok(re.search(r"spool: \S+ was deleted while open: writing the "
+                     r"spool again", log) and os.path.exists(path),
+           "%s the log says so; the spool is written again under its "
+           "name" % what, diag=log[-1500:])
+    # The next incarnation finds every 202'd message in the file.
+    gw.kill()
+    restarted = gw.start()
+    state["up"] = True
+    gwtest.wait_for(lambda: accepted <= uas.delivered()[0], 15)
+    missing = sorted(accepted - uas.delivered()[0])
+    tap.ok(restarted and not missing, "%s after a SIGKILL and a restart "
+           "every 202'd message is delivered" % what,
+           diag=(restarted, len(missing), missing[:20]))
+    status, _ = gw.term()
+    log = gw.log_text()
+    tap.ok(status == 0 and not sanitizer(log), "%s it stops with status "
+           "0; no sanitizer report" % what, diag=(status, sanitizer(log)))
+
+
 def main():
-    tap.plan(13)
+    tap.plan(21)
     with Procs("crashfaults") as procs:
         supervisor_killed(procs)
     with Procs("crashfaults-disk") as procs:
         disk_full(procs)
+    for names in (("", "-wal", "-shm"), ("-wal",)):
+        with Procs("crashfaults-deleted") as procs:
+            spool_deleted(procs, names)
     tap.done()
 
 
