@@ -30,6 +30,13 @@ message is answered (202 or 503); the log says the file was deleted and
 the spool is written again under its name from the open database; after
 a SIGKILL and a restart, with the destination up, every 202'd message is
 delivered.
+
+(4) The spool's -wal reaching RLIMIT_FSIZE under traffic (prlimit(1) on
+the running daemon; a unit's LimitFSIZE=): the default action of
+SIGXFSZ killed imgated at the first commit past the limit (and would
+again after every restart).  Asserted: it lives on, answers 503 while
+the limit holds, accepts again once it is raised and delivers every
+202'd message.
 """
 
 import os
@@ -267,8 +274,74 @@ routes = ( { name = "saf"; prefix = "+44"; action = "static";
            "0; no sanitizer report" % what, diag=(status, sanitizer(log)))
 
 
+def prlimit_fsize(pid, soft):
+    """Set @pid's soft RLIMIT_FSIZE (the hard one stays: raising it
+    again needs no privilege).  True when it worked."""
+    try:
+        return subprocess.run(["prlimit", "--pid", str(pid),
+                               "--fsize=%s:" % soft],
+                              capture_output=True).returncode == 0
+    except OSError:
+        return False
+
+
+def file_size_limit(procs):
+    """(4) RLIMIT_FSIZE reached by the spool's -wal under traffic."""
+    state = {"up": False}
+    uas = saftraffic.PyUAS(lambda body, seen:
+                           (200, 0.0) if state["up"] else (503, 0.0))
+    uas.start()
+    procs.add_cleanup(uas.stop)
+    d = procs.tmpdir("fsize")
+    gw = saftraffic.Gateway(procs, imgtest.free_port(), """
+spool = { path = "%s/spool.sqlite"; commit_ms = 5; retry_initial_ms = 300;
+  retry_max_ms = 600; max_age_s = 600; };
+routes = ( { name = "saf"; prefix = "+44"; action = "static";
+  target = "sip:127.0.0.1:%d"; mode = "store-and-forward"; } );
+""" % (d, uas.port))
+    if not gw.start():
+        tap.bail_out("imgated did not start: " + gw.log_text()[-1500:])
+    if not prlimit_fsize(gw.proc.pid, 256 * 1024):
+        for i in range(4):
+            tap.skip("(4) file size limit %d" % i, "prlimit(1) cannot set "
+                     "imgated's RLIMIT_FSIZE here")
+        gw.term()
+        return
+    uac = saftraffic.RateUAC(gw.addr, lambda n: "sip:+4420799%05d@gw.test"
+                             % n, 40, 3.0)
+    uac.start()
+    uac.join(45)
+    accepted = set(n for n, m in uac.msgs.items() if m["final"] == 202)
+    finals = set(m["final"] for m in uac.msgs.values())
+    alive = gw.proc.poll() is None
+    tap.ok(alive and finals == {202, 503},
+           "(4) RLIMIT_FSIZE reached: imgated lives on (not killed by "
+           "SIGXFSZ) and answers 202, then 503",
+           diag=(gw.proc.poll(), sorted(map(str, finals))))
+    raised = alive and prlimit_fsize(gw.proc.pid, "unlimited")
+    state["up"] = True
+    uac2 = saftraffic.RateUAC(gw.addr, lambda n: "sip:+4420790%05d@gw.test"
+                              % n, 20, 1.0, base=1000)
+    uac2.start()
+    uac2.join(45)
+    again = set(1000 + n for n, m in uac2.msgs.items()
+                if m["final"] == 202)
+    tap.ok(raised and len(again) == len(uac2.msgs) > 0, "(4) limit "
+           "raised: new messages accepted", diag=sorted(set(
+               str(m["final"]) for m in uac2.msgs.values())))
+    want = accepted | again
+    gwtest.wait_for(lambda: want <= uas.delivered()[0], 15)
+    missing = sorted(want - uas.delivered()[0])
+    tap.ok(accepted and not missing, "(4) every 202'd message delivered "
+           "(%d)" % len(want), diag=missing[:20])
+    status, _ = gw.term()
+    log = gw.log_text()
+    tap.ok(status == 0 and not sanitizer(log), "(4) it stops with status "
+           "0; no sanitizer report", diag=(status, sanitizer(log)))
+
+
 def main():
-    tap.plan(21)
+    tap.plan(25)
     with Procs("crashfaults") as procs:
         supervisor_killed(procs)
     with Procs("crashfaults-disk") as procs:
@@ -276,6 +349,8 @@ def main():
     for names in (("", "-wal", "-shm"), ("-wal",)):
         with Procs("crashfaults-deleted") as procs:
             spool_deleted(procs, names)
+    with Procs("crashfaults-fsize") as procs:
+        file_size_limit(procs)
     tap.done()
 
 
