@@ -282,7 +282,7 @@ file_moved(void)
 
 /*
  * The spool's file, or its WAL, was deleted while open (an operator, a
- * clean-up job).  SQLite goes on writing to the unlinked inodes: every
+ * clean-up job; its lock too: spoolfs_lock_check()).  SQLite goes on writing to the unlinked inodes: every
  * message accepted from then on would be acknowledged and gone at the
  * next start, with those accepted before.  So before each commit the
  * names are checked (two stat() calls per commit window) and, when one
@@ -301,6 +301,13 @@ check_file(void)
 	sqlite3_backup	*b;
 	int		 rc, fd, moved = 0;
 
+	if (spoolfs_lock_check(sq.path, tmp, sizeof(tmp)) != 0) {
+		if (!sq.replaced)
+			log_warnx("spool: %s: no message is stored until "
+			    "imgated restarts", tmp);
+		sq.replaced = true;
+		return -1;
+	}
 	if (!file_moved())
 		return 0;
 	if (sqlite3_file_control(sq.db, "main", SQLITE_FCNTL_HAS_MOVED,

@@ -22,14 +22,16 @@ second, before imgated kept its outcomes for the next commit); once
 there is room again, new messages are accepted and every 202'd message
 is delivered.
 
-(3) The SQLite spool's files deleted under traffic (all three, then the
--wal alone), the destination down: SQLite would go on writing to the
-unlinked files, so every message acknowledged from then on, and those
-in the deleted -wal, vanished at the next start.  Asserted: every
-message is answered (202 or 503); the log says the file was deleted and
-the spool is written again under its name from the open database; after
-a SIGKILL and a restart, with the destination up, every 202'd message is
-delivered.
+(3) The SQLite spool's files deleted under traffic (all of them, its
+lock too, then the -wal alone), the destination down: SQLite would go
+on writing to the unlinked files, so every message acknowledged from
+then on, and those in the deleted -wal, vanished at the next start; and
+a second imgated could lock a new lock file and open the same spool.
+Asserted: every message is answered (202 or 503); the log says the file
+was deleted and the spool is written again under its name from the open
+database; a second imgated on the same spool is refused (the lock is
+taken again under its name); after a SIGKILL and a restart, with the
+destination up, every 202'd message is delivered.
 
 (4) The spool's -wal reaching RLIMIT_FSIZE under traffic (prlimit(1) on
 the running daemon; a unit's LimitFSIZE=): the default action of
@@ -259,6 +261,19 @@ routes = ( { name = "saf"; prefix = "+44"; action = "static";
                      r"spool again", log) and os.path.exists(path),
            "%s the log says so; the spool is written again under its "
            "name" % what, diag=log[-1500:])
+    if ".lock" in names:
+        other = saftraffic.Gateway(procs, imgtest.free_port(),
+                                   open(gw.conf).read().split(
+                                       "\ndns = ", 1)[1].split("\n", 1)[1])
+        started = other.start(timeout=10)
+        tap.ok(not started and re.search(
+            r"spool %s is in use: .* locked by pid %d" % (
+                re.escape(path), gw.proc.pid), other.log_text()),
+               "%s a second imgated on the same spool is refused: the "
+               "lock is taken again under its name" % what,
+               diag=(started, other.log_text()[-800:]))
+        if started:
+            other.kill()
     # The next incarnation finds every 202'd message in the file.
     gw.kill()
     restarted = gw.start()
@@ -341,12 +356,12 @@ routes = ( { name = "saf"; prefix = "+44"; action = "static";
 
 
 def main():
-    tap.plan(25)
+    tap.plan(26)
     with Procs("crashfaults") as procs:
         supervisor_killed(procs)
     with Procs("crashfaults-disk") as procs:
         disk_full(procs)
-    for names in (("", "-wal", "-shm"), ("-wal",)):
+    for names in (("", "-wal", "-shm", ".lock"), ("-wal",)):
         with Procs("crashfaults-deleted") as procs:
             spool_deleted(procs, names)
     with Procs("crashfaults-fsize") as procs:
