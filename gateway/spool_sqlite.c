@@ -35,7 +35,7 @@ static struct {
 	uint64_t		 rows;
 	char			 path[PATH_MAX];
 	ino_t			 wal_ino;	/* 0: not known */
-	bool			 replaced;	/* said once */
+	bool			 refusing;	/* said why, once */
 } sq;
 
 /*
@@ -259,7 +259,7 @@ sqlite_open(void *root, const struct gw_conf *c, spool_be_wake_cb wake,
 		return -1;
 	}
 	snprintf(sq.path, sizeof(sq.path), "%s", c->spool_path);
-	sq.replaced = false;
+	sq.refusing = false;
 	return open_file(sq.path);
 }
 
@@ -290,7 +290,9 @@ file_moved(void)
  * database (the backup API reads what the connection sees, WAL
  * included), and opened there (the loop waits for the copy: this is
  * rare, and the spool small).  A name that now holds another file is
- * not overwritten: the commit fails (503) and the log says so, once.
+ * not overwritten: commits fail (503) until it is gone, and the log
+ * says so once.  What cannot be done now (the directory gone too) is
+ * tried again at the next commit.
  * @return 0 when the open database is the one at the name.
  */
 static int
@@ -302,30 +304,34 @@ check_file(void)
 	int		 rc, fd, moved = 0;
 
 	if (spoolfs_lock_check(sq.path, tmp, sizeof(tmp)) != 0) {
-		if (!sq.replaced)
-			log_warnx("spool: %s: no message is stored until "
-			    "imgated restarts", tmp);
-		sq.replaced = true;
+		if (!sq.refusing)
+			log_warnx("spool: %s: no message is stored meanwhile",
+			    tmp);
+		sq.refusing = true;
 		return -1;
 	}
-	if (!file_moved())
+	if (!file_moved()) {
+		sq.refusing = false;
 		return 0;
+	}
 	if (sqlite3_file_control(sq.db, "main", SQLITE_FCNTL_HAS_MOVED,
 	    &moved) != SQLITE_OK)
 		moved = 0;
 	if (moved && access(sq.path, F_OK) == 0) {
-		if (!sq.replaced)
+		if (!sq.refusing)
 			log_warnx("spool: %s is not the file imgated opened "
 			    "(replaced or moved while open): no message is "
-			    "stored until imgated restarts; %" PRIu64
-			    " message%s left in the file it opened",
+			    "stored until it is gone or imgated restarts; %"
+			    PRIu64 " message%s left in the file it opened",
 			    sq.path, sq.rows, sq.rows == 1 ? "" : "s");
-		sq.replaced = true;
+		sq.refusing = true;
 		return -1;
 	}
-	log_warnx("spool: %s%s was deleted while open: writing the spool "
-	    "again from the open database (%" PRIu64 " message%s)", sq.path,
-	    moved ? "" : "-wal", sq.rows, sq.rows == 1 ? "" : "s");
+	if (!sq.refusing)
+		log_warnx("spool: %s%s was deleted while open: writing the "
+		    "spool again from the open database (%" PRIu64
+		    " message%s)", sq.path, moved ? "" : "-wal", sq.rows,
+		    sq.rows == 1 ? "" : "s");
 	snprintf(tmp, sizeof(tmp), "%s.restore", sq.path);
 	unlink(tmp);
 	if (sqlite3_open_v2(tmp, &copy, SQLITE_OPEN_READWRITE |
@@ -362,10 +368,16 @@ check_file(void)
 			log_warn("spool: fsync %s", name);
 		close(fd);
 	}
-	return open_file(sq.path);
+	if (open_file(sq.path) != 0)
+		return -1;
+	log_warnx("spool: %s written again and opened", sq.path);
+	return 0;
 fail:
-	log_warnx("spool: cannot write %s again: %s", sq.path,
-	    copy != NULL ? sqlite3_errmsg(copy) : strerror(errno));
+	if (!sq.refusing)
+		log_warnx("spool: cannot write %s again: %s; no message is "
+		    "stored meanwhile", sq.path, copy != NULL ?
+		    sqlite3_errmsg(copy) : strerror(errno));
+	sq.refusing = true;
 	if (copy != NULL)
 		sqlite3_close(copy);
 	unlink(tmp);

@@ -31,7 +31,9 @@ Asserted: every message is answered (202 or 503); the log says the file
 was deleted and the spool is written again under its name from the open
 database; a second imgated on the same spool is refused (the lock is
 taken again under its name); after a SIGKILL and a restart, with the
-destination up, every 202'd message is delivered.
+destination up, every 202'd message is delivered.  The spool's folder
+deleted: 503 with Retry-After while it is gone, the spool written again
+once it is back, nothing 202'd lost.
 
 (4) The spool's -wal reaching RLIMIT_FSIZE under traffic (prlimit(1) on
 the running daemon; a unit's LimitFSIZE=): the default action of
@@ -43,6 +45,7 @@ the limit holds, accepts again once it is raised and delivers every
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -289,6 +292,57 @@ routes = ( { name = "saf"; prefix = "+44"; action = "static";
            "0; no sanitizer report" % what, diag=(status, sanitizer(log)))
 
 
+def spool_dir_deleted(procs):
+    """(3) The spool's folder deleted, then made again."""
+    state = {"up": False}
+    uas = saftraffic.PyUAS(lambda body, seen:
+                           (200, 0.0) if state["up"] else (503, 0.0))
+    uas.start()
+    procs.add_cleanup(uas.stop)
+    d = os.path.join(procs.tmpdir("spooldir"), "spool")
+    gw = saftraffic.Gateway(procs, imgtest.free_port(), """
+spool = { path = "%s/spool.sqlite"; commit_ms = 5; retry_initial_ms = 300;
+  retry_max_ms = 600; max_age_s = 600; };
+routes = ( { name = "saf"; prefix = "+44"; action = "static";
+  target = "sip:127.0.0.1:%d"; mode = "store-and-forward"; } );
+""" % (d, uas.port))
+    if not gw.start():
+        tap.bail_out("imgated did not start: " + gw.log_text()[-1500:])
+
+    def send(base):
+        uac = saftraffic.RateUAC(gw.addr, lambda n: "sip:+4420789%05d@gw.test"
+                                 % n, 20, 1.0, base=base)
+        uac.start()
+        uac.join(45)
+        return dict((base + n, m) for n, m in uac.msgs.items())
+
+    before = send(0)
+    shutil.rmtree(d)
+    gone = send(1000)
+    os.mkdir(d, 0o700)
+    after = send(2000)
+    tap.ok(all(m["final"] == 503 and m["retry_after"]
+               for m in gone.values()),
+           "(3) spool folder deleted: every message refused with 503 and "
+           "Retry-After", diag=sorted(set(
+               str(m["final"]) for m in gone.values())))
+    accepted = set(n for n, m in list(before.items()) + list(after.items())
+                   if m["final"] == 202)
+    log = gw.log_text()
+    tap.ok(len(accepted) == len(before) + len(after) and re.search(
+        r"spool: \S+ written again and opened", log),
+           "(3) folder made again: the spool is written again, messages "
+           "accepted", diag=(len(accepted), log[-1000:]))
+    gw.kill()
+    restarted = gw.start()
+    state["up"] = True
+    gwtest.wait_for(lambda: accepted <= uas.delivered()[0], 15)
+    missing = sorted(accepted - uas.delivered()[0])
+    tap.ok(restarted and not missing, "(3) after a SIGKILL and a restart "
+           "every 202'd message is delivered", diag=missing[:20])
+    gw.term()
+
+
 def prlimit_fsize(pid, soft):
     """Set @pid's soft RLIMIT_FSIZE (the hard one stays: raising it
     again needs no privilege).  True when it worked."""
@@ -356,7 +410,7 @@ routes = ( { name = "saf"; prefix = "+44"; action = "static";
 
 
 def main():
-    tap.plan(26)
+    tap.plan(29)
     with Procs("crashfaults") as procs:
         supervisor_killed(procs)
     with Procs("crashfaults-disk") as procs:
@@ -364,6 +418,8 @@ def main():
     for names in (("", "-wal", "-shm", ".lock"), ("-wal",)):
         with Procs("crashfaults-deleted") as procs:
             spool_deleted(procs, names)
+    with Procs("crashfaults-dir") as procs:
+        spool_dir_deleted(procs)
     with Procs("crashfaults-fsize") as procs:
         file_size_limit(procs)
     tap.done()
