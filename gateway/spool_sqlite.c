@@ -277,7 +277,12 @@ file_moved(void)
 	if (sqlite3_file_control(sq.db, "main", SQLITE_FCNTL_HAS_MOVED,
 	    &moved) == SQLITE_OK && moved)
 		return true;
-	return sq.wal_ino != 0 && wal_ino() != sq.wal_ino;
+	/* No -wal at open yet: the first one seen is the one. */
+	if (sq.wal_ino == 0) {
+		sq.wal_ino = wal_ino();
+		return false;
+	}
+	return wal_ino() != sq.wal_ino;
 }
 
 /*
