@@ -287,17 +287,17 @@ file_moved(void)
 
 /*
  * The spool's file, or its WAL, was deleted while open (an operator, a
- * clean-up job; its lock too: spoolfs_lock_check()).  SQLite goes on writing to the unlinked inodes: every
- * message accepted from then on would be acknowledged and gone at the
- * next start, with those accepted before.  So before each commit the
- * names are checked (two stat() calls per commit window) and, when one
- * is gone, the spool is written again under its name from the open
- * database (the backup API reads what the connection sees, WAL
- * included), and opened there (the loop waits for the copy: this is
- * rare, and the spool small).  A name that now holds another file is
- * not overwritten: commits fail (503) until it is gone, and the log
- * says so once.  What cannot be done now (the directory gone too) is
- * tried again at the next commit.
+ * clean-up job; the lock too: spoolfs_lock_check()).  SQLite goes on
+ * writing to the unlinked inodes: every message accepted from then on
+ * would be acknowledged and gone at the next start, with those accepted
+ * before.  So before each commit the names are checked (a few stat()
+ * calls per commit window) and, when one is gone, the spool is written
+ * again under its name from the open database (the backup API reads
+ * what the connection sees, WAL included), and opened there (the loop
+ * waits for the copy: this is rare, and the spool small).  A name that
+ * now holds another file is not overwritten: commits fail (503) until
+ * it is gone, and the log says so once.  What cannot be done now (the
+ * directory gone too) is tried again at the next commit.
  * @return 0 when the open database is the one at the name.
  */
 static int
