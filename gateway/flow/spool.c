@@ -774,8 +774,16 @@ on_claimed(int64_t next_ms, int64_t total)
 			relay_resubmit(t, &sp.starts[i].src);
 	}
 	sp.claiming = false;
+	/*
+	 * The next row's due time was read with the claim; it may have
+	 * passed since (the clock moves while the rows found are
+	 * started): then look again at once.  Taking it for "nothing due"
+	 * slept the idle wait with that row due.
+	 */
 	wait = next_ms > 0 ? next_ms - now_ms() : idle;
-	if (wait <= 0 || wait > idle)
+	if (next_ms > 0 && wait <= 0)
+		wait = 1;
+	else if (wait <= 0 || wait > idle)
 		wait = idle;
 	if (sp.short_of_txns)
 		wait = 1000;
@@ -834,6 +842,8 @@ spool_init(const struct flow_loop *loop, void *be_root,
 	sp.be_root = be_root;
 	sp.sip = sip;
 	sp.xmpp = xmpp;
+	/* After a spool_close() (tests), start afresh. */
+	sp.stopping = sp.claiming = sp.committing = sp.again = false;
 	sp.be = c->spool_backend == CONF_SPOOL_POSTGRESQL ? &spool_pg_ops :
 	    &spool_sqlite_ops;
 	snprintf(sp.notice_from, sizeof(sp.notice_from), "sip:imgate@%s",
