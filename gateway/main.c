@@ -630,6 +630,14 @@ main(int argc, char *argv[])
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+	/*
+	 * A file past RLIMIT_FSIZE (LimitFSIZE= in a unit) is a write that
+	 * fails with EFBIG, as a full disk fails with ENOSPC: the spool's
+	 * commit fails and its messages get 503.  The default action would
+	 * kill the daemon at the first commit past the limit, and again
+	 * after every restart.
+	 */
+	sigaction(SIGXFSZ, &sa, NULL);
 
 	n = workers_count(&conf);
 	if (n > 1)

@@ -11,11 +11,16 @@
  * (gateway/spoolfs.h), and gateway/flow/spool.c skips the rows it has in
  * flight.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -28,6 +33,9 @@ static struct {
 	sqlite3_stmt		*ins, *del, *retry, *notice, *due, *next,
 				*dup;
 	uint64_t		 rows;
+	char			 path[PATH_MAX];
+	ino_t			 wal_ino;	/* 0: not known */
+	bool			 refusing;	/* said why, once */
 } sq;
 
 /*
@@ -168,25 +176,23 @@ fail:
 	return -1;
 }
 
-static int
-sqlite_open(void *root, const struct gw_conf *c, spool_be_wake_cb wake,
-    bool at_start)
+/* The inode of the spool's -wal file, or 0. */
+static ino_t
+wal_ino(void)
 {
-	const char	*path = c->spool_path;
-	sqlite3_stmt	*cnt;
-	char		 lockerr[512];
+	char		 name[PATH_MAX + 8];
+	struct stat	 st;
 
-	(void)root;
-	(void)wake;
-	(void)at_start;
-	if (sq.db != NULL)
-		return 0;
-	/* Held since start-up, unless a reload brought the first
-	 * store-and-forward route: one imgated per spool (spoolfs.h). */
-	if (spoolfs_lock(path, lockerr, sizeof(lockerr)) != 0) {
-		log_warnx("spool: %s", lockerr);
-		return -1;
-	}
+	snprintf(name, sizeof(name), "%s-wal", sq.path);
+	return stat(name, &st) == 0 ? st.st_ino : 0;
+}
+
+/* Open the file @path (locked already): layout, statements, count. */
+static int
+open_file(const char *path)
+{
+	sqlite3_stmt	*cnt;
+
 	if (sqlite3_open_v2(path, &sq.db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		log_warnx("spool: cannot open %s: %s", path, sq.db != NULL ?
@@ -224,6 +230,7 @@ sqlite_open(void *root, const struct gw_conf *c, spool_be_wake_cb wake,
 	sq.rows = sqlite3_step(cnt) == SQLITE_ROW ?
 	    (uint64_t)sqlite3_column_int64(cnt, 0) : 0;
 	sqlite3_finalize(cnt);
+	sq.wal_ino = wal_ino();
 	log_info("spool: %s open, %" PRIu64 " message%s waiting", path,
 	    sq.rows, sq.rows == 1 ? "" : "s");
 	return 0;
@@ -231,6 +238,154 @@ fail:
 	finalize_all();
 	sqlite3_close(sq.db);
 	sq.db = NULL;
+	return -1;
+}
+
+static int
+sqlite_open(void *root, const struct gw_conf *c, spool_be_wake_cb wake,
+    bool at_start)
+{
+	char	 lockerr[512];
+
+	(void)root;
+	(void)wake;
+	(void)at_start;
+	if (sq.db != NULL)
+		return 0;
+	/* Held since start-up, unless a reload brought the first
+	 * store-and-forward route: one imgated per spool (spoolfs.h). */
+	if (spoolfs_lock(c->spool_path, lockerr, sizeof(lockerr)) != 0) {
+		log_warnx("spool: %s", lockerr);
+		return -1;
+	}
+	snprintf(sq.path, sizeof(sq.path), "%s", c->spool_path);
+	sq.refusing = false;
+	return open_file(sq.path);
+}
+
+/*
+ * Has the database file or its WAL left its name?  SQLite answers for
+ * the database; a WAL has no such record in SQLite (it is not locked
+ * on its own), so its inode is kept at open: it stays the same file
+ * for as long as the database is open.
+ */
+static bool
+file_moved(void)
+{
+	int	 moved = 0;
+
+	if (sqlite3_file_control(sq.db, "main", SQLITE_FCNTL_HAS_MOVED,
+	    &moved) == SQLITE_OK && moved)
+		return true;
+	/* No -wal at open yet: the first one seen is the one. */
+	if (sq.wal_ino == 0) {
+		sq.wal_ino = wal_ino();
+		return false;
+	}
+	return wal_ino() != sq.wal_ino;
+}
+
+/*
+ * The spool's file, or its WAL, was deleted while open (an operator, a
+ * clean-up job; the lock too: spoolfs_lock_check()).  SQLite goes on
+ * writing to the unlinked inodes: every message accepted from then on
+ * would be acknowledged and gone at the next start, with those accepted
+ * before.  So before each commit the names are checked (a few stat()
+ * calls per commit window) and, when one is gone, the spool is written
+ * again under its name from the open database (the backup API reads
+ * what the connection sees, WAL included), and opened there (the loop
+ * waits for the copy: this is rare, and the spool small).  A name that
+ * now holds another file is not overwritten: commits fail (503) until
+ * it is gone, and the log says so once.  What cannot be done now (the
+ * directory gone too) is tried again at the next commit.
+ * @return 0 when the open database is the one at the name.
+ */
+static int
+check_file(void)
+{
+	char		 tmp[PATH_MAX + 16], name[PATH_MAX + 8];
+	sqlite3		*copy = NULL;
+	sqlite3_backup	*b;
+	int		 rc, fd, moved = 0;
+
+	if (spoolfs_lock_check(sq.path, tmp, sizeof(tmp)) != 0) {
+		if (!sq.refusing)
+			log_warnx("spool: %s: no message is stored meanwhile",
+			    tmp);
+		sq.refusing = true;
+		return -1;
+	}
+	if (!file_moved()) {
+		sq.refusing = false;
+		return 0;
+	}
+	if (sqlite3_file_control(sq.db, "main", SQLITE_FCNTL_HAS_MOVED,
+	    &moved) != SQLITE_OK)
+		moved = 0;
+	if (moved && access(sq.path, F_OK) == 0) {
+		if (!sq.refusing)
+			log_warnx("spool: %s is not the file imgated opened "
+			    "(replaced or moved while open): no message is "
+			    "stored until it is gone or imgated restarts; %"
+			    PRIu64 " message%s left in the file it opened",
+			    sq.path, sq.rows, sq.rows == 1 ? "" : "s");
+		sq.refusing = true;
+		return -1;
+	}
+	if (!sq.refusing)
+		log_warnx("spool: %s%s was deleted while open: writing the "
+		    "spool again from the open database (%" PRIu64
+		    " message%s)", sq.path, moved ? "" : "-wal", sq.rows,
+		    sq.rows == 1 ? "" : "s");
+	snprintf(tmp, sizeof(tmp), "%s.restore", sq.path);
+	unlink(tmp);
+	if (sqlite3_open_v2(tmp, &copy, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		goto fail;
+	if ((b = sqlite3_backup_init(copy, "main", sq.db, "main")) == NULL)
+		goto fail;
+	rc = sqlite3_backup_step(b, -1);
+	if (sqlite3_backup_finish(b) != SQLITE_OK || rc != SQLITE_DONE)
+		goto fail;
+	if (sqlite3_close(copy) != SQLITE_OK) {
+		copy = NULL;
+		goto fail;
+	}
+	copy = NULL;
+	/* The old database's files go; nobody else opens them (we hold
+	 * the lock), and a -wal left beside the new file would be
+	 * replayed into it. */
+	finalize_all();
+	sqlite3_close(sq.db);
+	sq.db = NULL;
+	snprintf(name, sizeof(name), "%s-wal", sq.path);
+	unlink(name);
+	snprintf(name, sizeof(name), "%s-shm", sq.path);
+	unlink(name);
+	if (rename(tmp, sq.path) != 0) {
+		log_warn("spool: %s -> %s", tmp, sq.path);
+		return -1;
+	}
+	/* The new name, on disk before anything is acknowledged in it. */
+	if (spoolfs_dir_name(sq.path, name, sizeof(name)) == 0 &&
+	    (fd = open(name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		if (fsync(fd) != 0)
+			log_warn("spool: fsync %s", name);
+		close(fd);
+	}
+	if (open_file(sq.path) != 0)
+		return -1;
+	log_warnx("spool: %s written again and opened", sq.path);
+	return 0;
+fail:
+	if (!sq.refusing)
+		log_warnx("spool: cannot write %s again: %s; no message is "
+		    "stored meanwhile", sq.path, copy != NULL ?
+		    sqlite3_errmsg(copy) : strerror(errno));
+	sq.refusing = true;
+	if (copy != NULL)
+		sqlite3_close(copy);
+	unlink(tmp);
 	return -1;
 }
 
@@ -389,7 +544,8 @@ sqlite_commit(struct spool_be_new *nw, size_t nn,
 	bool	 ok = false;
 	size_t	 i;
 
-	if (sq.db != NULL && exec("BEGIN IMMEDIATE") == 0) {
+	if (sq.db != NULL && check_file() == 0 && sq.db != NULL &&
+	    exec("BEGIN IMMEDIATE") == 0) {
 		for (i = 0; i < nn; i++)
 			if (nw[i].msgid != NULL)
 				insert_new(&nw[i], now);

@@ -141,6 +141,53 @@ spoolfs_lock(const char *spool_path, char *err, size_t errsz)
 	return 0;
 }
 
+int
+spoolfs_lock_check(const char *spool_path, char *err, size_t errsz)
+{
+	char		 name[PATH_MAX], buf[32];
+	struct stat	 held, named;
+	ssize_t		 n;
+	long		 pid;
+	int		 fd;
+
+	if (lock_fd == -1 ||
+	    spoolfs_lock_name(spool_path, name, sizeof(name)) != 0)
+		return 0;
+	if (fstat(lock_fd, &held) == 0 && stat(name, &named) == 0 &&
+	    held.st_dev == named.st_dev && held.st_ino == named.st_ino)
+		return 0;
+	fd = open(name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd == -1) {
+		snprintf(err, errsz, "cannot create the spool lock %s again: "
+		    "%s", name, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if ((n = pread(fd, buf, sizeof(buf) - 1, 0)) > 0 &&
+		    (pid = spoolfs_parse_pid(buf, (size_t)n)) > 0)
+			snprintf(err, errsz, "the spool lock %s was replaced "
+			    "and pid %ld holds the new one: another imgated "
+			    "uses the spool", name, pid);
+		else
+			snprintf(err, errsz, "the spool lock %s was replaced "
+			    "and another process holds the new one", name);
+		close(fd);
+		return -1;
+	}
+	/* The old one (deleted) is released where only this process held
+	 * it; a supervisor's copy is released when the supervisor ends. */
+	if (dup3(fd, lock_fd, O_CLOEXEC) == -1) {
+		snprintf(err, errsz, "%s: %s", name, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	spoolfs_lock_note_pid();
+	log_warnx("spool: the lock %s was deleted while held: created and "
+	    "locked again", name);
+	return 0;
+}
+
 /* Mode 0600 and @owner's ids for the open file @fd (@name for logs). */
 static int
 fix_fd(int fd, const char *name, const struct privs_target *owner,

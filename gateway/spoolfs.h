@@ -60,6 +60,17 @@ int spoolfs_lock(const char *spool_path, char *err, size_t errsz);
 void spoolfs_lock_note_pid(void);
 
 /**
+ * Is the held lock still the file named "<@spool_path>.lock"?  A lock
+ * file deleted while held (rm spool.sqlite*) would let a second
+ * imgated lock a new one and open the same spool: it is created and
+ * locked again (pid written).  No-op without the lock.
+ * @param err  caller buffer: why the name could not be taken back
+ *             (another process holds the lock under it)
+ * @return 0 when the lock under the name is ours, or -1
+ */
+int spoolfs_lock_check(const char *spool_path, char *err, size_t errsz);
+
+/**
  * "<spool>.lock" into @out.  Pure.
  * @return 0, or -1 when it does not fit
  */

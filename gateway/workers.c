@@ -10,6 +10,7 @@
  * be by then, and writes its verdict into its slot.  What could still
  * fail in a worker is memory; the one verdict then names the worker.
  */
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -136,7 +137,22 @@ spawn(int k, int ready_w, bool reloaded, workers_main_fn *fn, void *arg,
 		return pid;
 	w_self = k;
 	w_ready_fd = ready_w;
+	/*
+	 * A worker does not outlive its supervisor: nobody would restart
+	 * it, pass it SIGTERM or SIGHUP, and it would keep the SIP port and
+	 * the spool's lock, so that the next imgated could not start
+	 * ("spool in use").  The supervisor's death stops it as SIGTERM
+	 * does (drained, within gateway.shutdown_grace_ms).  The setting
+	 * survives because the credentials no longer change after the
+	 * fork (privileges went before it); the check after it covers a
+	 * supervisor that died before it was made.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0)
+		log_warn("worker %d: cannot ask for SIGTERM when the "
+		    "supervisor dies", k);
 	sigprocmask(SIG_SETMASK, old, NULL);
+	if (getppid() != w_supervisor)
+		raise(SIGTERM);
 	_exit(fn(k, reloaded, arg));
 }
 

@@ -10,8 +10,9 @@
  *     hands every one still alive to the backend, which stores them in
  *     one transaction; only once it committed are they answered;
  *   - outcomes: spool_delivery_done() queues "delete", "retry at T" or
- *     "delete and send a notice"; they are applied by the next flush.  An
- *     outcome lost to a crash only repeats an attempt (at least once);
+ *     "delete and send a notice"; they are applied by the next flush
+ *     (kept for a later one while commits fail).  An outcome lost to a
+ *     crash only repeats an attempt (at least once);
  *   - nothing else: rows are never rewritten while a delivery runs (a
  *     PostgreSQL claim only sets the lease), so a crash at any point
  *     leaves every accepted message in the spool.
@@ -49,6 +50,8 @@
 #define SPOOL_NOTICE_MAX	512
 /* Longest wait between two looks at the spool when nothing is due. */
 #define SPOOL_IDLE_MS		60000
+/* After a failed commit (disk full, database gone), the next try. */
+#define SPOOL_COMMIT_RETRY_MS	1000
 
 /* An outcome waiting for the next commit. */
 struct spool_op {
@@ -279,9 +282,42 @@ new_of(size_t i, const struct spool_accept *a, struct spool_be_new *n)
 }
 
 /*
+ * The outcomes of the batch @b that did not commit go back in front of
+ * the next batch, to be written by the next commit.  Dropped, a "retry
+ * at T" would leave the row due at once, and the next claim would start
+ * it again without its backoff: while the spool cannot commit (a full
+ * disk), every message in it would go to its destination once per
+ * commit window.  Kept, they stop the claims (schedule()) until they are
+ * stored.  They fit: no claim runs while an outcome is pending, so both
+ * batches together hold at most one per delivery (spool.max_inflight).
+ */
+static void
+keep_ops(struct spool_batch *b)
+{
+	struct spool_batch	*n = sp.next;
+	size_t			 i, room = sp.opcap - n->nops;
+
+	if (b->nops > room) {
+		log_warnx("spool: %zu outcome%s lost: their attempts repeat",
+		    b->nops - room, b->nops - room == 1 ? "" : "s");
+		for (i = room; i < b->nops; i++)
+			free(b->ops[i].notice);
+		b->nops = room;
+	}
+	memmove(n->ops + b->nops, n->ops, n->nops * sizeof(*n->ops));
+	memcpy(n->ops, b->ops, b->nops * sizeof(*b->ops));
+	n->nops += b->nops;
+	b->nops = 0;
+}
+
+/*
  * The backend committed (@ok) or rolled back the current batch: answer
  * its senders (202 only for what the commit holds, or held already: a
- * copy), then go on with what queued meanwhile.
+ * copy), then go on with what queued meanwhile.  Outcomes kept after a
+ * failure are tried again SPOOL_COMMIT_RETRY_MS later, not at the next
+ * commit window: the cause (a full disk, a database that went away)
+ * lasts longer than that, and each try logs.  Accepts that arrive
+ * meanwhile wait for that commit.
  */
 static void
 committed(bool ok, int64_t rows_delta)
@@ -290,6 +326,12 @@ committed(bool ok, int64_t rows_delta)
 	size_t			 i, stored = 0;
 
 	sp.committing = false;
+	if (!ok && b->nops > 0 && sp.next->ops != NULL) {
+		log_warnx("spool: commit failed; %zu delivery outcome%s kept "
+		    "for the next commit, no new delivery until then",
+		    b->nops, b->nops == 1 ? "" : "s");
+		keep_ops(b);
+	}
 	for (i = 0; i < b->nops; i++)
 		free(b->ops[i].notice);
 	b->nops = 0;
@@ -330,7 +372,11 @@ committed(bool ok, int64_t rows_delta)
 			sp.rows = (uint64_t)((int64_t)sp.rows + rows_delta);
 	}
 	/* What queued while this commit ran goes in the next one. */
-	if (sp.next->nacc > 0 || sp.next->nops > 0)
+	if (!ok && sp.next->nops > 0 && sp.commit_timer != NULL &&
+	    !sp.stopping)
+		flow_timer_set(sp.loop, sp.commit_timer,
+		    SPOOL_COMMIT_RETRY_MS, on_commit_timer, NULL);
+	else if (sp.next->nacc > 0 || sp.next->nops > 0)
 		arm_commit();
 	if (!sp.stopping)
 		schedule();
@@ -339,9 +385,10 @@ committed(bool ok, int64_t rows_delta)
 /*
  * Hand everything pending to the backend as one transaction: the
  * accepts first (their senders are answered only after the commit),
- * then the outcomes.  A failed commit answers the accepts with 503; lost
- * outcomes only repeat attempts.  With a commit still running the batch
- * waits for it (committed() arms the timer again).
+ * then the outcomes.  A failed commit answers the accepts with 503 and
+ * keeps the outcomes for the next one (committed()).  With a commit
+ * still running the batch waits for it (committed() arms the timer
+ * again).
  */
 static void
 flush_batch(void)
@@ -727,8 +774,16 @@ on_claimed(int64_t next_ms, int64_t total)
 			relay_resubmit(t, &sp.starts[i].src);
 	}
 	sp.claiming = false;
+	/*
+	 * The next row's due time was read with the claim; it may have
+	 * passed since (the clock moves while the rows found are
+	 * started): then look again at once.  Taking it for "nothing due"
+	 * slept the idle wait with that row due.
+	 */
 	wait = next_ms > 0 ? next_ms - now_ms() : idle;
-	if (wait <= 0 || wait > idle)
+	if (next_ms > 0 && wait <= 0)
+		wait = 1;
+	else if (wait <= 0 || wait > idle)
 		wait = idle;
 	if (sp.short_of_txns)
 		wait = 1000;
@@ -787,6 +842,8 @@ spool_init(const struct flow_loop *loop, void *be_root,
 	sp.be_root = be_root;
 	sp.sip = sip;
 	sp.xmpp = xmpp;
+	/* After a spool_close() (tests), start afresh. */
+	sp.stopping = sp.claiming = sp.committing = sp.again = false;
 	sp.be = c->spool_backend == CONF_SPOOL_POSTGRESQL ? &spool_pg_ops :
 	    &spool_sqlite_ops;
 	snprintf(sp.notice_from, sizeof(sp.notice_from), "sip:imgate@%s",

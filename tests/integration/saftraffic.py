@@ -2,9 +2,10 @@
 """saftraffic.py - steady SIP MESSAGE traffic for the store-and-forward
 crash and shutdown tests (test_spool_crash.py, test_shutdown.py).
 
-    RateUAC(server, ruri_of, rate, seconds, lossy=None)
+    RateUAC(server, ruri_of, rate, seconds, lossy=None, base=0)
         A thread that sends one MESSAGE every 1/rate s for `seconds`, each
-        with its own Call-ID, From tag and a body "ID <n>", and retransmits
+        with its own Call-ID, From tag and a body "ID <base + n>" (base:
+        two UACs of one test apart at one UAS), and retransmits
         each one (RFC 3261 Timer E: T1 = 500 ms doubling to T2 = 4 s) until
         a final answer or Timer F (32 s).  .msgs[n] holds what happened:
         final code, Retry-After, times.  `lossy(n)` true makes the UAC
@@ -52,8 +53,10 @@ def _hval(lines, name):
 
 
 class RateUAC(threading.Thread):
-    def __init__(self, server, ruri_of, rate, seconds, lossy=None):
+    def __init__(self, server, ruri_of, rate, seconds, lossy=None,
+                 base=0):
         super().__init__(daemon=True)
+        self.base = base
         self.servers = server if isinstance(server, list) else [server]
         self.server, self.ruri_of = self.servers[0], ruri_of
         self.dead = set()       # gateways (host, port) known down
@@ -76,7 +79,7 @@ class RateUAC(threading.Thread):
     def _request(self, n):
         cid = "%s-%d@uac.test" % (self._tag, n)
         ruri = self.ruri_of(n)
-        body = ("ID %d" % n).encode()
+        body = ("ID %d" % (self.base + n)).encode()
         raw = ("MESSAGE %s SIP/2.0\r\n"
                "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK%s%d;rport\r\n"
                "Max-Forwards: 70\r\n"
@@ -248,10 +251,11 @@ class PyUAS(threading.Thread):
 class Gateway:
     """imgated on one fixed port and one log file across restarts (the
     UAC keeps retransmitting to the same address): start() again after
-    kill() or term() runs a new incarnation on the same spool."""
+    kill() or term() runs a new incarnation on the same spool.
+    workers: gateway.workers (one process unless asked)."""
 
     def __init__(self, procs, dns_port, conf_extra, env=None,
-                 gateway_extra=""):
+                 gateway_extra="", workers=1):
         import gwtest
         import imgtest
         self.procs, self.env = procs, env
@@ -268,7 +272,7 @@ log = { level = "info"; };
 sip = { listen = "sip:127.0.0.1:%d"; timeout_ms = 4000; };
 dns = { servers = [ "127.0.0.1:%d" ]; timeout_ms = 1000; tries = 1; };
 %s
-""" % (gwtest.gateway_group(workers=1, extra=gateway_extra),
+""" % (gwtest.gateway_group(workers=workers, extra=gateway_extra),
        self.port, dns_port, conf_extra))
         self.proc = None
         self.starts = 0

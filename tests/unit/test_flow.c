@@ -27,6 +27,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "conf/conf.h"
 #include "enum/dnsq.h"
 #include "gateway/flow/loop.h"
@@ -54,6 +56,9 @@ struct flow_timer {
 static uint64_t			 vnow = 1000000;
 static struct flow_timer	*timers;
 static int			 ntimers_live;
+/* Each read of the wall clock takes this long (time passes while the
+ * spool works: test_spool_due_meanwhile). */
+static uint64_t			 wall_read_ms;
 
 static uint64_t
 v_now(void *ctx)
@@ -65,8 +70,11 @@ v_now(void *ctx)
 static int64_t
 v_wall(void *ctx)
 {
+	int64_t	 w = (int64_t)1700000000000LL + (int64_t)vnow;
+
 	(void)ctx;
-	return (int64_t)1700000000000LL + (int64_t)vnow;
+	vnow += wall_read_ms;
+	return w;
 }
 
 static struct flow_timer *
@@ -1098,6 +1106,87 @@ test_spool(void)
 	install("");
 }
 
+/* Store a due message straight into the spool file (another
+ * connection, as an earlier run would have left it). */
+static int
+spool_put(const char *msgid, int64_t next_attempt)
+{
+	char		 path[300];
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	int		 rc = -1;
+
+	snprintf(path, sizeof(path), "%s/spool.db", tmpdir);
+	if (sqlite3_open(path, &db) != SQLITE_OK)
+		goto out;
+	sqlite3_busy_timeout(db, 1000);
+	if (sqlite3_prepare_v2(db, "INSERT INTO spool (msgid, created, "
+	    "next_attempt, kind, origin, src_proto, src_family, from_uri, "
+	    "dest, content_type, body) VALUES (?1, ?2, ?2, 0, 0, 0, 0, "
+	    "'sip:alice@a.test', 'sip:+12025550100@gw.test', 'text/plain', "
+	    "CAST('hi' AS BLOB))", -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, msgid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, next_attempt);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		rc = 0;
+	sqlite3_finalize(st);
+out:
+	sqlite3_close(db);
+	return rc;
+}
+
+/*
+ * A row that falls due while a claim starts the rows due before it (the
+ * clock moves on while they are sent): the spool looks again at once.
+ * It used to take that row's due time, now past, for "nothing due" and
+ * sleep spool's idle minute.
+ */
+static void
+test_spool_due_meanwhile(void)
+{
+	/* Slow to answer: no delivery ends (and looks again) meanwhile. */
+	static const struct far	 far[] = {
+		{ "127.0.0.7:5060", 200, NULL, 500 },
+	};
+	int64_t			 wall;
+
+	reset(NULL, 0, far, NELEM(far));
+	install("routes = ( { name = \"saf\"; prefix = \"+1202\";\n"
+	    "  action = \"static\"; target = \"sip:127.0.0.7:5060\";\n"
+	    "  mode = \"store-and-forward\"; } );\n");
+	if (spool_init(&vloop, NULL, &runtime_current()->conf, &fake_sip,
+	    &fake_xmpp) != 0) {
+		ok(0, "due meanwhile: cannot open the spool");
+		return;
+	}
+	run_for(10);
+	wall = vloop.ops->wall_ms(NULL);
+	/*
+	 * A is made due now (imgatectl queue retry: one read of the clock,
+	 * then the claim's, then the one that times the next look, each a
+	 * millisecond later): B, due at the third, falls due after the
+	 * claim and before the spool decides when to look again.
+	 */
+	ok(spool_put("0000000000000000000000000000000a", wall + 60000) ==
+	    0 && spool_put("0000000000000000000000000000000b", wall + 2) ==
+	    0, "due meanwhile: two rows stored");
+	wall_read_ms = 1;
+	is_int(spool_queue_retry("0000000000000000000000000000000a"),
+	    SPOOL_ADMIN_OK, "due meanwhile: A made due (a claim now)");
+	wall_read_ms = 0;
+	run_for(50);
+	ok(natt >= 1 && strcmp(att[0].body, "hi") == 0,
+	    "due meanwhile: A sent");
+	is_int(natt, 2, "due meanwhile: B sent within milliseconds, not "
+	    "after the spool's idle wait");
+	run_for(1000);
+	is_int(spool_count(), 0, "due meanwhile: both delivered");
+	all_once("due meanwhile");
+	spool_close();
+	install("");
+}
+
 int
 main(void)
 {
@@ -1119,6 +1208,7 @@ main(void)
 	test_shutdown();
 	test_reload();
 	test_spool();
+	test_spool_due_meanwhile();
 	dns_flush();
 	relay_fini();
 	txn_fini();
