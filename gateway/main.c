@@ -478,8 +478,7 @@ worker_main(int k, bool reloaded, void *arg)
 static int
 supervisor_check(struct gw_conf *c, char *err, size_t errsz)
 {
-	conf_defaults(c);
-	if (conf_load(config_path, c, err, errsz) != 0)
+	if (reload_load(config_path, c, err, errsz) != 0)
 		return -1;
 	apply_options(c);
 	return 0;

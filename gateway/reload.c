@@ -2,7 +2,8 @@
  * gateway/reload.c - SIGHUP as a transaction (see reload.h).
  *
  * Steps, in this order:
- *   1. load and check the file into a struct of its own (conf_load);
+ *   1. load and check the file into a struct of its own (reload_load:
+ *      conf_load, an empty file refused);
  *   2. merge: restart-only options keep their running value
  *      (conf_reload_merge), so the runtime says what really runs;
  *   3. build the runtime (the only step that allocates; may fail);
@@ -14,6 +15,8 @@
  *   5. report every change, then the summary line.
  * A failure in 1-3 changes nothing.
  */
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +94,20 @@ refused(char *verdict, size_t verdictsz, const char *why)
 }
 
 int
+reload_load(const char *path, struct gw_conf *c, char *err, size_t errsz)
+{
+	struct stat	 st;
+
+	conf_defaults(c);
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) {
+		snprintf(err, errsz, "%s is empty (being written?); an empty "
+		    "file is refused on reload", path);
+		return -1;
+	}
+	return conf_load(path, c, err, errsz);
+}
+
+int
 reload_run(const char *path, char *verdict, size_t verdictsz)
 {
 	struct gw_conf	*loaded;
@@ -101,8 +118,7 @@ reload_run(const char *path, char *verdict, size_t verdictsz)
 		refused(verdict, verdictsz, "out of memory");
 		return -1;
 	}
-	conf_defaults(loaded);
-	if (conf_load(path, loaded, err, sizeof(err)) != 0) {
+	if (reload_load(path, loaded, err, sizeof(err)) != 0) {
 		refused(verdict, verdictsz, err);
 		free(loaded);
 		return -1;

@@ -43,6 +43,17 @@ void reload_init(struct dns *dns, bool keep_log_level,
 int reload_run(const char *path, char *verdict, size_t verdictsz);
 
 /**
+ * Load @path for a reload into @c (the caller's, set to the defaults
+ * first): conf_load(), but an empty file is refused.  A file read while
+ * it is written in place (truncated, not yet written again) is empty,
+ * and an empty file is a valid configuration of all defaults: every
+ * route and setting would go.  At start-up an empty file stays valid.
+ * @return 0, or -1 with the reason in @err
+ */
+int reload_load(const char *path, struct gw_conf *c, char *err,
+    size_t errsz);
+
+/**
  * As reload_run(), with @file loaded and checked already (by the
  * supervisor, gateway/workers: every worker applies the same one, and
  * the command line's adjustments are in it); @path names it in the log.

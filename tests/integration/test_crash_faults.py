@@ -134,6 +134,32 @@ routes = ( { name = "saf"; prefix = "+44"; action = "static";
            "0; no sanitizer report", diag=(status, sanitizer(log)))
 
 
+def healed(gw, uas, state, accepted, case, how, prefix, base, ok=True):
+    """After the fault is mended (@how): the destination is up again,
+    new messages to @prefix (numbered from @base) are all accepted,
+    every 202'd one (@accepted and those) is delivered, and @gw stops
+    with status 0 and no sanitizer report.  @ok: the mending worked."""
+    state["up"] = True
+    uac2 = saftraffic.RateUAC(gw.addr, lambda n: "sip:%s%05d@gw.test"
+                              % (prefix, n), 20, 1.0, base=base)
+    uac2.start()
+    uac2.join(45)
+    again = set(base + n for n, m in uac2.msgs.items()
+                if m["final"] == 202)
+    tap.ok(ok and len(again) == len(uac2.msgs) > 0, "%s %s: new "
+           "messages accepted" % (case, how), diag=sorted(set(
+               str(m["final"]) for m in uac2.msgs.values())))
+    want = accepted | again
+    gwtest.wait_for(lambda: want <= uas.delivered()[0], 15)
+    missing = sorted(want - uas.delivered()[0])
+    tap.ok(accepted and not missing, "%s every 202'd message delivered "
+           "(%d)" % (case, len(want)), diag=missing[:20])
+    status, _ = gw.term()
+    log = gw.log_text()
+    tap.ok(status == 0 and not sanitizer(log), "%s it stops with status "
+           "0; no sanitizer report" % case, diag=(status, sanitizer(log)))
+
+
 def mount_tmpfs(procs, size="1m"):
     """A tmpfs of @size on a folder of the test's, or None when this
     process may not mount one."""
@@ -207,25 +233,8 @@ routes = ( { name = "saf"; prefix = "+44"; action = "static";
            diag=sorted(sent.items())[:10])
 
     os.unlink(filler)
-    state["up"] = True
-    uac2 = saftraffic.RateUAC(gw.addr, lambda n: "sip:+4420797%05d@gw.test"
-                              % n, 20, 1.0, base=10000)
-    uac2.start()
-    uac2.join(45)
-    again = set(10000 + n for n, m in uac2.msgs.items()
-                if m["final"] == 202)
-    tap.ok(len(again) == len(uac2.msgs) > 0, "(2) room again: new "
-           "messages accepted", diag=sorted(set(
-               str(m["final"]) for m in uac2.msgs.values())))
-    want = accepted | again
-    gwtest.wait_for(lambda: want <= uas.delivered()[0], 15)
-    missing = sorted(want - uas.delivered()[0])
-    tap.ok(accepted and not missing, "(2) every 202'd message delivered "
-           "(%d)" % len(want), diag=missing[:20])
-    status, _ = gw.term()
-    log = gw.log_text()
-    tap.ok(status == 0 and not sanitizer(log), "(2) it stops with status "
-           "0; no sanitizer report", diag=(status, sanitizer(log)))
+    healed(gw, uas, state, accepted, "(2)", "room again", "+4420797",
+           10000)
 
 
 def spool_deleted(procs, names):
@@ -388,25 +397,8 @@ routes = ( { name = "saf"; prefix = "+44"; action = "static";
            "SIGXFSZ) and answers 202, then 503",
            diag=(gw.proc.poll(), sorted(map(str, finals))))
     raised = alive and prlimit_fsize(gw.proc.pid, "unlimited")
-    state["up"] = True
-    uac2 = saftraffic.RateUAC(gw.addr, lambda n: "sip:+4420790%05d@gw.test"
-                              % n, 20, 1.0, base=1000)
-    uac2.start()
-    uac2.join(45)
-    again = set(1000 + n for n, m in uac2.msgs.items()
-                if m["final"] == 202)
-    tap.ok(raised and len(again) == len(uac2.msgs) > 0, "(4) limit "
-           "raised: new messages accepted", diag=sorted(set(
-               str(m["final"]) for m in uac2.msgs.values())))
-    want = accepted | again
-    gwtest.wait_for(lambda: want <= uas.delivered()[0], 15)
-    missing = sorted(want - uas.delivered()[0])
-    tap.ok(accepted and not missing, "(4) every 202'd message delivered "
-           "(%d)" % len(want), diag=missing[:20])
-    status, _ = gw.term()
-    log = gw.log_text()
-    tap.ok(status == 0 and not sanitizer(log), "(4) it stops with status "
-           "0; no sanitizer report", diag=(status, sanitizer(log)))
+    healed(gw, uas, state, accepted, "(4)", "limit raised", "+4420790",
+           1000, raised)
 
 
 def main():

@@ -3,7 +3,7 @@
 
 Real unbound (with its query log), sipp UASes, imgated with a control
 socket and a store-and-forward route.  One test per command: status,
-stats, reload (applied, and refused for a broken file, with the
+stats, reload (applied, and refused for a broken or empty file, with the
 verdict), explain (agreeing with imgate-lookup on the same file, for a
 routed number and a deny route), cache dump, cache flush (all, and one
 name) forcing a new query that unbound logs, queue list/show/retry
@@ -198,8 +198,20 @@ routes = (
         tap.ok(rc == 1 and "keeping the running configuration" in
                doc["error"], "reload of a broken file: refused, reason "
                "returned", diag=out)
+        # an empty file (one being written in place, read between its
+        # truncation and its new text) is refused, not all defaults
+        gen = ctl(sock, "status")[1].get("generation")
+        open(gw.conf, "w").close()
+        rc, doc, out, err = ctl(sock, "reload")
+        tap.ok(rc == 1 and "is empty" in doc["error"] and
+               "keeping the running configuration" in doc["error"],
+               "reload of an empty file: refused, reason returned",
+               diag=out)
         with open(gw.conf, "w") as f:
             f.write(good)
+        tap.ok(gen is not None and ctl(sock, "status")[1].get(
+            "generation") == gen, "after the empty file: the running "
+            "configuration's generation (%s) still in force" % gen)
 
         # malformed requests: an error line, the daemon keeps serving
         for req in (b"garbage\n", b'{"command": 5}\n',

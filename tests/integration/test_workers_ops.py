@@ -225,6 +225,18 @@ metrics = { enable = true; listen = "127.0.0.1:%d"; };
         codes = send_all(uacs, gw, "sip:+12025550100@gw.test", "still")
         tap.ok(codes == [403] * SENDERS, "(4) SIGHUP, broken file: every "
                "worker keeps the reloaded configuration", diag=str(codes))
+        # an empty file, as one written in place reads for a moment
+        open(gw.conf, "w").close()
+        refused = len(re.findall(r"is empty .*every worker keeps the "
+                                 r"running", log()))
+        gw.proc.send_signal(signal.SIGHUP)
+        tap.ok(wait_for(lambda: len(re.findall(
+            r"is empty .*every worker keeps the running", log())) >
+            refused, 10), "(4) SIGHUP, empty file: the supervisor refuses "
+            "it, not all defaults")
+        codes = send_all(uacs, gw, "sip:+12025550100@gw.test", "empty")
+        tap.ok(codes == [403] * SENDERS, "(4) SIGHUP, empty file: every "
+               "worker keeps the reloaded configuration", diag=str(codes))
         with open(gw.conf, "w") as f:
             f.write(good.replace(ROUTES % "", ROUTES % DENY))
 
