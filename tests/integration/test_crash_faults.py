@@ -134,6 +134,26 @@ routes = ( { name = "saf"; prefix = "+44"; action = "static";
            "0; no sanitizer report", diag=(status, sanitizer(log)))
 
 
+def spool_gateway(procs, path):
+    """A started imgated whose +44 route stores and forwards through
+    the spool at @path to a UAS that answers 503 until state["up"]:
+    (gw, uas, state)."""
+    state = {"up": False}
+    uas = saftraffic.PyUAS(lambda body, seen:
+                           (200, 0.0) if state["up"] else (503, 0.0))
+    uas.start()
+    procs.add_cleanup(uas.stop)
+    gw = saftraffic.Gateway(procs, imgtest.free_port(), """
+spool = { path = "%s"; commit_ms = 5; retry_initial_ms = 300;
+  retry_max_ms = 600; max_age_s = 600; };
+routes = ( { name = "saf"; prefix = "+44"; action = "static";
+  target = "sip:127.0.0.1:%d"; mode = "store-and-forward"; } );
+""" % (path, uas.port))
+    if not gw.start():
+        tap.bail_out("imgated did not start: " + gw.log_text()[-1500:])
+    return gw, uas, state
+
+
 def healed(gw, uas, state, accepted, case, how, prefix, base, ok=True):
     """After the fault is mended (@how): the destination is up again,
     new messages to @prefix (numbered from @base) are all accepted,
@@ -184,19 +204,7 @@ def disk_full(procs):
             tap.skip("(2) disk full %d" % i, "cannot mount a tmpfs here "
                      "(needs root)")
         return
-    state = {"up": False}
-    uas = saftraffic.PyUAS(lambda body, seen:
-                           (200, 0.0) if state["up"] else (503, 0.0))
-    uas.start()
-    procs.add_cleanup(uas.stop)
-    gw = saftraffic.Gateway(procs, imgtest.free_port(), """
-spool = { path = "%s/spool.sqlite"; commit_ms = 5;
-  retry_initial_ms = 300; retry_max_ms = 600; max_age_s = 600; };
-routes = ( { name = "saf"; prefix = "+44"; action = "static";
-  target = "sip:127.0.0.1:%d"; mode = "store-and-forward"; } );
-""" % (mnt, uas.port))
-    if not gw.start():
-        tap.bail_out("imgated did not start: " + gw.log_text()[-1500:])
+    gw, uas, state = spool_gateway(procs, mnt + "/spool.sqlite")
     filler = os.path.join(mnt, "filler")
     # What is left after the filler: room for the first few commits.
     with open(filler, "wb") as f:
@@ -240,21 +248,8 @@ routes = ( { name = "saf"; prefix = "+44"; action = "static";
 def spool_deleted(procs, names):
     """(3) @names of the spool's files deleted under traffic."""
     what = "(3) %s deleted:" % ", ".join("spool.sqlite" + n for n in names)
-    state = {"up": False}
-    uas = saftraffic.PyUAS(lambda body, seen:
-                           (200, 0.0) if state["up"] else (503, 0.0))
-    uas.start()
-    procs.add_cleanup(uas.stop)
-    d = procs.tmpdir("spooldel")
-    path = os.path.join(d, "spool.sqlite")
-    gw = saftraffic.Gateway(procs, imgtest.free_port(), """
-spool = { path = "%s"; commit_ms = 5; retry_initial_ms = 300;
-  retry_max_ms = 600; max_age_s = 600; };
-routes = ( { name = "saf"; prefix = "+44"; action = "static";
-  target = "sip:127.0.0.1:%d"; mode = "store-and-forward"; } );
-""" % (path, uas.port))
-    if not gw.start():
-        tap.bail_out("imgated did not start: " + gw.log_text()[-1500:])
+    path = os.path.join(procs.tmpdir("spooldel"), "spool.sqlite")
+    gw, uas, state = spool_gateway(procs, path)
     uac = saftraffic.RateUAC(gw.addr, lambda n: "sip:+4420798%05d@gw.test"
                              % n, 20, 2.0)
     uac.start()
@@ -303,20 +298,8 @@ routes = ( { name = "saf"; prefix = "+44"; action = "static";
 
 def spool_dir_deleted(procs):
     """(3) The spool's folder deleted, then made again."""
-    state = {"up": False}
-    uas = saftraffic.PyUAS(lambda body, seen:
-                           (200, 0.0) if state["up"] else (503, 0.0))
-    uas.start()
-    procs.add_cleanup(uas.stop)
     d = os.path.join(procs.tmpdir("spooldir"), "spool")
-    gw = saftraffic.Gateway(procs, imgtest.free_port(), """
-spool = { path = "%s/spool.sqlite"; commit_ms = 5; retry_initial_ms = 300;
-  retry_max_ms = 600; max_age_s = 600; };
-routes = ( { name = "saf"; prefix = "+44"; action = "static";
-  target = "sip:127.0.0.1:%d"; mode = "store-and-forward"; } );
-""" % (d, uas.port))
-    if not gw.start():
-        tap.bail_out("imgated did not start: " + gw.log_text()[-1500:])
+    gw, uas, state = spool_gateway(procs, d + "/spool.sqlite")
 
     def send(base):
         uac = saftraffic.RateUAC(gw.addr, lambda n: "sip:+4420789%05d@gw.test"
@@ -365,20 +348,8 @@ def prlimit_fsize(pid, soft):
 
 def file_size_limit(procs):
     """(4) RLIMIT_FSIZE reached by the spool's -wal under traffic."""
-    state = {"up": False}
-    uas = saftraffic.PyUAS(lambda body, seen:
-                           (200, 0.0) if state["up"] else (503, 0.0))
-    uas.start()
-    procs.add_cleanup(uas.stop)
-    d = procs.tmpdir("fsize")
-    gw = saftraffic.Gateway(procs, imgtest.free_port(), """
-spool = { path = "%s/spool.sqlite"; commit_ms = 5; retry_initial_ms = 300;
-  retry_max_ms = 600; max_age_s = 600; };
-routes = ( { name = "saf"; prefix = "+44"; action = "static";
-  target = "sip:127.0.0.1:%d"; mode = "store-and-forward"; } );
-""" % (d, uas.port))
-    if not gw.start():
-        tap.bail_out("imgated did not start: " + gw.log_text()[-1500:])
+    gw, uas, state = spool_gateway(procs,
+                                   procs.tmpdir("fsize") + "/spool.sqlite")
     if not prlimit_fsize(gw.proc.pid, 256 * 1024):
         for i in range(4):
             tap.skip("(4) file size limit %d" % i, "prlimit(1) cannot set "
