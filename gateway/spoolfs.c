@@ -98,20 +98,19 @@ spoolfs_lock_note_pid(void)
 		log_warn("spool: cannot write the pid into the lock file");
 }
 
-int
-spoolfs_lock(const char *spool_path, char *err, size_t errsz)
+/*
+ * Open and lock @name, the lock file of @spool_path: the descriptor, or
+ * -1 with the reason in @err (who holds it, when its pid is written).
+ */
+static int
+lock_open(const char *spool_path, const char *name, char *err,
+    size_t errsz)
 {
-	char	 name[PATH_MAX], buf[32];
+	char	 buf[32];
 	ssize_t	 n;
 	long	 pid;
 	int	 fd;
 
-	if (lock_fd != -1)
-		return 0;
-	if (spoolfs_lock_name(spool_path, name, sizeof(name)) != 0) {
-		snprintf(err, errsz, "spool.path %s is too long", spool_path);
-		return -1;
-	}
 	fd = open(name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd == -1) {
 		snprintf(err, errsz, "cannot open the spool lock %s: %s",
@@ -135,6 +134,23 @@ spoolfs_lock(const char *spool_path, char *err, size_t errsz)
 		close(fd);
 		return -1;
 	}
+	return fd;
+}
+
+int
+spoolfs_lock(const char *spool_path, char *err, size_t errsz)
+{
+	char	 name[PATH_MAX];
+	int	 fd;
+
+	if (lock_fd != -1)
+		return 0;
+	if (spoolfs_lock_name(spool_path, name, sizeof(name)) != 0) {
+		snprintf(err, errsz, "spool.path %s is too long", spool_path);
+		return -1;
+	}
+	if ((fd = lock_open(spool_path, name, err, errsz)) == -1)
+		return -1;
 	lock_fd = fd;
 	spoolfs_lock_note_pid();
 	log_debug("spool: %s locked", name);
@@ -144,10 +160,8 @@ spoolfs_lock(const char *spool_path, char *err, size_t errsz)
 int
 spoolfs_lock_check(const char *spool_path, char *err, size_t errsz)
 {
-	char		 name[PATH_MAX], buf[32];
+	char		 name[PATH_MAX], why[PATH_MAX + 128];
 	struct stat	 held, named;
-	ssize_t		 n;
-	long		 pid;
 	int		 fd;
 
 	if (lock_fd == -1 ||
@@ -156,22 +170,9 @@ spoolfs_lock_check(const char *spool_path, char *err, size_t errsz)
 	if (fstat(lock_fd, &held) == 0 && stat(name, &named) == 0 &&
 	    held.st_dev == named.st_dev && held.st_ino == named.st_ino)
 		return 0;
-	fd = open(name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd == -1) {
-		snprintf(err, errsz, "cannot create the spool lock %s again: "
-		    "%s", name, strerror(errno));
-		return -1;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
-		if ((n = pread(fd, buf, sizeof(buf) - 1, 0)) > 0 &&
-		    (pid = spoolfs_parse_pid(buf, (size_t)n)) > 0)
-			snprintf(err, errsz, "the spool lock %s was replaced "
-			    "and pid %ld holds the new one: another imgated "
-			    "uses the spool", name, pid);
-		else
-			snprintf(err, errsz, "the spool lock %s was replaced "
-			    "and another process holds the new one", name);
-		close(fd);
+	if ((fd = lock_open(spool_path, name, why, sizeof(why))) == -1) {
+		snprintf(err, errsz, "the spool lock was deleted while held, "
+		    "and cannot be taken again: %s", why);
 		return -1;
 	}
 	/* The old one (deleted) is released where only this process held
