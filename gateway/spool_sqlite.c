@@ -267,15 +267,16 @@ sqlite_open(void *root, const struct gw_conf *c, spool_be_wake_cb wake,
  * Has the database file or its WAL left its name?  SQLite answers for
  * the database; a WAL has no such record in SQLite (it is not locked
  * on its own), so its inode is kept at open: it stays the same file
- * for as long as the database is open.
+ * for as long as the database is open.  @db_moved: the database did.
  */
 static bool
-file_moved(void)
+file_moved(bool *db_moved)
 {
 	int	 moved = 0;
 
-	if (sqlite3_file_control(sq.db, "main", SQLITE_FCNTL_HAS_MOVED,
-	    &moved) == SQLITE_OK && moved)
+	*db_moved = sqlite3_file_control(sq.db, "main",
+	    SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved;
+	if (*db_moved)
 		return true;
 	/* No -wal at open yet: the first one seen is the one. */
 	if (sq.wal_ino == 0) {
@@ -306,7 +307,8 @@ check_file(void)
 	char		 tmp[PATH_MAX + 16], name[PATH_MAX + 8];
 	sqlite3		*copy = NULL;
 	sqlite3_backup	*b;
-	int		 rc, fd, moved = 0;
+	int		 rc, fd;
+	bool		 moved;
 
 	if (spoolfs_lock_check(sq.path, tmp, sizeof(tmp)) != 0) {
 		if (!sq.refusing)
@@ -315,13 +317,10 @@ check_file(void)
 		sq.refusing = true;
 		return -1;
 	}
-	if (!file_moved()) {
+	if (!file_moved(&moved)) {
 		sq.refusing = false;
 		return 0;
 	}
-	if (sqlite3_file_control(sq.db, "main", SQLITE_FCNTL_HAS_MOVED,
-	    &moved) != SQLITE_OK)
-		moved = 0;
 	if (moved && access(sq.path, F_OK) == 0) {
 		if (!sq.refusing)
 			log_warnx("spool: %s is not the file imgated opened "
