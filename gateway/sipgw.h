@@ -65,7 +65,10 @@ bool sipgw_is_self(const char *hop);
  * refusal is answered here with a stateless 503 and Retry-After built
  * from its bytes (gateway/overload_sip), or dropped when that answer
  * cannot be sent; a retransmission gets what its first copy got (never
- * a 503 after an acceptance, never an acceptance after a 503).
+ * a 503 after an acceptance, never an acceptance after a 503).  A
+ * datagram on any own UDP socket that sofia would take for STUN (first
+ * byte 0 or 1) is dropped here, counted and logged: sofia would answer
+ * a binding request toward its (forgeable) source.
  * @arrived_ns: the kernel's arrival stamp (CLOCK_REALTIME, ns), by which
  * a new request is judged on how long it waited (gateway/overload.h,
  * overload_shed_waited()); 0 when unknown (the share alone decides).
