@@ -86,7 +86,8 @@ void sipgw_recv_batched(void);
 /**
  * Is @fd one of imgate's own SIP UDP sockets (sip.listen's, a worker's
  * own port: the datagram sockets nta bound), which gateway/sipgw_recv.c
- * reads in batches?  False for every other descriptor, and for all of
+ * reads in batches and gateway/sipgw_send.c sends on without asking for
+ * a pending error first?  False for every other descriptor, and for all of
  * them before the sockets settled and after sipgw_destroy().
  */
 bool sipgw_udp_own(int fd);
