@@ -171,6 +171,9 @@ struct gw_conf {
 	int64_t		sip_max_header_line;	/* bytes; longer -> 513 */
 	int64_t		sip_max_headers_size;	/* bytes; more -> 513 */
 	int64_t		sip_max_headers;	/* count; more -> 513 */
+	int64_t		sip_max_connections_per_source;	/* TCP+TLS, one
+						 * address, per process; 0: no
+						 * limit */
 	/* sip.tls: a TLS listener, also the transport for sips: targets */
 	char		sip_tls_listen[CONF_STR_MAX];	/* "sips:..." or "" */
 	char		sip_tls_certificate[CONF_STR_MAX]; /* PEM, chain */

@@ -194,6 +194,11 @@ const struct conf_schema_row conf_schema[] = {
 	  .def = "128", .min = 16, .max = 4096,
 	  .reload = true, CONF_FIELD(sip_max_headers),
 	  .doc = "most header fields in one request" },
+	{ .path = "sip.max_connections_per_source", .type = CONF_TYPE_INT,
+	  .def = "64", .min = 0, .max = 4096,
+	  .reload = true, CONF_FIELD(sip_max_connections_per_source),
+	  .doc = "TCP and TLS connections one address may hold open "
+	      "(per process; 0: no limit)" },
 	{ .path = "sip.tls.listen", .type = CONF_TYPE_STRING,
 	  .def = "", .min = 0, .max = CONF_STR_MAX - 1,
 	  .check = CONF_CHECK_SIP_URI, .reload = false,

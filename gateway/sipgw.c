@@ -1372,6 +1372,9 @@ on_overload_tick(su_root_magic_t *m, su_timer_t *tm, su_timer_arg_t *arg)
 		    (uint32_t)runtime_current()->conf.overload_lag_ms);
 		overload_set_wait(&sipgw_ol,
 		    (uint32_t)runtime_current()->conf.overload_wait_ms);
+		/* A connection is judged by the newest runtime too. */
+		sipgw_accept_per_source((unsigned)runtime_current()->
+		    conf.sip_max_connections_per_source);
 	}
 	{
 		uint32_t was = overload_share(&sipgw_ol), share;
@@ -1790,6 +1793,7 @@ sipgw_start(su_root_t *root, const struct gw_conf *conf, bool worker)
 	sipgw_sockets_settled();
 	overload_init(&sipgw_ol, (uint32_t)conf->overload_lag_ms);
 	overload_set_wait(&sipgw_ol, (uint32_t)conf->overload_wait_ms);
+	sipgw_accept_per_source((unsigned)conf->sip_max_connections_per_source);
 	sipgw_ol.seq = dns_now_ms();
 	sipgw_ol_last = dns_now_ms();
 	sipgw_ol_logged_at = sipgw_ol_last;

@@ -92,6 +92,14 @@ void sipgw_recv_batched(void);
  */
 bool sipgw_udp_own(int fd);
 
+/**
+ * gateway/sipgw_accept.c: accept at most @max connections (TCP and TLS
+ * together) from one IP address at once in this process; 0: no limit
+ * (imgate.conf(5) sip.max_connections_per_source).  Set at start and
+ * after each reload.
+ */
+void sipgw_accept_per_source(unsigned max);
+
 /** gateway/sipgw_recv.c read @datagrams datagrams (at least one) from
  * an own SIP UDP socket with one system call (counted). */
 void sipgw_recv_read(unsigned datagrams);

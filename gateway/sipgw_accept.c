@@ -43,6 +43,15 @@
  * SIPGW_ACCEPT_FDS up are never handed over: that many connections at
  * most.
  *
+ * One address may hold at most sip.max_connections_per_source of them
+ * (sipgw_accept_per_source()): one host must not take the whole cap
+ * from the others.  The remembered connections from that address are
+ * counted when one is offered; only when they reach the limit is each of
+ * them checked to be still open (getpeername()), so that a peer that
+ * closed its connections and opens new ones is not refused for the old
+ * ones.  Each worker counts its own (SO_REUSEPORT spreads one address's
+ * connections over the workers by port).
+ *
  * A refused connection is returned as -1 with errno 0: tport_accept()
  * hands errno to tport_error_report(), which ignores an error code of 0
  * (sofia 1.12.11), so that sofia neither logs nor retries; imgated logs
@@ -66,6 +75,7 @@
 #include <unistd.h>
 
 #include "gateway/log.h"
+#include "gateway/sipgw.h"
 
 /* Descriptors below the soft RLIMIT_NOFILE that no accepted connection
  * may take. */
@@ -94,6 +104,7 @@ static uint64_t		 acc_logged_at;		/* ms, CLOCK_MONOTONIC */
 static struct acc_conn	 acc_conns[SIPGW_ACCEPT_FDS];
 static int		 acc_top;		/* conns[0, top) may be used */
 static uint64_t		 acc_swept_at;		/* ms, CLOCK_MONOTONIC */
+static unsigned		 acc_per_source;	/* 0: no limit */
 
 static void __attribute__((constructor))
 sipgw_accept_init(void)
@@ -206,6 +217,70 @@ remember(int fd, const struct sockaddr *sa, socklen_t len)
 		acc_top = fd + 1;
 }
 
+void
+sipgw_accept_per_source(unsigned max)
+{
+	acc_per_source = max;
+}
+
+/* Is @c from the IP address of @sa (any port)? */
+static bool
+same_address(const struct acc_conn *c, const struct sockaddr *sa)
+{
+	const struct sockaddr *p = (const struct sockaddr *)&c->peer;
+
+	if (p->sa_family != sa->sa_family)
+		return false;
+	if (sa->sa_family == AF_INET)
+		return memcmp(&((const struct sockaddr_in *)(const void *)p)->
+		    sin_addr, &((const struct sockaddr_in *)(const void *)sa)->
+		    sin_addr, sizeof(struct in_addr)) == 0;
+	if (sa->sa_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)(const void *)p)->
+		    sin6_addr, &((const struct sockaddr_in6 *)(const void *)sa)->
+		    sin6_addr, sizeof(struct in6_addr)) == 0;
+	return false;
+}
+
+/* The remembered connections from the address of @sa, less those found
+ * gone when @check (forgotten then). */
+static unsigned
+from_address(const struct sockaddr *sa, bool check)
+{
+	unsigned	 n = 0;
+
+	for (int fd = 0; fd < acc_top; fd++) {
+		struct acc_conn	*c = &acc_conns[fd];
+
+		if (!c->used || !same_address(c, sa))
+			continue;
+		if (check && !same_conn(fd, c)) {
+			c->used = false;
+			continue;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* Is connection @s, just accepted, one too many from its address? */
+static bool
+over_per_source(int s, const struct sockaddr *sa, socklen_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t	 sl = sizeof(ss);
+
+	if (acc_per_source == 0)
+		return false;
+	if (sa == NULL || len < sizeof(struct sockaddr_in)) {
+		if (getpeername(s, (struct sockaddr *)&ss, &sl) != 0)
+			return false;
+		sa = (const struct sockaddr *)&ss;
+	}
+	return from_address(sa, false) >= acc_per_source &&
+	    from_address(sa, true) >= acc_per_source;
+}
+
 /* Count a refusal of a connection from @sa; log it unless one was
  * logged less than SIPGW_ACCEPT_LOG_MS ago (then the next line counts
  * it). */
@@ -264,13 +339,20 @@ accept(int fd, struct sockaddr *sa, socklen_t *len)
 	}
 	if (s < 0)
 		return s;
-	if (mark < 0 || s < mark) {
-		remember(s, sa, len != NULL ? *len : 0);
-		return s;
+	if (mark >= 0 && s >= mark) {
+		(void)close(s);
+		refused(sa, len != NULL ? *len : 0,
+		    "too many connections (descriptors near RLIMIT_NOFILE)");
+		errno = 0;
+		return -1;
 	}
-	(void)close(s);
-	refused(sa, len != NULL ? *len : 0,
-	    "too many connections (descriptors near RLIMIT_NOFILE)");
-	errno = 0;
-	return -1;
+	if (over_per_source(s, sa, len != NULL ? *len : 0)) {
+		(void)close(s);
+		refused(sa, len != NULL ? *len : 0, "too many connections from "
+		    "this address (sip.max_connections_per_source)");
+		errno = 0;
+		return -1;
+	}
+	remember(s, sa, len != NULL ? *len : 0);
+	return s;
 }

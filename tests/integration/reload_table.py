@@ -26,6 +26,7 @@ RELOADABLE = {
     "sip.max_headers_size": "three 400-byte headers get 513 at 1024, "
                             "then 200",
     "sip.max_headers": "20 extra headers get 513 at 16, then 200",
+    "sip.max_connections_per_source": "report",
     "gateway.shutdown_grace_ms": "report",
     "gateway.overload_lag_ms": "report",
     "gateway.overload_wait_ms": "report",
@@ -88,6 +89,7 @@ RELOADABLE = {
 
 # Values (in the file's syntax) for the "report" entries.
 REPORT_VALUES = {
+    "sip.max_connections_per_source": "8",
     "xmpp.chat_states": '"drop"',
     "xmpp.request_imdn": "true",
     "xmpp.notify_ttl_s": "120",

@@ -21,6 +21,10 @@ c-ares could open no socket, so that every number not in the cache got
 - a connection that sends nothing at all (sofia arms no timer for it)
   is kept while younger than 2 min, and shut down (logged) when another
   connection comes after that;
+- sip.max_connections_per_source = 3: a fourth connection from
+  127.0.0.1 is closed at once and the refusal logged, while the three
+  are served, and so is a connection from 127.0.0.2; once one of the
+  three closed, 127.0.0.1 may connect again;
 - the daemon exits cleanly, without sanitizer findings.
 """
 
@@ -173,6 +177,44 @@ def main():
                 "over TCP is served")
         code, _, _ = uac.message(srv, "sip:+12025550102@gw.test")
         tap.is_(code, 200, "and one over UDP")
+
+        # -- one address holds at most sip.max_connections_per_source
+        # (a second daemon, limit 3)
+        gw3 = gwtest.start_imgated(procs, dns_port, sip_timeout_ms=3000,
+                                   sip_extra="max_connections_per_source = 3;")
+        srv3 = ("127.0.0.1", gw3.port)
+        held = [socket.create_connection(srv3, timeout=5) for _ in range(3)]
+        extra = socket.create_connection(srv3, timeout=5)
+        _, closed, _ = read_for(extra, 3)
+        tap.ok(closed, "limit 3 per address: a fourth connection from "
+               "127.0.0.1 is closed at once")
+        extra.close()
+        tap.ok(gw3.wait_log(r"sip: connection from 127\.0\.0\.1 refused: "
+                            r"too many connections from this address", 2)
+               is not None, "... and the refusal logged with its reason")
+        lp = held[0].getsockname()[1]
+        held[0].sendall(request(lp, 11))
+        data, _, _ = read_for(held[0], 10, want=1)
+        tap.is_(finals(data), [200], "the three held are served")
+        other = socket.create_connection(srv3, timeout=5,
+                                         source_address=("127.0.0.2", 0))
+        other.sendall(request(other.getsockname()[1], 12))
+        data, _, _ = read_for(other, 10, want=1)
+        other.close()
+        tap.is_(finals(data), [200], "a connection from 127.0.0.2 is "
+                "served meanwhile")
+        held.pop(1).close()
+        time.sleep(0.5)
+        s = socket.create_connection(srv3, timeout=5)
+        s.sendall(request(s.getsockname()[1], 13))
+        data, _, _ = read_for(s, 10, want=1)
+        s.close()
+        tap.is_(finals(data), [200], "once one of the three closed, "
+                "127.0.0.1 connects again and is served")
+        for c in held:
+            c.close()
+        tap.is_(gw3.term(), 0, "that daemon exits cleanly")
+        gwtest.sanitizer_clean(gw3, "connections per address")
 
         # -- the silent connection: sofia arms no timer for a connection
         # it has read nothing from; shut down once it is 2 min old and

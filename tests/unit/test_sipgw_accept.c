@@ -8,7 +8,10 @@
  * of descriptors (EMFILE), the connection is taken off the queue all
  * the same (-1, errno 0), its peer sees the close, and the spare
  * descriptor is back (a connection is accepted again once descriptors
- * are free).  TAP.
+ * are free).  Per address (sipgw_accept_per_source()): with a limit of
+ * 3, a fourth connection from 127.0.0.1 is refused the same way while a
+ * connection from 127.0.0.2 is accepted; once one of the three is
+ * closed, the address may connect again; with 0, no limit.  TAP.
  */
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -21,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gateway/sipgw.h"
 #include "tests/tap.h"
 
 static int
@@ -46,6 +50,22 @@ dial(const struct sockaddr_in *sin)
 
 	if (c >= 0 && connect(c, (const struct sockaddr *)sin,
 	    sizeof(*sin)) != 0) {
+		close(c);
+		return -1;
+	}
+	return c;
+}
+
+/* A connection to @sin from the loopback address @from (host order). */
+static int
+dial_from(const struct sockaddr_in *sin, uint32_t from)
+{
+	struct sockaddr_in	 me = { .sin_family = AF_INET };
+	int			 c = socket(AF_INET, SOCK_STREAM, 0);
+
+	me.sin_addr.s_addr = htonl(from);
+	if (c >= 0 && (bind(c, (struct sockaddr *)&me, sizeof(me)) != 0 ||
+	    connect(c, (const struct sockaddr *)sin, sizeof(*sin)) != 0)) {
 		close(c);
 		return -1;
 	}
@@ -92,7 +112,7 @@ main(void)
 	struct rlimit		 rl0, rl;
 	int			 l, c, s, e, fill[256], nfill = 0, f;
 
-	plan(14);
+	plan(20);
 	if (getrlimit(RLIMIT_NOFILE, &rl0) != 0 || (l = listener(&sin)) < 0)
 		return 1;
 
@@ -147,6 +167,57 @@ main(void)
 		while (nfill > 0)
 			close(fill[--nfill]);
 		(void)setrlimit(RLIMIT_NOFILE, &rl0);
+	}
+
+	/* At most 3 at once from one address. */
+	{
+		struct sockaddr_in	 peer;
+		socklen_t		 pl;
+		int			 cs[3], ss[3], n = 0, c2, s2;
+
+		sipgw_accept_per_source(3);
+		for (int i = 0; i < 3; i++) {
+			cs[i] = dial_from(&sin, 0x7f000001);
+			pl = sizeof(peer);
+			/* The address asked for, or not (getpeername()). */
+			ss[i] = accept(l, i % 2 ? (struct sockaddr *)&peer :
+			    NULL, i % 2 ? &pl : NULL);
+			n += cs[i] >= 0 && ss[i] >= 0;
+		}
+		is_int(n, 3, "per address 3: three connections from "
+		    "127.0.0.1 accepted");
+		c = dial_from(&sin, 0x7f000001);
+		errno = EINVAL;
+		pl = sizeof(peer);
+		s = accept(l, (struct sockaddr *)&peer, &pl);
+		e = errno;
+		ok(s == -1 && e == 0, "a fourth one is refused: -1, errno 0 "
+		    "(got %d, errno %d)", s, e);
+		ok(closed_by_peer(c), "... its peer sees the close");
+		close(c);
+		c2 = dial_from(&sin, 0x7f000002);
+		s2 = accept(l, NULL, NULL);
+		ok(s2 >= 0, "one from 127.0.0.2 is accepted (%d)", s2);
+		close(ss[1]);	/* sofia closed it */
+		close(cs[1]);
+		c = dial_from(&sin, 0x7f000001);
+		s = accept(l, NULL, NULL);
+		ok(s >= 0, "one of the three closed: 127.0.0.1 may connect "
+		    "again (%d)", s);
+		ss[1] = s;
+		cs[1] = c;
+		sipgw_accept_per_source(0);
+		c = dial_from(&sin, 0x7f000001);
+		s = accept(l, NULL, NULL);
+		ok(s >= 0, "limit 0: a fourth one is accepted (%d)", s);
+		close(s);
+		close(c);
+		for (int i = 0; i < 3; i++) {
+			close(ss[i]);
+			close(cs[i]);
+		}
+		close(s2);
+		close(c2);
 	}
 
 	/* With descriptors free, a connection is accepted again. */
