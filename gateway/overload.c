@@ -75,6 +75,16 @@ overload_tick(struct overload *o, uint64_t now_ms, uint32_t lag_ms,
 		    o->worst_ms < o->last_worst_ms) {
 			o->streak++;
 			o->held++;
+		} else if (o->drop == 0 && o->streak > 0 &&
+		    o->worst_ms != OVERLOAD_AGE_DROPPED &&
+		    o->worst_ms < o->last_worst_ms) {
+			/*
+			 * Not shedding, and younger than the interval
+			 * before: the backlog of one stall draining (a
+			 * loop that stopped for a while: the host, a
+			 * reload), which refusing would not help.  The
+			 * streak waits for an interval that is no younger.
+			 */
 		} else if (++o->streak >= OVERLOAD_STREAK ||
 		    o->worst_ms == OVERLOAD_AGE_DROPPED)
 			o->drop = o->drop + OVERLOAD_STEP_UP * mult >
@@ -192,13 +202,29 @@ overload_shed_waited(struct overload *o, uint64_t now_us,
 	 * to stand that long again would let the queue grow by as much
 	 * every time the target is crossed).
 	 */
-	if (o->above_since_us == 0)
+	if (o->above_since_us == 0) {
 		o->above_since_us = now_us;
-	if ((now_us >= o->above_since_us &&
-	    now_us - o->above_since_us >= standing_us) ||
-	    (o->shed_end_us != 0 && now_us >= o->shed_end_us &&
-	    now_us - o->shed_end_us < standing_us))
+		o->above_first_us = waited_us;
+	}
+	if (o->shed_end_us != 0 && now_us >= o->shed_end_us &&
+	    now_us - o->shed_end_us < standing_us)
 		o->waited_shedding = true;
+	else if (!o->waited_shedding && now_us >= o->above_since_us &&
+	    now_us - o->above_since_us >= standing_us) {
+		/*
+		 * Stood over the target for OVERLOAD_INTERVAL_MS.  Unless
+		 * the queue is younger now than when it crossed: FIFO, so
+		 * that is a backlog draining on its own (the loop stopped
+		 * for a while, the host took the CPU), not a load the
+		 * gateway cannot carry, which makes the queue older and
+		 * older.  Then a new period starts from here.
+		 */
+		if (waited_us < o->above_first_us) {
+			o->above_since_us = now_us;
+			o->above_first_us = waited_us;
+		} else
+			o->waited_shedding = true;
+	}
 	if (!o->waited_shedding)
 		return false;
 	if (o->waited_refused < UINT32_MAX)

@@ -10,7 +10,10 @@
  * points for each whole multiple of the limit that the worse of the two
  * reached (at most OVERLOAD_STEP_MULT_MAX steps), from the
  * OVERLOAD_STREAK-th such interval in a row on or at once when the
- * kernel dropped requests (at most OVERLOAD_MAX_DROP), down by
+ * kernel dropped requests (at most OVERLOAD_MAX_DROP; while nothing is
+ * shed, an interval younger than the one before does not count: that is
+ * the backlog of a stall draining, a loop the host stopped for a while,
+ * not a load the gateway cannot carry), down by
  * OVERLOAD_STEP_DOWN points once it is under three quarters of the
  * limit: the share settles where the oldest waiting request is about
  * the limit old.  While it sheds, an interval over the limit whose worst
@@ -26,7 +29,10 @@
  * rule of CoDel, RFC 8289, applied to refusals; imgate.conf(5)
  * gateway.overload_wait_ms), then by the share: once requests have
  * waited longer than the target wait for OVERLOAD_INTERVAL_MS in a row
- * (a standing queue, not a burst that drains), every request that
+ * (a standing queue, not a burst that drains) and the last one waited
+ * no less than the one that crossed the target (the queue is FIFO: one
+ * that got younger meanwhile is the backlog of a stall draining on its
+ * own, and the period starts again from there), every request that
  * waited longer than the target is refused, until one did not; within
  * OVERLOAD_INTERVAL_MS of that, the next one over the target is refused
  * at once.  A refusal costs a small fraction of a relayed request, so
@@ -83,6 +89,7 @@ struct overload {
 	uint64_t	 held;		/* climbs held: the queue drained */
 	/* overload_shed_waited(): */
 	uint64_t	 above_since_us; /* waits over the target since; 0 */
+	uint64_t	 above_first_us; /* the wait that crossed it then */
 	uint64_t	 shed_end_us;	/* when refusing by wait last ended */
 	bool		 waited_shedding;
 	uint32_t	 waited_seen;	/* judged in this interval */

@@ -17,7 +17,10 @@
  * has passed (a burst), every request over it from then on, none from
  * the first one under it, at once again over it within a limit of
  * that, only after a whole limit again later; off with wait or limit 0;
- * its smoothed share in overload_share() and in oc.  TAP.
+ * its smoothed share in overload_share() and in oc.  A queue that stood
+ * over the limit (the share) or the target (the wait rule) but got
+ * younger since, the backlog of a stall draining, starts no shedding;
+ * one that gets older does.  TAP.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -125,13 +128,26 @@ test_hold(void)
 	    OVERLOAD_STEP_MULT_MAX * OVERLOAD_STEP_UP,
 	    "under 3/4 of the limit: falls as before");
 	is_int((long long)o.held, 2, "two holds in all");
-	/* Not shedding yet: the second interval over the limit climbs
-	 * even when younger than the first (nothing to hold). */
+	/* Not shedding yet: a second interval over the limit younger than
+	 * the first is a stall's backlog draining, and starts nothing; one
+	 * no younger than the interval before does. */
+	overload_init(&o, 100);
+	interval(&o, &now, 0, 0);
+	interval(&o, &now, 400, 0);
+	is_int(interval(&o, &now, 0, 200), 0,
+	    "not shedding: a stall (400 ms), then its backlog draining "
+	    "(200 ms): nothing starts");
+	is_int(interval(&o, &now, 0, 120), 0, "... still draining (120 ms)");
+	is_int(interval(&o, &now, 0, 20), 0, "... drained");
+	interval(&o, &now, 0, 150);
+	is_int(interval(&o, &now, 0, 160), OVERLOAD_STEP_UP,
+	    "a queue that gets older interval after interval: starts");
 	overload_init(&o, 100);
 	interval(&o, &now, 0, 0);
 	interval(&o, &now, 0, 400);
-	is_int(interval(&o, &now, 0, 200), 2 * OVERLOAD_STEP_UP,
-	    "not shedding: a younger second interval still starts it");
+	is_int(interval(&o, &now, 0, OVERLOAD_AGE_DROPPED),
+	    OVERLOAD_STEP_MULT_MAX * OVERLOAD_STEP_UP,
+	    "not shedding: the kernel dropped requests: starts at once");
 }
 
 static void
@@ -286,6 +302,25 @@ test_waited(void)
 		    "standing queue must last" },
 		{ 399, 200, false, "... 99 ms" },
 		{ 400, 200, true, "... a whole limit" },
+		{ 401, 50, false, "under it: ends" },
+		/* A stall: the loop stopped 120 ms, then reads what waited,
+		 * oldest first; the waits fall as it catches up. */
+		{ 700, 1200, false, "after a stall of 120 ms: over it" },
+		{ 760, 700, false, "... its backlog draining" },
+		{ 800, 400, false, "a whole limit over it, but younger than "
+		    "when it crossed: draining, not refused" },
+		{ 850, 300, false, "... still draining" },
+		{ 899, 250, false, "... 99 ms from the new start" },
+		{ 900, 260, false, "a whole limit from there, younger than "
+		    "then (40 ms): still draining, a new start" },
+		{ 1000, 270, true, "a whole limit from there and no younger "
+		    "(26 to 27 ms): standing, refused" },
+		{ 1001, 90, false, "under it: ends" },
+		/* A load the gateway cannot carry: older and older. */
+		{ 1300, 110, false, "a queue growing: over it" },
+		{ 1399, 800, false, "... 99 ms" },
+		{ 1400, 900, true, "... a whole limit, older than when it "
+		    "crossed: refused" },
 	};
 	struct overload	 o;
 	uint64_t	 base = 5000000;	/* us */
@@ -305,7 +340,7 @@ test_waited(void)
 		    "%u.%u ms: %s", c->at_ms, c->waited_01ms / 10,
 		    c->waited_01ms % 10, c->why);
 	}
-	is_int((long long)o.shed, 4, "refusals counted in shed");
+	is_int((long long)o.shed, 6, "refusals counted in shed");
 
 	/* The share it reports: the refused share of an interval, down a
 	 * step an interval. */
