@@ -234,7 +234,8 @@ class Run:
         best, lo, hi, r = None, None, None, int(start)
         for _ in range(self.a.max_steps):
             res = self.step(label, exe, workers, r, self.a.seconds,
-                            direct=direct, settle=self.a.settle)
+                            direct=direct, settle=self.a.settle,
+                            wait_ms=self.a.wait_ms)
             if res["pass"]:
                 best, lo = res, r
             else:
@@ -387,6 +388,9 @@ def main():
                     type=lambda s: [int(x) for x in s.split(",")],
                     help="overload_wait_ms values run at each lag other "
                     "than 0 (default: the gateway's default)")
+    ap.add_argument("--wait-ms", type=int, default=None,
+                    help="imgated's gateway.overload_wait_ms in the max-rate "
+                    "steps (default: the gateway's default)")
     ap.add_argument("--pin-gw", help="CPU list for imgated (taskset)")
     ap.add_argument("--pin-gen", help="CPU list for the load generator "
                     "and NSD")
