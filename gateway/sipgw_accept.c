@@ -263,22 +263,25 @@ from_address(const struct sockaddr *sa, bool check)
 	return n;
 }
 
-/* Is connection @s, just accepted, one too many from its address? */
+/* Is connection @s, just accepted from @sa (NULL when the caller did
+ * not ask: then *@ss, filled here, for the log line), one too many from
+ * its address? */
 static bool
-over_per_source(int s, const struct sockaddr *sa, socklen_t len)
+over_per_source(int s, const struct sockaddr **sa, socklen_t *len,
+    struct sockaddr_storage *ss)
 {
-	struct sockaddr_storage ss;
-	socklen_t	 sl = sizeof(ss);
+	socklen_t	 sl = sizeof(*ss);
 
 	if (acc_per_source == 0)
 		return false;
-	if (sa == NULL || len < sizeof(struct sockaddr_in)) {
-		if (getpeername(s, (struct sockaddr *)&ss, &sl) != 0)
+	if (*sa == NULL || *len < sizeof(struct sockaddr_in)) {
+		if (getpeername(s, (struct sockaddr *)ss, &sl) != 0)
 			return false;
-		sa = (const struct sockaddr *)&ss;
+		*sa = (const struct sockaddr *)ss;
+		*len = sl;
 	}
-	return from_address(sa, false) >= acc_per_source &&
-	    from_address(sa, true) >= acc_per_source;
+	return from_address(*sa, false) >= acc_per_source &&
+	    from_address(*sa, true) >= acc_per_source;
 }
 
 /* Count a refusal of a connection from @sa; log it unless one was
@@ -346,12 +349,18 @@ accept(int fd, struct sockaddr *sa, socklen_t *len)
 		errno = 0;
 		return -1;
 	}
-	if (over_per_source(s, sa, len != NULL ? *len : 0)) {
-		(void)close(s);
-		refused(sa, len != NULL ? *len : 0, "too many connections from "
-		    "this address (sip.max_connections_per_source)");
-		errno = 0;
-		return -1;
+	{
+		const struct sockaddr	*peer = sa;
+		socklen_t		 peerlen = len != NULL ? *len : 0;
+		struct sockaddr_storage	 ss;
+
+		if (over_per_source(s, &peer, &peerlen, &ss)) {
+			(void)close(s);
+			refused(peer, peerlen, "too many connections from "
+			    "this address (sip.max_connections_per_source)");
+			errno = 0;
+			return -1;
+		}
 	}
 	remember(s, sa, len != NULL ? *len : 0);
 	return s;
