@@ -191,24 +191,35 @@ sweep(uint64_t now)
 		    "for %d s", shut, SIPGW_ACCEPT_IDLE_MS / 1000);
 }
 
-/* Remember connection @fd from @sa. */
+/* The peer of connection @fd, just accepted: @sa as accept() filled it,
+ * or, when the caller asked for none (or too short a buffer), its
+ * getpeername() in @ss; NULL when neither tells. */
+static const struct sockaddr *
+peer_of(int fd, const struct sockaddr *sa, socklen_t len,
+    struct sockaddr_storage *ss, socklen_t *peerlen)
+{
+	socklen_t	 sl = sizeof(*ss);
+
+	if (sa != NULL && len >= sizeof(struct sockaddr_in) &&
+	    len <= sizeof(*ss)) {
+		*peerlen = len;
+		return sa;
+	}
+	if (getpeername(fd, (struct sockaddr *)ss, &sl) != 0)
+		return NULL;
+	*peerlen = sl;
+	return (const struct sockaddr *)ss;
+}
+
+/* Remember connection @fd from @sa (NULL: not remembered). */
 static void
 remember(int fd, const struct sockaddr *sa, socklen_t len)
 {
 	struct acc_conn	*c;
-	struct sockaddr_storage ss;
-	socklen_t	 sl = sizeof(ss);
 
-	if (fd < 0 || fd >= SIPGW_ACCEPT_FDS)
+	if (fd < 0 || fd >= SIPGW_ACCEPT_FDS || sa == NULL)
 		return;
 	c = &acc_conns[fd];
-	/* The caller may not have asked for the address. */
-	if (sa == NULL || len > sizeof(ss)) {
-		if (getpeername(fd, (struct sockaddr *)&ss, &sl) != 0)
-			return;
-		sa = (const struct sockaddr *)&ss;
-		len = sl;
-	}
 	memset(&c->peer, 0, sizeof(c->peer));
 	memcpy(&c->peer, sa, len);
 	c->peerlen = len;
@@ -263,25 +274,14 @@ from_address(const struct sockaddr *sa, bool check)
 	return n;
 }
 
-/* Is connection @s, just accepted from @sa (NULL when the caller did
- * not ask: then *@ss, filled here, for the log line), one too many from
- * its address? */
+/* Is a connection just accepted from @sa (NULL: unknown) one too many
+ * from its address? */
 static bool
-over_per_source(int s, const struct sockaddr **sa, socklen_t *len,
-    struct sockaddr_storage *ss)
+over_per_source(const struct sockaddr *sa)
 {
-	socklen_t	 sl = sizeof(*ss);
-
-	if (acc_per_source == 0)
-		return false;
-	if (*sa == NULL || *len < sizeof(struct sockaddr_in)) {
-		if (getpeername(s, (struct sockaddr *)ss, &sl) != 0)
-			return false;
-		*sa = (const struct sockaddr *)ss;
-		*len = sl;
-	}
-	return from_address(*sa, false) >= acc_per_source &&
-	    from_address(*sa, true) >= acc_per_source;
+	return acc_per_source != 0 && sa != NULL &&
+	    from_address(sa, false) >= acc_per_source &&
+	    from_address(sa, true) >= acc_per_source;
 }
 
 /* Count a refusal of a connection from @sa; log it unless one was
@@ -314,9 +314,11 @@ refused(const struct sockaddr *sa, socklen_t len, const char *why)
 int
 accept(int fd, struct sockaddr *sa, socklen_t *len)
 {
-	socklen_t	 len0 = len != NULL ? *len : 0;
+	socklen_t	 len0 = len != NULL ? *len : 0, peerlen = 0;
 	long		 mark = accept_mark();
 	int		 s, e;
+	struct sockaddr_storage ss;
+	const struct sockaddr *peer;
 
 	sweep(now_ms());
 	s = sys_accept(fd, sa, len);
@@ -349,19 +351,14 @@ accept(int fd, struct sockaddr *sa, socklen_t *len)
 		errno = 0;
 		return -1;
 	}
-	{
-		const struct sockaddr	*peer = sa;
-		socklen_t		 peerlen = len != NULL ? *len : 0;
-		struct sockaddr_storage	 ss;
-
-		if (over_per_source(s, &peer, &peerlen, &ss)) {
-			(void)close(s);
-			refused(peer, peerlen, "too many connections from "
-			    "this address (sip.max_connections_per_source)");
-			errno = 0;
-			return -1;
-		}
+	peer = peer_of(s, sa, len != NULL ? *len : 0, &ss, &peerlen);
+	if (over_per_source(peer)) {
+		(void)close(s);
+		refused(peer, peerlen, "too many connections from this "
+		    "address (sip.max_connections_per_source)");
+		errno = 0;
+		return -1;
 	}
-	remember(s, sa, len != NULL ? *len : 0);
+	remember(s, peer, peerlen);
 	return s;
 }
