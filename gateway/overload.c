@@ -71,20 +71,20 @@ overload_tick(struct overload *o, uint64_t now_ms, uint32_t lag_ms,
 		 * surplus shed is goodput lost until the share has come
 		 * down again (5 points per interval).  Hold instead.
 		 */
-		if (o->drop > 0 && o->worst_ms != OVERLOAD_AGE_DROPPED &&
-		    o->worst_ms < o->last_worst_ms) {
-			o->streak++;
-			o->held++;
-		} else if (o->drop == 0 && o->streak > 0 &&
-		    o->worst_ms != OVERLOAD_AGE_DROPPED &&
-		    o->worst_ms < o->last_worst_ms) {
+		if (o->worst_ms != OVERLOAD_AGE_DROPPED &&
+		    o->worst_ms < o->last_worst_ms &&
+		    (o->drop > 0 || o->streak > 0)) {
 			/*
-			 * Not shedding, and younger than the interval
-			 * before: the backlog of one stall draining (a
-			 * loop that stopped for a while: the host, a
-			 * reload), which refusing would not help.  The
-			 * streak waits for an interval that is no younger.
+			 * Younger than the interval before.  Shedding: held
+			 * (counted).  Not shedding: the backlog of one stall
+			 * draining (a loop that stopped for a while: the
+			 * host, a reload), which refusing would not help;
+			 * the streak waits for an interval no younger.
 			 */
+			if (o->drop > 0) {
+				o->streak++;
+				o->held++;
+			}
 		} else if (++o->streak >= OVERLOAD_STREAK ||
 		    o->worst_ms == OVERLOAD_AGE_DROPPED)
 			o->drop = o->drop + OVERLOAD_STEP_UP * mult >

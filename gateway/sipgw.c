@@ -1529,7 +1529,8 @@ sipgw_datagram(int fd, const void *buf, size_t len,
 			return false;
 		}
 	} else {
-		bool	 shed;
+		bool	 shed, judged = arrived_ns != 0 &&
+		    sipgw_ol.wait_ms != 0;
 		struct timespec ts;
 		uint64_t now;
 
@@ -1541,10 +1542,9 @@ sipgw_datagram(int fd, const void *buf, size_t len,
 		 * meanwhile), and by the share, which the wait rule keeps
 		 * at 0 unless the loop itself lags (gateway/overload.h).
 		 */
-		if (arrived_ns != 0 && sipgw_ol.wait_ms != 0)
+		if (judged)
 			sipgw_ol_stamped++;
-		shed = arrived_ns != 0 && sipgw_ol.wait_ms != 0 &&
-		    clock_gettime(CLOCK_REALTIME, &ts) == 0 &&
+		shed = judged && clock_gettime(CLOCK_REALTIME, &ts) == 0 &&
 		    (now = (uint64_t)ts.tv_sec * 1000000000u +
 		    (uint64_t)ts.tv_nsec) >= arrived_ns &&
 		    now - arrived_ns < SIPGW_WAIT_SANE_NS &&
