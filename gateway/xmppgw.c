@@ -58,6 +58,7 @@
 #include "gateway/runtime.h"
 #include "gateway/spool_key.h"
 #include "gateway/status.h"
+#include "gateway/xmlguard.h"
 #include "gateway/flow/txn.h"
 #include "gateway/xlate/xlate.h"
 #include "gateway/xlate/xlate_imdn.h"
@@ -110,6 +111,10 @@ struct xmppgw {
 	su_timer_t		*handshake;	/* HANDSHAKE_MS after connecting */
 	bool			 attempted;	/* conn tried once: renew it */
 	bool			 bad_xml;	/* the server's stream broke */
+	/* The caps on the server's stream (xmppgw_stream_feed()). */
+	struct xmlguard		 guard;
+	const void		*guard_parser;	/* whose stream, or NULL */
+	bool			 guard_broken;	/* close it after the round */
 	uint64_t		 backoff_ms;
 	/* Transactions waiting for the connection, by id, oldest first. */
 	uint64_t		*queue;
@@ -153,6 +158,7 @@ static const struct xmppgw_out	xmppgw_sent = { "waiting for a receipt" };
 static void	kick(void);
 static void	connect_now(void);
 static void	close_stream(const char *why);
+static void	refuse_stream(void);
 
 bool
 xmppgw_connected(void)
@@ -192,6 +198,11 @@ run(void)
 		return;
 	xg.in_run = true;
 	xmpp_run_once(xg.ctx, 0);
+	if (xg.guard_broken) {
+		xg.guard_broken = false;
+		xg.bad_xml = false;
+		refuse_stream();
+	}
 	if (xg.bad_xml) {
 		xg.bad_xml = false;
 		close_stream("not well-formed XML");
@@ -1629,6 +1640,58 @@ close_stream(const char *why)
 	}
 	xmpp_disconnect(xg.conn);
 	kick();
+}
+
+/* ------------------------------------------------ the stream's caps */
+
+size_t
+xmppgw_stream_feed(const void *parser, const char *buf, size_t len)
+{
+	size_t	 n;
+
+	/* Not the component's (no other parser runs in imgated). */
+	if (xg.ctx == NULL)
+		return len;
+	if (parser != xg.guard_parser) {
+		xmlguard_init(&xg.guard, (uint64_t)CONF->xmpp_max_stanza);
+		xg.guard_parser = parser;
+	} else
+		xmlguard_set_max(&xg.guard, (uint64_t)CONF->xmpp_max_stanza);
+	if (xmlguard_verdict(&xg.guard) != XMLGUARD_OK)
+		return 0;
+	if ((n = xmlguard_feed(&xg.guard, buf, len)) < len)
+		xg.guard_broken = true;
+	return n;
+}
+
+void
+xmppgw_stream_gone(const void *parser)
+{
+	if (parser == xg.guard_parser)
+		xg.guard_parser = NULL;
+}
+
+/*
+ * A cap broke (xmppgw_stream_feed()): the stanzas before it were read;
+ * the rest of the stream is not.  The server is told why in a stream
+ * error (RFC 6120 4.9.3.14 <policy-violation/>, 11.1
+ * <restricted-xml/>), the stream closes, and the component reconnects
+ * as after any closed stream.
+ */
+static void
+refuse_stream(void)
+{
+	char	 why[128], text[160];
+
+	if (xg.conn == NULL || xmpp_conn_is_disconnected(xg.conn))
+		return;
+	xmlguard_explain(&xg.guard, why, sizeof(why));
+	snprintf(text, sizeof(text), "imgate: %s", why);
+	xmpp_send_error(xg.conn, xmlguard_verdict(&xg.guard) ==
+	    XMLGUARD_RESTRICTED ? XMPP_SE_RESTRICTED_XML :
+	    XMPP_SE_POLICY_VIOLATION, text);
+	snprintf(text, sizeof(text), "the server sent %s", why);
+	close_stream(text);
 }
 
 /*

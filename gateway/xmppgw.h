@@ -40,6 +40,22 @@ void xmppgw_stop(void);
 /** Is the component connected and authenticated right now? */
 bool xmppgw_connected(void);
 
+/**
+ * The caps on the server's stream (gateway/xmlguard.h), for the parser
+ * of libstrophe's connection (gateway/xmppgw_expat.c, which stands in
+ * for expat's XML_Parse() in imgated): @len bytes of the stream that
+ * @parser (expat's, an opaque key here) is about to parse.  Returns how
+ * many of them it may parse; fewer than @len when they break a cap,
+ * then the component closes the stream with a stream error after the
+ * round (libstrophe's own parse error would say <invalid-xml/>), and 0
+ * for everything that parser gets after that.  A parser other than the
+ * last one starts a new stream.
+ */
+size_t xmppgw_stream_feed(const void *parser, const char *buf, size_t len);
+
+/** expat reset or freed @parser: its stream is over. */
+void xmppgw_stream_gone(const void *parser);
+
 /* The XMPP side for relay_init(). */
 extern const struct relay_side xmppgw_side;
 

@@ -67,6 +67,7 @@ RELOADABLE = {
     "xmpp.reconnect_max_ms": "the reconnection backoff reaches 2000 ms, "
                              "then drops back to 500 ms at once",
     "xmpp.large_to_sip": "report",
+    "xmpp.max_stanza": "report",
     "xmpp.chat_states": "report",
     "xmpp.request_imdn": "report",
     "xmpp.notify_ttl_s": "report",
@@ -114,6 +115,7 @@ REPORT_VALUES = {
     "enum.implicit_srv": '"sip"',
     "enum.srv_max_targets": "3",
     "xmpp.large_to_sip": '"refuse"',
+    "xmpp.max_stanza": "100000",
     "limits.txn_deadline_ms": "29000",
     "spool.retry_initial_ms": "20000",
     "spool.retry_max_ms": "600000",

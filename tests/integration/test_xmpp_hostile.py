@@ -16,6 +16,14 @@ send what Prosody never would.  Asserted:
   <invalid-xml/> stream error but kept the stream open with its parser
   failed, every later stanza lost while the component looked connected;
   imgated now closes the stream, says why, and reconnects.
+- The stream's caps (gateway/xmlguard.h): a stanza nested 200 000
+  elements deep used to overflow imgated's stack in libstrophe (a
+  crash); it, a stanza one level past 64, one over xmpp.max_stanza
+  bytes and a comment (restricted XML, RFC 6120 11.1) now each get a
+  <policy-violation/> or <restricted-xml/> stream error, the stream is
+  closed with a log line saying why, and imgated reconnects; the
+  message sent before them in the same write is still relayed, and a
+  stanza nested 64 deep, or just under the byte cap, is relayed.
 - A server that accepts the TCP connection and never answers the stream
   header: imgated gives up after 10 s and reconnects (it used to wait for
   ever, the component down for good).
@@ -61,7 +69,7 @@ def main():
         gw = gwtest.start_imgated(procs, fake.port, conf_extra="""xmpp = {
     enable = true; server = "127.0.0.1"; port = %d; domain = "%s";
     secret = "%s"; receipt_wait_ms = 2000; reconnect_max_ms = 1000;
-    queue_wait_ms = 20000; queue_max = 100; };
+    queue_wait_ms = 20000; queue_max = 100; max_stanza = 20000; };
 """ % (srv.port, COMP, SECRET), sip_extra="max_body = 60000;")
         c = srv.accept(10)
         c.handshake()
@@ -150,6 +158,72 @@ def main():
         else:
             tap.ok(False, "... and serves on the new stream")
         del n0
+
+        # -- the stream's caps
+        def refused(c, data, cond, why, label):
+            """@data breaks a cap: a <@cond/> stream error, the stream
+            closed, the log line, a new stream; returns its connection."""
+            c.send(data)
+            r = c.read_until(r".*?</stream:stream>", 10) or ""
+            tap.ok(re.search(r"<stream:error><%s xmlns=.urn:ietf:params:"
+                             r"xml:ns:xmpp-streams./>" % cond, r),
+                   "%s: a <%s/> stream error, the stream closed"
+                   % (label, cond), diag=r[-600:] or gw.log_text()[-800:])
+            tap.ok(gw.wait_log(r"warning: xmpp: component stream to \S+: "
+                               r"the server sent %s; closing it" % why, 5),
+                   "... and says why", diag=gw.log_text()[-800:])
+            c.close()
+            c2 = srv.accept(10)
+            tap.ok(c2 is not None and gw.alive(),
+                   "... imgated serves on and reconnects")
+            return c2.handshake() if c2 is not None else None
+
+        def relayed(c, body, label):
+            tap.ok(gwtest.wait_for(lambda: [r for r in uas.requests()
+                                            if r["body"] == body], 5),
+                   label, diag=gw.log_text()[-1500:])
+
+        def nest(levels, body, mid=""):
+            """A message whose extension nests it @levels deep."""
+            return ("<message to='%s' from='a@localhost/r' id='n%d'>"
+                    "<body>%s</body>%s%s%s</message>" % (
+                        NUM, levels, body, mid,
+                        "<x xmlns='urn:test'>" * (levels - 1) if levels > 1
+                        else "", "</x>" * (levels - 1)))
+
+        c.send(nest(64, "nested 64 deep"))
+        relayed(c, "nested 64 deep", "a stanza nested 64 deep is relayed")
+        deep = nest(200000, "never")
+        c = refused(c, msg(NUM, "before the deep one", id="bd") + deep,
+                    "policy-violation", "a stanza nested deeper than 64 "
+                    "elements", "a stanza nested 200 000 deep (it used to "
+                    "crash imgated)")
+        relayed(c, "before the deep one", "... the message before it in "
+                "the same write is relayed")
+        if c is not None:
+            c = refused(c, nest(65, "one too deep"), "policy-violation",
+                        "a stanza nested deeper than 64 elements",
+                        "a stanza nested 65 deep")
+        if c is not None:
+            # (the body stays short: over 1300 bytes it would go over TCP,
+            # which the UAS does not take)
+            c.send(nest(1, "19 000 bytes", "<x xmlns='urn:test'>%s</x>"
+                        % ("b" * 18800)))
+            relayed(c, "19 000 bytes", "a stanza of 19 000 bytes is "
+                    "relayed (xmpp.max_stanza 20000)")
+            c = refused(c, msg(NUM, "c" * 21000, id="big21"),
+                        "policy-violation", r"a stanza longer than 20000 "
+                        r"bytes \(xmpp.max_stanza\)",
+                        "a stanza of 21 000 bytes")
+        if c is not None:
+            c = refused(c, "<!-- a comment -->", "restricted-xml",
+                        r"a comment, processing instruction or document "
+                        r"type declaration \(RFC 6120 11.1\)",
+                        "a comment between stanzas")
+        if c is None:
+            tap.bail_out("no component connection after the caps")
+        c.send(msg(NUM, "after the caps", id="atc"))
+        relayed(c, "after the caps", "... and the new stream serves")
 
         # -- a server that never answers the stream header
         c.close()
