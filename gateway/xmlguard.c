@@ -135,6 +135,39 @@ markup(struct xmlguard *g, unsigned char c)
 	return XMLGUARD_OK;
 }
 
+/*
+ * How many bytes from @p (@n of them) leave the state as it is: the
+ * character data up to '<', a quoted value up to its quote, an end tag
+ * up to '>', a start tag up to a quote, '/' or '>'.  The bytes of a
+ * stanza are mostly such runs; the byte after one goes to markup().
+ */
+static size_t
+plain_run(const struct xmlguard *g, const char *p, size_t n)
+{
+	const char	*e;
+	size_t		 i = 0;
+
+	switch ((enum xmlguard_state)g->state) {
+	case XG_TEXT:
+		e = memchr(p, '<', n);
+		break;
+	case XG_START_QUOTE:
+		e = memchr(p, g->quote, n);
+		break;
+	case XG_END_TAG:
+		e = memchr(p, '>', n);
+		break;
+	case XG_START_TAG:
+		while (i < n && p[i] != '"' && p[i] != '\'' && p[i] != '/' &&
+		    p[i] != '>')
+			i++;
+		return i;
+	default:
+		return 0;
+	}
+	return e != NULL ? (size_t)(e - p) : n;
+}
+
 size_t
 xmlguard_feed(struct xmlguard *g, const char *buf, size_t len)
 {
@@ -144,26 +177,19 @@ xmlguard_feed(struct xmlguard *g, const char *buf, size_t len)
 		return 0;
 	while (i < len) {
 		enum xmlguard_verdict v;
+		size_t	 run = plain_run(g, buf + i, len - i);
 
-		if (g->state == XG_TEXT) {
-			/* Character data runs to the next '<'. */
-			const char *lt = memchr(buf + i, '<', len - i);
-			size_t	 run = (lt != NULL ? (size_t)(lt - buf) :
-			    len) - i;
-
-			if (g->depth <= 1) {
-				/* Between stanzas: part of none. */
-				g->stanza_bytes = 0;
-			} else if (run > room(g)) {
-				i += (size_t)room(g);
-				g->verdict = XMLGUARD_TOO_BIG;
-				return i;
-			} else
-				g->stanza_bytes += run;
-			i += run;
-			if (i == len)
-				break;
-		}
+		if (g->state == XG_TEXT && g->depth <= 1) {
+			/* Between stanzas: part of none. */
+			g->stanza_bytes = 0;
+		} else if (run > room(g)) {
+			i += (size_t)room(g);
+			g->verdict = XMLGUARD_TOO_BIG;
+			return i;
+		} else
+			g->stanza_bytes += run;
+		if ((i += run) == len)
+			break;
 		/* A byte of markup: a stanza's, or the stream header's. */
 		if (room(g) == 0) {
 			g->verdict = XMLGUARD_TOO_BIG;
