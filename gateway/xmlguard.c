@@ -184,6 +184,7 @@ xmlguard_feed(struct xmlguard *g, const char *buf, size_t len)
 			g->stanza_bytes = 0;
 		} else if (run > room(g)) {
 			i += (size_t)room(g);
+			g->stanza_bytes = g->max_bytes;
 			g->verdict = XMLGUARD_TOO_BIG;
 			return i;
 		} else

@@ -18,7 +18,9 @@
  * restricted XML, the XML declaration before the root is not; once
  * refused, every later feed takes 0 bytes; a cap lowered mid-stanza
  * refuses the next byte; cap 0 means none; the explanations name the
- * cap.  TAP.
+ * cap.  And 3 000 random streams of XML pieces, well-formed or not,
+ * under random caps: cut at random into reads, each gives the same
+ * verdict, the same bytes taken and the same state as fed whole.  TAP.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,7 @@
 
 #include "gateway/xmlguard.h"
 #include "tests/tap.h"
+#include "tests/xorshift.h"
 
 #define HDR	"<?xml version='1.0'?><stream:stream " \
 		"xmlns='jabber:component:accept' " \
@@ -258,10 +261,64 @@ test_lowered(void)
 	is_int(strlen(why), 11, "explained into a short buffer: cut, ended");
 }
 
+/* Random streams: the verdict and state do not depend on the reads. */
+static void
+test_random_cuts(void)
+{
+	static const char *const piece[] = { "<a>", "</a>", "<b/>", "<c x='",
+	    "\"", "'", "/", ">", "text ", "<![CDATA[", "]]>", "]", "<!--",
+	    "<?x?>", "<", "\n", "<m to='a>b'>", "</m>", "&amp;" };
+	char		 s[2048];
+	int		 bad = 0;
+
+	for (int round = 0; round < 3000 && !bad; round++) {
+		struct xmlguard	 whole, cut;
+		size_t		 len = 0, taken_w, taken_c = 0;
+		uint64_t	 max = next_rand() % 4 == 0 ? 0 :
+		    8 + next_rand() % 200;
+
+		len = (size_t)snprintf(s, sizeof(s), "%s", ROOT);
+		while (len < sizeof(s) - 32) {
+			const char *p = piece[next_rand() %
+			    (sizeof(piece) / sizeof(piece[0]))];
+
+			memcpy(s + len, p, strlen(p));
+			len += strlen(p);
+			if (next_rand() % 64 == 0)
+				break;
+		}
+		xmlguard_init(&whole, max);
+		xmlguard_init(&cut, max);
+		taken_w = xmlguard_feed(&whole, s, len);
+		for (size_t off = 0; off < len; ) {
+			size_t	 n = 1 + next_rand() % 9, got;
+
+			if (n > len - off)
+				n = len - off;
+			got = xmlguard_feed(&cut, s + off, n);
+			taken_c += got;
+			if (got < n)
+				break;
+			off += n;
+		}
+		if (taken_w != taken_c || whole.verdict != cut.verdict ||
+		    whole.depth != cut.depth || whole.state != cut.state ||
+		    whole.stanza_bytes != cut.stanza_bytes ||
+		    taken_w > len || (whole.verdict == XMLGUARD_OK) !=
+		    (taken_w == len)) {
+			diag("round %d: taken %zu/%zu verdict %d/%d depth %u/%u state %d/%d bytes %llu/%llu max %llu: %.*s", round, taken_w, taken_c, whole.verdict, cut.verdict, whole.depth, cut.depth, whole.state, cut.state, (unsigned long long)whole.stanza_bytes, (unsigned long long)cut.stanza_bytes, (unsigned long long)max, (int)len, s);
+			bad = 1;
+		}
+	}
+	ok(!bad, "3 000 random streams: the same fed whole and in random "
+	    "reads");
+}
+
 int
 main(void)
 {
 	test_table();
+	test_random_cuts();
 	test_lowered();
 	done_testing();
 	return 0;
