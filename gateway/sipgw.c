@@ -192,6 +192,8 @@ static uint64_t			 sipgw_ol_batched;
  * (gateway/sipgw_recv.c): how much the batching saves. */
 static uint64_t			 sipgw_udp_reads, sipgw_udp_datagrams;
 static uint64_t			 sipgw_ol_logged_at;
+/* nta's counts of malformed requests and responses, as last logged. */
+static usize_t			 sipgw_bad_req_logged, sipgw_bad_resp_logged;
 /* Retry-After of every refusal for overload (seconds). */
 #define SIPGW_RETRY_AFTER_S		5
 #define SIPGW_RETRY_AFTER_STR		"5"
@@ -1312,6 +1314,37 @@ grow_udp_buffers(void)
 }
 
 /*
+ * What the SIP stack refused without imgate seeing it: a request that
+ * does not parse (a bad CSeq, no From, a Content-Length past its end)
+ * is answered "400 Bad <header> Header", 413 or 505 by nta itself, or
+ * dropped when its Via is unusable, and a malformed response is
+ * dropped; nta says so only at its debug level 5, which would also
+ * format lines for every message.  Its counters, read once a second
+ * (@ms since the last read), give one line for them all; the sources
+ * are not known here.  Datagrams that are not SIP at all nta logs
+ * itself ("received garbage").
+ */
+static void
+log_malformed(uint64_t ms)
+{
+	usize_t	 req = 0, resp = 0;
+
+	if (sipgw_agent == NULL || nta_agent_get_stats(sipgw_agent,
+	    NTATAG_S_BAD_REQUEST_REF(req), NTATAG_S_BAD_RESPONSE_REF(resp),
+	    TAG_END()) < 2)
+		return;
+	if (req != sipgw_bad_req_logged || resp != sipgw_bad_resp_logged)
+		log_warnx("sip: malformed SIP refused by the SIP stack in "
+		    "%llu ms: %llu requests (answered 400, 413 or 505, or "
+		    "dropped for an unusable Via), %llu responses (dropped)",
+		    (unsigned long long)ms,
+		    (unsigned long long)(req - sipgw_bad_req_logged),
+		    (unsigned long long)(resp - sipgw_bad_resp_logged));
+	sipgw_bad_req_logged = req;
+	sipgw_bad_resp_logged = resp;
+}
+
+/*
  * Every OVERLOAD_TICK_MS: how late this tick is (the loop's lag) and how
  * old the oldest request waiting in the UDP socket probably is (bytes
  * queued, SO_MEMINFO, over what the last ticks read).
@@ -1423,6 +1456,7 @@ on_overload_tick(su_root_magic_t *m, su_timer_t *tm, su_timer_arg_t *arg)
 			    (unsigned long long)sipgw_ol_dropped,
 			    overload_share(&sipgw_ol));
 		sipgw_ol_logged = all;
+		log_malformed(now - sipgw_ol_logged_at);
 		sipgw_ol_logged_at = now;
 	}
 }

@@ -18,7 +18,12 @@ suite's small UDP client (sipuac) and raw TCP sockets.  Asserted:
   block and one 5 KB header line are each refused (513 or a close),
   logged with the cap, never relayed; the daemon keeps serving;
 - a STUN binding request on the SIP UDP port is not answered (no
-  reflection), is logged, and the daemon keeps serving.
+  reflection), is logged, and the daemon keeps serving;
+- requests the SIP stack refuses before imgate sees them (a CSeq that is
+  not a number, no From, SIP/3.0, a Content-Length past the end) get
+  400 Bad CSeq Header, 400, 505 and 400, are never relayed, and are
+  counted in one log line (nta logs them only at its debug level; they
+  used to leave no line at all); the daemon keeps serving.
 """
 
 import re
@@ -294,6 +299,53 @@ def main():
                "STUN binding request: the log says it was dropped")
         code, _, _ = uac.message(srv, ruri)
         tap.is_(code, 200, "STUN: the daemon keeps serving")
+        seen += 1
+
+        # -- malformed requests the SIP stack itself refuses
+        time.sleep(1.1)		# the Max-Forwards 400s above are counted
+        mark = len(gw.log_text())
+        raw = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        raw.settimeout(2.0)
+        raw.bind(("127.0.0.1", 0))
+        rport = raw.getsockname()[1]
+
+        def bad(n, start="MESSAGE %s SIP/2.0" % ruri, cseq="1 MESSAGE",
+                frm="From: <sip:a@b.test>;tag=t\r\n", cl="0", body=""):
+            return ("%s\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK"
+                    "bad%d\r\n%sTo: <%s>\r\nCall-ID: bad%d@test\r\n"
+                    "CSeq: %s\r\nMax-Forwards: 70\r\n"
+                    "Content-Length: %s\r\n\r\n%s" % (
+                        start, rport, n, frm, ruri, n, cseq, cl,
+                        body)).encode()
+        for req, want, what in [
+                (bad(1, cseq="x MESSAGE"), b"SIP/2.0 400 Bad CSeq Header",
+                 "a CSeq that is not a number"),
+                (bad(2, frm=""), b"SIP/2.0 400 ", "no From"),
+                (bad(3, start="MESSAGE %s SIP/3.0" % ruri),
+                 b"SIP/2.0 505 ", "SIP/3.0"),
+                (bad(4, cl="50", body="abc"), b"SIP/2.0 400 ",
+                 "a Content-Length past the end")]:
+            raw.sendto(req, srv)
+            try:
+                got = raw.recv(4096).split(b"\r\n")[0]
+            except socket.timeout:
+                got = None
+            tap.ok(got is not None and got.startswith(want),
+                   "%s: %s" % (what, want.decode().strip()),
+                   diag="got %r" % (got,))
+        raw.close()
+
+        def counted():
+            return sum(int(n) for n in re.findall(
+                r"warning: sip: malformed SIP refused by the SIP stack in "
+                r"\d+ ms: (\d+) requests", gw.log_text()[mark:]))
+        tap.ok(gwtest.wait_for(lambda: counted() == 4, 3),
+               "... the four counted in the log (a line a second)",
+               diag=gw.log_text()[mark:][-800:])
+        time.sleep(0.2)
+        tap.is_(len(uas_messages(uas)), seen, "... none relayed")
+        code, _, _ = uac.message(srv, ruri)
+        tap.is_(code, 200, "... and the daemon keeps serving")
         seen += 1
 
         tap.ok(gw.alive() and ga.alive() and gb.alive() and gx.alive(),
