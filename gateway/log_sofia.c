@@ -8,8 +8,10 @@
  * warnings, tagged "sofia su|nta|tport".
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <sofia-sip/su_log.h>
 
@@ -31,6 +33,75 @@ static struct log_sofia_line	log_sofia_lines[] = {
 	{ "su", "", 0 }, { "nta", "", 0 }, { "tport", "", 0 },
 };
 
+/* How often each kind of line was logged lately (log_sofia.h). */
+struct log_sofia_kind {
+	char		 key[64];	/* "nta: text up to the first digit" */
+	uint64_t	 window_ms;	/* start of the current window */
+	uint32_t	 lines;		/* logged in it */
+	uint32_t	 suppressed;	/* held back since the last report */
+};
+
+static struct log_sofia_kind	log_sofia_kinds[LOG_SOFIA_KINDS];
+
+static uint64_t
+log_sofia_now_ms(void)
+{
+	struct timespec	 ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+log_sofia_report(struct log_sofia_kind *k)
+{
+	if (k->suppressed > 0)
+		log_warnx("sofia %s...: %u more lines like it suppressed",
+		    k->key, k->suppressed);
+	k->suppressed = 0;
+}
+
+/* May the line @text of the log @name be logged now? */
+static int
+log_sofia_admit(const char *name, const char *text)
+{
+	struct log_sofia_kind	*k;
+	char			 key[sizeof(k->key)];
+	size_t			 n;
+	uint32_t		 h = 2166136261u;
+	uint64_t		 now = log_sofia_now_ms();
+
+	n = (size_t)snprintf(key, sizeof(key), "%s: %s", name, text);
+	if (n >= sizeof(key))
+		n = sizeof(key) - 1;
+	for (size_t i = strlen(name) + 2; i < n; i++)
+		if (key[i] >= '0' && key[i] <= '9') {
+			key[i] = '\0';
+			break;
+		}
+	/* FNV-1a: collisions only cost a report and a fresh window. */
+	for (const char *p = key; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	k = &log_sofia_kinds[h % LOG_SOFIA_KINDS];
+	if (strcmp(k->key, key) != 0) {
+		log_sofia_report(k);
+		snprintf(k->key, sizeof(k->key), "%s", key);
+		k->window_ms = now;
+		k->lines = 0;
+	} else if (now - k->window_ms >= LOG_SOFIA_WINDOW_MS) {
+		log_sofia_report(k);
+		k->window_ms = now;
+		k->lines = 0;
+	}
+	if (k->lines < LOG_SOFIA_BURST) {
+		k->lines++;
+		return 1;
+	}
+	k->suppressed++;
+	return 0;
+}
+
 static void
 log_sofia_flush(struct log_sofia_line *l)
 {
@@ -38,7 +109,7 @@ log_sofia_flush(struct log_sofia_line *l)
 	    l->buf[l->len - 1] == '\r'))
 		l->len--;
 	l->buf[l->len] = '\0';
-	if (l->len > 0)
+	if (l->len > 0 && log_sofia_admit(l->name, l->buf))
 		log_warnx("sofia %s: %s", l->name, l->buf);
 	l->len = 0;
 }

@@ -23,7 +23,11 @@ suite's small UDP client (sipuac) and raw TCP sockets.  Asserted:
   not a number, no From, SIP/3.0, a Content-Length past the end) get
   400 Bad CSeq Header, 400, 505 and 400, are never relayed, and are
   counted in one log line (nta logs them only at its debug level; they
-  used to leave no line at all); the daemon keeps serving.
+  used to leave no line at all); the daemon keeps serving;
+- 300 datagrams that are not SIP: the SIP stack's line for each
+  ("received garbage") is logged 10 times, not 300 (a flood of them was
+  a flood of log lines), the rest reported as suppressed with the next
+  one after 10 s; the daemon keeps serving.
 """
 
 import re
@@ -347,6 +351,28 @@ def main():
         code, _, _ = uac.message(srv, ruri)
         tap.is_(code, 200, "... and the daemon keeps serving")
         seen += 1
+
+        # -- a flood of datagrams that are not SIP: sofia logs each one
+        mark = len(gw.log_text())
+        junk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for i in range(300):
+            junk.sendto(b"HELLO %d\r\n\r\n" % i, srv)
+            if i % 50 == 49:
+                time.sleep(0.05)	# no kernel drops: each one is read
+        code, _, _ = uac.message(srv, ruri)
+        tap.is_(code, 200, "300 datagrams that are not SIP: the daemon "
+                "keeps serving")
+        seen += 1
+        n = gw.log_text()[mark:].count("received garbage")
+        tap.is_(n, 10, "... and logs 10 lines for them, not 300")
+        time.sleep(10.2)
+        junk.sendto(b"HELLO again\r\n\r\n", srv)
+        m = gw.wait_log(r"sofia nta: nta_agent: received garbage from "
+                        r"\S+: (\d+) more lines like it suppressed", 3)
+        tap.ok(m is not None and m.group(1) == "290",
+               "... the other 290 reported with the next one after 10 s",
+               diag=gw.log_text()[mark:][-600:])
+        junk.close()
 
         tap.ok(gw.alive() and ga.alive() and gb.alive() and gx.alive(),
                "every imgated still runs")
