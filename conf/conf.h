@@ -233,6 +233,7 @@ struct gw_conf {
 	int64_t		xmpp_queue_wait_ms;
 	int64_t		xmpp_reconnect_max_ms;	/* backoff cap */
 	int64_t		xmpp_max_stanza;	/* bytes, from the server */
+	int64_t		xmpp_dead_after_s;	/* TCP keepalive, user timeout */
 	enum conf_large	xmpp_large_to_sip;	/* > 1300 bytes to SIP */
 	enum conf_chat_states xmpp_chat_states;	/* isComposing -> XMPP */
 	bool		xmpp_request_imdn;	/* XMPP->SIP: CPIM + IMDN ask */

@@ -39,6 +39,10 @@
  * SIP MESSAGE.  gateway/notify remembers who asked, by id.
  */
 #include <sys/random.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -260,8 +264,46 @@ on_tick(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
 }
 
 /*
+ * A server that is gone without closing (its host down, the path cut)
+ * left the component "connected" for as long as TCP retries: with
+ * nothing to write, for ever (libstrophe sets no keepalive where the
+ * application has its own sockopt callback); with stanzas written,
+ * about 15 minutes (tcp_retries2), while every message for XMPP was
+ * written into the socket and answered 202 when no receipt came.  So
+ * the socket probes an idle server from a third of xmpp.dead_after_s on
+ * (three probes in the rest) and gives up on written data the server
+ * has not acknowledged for that long (TCP_USER_TIMEOUT); the
+ * disconnection then reconnects as any other.  0 leaves the kernel's
+ * defaults.
+ */
+static void
+set_dead_after(int fd, int64_t dead_s)
+{
+	int		 on = 1, cnt = 3, idle, intvl;
+	unsigned	 user;
+
+	if (dead_s <= 0)
+		return;
+	idle = dead_s / 3 > 0 ? (int)(dead_s / 3) : 1;
+	intvl = (dead_s - idle) / cnt > 0 ? (int)((dead_s - idle) / cnt) : 1;
+	user = (unsigned)dead_s * 1000u;
+	if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)) != 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle,
+	    sizeof(idle)) != 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl,
+	    sizeof(intvl)) != 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt)) != 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user,
+	    sizeof(user)) != 0)
+		log_warnx("xmpp: component socket: keepalive and user "
+		    "timeout not set (%s); a server that is gone is noticed "
+		    "only when TCP gives up", strerror(errno));
+}
+
+/*
  * libstrophe created a socket: keep it below FD_SETSIZE (its select()
- * needs that) and watch it on the su_root.
+ * needs that), set how long a silent server may take
+ * (set_dead_after()), and watch it on the su_root.
  */
 static int
 on_sockopt(xmpp_conn_t *conn, void *sockp)
@@ -283,6 +325,7 @@ on_sockopt(xmpp_conn_t *conn, void *sockp)
 		close(*fdp);
 		*fdp = low;
 	}
+	set_dead_after(*fdp, CONF->xmpp_dead_after_s);
 	if (xg.wait_index > 0)
 		unwatch();
 	/*
