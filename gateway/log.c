@@ -169,16 +169,59 @@ fatalx(const char *fmt, ...)
 	exit(1);
 }
 
+/* ------------------------------------------------------ limited lines */
+
+/* FNV-1a: spreads keys over the slots; collisions only cost lines. */
+static size_t
+log_limit_slot(const char *key, size_t nslots)
+{
+	uint32_t	 h = 2166136261u;
+
+	for (; *key != '\0'; key++)
+		h = (h ^ (unsigned char)*key) * 16777619u;
+	return h % nslots;
+}
+
+static void
+log_limit_report(struct log_limit_slot *s, log_limit_report_fn *report)
+{
+	if (s->suppressed > 0)
+		report(s->key, s->suppressed);
+	s->suppressed = 0;
+}
+
+bool
+log_limit_admit(struct log_limit_slot *slots, size_t nslots,
+    const char *key, uint64_t now_ms, int64_t burst, uint64_t window_ms,
+    log_limit_report_fn *report)
+{
+	struct log_limit_slot	*s;
+
+	if (burst <= 0)
+		return true;
+	s = &slots[log_limit_slot(key, nslots)];
+	if (strncmp(s->key, key, sizeof(s->key) - 1) != 0 ||
+	    s->key[0] == '\0') {
+		log_limit_report(s, report);
+		snprintf(s->key, sizeof(s->key), "%s", key);
+		s->window_ms = now_ms;
+		s->lines = 0;
+	} else if (now_ms - s->window_ms >= window_ms) {
+		log_limit_report(s, report);
+		s->window_ms = now_ms;
+		s->lines = 0;
+	}
+	if (s->lines < (uint64_t)burst) {
+		s->lines++;
+		return true;
+	}
+	s->suppressed++;
+	return false;
+}
+
 /* ------------------------------------------------------------ refusals */
 
-struct log_refusal {
-	char		 source[64];
-	uint64_t	 window_ms;	/* start of the current interval */
-	uint32_t	 lines;		/* logged in it */
-	uint32_t	 suppressed;	/* not logged in it */
-};
-
-static struct log_refusal	 log_refusals[LOG_REFUSAL_SOURCES];
+static struct log_limit_slot	 log_refusals[LOG_REFUSAL_SOURCES];
 static int64_t			 log_refusal_burst = 10;
 static uint64_t			 log_refusal_ms = 60000;
 
@@ -189,49 +232,15 @@ log_set_refusal_limit(int64_t burst, int64_t interval_s)
 	log_refusal_ms = (uint64_t)interval_s * 1000;
 }
 
-/* FNV-1a: spreads sources over the slots; collisions only cost lines. */
-static size_t
-log_refusal_slot(const char *source)
-{
-	uint32_t	 h = 2166136261u;
-
-	for (; *source != '\0'; source++)
-		h = (h ^ (unsigned char)*source) * 16777619u;
-	return h % LOG_REFUSAL_SOURCES;
-}
-
 static void
-log_refusal_summary(struct log_refusal *r)
+log_refusal_report(const char *source, uint32_t suppressed)
 {
-	if (r->suppressed > 0)
-		log_warnx("%u more refusals from %s suppressed",
-		    r->suppressed, r->source);
-	r->suppressed = 0;
+	log_warnx("%u more refusals from %s suppressed", suppressed, source);
 }
 
 bool
 log_refusal_admit(const char *source, uint64_t now_ms)
 {
-	struct log_refusal	*r;
-
-	if (log_refusal_burst <= 0)
-		return true;
-	r = &log_refusals[log_refusal_slot(source)];
-	if (strncmp(r->source, source, sizeof(r->source) - 1) != 0 ||
-	    r->source[0] == '\0') {
-		log_refusal_summary(r);
-		snprintf(r->source, sizeof(r->source), "%s", source);
-		r->window_ms = now_ms;
-		r->lines = 0;
-	} else if (now_ms - r->window_ms >= log_refusal_ms) {
-		log_refusal_summary(r);
-		r->window_ms = now_ms;
-		r->lines = 0;
-	}
-	if (r->lines < (uint64_t)log_refusal_burst) {
-		r->lines++;
-		return true;
-	}
-	r->suppressed++;
-	return false;
+	return log_limit_admit(log_refusals, LOG_REFUSAL_SOURCES, source,
+	    now_ms, log_refusal_burst, log_refusal_ms, log_refusal_report);
 }

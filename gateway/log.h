@@ -10,6 +10,7 @@
 #define GATEWAY_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum log_level { LOG_L_ERROR, LOG_L_WARNING, LOG_L_INFO, LOG_L_DEBUG };
@@ -39,6 +40,24 @@ void log_set_level(enum log_level level);
 int log_level_parse(const char *s);
 /** Cheap check for hot paths: is @level enabled? */
 bool log_enabled(enum log_level level);
+
+/*
+ * Lines a flood can produce, limited by key: a key logs at most @burst
+ * lines per @window_ms; the lines held back are counted and handed to
+ * @report (key, count) when the key's window ends (at its next line) or
+ * another key takes its slot.  The caller owns the table of @nslots
+ * (zeroed before first use); keys longer than the slot's are cut.
+ */
+struct log_limit_slot {
+	char		 key[64];
+	uint64_t	 window_ms;	/* start of the current window */
+	uint32_t	 lines;		/* logged in it */
+	uint32_t	 suppressed;	/* held back since the last report */
+};
+typedef void log_limit_report_fn(const char *key, uint32_t suppressed);
+bool log_limit_admit(struct log_limit_slot *slots, size_t nslots,
+    const char *key, uint64_t now_ms, int64_t burst, uint64_t window_ms,
+    log_limit_report_fn *report);
 
 /*
  * Refusals (ACL, rate limit) are what a flood produces: one source may

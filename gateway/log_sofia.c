@@ -8,6 +8,7 @@
  * warnings, tagged "sofia su|nta|tport".
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,14 +35,7 @@ static struct log_sofia_line	log_sofia_lines[] = {
 };
 
 /* How often each kind of line was logged lately (log_sofia.h). */
-struct log_sofia_kind {
-	char		 key[64];	/* "nta: text up to the first digit" */
-	uint64_t	 window_ms;	/* start of the current window */
-	uint32_t	 lines;		/* logged in it */
-	uint32_t	 suppressed;	/* held back since the last report */
-};
-
-static struct log_sofia_kind	log_sofia_kinds[LOG_SOFIA_KINDS];
+static struct log_limit_slot	log_sofia_kinds[LOG_SOFIA_KINDS];
 
 static uint64_t
 log_sofia_now_ms(void)
@@ -54,24 +48,20 @@ log_sofia_now_ms(void)
 }
 
 static void
-log_sofia_report(struct log_sofia_kind *k)
+log_sofia_report(const char *kind, uint32_t suppressed)
 {
-	if (k->suppressed > 0)
-		log_warnx("sofia %s...: %u more lines like it suppressed",
-		    k->key, k->suppressed);
-	k->suppressed = 0;
+	log_warnx("sofia %s...: %u more lines like it suppressed", kind,
+	    suppressed);
 }
 
 /* May the line @text of the log @name be logged now? */
-static int
+static bool
 log_sofia_admit(const char *name, const char *text)
 {
-	struct log_sofia_kind	*k;
-	char			 key[sizeof(k->key)];
-	size_t			 n;
-	uint32_t		 h = 2166136261u;
-	uint64_t		 now = log_sofia_now_ms();
+	char	 key[sizeof(log_sofia_kinds[0].key)];
+	size_t	 n;
 
+	/* The kind: "nta: text up to the first digit". */
 	n = (size_t)snprintf(key, sizeof(key), "%s: %s", name, text);
 	if (n >= sizeof(key))
 		n = sizeof(key) - 1;
@@ -80,26 +70,9 @@ log_sofia_admit(const char *name, const char *text)
 			key[i] = '\0';
 			break;
 		}
-	/* FNV-1a: collisions only cost a report and a fresh window. */
-	for (const char *p = key; *p != '\0'; p++)
-		h = (h ^ (unsigned char)*p) * 16777619u;
-	k = &log_sofia_kinds[h % LOG_SOFIA_KINDS];
-	if (strcmp(k->key, key) != 0) {
-		log_sofia_report(k);
-		snprintf(k->key, sizeof(k->key), "%s", key);
-		k->window_ms = now;
-		k->lines = 0;
-	} else if (now - k->window_ms >= LOG_SOFIA_WINDOW_MS) {
-		log_sofia_report(k);
-		k->window_ms = now;
-		k->lines = 0;
-	}
-	if (k->lines < LOG_SOFIA_BURST) {
-		k->lines++;
-		return 1;
-	}
-	k->suppressed++;
-	return 0;
+	return log_limit_admit(log_sofia_kinds, LOG_SOFIA_KINDS, key,
+	    log_sofia_now_ms(), LOG_SOFIA_BURST, LOG_SOFIA_WINDOW_MS,
+	    log_sofia_report);
 }
 
 static void

@@ -1,6 +1,7 @@
 /*
  * tests/unit/test_log.c - the log's pure parts: syslog facility names,
- * the per-source refusal limit (log.refusal_burst), the escaping of
+ * the per-source refusal limit (log.refusal_burst) and the limiter under
+ * it (log_limit_admit: what it reports and when), the escaping of
  * transaction line values, and acl.trusted_proxies' choice of the
  * sender (routing/policy).  TAP.
  */
@@ -49,6 +50,52 @@ test_refusals(void)
 	for (int i = 0; i < 50; i++)
 		n += log_refusal_admit("192.0.2.1", 1000);
 	is_int(n, 50, "burst 0: every refusal is logged");
+}
+
+/* What log_limit_admit() reported, for test_limit(). */
+static char		 reported[64];
+static uint32_t		 reported_n;
+
+static void
+note_report(const char *key, uint32_t n)
+{
+	snprintf(reported, sizeof(reported), "%s", key);
+	reported_n = n;
+}
+
+static void
+test_limit(void)
+{
+	struct log_limit_slot	 t[4];
+	int			 n = 0;
+
+	memset(t, 0, sizeof(t));
+	for (int i = 0; i < 12; i++)
+		n += log_limit_admit(t, 4, "nta: received garbage", 500, 10,
+		    10000, note_report);
+	is_int(n, 10, "10 of 12 lines of a kind in a window are logged");
+	is_int(reported_n, 0, "... and nothing reported yet");
+	ok(!log_limit_admit(t, 4, "nta: received garbage", 10499, 10, 10000,
+	    note_report) && reported_n == 0, "still held back at the "
+	    "window's end, unreported");
+	ok(log_limit_admit(t, 4, "nta: received garbage", 10500, 10, 10000,
+	    note_report), "the next window logs again");
+	is_str(reported, "nta: received garbage", "... after reporting the "
+	    "kind held back");
+	is_int(reported_n, 3, "... with its count");
+	reported_n = 0;
+	for (int i = 0; i < 20; i++)
+		log_limit_admit(t, 1, i % 2 ? "a" : "b", 600, 10, 10000,
+		    note_report);
+	ok(reported_n == 0, "two keys in one slot take it in turn, each "
+	    "with a fresh window (nothing held back)");
+	memset(t, 0, sizeof(t));
+	for (int i = 0; i < 15; i++)
+		log_limit_admit(t, 1, "a", 700, 10, 10000, note_report);
+	log_limit_admit(t, 1, "b", 701, 10, 10000, note_report);
+	ok(strcmp(reported, "a") == 0 && reported_n == 5,
+	    "a key that loses its slot is reported first (%s: %u)",
+	    reported, reported_n);
 }
 
 static void
@@ -113,10 +160,11 @@ test_proxy(void)
 int
 main(void)
 {
-	plan(25);
+	plan(33);
 	log_init(true, LOG_L_ERROR, "test_log");
 	test_facility();
 	test_refusals();
+	test_limit();
 	test_escape();
 	test_proxy();
 	return done_testing();
