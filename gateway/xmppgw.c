@@ -266,10 +266,10 @@ on_tick(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
 /*
  * A server that is gone without closing (its host down, the path cut)
  * left the component "connected" for as long as TCP retries: with
- * nothing to write, for ever (libstrophe sets no keepalive where the
- * application has its own sockopt callback); with stanzas written,
- * about 15 minutes (tcp_retries2), while every message for XMPP was
- * written into the socket and answered 202 when no receipt came.  So
+ * nothing to write, for ever (libstrophe 0.12 sets keepalive only when
+ * asked, and imgated's own sockopt callback did not); with stanzas
+ * written, about 15 minutes (tcp_retries2), while every message for XMPP
+ * was written into the socket and answered 202 when no receipt came.  So
  * the socket probes an idle server from a third of xmpp.dead_after_s on
  * (three probes in the rest) and gives up on written data the server
  * has not acknowledged for that long (TCP_USER_TIMEOUT); the

@@ -306,7 +306,14 @@ test_random_cuts(void)
 		    whole.stanza_bytes != cut.stanza_bytes ||
 		    taken_w > len || (whole.verdict == XMLGUARD_OK) !=
 		    (taken_w == len)) {
-			diag("round %d: taken %zu/%zu verdict %d/%d depth %u/%u state %d/%d bytes %llu/%llu max %llu: %.*s", round, taken_w, taken_c, whole.verdict, cut.verdict, whole.depth, cut.depth, whole.state, cut.state, (unsigned long long)whole.stanza_bytes, (unsigned long long)cut.stanza_bytes, (unsigned long long)max, (int)len, s);
+			diag("round %d, cap %llu: taken %zu/%zu, verdict "
+			    "%d/%d, depth %u/%u, state %d/%d, bytes "
+			    "%llu/%llu (whole/cut): %.*s", round,
+			    (unsigned long long)max, taken_w, taken_c,
+			    whole.verdict, cut.verdict, whole.depth,
+			    cut.depth, whole.state, cut.state,
+			    (unsigned long long)whole.stanza_bytes,
+			    (unsigned long long)cut.stanza_bytes, (int)len, s);
 			bad = 1;
 		}
 	}
