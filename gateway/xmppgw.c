@@ -163,6 +163,8 @@ static void	kick(void);
 static void	connect_now(void);
 static void	close_stream(const char *why);
 static void	refuse_stream(void);
+static enum gw_reason hold_txn(struct gw_txn *);
+static void	take_back_unwritten(xmpp_conn_t *);
 
 bool
 xmppgw_connected(void)
@@ -1013,7 +1015,6 @@ static enum gw_reason
 xmppgw_send(struct gw_txn *t, const char *to, const char *next_hop)
 {
 	size_t		 max = (size_t)CONF->xmpp_queue_max, q_n;
-	uint64_t	*q;
 
 	(void)next_hop;
 	if (xg.connected && sendq_full(&q_n)) {
@@ -1024,7 +1025,20 @@ xmppgw_send(struct gw_txn *t, const char *to, const char *next_hop)
 	}
 	if (xg.connected)
 		return send_message(t, to);
-	/* Held until the component is back, or until the deadline. */
+	return hold_txn(t);
+}
+
+/*
+ * Hold @t until the component is back (flush() sends it), or until
+ * xmpp.queue_wait_ms of its runtime; GW_R_XMPP_DOWN when none may wait
+ * or xmpp.queue_max are held.
+ */
+static enum gw_reason
+hold_txn(struct gw_txn *t)
+{
+	size_t		 max = (size_t)CONF->xmpp_queue_max;
+	uint64_t	*q;
+
 	if (xg.qlen >= max) {
 		size_t	 i, k = 0;
 
@@ -1053,6 +1067,99 @@ xmppgw_send(struct gw_txn *t, const char *to, const char *next_hop)
 	    "(%zu held, xmpp.queue_max %zu)", (unsigned long long)t->id,
 	    xg.qlen, max);
 	return GW_R_NONE;
+}
+
+/*
+ * The value of the id attribute of the start tag @text begins with,
+ * into @out (@outsz bytes, cut short); "" when it has none.
+ */
+static void
+stanza_id(const char *text, char *out, size_t outsz)
+{
+	const char	*end = strchr(text, '>'), *p = text;
+	size_t		 n;
+
+	out[0] = '\0';
+	while (end != NULL && (p = strstr(p, " id=")) != NULL && p < end) {
+		char	 q = p[4];
+		const char *v = p + 5, *e;
+
+		if ((q == '\'' || q == '"') && (e = strchr(v, q)) != NULL &&
+		    e < end) {
+			n = (size_t)(e - v) < outsz - 1 ? (size_t)(e - v) :
+			    outsz - 1;
+			memcpy(out, v, n);
+			out[n] = '\0';
+			return;
+		}
+		p += 4;
+	}
+}
+
+/* Keep the stanza @text for the reconnection; -1 when the outbox is
+ * full (or memory short). */
+static int
+outbox_add(const char *text)
+{
+	char	**out = hold_room(xg.outbox, &xg.outcap, xg.nout,
+	    sizeof(*xg.outbox), (size_t)CONF->xmpp_queue_max);
+
+	if (out == NULL)
+		return -1;
+	xg.outbox = out;
+	if ((xg.outbox[xg.nout] = strdup(text)) == NULL)
+		return -1;
+	xg.nout++;
+	return 0;
+}
+
+/*
+ * The connection is gone: what libstrophe had not begun to write never
+ * left this host.  It used to be freed with the connection object, and
+ * its messages were answered 202 when no receipt came.  Now a message
+ * whose transaction still waits for its receipt is held again and sent
+ * after the reconnection (xmpp.queue_wait_ms, as when disconnected); any
+ * other stanza (a reply, a notice, a message whose sender already has an
+ * answer) goes to the outbox, as it would have been kept had the
+ * component been down when it was made.  What does not fit is failed
+ * (503 to a waiting sender) or lost, and counted.  The stanza that was
+ * being written when the connection broke is lost with it: the server
+ * got part of it, never a whole one.
+ */
+static void
+take_back_unwritten(xmpp_conn_t *c)
+{
+	char		*text, id[96];
+	size_t		 held = 0, kept = 0, failed = 0, lost = 0;
+
+	while ((text = xmpp_conn_send_queue_drop_element(c,
+	    XMPP_QUEUE_OLDEST)) != NULL) {
+		struct gw_txn	*t;
+
+		stanza_id(text, id, sizeof(id));
+		t = txn_get(id_to_txn(id));
+		if (t != NULL && t->out.xmpp == &xmppgw_sent) {
+			if (hold_txn(t) == GW_R_NONE)
+				held++;
+			else {
+				failed++;
+				t->out.xmpp = NULL;
+				txn_finish(t, (struct gw_outcome){
+				    GW_TEMPFAIL, GW_R_XMPP_DOWN, 0, NULL });
+			}
+		} else if (outbox_add(text) == 0)
+			kept++;
+		else
+			lost++;
+		xmpp_free(xg.ctx, text);
+	}
+	if (held + kept + failed + lost > 0)
+		log_warnx("xmpp: %zu stanzas not yet written when the "
+		    "connection went: %zu messages held again, %zu other "
+		    "stanzas kept, for the reconnection; %zu messages failed "
+		    "and %zu stanzas lost (xmpp.queue_max %lld)", held + kept +
+		    failed + lost, held, kept, failed, lost,
+		    (long long)CONF->xmpp_queue_max);
 }
 
 static void
@@ -1657,9 +1764,11 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 	if (xg.stopping)
 		log_info("xmpp: component %s disconnected (%s)",
 		    CONF->xmpp_domain, why);
-	else
+	else {
 		log_warnx("xmpp: component %s disconnected (%s)",
 		    CONF->xmpp_domain, why);
+		take_back_unwritten(conn);
+	}
 	unwatch();
 	schedule_reconnect();
 }

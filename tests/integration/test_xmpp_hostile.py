@@ -31,7 +31,11 @@ send what Prosody never would.  Asserted:
 - A server that stops reading: messages for XMPP used to be answered
   202 and kept in libstrophe's send queue without a bound; past
   xmpp.queue_max unwritten stanzas they are refused with 503, and each
-  message taken arrives once the server reads again.
+  message taken arrives once the server reads again.  When instead the
+  connection breaks, the stanzas libstrophe had not begun to write are
+  taken back (logged with their count) and arrive, each once, on the
+  next stream; they used to be freed with the connection, and their
+  messages answered 202 all the same.
 - The daemon serves on, exits 0 and clean under the sanitizers.
 """
 
@@ -291,6 +295,44 @@ def main():
         data += c.drain(1)
         tap.is_(data.count(body), taken, "... and once it reads, each "
                 "message taken arrives, once")
+
+        # -- it reads nothing, then the connection breaks: what
+        # libstrophe had not begun to write is sent on the next stream
+        # (it used to be freed with the connection, each message
+        # answered 202 all the same)
+        pad = "y" * 50000
+        ids = [uac.send(gw.addr, "sip:+12025550101@gw.test",
+                        body="T%03d%s" % (i, pad)) for i in range(150)]
+        gwtest.wait_for(lambda: gw.log_text().count("T149") > 0 or
+                        gw.log_text().count("reads nothing") > 1, 1.5)
+        time.sleep(0.5)
+        c.close()		# unread data: a reset
+        m = gw.wait_log(r"xmpp: (\d+) stanzas not yet written when the "
+                        r"connection went: (\d+) messages held again, "
+                        r"(\d+) other stanzas kept", 10)
+        c = srv.accept(10)
+        if c is not None:
+            c.handshake()
+        data, end = "", time.monotonic() + 30
+        while c is not None and time.monotonic() < end:
+            more = c.drain(1)
+            data += more
+            if not more and data:
+                break
+        uac.poll(10)
+        arrived = re.findall(r"T(\d{3})y", data)
+        tap.ok(m is not None and int(m.group(1)) > 0 and arrived and
+               len(arrived) == int(m.group(2)) + int(m.group(3)),
+               "the connection broken with stanzas unwritten: they are "
+               "taken back and arrive on the next stream (%s taken back, "
+               "%d arrived)" % (m.group(1) if m else "none",
+                                len(arrived)),
+               diag=gw.log_text()[-1200:])
+        tap.is_(len(arrived), len(set(arrived)), "... each once")
+        codes = [uac.result(i)[0] for i in ids]
+        tap.ok(all(x in (200, 202, 503) for x in codes),
+               "... and every sender has an answer",
+               diag=sorted(set(map(str, codes))))
         uac.close()
         tap.ok(gw.alive(), "imgated alive")
         tap.is_(gw.term(), 0, "imgated exits 0")
