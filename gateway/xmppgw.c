@@ -274,8 +274,10 @@ on_tick(su_root_magic_t *m, su_timer_t *t, su_timer_arg_t *arg)
  * was written into the socket and answered 202 when no receipt came.  So
  * the socket probes an idle server from a third of xmpp.dead_after_s on
  * (three probes in the rest) and gives up on written data the server
- * has not acknowledged for that long (TCP_USER_TIMEOUT); the
- * disconnection then reconnects as any other.  0 leaves the kernel's
+ * has not acknowledged for that long (TCP_USER_TIMEOUT; Linux applies
+ * it to a shut window too, a server that reads nothing); the
+ * disconnection then reconnects as any other, and what was not yet
+ * written is taken back (take_back_unwritten()).  0 leaves the kernel's
  * defaults.
  */
 static void

@@ -70,10 +70,13 @@ def main():
         dns += gwtest.sip_domain("sip.test", uas.port)
         fake = imgtest.start_fakedns(dns, procs=procs)
         srv = FakeComponent(SECRET, COMP).start()
+        # (xmpp.dead_after_s 0: the server below that reads nothing for
+        # 30 s would otherwise be given up, test_xmpp_dead_peer.py's case)
         gw = gwtest.start_imgated(procs, fake.port, conf_extra="""xmpp = {
     enable = true; server = "127.0.0.1"; port = %d; domain = "%s";
     secret = "%s"; receipt_wait_ms = 2000; reconnect_max_ms = 1000;
-    queue_wait_ms = 20000; queue_max = 100; max_stanza = 20000; };
+    queue_wait_ms = 20000; queue_max = 100; max_stanza = 20000;
+    dead_after_s = 0; };
 """ % (srv.port, COMP, SECRET), sip_extra="max_body = 60000;")
         c = srv.accept(10)
         c.handshake()
