@@ -25,9 +25,9 @@ suite's small UDP client (sipuac) and raw TCP sockets.  Asserted:
   counted in one log line (nta logs them only at its debug level; they
   used to leave no line at all); the daemon keeps serving;
 - 300 datagrams that are not SIP: the SIP stack's line for each
-  ("received garbage") is logged 10 times, not 300 (a flood of them was
-  a flood of log lines), the rest reported as suppressed with the next
-  one after 10 s; the daemon keeps serving.
+  ("received garbage") is logged 10 times at most, not 300 (a flood of
+  them was a flood of log lines), the rest reported as suppressed with
+  the next one after 10 s; the daemon keeps serving.
 """
 
 import re
@@ -364,14 +364,18 @@ def main():
                 "keeps serving")
         seen += 1
         n = gw.log_text()[mark:].count("received garbage")
-        tap.is_(n, 10, "... and logs 10 lines for them, not 300")
+        tap.ok(0 < n <= 10, "... and logs at most 10 lines for them, not "
+               "300 (%d)" % n)
         time.sleep(10.2)
         junk.sendto(b"HELLO again\r\n\r\n", srv)
-        m = gw.wait_log(r"sofia nta: nta_agent: received garbage from "
-                        r"\S+: (\d+) more lines like it suppressed", 3)
-        tap.ok(m is not None and m.group(1) == "290",
-               "... the other 290 reported with the next one after 10 s",
-               diag=gw.log_text()[mark:][-600:])
+        rx = re.compile(r"sofia nta: nta_agent: received garbage from "
+                        r"\S+: (\d+) more lines like it suppressed")
+        m = None
+        if gwtest.wait_for(lambda: rx.search(gw.log_text()[mark:]), 3):
+            m = rx.search(gw.log_text()[mark:])
+        tap.ok(m is not None and int(m.group(1)) + n == 300,
+               "... the other %d reported with the next one after 10 s"
+               % (300 - n), diag=gw.log_text()[mark:][-600:])
         junk.close()
 
         tap.ok(gw.alive() and ga.alive() and gb.alive() and gx.alive(),
