@@ -170,6 +170,19 @@ metrics_component_state(bool up)
 		m.c->component_connects++;
 }
 
+void
+metrics_component_refused(unsigned cap)
+{
+	if (cap < METRICS_NSTREAMCAP)
+		m.c->component_refused[cap]++;
+}
+
+void
+metrics_component_taken_back(uint64_t n)
+{
+	m.c->component_taken_back += n;
+}
+
 /* ----------------------------------------------------- the workers */
 
 static uint64_t
@@ -259,6 +272,9 @@ counters_add(struct metrics_counters *a, const struct metrics_counters *b)
 	for (i = 0; i < METRICS_NLOOKUP; i++)
 		a->lookups[i] += b->lookups[i];
 	a->component_connects += b->component_connects;
+	for (i = 0; i < METRICS_NSTREAMCAP; i++)
+		a->component_refused[i] += b->component_refused[i];
+	a->component_taken_back += b->component_taken_back;
 	n = (size_t)__atomic_load_n(&b->nroutes, __ATOMIC_ACQUIRE);
 	if (n > METRICS_MAX_ROUTES)
 		n = METRICS_MAX_ROUTES;
@@ -793,6 +809,20 @@ metrics_render(struct promtext *p)
 	    "is connected", m.component_up ? 1 : 0);
 	counter(p, "imgate_component_connects_total", "XMPP component "
 	    "connections established", msum.component_connects);
+	promtext_family(p, "imgate_component_refused_total", "XMPP server "
+	    "streams closed for a cap: stanza depth, stanza size, restricted "
+	    "XML", "counter");
+	for (size_t i = 0; i < METRICS_NSTREAMCAP; i++) {
+		static const char *const cap[METRICS_NSTREAMCAP] = { "depth",
+		    "size", "restricted" };
+		struct promtext_label l = { "cap", cap[i] };
+
+		promtext_uint(p, "imgate_component_refused_total", &l, 1,
+		    msum.component_refused[i]);
+	}
+	counter(p, "imgate_component_taken_back_total", "Stanzas not yet "
+	    "written when the component connection broke, kept for the next",
+	    msum.component_taken_back);
 	render_overload(p);
 	render_dns(p);
 	render_workers(p);

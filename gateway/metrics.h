@@ -76,6 +76,13 @@ void metrics_lookup_done(enum lookup_error e);
  */
 void metrics_component_state(bool up);
 
+/** The component closed the server's stream for cap @cap (0: depth, 1:
+ * size, 2: restricted XML; gateway/xmlguard.h). */
+void metrics_component_refused(unsigned cap);
+
+/** @n stanzas were taken back from a broken component connection. */
+void metrics_component_taken_back(uint64_t n);
+
 /**
  * Render every metric into @p (the caller's buffer; a full buffer leaves
  * p->truncated set).

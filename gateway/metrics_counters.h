@@ -21,6 +21,7 @@
 #define METRICS_NOUTCOME	3	/* ok, tempfail, permfail */
 #define METRICS_NLOOKUP		(LOOKUP_E_DNS_TEMPFAIL + 1)
 #define METRICS_NB		14	/* latency buckets (metrics.c) */
+#define METRICS_NSTREAMCAP	3	/* depth, size, restricted */
 
 struct metrics_hist {
 	uint64_t	 counts[METRICS_NB + 1];
@@ -40,6 +41,10 @@ struct metrics_counters {
 	uint64_t		 spool_deliveries[METRICS_NOUTCOME];
 	uint64_t		 lookups[METRICS_NLOOKUP];
 	uint64_t		 component_connects;
+	/* Component streams closed for a cap (gateway/xmlguard), and the
+	 * stanzas taken back from a broken connection (gateway/xmppgw). */
+	uint64_t		 component_refused[METRICS_NSTREAMCAP];
+	uint64_t		 component_taken_back;
 	/* Route names in the order first seen; the last one collects
 	 * the names past the cap, as "other". */
 	struct metrics_route	 routes[METRICS_MAX_ROUTES + 1];

@@ -1155,6 +1155,7 @@ take_back_unwritten(xmpp_conn_t *c)
 			lost++;
 		xmpp_free(xg.ctx, text);
 	}
+	metrics_component_taken_back(held + kept);
 	if (held + kept + failed + lost > 0)
 		log_warnx("xmpp: %zu stanzas not yet written when the "
 		    "connection went: %zu messages held again, %zu other "
@@ -1840,6 +1841,7 @@ refuse_stream(void)
 	if (xg.conn == NULL || xmpp_conn_is_disconnected(xg.conn))
 		return;
 	xmlguard_explain(&xg.guard, why, sizeof(why));
+	metrics_component_refused((unsigned)xmlguard_verdict(&xg.guard) - 1);
 	snprintf(text, sizeof(text), "imgate: %s", why);
 	xmpp_send_error(xg.conn, xmlguard_verdict(&xg.guard) ==
 	    XMLGUARD_RESTRICTED ? XMPP_SE_RESTRICTED_XML :

@@ -48,6 +48,7 @@ from imgtest import Procs, tap
 import gwtest
 from gwtest import enum_naptr as naptr
 from fakecomp import FakeComponent
+import promparse
 import sipuac
 
 COMP = "gw.localhost"
@@ -72,12 +73,14 @@ def main():
         srv = FakeComponent(SECRET, COMP).start()
         # (xmpp.dead_after_s 0: the server below that reads nothing for
         # 30 s would otherwise be given up, test_xmpp_dead_peer.py's case)
+        mport = imgtest.free_port()
         gw = gwtest.start_imgated(procs, fake.port, conf_extra="""xmpp = {
     enable = true; server = "127.0.0.1"; port = %d; domain = "%s";
     secret = "%s"; receipt_wait_ms = 2000; reconnect_max_ms = 1000;
     queue_wait_ms = 20000; queue_max = 100; max_stanza = 20000;
     dead_after_s = 0; };
-""" % (srv.port, COMP, SECRET), sip_extra="max_body = 60000;")
+metrics = { enable = true; listen = "127.0.0.1:%d"; };
+""" % (srv.port, COMP, SECRET, mport), sip_extra="max_body = 60000;")
         c = srv.accept(10)
         c.handshake()
         tap.ok(gw.wait_log(r"component %s connected" % COMP, 5),
@@ -231,6 +234,11 @@ def main():
             tap.bail_out("no component connection after the caps")
         c.send(msg(NUM, "after the caps", id="atc"))
         relayed(c, "after the caps", "... and the new stream serves")
+        s = gwtest.scrape(mport)
+        got = [promparse.value(s, "imgate_component_refused_total", cap=k)
+               for k in ("depth", "size", "restricted")]
+        tap.is_(got, [2, 1, 1], "metrics: imgate_component_refused_total "
+                "by cap (depth, size, restricted)")
 
         # -- a server that never answers the stream header
         c.close()
@@ -332,6 +340,10 @@ def main():
                                 len(arrived)),
                diag=gw.log_text()[-1200:])
         tap.is_(len(arrived), len(set(arrived)), "... each once")
+        tap.is_(promparse.value(gwtest.scrape(mport),
+                                "imgate_component_taken_back_total"),
+                int(m.group(2)) + int(m.group(3)) if m else -1,
+                "metrics: imgate_component_taken_back_total counts them")
         codes = [uac.result(i)[0] for i in ids]
         tap.ok(all(x in (200, 202, 503) for x in codes),
                "... and every sender has an answer",
