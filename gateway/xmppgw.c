@@ -474,11 +474,28 @@ text_child(const char *name, const char *text)
 	return el;
 }
 
+/* Keep the stanza @text for the reconnection; -1 when the outbox is
+ * full (or memory short). */
+static int
+outbox_add(const char *text)
+{
+	char	**out = hold_room(xg.outbox, &xg.outcap, xg.nout,
+	    sizeof(*xg.outbox), (size_t)CONF->xmpp_queue_max);
+
+	if (out == NULL)
+		return -1;
+	xg.outbox = out;
+	if ((xg.outbox[xg.nout] = strdup(text)) == NULL)
+		return -1;
+	xg.nout++;
+	return 0;
+}
+
 /* Send now, or keep it for the reconnection (bounded; logged if lost). */
 static void
 send_or_hold(xmpp_stanza_t *st)
 {
-	char	*buf = NULL, **out;
+	char	*buf = NULL;
 	size_t	 len, n;
 
 	if (xg.connected && sendq_full(&n)) {
@@ -493,20 +510,13 @@ send_or_hold(xmpp_stanza_t *st)
 		kick();
 		return;
 	}
-	out = hold_room(xg.outbox, &xg.outcap, xg.nout, sizeof(*xg.outbox),
-	    (size_t)CONF->xmpp_queue_max);
-	if (out != NULL)
-		xg.outbox = out;
-	if (out == NULL || xmpp_stanza_to_text(st, &buf, &len) != XMPP_EOK) {
+	if (xmpp_stanza_to_text(st, &buf, &len) != XMPP_EOK ||
+	    outbox_add(buf) != 0)
 		log_warnx("xmpp: disconnected and outbox full: a %s stanza "
 		    "to %s is lost", xmpp_stanza_get_name(st),
 		    xmpp_stanza_get_to(st) ? xmpp_stanza_get_to(st) : "?");
-		return;
-	}
-	xg.outbox[xg.nout] = strdup(buf);
-	if (xg.outbox[xg.nout] != NULL)
-		xg.nout++;
-	xmpp_free(xg.ctx, buf);
+	if (buf != NULL)
+		xmpp_free(xg.ctx, buf);
 }
 
 /* -------------------------------------------------------- outbound */
@@ -1096,23 +1106,6 @@ stanza_id(const char *text, char *out, size_t outsz)
 		}
 		p += 4;
 	}
-}
-
-/* Keep the stanza @text for the reconnection; -1 when the outbox is
- * full (or memory short). */
-static int
-outbox_add(const char *text)
-{
-	char	**out = hold_room(xg.outbox, &xg.outcap, xg.nout,
-	    sizeof(*xg.outbox), (size_t)CONF->xmpp_queue_max);
-
-	if (out == NULL)
-		return -1;
-	xg.outbox = out;
-	if ((xg.outbox[xg.nout] = strdup(text)) == NULL)
-		return -1;
-	xg.nout++;
-	return 0;
 }
 
 /*
