@@ -312,11 +312,21 @@ metrics = { enable = true; listen = "127.0.0.1:%d"; };
         # (it used to be freed with the connection, each message
         # answered 202 all the same)
         pad = "y" * 50000
+        mark = len(gw.log_text())
         ids = [uac.send(gw.addr, "sip:+12025550101@gw.test",
                         body="T%03d%s" % (i, pad)) for i in range(150)]
-        gwtest.wait_for(lambda: gw.log_text().count("T149") > 0 or
-                        gw.log_text().count("reads nothing") > 1, 1.5)
-        time.sleep(0.5)
+
+        def handled():
+            """Messages imgated has written to libstrophe or refused:
+            none may come after the reset, or it would be held as
+            disconnected, not taken back."""
+            t = gw.log_text()[mark:]
+            return (len(re.findall(r"debug: txn \d+: <message to='bob@", t))
+                    + len(re.findall(r"the XMPP server reads nothing: "
+                                     r"\d+ stanzas not written", t)))
+        tap.ok(gwtest.wait_for(lambda: handled() == 150, 30),
+               "150 messages for a server that reads nothing: each "
+               "written to libstrophe or refused (%d)" % handled())
         c.close()		# unread data: a reset
         m = gw.wait_log(r"xmpp: (\d+) stanzas not yet written when the "
                         r"connection went: (\d+) messages held again, "
