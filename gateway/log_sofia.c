@@ -12,10 +12,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include <sofia-sip/su_log.h>
 
+#include "gateway/dns.h"
 #include "gateway/log.h"
 #include "gateway/log_sofia.h"
 
@@ -36,16 +36,6 @@ static struct log_sofia_line	log_sofia_lines[] = {
 
 /* How often each kind of line was logged lately (log_sofia.h). */
 static struct log_limit_slot	log_sofia_kinds[LOG_SOFIA_KINDS];
-
-static uint64_t
-log_sofia_now_ms(void)
-{
-	struct timespec	 ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void
 log_sofia_report(const char *kind, uint32_t suppressed)
@@ -71,7 +61,7 @@ log_sofia_admit(const char *name, const char *text)
 			break;
 		}
 	return log_limit_admit(log_sofia_kinds, LOG_SOFIA_KINDS, key,
-	    log_sofia_now_ms(), LOG_SOFIA_BURST, LOG_SOFIA_WINDOW_MS,
+	    dns_now_ms(), LOG_SOFIA_BURST, LOG_SOFIA_WINDOW_MS,
 	    log_sofia_report);
 }
 

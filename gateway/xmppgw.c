@@ -1137,10 +1137,10 @@ take_back_unwritten(xmpp_conn_t *c)
 			if (hold_txn(t) == GW_R_NONE)
 				held++;
 			else {
+				/* The end of a held message whose wait ran
+				 * out: 503, the component down. */
 				failed++;
-				t->out.xmpp = NULL;
-				txn_finish(t, (struct gw_outcome){
-				    GW_TEMPFAIL, GW_R_XMPP_DOWN, 0, NULL });
+				on_queue_wait(t);
 			}
 		} else if (outbox_add(text) == 0)
 			kept++;
